@@ -1,0 +1,136 @@
+import { z } from "zod";
+
+/**
+ * The error catalog: every failure Holdfast reports, over REST or over the agent link, carries one of
+ * these codes. Each entry fixes the status code, whether trying again can help, and what a client
+ * should do. `docs/protocol.md` is rendered from this table; change it here only.
+ */
+export const ERROR_CATALOG = {
+  // 400: the request itself is wrong
+  VALIDATION_FAILED: { status: 400, retryable: false, action: "Fix the request: `details.issues` lists each field that failed." },
+  MALFORMED_FRAME: { status: 400, retryable: false, action: "Send a JSON text frame that matches a protocol v1 envelope." },
+  UNKNOWN_MESSAGE_TYPE: { status: 400, retryable: false, action: "Send only message types of protocol v1; check the peer's version." },
+  // 401/403: who you are and what you may do
+  UNAUTHENTICATED: { status: 401, retryable: false, action: "Send a valid bearer token or log in again." },
+  ENROLLMENT_TOKEN_INVALID: { status: 401, retryable: false, action: "Create a new enrollment token: this one is unknown, used or expired." },
+  AGENT_CREDENTIALS_INVALID: { status: 401, retryable: false, action: "The agent's signed token was refused; check its clock and key, or enroll it again." },
+  FORBIDDEN: { status: 403, retryable: false, action: "Ask an admin for a role that may do this." },
+  AGENT_REVOKED: { status: 403, retryable: false, action: "This agent was revoked; enroll the host again with a new token." },
+  // 404
+  NOT_FOUND: { status: 404, retryable: false, action: "Check the path." },
+  AGENT_NOT_FOUND: { status: 404, retryable: false, action: "Check the agent id (GET /api/v1/agents lists them)." },
+  DATASOURCE_NOT_FOUND: { status: 404, retryable: false, action: "Check the datasource id." },
+  DESTINATION_NOT_FOUND: { status: 404, retryable: false, action: "Check the destination ids." },
+  RUN_NOT_FOUND: { status: 404, retryable: false, action: "Check the run id." },
+  USER_NOT_FOUND: { status: 404, retryable: false, action: "Check the e-mail address, or create the user first." },
+  ARTIFACT_NOT_FOUND: { status: 404, retryable: false, action: "The run has no staged artifact; it may have failed or been cleaned up." },
+  QUEUED_BACKUP_NOT_FOUND: { status: 404, retryable: false, action: "The run is no longer queued; read its status." },
+  // 409: the state does not allow it now
+  BACKUP_ALREADY_RUNNING: { status: 409, retryable: true, action: "Wait for the running backup (details.runId) to finish, then try again." },
+  BACKUP_NOT_RUNNING: { status: 409, retryable: false, action: "Nothing to cancel: read the run's status." },
+  INVALID_STATE_TRANSITION: { status: 409, retryable: false, action: "The run is already in another state; read it before acting." },
+  ALREADY_EXISTS: { status: 409, retryable: false, action: "Use another name, or change the existing item." },
+  UPLOAD_OFFSET_MISMATCH: { status: 409, retryable: true, action: "Resume the upload from details.expectedOffset." },
+  // 410
+  ARTIFACT_EXPIRED: { status: 410, retryable: false, action: "The staged artifact passed its TTL; run the backup again." },
+  // 413
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false, action: "Send a smaller message." },
+  // 422: well-formed but refused by the domain
+  IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, action: "Use a new idempotency key for a different request." },
+  DB_CONNECTION_TEST_FAILED: { status: 422, retryable: true, action: "Check host, port, credentials and that the database accepts connections from the agent's host." },
+  UNSUPPORTED_DATABASE_TYPE: { status: 422, retryable: false, action: "Use an engine this agent supports (see its capabilities)." },
+  CHECKSUM_MISMATCH: { status: 422, retryable: true, action: "The bytes received do not match the artifact's SHA-256; the transfer is retried." },
+  // 429
+  QUEUE_OVERFLOW: { status: 429, retryable: true, action: "The agent's queue is full; wait for queued runs to finish." },
+  RATE_LIMITED: { status: 429, retryable: true, action: "Slow down and retry later." },
+  // 500: it went wrong while doing it
+  INTERNAL_ERROR: { status: 500, retryable: true, action: "Retry; if it persists, read the server log for details.requestId." },
+  DUMP_FAILED: { status: 500, retryable: true, action: "Read details.stderr of the run: the dump tool failed." },
+  STAGING_FAILED: { status: 500, retryable: true, action: "Check free space and permissions of the agent's temp dir." },
+  DELIVERY_FAILED: { status: 500, retryable: true, action: "Check the destination; the delivery is retried." },
+  RUN_TIMEOUT: { status: 500, retryable: true, action: "The run exceeded its maximum duration and was stopped." },
+  AGENT_RESTARTED: { status: 500, retryable: true, action: "The agent restarted during the run; run it again." },
+  // 501/503/504: not possible here or not now
+  FEATURE_NOT_AVAILABLE: { status: 501, retryable: false, action: "This agent or server version does not offer it." },
+  PRECONDITION_FAILED: { status: 503, retryable: true, action: "Fix the blocking issues listed in details, then retry." },
+  TOOL_NOT_FOUND: { status: 503, retryable: false, action: "Install the dump tool named in details.tool on the agent's host." },
+  AGENT_OFFLINE: { status: 503, retryable: true, action: "Start the agent or check its network; retry once it is online." },
+  AGENT_STOPPING: { status: 503, retryable: true, action: "The agent is shutting down; the run can be retried once it is back." },
+  AGENT_TIMEOUT: { status: 504, retryable: true, action: "The agent did not answer in time; retry." },
+} as const satisfies Record<string, { status: number; retryable: boolean; action: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+export const ERROR_CODES = Object.keys(ERROR_CATALOG) as [ErrorCode, ...ErrorCode[]];
+export const ErrorCode = z.enum(ERROR_CODES);
+
+/** The error body shared by REST responses, link responses and a run's `error`. */
+export const ErrorBody = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  retryable: z.boolean(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CATALOG[code].status;
+}
+
+/**
+ * A failure with a catalog code. Domain functions throw it; the edges (hono's onError, the link
+ * dispatcher, the CLI) turn it into a response. `retryable` comes from the catalog unless a caller
+ * knows better (a dump that failed on a wrong password is not worth retrying).
+ *
+ * @example throw new HoldfastError("BACKUP_ALREADY_RUNNING", "A backup is running", { runId })
+ */
+export class HoldfastError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, retryable?: boolean) {
+    super(message);
+    this.name = "HoldfastError";
+    this.code = code;
+    this.details = details;
+    this.retryable = retryable ?? ERROR_CATALOG[code].retryable;
+  }
+
+  get status(): number {
+    return statusOf(this.code);
+  }
+
+  toBody(): ErrorBody {
+    return {
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+
+  static from(body: ErrorBody): HoldfastError {
+    return new HoldfastError(body.code, body.message, body.details, body.retryable);
+  }
+}
+
+/** Any thrown value as a catalog error body; unknown errors never leak their message or stack. */
+export function toErrorBody(err: unknown): ErrorBody {
+  if (err instanceof HoldfastError) return err.toBody();
+  return { code: "INTERNAL_ERROR", message: "Internal error", retryable: true };
+}
+
+/** A zod failure as VALIDATION_FAILED, listing each failing path. */
+export function validationError(error: z.ZodError, what = "request"): HoldfastError {
+  const issues = error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+  const first = issues[0];
+  const summary = first ? `${first.path || what}: ${first.message}` : "invalid";
+  return new HoldfastError("VALIDATION_FAILED", `Invalid ${what}: ${summary}`, { issues });
+}
+
+/** Parses with a schema or throws VALIDATION_FAILED: the one way every boundary validates. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, what?: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(result.error, what);
+  return result.data;
+}

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { ErrorBody } from "../errors.js";
+import { RunTrigger } from "../run-state.js";
+
+const id = z.string().min(1).max(128);
+const isoTime = z.iso.datetime({ offset: true });
+
+/** Every event an agent emits, by type: the schema of its `data`. Events about a run carry `runId`. */
+export const Events = {
+  backupQueued: z.object({
+    datasourceId: id,
+    trigger: RunTrigger,
+    scheduleId: id.nullable(),
+    queuedPosition: z.number().int().min(0),
+  }),
+  backupStarted: z.object({ datasourceId: id, startedAt: isoTime }),
+  backupProgress: z.object({
+    step: z.enum(["dump", "compress", "stage"]),
+    bytes: z.number().int().min(0),
+    percent: z.number().min(0).max(100).nullable(),
+  }),
+  backupCompleted: z.object({
+    finishedAt: isoTime,
+    sizeBytes: z.number().int().min(0),
+    rawSizeBytes: z.number().int().min(0),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    codec: z.enum(["gzip"]),
+    fileName: z.string().min(1).max(255),
+  }),
+  backupFailed: z.object({ finishedAt: isoTime, error: ErrorBody }),
+  backupCancelled: z.object({ finishedAt: isoTime }),
+} as const;
+
+export type EventType = keyof typeof Events;
+export const EVENT_TYPES = Object.keys(Events) as [EventType, ...EventType[]];
+export type EventData<T extends EventType> = z.infer<(typeof Events)[T]>;
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(Events, type);
+}

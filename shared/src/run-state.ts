@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { HoldfastError } from "./errors.js";
+
+/**
+ * States of a run as the agent sees it. `pending` and `missed` are the control plane's own (a firing
+ * waiting for an offline agent, or one that never reached it) and never appear on the agent.
+ */
+export const AgentRunState = z.enum(["queued", "running", "completed", "failed", "cancelled", "expired"]);
+export type AgentRunState = z.infer<typeof AgentRunState>;
+
+export const RunState = z.enum([...AgentRunState.options, "pending", "missed"]);
+export type RunState = z.infer<typeof RunState>;
+
+export const RunKind = z.enum(["backup", "restore", "drill"]);
+export type RunKind = z.infer<typeof RunKind>;
+
+export const RunTrigger = z.enum(["manual", "schedule"]);
+export type RunTrigger = z.infer<typeof RunTrigger>;
+
+const TRANSITIONS: Record<AgentRunState, readonly AgentRunState[]> = {
+  queued: ["running", "cancelled", "expired"],
+  running: ["completed", "failed", "cancelled"],
+  completed: [],
+  failed: [],
+  cancelled: [],
+  expired: [],
+};
+
+export function isTerminal(state: AgentRunState): boolean {
+  return TRANSITIONS[state].length === 0;
+}
+
+export function canTransition(from: AgentRunState, to: AgentRunState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** The one place that decides whether a run may move; everything else calls it. */
+export function assertTransition(from: AgentRunState, to: AgentRunState, runId?: string): void {
+  if (!canTransition(from, to)) {
+    throw new HoldfastError("INVALID_STATE_TRANSITION", `A ${from} run cannot become ${to}`, {
+      ...(runId ? { runId } : {}),
+      from,
+      to,
+    });
+  }
+}
+
+export const DeliveryState = z.enum(["pending", "running", "completed", "failed"]);
+export type DeliveryState = z.infer<typeof DeliveryState>;
+
+export const AgentStatus = z.enum(["online", "offline", "revoked", "incompatible"]);
+export type AgentStatus = z.infer<typeof AgentStatus>;
