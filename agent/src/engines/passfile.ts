@@ -1,0 +1,40 @@
+import fs from "node:fs";
+import path from "node:path";
+import { HoldfastError } from "@holdfast/shared";
+import { formatPassfileLine } from "./conninfo.js";
+
+export interface Passfile {
+  /** null when the connection has no password (peer/trust auth or the operator's own ~/.pgpass). */
+  path: string | null;
+  remove(): Promise<void>;
+}
+
+/**
+ * A fresh mkdtemp dir (0700) under the temp dir holding a 0600 passfile opened with O_EXCL: no
+ * other user can read it or plant a symlink, and the password never appears in argv or environment.
+ */
+export async function createPassfile(tmpDir: string, password: string | undefined): Promise<Passfile> {
+  if (password === undefined) return { path: null, remove: async () => {} };
+  let line: string;
+  try {
+    line = formatPassfileLine(password);
+  } catch (err) {
+    throw new HoldfastError("VALIDATION_FAILED", (err as Error).message);
+  }
+  const dir = await fs.promises.mkdtemp(path.join(tmpDir, "holdfast-pg-"));
+  const remove = () => fs.promises.rm(dir, { recursive: true, force: true });
+  try {
+    await fs.promises.chmod(dir, 0o700);
+    const file = path.join(dir, "pgpass");
+    const handle = await fs.promises.open(file, "wx", 0o600);
+    try {
+      await handle.writeFile(line, "utf8");
+    } finally {
+      await handle.close();
+    }
+    return { path: file, remove };
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+}

@@ -1,0 +1,48 @@
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import type { Readable } from "node:stream";
+import { HoldfastError } from "@holdfast/shared";
+
+const STDERR_TAIL_BYTES = 8 * 1024;
+
+export interface ToolExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderrTail: string;
+}
+
+export interface ToolProcess {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  stdout: Readable;
+  /** Resolves when the process has exited and stderr is drained; rejects TOOL_NOT_FOUND if the binary is missing. */
+  exited: Promise<ToolExit>;
+}
+
+/**
+ * Spawns a tool with an argument array and no shell (nothing is ever parsed by sh), stdin closed,
+ * and only the environment given. Keeps the last 8 KiB of stderr for error reports.
+ */
+export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv): ToolProcess {
+  const child = spawn(bin, args, { shell: false, env, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+  let tail = Buffer.alloc(0);
+  child.stderr.on("data", (chunk: Buffer) => {
+    tail = Buffer.concat([tail, chunk]);
+    if (tail.length > STDERR_TAIL_BYTES) tail = tail.subarray(tail.length - STDERR_TAIL_BYTES);
+  });
+  const exited = new Promise<ToolExit>((resolve, reject) => {
+    child.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") reject(new HoldfastError("TOOL_NOT_FOUND", `${tool} is not installed or not on PATH`, { tool }));
+      else reject(new HoldfastError("INTERNAL_ERROR", `Could not start ${tool}: ${err.code ?? "error"}`, { tool }));
+    });
+    child.once("close", (code, signal) => resolve({ code, signal, stderrTail: tail.toString("utf8") }));
+  });
+  return { child, stdout: child.stdout, exited };
+}
+
+/** Removes every secret (and anything shaped like `password=...`) from tool output before it is stored or logged. */
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret) out = out.split(secret).join("********");
+  }
+  return out.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, "$1********");
+}

@@ -1,0 +1,34 @@
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { HoldfastError } from "@holdfast/shared";
+import { loadEnv } from "./env.js";
+
+describe("loadEnv", () => {
+  it("prefers the --data-dir flag over HOLDFAST_DATA_DIR", () => {
+    const env = loadEnv({ dataDir: "/srv/flag" }, { HOLDFAST_DATA_DIR: "/srv/env" });
+    expect(env.dataDir).toBe("/srv/flag");
+  });
+
+  it("falls back to HOLDFAST_DATA_DIR, resolved to an absolute path", () => {
+    const env = loadEnv({}, { HOLDFAST_DATA_DIR: "rel/dir" });
+    expect(env.dataDir).toBe(path.resolve("rel/dir"));
+  });
+
+  it("refuses to start without any data dir", () => {
+    expect(() => loadEnv({}, {})).toThrowError(HoldfastError);
+  });
+
+  it("applies the documented defaults", () => {
+    const env = loadEnv({ dataDir: "/d" }, {});
+    expect(env).toMatchObject({ heartbeatMs: 15000, logLevel: "info", reconnectBaseMs: 500, reconnectCapMs: 60000 });
+    expect(env.tmpDir).toBe(os.tmpdir());
+  });
+
+  it("reads numbers from the environment and rejects nonsense", () => {
+    expect(loadEnv({ dataDir: "/d" }, { HOLDFAST_HEARTBEAT_MS: "2000" }).heartbeatMs).toBe(2000);
+    expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_HEARTBEAT_MS: "soon" })).toThrowError(/heartbeatMs/);
+    expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_LOG_LEVEL: "loud" })).toThrowError(HoldfastError);
+    expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_RECONNECT_BASE_MS: "1000", HOLDFAST_RECONNECT_CAP_MS: "10" })).toThrowError(/CAP/);
+  });
+});

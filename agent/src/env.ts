@@ -1,0 +1,41 @@
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { HoldfastError, validationError } from "@holdfast/shared";
+
+const positiveMs = z.coerce.number().int().positive();
+
+const EnvSchema = z.object({
+  dataDir: z.string().min(1, "set --data-dir or HOLDFAST_DATA_DIR"),
+  heartbeatMs: positiveMs.default(15_000),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  reconnectBaseMs: positiveMs.default(500),
+  reconnectCapMs: positiveMs.default(60_000),
+  tmpDir: z.string().min(1),
+});
+export type AgentEnv = z.infer<typeof EnvSchema>;
+
+/**
+ * Reads the agent's configuration once, at start-up, so a typo fails loudly before anything runs.
+ * The `--data-dir` flag wins over HOLDFAST_DATA_DIR; the temp dir is os.tmpdir(), which honours TMPDIR.
+ */
+export function loadEnv(flags: { dataDir?: string | undefined }, env: NodeJS.ProcessEnv = process.env): AgentEnv {
+  const dataDir = flags.dataDir ?? env.HOLDFAST_DATA_DIR;
+  if (!dataDir) {
+    throw new HoldfastError("VALIDATION_FAILED", "No data dir: pass --data-dir or set HOLDFAST_DATA_DIR");
+  }
+  const blankToUndefined = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v);
+  const parsed = EnvSchema.safeParse({
+    dataDir: path.resolve(dataDir),
+    heartbeatMs: blankToUndefined(env.HOLDFAST_HEARTBEAT_MS),
+    logLevel: blankToUndefined(env.HOLDFAST_LOG_LEVEL),
+    reconnectBaseMs: blankToUndefined(env.HOLDFAST_RECONNECT_BASE_MS),
+    reconnectCapMs: blankToUndefined(env.HOLDFAST_RECONNECT_CAP_MS),
+    tmpDir: os.tmpdir(),
+  });
+  if (!parsed.success) throw validationError(parsed.error, "agent environment");
+  if (parsed.data.reconnectCapMs < parsed.data.reconnectBaseMs) {
+    throw new HoldfastError("VALIDATION_FAILED", "HOLDFAST_RECONNECT_CAP_MS must not be below HOLDFAST_RECONNECT_BASE_MS");
+  }
+  return parsed.data;
+}

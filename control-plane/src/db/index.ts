@@ -1,0 +1,85 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import BetterSqlite3 from "better-sqlite3";
+import { drizzle as drizzleSqlite, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
+import { drizzle as drizzlePg } from "drizzle-orm/postgres-js";
+import { migrate as migratePg } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as pgSchema from "./schema.pg.js";
+import * as sqliteSchema from "./schema.sqlite.js";
+
+export type Tables = typeof sqliteSchema;
+/** The one query type all domain code is written against (see README.md for why the SQLite one). */
+export type Db = BetterSQLite3Database<Tables>;
+
+export interface Database {
+  dialect: "sqlite" | "postgres";
+  /** The query builder. Always `await` it; never `.get()`, `.all()`, `.run()` (SQLite-only). */
+  db: Db;
+  /** The tables of the open dialect. Queries must use these, not an import of one schema file. */
+  t: Tables;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl: string | undefined;
+  sqlitePath: string;
+}
+
+// Migrations ship in the package: `src/db` and `dist/db` are both two levels below it.
+const MIGRATIONS = fileURLToPath(new URL("../../drizzle/", import.meta.url));
+/** Any fixed number: replicas starting together take turns at migrating. */
+const MIGRATION_LOCK_ID = 727_001;
+
+/** Opens the control plane's database and brings its schema up to date. */
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  if (opts.databaseUrl && /^postgres(ql)?:\/\//.test(opts.databaseUrl)) return openPostgres(opts.databaseUrl);
+  return openSqlite(opts.sqlitePath);
+}
+
+function openSqlite(path: string): Database {
+  mkdirSync(dirname(path), { recursive: true });
+  const client = new BetterSqlite3(path);
+  // WAL lets the CLI read while `serve` writes; busy_timeout covers their short overlaps.
+  client.pragma("journal_mode = WAL");
+  client.pragma("busy_timeout = 5000");
+  client.pragma("foreign_keys = ON");
+  const db = drizzleSqlite({ client, schema: sqliteSchema });
+  migrateSqlite(db, { migrationsFolder: `${MIGRATIONS}sqlite` });
+  return {
+    dialect: "sqlite",
+    db,
+    t: sqliteSchema,
+    close: async () => {
+      client.close();
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const client = postgres(url, { max: 10, onnotice: () => {} });
+  const pg = drizzlePg({ client, schema: pgSchema });
+  const lock = await client.reserve();
+  try {
+    await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+    await migratePg(pg, { migrationsFolder: `${MIGRATIONS}pg` });
+  } finally {
+    await lock`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+    lock.release();
+  }
+  return {
+    dialect: "postgres",
+    // The single cast of the code base. Both schemas declare the same tables, columns and TypeScript
+    // shapes, and the domain code keeps to builder calls whose behaviour is identical on both drivers
+    // (select/insert/update/delete, where, returning, onConflictDoNothing, all awaited). Typing the
+    // PostgreSQL db as the SQLite one lets every query be written once; `t` hands out the pg tables
+    // so values still go through pg's own column mappers (bigint strings become numbers).
+    db: pg as unknown as Db,
+    t: pgSchema as unknown as Tables,
+    close: async () => {
+      await client.end({ timeout: 5 });
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { bigint, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+
+/**
+ * The PostgreSQL schema: `schema.sqlite.ts` table for table and column for column, with the same
+ * TypeScript shapes (times and sizes are `bigint` in number mode, so epoch milliseconds and byte
+ * counts past 2^31 fit and still read as numbers). Change both files together, then `npm run db:generate`.
+ */
+
+export const users = pgTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull().unique(),
+  passwordHash: text("password_hash").notNull(),
+  role: text("role").notNull(),
+  createdAt: bigint("created_at", { mode: "number" }).notNull(),
+});
+
+export const apiTokens = pgTable("api_tokens", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull().references(() => users.id),
+  tokenHash: text("token_hash").notNull().unique(),
+  createdAt: bigint("created_at", { mode: "number" }).notNull(),
+  lastUsedAt: bigint("last_used_at", { mode: "number" }),
+});
+
+export const enrollmentTokens = pgTable("enrollment_tokens", {
+  id: text("id").primaryKey(),
+  tokenHash: text("token_hash").notNull().unique(),
+  expiresAt: bigint("expires_at", { mode: "number" }).notNull(),
+  usedAt: bigint("used_at", { mode: "number" }),
+  usedByAgentId: text("used_by_agent_id"),
+  createdAt: bigint("created_at", { mode: "number" }).notNull(),
+});
+
+export const agents = pgTable("agents", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  hostname: text("hostname").notNull(),
+  keyId: text("key_id").notNull().unique(),
+  publicKeyJwk: text("public_key_jwk").notNull(),
+  status: text("status").notNull(),
+  version: text("version"),
+  lastSeenAt: bigint("last_seen_at", { mode: "number" }),
+  lastAckedSequence: bigint("last_acked_sequence", { mode: "number" }).notNull().default(0),
+  createdAt: bigint("created_at", { mode: "number" }).notNull(),
+  revokedAt: bigint("revoked_at", { mode: "number" }),
+});
+
+export const agentJti = pgTable(
+  "agent_jti",
+  {
+    agentId: text("agent_id").notNull().references(() => agents.id),
+    jti: text("jti").notNull(),
+    expiresAt: bigint("expires_at", { mode: "number" }).notNull(),
+  },
+  (t) => [uniqueIndex("agent_jti_agent_id_jti_unique").on(t.agentId, t.jti), index("agent_jti_expires_at_idx").on(t.expiresAt)],
+);
+
+export const datasources = pgTable("datasources", {
+  id: text("id").primaryKey(),
+  agentId: text("agent_id").notNull().references(() => agents.id),
+  name: text("name").notNull(),
+  engine: text("engine").notNull(),
+  connectionRedacted: text("connection_redacted").notNull(),
+  createdAt: bigint("created_at", { mode: "number" }).notNull(),
+});
+
+export const destinations = pgTable("destinations", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  type: text("type").notNull(),
+  config: text("config").notNull(),
+  createdAt: bigint("created_at", { mode: "number" }).notNull(),
+});
+
+export const runs = pgTable(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    trigger: text("trigger").notNull(),
+    agentId: text("agent_id").notNull(),
+    datasourceId: text("datasource_id").notNull(),
+    state: text("state").notNull(),
+    requestedBy: text("requested_by"),
+    idempotencyKey: text("idempotency_key").notNull(),
+    queuedAt: bigint("queued_at", { mode: "number" }),
+    startedAt: bigint("started_at", { mode: "number" }),
+    finishedAt: bigint("finished_at", { mode: "number" }),
+    sizeBytes: bigint("size_bytes", { mode: "number" }),
+    rawSizeBytes: bigint("raw_size_bytes", { mode: "number" }),
+    sha256: text("sha256"),
+    fileName: text("file_name"),
+    error: text("error"),
+    createdAt: bigint("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("runs_datasource_id_idempotency_key_unique").on(t.datasourceId, t.idempotencyKey),
+    index("runs_state_idx").on(t.state),
+  ],
+);
+
+export const deliveries = pgTable(
+  "deliveries",
+  {
+    id: text("id").primaryKey(),
+    runId: text("run_id").notNull().references(() => runs.id),
+    destinationId: text("destination_id").notNull().references(() => destinations.id),
+    state: text("state").notNull(),
+    path: text("path"),
+    attempts: integer("attempts").notNull().default(0),
+    bytes: bigint("bytes", { mode: "number" }),
+    error: text("error"),
+    updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [index("deliveries_run_id_idx").on(t.runId), index("deliveries_state_idx").on(t.state)],
+);
+
+export const agentEvents = pgTable(
+  "agent_events",
+  {
+    agentId: text("agent_id").notNull(),
+    sequence: bigint("sequence", { mode: "number" }).notNull(),
+    eventId: text("event_id").notNull().unique(),
+    runId: text("run_id"),
+    type: text("type").notNull(),
+    data: text("data").notNull(),
+    occurredAt: bigint("occurred_at", { mode: "number" }).notNull(),
+    receivedAt: bigint("received_at", { mode: "number" }).notNull(),
+  },
+  (t) => [index("agent_events_agent_id_sequence_idx").on(t.agentId, t.sequence)],
+);

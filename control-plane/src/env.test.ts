@@ -1,0 +1,58 @@
+import { resolve } from "node:path";
+import { HoldfastError } from "@holdfast/shared";
+import { describe, expect, it } from "vitest";
+import { loadEnv, usesPostgres } from "./env.js";
+
+describe("loadEnv", () => {
+  it("falls back to the documented defaults", () => {
+    const env = loadEnv({}, {});
+    expect(env).toMatchObject({
+      dataDir: resolve("./data"),
+      sqlitePath: resolve("./data/holdfast.db"),
+      spoolDir: resolve("./data/spool"),
+      port: 8080,
+      host: "127.0.0.1",
+      heartbeatMs: 15_000,
+      commandTimeoutMs: 30_000,
+      logLevel: "info",
+    });
+    expect(usesPostgres(env)).toBe(false);
+  });
+
+  it("reads HOLDFAST_* variables", () => {
+    const env = loadEnv(
+      {},
+      {
+        HOLDFAST_DATA_DIR: "/srv/hf",
+        HOLDFAST_PORT: "9000",
+        HOLDFAST_HOST: "0.0.0.0",
+        HOLDFAST_HEARTBEAT_MS: "500",
+        HOLDFAST_DATABASE_URL: "postgres://u@db/holdfast",
+      },
+    );
+    expect(env).toMatchObject({ dataDir: "/srv/hf", spoolDir: "/srv/hf/spool", port: 9000, host: "0.0.0.0", heartbeatMs: 500 });
+    expect(usesPostgres(env)).toBe(true);
+  });
+
+  it("lets flags win over variables", () => {
+    const env = loadEnv({ dataDir: "/flag", port: "7000", host: "::1" }, { HOLDFAST_DATA_DIR: "/var", HOLDFAST_PORT: "9000" });
+    expect(env).toMatchObject({ dataDir: "/flag", sqlitePath: "/flag/holdfast.db", port: 7000, host: "::1" });
+  });
+
+  it("refuses a bad port with VALIDATION_FAILED naming it", () => {
+    const err = (() => {
+      try {
+        loadEnv({}, { HOLDFAST_PORT: "eighty" });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(HoldfastError);
+    expect((err as HoldfastError).code).toBe("VALIDATION_FAILED");
+    expect((err as HoldfastError).message).toContain("port");
+  });
+
+  it("treats any non-postgres database URL as SQLite", () => {
+    expect(usesPostgres(loadEnv({}, { HOLDFAST_DATABASE_URL: "file:x.db" }))).toBe(false);
+  });
+});

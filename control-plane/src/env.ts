@@ -1,0 +1,82 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import { parseOrThrow } from "@holdfast/shared";
+
+/** Command-line flags that override the environment (a flag wins over its variable). */
+export interface EnvFlags {
+  dataDir?: string | undefined;
+  port?: string | number | undefined;
+  host?: string | undefined;
+}
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const RawEnv = z.object({
+  /** Where the SQLite file, the spool and anything else the control plane keeps live. */
+  dataDir: z.string().min(1).default("./data"),
+  /** `postgres://…` selects PostgreSQL; anything else (or nothing) the embedded SQLite file. */
+  databaseUrl: z.string().min(1).optional(),
+  port: intFrom(0, 65535).default(8080),
+  /** Loopback by default: exposing the control plane is a deliberate choice. */
+  host: z.string().min(1).default("127.0.0.1"),
+  /** Artifacts pulled from agents wait here until every destination has them. */
+  spoolDir: z.string().min(1).optional(),
+  /** How often the link pings an agent; two missed pongs end the session. */
+  heartbeatMs: intFrom(100, 3_600_000).default(15_000),
+  /** How long a command waits for the agent's answer before AGENT_TIMEOUT. */
+  commandTimeoutMs: intFrom(100, 3_600_000).default(30_000),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = {
+  dataDir: string;
+  databaseUrl: string | undefined;
+  /** The embedded database file, used when `databaseUrl` is not a PostgreSQL URL. */
+  sqlitePath: string;
+  port: number;
+  host: string;
+  spoolDir: string;
+  heartbeatMs: number;
+  commandTimeoutMs: number;
+  logLevel: z.infer<typeof RawEnv>["logLevel"];
+};
+
+const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
+
+/**
+ * Reads the configuration once, at start: flags first, then `HOLDFAST_*` variables, then defaults.
+ * Throws VALIDATION_FAILED naming the offending setting.
+ */
+export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.env): Env {
+  const raw = parseOrThrow(
+    RawEnv,
+    {
+      dataDir: blankToUndefined(flags.dataDir ?? vars.HOLDFAST_DATA_DIR),
+      databaseUrl: blankToUndefined(vars.HOLDFAST_DATABASE_URL),
+      port: blankToUndefined(flags.port ?? vars.HOLDFAST_PORT),
+      host: blankToUndefined(flags.host ?? vars.HOLDFAST_HOST),
+      spoolDir: blankToUndefined(vars.HOLDFAST_SPOOL_DIR),
+      heartbeatMs: blankToUndefined(vars.HOLDFAST_HEARTBEAT_MS),
+      commandTimeoutMs: blankToUndefined(vars.HOLDFAST_COMMAND_TIMEOUT_MS),
+      logLevel: blankToUndefined(vars.HOLDFAST_LOG_LEVEL),
+    },
+    "configuration",
+  );
+  const dataDir = resolve(raw.dataDir);
+  return {
+    dataDir,
+    databaseUrl: raw.databaseUrl,
+    sqlitePath: resolve(dataDir, "holdfast.db"),
+    port: raw.port,
+    host: raw.host,
+    spoolDir: resolve(raw.spoolDir ?? resolve(dataDir, "spool")),
+    heartbeatMs: raw.heartbeatMs,
+    commandTimeoutMs: raw.commandTimeoutMs,
+    logLevel: raw.logLevel,
+  };
+}
+
+/** Whether the configured database is PostgreSQL (else the embedded SQLite file). */
+export function usesPostgres(env: Env): boolean {
+  return env.databaseUrl !== undefined && /^postgres(ql)?:\/\//.test(env.databaseUrl);
+}

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectWithJwt } from "../support/ws-connect.js";
+import { readIdentity, signAgentJwt } from "../support/agent-jwt.js";
+import { AGENT_BIN, type Api, api, type ControlPlane, createAdmin, enrollAgent, runCli, startControlPlane, tempDir, waitFor, waitForAgentStatus } from "../support/processes.js";
+
+describe("enrollment and agent credentials", () => {
+  let cp: ControlPlane;
+  let client: Api;
+  let adminToken: string;
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    adminToken = await createAdmin(cp);
+    client = api(cp, adminToken);
+  });
+  afterAll(async () => {
+    await cp?.process.stop();
+  });
+
+  it("refuses an enrollment token that was already used, with a clear message", async () => {
+    const token = (await cp.cli(["token", "create"])).stdout.trim();
+    expect(token).toMatch(/^hf_enr_/);
+    const first = await runCli(AGENT_BIN, ["enroll", "--server", cp.url, "--data-dir", tempDir("a1"), "--token", token]);
+    expect(first.code).toBe(0);
+    expect(first.stdout.trim()).toMatch(/^agt_/);
+
+    const second = await runCli(AGENT_BIN, ["enroll", "--server", cp.url, "--data-dir", tempDir("a2"), "--token", token]);
+    expect(second.code).not.toBe(0);
+    expect(second.stdout).toBe("");
+    expect(second.stderr).toMatch(/token/i);
+    expect(second.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it("refuses an expired enrollment token", async () => {
+    const token = (await cp.cli(["token", "create", "--ttl", "1s"])).stdout.trim();
+    await new Promise((r) => setTimeout(r, 1500));
+    const res = await runCli(AGENT_BIN, ["enroll", "--server", cp.url, "--data-dir", tempDir("a3"), "--token-file", "/dev/stdin"], { input: token });
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/token/i);
+  });
+
+  it("refuses an unknown enrollment token given through the environment", async () => {
+    const res = await runCli(AGENT_BIN, ["enroll", "--server", cp.url, "--data-dir", tempDir("a4")], { env: { HOLDFAST_ENROLL_TOKEN: "hf_enr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" } });
+    expect(res.code).not.toBe(0);
+  });
+
+  it("accepts a signed connection JWT once and refuses its replay before any socket opens", async () => {
+    const agent = await enrollAgent(cp);
+    const jwt = await signAgentJwt(agent.dataDir);
+    const first = await connectWithJwt(cp.url, jwt);
+    expect(first.opened).toBe(true);
+    if (first.opened) {
+      expect(JSON.parse(await first.firstFrame)).toMatchObject({ type: "hello" });
+      first.socket.close();
+    }
+    const replay = await connectWithJwt(cp.url, jwt);
+    expect(replay).toEqual({ opened: false, status: 401 });
+  });
+
+  it("refuses a JWT that names one agent but is signed with another agent's key", async () => {
+    const victim = await enrollAgent(cp);
+    const attacker = await enrollAgent(cp);
+    const forged = await signAgentJwt(attacker.dataDir, { as: readIdentity(victim.dataDir) });
+    expect(await connectWithJwt(cp.url, forged)).toEqual({ opened: false, status: 401 });
+  });
+
+  it("closes a revoked agent's live link, shows it revoked, and refuses it afterwards", async () => {
+    const agent = await enrollAgent(cp);
+    await agent.start();
+    await waitForAgentStatus(client, agent.agentId, "online");
+
+    const revoked = await client.post(`/agents/${agent.agentId}/revoke`);
+    expect(revoked.status).toBe(200);
+    await waitFor("the revoked agent to exit", () => !agent.process!.running);
+    expect(agent.process!.child.exitCode).not.toBe(0);
+
+    const listed = (await client.get("/agents")).body;
+    expect((listed.items ?? listed).find((a: { id: string }) => a.id === agent.agentId)?.status).toBe("revoked");
+    expect(await connectWithJwt(cp.url, await signAgentJwt(agent.dataDir))).toEqual({ opened: false, status: 403 });
+  });
+
+  it("refuses the API without a valid bearer token and never shows a stack", async () => {
+    const none = await fetch(`${cp.url}/api/v1/agents`);
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({ error: { code: "UNAUTHENTICATED", retryable: false } });
+    const bad = await api(cp, "hf_api_not-a-real-token").get("/agents");
+    expect(bad.status).toBe(401);
+    const malformed = await fetch(`${cp.url}/api/v1/destinations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: "{",
+    });
+    expect(malformed.status).toBe(400);
+    const body = await malformed.json();
+    expect(body).toMatchObject({ error: { code: "VALIDATION_FAILED" } });
+    expect(JSON.stringify(body)).not.toMatch(/\bat .*\.(js|ts):\d+/);
+  });
+});

@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+// Cross-process suites: real control-plane and agent processes, real PostgreSQL. Each file boots
+// its own processes on free ports and its own scratch databases, so files run in parallel.
+export default defineConfig({
+  resolve: { conditions: ["@holdfast/source"] },
+  test: {
+    include: ["e2e/**/*.test.ts"],
+    globalSetup: ["support/global-setup.ts"],
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    maxWorkers: 3,
+  },
+});
