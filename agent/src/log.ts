@@ -24,11 +24,12 @@ export const REDACT_PATHS = [
 ];
 
 /** JSON logs to stderr (stdout is reserved for command output such as the enrolled agentId). */
-export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
-  return pino(
-    { level, base: { ...bindings }, redact: { paths: REDACT_PATHS, censor: "[REDACTED]" } },
-    pino.destination({ fd: 2, sync: true }),
-  );
+export function createLogger(
+  level: string,
+  bindings: Record<string, unknown> = {},
+  destination: pino.DestinationStream = pino.destination({ fd: 2, sync: true }),
+): Logger {
+  return pino({ level, base: { ...bindings }, redact: { paths: REDACT_PATHS, censor: "[REDACTED]" } }, destination);
 }
 
 /** A logger that drops everything: the default for tests and library callers that pass none. */

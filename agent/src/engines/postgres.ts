@@ -38,7 +38,9 @@ export function buildChildEnv(passfilePath: string | null): NodeJS.ProcessEnv {
 }
 
 function failure(code: "DUMP_FAILED" | "DB_CONNECTION_TEST_FAILED", what: string, exit: ToolExit, password?: string): HoldfastError {
-  const stderr = redactSecrets(exit.stderrTail.trim(), [password]);
+  // Also the passfile's escaped spelling, in case a tool echoes the file back.
+  const escaped = password?.replace(/\\/g, "\\\\").replace(/:/g, "\\:");
+  const stderr = redactSecrets(exit.stderrTail.trim(), [password, escaped]);
   const why = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`;
   return new HoldfastError(code, `${what} ${why}`, { exitCode: exit.code, signal: exit.signal, stderr });
 }

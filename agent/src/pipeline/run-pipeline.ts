@@ -29,7 +29,16 @@ function asStagingError(err: unknown): HoldfastError {
  * dump tool exited 0; any failure removes the partial file.
  */
 export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtifact> {
-  const partial = await openPartial(opts.runDir, opts.runId);
+  // Observed at once so a dump failing mid-stream is never an unhandled rejection; awaited below.
+  opts.dump.done.catch(() => {});
+  let partial;
+  try {
+    partial = await openPartial(opts.runDir, opts.runId);
+  } catch (err) {
+    opts.dump.abort();
+    await opts.dump.done.catch(() => {});
+    throw asStagingError(err);
+  }
   const meter = new ByteMeter(opts.onProgress ? throttle(opts.clock, 1000, opts.onProgress) : undefined);
   const hash = new HashTap();
   try {

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import type { Writable } from "node:stream";
 import { fsyncDir } from "../fs-safe.js";
 import { PIPELINE_CHUNK_BYTES } from "./compress.js";
@@ -25,20 +26,22 @@ export function artifactFileName(runId: string): string {
 export async function openPartial(runDir: string, runId: string): Promise<PartialFile> {
   const finalPath = path.join(runDir, artifactFileName(runId));
   const partialPath = `${finalPath}.partial`;
-  const handle = await fs.promises.open(partialPath, "wx", 0o600);
-  const stream = handle.createWriteStream({ autoClose: false, highWaterMark: PIPELINE_CHUNK_BYTES });
+  // A plain fd, not a FileHandle: a FileHandle's close() waits for the stream built on it, which with
+  // autoClose:false never lets go. We keep the fd open after the stream finished in order to fsync it.
+  const fd = await promisify(fs.open)(partialPath, "wx", 0o600);
+  const stream = fs.createWriteStream(partialPath, { fd, autoClose: false, emitClose: false, highWaterMark: PIPELINE_CHUNK_BYTES });
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    await handle.close();
+    await promisify(fs.close)(fd);
   };
   return {
     partialPath,
     finalPath,
     stream,
     async commit() {
-      await handle.sync();
+      await promisify(fs.fsync)(fd);
       await close();
       await fs.promises.rename(partialPath, finalPath);
       await fsyncDir(runDir);

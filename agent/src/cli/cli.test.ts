@@ -1,0 +1,96 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTempDir } from "../testing/helpers.js";
+
+const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
+
+/** Runs the real CLI from source in a child process. */
+function cli(args: string[], env: Record<string, string> = {}, onSpawn?: (child: ReturnType<typeof spawn>) => void) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ["--conditions=@holdfast/source", "--import", "tsx", MAIN, ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    onSpawn?.(child);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("holdfast-agent CLI", () => {
+  const tmp = makeTempDir("cli");
+  let url: string;
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : {};
+    if (req.url === "/agent/v1/enroll" && body.token === "hf_enr_GOODGOODGOODGOOD") {
+      res.writeHead(201, { "content-type": "application/json" });
+      res.end(JSON.stringify({ agentId: "agt_cli", keyId: "kid", name: "n" }));
+    } else if (req.url === "/agent/v1/enroll") {
+      res.writeHead(401, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "ENROLLMENT_TOKEN_INVALID", message: "Unknown, used or expired enrollment token", retryable: false } }));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+
+  beforeAll(async () => {
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("enroll prints only the agent id on stdout, taking the token from the environment", async () => {
+    const dataDir = path.join(tmp, "ok");
+    const r = await cli(["enroll", "--server", url, "--data-dir", dataDir], { HOLDFAST_ENROLL_TOKEN: "hf_enr_GOODGOODGOODGOOD" });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("agt_cli\n");
+    expect(fs.existsSync(path.join(dataDir, "identity.json"))).toBe(true);
+
+    const again = await cli(["enroll", "--server", url, "--data-dir", dataDir], { HOLDFAST_ENROLL_TOKEN: "hf_enr_GOODGOODGOODGOOD" });
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe("");
+    expect(again.stderr).toContain("already holds");
+  });
+
+  it("enroll with a refused token exits 1 with one clear line and no stack trace", async () => {
+    const tokenFile = path.join(tmp, "token");
+    fs.writeFileSync(tokenFile, "hf_enr_BADBADBADBADBADBAD\n");
+    const r = await cli(["enroll", "--server", url, "--token-file", tokenFile, "--data-dir", path.join(tmp, "bad")]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("holdfast-agent: Unknown, used or expired enrollment token [ENROLLMENT_TOKEN_INVALID]\n");
+  });
+
+  it("run stops cleanly on SIGTERM with exit 0", async () => {
+    const dataDir = path.join(tmp, "ok");
+    const r = await cli(["run", "--data-dir", dataDir], { HOLDFAST_LOG_LEVEL: "info", TMPDIR: tmp }, (child) => {
+      // Stop once the agent logged its first connection attempt outcome.
+      let sent = false;
+      child.stderr!.on("data", (d: Buffer) => {
+        if (!sent && d.toString().includes("link")) {
+          sent = true;
+          child.kill("SIGTERM");
+        }
+      });
+    });
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trim().split("\n").map((l) => JSON.parse(l) as { msg: string });
+    expect(lines.map((l) => l.msg)).toContain("stopping");
+    expect(fs.existsSync(path.join(dataDir, "agent.db"))).toBe(true);
+  });
+});

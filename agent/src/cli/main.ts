@@ -1,0 +1,79 @@
+import { Command } from "commander";
+import { HoldfastError, systemClock } from "@holdfast/shared";
+import { startAgent } from "../agent.js";
+import { loadEnv } from "../env.js";
+import { enroll } from "../identity/enroll.js";
+import { createLogger } from "../log.js";
+import { AGENT_VERSION } from "../version.js";
+import { readEnrollToken } from "./read-token.js";
+
+/** One line on stderr, never a stack trace: the reader is an operator at a shell. */
+function fail(err: unknown): never {
+  if (err instanceof HoldfastError) {
+    process.stderr.write(`holdfast-agent: ${err.message} [${err.code}]\n`);
+  } else {
+    const e = err as NodeJS.ErrnoException & { cause?: { code?: string; message?: string } };
+    const cause = e?.cause?.code ?? e?.cause?.message ?? e?.code;
+    process.stderr.write(`holdfast-agent: ${e?.message ?? String(err)}${cause ? ` (${cause})` : ""}\n`);
+  }
+  process.exit(1);
+}
+
+const program = new Command()
+  .name("holdfast-agent")
+  .description("Runs database dumps on this host for a Holdfast control plane.")
+  .version(AGENT_VERSION);
+
+program
+  .command("enroll")
+  .description("Enroll this host with a control plane; prints the new agent id on stdout.")
+  .requiredOption("--server <url>", "control plane URL, e.g. https://holdfast.example.com")
+  .option("--token <token>", "enrollment token (prefer --token-file or HOLDFAST_ENROLL_TOKEN: argv is visible in ps)")
+  .option("--token-file <file>", "file holding the enrollment token")
+  .option("--name <name>", "display name of this agent")
+  .option("--data-dir <dir>", "agent data dir (default: HOLDFAST_DATA_DIR)")
+  .action(async (opts: { server: string; token?: string; tokenFile?: string; name?: string; dataDir?: string }) => {
+    try {
+      const env = loadEnv({ dataDir: opts.dataDir });
+      const token = readEnrollToken(opts, process.env);
+      const identity = await enroll({ dataDir: env.dataDir, serverUrl: opts.server, token, name: opts.name, clock: systemClock });
+      process.stderr.write(`Enrolled as "${identity.name}" with ${identity.serverUrl}; identity saved in ${env.dataDir}\n`);
+      process.stdout.write(`${identity.agentId}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command("run")
+  .description("Connect to the control plane and run backups until stopped.")
+  .option("--data-dir <dir>", "agent data dir (default: HOLDFAST_DATA_DIR)")
+  .action(async (opts: { dataDir?: string }) => {
+    let agent;
+    let log;
+    try {
+      const env = loadEnv({ dataDir: opts.dataDir });
+      log = createLogger(env.logLevel);
+      agent = await startAgent(env, log);
+    } catch (err) {
+      fail(err);
+    }
+    // The clock's timers are unref'd; this keeps the process alive while the link waits to reconnect.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    // A repeated signal while stopping must not kill the process half-way through closing the database.
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, "stopping");
+      agent.stop();
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+    const code = await agent.done;
+    clearInterval(keepAlive);
+    log.info({ exitCode: code }, "stopped");
+    process.exit(code);
+  });
+
+await program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,157 @@
+import { type CryptoKey } from "jose";
+import WebSocket from "ws";
+import { AGENT_ROUTES, CLOSE_CODES, MAX_FRAME_BYTES, WS_SUBPROTOCOL, type Clock } from "@holdfast/shared";
+import type { AgentIdentity } from "../identity/identity-file.js";
+import { signConnectionToken } from "../identity/sign-connection-token.js";
+import type { Logger } from "../log.js";
+import { backoffDelay } from "./backoff.js";
+import type { LinkSession, SessionDeps } from "./session.js";
+
+/** Exit status when the control plane revoked this agent: EX_CONFIG, so a service manager can stop restarting it. */
+export const EXIT_REVOKED = 78;
+
+export interface LinkClientOptions {
+  identity: AgentIdentity;
+  privateKey: CryptoKey;
+  clock: Clock;
+  log: Logger;
+  heartbeatMs: number;
+  reconnectBaseMs: number;
+  reconnectCapMs: number;
+  random?: () => number;
+  /** Builds the conversation for one socket. */
+  createSession(send: SessionDeps["send"], onReady: () => void): LinkSession;
+  /** Extra ws client options (tests: a CA). */
+  wsOptions?: WebSocket.ClientOptions;
+}
+
+export function wsUrlOf(serverUrl: string): string {
+  const url = new URL(serverUrl);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}${AGENT_ROUTES.connect}`;
+  url.search = "";
+  url.hash = "";
+  return url.toString();
+}
+
+/**
+ * Keeps one socket to the control plane: a freshly signed JWT per attempt, reconnect with full-jitter
+ * backoff (reset once a session reached helloAck), and a watchdog that treats three heartbeat
+ * intervals of silence as a dead link. `run()` resolves with the process exit status.
+ */
+export class LinkClient {
+  private ws: WebSocket | null = null;
+  private session: LinkSession | null = null;
+  private attempt = 0;
+  private stopped = false;
+  private cancelTimer: (() => void) | null = null;
+  private cancelWatchdog: (() => void) | null = null;
+  private finish: ((code: number) => void) | null = null;
+
+  constructor(private readonly opts: LinkClientOptions) {}
+
+  run(): Promise<number> {
+    return new Promise((resolve) => {
+      this.finish = resolve;
+      void this.connect();
+    });
+  }
+
+  /** Closes the socket and ends run() with status 0 (SIGTERM/SIGINT). */
+  stop(code = 0): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.cancelTimer?.();
+    this.cancelWatchdog?.();
+    this.session?.close();
+    if (this.ws && this.ws.readyState !== WebSocket.CLOSED) this.ws.close(1000, "agent stopping");
+    this.finish?.(code);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const { log, identity } = this.opts;
+    let token: string;
+    try {
+      token = await signConnectionToken(this.opts.privateKey, identity, this.opts.clock);
+    } catch (err) {
+      log.error({ err }, "could not sign the connection token");
+      this.scheduleReconnect();
+      return;
+    }
+    if (this.stopped) return;
+    const ws = new WebSocket(wsUrlOf(identity.serverUrl), WS_SUBPROTOCOL, {
+      ...this.opts.wsOptions,
+      headers: { authorization: `Bearer ${token}` },
+      maxPayload: MAX_FRAME_BYTES,
+      handshakeTimeout: 15_000,
+      perMessageDeflate: false,
+    });
+    this.ws = ws;
+    const send = (frame: object) => {
+      if (ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(JSON.stringify(frame));
+      return true;
+    };
+    const session = this.opts.createSession(send, () => {
+      this.attempt = 0;
+      log.info({ agentId: identity.agentId }, "link established");
+    });
+    this.session = session;
+
+    ws.on("open", () => this.feedWatchdog(ws));
+    ws.on("ping", () => this.feedWatchdog(ws));
+    ws.on("message", (data, isBinary) => {
+      this.feedWatchdog(ws);
+      if (isBinary) {
+        log.warn("ignored a binary frame: protocol v1 sends JSON text only");
+        return;
+      }
+      session.handleText(data.toString());
+    });
+    ws.on("error", (err) => {
+      const status = /Unexpected server response: (\d+)/.exec(err.message)?.[1];
+      if (status === "403") {
+        log.error("the control plane refused this agent (403): it was revoked; enroll the host again with a new token");
+        this.stop(EXIT_REVOKED);
+      } else if (status === "401") {
+        log.error("the control plane refused the agent's credentials (401): check this host's clock and key; retrying");
+      } else {
+        log.warn({ err: { message: err.message } }, "link error");
+      }
+    });
+    ws.on("close", (code, reason) => {
+      session.close();
+      this.cancelWatchdog?.();
+      if (this.ws === ws) this.ws = null;
+      if (this.stopped) return;
+      if (code === CLOSE_CODES.revoked) {
+        log.error("the control plane revoked this agent (4403); enroll the host again with a new token");
+        this.stop(EXIT_REVOKED);
+        return;
+      }
+      if (code === CLOSE_CODES.replaced) log.warn("another session of this agent replaced this one (4409): is the key copied to another host?");
+      else log.info({ code, reason: reason.toString().slice(0, 200) }, "link closed");
+      this.scheduleReconnect();
+    });
+  }
+
+  private feedWatchdog(ws: WebSocket): void {
+    this.cancelWatchdog?.();
+    this.cancelWatchdog = this.opts.clock.setTimeout(() => {
+      this.opts.log.warn("no ping or frame for three heartbeat intervals: reconnecting");
+      ws.terminate();
+    }, 3 * this.opts.heartbeatMs);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const delay = backoffDelay(this.attempt, this.opts.reconnectBaseMs, this.opts.reconnectCapMs, this.opts.random);
+    this.attempt++;
+    this.opts.log.debug({ delayMs: delay, attempt: this.attempt }, "reconnecting");
+    this.cancelTimer = this.opts.clock.setTimeout(() => {
+      this.cancelTimer = null;
+      void this.connect();
+    }, delay);
+  }
+}

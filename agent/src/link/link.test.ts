@@ -1,0 +1,236 @@
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { jwtVerify, type CryptoKey } from "jose";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { WebSocketServer, type WebSocket } from "ws";
+import { AGENT_JWT, AGENT_ROUTES, CLOSE_CODES, WS_SUBPROTOCOL } from "@holdfast/shared";
+import { createRunContext } from "../agent.js";
+import { generateKeyPair } from "../identity/keys.js";
+import { silentLogger } from "../log.js";
+import { saveDatasource } from "../store/datasources.js";
+import { openStore } from "../store/open-store.js";
+import { readEventsAfter } from "../store/outbox.js";
+import { insertQueuedRun, transitionRun } from "../store/runs.js";
+import type { AgentStore } from "../store/store.js";
+import { makeTempDir, ManualClock, PG } from "../testing/helpers.js";
+import { backoffDelay } from "./backoff.js";
+import { EXIT_REVOKED, LinkClient, wsUrlOf } from "./connect.js";
+import { Dispatcher } from "./dispatch.js";
+import { LinkSession } from "./session.js";
+
+/** A minimal control plane: authenticates the upgrade like docs/link.md §2 and records what it got. */
+class FakeControlPlane {
+  readonly server = http.createServer();
+  readonly wss = new WebSocketServer({ noServer: true });
+  readonly upgrades: { status: number; jti?: string; protocol?: string }[] = [];
+  readonly frames: Record<string, unknown>[] = [];
+  socket: WebSocket | null = null;
+  answer: number | null = null;
+  private waiters: (() => void)[] = [];
+
+  constructor(publicKey: CryptoKey, clock: ManualClock) {
+    this.server.on("upgrade", async (req, sock, head) => {
+      if (this.answer) {
+        this.upgrades.push({ status: this.answer });
+        sock.end(`HTTP/1.1 ${this.answer} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return this.wake();
+      }
+      try {
+        const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+        const { payload } = await jwtVerify(token, publicKey, {
+          algorithms: ["EdDSA"],
+          typ: AGENT_JWT.typ,
+          audience: AGENT_JWT.audience,
+          issuer: "agt_test",
+          maxTokenAge: "60s",
+          requiredClaims: ["jti", "iat", "exp"],
+          currentDate: clock.now(),
+        });
+        this.upgrades.push({ status: 101, jti: payload.jti as string, protocol: req.headers["sec-websocket-protocol"] as string });
+        this.wss.handleUpgrade(req, sock, head, (ws) => {
+          this.socket = ws;
+          ws.on("message", (data) => {
+            this.frames.push(JSON.parse(data.toString()));
+            this.wake();
+          });
+          ws.on("close", () => this.wake());
+          this.wake();
+        });
+      } catch {
+        this.upgrades.push({ status: 401 });
+        sock.end("HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        this.wake();
+      }
+    });
+  }
+
+  private wake() {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  async until<T>(check: () => T | undefined | false): Promise<T> {
+    for (;;) {
+      const v = check();
+      if (v) return v;
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  send(obj: object) {
+    this.socket!.send(JSON.stringify(obj));
+  }
+
+  async close() {
+    for (const c of this.wss.clients) c.terminate();
+    this.wss.close();
+    await new Promise((r) => this.server.close(r));
+  }
+}
+
+describe("the agent link", () => {
+  let dir: string;
+  let store: AgentStore;
+  let clock: ManualClock;
+  let cp: FakeControlPlane;
+  let client: LinkClient;
+  let serverUrl: string;
+
+  beforeEach(async () => {
+    dir = makeTempDir("link");
+    clock = new ManualClock(Date.now());
+    const keys = await generateKeyPair();
+    store = openStore({ dataDir: path.join(dir, "data"), stagingRoot: path.join(dir, "staging"), clock }).store;
+    saveDatasource(store, { datasourceId: "ds_1", name: "x", engine: "postgres", connection: { ...PG, database: "x" } });
+    cp = new FakeControlPlane(keys.publicKey, clock);
+    serverUrl = await cp.listen();
+    const ctx = createRunContext({ store, stagingRoot: path.join(dir, "staging"), clock, log: silentLogger });
+    const dispatcher = new Dispatcher({ run: ctx, serverUrl, log: silentLogger });
+    client = new LinkClient({
+      identity: { agentId: "agt_test", keyId: "kid_1", name: "t", serverUrl },
+      privateKey: keys.privateKey,
+      clock,
+      log: silentLogger,
+      heartbeatMs: 1000,
+      reconnectBaseMs: 500,
+      reconnectCapMs: 60000,
+      random: () => 0.5,
+      createSession: (send, onReady) => new LinkSession({ store, dispatcher, log: silentLogger, send, onReady, hostname: "db-host" }),
+    });
+  });
+
+  afterEach(async () => {
+    client.stop();
+    await cp.close();
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("authenticates with a fresh signed JWT, answers hello, replays unacked events in order, then streams new ones", async () => {
+    store.transaction(() => insertQueuedRun(store, { runId: "run_1", datasourceId: "ds_1", trigger: "manual", scheduleId: null, requestedBy: "x" }));
+    transitionRun(store, "run_1", { to: "running" }); // seq 1
+    store.transaction(() => insertQueuedRun(store, { runId: "run_2", datasourceId: "ds_1", trigger: "schedule", scheduleId: null, requestedBy: "x" }));
+    transitionRun(store, "run_1", { to: "completed", artifact: { sizeBytes: 1, rawSizeBytes: 1, sha256: "a".repeat(64), fileName: "f", stagingPath: "/nope" } }); // seq 2
+    transitionRun(store, "run_2", { to: "running" }); // seq 3
+
+    const done = client.run();
+    await cp.until(() => cp.socket);
+    expect(cp.upgrades[0]).toMatchObject({ status: 101, protocol: WS_SUBPROTOCOL });
+    expect(cp.upgrades[0]?.jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
+
+    cp.send({ type: "hello", protocolVersion: 1, sessionId: "ses_1", serverTime: clock.now().toISOString(), lastAckedSequence: 1 });
+    await cp.until(() => cp.frames.length >= 3);
+    expect(cp.frames[0]).toEqual({ type: "helloAck", protocolVersion: 1, agentVersion: expect.any(String), hostname: "db-host", lastSequence: 3 });
+    expect(cp.frames.slice(1).map((f) => [f.sequence, f.type])).toEqual([
+      [2, "backupCompleted"],
+      [3, "backupStarted"],
+    ]);
+
+    cp.send({ type: "ack", sequence: 3 });
+    cp.send({ type: "getExecutionStatus", requestId: "req_1", timestamp: clock.now().toISOString(), payload: { runId: "run_2" } });
+    await cp.until(() => cp.frames.find((f) => f.requestId === "req_1"));
+    expect(cp.frames.at(-1)).toMatchObject({ type: "getExecutionStatusResponse", statusCode: 200, data: { runId: "run_2", state: "running" } });
+    expect(store.db.prepare("SELECT count(*) FROM outbox WHERE acked = 0").pluck().get()).toBe(0);
+
+    transitionRun(store, "run_2", { to: "failed", error: { code: "DUMP_FAILED", message: "x", retryable: true } });
+    await cp.until(() => cp.frames.find((f) => f.sequence === 4));
+    expect(cp.frames.at(-1)).toMatchObject({ type: "backupFailed", runId: "run_2", sequence: 4 });
+
+    cp.socket!.close(CLOSE_CODES.revoked, "revoked");
+    expect(await done).toBe(EXIT_REVOKED);
+  });
+
+  it("replays from a resync's sequence, acknowledged events included", async () => {
+    store.transaction(() => insertQueuedRun(store, { runId: "run_1", datasourceId: "ds_1", trigger: "manual", scheduleId: null, requestedBy: "x" }));
+    transitionRun(store, "run_1", { to: "running" });
+    transitionRun(store, "run_1", { to: "failed", error: { code: "DUMP_FAILED", message: "x", retryable: true } });
+    void client.run();
+    await cp.until(() => cp.socket);
+    cp.send({ type: "hello", protocolVersion: 1, sessionId: "ses_1", serverTime: clock.now().toISOString(), lastAckedSequence: 2 });
+    await cp.until(() => cp.frames.length >= 1);
+    cp.send({ type: "resync", requestId: "req_r", timestamp: clock.now().toISOString(), payload: { afterSequence: 0 } });
+    await cp.until(() => cp.frames.find((f) => f.requestId === "req_r"));
+    expect(cp.frames.slice(1).map((f) => f.sequence ?? f.type)).toEqual([1, 2, "resyncResponse"]);
+    expect(cp.frames.at(-1)).toMatchObject({ data: { replayed: 2 } });
+  });
+
+  it("stops with a non-zero status when the upgrade is refused with 403 (revoked)", async () => {
+    cp.answer = 403;
+    expect(await client.run()).toBe(EXIT_REVOKED);
+    expect(cp.upgrades).toEqual([{ status: 403 }]);
+  });
+
+  it("retries a refused (401) upgrade after a backoff, with a new token", async () => {
+    cp.answer = 401;
+    void client.run();
+    // The reconnect waits on the clock: one timer pending, no second attempt yet.
+    await eventually(() => clock.pendingTimers === 1);
+    expect(cp.upgrades).toEqual([{ status: 401 }]);
+    cp.answer = null;
+    clock.advance(250); // random 0.5 × base 500 ms
+    await cp.until(() => cp.socket);
+    expect(cp.upgrades.map((u) => u.status)).toEqual([401, 101]);
+  });
+
+  it("treats three heartbeat intervals of silence as a dead link and reconnects", async () => {
+    void client.run();
+    await cp.until(() => cp.socket);
+    const first = cp.socket!;
+    await eventually(() => clock.pendingTimers === 1); // the watchdog, armed when the socket opened
+    clock.advance(2999);
+    expect(first.readyState).toBe(first.OPEN);
+    clock.advance(1);
+    await cp.until(() => first.readyState === first.CLOSED);
+    await eventually(() => clock.pendingTimers === 1); // the reconnect timer
+    clock.advance(250);
+    await cp.until(() => cp.socket !== first && cp.socket);
+    expect(cp.upgrades.map((u) => u.status)).toEqual([101, 101]);
+    expect(cp.upgrades[0]?.jti).not.toBe(cp.upgrades[1]?.jti);
+  });
+});
+
+/** Waits (polling the event loop, no deadline of its own) until a condition holds. */
+async function eventually(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 2));
+}
+
+describe("backoffDelay", () => {
+  it("doubles from the base, caps, and spreads with full jitter", () => {
+    expect([0, 1, 2, 3].map((a) => backoffDelay(a, 500, 60000, () => 0.999999))).toEqual([499, 999, 1999, 3999]);
+    expect(backoffDelay(20, 500, 60000, () => 0.5)).toBe(30000);
+    expect(backoffDelay(5, 500, 60000, () => 0)).toBe(0);
+  });
+});
+
+it("builds the WebSocket URL from the server URL, keeping a path prefix", () => {
+  expect(wsUrlOf("https://cp.example.com")).toBe(`wss://cp.example.com${AGENT_ROUTES.connect}`);
+  expect(wsUrlOf("http://10.0.0.1:8080/holdfast/")).toBe(`ws://10.0.0.1:8080/holdfast${AGENT_ROUTES.connect}`);
+});

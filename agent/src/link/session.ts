@@ -1,0 +1,111 @@
+import os from "node:os";
+import { parseServerFrame, PROTOCOL_VERSION, type HelloAckFrame } from "@holdfast/shared";
+import type { Logger } from "../log.js";
+import { lastSequence, markAckedUpTo, readEventsAfter, toEventFrame } from "../store/outbox.js";
+import type { AgentStore } from "../store/store.js";
+import { AGENT_VERSION } from "../version.js";
+import { answerRejection, type Dispatcher, type LinkControl } from "./dispatch.js";
+
+export interface SessionDeps {
+  store: AgentStore;
+  dispatcher: Dispatcher;
+  log: Logger;
+  /** Sends one JSON frame; returns false when the socket is no longer open. */
+  send(frame: object): boolean;
+  /** Called once helloAck went out: the link is healthy (connect.ts resets its backoff). */
+  onReady?(): void;
+  hostname?: string;
+}
+
+/**
+ * One authenticated socket's conversation (docs/link.md §3–5). Events flow strictly in sequence
+ * order: after `hello` everything past the CP's lastAckedSequence is replayed, then new outbox
+ * events follow as they are committed. Unacknowledged events stay in the outbox for the next session.
+ */
+export class LinkSession implements LinkControl {
+  private ready = false;
+  private sentUpTo = 0;
+  private closed = false;
+  private readonly unsubscribe: () => void;
+  private loggedDrop = false;
+
+  constructor(private readonly deps: SessionDeps) {
+    this.unsubscribe = deps.store.onEvent(() => {
+      if (this.ready) this.flush();
+    });
+  }
+
+  handleText(text: string): void {
+    const parsed = parseServerFrame(text);
+    if (!parsed.ok) {
+      const response = answerRejection(text, parsed);
+      if (response) this.deps.send(response);
+      else if (!this.loggedDrop) {
+        // Once per session: a misbehaving peer must not flood the log.
+        this.loggedDrop = true;
+        this.deps.log.warn({ code: parsed.error.code, message: parsed.error.message }, "dropped an unreadable frame");
+      }
+      return;
+    }
+    const { value } = parsed;
+    switch (value.kind) {
+      case "hello": {
+        const skewMs = Date.parse(value.frame.serverTime) - this.deps.store.clock.now().getTime();
+        if (Math.abs(skewMs) > 10_000) this.deps.log.warn({ skewMs }, "clock differs from the control plane's by more than 10 s");
+        // What the CP acknowledged is stored there: no need to keep it pending here.
+        markAckedUpTo(this.deps.store, value.frame.lastAckedSequence);
+        const ack: HelloAckFrame = {
+          type: "helloAck",
+          protocolVersion: PROTOCOL_VERSION,
+          agentVersion: AGENT_VERSION,
+          hostname: (this.deps.hostname ?? os.hostname()).slice(0, 255),
+          lastSequence: lastSequence(this.deps.store),
+        };
+        if (!this.deps.send(ack)) return;
+        this.ready = true;
+        this.sentUpTo = value.frame.lastAckedSequence;
+        this.flush();
+        this.deps.onReady?.();
+        return;
+      }
+      case "ack":
+        markAckedUpTo(this.deps.store, value.frame.sequence);
+        return;
+      case "command": {
+        const frame = value.frame;
+        void this.deps.dispatcher.dispatch(frame, this).then(({ response, after }) => {
+          if (this.closed) return;
+          this.deps.send(response);
+          after?.();
+        });
+        return;
+      }
+    }
+  }
+
+  /** resync: everything after `afterSequence`, acknowledged or not, in order. */
+  replayAfter(afterSequence: number): number {
+    this.sentUpTo = Math.min(this.sentUpTo, afterSequence);
+    return this.flush();
+  }
+
+  /** Sends every committed event past what this session already sent. */
+  private flush(): number {
+    let count = 0;
+    for (;;) {
+      const batch = readEventsAfter(this.deps.store, this.sentUpTo, 500);
+      if (batch.length === 0) return count;
+      for (const event of batch) {
+        if (this.closed || !this.deps.send(toEventFrame(event))) return count;
+        this.sentUpTo = event.sequence;
+        count++;
+      }
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.ready = false;
+    this.unsubscribe();
+  }
+}

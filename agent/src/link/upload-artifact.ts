@@ -1,0 +1,59 @@
+import fs from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import { pipeline } from "node:stream/promises";
+import { AGENT_ROUTES, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER } from "@holdfast/shared";
+import { PIPELINE_CHUNK_BYTES } from "../pipeline/compress.js";
+
+export interface UploadOptions {
+  serverUrl: string;
+  runId: string;
+  path: string;
+  offset: number;
+  sizeBytes: number;
+  uploadToken: string;
+}
+
+export interface UploadResult {
+  status: number;
+  /** The control plane's Upload-Offset after the request, when it sent one. */
+  serverOffset: number | null;
+}
+
+/**
+ * docs/link.md §8: PATCH the staged file from `offset` as one streaming request body (HTTP, not
+ * WebSocket frames: faster for bulk bytes). The token goes in the Authorization header, never the URL.
+ */
+export async function uploadArtifact(opts: UploadOptions): Promise<UploadResult> {
+  const url = new URL(`${opts.serverUrl}${AGENT_ROUTES.artifacts}/${encodeURIComponent(opts.runId)}`);
+  const transport = url.protocol === "https:" ? https : http;
+  const req = transport.request(url, {
+    method: "PATCH",
+    headers: {
+      authorization: `Bearer ${opts.uploadToken}`,
+      [UPLOAD_OFFSET_HEADER]: String(opts.offset),
+      [UPLOAD_LENGTH_HEADER]: String(opts.sizeBytes),
+      "content-type": "application/offset+octet-stream",
+      "content-length": String(opts.sizeBytes - opts.offset),
+    },
+  });
+  const response = new Promise<http.IncomingMessage>((resolve, reject) => {
+    req.once("response", resolve);
+    req.once("error", reject);
+  });
+  response.catch(() => {});
+  const body = fs.createReadStream(opts.path, { start: opts.offset, highWaterMark: PIPELINE_CHUNK_BYTES });
+  // A server that answers early (409 with the offset it expects) may cut the body: its answer still counts.
+  let bodyError: unknown = null;
+  await pipeline(body, req).catch((err: unknown) => {
+    bodyError = err;
+  });
+  const res = await response.catch((err: unknown) => {
+    throw bodyError ?? err;
+  });
+  res.resume();
+  await new Promise<void>((resolve) => res.once("end", resolve).once("close", resolve));
+  const offsetHeader = res.headers[UPLOAD_OFFSET_HEADER];
+  const serverOffset = typeof offsetHeader === "string" && /^\d+$/.test(offsetHeader) ? Number(offsetHeader) : null;
+  return { status: res.statusCode ?? 0, serverOffset };
+}

@@ -1,0 +1,210 @@
+import { execSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
+import { createRunContext } from "../agent.js";
+import type { DumpHandle, Engine } from "../engines/types.js";
+import { silentLogger } from "../log.js";
+import { saveDatasource } from "../store/datasources.js";
+import { openStore } from "../store/open-store.js";
+import { readEventsAfter } from "../store/outbox.js";
+import { getRun } from "../store/runs.js";
+import type { AgentStore } from "../store/store.js";
+import { createDatabase, dropDatabase, makeTempDir, ManualClock, PG, psql, uniqueName } from "../testing/helpers.js";
+import { getArtifactMetadata, requireArtifact } from "./artifact.js";
+import { cleanupStaging } from "./cleanup-staging.js";
+import type { RunContext } from "./context.js";
+import { getExecutionStatus } from "./execution-status.js";
+import { startBackup } from "./start-backup.js";
+
+function setup(engines?: RunContext["engines"]) {
+  const dir = makeTempDir("runs");
+  const stagingRoot = path.join(dir, "staging");
+  const clock = new ManualClock();
+  const { store } = openStore({ dataDir: path.join(dir, "data"), stagingRoot, clock });
+  const ctx = createRunContext({ store, stagingRoot, clock, log: silentLogger, tmpDir: dir, ...(engines ? { engines } : {}) });
+  return { dir, stagingRoot, store, ctx };
+}
+
+const start = (ctx: RunContext, runId: string, trigger: "manual" | "schedule" = "manual", datasourceId = "ds_pg") =>
+  startBackup(ctx, { runId, datasourceId, trigger, requestedBy: "ops@example.com", ...(trigger === "schedule" ? { scheduleId: "sch_1" } : {}) });
+
+describe("a backup of a real PostgreSQL database", () => {
+  const source = uniqueName("hf_src");
+  const target = uniqueName("hf_dst");
+  let env: ReturnType<typeof setup>;
+
+  beforeAll(() => {
+    createDatabase(source);
+    createDatabase(target);
+    psql("CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 5000) g;", source);
+  });
+  afterAll(() => {
+    dropDatabase(source);
+    dropDatabase(target);
+  });
+  beforeEach(() => {
+    env = setup();
+    const connection: PostgresConnection = { ...PG, database: source };
+    saveDatasource(env.store, { datasourceId: "ds_pg", name: "src", engine: "postgres", connection });
+    saveDatasource(env.store, { datasourceId: "ds_bad", name: "bad", engine: "postgres", connection: { ...connection, database: "hf_no_such_database" } });
+  });
+  afterEach(() => {
+    env.store.close();
+    fs.rmSync(env.dir, { recursive: true, force: true });
+  });
+
+  it("stages a gzip whose recorded size and SHA-256 match the file, and which restores with gunzip | psql", async () => {
+    expect(start(env.ctx, "run_ok")).toEqual({ runId: "run_ok", state: "running", queuedPosition: null });
+    await env.ctx.slot.whenIdle();
+
+    const run = getRun(env.store, "run_ok")!;
+    expect(run.state).toBe("completed");
+    const artifact = requireArtifact(env.store, "run_ok");
+    const bytes = fs.readFileSync(artifact.path);
+    expect(artifact.path).toBe(path.join(env.stagingRoot, "run_ok", "run_ok.sql.gz"));
+    expect(run.sizeBytes).toBe(bytes.length);
+    expect(run.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+    expect(getArtifactMetadata(env.store, "run_ok")).toMatchObject({ sizeBytes: bytes.length, sha256: run.sha256, fileName: "run_ok.sql.gz" });
+    expect(fs.statSync(env.stagingRoot).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.dirname(artifact.path)).mode & 0o777).toBe(0o700);
+
+    execSync(`gunzip -c ${JSON.stringify(artifact.path)} | psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres -d ${target}`, { stdio: "pipe" });
+    expect(psql("SELECT count(*), sum(id) FROM items", target)).toBe("5000|12502500");
+
+    const events = readEventsAfter(env.store, 0).filter((e) => e.runId === "run_ok");
+    expect(events.map((e) => e.type).filter((t) => t !== "backupProgress")).toEqual(["backupStarted", "backupCompleted"]);
+    expect(events.at(-1)?.data).toMatchObject({ sizeBytes: bytes.length, sha256: run.sha256, codec: "gzip", rawSizeBytes: run.rawSizeBytes });
+
+    expect(cleanupStaging(env.ctx, "run_ok")).toEqual({ runId: "run_ok", removed: true });
+    expect(fs.existsSync(path.dirname(artifact.path))).toBe(false);
+    expect(() => requireArtifact(env.store, "run_ok")).toThrow(expect.objectContaining({ code: "ARTIFACT_NOT_FOUND" }));
+  });
+
+  it("fails a dump of a missing database with DUMP_FAILED and leaves no file in staging", async () => {
+    start(env.ctx, "run_bad", "manual", "ds_bad");
+    await env.ctx.slot.whenIdle();
+    const run = getRun(env.store, "run_bad")!;
+    expect(run.state).toBe("failed");
+    expect(run.error?.code).toBe("DUMP_FAILED");
+    expect(String(run.error?.details?.stderr)).toContain("does not exist");
+    expect(fs.existsSync(path.join(env.stagingRoot, "run_bad"))).toBe(false);
+    expect(readEventsAfter(env.store, 0).at(-1)).toMatchObject({ type: "backupFailed", runId: "run_bad", data: { error: { code: "DUMP_FAILED" } } });
+    expect(() => requireArtifact(env.store, "run_bad")).toThrow(expect.objectContaining({ code: "ARTIFACT_NOT_FOUND" }));
+  });
+});
+
+/** An engine whose dumps the test ends by hand: a run stays `running` exactly as long as we want. */
+class HeldEngine implements Engine {
+  readonly engine = "postgres" as const;
+  readonly dumps: { out: PassThrough; finish(): void; fail(): void }[] = [];
+  async toolVersion() {
+    return "held 1";
+  }
+  async testConnection() {
+    return { latencyMs: 1, serverVersion: "held", databaseSizeBytes: 1 };
+  }
+  async dump(): Promise<DumpHandle> {
+    const out = new PassThrough();
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    this.dumps.push({
+      out,
+      finish: () => {
+        out.end("-- dump\n");
+        resolve();
+      },
+      fail: () => {
+        out.end();
+        reject(new HoldfastError("DUMP_FAILED", "held dump failed", { stderr: "" }));
+      },
+    });
+    return { stdout: out, done, abort: () => (out.destroy(), true) };
+  }
+  /** Waits until the slot asked for its nth dump. */
+  async nth(n: number) {
+    while (this.dumps.length <= n) await new Promise((r) => setImmediate(r));
+    return this.dumps[n]!;
+  }
+}
+
+describe("the one backup slot", () => {
+  let env: ReturnType<typeof setup>;
+  let engine: HeldEngine;
+  let store: AgentStore;
+
+  beforeEach(() => {
+    engine = new HeldEngine();
+    env = setup({ postgres: engine });
+    store = env.store;
+    saveDatasource(store, { datasourceId: "ds_pg", name: "x", engine: "postgres", connection: { ...PG, database: "x" } });
+  });
+  afterEach(() => {
+    store.close();
+    fs.rmSync(env.dir, { recursive: true, force: true });
+  });
+
+  it("refuses a second manual start with 409 BACKUP_ALREADY_RUNNING naming the running run", async () => {
+    start(env.ctx, "run_1");
+    let err: unknown;
+    try {
+      start(env.ctx, "run_2");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HoldfastError);
+    expect((err as HoldfastError).status).toBe(409);
+    expect((err as HoldfastError).code).toBe("BACKUP_ALREADY_RUNNING");
+    expect((err as HoldfastError).details).toEqual({ runId: "run_1" });
+    expect(getRun(store, "run_2")).toBeNull();
+    (await engine.nth(0)).finish();
+    await env.ctx.slot.whenIdle();
+    expect(getRun(store, "run_1")?.state).toBe("completed");
+    // Once the slot is free a manual start goes through again.
+    expect(start(env.ctx, "run_3").state).toBe("running");
+    (await engine.nth(1)).finish();
+    await env.ctx.slot.whenIdle();
+  });
+
+  it("queues scheduled starts while busy and runs them in FIFO order when the slot frees", async () => {
+    start(env.ctx, "run_a");
+    expect(start(env.ctx, "run_b", "schedule")).toEqual({ runId: "run_b", state: "queued", queuedPosition: 1 });
+    expect(start(env.ctx, "run_c", "schedule")).toEqual({ runId: "run_c", state: "queued", queuedPosition: 2 });
+    expect(getExecutionStatus(store, "run_c")).toEqual({ runId: "run_c", state: "queued", queuedPosition: 2 });
+
+    (await engine.nth(0)).fail();
+    const second = await engine.nth(1);
+    expect(getRun(store, "run_a")?.state).toBe("failed");
+    expect(getExecutionStatus(store, "run_b")).toEqual({ runId: "run_b", state: "running", queuedPosition: null });
+    expect(getExecutionStatus(store, "run_c").queuedPosition).toBe(1);
+    second.finish();
+    (await engine.nth(2)).finish();
+    await env.ctx.slot.whenIdle();
+    expect(["run_a", "run_b", "run_c"].map((id) => getRun(store, id)?.state)).toEqual(["failed", "completed", "completed"]);
+    const starts = readEventsAfter(store, 0).filter((e) => e.type === "backupStarted").map((e) => e.runId);
+    expect(starts).toEqual(["run_a", "run_b", "run_c"]);
+    const queued = readEventsAfter(store, 0).filter((e) => e.type === "backupQueued").map((e) => e.data);
+    expect(queued).toEqual([
+      { datasourceId: "ds_pg", trigger: "schedule", scheduleId: "sch_1", queuedPosition: 1 },
+      { datasourceId: "ds_pg", trigger: "schedule", scheduleId: "sch_1", queuedPosition: 2 },
+    ]);
+  });
+
+  it("refuses run ids that could escape the staging dir, and unknown datasources", () => {
+    expect(() => start(env.ctx, "../../etc")).toThrow(expect.objectContaining({ code: "VALIDATION_FAILED" }));
+    expect(() => start(env.ctx, "run_x", "manual", "ds_missing")).toThrow(expect.objectContaining({ code: "DATASOURCE_NOT_FOUND" }));
+    expect(store.db.prepare("SELECT count(*) FROM runs").pluck().get()).toBe(0);
+  });
+
+  it("will not clean up the staging of a running run", async () => {
+    start(env.ctx, "run_r");
+    expect(() => cleanupStaging(env.ctx, "run_r")).toThrow(expect.objectContaining({ code: "BACKUP_ALREADY_RUNNING" }));
+    (await engine.nth(0)).finish();
+    await env.ctx.slot.whenIdle();
+  });
+});
+

@@ -1,0 +1,8 @@
+import type { CommandData } from "@holdfast/shared";
+import { queuedPosition, requireRun } from "../store/runs.js";
+import type { AgentStore } from "../store/store.js";
+
+export function getExecutionStatus(store: AgentStore, runId: string): CommandData<"getExecutionStatus"> {
+  const run = requireRun(store, runId);
+  return { runId, state: run.state, queuedPosition: run.state === "queued" ? queuedPosition(store, runId) : null };
+}

@@ -1,0 +1,71 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Clock } from "@holdfast/shared";
+
+/** Test-only helpers (excluded from the build). PostgreSQL on 127.0.0.1:5432, user postgres, trust auth. */
+export const PG = { host: "127.0.0.1", port: 5432, username: "postgres" } as const;
+
+export function psql(sql: string, database = "postgres"): string {
+  return execFileSync("psql", ["-h", PG.host, "-p", String(PG.port), "-U", PG.username, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", `--dbname=dbname='${database.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`, "-c", sql], {
+    encoding: "utf8",
+    env: { ...process.env, PGOPTIONS: "-c client_min_messages=warning" },
+  }).trim();
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(4).toString("hex")}`;
+}
+
+export function createDatabase(name: string): string {
+  psql(`CREATE DATABASE ${quoteIdent(name)}`);
+  return name;
+}
+
+export function dropDatabase(name: string): void {
+  psql(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+}
+
+export function makeTempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `hf-test-${prefix}-`));
+}
+
+/** A clock that moves only when told; timers fire on advance(). */
+export class ManualClock implements Clock {
+  private t: number;
+  private timers: { at: number; fn: () => void; id: number }[] = [];
+  private nextId = 0;
+
+  constructor(start = Date.parse("2026-01-01T00:00:00Z")) {
+    this.t = start;
+  }
+
+  now(): Date {
+    return new Date(this.t);
+  }
+
+  setTimeout(fn: () => void, ms: number): () => void {
+    const id = this.nextId++;
+    this.timers.push({ at: this.t + ms, fn, id });
+    return () => {
+      this.timers = this.timers.filter((x) => x.id !== id);
+    };
+  }
+
+  advance(ms: number): void {
+    this.t += ms;
+    const due = this.timers.filter((x) => x.at <= this.t).sort((a, b) => a.at - b.at);
+    this.timers = this.timers.filter((x) => x.at > this.t);
+    for (const x of due) x.fn();
+  }
+
+  get pendingTimers(): number {
+    return this.timers.length;
+  }
+}
