@@ -1,0 +1,30 @@
+import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
+import { eq } from "drizzle-orm";
+import type { DbContext } from "../context.js";
+
+export interface DatasourceView {
+  id: string;
+  agentId: string;
+  name: string;
+  engine: "postgres";
+  /** The redacted copy: the password, if any, is a mask. The agent alone holds the real one. */
+  connection: PostgresConnection;
+}
+
+/** The datasource, or DATASOURCE_NOT_FOUND. */
+export async function getDatasource(ctx: DbContext, datasourceId: string): Promise<DatasourceView> {
+  const { db, t } = ctx.database;
+  const row = (await db.select().from(t.datasources).where(eq(t.datasources.id, datasourceId)).limit(1))[0];
+  if (!row) throw new HoldfastError("DATASOURCE_NOT_FOUND", `No datasource ${datasourceId}`, { datasourceId });
+  return toView(row);
+}
+
+export function toView(row: { id: string; agentId: string; name: string; engine: string; connectionRedacted: string }): DatasourceView {
+  return {
+    id: row.id,
+    agentId: row.agentId,
+    name: row.name,
+    engine: row.engine as "postgres",
+    connection: JSON.parse(row.connectionRedacted) as PostgresConnection,
+  };
+}

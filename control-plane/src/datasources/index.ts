@@ -1,0 +1,4 @@
+export { createDatasource } from "./create-datasource.js";
+export { getDatasource, type DatasourceView } from "./get-datasource.js";
+export { listDatasources } from "./list-datasources.js";
+export { testDatasource } from "./test-datasource.js";

@@ -1,0 +1,1 @@
+export { deliverRun, failDeliveries, DELIVERY_ATTEMPTS } from "./deliver-run.js";

@@ -1,0 +1,3 @@
+export { createDestination, listDestinations, getDestination, openDestination, type DestinationView } from "./create-destination.js";
+export { localDestination } from "./local.js";
+export type { Destination } from "./types.js";

@@ -1,0 +1,84 @@
+import { HoldfastError, newId, type Role, roleAtLeast } from "@holdfast/shared";
+import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppContext } from "../context.js";
+import { resolveApiToken } from "../users/api-tokens.js";
+import type { HonoEnv } from "./types.js";
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Every request gets an id, echoed in `x-request-id` and carried by its log lines and errors. */
+export const requestId: MiddlewareHandler<HonoEnv> = async (c, next) => {
+  const offered = c.req.header("x-request-id");
+  const id = offered && SAFE_REQUEST_ID.test(offered) ? offered : newId("req");
+  c.set("requestId", id);
+  c.header("x-request-id", id);
+  await next();
+};
+
+/**
+ * `Authorization: Bearer hf_api_…` → the user. Reading needs `viewer`; anything that changes state
+ * needs `operator` (routes that need more call `requireRole`).
+ */
+export function authenticate(ctx: AppContext): MiddlewareHandler<HonoEnv> {
+  return async (c, next) => {
+    const header = c.req.header("authorization");
+    if (!header?.startsWith("Bearer ")) throw new HoldfastError("UNAUTHENTICATED", "Send Authorization: Bearer <API token>");
+    const user = await resolveApiToken(ctx, header.slice(7).trim());
+    c.set("user", user);
+    requireRole(c, c.req.method === "GET" || c.req.method === "HEAD" ? "viewer" : "operator");
+    await next();
+  };
+}
+
+export function requireRole(c: Context<HonoEnv>, needed: Role): void {
+  const user = c.get("user");
+  if (!roleAtLeast(user.role, needed)) {
+    throw new HoldfastError("FORBIDDEN", `This needs the ${needed} role; you are ${user.role}`, { needed, role: user.role });
+  }
+}
+
+/** The body as JSON, or VALIDATION_FAILED: a malformed body is the caller's mistake, not a 500. */
+export async function readJson(c: Context<HonoEnv>): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw new HoldfastError("VALIDATION_FAILED", "The request body is not valid JSON");
+  }
+}
+
+function fromHttpException(err: HTTPException): HoldfastError {
+  if (err.status === 413) return new HoldfastError("PAYLOAD_TOO_LARGE", "The request body is too large");
+  if (err.status === 401) return new HoldfastError("UNAUTHENTICATED", err.message || "Unauthenticated");
+  if (err.status === 404) return new HoldfastError("NOT_FOUND", err.message || "Not found");
+  if (err.status < 500) return new HoldfastError("VALIDATION_FAILED", err.message || "Bad request");
+  return new HoldfastError("INTERNAL_ERROR", "Internal error");
+}
+
+/**
+ * The one error renderer: `{error: {code, message, retryable, details?, requestId}}` with the
+ * catalog's status. Anything that is not a HoldfastError is logged with its stack here and answered
+ * as a bare INTERNAL_ERROR: no message, stack or driver detail reaches the client.
+ */
+export function errorHandler(ctx: AppContext): ErrorHandler<HonoEnv> {
+  return (err, c) => {
+    const reqId = c.get("requestId") ?? newId("req");
+    let error: HoldfastError;
+    if (err instanceof HoldfastError) error = err;
+    else if (err instanceof HTTPException) error = fromHttpException(err);
+    else {
+      ctx.log.error({ err, requestId: reqId, method: c.req.method, path: c.req.path }, "unhandled error");
+      error = new HoldfastError("INTERNAL_ERROR", "Internal error");
+    }
+    if (error.status >= 500) ctx.log.warn({ requestId: reqId, code: error.code, path: c.req.path }, error.message);
+    c.header("x-request-id", reqId);
+    return c.json({ error: { ...error.toBody(), requestId: reqId } }, error.status as ContentfulStatusCode);
+  };
+}
+
+export const notFound: NotFoundHandler<HonoEnv> = (c) => {
+  const reqId = c.get("requestId") ?? newId("req");
+  const error = new HoldfastError("NOT_FOUND", `No route ${c.req.method} ${c.req.path}`);
+  return c.json({ error: { ...error.toBody(), requestId: reqId } }, 404);
+};

@@ -1,0 +1,47 @@
+import { Readable } from "node:stream";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { EnrollRequest, HoldfastError, parseOrThrow, UPLOAD_OFFSET_HEADER } from "@holdfast/shared";
+import { currentUploadOffset, receiveUpload } from "../../artifacts/receive-upload.js";
+import type { AppContext } from "../../context.js";
+import { enrollAgent } from "../../enrollment/enroll-agent.js";
+import { readJson } from "../middleware.js";
+import type { HonoEnv } from "../types.js";
+
+/**
+ * `/agent/v1`: what agents call over plain HTTP. Enrollment is authorised by the enrollment token
+ * alone; artifact uploads by a single-use upload token sent over the link. (The WebSocket upgrade
+ * of `/agent/v1/connect` never reaches hono: `link/link-server.ts` takes it in the upgrade event.)
+ */
+export function agentRoutes(ctx: AppContext) {
+  return new Hono<HonoEnv>()
+    .post(
+      "/enroll",
+      bodyLimit({
+        maxSize: 64 * 1024,
+        onError: () => {
+          throw new HoldfastError("PAYLOAD_TOO_LARGE", "The enrollment request is too large");
+        },
+      }),
+      async (c) => c.json(await enrollAgent(ctx, parseOrThrow(EnrollRequest, await readJson(c), "enrollment request")), 201),
+    )
+    .patch("/artifacts/:runId", async (c) => {
+      // Straight from node's request when served for real: the bytes stream to disk with backpressure.
+      const incoming = c.env?.incoming;
+      const body = incoming ? incoming : c.req.raw.body ? Readable.fromWeb(c.req.raw.body as never) : null;
+      const { offset } = await receiveUpload(ctx, {
+        runId: c.req.param("runId"),
+        authorization: c.req.header("authorization"),
+        offsetHeader: c.req.header(UPLOAD_OFFSET_HEADER),
+        body,
+      });
+      return c.body(null, 204, { [UPLOAD_OFFSET_HEADER]: String(offset) });
+    })
+    // hono dispatches HEAD to the GET handler (and drops the body); GET itself is kept for the
+    // restore direction, which is not built yet.
+    .get("/artifacts/:runId", async (c) => {
+      if (c.req.method !== "HEAD") throw new HoldfastError("NOT_FOUND", "Artifact downloads are not available yet");
+      const offset = await currentUploadOffset(ctx, c.req.param("runId"), c.req.header("authorization"));
+      return c.body(null, 200, { [UPLOAD_OFFSET_HEADER]: String(offset), "cache-control": "no-store" });
+    });
+}

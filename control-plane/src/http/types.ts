@@ -1,0 +1,9 @@
+import type { HttpBindings } from "@hono/node-server";
+import type { UserView } from "../users/create-user.js";
+
+/** What hono carries per request: the request id, the authenticated user, node's raw request. */
+export type HonoEnv = {
+  // Absent under `app.request()` in tests; present when served by @hono/node-server.
+  Bindings: Partial<HttpBindings>;
+  Variables: { requestId: string; user: UserView };
+};

@@ -1,0 +1,50 @@
+import { type DeliveryState, type ErrorBody, HoldfastError, type RunKind, type RunState } from "@holdfast/shared";
+import { asc, eq } from "drizzle-orm";
+import type { DbContext } from "../context.js";
+import type { Tables } from "../db/index.js";
+
+export type RunRow = Tables["runs"]["$inferSelect"];
+
+export interface RunView {
+  runId: string;
+  kind: RunKind;
+  state: RunState;
+  startedAt: string | null;
+  finishedAt: string | null;
+  sizeBytes: number | null;
+  sha256: string | null;
+  error: ErrorBody | null;
+  deliveries: { destinationId: string; state: DeliveryState; path: string | null }[];
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The run row, or RUN_NOT_FOUND. */
+export async function getRunRow(ctx: DbContext, runId: string): Promise<RunRow> {
+  const { db, t } = ctx.database;
+  const row = (await db.select().from(t.runs).where(eq(t.runs.id, runId)).limit(1))[0];
+  if (!row) throw new HoldfastError("RUN_NOT_FOUND", `No run ${runId}`, { runId });
+  return row;
+}
+
+/** A run with its deliveries, as the API shows it. */
+export async function getRun(ctx: DbContext, runId: string): Promise<RunView> {
+  const run = await getRunRow(ctx, runId);
+  const { db, t } = ctx.database;
+  const deliveries = await db
+    .select({ destinationId: t.deliveries.destinationId, state: t.deliveries.state, path: t.deliveries.path })
+    .from(t.deliveries)
+    .where(eq(t.deliveries.runId, runId))
+    .orderBy(asc(t.deliveries.id));
+  return {
+    runId: run.id,
+    kind: run.kind as RunKind,
+    state: run.state as RunState,
+    startedAt: iso(run.startedAt),
+    finishedAt: iso(run.finishedAt),
+    sizeBytes: run.sizeBytes,
+    sha256: run.sha256,
+    error: run.error === null ? null : (JSON.parse(run.error) as ErrorBody),
+    deliveries: deliveries.map((d) => ({ ...d, state: d.state as DeliveryState })),
+  };
+}

@@ -1,0 +1,104 @@
+import { HoldfastError, newId, parseOrThrow, StartBackupBody } from "@holdfast/shared";
+import { and, eq, inArray } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import { getDatasource } from "../datasources/get-datasource.js";
+
+export interface StartBackupInput {
+  datasourceId: string;
+  body: unknown;
+  requestedBy: string;
+}
+
+/**
+ * Starts a manual backup (docs/link.md §7.1): records the run and its pending deliveries, asks the
+ * agent, and answers with the run id once the agent accepted. The same idempotency key for the same
+ * datasource returns the run it created before instead of starting another.
+ */
+export async function startBackup(ctx: AppContext, input: StartBackupInput): Promise<{ runId: string; created: boolean }> {
+  const body = parseOrThrow(StartBackupBody, input.body, "backup request");
+  const datasource = await getDatasource(ctx, input.datasourceId);
+  const { db, t } = ctx.database;
+  const destinationIds = [...new Set(body.destinationIds)];
+  const found = await db.select({ id: t.destinations.id }).from(t.destinations).where(inArray(t.destinations.id, destinationIds));
+  const missing = destinationIds.filter((id) => !found.some((f) => f.id === id));
+  if (missing.length > 0) throw new HoldfastError("DESTINATION_NOT_FOUND", `No destination ${missing.join(", ")}`, { destinationIds: missing });
+
+  const idempotencyKey = body.idempotencyKey ?? newId("idem");
+  const existing = await findByKey(ctx, datasource.id, idempotencyKey);
+  if (existing) return replay(ctx, existing, destinationIds);
+  if (!ctx.link.isOnline(datasource.agentId)) {
+    throw new HoldfastError("AGENT_OFFLINE", `Agent ${datasource.agentId} is not connected`, { agentId: datasource.agentId });
+  }
+
+  const now = ctx.clock.now().getTime();
+  const runId = newId("run");
+  const inserted = await db
+    .insert(t.runs)
+    .values({
+      id: runId,
+      kind: "backup",
+      trigger: "manual",
+      agentId: datasource.agentId,
+      datasourceId: datasource.id,
+      state: "queued",
+      requestedBy: input.requestedBy,
+      idempotencyKey,
+      queuedAt: now,
+      createdAt: now,
+    })
+    .onConflictDoNothing()
+    .returning({ id: t.runs.id });
+  if (!inserted[0]) {
+    // A concurrent request with the same key won the insert.
+    const winner = await findByKey(ctx, datasource.id, idempotencyKey);
+    if (winner) return replay(ctx, winner, destinationIds);
+    throw new HoldfastError("INTERNAL_ERROR", "Could not record the run");
+  }
+  await db
+    .insert(t.deliveries)
+    .values(destinationIds.map((destinationId) => ({ id: newId("dlv"), runId, destinationId, state: "pending", attempts: 0, updatedAt: now })));
+
+  try {
+    const accepted = await ctx.link.sendCommand(
+      datasource.agentId,
+      "startBackup",
+      { runId, datasourceId: datasource.id, trigger: "manual", requestedBy: input.requestedBy },
+      // The run id is the key: a resend of this very command can never start a second backup.
+      { idempotencyKey: runId },
+    );
+    await db
+      .update(t.runs)
+      .set({ state: accepted.state })
+      .where(and(eq(t.runs.id, runId), eq(t.runs.state, "queued")));
+  } catch (err) {
+    // On a timeout the agent may have started the backup after all: keep the run so its events
+    // find it. Any other failure means the agent did not take it, so the records go.
+    if (!(err instanceof HoldfastError && err.code === "AGENT_TIMEOUT")) await dropRun(ctx, runId);
+    throw err;
+  }
+  return { runId, created: true };
+}
+
+async function findByKey(ctx: AppContext, datasourceId: string, key: string) {
+  const { db, t } = ctx.database;
+  const rows = await db
+    .select({ id: t.runs.id })
+    .from(t.runs)
+    .where(and(eq(t.runs.datasourceId, datasourceId), eq(t.runs.idempotencyKey, key)))
+    .limit(1);
+  return rows[0];
+}
+
+async function replay(ctx: AppContext, run: { id: string }, destinationIds: string[]) {
+  const { db, t } = ctx.database;
+  const earlier = await db.select({ destinationId: t.deliveries.destinationId }).from(t.deliveries).where(eq(t.deliveries.runId, run.id));
+  const same = earlier.length === destinationIds.length && earlier.every((d) => destinationIds.includes(d.destinationId));
+  if (!same) throw new HoldfastError("IDEMPOTENCY_KEY_REUSED", "This idempotency key was used for another backup request", { runId: run.id });
+  return { runId: run.id, created: false };
+}
+
+async function dropRun(ctx: AppContext, runId: string): Promise<void> {
+  const { db, t } = ctx.database;
+  await db.delete(t.deliveries).where(eq(t.deliveries.runId, runId));
+  await db.delete(t.runs).where(eq(t.runs.id, runId));
+}

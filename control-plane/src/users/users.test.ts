@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HoldfastError } from "@holdfast/shared";
+import { createTestDatabase, DIALECTS, type TestDatabase } from "../testing/databases.js";
+import { createApiToken, createUser, resolveApiToken, verifyPassword } from "./index.js";
+
+const code = (p: Promise<unknown>) => p.then(() => "resolved", (e: unknown) => (e instanceof HoldfastError ? e.code : String(e)));
+
+describe.each(DIALECTS)("users on %s", (dialect) => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await createTestDatabase(dialect);
+  });
+  afterAll(async () => tdb.cleanup());
+
+  it("creates a user whose password verifies, and no other password does", async () => {
+    const user = await createUser(tdb.ctx, { email: "Ops@Example.com", role: "operator", password: "correct horse battery" });
+    expect(user).toMatchObject({ email: "ops@example.com", role: "operator" });
+    expect(user.id).toMatch(/^usr_/);
+    await expect(verifyPassword(tdb.ctx, "ops@example.com", "correct horse battery")).resolves.toMatchObject({ id: user.id });
+    expect(await code(verifyPassword(tdb.ctx, "ops@example.com", "wrong horse battery"))).toBe("UNAUTHENTICATED");
+    expect(await code(verifyPassword(tdb.ctx, "nobody@example.com", "correct horse battery"))).toBe("UNAUTHENTICATED");
+  });
+
+  it("stores a salted hash, never the password", async () => {
+    await createUser(tdb.ctx, { email: "a@example.com", role: "viewer", password: "same password here" });
+    await createUser(tdb.ctx, { email: "b@example.com", role: "viewer", password: "same password here" });
+    const { db, t } = tdb.database;
+    const rows = (await db.select().from(t.users)).filter((u) => u.email !== "ops@example.com");
+    expect(rows.every((r) => !r.passwordHash.includes("same password"))).toBe(true);
+    expect(rows[0]?.passwordHash).not.toBe(rows[1]?.passwordHash);
+  });
+
+  it("refuses a second user with the same e-mail", async () => {
+    expect(await code(createUser(tdb.ctx, { email: "OPS@example.com", role: "admin", password: "another password!" }))).toBe("ALREADY_EXISTS");
+  });
+
+  it("resolves an API token to its user; stores only its hash; refuses others", async () => {
+    const { token } = await createApiToken(tdb.ctx, "ops@example.com");
+    expect(token).toMatch(/^hf_api_[A-Za-z0-9_-]{43}$/);
+    await expect(resolveApiToken(tdb.ctx, token)).resolves.toMatchObject({ email: "ops@example.com", role: "operator" });
+    const { db, t } = tdb.database;
+    const stored = await db.select().from(t.apiTokens);
+    expect(stored.some((r) => r.tokenHash === token)).toBe(false);
+    expect(stored[0]?.lastUsedAt).not.toBeNull();
+    expect(await code(resolveApiToken(tdb.ctx, `${token.slice(0, -1)}x`))).toBe("UNAUTHENTICATED");
+    expect(await code(resolveApiToken(tdb.ctx, "not-a-token"))).toBe("UNAUTHENTICATED");
+  });
+
+  it("refuses a token for an unknown user", async () => {
+    expect(await code(createApiToken(tdb.ctx, "ghost@example.com"))).toBe("USER_NOT_FOUND");
+  });
+});
