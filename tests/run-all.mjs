@@ -25,8 +25,11 @@ function runSuite(workspace) {
       if (existsSync(out)) {
         const r = JSON.parse(readFileSync(out, "utf8"));
         passed = r.numPassedTests;
-        // A file that fails to load has no tests; count it so it cannot hide.
-        failed = r.numFailedTests + (r.testResults ?? []).filter((t) => t.status === "failed" && t.assertionResults.length === 0).length;
+        // A file that fails to load has no tests, and a failing beforeAll skips its tests: count
+        // both as failures so they cannot hide.
+        const failedFiles = (r.testResults ?? []).filter((t) => t.status === "failed");
+        const unrun = failedFiles.reduce((n, t) => n + Math.max(1, t.assertionResults.filter((a) => a.status !== "passed" && a.status !== "failed").length), 0);
+        failed = r.numFailedTests + (r.numFailedTests === 0 ? unrun : failedFiles.filter((t) => t.assertionResults.every((a) => a.status !== "failed")).length);
       }
       if (code !== 0 && failed === 0) failed = 1;
       resolve({ workspace, passed, failed });

@@ -37,7 +37,7 @@ describe.each(["sqlite", "postgres"] as const)("backup → delivery → restore 
 
     const agents = await client.get("/agents");
     expect(agents.status).toBe(200);
-    const listed = (agents.body.items ?? agents.body).find((a: { id: string }) => a.id === agent.agentId);
+    const listed = agents.body.items.find((a: { id: string }) => a.id === agent.agentId);
     expect(listed).toMatchObject({ status: "online", name: "e2e-agent" });
     expect(listed.version).toEqual(expect.any(String));
 

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectWithJwt } from "../support/ws-connect.js";
 import { readIdentity, signAgentJwt } from "../support/agent-jwt.js";
@@ -34,7 +36,9 @@ describe("enrollment and agent credentials", () => {
   it("refuses an expired enrollment token", async () => {
     const token = (await cp.cli(["token", "create", "--ttl", "1s"])).stdout.trim();
     await new Promise((r) => setTimeout(r, 1500));
-    const res = await runCli(AGENT_BIN, ["enroll", "--server", cp.url, "--data-dir", tempDir("a3"), "--token-file", "/dev/stdin"], { input: token });
+    const tokenFile = path.join(tempDir("tok"), "token");
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    const res = await runCli(AGENT_BIN, ["enroll", "--server", cp.url, "--data-dir", tempDir("a3"), "--token-file", tokenFile]);
     expect(res.code).not.toBe(0);
     expect(res.stderr).toMatch(/token/i);
   });
@@ -75,7 +79,7 @@ describe("enrollment and agent credentials", () => {
     expect(agent.process!.child.exitCode).not.toBe(0);
 
     const listed = (await client.get("/agents")).body;
-    expect((listed.items ?? listed).find((a: { id: string }) => a.id === agent.agentId)?.status).toBe("revoked");
+    expect(listed.items.find((a: { id: string }) => a.id === agent.agentId)?.status).toBe("revoked");
     expect(await connectWithJwt(cp.url, await signAgentJwt(agent.dataDir))).toEqual({ opened: false, status: 403 });
   });
 

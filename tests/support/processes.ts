@@ -191,7 +191,7 @@ export function api(cp: ControlPlane, token: string): Api {
 export async function waitForAgentStatus(client: Api, agentId: string, status: "online" | "offline"): Promise<void> {
   await waitFor(`agent ${agentId} ${status}`, async () => {
     const res = await client.get("/agents");
-    return res.body?.find?.((a: { id: string; status: string }) => a.id === agentId)?.status === status;
+    return res.body?.items?.find((a: { id: string; status: string }) => a.id === agentId)?.status === status;
   });
 }
 

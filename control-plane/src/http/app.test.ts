@@ -96,7 +96,7 @@ describe("REST API", () => {
     const { db, t } = srv.ctx.database;
     expect(JSON.stringify(await db.select().from(t.datasources))).not.toContain("s3cret-pass");
     const list = (await (await srv.api("/api/v1/datasources", { token: viewer })).json()) as { datasources: unknown[] };
-    expect(list.datasources).toEqual([body]);
+    expect(list.items).toEqual([body]);
     // Testing the connection relays the agent's answer, and its failure.
     agent.handlers.testDatabaseConnection = () => ({ status: 200, data: { ok: true, latencyMs: 2, serverVersion: "16.1", databaseSizeBytes: 10 } });
     const ok = await srv.api(`/api/v1/datasources/${body.id}/test`, { method: "POST", token: admin });

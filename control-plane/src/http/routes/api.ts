@@ -26,20 +26,21 @@ export function apiRoutes(ctx: AppContext) {
       }),
       authenticate(ctx),
     )
-    .get("/agents", async (c) => c.json({ agents: await listAgents(ctx) }))
+    .get("/agents", async (c) => c.json({ items: await listAgents(ctx) }))
     .post("/agents/:id/revoke", async (c) => {
       requireRole(c, "admin");
-      await revokeAgent(ctx, c.req.param("id"));
-      return c.body(null, 204);
+      const id = c.req.param("id");
+      await revokeAgent(ctx, id);
+      return c.json({ id, status: "revoked" as const });
     })
     .post("/datasources", async (c) => c.json(await createDatasource(ctx, await readJson(c)), 201))
-    .get("/datasources", async (c) => c.json({ datasources: await listDatasources(ctx) }))
+    .get("/datasources", async (c) => c.json({ items: await listDatasources(ctx) }))
     .post("/datasources/:id/test", async (c) => c.json(await testDatasource(ctx, c.req.param("id"))))
     .post("/datasources/:id/backups", async (c) => {
       const { runId } = await startBackup(ctx, { datasourceId: c.req.param("id"), body: await readJson(c), requestedBy: c.get("user").email });
       return c.json({ runId }, 202);
     })
     .post("/destinations", async (c) => c.json(await createDestination(ctx, await readJson(c)), 201))
-    .get("/destinations", async (c) => c.json({ destinations: await listDestinations(ctx) }))
+    .get("/destinations", async (c) => c.json({ items: await listDestinations(ctx) }))
     .get("/runs/:runId", async (c) => c.json(await getRun(ctx, c.req.param("runId"))));
 }
