@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, openSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -62,7 +63,17 @@ function shutdown(code = 0) {
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
 
+function portIsFree() {
+  return new Promise((resolve) => {
+    const probe = createServer().once("error", () => resolve(false));
+    probe.listen(Number(port), "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
 try {
+  if (!(await portIsFree())) {
+    throw new Error(`Port ${port} is already in use (another Holdfast?). Stop it, or choose another port: HOLDFAST_PORT=8081 npm start`);
+  }
   mkdirSync(logDir, { recursive: true });
   const fresh = !existsSync(path.join(agentDir, "identity.json"));
   let password;

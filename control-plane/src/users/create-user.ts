@@ -1,10 +1,10 @@
-import { HoldfastError, newId, parseOrThrow, Role } from "@holdfast/shared";
+import { Email, HoldfastError, newId, parseOrThrow, Role } from "@holdfast/shared";
 import { z } from "zod";
 import type { DbContext } from "../context.js";
 import { hashPassword } from "./password.js";
 
 export const CreateUserInput = z.object({
-  email: z.email().max(320).transform((e) => e.toLowerCase()),
+  email: Email,
   role: Role,
   password: z.string().min(12, "must be at least 12 characters").max(1024),
 });
