@@ -95,7 +95,7 @@ export class LinkClient {
     };
     const session = this.opts.createSession(send, () => {
       this.attempt = 0;
-      log.info({ agentId: identity.agentId }, "link established");
+      log.info("link established");
     });
     this.session = session;
 
