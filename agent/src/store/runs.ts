@@ -170,7 +170,7 @@ export function transitionRun(store: AgentStore, runId: string, change: Transiti
         break;
       case "cancelled":
         db.prepare("UPDATE runs SET state = 'cancelled', finished_at = ? WHERE run_id = ?").run(now, runId);
-        appendEvent(store, "backupCancelled", runId, { finishedAt: now });
+        appendEvent(store, "backupCancelled", runId, { finishedAt: now, reason: null });
         break;
       case "expired":
         // protocol v1 has no event for an expired queued run yet; the state is still recorded.

@@ -17,7 +17,7 @@ export async function createDatasource(ctx: AppContext, input: unknown): Promise
   await ctx.link.sendCommand(
     agent.id,
     "createDatabaseConfig",
-    { datasourceId: id, name: body.name, engine: body.engine, connection: body.connection },
+    { datasourceId: id, name: body.name, engine: body.engine, connection: body.connection, maxDurationMinutes: body.maxDurationMinutes },
     { idempotencyKey: `create-${id}` },
   );
   const view: DatasourceView = { id, agentId: agent.id, name: body.name, engine: body.engine, connection: redactConnection(body.connection) };

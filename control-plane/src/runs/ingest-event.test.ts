@@ -55,7 +55,7 @@ describe.each(DIALECTS)("ingestEvent on %s", (dialect) => {
   it("does not let one agent change another agent's run", async () => {
     const { db, t } = tdb.database;
     await db.insert(t.runs).values({ id: "run_3", kind: "backup", trigger: "manual", agentId: "agt_1", datasourceId: "ds_1", state: "running", idempotencyKey: "run_3", createdAt: 1 });
-    await ingestEvent(ctx(), "agt_2", { type: "backupCancelled", eventId: "evt_x", sequence: 1, runId: "run_3", occurredAt: at, data: { finishedAt: at } } as AgentEventFrame);
+    await ingestEvent(ctx(), "agt_2", { type: "backupCancelled", eventId: "evt_x", sequence: 1, runId: "run_3", occurredAt: at, data: { finishedAt: at, reason: null } } as AgentEventFrame);
     expect((await getRun(tdb.ctx, "run_3")).state).toBe("running");
   });
 });

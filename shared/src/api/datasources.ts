@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PostgresConnection } from "../protocol/datasource.js";
+import { DatasourceConfig, PostgresConnection } from "../protocol/datasource.js";
 
 export const CreateDatasourceBody = z
   .object({
@@ -7,6 +7,7 @@ export const CreateDatasourceBody = z
     name: z.string().min(1).max(200),
     engine: z.literal("postgres"),
     connection: PostgresConnection,
+    maxDurationMinutes: DatasourceConfig.shape.maxDurationMinutes,
   })
   .strict();
 export type CreateDatasourceBody = z.infer<typeof CreateDatasourceBody>;

@@ -1,9 +1,35 @@
 import { z } from "zod";
+import { ErrorBody } from "../errors.js";
 import { AgentRunState, RunTrigger } from "../run-state.js";
 import { DatasourceConfig, PostgresConnection } from "./datasource.js";
 
 const id = z.string().min(1).max(128);
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+const isoTime = z.iso.datetime({ offset: true });
+
+/** A datasource as the agent shows it: never the password itself. */
+const DatasourceView = z.object({
+  datasourceId: id,
+  name: z.string(),
+  engine: z.string(),
+  connection: PostgresConnection,
+  maxDurationMinutes: z.number().int(),
+});
+
+const ExecutionStatus = z.object({ runId: id, state: AgentRunState, queuedPosition: z.number().int().nullable() });
+
+const QueuedRun = z.object({
+  runId: id,
+  datasourceId: id,
+  scheduleId: id.nullable(),
+  trigger: RunTrigger,
+  requestedBy: z.string(),
+  queuedAt: isoTime,
+  position: z.number().int().min(1),
+  expiresAt: isoTime,
+});
+
+const Issue = z.object({ code: z.string(), message: z.string() });
 
 /**
  * Every command the control plane may send to an agent: its payload, the data of a successful
@@ -20,10 +46,81 @@ export const Commands = {
       codecs: z.array(z.string()),
     }),
   },
+  /** Liveness and load of the agent's host, for the control plane's health view. */
+  getServerHealth: {
+    mutating: false,
+    payload: z.object({}).strict(),
+    data: z.object({
+      status: z.enum(["ok", "degraded"]),
+      agentVersion: z.string(),
+      uptimeSeconds: z.number().min(0),
+      stagingDir: z.string(),
+      stagingFreeBytes: z.number().int().nullable(),
+      runningRunId: id.nullable(),
+      queueLength: z.number().int().min(0),
+      unackedEvents: z.number().int().min(0),
+    }),
+  },
+  /** Who the agent is and the session it holds. */
+  getSession: {
+    mutating: false,
+    payload: z.object({}).strict(),
+    data: z.object({ agentId: id, sessionId: id, connectedAt: isoTime, protocolVersion: z.number().int(), agentVersion: z.string() }),
+  },
+  /** The preflight startBackup runs too: a blocking issue refuses the run with 503 PRECONDITION_FAILED. */
+  validateServerBackupPrerequisites: {
+    mutating: false,
+    payload: z.object({ datasourceId: id }).strict(),
+    data: z.object({
+      ok: z.boolean(),
+      blockingIssues: z.array(Issue),
+      warnings: z.array(Issue),
+      toolStatus: z.object({
+        tool: z.string(),
+        found: z.boolean(),
+        version: z.string().nullable(),
+        toolMajor: z.number().int().nullable(),
+        serverMajor: z.number().int().nullable(),
+        compatible: z.boolean().nullable(),
+        codec: z.object({ name: z.string(), available: z.boolean() }),
+        stagingWritable: z.boolean(),
+        freeBytes: z.number().int().nullable(),
+        lastDumpBytes: z.number().int().nullable(),
+      }),
+    }),
+  },
   createDatabaseConfig: {
     mutating: true,
     payload: DatasourceConfig,
     data: z.object({ datasourceId: id, connection: PostgresConnection }),
+  },
+  /** Replaces a datasource's config; a missing password keeps the stored one. */
+  updateDatabaseConfig: {
+    mutating: true,
+    payload: DatasourceConfig,
+    data: z.object({ datasourceId: id, connection: PostgresConnection }),
+  },
+  /** Refused with 409 INVALID_STATE_TRANSITION while a run of it is queued or running. */
+  deleteDatabaseConfig: {
+    mutating: true,
+    payload: z.object({ datasourceId: id }).strict(),
+    data: z.object({ datasourceId: id, deleted: z.literal(true) }),
+  },
+  listDatabaseConfigs: {
+    mutating: false,
+    payload: z.object({}).strict(),
+    data: z.object({ items: z.array(DatasourceView) }),
+  },
+  getDatabaseConfig: {
+    mutating: false,
+    payload: z.object({ datasourceId: id }).strict(),
+    data: DatasourceView,
+  },
+  /** The databases the datasource's credentials can see on its server. */
+  listDatabases: {
+    mutating: false,
+    payload: z.object({ datasourceId: id }).strict(),
+    data: z.object({ items: z.array(z.object({ name: z.string(), sizeBytes: z.number().int().nullable() })) }),
   },
   testDatabaseConnection: {
     mutating: false,
@@ -46,12 +143,46 @@ export const Commands = {
         requestedBy: z.string().max(320),
       })
       .strict(),
-    data: z.object({ runId: id, state: AgentRunState, queuedPosition: z.number().int().nullable() }),
+    data: ExecutionStatus,
+  },
+  /** Stops the running run: the dump is killed, staging removed, the run ends `cancelled`. */
+  cancelBackup: {
+    mutating: true,
+    payload: z.object({ runId: id }).strict(),
+    data: ExecutionStatus,
+  },
+  /** Removes a queued run; 404 QUEUED_BACKUP_NOT_FOUND if it is not queued (any more). */
+  cancelQueuedBackup: {
+    mutating: true,
+    payload: z.object({ runId: id }).strict(),
+    data: ExecutionStatus,
   },
   getExecutionStatus: {
     mutating: false,
     payload: z.object({ runId: id }).strict(),
-    data: z.object({ runId: id, state: AgentRunState, queuedPosition: z.number().int().nullable() }),
+    data: ExecutionStatus,
+  },
+  getExecutionQueue: {
+    mutating: false,
+    payload: z.object({}).strict(),
+    data: z.object({
+      running: z.object({ runId: id, datasourceId: id, trigger: RunTrigger, startedAt: isoTime }).nullable(),
+      queued: z.array(QueuedRun),
+      maxQueueSize: z.number().int().positive(),
+    }),
+  },
+  getRunLogs: {
+    mutating: false,
+    payload: z.object({ runId: id }).strict(),
+    data: z.object({
+      runId: id,
+      lines: z.array(z.object({ at: isoTime, level: z.enum(["debug", "info", "warn", "error"]), message: z.string() })),
+    }),
+  },
+  getRunErrorDetails: {
+    mutating: false,
+    payload: z.object({ runId: id }).strict(),
+    data: z.object({ runId: id, state: AgentRunState, error: ErrorBody.nullable() }),
   },
   getArtifactMetadata: {
     mutating: false,

@@ -33,6 +33,8 @@ export const DatasourceConfig = z
     name: z.string().min(1).max(200),
     engine: z.literal("postgres"),
     connection: PostgresConnection,
+    /** A run longer than this is killed and fails RUN_TIMEOUT, so one hung dump never blocks the queue. */
+    maxDurationMinutes: z.number().int().min(1).max(10_080).default(360),
   })
   .strict();
 export type DatasourceConfig = z.infer<typeof DatasourceConfig>;

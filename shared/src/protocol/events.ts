@@ -13,7 +13,11 @@ export const Events = {
     scheduleId: id.nullable(),
     queuedPosition: z.number().int().min(0),
   }),
+  /** A queued run left the queue for the slot; backupStarted follows. */
+  backupDequeued: z.object({ datasourceId: id, waitedMs: z.number().int().min(0) }),
   backupStarted: z.object({ datasourceId: id, startedAt: isoTime }),
+  /** A step of the run began: what the operator sees as "now dumping", "now staging". */
+  backupStep: z.object({ step: z.enum(["preflight", "dump", "compress", "stage", "verify"]), message: z.string().max(500) }),
   backupProgress: z.object({
     step: z.enum(["dump", "compress", "stage"]),
     bytes: z.number().int().min(0),
@@ -28,7 +32,11 @@ export const Events = {
     fileName: z.string().min(1).max(255),
   }),
   backupFailed: z.object({ finishedAt: isoTime, error: ErrorBody }),
-  backupCancelled: z.object({ finishedAt: isoTime }),
+  backupCancelled: z.object({ finishedAt: isoTime, reason: z.string().max(500).nullable() }),
+  /** A queued run waited past its TTL and was dropped without running. */
+  backupExpired: z.object({ finishedAt: isoTime, queuedAt: isoTime }),
+  /** A staged artifact passed its TTL and was removed; readArtifact now answers 410. */
+  artifactExpired: z.object({ expiredAt: isoTime }),
 } as const;
 
 export type EventType = keyof typeof Events;

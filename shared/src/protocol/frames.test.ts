@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ERROR_CATALOG, HoldfastError } from "../errors.js";
-import { type CommandPayload, type CommandType, COMMAND_TYPES } from "./commands.js";
+import { type CommandPayload, type CommandType, COMMAND_TYPES, Commands } from "./commands.js";
 import { MAX_FRAME_BYTES } from "./envelope.js";
 import { type EventData, type EventType, EVENT_TYPES } from "./events.js";
 import { makeErrorResponse, makeOkResponse, makeRequest, parseAgentFrame, parseCommandData, parseServerFrame } from "./frames.js";
@@ -16,7 +16,27 @@ const samplePayloads: { [T in CommandType]: CommandPayload<T> } = {
     name: "orders",
     engine: "postgres",
     connection: { host: "db.internal", port: 5432, database: "orders", username: "backup", password: "s3cret" },
+    maxDurationMinutes: 360,
   },
+  getServerHealth: {},
+  getSession: {},
+  validateServerBackupPrerequisites: { datasourceId: "ds_1" },
+  updateDatabaseConfig: {
+    datasourceId: "ds_1",
+    name: "orders",
+    engine: "postgres",
+    connection: { host: "/var/run/postgresql", port: 5432, database: "orders", username: "backup" },
+    maxDurationMinutes: 60,
+  },
+  deleteDatabaseConfig: { datasourceId: "ds_1" },
+  listDatabaseConfigs: {},
+  getDatabaseConfig: { datasourceId: "ds_1" },
+  listDatabases: { datasourceId: "ds_1" },
+  cancelBackup: { runId: "run_1" },
+  cancelQueuedBackup: { runId: "run_1" },
+  getExecutionQueue: {},
+  getRunLogs: { runId: "run_1" },
+  getRunErrorDetails: { runId: "run_1" },
   testDatabaseConnection: { datasourceId: "ds_1" },
   startBackup: { runId: "run_1", datasourceId: "ds_1", trigger: "manual", requestedBy: "admin@localhost" },
   getExecutionStatus: { runId: "run_1" },
@@ -28,15 +48,19 @@ const samplePayloads: { [T in CommandType]: CommandPayload<T> } = {
 
 const sampleEvents: { [T in EventType]: EventData<T> } = {
   backupQueued: { datasourceId: "ds_1", trigger: "schedule", scheduleId: "sch_1", queuedPosition: 1 },
+  backupDequeued: { datasourceId: "ds_1", waitedMs: 1500 },
   backupStarted: { datasourceId: "ds_1", startedAt: now.toISOString() },
+  backupStep: { step: "dump", message: "pg_dump started" },
   backupProgress: { step: "dump", bytes: 4096, percent: null },
   backupCompleted: { finishedAt: now.toISOString(), sizeBytes: 10, rawSizeBytes: 30, sha256: sha, codec: "gzip", fileName: "run_1.sql.gz" },
   backupFailed: { finishedAt: now.toISOString(), error: { code: "DUMP_FAILED", message: "pg_dump exited 1", retryable: true } },
-  backupCancelled: { finishedAt: now.toISOString() },
+  backupCancelled: { finishedAt: now.toISOString(), reason: "cancelled by admin@localhost" },
+  backupExpired: { finishedAt: now.toISOString(), queuedAt: now.toISOString() },
+  artifactExpired: { expiredAt: now.toISOString() },
 };
 
 function request(type: CommandType, extra: Record<string, unknown> = {}) {
-  const mutating = ["createDatabaseConfig", "startBackup", "cleanupStaging"].includes(type);
+  const mutating = Commands[type].mutating;
   return { ...makeRequest(type, samplePayloads[type] as never, { requestId: "req_1", now, ...(mutating ? { idempotencyKey: "k1" } : {}) }), ...extra };
 }
 
