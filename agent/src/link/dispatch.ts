@@ -122,6 +122,27 @@ export function createHandlers(deps: DispatchDeps): Handlers {
     resync(payload, link) {
       return ok({ replayed: link.replayAfter(payload.afterSequence) });
     },
+    // Protocol v1 commands this agent version does not serve yet: a typed refusal the control
+    // plane can show, rather than a silent drop.
+    getServerHealth: notYet("getServerHealth"),
+    getSession: notYet("getSession"),
+    validateServerBackupPrerequisites: notYet("validateServerBackupPrerequisites"),
+    updateDatabaseConfig: notYet("updateDatabaseConfig"),
+    deleteDatabaseConfig: notYet("deleteDatabaseConfig"),
+    listDatabaseConfigs: notYet("listDatabaseConfigs"),
+    getDatabaseConfig: notYet("getDatabaseConfig"),
+    listDatabases: notYet("listDatabases"),
+    cancelBackup: notYet("cancelBackup"),
+    cancelQueuedBackup: notYet("cancelQueuedBackup"),
+    getExecutionQueue: notYet("getExecutionQueue"),
+    getRunLogs: notYet("getRunLogs"),
+    getRunErrorDetails: notYet("getRunErrorDetails"),
+  };
+}
+
+function notYet(type: CommandType): () => never {
+  return () => {
+    throw new HoldfastError("FEATURE_NOT_AVAILABLE", `This agent version does not serve ${type} yet`, { type });
   };
 }
 
