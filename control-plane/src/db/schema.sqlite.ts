@@ -91,6 +91,14 @@ export const runs = sqliteTable(
     sha256: text("sha256"),
     fileName: text("file_name"),
     error: text("error"),
+    /** The step the agent last reported (backupStep); null once the run ended. */
+    step: text("step"),
+    /** Bytes written so far, from the last backupProgress. */
+    progressBytes: integer("progress_bytes"),
+    cancelReason: text("cancel_reason"),
+    scheduleId: text("schedule_id"),
+    /** Set by artifactExpired: the agent's staged copy is gone. */
+    artifactExpiredAt: integer("artifact_expired_at"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [
@@ -127,5 +135,5 @@ export const agentEvents = sqliteTable(
     occurredAt: integer("occurred_at").notNull(),
     receivedAt: integer("received_at").notNull(),
   },
-  (t) => [index("agent_events_agent_id_sequence_idx").on(t.agentId, t.sequence)],
+  (t) => [index("agent_events_agent_id_sequence_idx").on(t.agentId, t.sequence), index("agent_events_run_id_sequence_idx").on(t.runId, t.sequence)],
 );

@@ -1,25 +1,34 @@
-import type { AgentEventFrame, RunState } from "@holdfast/shared";
+import { type AgentEventFrame, type AgentRunState, canTransition, type EventType, Events, isEventType, type RunState } from "@holdfast/shared";
 import { and, eq, inArray, lt } from "drizzle-orm";
+import { exists, spooledPath } from "../artifacts/spool.js";
 import type { AppContext } from "../context.js";
+import type { Tables } from "../db/index.js";
+import type { Logger } from "../logger.js";
 
-type IngestContext = Pick<AppContext, "database" | "clock" | "puller" | "log">;
+type IngestContext = Pick<AppContext, "database" | "clock" | "puller" | "log" | "env">;
+type RunRow = Tables["runs"]["$inferSelect"];
+type EventRow = Tables["agent_events"]["$inferSelect"];
 
-/** From which states an event may move a run: events are ordered, but a replay must not undo them. */
-const BEFORE_START: RunState[] = ["pending", "queued"];
-const NOT_FINISHED: RunState[] = ["pending", "queued", "running"];
+export interface IngestResult {
+  /** Every event of the agent up to this sequence is stored and applied: the cumulative ack. */
+  ackSequence: number;
+  /** The event lies beyond a hole in the sequence: the agent should replay from `ackSequence`. */
+  gap: boolean;
+}
 
 /**
- * Stores one agent event, applies it to the run it is about and returns the sequence to acknowledge
- * (docs/link.md §4). The writes are ordered so that a crash between any two is repaired by the
- * agent's replay of unacknowledged events: the run update is guarded by state and so idempotent,
- * the event row is unique by `eventId` (a duplicate is ignored), and the acknowledged sequence only
- * moves past events that are stored.
+ * Stores one agent event and applies, in sequence order, every stored event the acknowledgement can
+ * now move over (docs/link.md §4). Events are applied only once they are contiguous, so an event that
+ * arrives early (after a gap) waits for the ones before it and the run view is the same whatever the
+ * arrival order. The run view is built from these events alone.
+ *
+ * Crash safety without transactions: the event row is unique by `eventId` (a duplicate is ignored);
+ * the ack moves one event at a time, after that event was applied; applying is guarded by the run's
+ * state, so the one event a crash may make us apply twice changes nothing the second time.
  */
-export async function ingestEvent(ctx: IngestContext, agentId: string, event: AgentEventFrame): Promise<{ ackSequence: number }> {
-  const now = ctx.clock.now().getTime();
-  if (event.runId) await applyToRun(ctx, agentId, event.runId, event);
+export async function ingestEvent(ctx: IngestContext, agentId: string, event: AgentEventFrame): Promise<IngestResult> {
   const { db, t } = ctx.database;
-  await db
+  const stored = await db
     .insert(t.agentEvents)
     .values({
       agentId,
@@ -29,85 +38,194 @@ export async function ingestEvent(ctx: IngestContext, agentId: string, event: Ag
       type: event.type,
       data: JSON.stringify(event.data),
       occurredAt: Date.parse(event.occurredAt),
-      receivedAt: now,
+      receivedAt: ctx.clock.now().getTime(),
     })
-    .onConflictDoNothing();
-  return { ackSequence: await advanceAck(ctx, agentId) };
-}
-
-async function applyToRun(ctx: IngestContext, agentId: string, runId: string, event: AgentEventFrame): Promise<void> {
-  const { db, t } = ctx.database;
-  const run = and(eq(t.runs.id, runId), eq(t.runs.agentId, agentId));
-  const ms = (iso: string) => Date.parse(iso);
-  switch (event.type) {
-    case "backupQueued":
-      await db.update(t.runs).set({ state: "queued" }).where(and(run, eq(t.runs.state, "pending")));
-      return;
-    case "backupStarted":
-      await db
-        .update(t.runs)
-        .set({ state: "running", startedAt: ms(event.data.startedAt) })
-        .where(and(run, inArray(t.runs.state, BEFORE_START)));
-      return;
-    case "backupProgress":
-      return;
-    case "backupCompleted": {
-      const d = event.data;
-      await db
-        .update(t.runs)
-        .set({ state: "completed", finishedAt: ms(d.finishedAt), sizeBytes: d.sizeBytes, rawSizeBytes: d.rawSizeBytes, sha256: d.sha256, fileName: d.fileName })
-        .where(and(run, inArray(t.runs.state, NOT_FINISHED)));
-      // Also on a replayed event: the pull is idempotent and may have been cut by a restart.
-      const owned = await db.select({ state: t.runs.state }).from(t.runs).where(run).limit(1);
-      if (owned[0]?.state === "completed") ctx.puller.kick(runId);
-      return;
-    }
-    case "backupFailed":
-    case "backupCancelled": {
-      const state = event.type === "backupFailed" ? "failed" : "cancelled";
-      const error = event.type === "backupFailed" ? JSON.stringify(event.data.error) : null;
-      const changed = await db
-        .update(t.runs)
-        .set({ state, finishedAt: ms(event.data.finishedAt), error })
-        .where(and(run, inArray(t.runs.state, NOT_FINISHED)))
-        .returning({ id: t.runs.id });
-      if (changed[0]) await failPendingDeliveries(ctx, runId, `The run ${state}; there is no artifact to deliver`);
-      return;
-    }
+    .onConflictDoNothing()
+    .returning({ eventId: t.agentEvents.eventId });
+  if (!stored[0]) ctx.log.debug({ eventId: event.eventId, sequence: event.sequence, runId: event.runId }, "duplicate event ignored");
+  const { from, to: ackSequence } = await applyContiguous(ctx, agentId);
+  if (stored[0] && event.sequence <= from) {
+    // A new eventId at a sequence already acknowledged: the agent's outbox was reset or is broken.
+    ctx.log.warn({ agentId, eventId: event.eventId, sequence: event.sequence, runId: event.runId }, "event below the acknowledged sequence; stored, not applied");
   }
-}
-
-async function failPendingDeliveries(ctx: IngestContext, runId: string, message: string): Promise<void> {
-  const { db, t } = ctx.database;
-  await db
-    .update(t.deliveries)
-    .set({ state: "failed", error: JSON.stringify({ code: "DELIVERY_FAILED", message, retryable: false }), updatedAt: ctx.clock.now().getTime() })
-    .where(and(eq(t.deliveries.runId, runId), eq(t.deliveries.state, "pending")));
+  return { ackSequence, gap: event.sequence > ackSequence };
 }
 
 /**
- * Moves the agent's acknowledged sequence over every contiguous stored event. Acks are cumulative,
- * so a gap (an event lost in flight) holds the ack back until the replay fills it.
+ * Moves the agent's acknowledged sequence over every contiguous stored event, applying each to its run
+ * first. A gap (an event lost in flight) holds both back until the replay fills it.
  */
-async function advanceAck(ctx: IngestContext, agentId: string): Promise<number> {
+async function applyContiguous(ctx: IngestContext, agentId: string): Promise<{ from: number; to: number }> {
   const { db, t } = ctx.database;
   const agent = (await db.select({ seq: t.agents.lastAckedSequence }).from(t.agents).where(eq(t.agents.id, agentId)).limit(1))[0];
   const from = agent?.seq ?? 0;
   let seq = from;
   for (;;) {
-    const next = await db
-      .select({ s: t.agentEvents.sequence })
-      .from(t.agentEvents)
-      .where(and(eq(t.agentEvents.agentId, agentId), eq(t.agentEvents.sequence, seq + 1)))
-      .limit(1);
-    if (!next[0]) break;
+    const next = (
+      await db
+        .select()
+        .from(t.agentEvents)
+        .where(and(eq(t.agentEvents.agentId, agentId), eq(t.agentEvents.sequence, seq + 1)))
+        .orderBy(t.agentEvents.receivedAt, t.agentEvents.eventId)
+        .limit(1)
+    )[0];
+    if (!next) break;
+    await applyEvent(ctx, agentId, next);
     seq += 1;
-  }
-  if (seq > from) {
     await db
       .update(t.agents)
       .set({ lastAckedSequence: seq })
       .where(and(eq(t.agents.id, agentId), lt(t.agents.lastAckedSequence, seq)));
   }
-  return seq;
+  return { from, to: seq };
+}
+
+/** A stored event back as a typed frame; its data was validated when it arrived. */
+function toFrame(row: EventRow): AgentEventFrame | undefined {
+  if (!isEventType(row.type)) return undefined;
+  const data = Events[row.type as EventType].safeParse(JSON.parse(row.data));
+  if (!data.success) return undefined;
+  return {
+    type: row.type,
+    eventId: row.eventId,
+    sequence: row.sequence,
+    ...(row.runId ? { runId: row.runId } : {}),
+    occurredAt: new Date(row.occurredAt).toISOString(),
+    data: data.data,
+  } as AgentEventFrame;
+}
+
+async function applyEvent(ctx: IngestContext, agentId: string, row: EventRow): Promise<void> {
+  if (!row.runId) return;
+  const event = toFrame(row);
+  const log = ctx.log.child({ agentId, runId: row.runId, eventId: row.eventId, sequence: row.sequence, type: row.type });
+  if (!event) {
+    log.error("stored event no longer parses; not applied");
+    return;
+  }
+  const { db, t } = ctx.database;
+  const run = (await db.select().from(t.runs).where(and(eq(t.runs.id, row.runId), eq(t.runs.agentId, agentId))).limit(1))[0];
+  if (!run) {
+    log.warn("event about a run this agent does not own; stored, not applied");
+    return;
+  }
+  await applyToRun(ctx, run, event, run.scheduleId ? log.child({ scheduleId: run.scheduleId }) : log);
+}
+
+/** The agent-side state a control-plane state stands for: `pending` is a run not yet queued there. */
+function agentStateOf(state: RunState): AgentRunState | undefined {
+  if (state === "pending") return "queued";
+  if (state === "missed") return undefined;
+  return state;
+}
+
+type RunUpdate = Partial<Tables["runs"]["$inferInsert"]>;
+
+/**
+ * Moves the run to `to` if shared's state machine allows it from its current state; the update is
+ * conditional on that state, so a concurrent change is never overwritten. An event naming the state
+ * the run is already in is a replay and changes nothing; any other refused move is logged.
+ */
+async function transition(ctx: IngestContext, run: RunRow, to: AgentRunState, set: RunUpdate, log: Logger): Promise<"applied" | "already" | "refused"> {
+  const from = agentStateOf(run.state as RunState);
+  if (from === to && run.state === to) return "already";
+  if (from === undefined || (from !== to && !canTransition(from, to))) {
+    log.warn({ from: run.state, to }, "event would be an invalid state transition; stored, not applied");
+    return "refused";
+  }
+  const { db, t } = ctx.database;
+  const changed = await db
+    .update(t.runs)
+    .set({ ...set, state: to })
+    .where(and(eq(t.runs.id, run.id), eq(t.runs.state, run.state)))
+    .returning({ id: t.runs.id });
+  if (!changed[0]) {
+    log.warn({ from: run.state, to }, "run changed while the event was applied; not applied");
+    return "refused";
+  }
+  log.info({ from: run.state, to }, "run state changed");
+  return "applied";
+}
+
+/** Records something about a run that does not move it, if the run is in the state the event implies. */
+async function annotate(ctx: IngestContext, run: RunRow, when: RunState, set: RunUpdate, log: Logger): Promise<void> {
+  if (run.state !== when) {
+    log.warn({ state: run.state, expected: when }, "event does not fit the run's state; stored, not applied");
+    return;
+  }
+  if (Object.keys(set).length === 0) return;
+  const { db, t } = ctx.database;
+  await db
+    .update(t.runs)
+    .set(set)
+    .where(and(eq(t.runs.id, run.id), eq(t.runs.state, when)));
+}
+
+async function applyToRun(ctx: IngestContext, run: RunRow, event: AgentEventFrame, log: Logger): Promise<void> {
+  const ms = (iso: string) => Date.parse(iso);
+  switch (event.type) {
+    case "backupQueued": {
+      const set = { queuedAt: ms(event.occurredAt), scheduleId: event.data.scheduleId ?? run.scheduleId };
+      // The control plane records a run as queued before the agent confirms it; this is that confirmation.
+      if (run.state === "queued") return annotate(ctx, run, "queued", set, log);
+      await transition(ctx, run, "queued", set, log);
+      return;
+    }
+    case "backupDequeued":
+      return annotate(ctx, run, "queued", {}, log);
+    case "backupStarted":
+      await transition(ctx, run, "running", { startedAt: ms(event.data.startedAt) }, log);
+      return;
+    case "backupStep":
+      return annotate(ctx, run, "running", { step: event.data.step }, log);
+    case "backupProgress":
+      return annotate(ctx, run, "running", { progressBytes: event.data.bytes }, log);
+    case "backupCompleted": {
+      const d = event.data;
+      const result = await transition(
+        ctx,
+        run,
+        "completed",
+        { finishedAt: ms(d.finishedAt), sizeBytes: d.sizeBytes, rawSizeBytes: d.rawSizeBytes, sha256: d.sha256, fileName: d.fileName, step: null },
+        log,
+      );
+      // Also when already completed: the pull is idempotent and may have been cut by a restart.
+      if (result !== "refused") ctx.puller.kick(run.id);
+      return;
+    }
+    case "backupFailed":
+    case "backupCancelled":
+    case "backupExpired": {
+      const to = event.type === "backupFailed" ? "failed" : event.type === "backupCancelled" ? "cancelled" : "expired";
+      const set: RunUpdate = { finishedAt: ms(event.data.finishedAt), step: null };
+      if (event.type === "backupFailed") set.error = JSON.stringify(event.data.error);
+      if (event.type === "backupCancelled") set.cancelReason = event.data.reason;
+      if ((await transition(ctx, run, to, set, log)) === "applied") {
+        await failWaitingDeliveries(ctx, run.id, ["pending"], { code: "DELIVERY_FAILED", message: `The run ${to}; there is no artifact to deliver`, retryable: false });
+      }
+      return;
+    }
+    case "artifactExpired": {
+      if (run.state !== "completed") return annotate(ctx, run, "completed", {}, log);
+      const { db, t } = ctx.database;
+      await db.update(t.runs).set({ artifactExpiredAt: ms(event.data.expiredAt) }).where(eq(t.runs.id, run.id));
+      // A verified spool copy no longer needs the agent's; without one, the bytes are gone for good.
+      if (await exists(spooledPath(ctx.env.spoolDir, run.id))) return;
+      log.warn("artifact expired on the agent before the control plane held it");
+      await failWaitingDeliveries(ctx, run.id, ["pending", "running"], {
+        code: "ARTIFACT_EXPIRED",
+        message: "The agent's staged artifact expired before it was pulled",
+        retryable: false,
+      });
+      return;
+    }
+  }
+}
+
+async function failWaitingDeliveries(ctx: IngestContext, runId: string, states: string[], error: { code: string; message: string; retryable: boolean }): Promise<void> {
+  const { db, t } = ctx.database;
+  await db
+    .update(t.deliveries)
+    .set({ state: "failed", error: JSON.stringify(error), updatedAt: ctx.clock.now().getTime() })
+    .where(and(eq(t.deliveries.runId, runId), inArray(t.deliveries.state, states)));
 }
