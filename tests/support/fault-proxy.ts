@@ -9,6 +9,7 @@ export class FaultProxy {
   readonly uploadOffsets: number[] = [];
   private cutAfter: number | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly links = new Set<Socket>();
   private server = createServer((client) => this.handle(client));
 
   private constructor(private readonly targetPort: number) {}
@@ -32,6 +33,14 @@ export class FaultProxy {
     return this.cutAfter !== undefined;
   }
 
+  /** Cuts every live agent link (the WebSocket connections) at once, as a dropped network would. */
+  cutLinks(): number {
+    const n = this.links.size;
+    for (const s of this.links) s.destroy();
+    this.links.clear();
+    return n;
+  }
+
   private handle(client: Socket): void {
     const upstream = createConnection({ host: "127.0.0.1", port: this.targetPort });
     this.sockets.add(client).add(upstream);
@@ -39,6 +48,7 @@ export class FaultProxy {
     let cutHere: number | undefined;
     client.on("data", (chunk: Buffer) => {
       const text = chunk.toString("latin1");
+      if (text.startsWith("GET /agent/v1/connect")) this.links.add(client).add(upstream);
       const start = text.indexOf("PATCH /agent/v1/artifacts/");
       if (start >= 0) {
         const offset = /\r\nupload-offset:\s*(\d+)/i.exec(text.slice(start));
@@ -65,8 +75,10 @@ export class FaultProxy {
     const close = () => {
       client.destroy();
       upstream.destroy();
-      this.sockets.delete(client);
-      this.sockets.delete(upstream);
+      for (const set of [this.sockets, this.links]) {
+        set.delete(client);
+        set.delete(upstream);
+      }
     };
     client.on("close", close).on("error", close);
     upstream.on("close", close).on("error", close);

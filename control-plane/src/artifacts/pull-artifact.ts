@@ -54,6 +54,13 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
     let failures = 0;
 
     while (!(await exists(spooled))) {
+      if ((await getRunRow(ctx, runId)).artifactExpiredAt !== null) {
+        // artifactExpired arrived mid-pull: the rest of the bytes are gone on the agent.
+        log.warn("artifact expired on the agent during the pull; giving up");
+        await failDeliveries(ctx, runId, new HoldfastError("ARTIFACT_EXPIRED", "The agent's staged artifact expired before it was pulled", { runId }));
+        await rm(partial, { force: true });
+        return;
+      }
       if (closed || !ctx.link.isOnline(run.agentId)) return;
       const offset = await sizeOrZero(partial);
       if (offset >= run.sizeBytes) {

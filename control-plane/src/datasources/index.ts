@@ -2,3 +2,5 @@ export { createDatasource } from "./create-datasource.js";
 export { getDatasource, type DatasourceView } from "./get-datasource.js";
 export { listDatasources } from "./list-datasources.js";
 export { testDatasource } from "./test-datasource.js";
+export { preflightDatasource } from "./preflight-datasource.js";
+export { listDatabases } from "./list-databases.js";

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AppContext } from "../context.js";
-import { errorHandler, notFound, requestId } from "./middleware.js";
+import { errorHandler, notFound, requestContext } from "./middleware.js";
 import { agentRoutes } from "./routes/agent.js";
 import { apiRoutes } from "./routes/api.js";
 import type { HonoEnv } from "./types.js";
@@ -19,7 +19,7 @@ curl -H "Authorization: Bearer hf_api_…" http://HOST/api/v1/agents</pre>
 /** The HTTP application. Routes are chained so `AppType` carries them all for `hc<AppType>()`. */
 export function createApp(ctx: AppContext) {
   const app = new Hono<HonoEnv>();
-  app.use("*", requestId);
+  app.use("*", requestContext(ctx));
   app.onError(errorHandler(ctx));
   app.notFound(notFound);
   return app

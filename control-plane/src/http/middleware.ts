@@ -8,14 +8,29 @@ import type { HonoEnv } from "./types.js";
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Every request gets an id, echoed in `x-request-id` and carried by its log lines and errors. */
-export const requestId: MiddlewareHandler<HonoEnv> = async (c, next) => {
-  const offered = c.req.header("x-request-id");
-  const id = offered && SAFE_REQUEST_ID.test(offered) ? offered : newId("req");
-  c.set("requestId", id);
-  c.header("x-request-id", id);
-  await next();
-};
+/**
+ * Every request gets an id, echoed in `x-request-id`, and a logger carrying it: domain functions get
+ * that logger through `scoped()`, so their lines carry `requestId` too. One access line per request.
+ */
+export function requestContext(ctx: AppContext): MiddlewareHandler<HonoEnv> {
+  return async (c, next) => {
+    const offered = c.req.header("x-request-id");
+    const id = offered && SAFE_REQUEST_ID.test(offered) ? offered : newId("req");
+    const started = performance.now();
+    c.set("requestId", id);
+    c.set("log", ctx.log.child({ requestId: id }));
+    c.header("x-request-id", id);
+    await next();
+    const line = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) };
+    if (c.req.path === "/healthz") c.get("log").debug(line, "request");
+    else c.get("log").info(line, "request");
+  };
+}
+
+/** The application context with this request's logger, for the one domain call of a route. */
+export function scoped(ctx: AppContext, c: Context<HonoEnv>): AppContext {
+  return { ...ctx, log: c.get("log") ?? ctx.log };
+}
 
 /**
  * `Authorization: Bearer hf_api_…` → the user. Reading needs `viewer`; anything that changes state
@@ -48,6 +63,17 @@ export async function readJson(c: Context<HonoEnv>): Promise<unknown> {
   }
 }
 
+/** Like readJson, for routes whose body is optional: no body reads as `{}`. */
+export async function readOptionalJson(c: Context<HonoEnv>): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HoldfastError("VALIDATION_FAILED", "The request body is not valid JSON");
+  }
+}
+
 function fromHttpException(err: HTTPException): HoldfastError {
   if (err.status === 413) return new HoldfastError("PAYLOAD_TOO_LARGE", "The request body is too large");
   if (err.status === 401) return new HoldfastError("UNAUTHENTICATED", err.message || "Unauthenticated");
@@ -68,10 +94,10 @@ export function errorHandler(ctx: AppContext): ErrorHandler<HonoEnv> {
     if (err instanceof HoldfastError) error = err;
     else if (err instanceof HTTPException) error = fromHttpException(err);
     else {
-      ctx.log.error({ err, requestId: reqId, method: c.req.method, path: c.req.path }, "unhandled error");
+      (c.get("log") ?? ctx.log).error({ err, requestId: reqId, method: c.req.method, path: c.req.path }, "unhandled error");
       error = new HoldfastError("INTERNAL_ERROR", "Internal error");
     }
-    if (error.status >= 500) ctx.log.warn({ requestId: reqId, code: error.code, path: c.req.path }, error.message);
+    if (error.status >= 500) (c.get("log") ?? ctx.log).warn({ requestId: reqId, code: error.code, path: c.req.path }, error.message);
     c.header("x-request-id", reqId);
     return c.json({ error: { ...error.toBody(), requestId: reqId } }, error.status as ContentfulStatusCode);
   };

@@ -51,6 +51,8 @@ export class AgentSession {
   private missedPongs = 0;
   private stopHeartbeat: () => void = () => {};
   private events: Promise<void> = Promise.resolve();
+  /** The sequence the last resync asked a replay after: one request per gap, not one per event. */
+  private resyncAfter: number | undefined;
   private readonly log: Logger;
   private markClosed!: () => void;
   /** Settles once the socket has closed and the session has cleaned up. */
@@ -109,7 +111,8 @@ export class AgentSession {
         reject(new HoldfastError("AGENT_TIMEOUT", `Agent ${this.agentId} did not answer ${type} in time`, { agentId: this.agentId, requestId }));
       }, this.ctx.env.commandTimeoutMs);
       this.pending.set(requestId, { type, resolve: resolve as (d: unknown) => void, reject, cancelTimer });
-      this.log.debug({ requestId, type }, "command sent");
+      const runId = (payload as { runId?: unknown }).runId;
+      this.log.debug({ requestId, type, ...(typeof runId === "string" ? { runId } : {}) }, "command sent");
       this.ws.send(JSON.stringify(frame), (err) => {
         if (!err) return;
         this.settle(requestId)?.reject(offline(this.agentId));
@@ -215,13 +218,32 @@ export class AgentSession {
     this.events = this.events.then(async () => {
       if (this.closed) return;
       try {
-        const { ackSequence } = await ingestEvent(this.ctx, this.agentId, frame);
+        const { ackSequence, gap } = await ingestEvent({ ...this.ctx, log: this.log }, this.agentId, frame);
         this.send({ type: "ack", sequence: ackSequence });
+        if (gap) this.requestResync(ackSequence);
       } catch (err) {
         // Not acknowledged: the agent keeps the event and replays it on the next session.
         this.log.error({ err, eventId: frame.eventId, type: frame.type }, "could not store an agent event");
       }
     });
+  }
+
+  /**
+   * An event arrived past a hole in the sequence: ask the agent to replay everything after the last
+   * contiguous one. Not awaited, since the replayed events queue behind this very handler.
+   */
+  private requestResync(afterSequence: number): void {
+    if (this.resyncAfter === afterSequence) return;
+    this.resyncAfter = afterSequence;
+    this.log.info({ afterSequence }, "gap in the event sequence; asking the agent to replay");
+    this.sendCommand("resync", { afterSequence }).then(
+      (data) => this.log.debug({ afterSequence, replayed: data.replayed }, "resync answered"),
+      (err: unknown) => {
+        // Ask again when the next event shows the gap is still open.
+        if (this.resyncAfter === afterSequence) this.resyncAfter = undefined;
+        this.log.warn({ afterSequence, code: err instanceof HoldfastError ? err.code : undefined }, "resync failed");
+      },
+    );
   }
 
   private onClose(code: number): void {

@@ -1,4 +1,4 @@
-import { type DeliveryState, type ErrorBody, HoldfastError, type RunKind, type RunState } from "@holdfast/shared";
+import { type DeliveryState, type ErrorBody, HoldfastError, type RunKind, type RunState, type RunTrigger } from "@holdfast/shared";
 import { asc, eq } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import type { Tables } from "../db/index.js";
@@ -8,12 +8,24 @@ export type RunRow = Tables["runs"]["$inferSelect"];
 export interface RunView {
   runId: string;
   kind: RunKind;
+  trigger: RunTrigger;
   state: RunState;
+  datasourceId: string;
+  agentId: string;
+  scheduleId: string | null;
+  /** The step the agent last reported while running; null before it started and once it ended. */
+  step: string | null;
+  /** Bytes written so far, from the agent's last backupProgress. */
+  progressBytes: number | null;
+  queuedAt: string | null;
   startedAt: string | null;
   finishedAt: string | null;
   sizeBytes: number | null;
   sha256: string | null;
   error: ErrorBody | null;
+  cancelReason: string | null;
+  /** When the agent's staged copy expired (artifactExpired); deliveries not yet pulled then fail. */
+  artifactExpiredAt: string | null;
   deliveries: { destinationId: string; state: DeliveryState; path: string | null }[];
 }
 
@@ -39,12 +51,21 @@ export async function getRun(ctx: DbContext, runId: string): Promise<RunView> {
   return {
     runId: run.id,
     kind: run.kind as RunKind,
+    trigger: run.trigger as RunTrigger,
     state: run.state as RunState,
+    datasourceId: run.datasourceId,
+    agentId: run.agentId,
+    scheduleId: run.scheduleId,
+    step: run.step,
+    progressBytes: run.progressBytes,
+    queuedAt: iso(run.queuedAt),
     startedAt: iso(run.startedAt),
     finishedAt: iso(run.finishedAt),
     sizeBytes: run.sizeBytes,
     sha256: run.sha256,
     error: run.error === null ? null : (JSON.parse(run.error) as ErrorBody),
+    cancelReason: run.cancelReason,
+    artifactExpiredAt: iso(run.artifactExpiredAt),
     deliveries: deliveries.map((d) => ({ ...d, state: d.state as DeliveryState })),
   };
 }

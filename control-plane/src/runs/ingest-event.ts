@@ -7,7 +7,7 @@ import type { Logger } from "../logger.js";
 
 type IngestContext = Pick<AppContext, "database" | "clock" | "puller" | "log" | "env">;
 type RunRow = Tables["runs"]["$inferSelect"];
-type EventRow = Tables["agent_events"]["$inferSelect"];
+type EventRow = Tables["agentEvents"]["$inferSelect"];
 
 export interface IngestResult {
   /** Every event of the agent up to this sequence is stored and applied: the cumulative ack. */

@@ -59,17 +59,16 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
     .values(destinationIds.map((destinationId) => ({ id: newId("dlv"), runId, destinationId, state: "pending", attempts: 0, updatedAt: now })));
 
   try {
-    const accepted = await ctx.link.sendCommand(
+    await ctx.link.sendCommand(
       datasource.agentId,
       "startBackup",
       { runId, datasourceId: datasource.id, trigger: "manual", requestedBy: input.requestedBy },
       // The run id is the key: a resend of this very command can never start a second backup.
       { idempotencyKey: runId },
     );
-    await db
-      .update(t.runs)
-      .set({ state: accepted.state })
-      .where(and(eq(t.runs.id, runId), eq(t.runs.state, "queued")));
+    // The answer's state is not written: the run view moves only with the agent's events
+    // (backupQueued, backupStarted, ...), which arrive in order and survive a reconnect.
+    ctx.log.info({ runId, agentId: datasource.agentId, datasourceId: datasource.id }, "backup accepted by the agent");
   } catch (err) {
     // On a timeout the agent may have started the backup after all: keep the run so its events
     // find it. Any other failure means the agent did not take it, so the records go.

@@ -1,19 +1,29 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HoldfastError } from "@holdfast/shared";
+import { getAgentHealth } from "../../agents/get-agent-health.js";
+import { getAgentQueue } from "../../agents/get-agent-queue.js";
 import { listAgents } from "../../agents/list-agents.js";
 import { revokeAgent } from "../../agents/revoke-agent.js";
 import type { AppContext } from "../../context.js";
 import { createDatasource } from "../../datasources/create-datasource.js";
+import { listDatabases } from "../../datasources/list-databases.js";
 import { listDatasources } from "../../datasources/list-datasources.js";
+import { preflightDatasource } from "../../datasources/preflight-datasource.js";
 import { testDatasource } from "../../datasources/test-datasource.js";
 import { createDestination, listDestinations } from "../../destinations/create-destination.js";
+import { cancelRun } from "../../runs/cancel-run.js";
 import { getRun } from "../../runs/get-run.js";
+import { getRunLogs } from "../../runs/get-run-logs.js";
+import { listRunEvents } from "../../runs/list-run-events.js";
 import { startBackup } from "../../runs/start-backup.js";
-import { authenticate, readJson, requireRole } from "../middleware.js";
+import { authenticate, readJson, readOptionalJson, requireRole, scoped } from "../middleware.js";
 import type { HonoEnv } from "../types.js";
 
-/** `/api/v1`: one domain call per route; parsing happens in the domain function with shared schemas. */
+/**
+ * `/api/v1`: one domain call per route; parsing happens in the domain function with shared schemas.
+ * GET needs `viewer`, anything else `operator` (authenticate); admin-only routes say so.
+ */
 export function apiRoutes(ctx: AppContext) {
   return new Hono<HonoEnv>()
     .use(
@@ -30,17 +40,26 @@ export function apiRoutes(ctx: AppContext) {
     .post("/agents/:id/revoke", async (c) => {
       requireRole(c, "admin");
       const id = c.req.param("id");
-      await revokeAgent(ctx, id);
+      await revokeAgent(scoped(ctx, c), id);
       return c.json({ id, status: "revoked" as const });
     })
-    .post("/datasources", async (c) => c.json(await createDatasource(ctx, await readJson(c)), 201))
+    .get("/agents/:id/queue", async (c) => c.json(await getAgentQueue(scoped(ctx, c), c.req.param("id"))))
+    .get("/agents/:id/health", async (c) => c.json(await getAgentHealth(scoped(ctx, c), c.req.param("id"))))
+    .post("/datasources", async (c) => c.json(await createDatasource(scoped(ctx, c), await readJson(c)), 201))
     .get("/datasources", async (c) => c.json({ items: await listDatasources(ctx) }))
-    .post("/datasources/:id/test", async (c) => c.json(await testDatasource(ctx, c.req.param("id"))))
+    .post("/datasources/:id/test", async (c) => c.json(await testDatasource(scoped(ctx, c), c.req.param("id"))))
+    .post("/datasources/:id/preflight", async (c) => c.json(await preflightDatasource(scoped(ctx, c), c.req.param("id"))))
+    .get("/datasources/:id/databases", async (c) => c.json(await listDatabases(scoped(ctx, c), c.req.param("id"))))
     .post("/datasources/:id/backups", async (c) => {
-      const { runId } = await startBackup(ctx, { datasourceId: c.req.param("id"), body: await readJson(c), requestedBy: c.get("user").email });
+      const { runId } = await startBackup(scoped(ctx, c), { datasourceId: c.req.param("id"), body: await readJson(c), requestedBy: c.get("user").email });
       return c.json({ runId }, 202);
     })
-    .post("/destinations", async (c) => c.json(await createDestination(ctx, await readJson(c)), 201))
+    .post("/destinations", async (c) => c.json(await createDestination(scoped(ctx, c), await readJson(c)), 201))
     .get("/destinations", async (c) => c.json({ items: await listDestinations(ctx) }))
-    .get("/runs/:runId", async (c) => c.json(await getRun(ctx, c.req.param("runId"))));
+    .get("/runs/:runId", async (c) => c.json(await getRun(ctx, c.req.param("runId"))))
+    .get("/runs/:runId/events", async (c) => c.json({ items: await listRunEvents(ctx, c.req.param("runId")) }))
+    .get("/runs/:runId/logs", async (c) => c.json(await getRunLogs(scoped(ctx, c), c.req.param("runId"))))
+    .post("/runs/:runId/cancel", async (c) =>
+      c.json(await cancelRun(scoped(ctx, c), { runId: c.req.param("runId"), body: await readOptionalJson(c), requestedBy: c.get("user").email })),
+    );
 }
