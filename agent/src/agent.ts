@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from "@holdfast/shared";
+import { HoldfastError, systemClock, type Clock } from "@holdfast/shared";
 import { PostgresEngine } from "./engines/postgres.js";
 import type { EngineRegistry } from "./engines/types.js";
 import type { AgentEnv } from "./env.js";
@@ -9,8 +9,9 @@ import { Dispatcher } from "./link/dispatch.js";
 import { LinkSession } from "./link/session.js";
 import type { Logger } from "./log.js";
 import { BackupSlot } from "./runs/backup-slot.js";
-import type { RunContext } from "./runs/context.js";
+import { DEFAULT_LIMITS, type AgentLimits, type RunContext } from "./runs/context.js";
 import { stagingRootFor } from "./runs/staging.js";
+import { Sweeper } from "./runs/sweeper.js";
 import { openStore } from "./store/open-store.js";
 import type { AgentStore } from "./store/store.js";
 
@@ -21,9 +22,10 @@ export interface RunContextOptions {
   log: Logger;
   engines?: EngineRegistry;
   tmpDir?: string;
+  limits?: Partial<AgentLimits>;
 }
 
-/** Wires the run functions together: one slot, the engines this host has. */
+/** Wires the run functions together: one slot, one sweeper (not started), the engines this host has. */
 export function createRunContext(opts: RunContextOptions): RunContext {
   const ctx: RunContext = {
     store: opts.store,
@@ -32,28 +34,58 @@ export function createRunContext(opts: RunContextOptions): RunContext {
     clock: opts.clock,
     log: opts.log,
     slot: new BackupSlot(() => ctx),
+    sweeper: new Sweeper(() => ctx),
+    limits: { ...DEFAULT_LIMITS, ...opts.limits },
+    startedAt: opts.clock.now(),
   };
   return ctx;
 }
 
+/** How long shutdown waits for the control plane to acknowledge the last events. */
+export const SHUTDOWN_DRAIN_MS = 3_000;
+
 export interface RunningAgent {
   ctx: RunContext;
   link: LinkClient;
-  /** Resolves with the exit status once the link stopped (signal or revocation). */
+  /** Resolves with the exit status once the link stopped (signal or revocation) and the store is closed. */
   done: Promise<number>;
-  stop(): void;
+  /**
+   * SIGTERM/SIGINT: takes no new work (startBackup answers 503 AGENT_STOPPING), kills the running dump
+   * (its run fails retryable AGENT_STOPPING, staging removed), gives the control plane up to
+   * SHUTDOWN_DRAIN_MS to acknowledge the outbox, then closes the link and the store.
+   */
+  stop(): Promise<void>;
 }
 
-/** `holdfast-agent run`: open the store (closing interrupted runs), resume the queue, connect. */
-export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = systemClock): Promise<RunningAgent> {
+export interface StartAgentOptions {
+  engines?: EngineRegistry;
+  drainMs?: number;
+}
+
+/** `holdfast-agent run`: open the store (closing interrupted runs), sweep, resume the queue, connect. */
+export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = systemClock, opts: StartAgentOptions = {}): Promise<RunningAgent> {
   const identity = await readIdentity(env.dataDir);
   const privateKey = await readPrivateKey(env.dataDir);
   const stagingRoot = stagingRootFor(env.tmpDir, identity.agentId);
-  const { store, recovered } = openStore({ dataDir: env.dataDir, stagingRoot, clock });
-  for (const run of recovered) log.warn({ runId: run.runId }, "closed a run interrupted by a restart as failed (AGENT_RESTARTED)");
   const agentLog = log.child({ agentId: identity.agentId });
-  const ctx = createRunContext({ store, stagingRoot, clock, log: agentLog, tmpDir: env.tmpDir });
-  const dispatcher = new Dispatcher({ run: ctx, serverUrl: identity.serverUrl, log: agentLog });
+  const { store, recovered } = openStore({ dataDir: env.dataDir, stagingRoot, clock });
+  for (const run of recovered) agentLog.warn({ runId: run.runId, scheduleId: run.scheduleId }, "closed a run interrupted by a restart as failed (AGENT_RESTARTED)");
+  const ctx = createRunContext({
+    store,
+    stagingRoot,
+    clock,
+    log: agentLog,
+    tmpDir: env.tmpDir,
+    ...(opts.engines ? { engines: opts.engines } : {}),
+    limits: {
+      maxQueueSize: env.maxQueueSize,
+      queueTtlMs: env.queueTtlMs,
+      artifactTtlMs: env.artifactTtlMs,
+      idempotencyWindowMs: env.idempotencyWindowMs,
+    },
+  });
+  const dispatcher = new Dispatcher({ run: ctx, agentId: identity.agentId, serverUrl: identity.serverUrl, log: agentLog });
+  ctx.sweeper.start();
   ctx.slot.startNext();
   const link = new LinkClient({
     identity,
@@ -65,6 +97,24 @@ export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = syst
     reconnectCapMs: env.reconnectCapMs,
     createSession: (send, onReady) => new LinkSession({ store, dispatcher, log: agentLog, send, onReady }),
   });
-  const done = link.run().finally(() => store.close());
-  return { ctx, link, done, stop: () => link.stop(0) };
+  const done = link.run().finally(async () => {
+    // Revocation ends the link without stop(): the slot still has to let go before the store closes.
+    ctx.sweeper.stop();
+    await ctx.slot.stop(new HoldfastError("AGENT_STOPPING", "The agent stopped while this backup was running").toBody());
+    store.close();
+  });
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      agentLog.info("stopping: no new runs, cancelling the running one, flushing the outbox");
+      ctx.sweeper.stop();
+      await ctx.slot.stop(new HoldfastError("AGENT_STOPPING", "The agent was stopped while this backup was running").toBody());
+      const drained = await link.drain(opts.drainMs ?? SHUTDOWN_DRAIN_MS).catch(() => false);
+      if (!drained) agentLog.info("outbox not fully acknowledged before shutdown: the rest is replayed after the next connect");
+      link.stop(0);
+      await done;
+    })();
+    return stopping;
+  };
+  return { ctx, link, done, stop };
 }

@@ -12,6 +12,10 @@ const EnvSchema = z.object({
   reconnectBaseMs: positiveMs.default(500),
   reconnectCapMs: positiveMs.default(60_000),
   tmpDir: z.string().min(1),
+  maxQueueSize: z.coerce.number().int().min(1).max(10_000).default(20),
+  queueTtlMs: positiveMs.default(6 * 60 * 60 * 1000),
+  artifactTtlMs: positiveMs.default(24 * 60 * 60 * 1000),
+  idempotencyWindowMs: positiveMs.default(24 * 60 * 60 * 1000),
 });
 export type AgentEnv = z.infer<typeof EnvSchema>;
 
@@ -32,6 +36,10 @@ export function loadEnv(flags: { dataDir?: string | undefined }, env: NodeJS.Pro
     reconnectBaseMs: blankToUndefined(env.HOLDFAST_RECONNECT_BASE_MS),
     reconnectCapMs: blankToUndefined(env.HOLDFAST_RECONNECT_CAP_MS),
     tmpDir: os.tmpdir(),
+    maxQueueSize: blankToUndefined(env.HOLDFAST_MAX_QUEUE_SIZE),
+    queueTtlMs: blankToUndefined(env.HOLDFAST_QUEUE_TTL_MS),
+    artifactTtlMs: blankToUndefined(env.HOLDFAST_ARTIFACT_TTL_MS),
+    idempotencyWindowMs: blankToUndefined(env.HOLDFAST_IDEMPOTENCY_WINDOW_MS),
   });
   if (!parsed.success) throw validationError(parsed.error, "agent environment");
   if (parsed.data.reconnectCapMs < parsed.data.reconnectBaseMs) {

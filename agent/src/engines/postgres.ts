@@ -3,8 +3,8 @@ import { performance } from "node:perf_hooks";
 import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
 import { buildConninfo } from "./conninfo.js";
 import { createPassfile } from "./passfile.js";
-import { redactSecrets, spawnTool, type ToolExit } from "./spawn-tool.js";
-import type { ConnectionTestResult, DumpHandle, Engine } from "./types.js";
+import { killTree, redactSecrets, spawnTool, type ToolExit } from "./spawn-tool.js";
+import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine } from "./types.js";
 
 export interface PostgresEngineOptions {
   pgDumpPath?: string;
@@ -14,7 +14,11 @@ export interface PostgresEngineOptions {
 }
 
 /** The query testConnection runs: fixed text, nothing user-supplied in it. */
-export const TEST_QUERY = "select version(), pg_database_size(current_database())";
+export const TEST_QUERY = "select version(), pg_database_size(current_database()), current_setting('server_version_num')";
+
+/** The query listDatabases runs: connectable non-template databases; a size only where we may connect. */
+export const LIST_DATABASES_QUERY =
+  "select datname, case when has_database_privilege(datname, 'CONNECT') then pg_database_size(datname) end from pg_database where not datistemplate and datallowconn order by datname";
 
 /** argv of pg_dump: the database, user and host only inside `--dbname=<conninfo>`, never positional. */
 export function buildPgDumpArgs(connection: PostgresConnection): string[] {
@@ -23,6 +27,11 @@ export function buildPgDumpArgs(connection: PostgresConnection): string[] {
 
 export function buildPsqlTestArgs(connection: PostgresConnection): string[] {
   return [`--dbname=${buildConninfo(connection)}`, "--no-password", "-X", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", TEST_QUERY];
+}
+
+/** NUL-separated fields and records: a database name may hold a tab or a newline. */
+export function buildPsqlListArgs(connection: PostgresConnection): string[] {
+  return [`--dbname=${buildConninfo(connection)}`, "--no-password", "-X", "-A", "-t", "-z", "-0", "-v", "ON_ERROR_STOP=1", "-c", LIST_DATABASES_QUERY];
 }
 
 /** A minimal environment: nothing of the agent's own (tokens, HOLDFAST_*) reaches the tool. */
@@ -47,6 +56,7 @@ function failure(code: "DUMP_FAILED" | "DB_CONNECTION_TEST_FAILED", what: string
 
 export class PostgresEngine implements Engine {
   readonly engine = "postgres" as const;
+  readonly toolName = "pg_dump";
   private readonly pgDump: string;
   private readonly psql: string;
   private readonly tmpDir: string;
@@ -79,13 +89,14 @@ export class PostgresEngine implements Engine {
       const exit = await tool.exited;
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
       if (exit.code !== 0) throw failure("DB_CONNECTION_TEST_FAILED", "The connection test (psql)", exit, connection.password);
-      const line = out.trim();
-      const tab = line.lastIndexOf("\t");
-      const size = Number(line.slice(tab + 1));
+      const parts = out.trim().split("\t");
+      const num = parts.length >= 3 ? Number(parts.pop()) : NaN;
+      const size = parts.length >= 2 ? Number(parts.pop()) : NaN;
       return {
         latencyMs,
-        serverVersion: tab >= 0 ? line.slice(0, tab) : line,
-        databaseSizeBytes: tab >= 0 && Number.isFinite(size) ? size : null,
+        serverVersion: parts.join("\t"),
+        databaseSizeBytes: Number.isFinite(size) ? size : null,
+        serverVersionNum: Number.isInteger(num) ? num : null,
       };
     } finally {
       await passfile.remove();
@@ -102,19 +113,46 @@ export class PostgresEngine implements Engine {
       throw err;
     }
     const child = tool.child;
+    let warnings: string[] = [];
     const done = tool.exited
       .then((exit) => {
         if (exit.code !== 0) throw failure("DUMP_FAILED", "pg_dump", exit, connection.password);
+        const escaped = connection.password?.replace(/\\/g, "\\\\").replace(/:/g, "\\:");
+        warnings = redactSecrets(exit.stderrTail, [connection.password, escaped])
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean);
       })
       // The passfile lives exactly as long as the tool that reads it.
       .finally(() => passfile.remove());
     return {
       stdout: tool.stdout,
       done,
-      abort: () => {
-        if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return false;
-        return child.kill("SIGTERM");
-      },
+      abort: () => killTree(child),
+      warnings: () => warnings,
     };
+  }
+
+  async listDatabases(connection: PostgresConnection): Promise<DatabaseInfo[]> {
+    const passfile = await createPassfile(this.tmpDir, connection.password);
+    try {
+      const tool = spawnTool("psql", this.psql, buildPsqlListArgs(connection), buildChildEnv(passfile.path));
+      const chunks: Buffer[] = [];
+      tool.stdout.on("data", (c: Buffer) => chunks.push(c));
+      const exit = await tool.exited;
+      if (exit.code !== 0) throw failure("DB_CONNECTION_TEST_FAILED", "Listing databases (psql)", exit, connection.password);
+      // Records end with NUL; within one, the name and the size are NUL-separated too.
+      const fields = Buffer.concat(chunks).toString("utf8").split("\0");
+      const items: DatabaseInfo[] = [];
+      for (let i = 0; i + 1 < fields.length; i += 2) {
+        const name = fields[i]!.replace(/^\n/, "");
+        const size = fields[i + 1]!;
+        if (name === "") continue;
+        items.push({ name, sizeBytes: size === "" ? null : Number(size) });
+      }
+      return items;
+    } finally {
+      await passfile.remove();
+    }
   }
 }

@@ -22,7 +22,8 @@ export interface ToolProcess {
  * and only the environment given. Keeps the last 8 KiB of stderr for error reports.
  */
 export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv): ToolProcess {
-  const child = spawn(bin, args, { shell: false, env, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+  // detached: the tool leads its own process group, so killTree() reaches whatever it started too.
+  const child = spawn(bin, args, { shell: false, env, stdio: ["ignore", "pipe", "pipe"], windowsHide: true, detached: true });
   let tail = Buffer.alloc(0);
   child.stderr.on("data", (chunk: Buffer) => {
     tail = Buffer.concat([tail, chunk]);
@@ -45,4 +46,15 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
     if (secret) out = out.split(secret).join("********");
   }
   return out.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, "$1********");
+}
+
+/** SIGTERM to the tool's whole process group (it was spawned detached); false if it already exited. */
+export function killTree(child: ChildProcessByStdio<null, Readable, Readable>): boolean {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return false;
+  try {
+    process.kill(-child.pid, "SIGTERM");
+    return true;
+  } catch {
+    return child.kill("SIGTERM");
+  }
 }

@@ -57,6 +57,16 @@ export class LinkClient {
     });
   }
 
+  /**
+   * Shutdown, before stop(): if a session is up, sends what is pending and waits (up to `timeoutMs` on
+   * the clock) for the control plane to acknowledge every outbox event. True when all were acknowledged.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const session = this.session;
+    if (!session || !session.isReady) return false;
+    return session.waitForAcks(timeoutMs);
+  }
+
   /** Closes the socket and ends run() with status 0 (SIGTERM/SIGINT). */
   stop(code = 0): void {
     if (this.stopped) return;

@@ -11,11 +11,13 @@ import type { AgentStore } from "../store/store.js";
 import { makeTempDir, ManualClock, PG } from "../testing/helpers.js";
 import { answerRejection, Dispatcher, type LinkControl } from "./dispatch.js";
 
-const noLink: LinkControl = { replayAfter: () => 0 };
+const noLink: LinkControl = { replayAfter: () => 0, sessionInfo: () => ({ sessionId: "ses_1", connectedAt: "2026-01-01T00:00:00.000Z" }) };
 const fakeEngine: Engine = {
   engine: "postgres",
+  toolName: "pg_dump",
+  listDatabases: async () => [{ name: "app", sizeBytes: 100 }],
   toolVersion: async () => "pg_dump (PostgreSQL) 15.0",
-  testConnection: async () => ({ latencyMs: 2, serverVersion: "PostgreSQL 15", databaseSizeBytes: 100 }),
+  testConnection: async () => ({ latencyMs: 2, serverVersion: "PostgreSQL 15", databaseSizeBytes: 100, serverVersionNum: 150004 }),
   dump: async () => {
     throw new Error("not used");
   },
@@ -45,7 +47,7 @@ describe("Dispatcher", () => {
     const clock = new ManualClock();
     store = openStore({ dataDir: path.join(dir, "data"), stagingRoot: path.join(dir, "staging"), clock }).store;
     ctx = createRunContext({ store, stagingRoot: path.join(dir, "staging"), clock, log: silentLogger, engines: { postgres: fakeEngine } });
-    dispatcher = new Dispatcher({ run: ctx, serverUrl: "http://127.0.0.1:1", log: silentLogger });
+    dispatcher = new Dispatcher({ run: ctx, agentId: "agt_test", serverUrl: "http://127.0.0.1:1", log: silentLogger });
   });
   afterEach(() => {
     store.close();

@@ -5,7 +5,6 @@ import {
   makeErrorResponse,
   makeOkResponse,
   PROTOCOL_VERSION,
-  redactConnection,
   type CommandData,
   type CommandFrame,
   type CommandPayload,
@@ -13,13 +12,26 @@ import {
   type FrameRejection,
   type ResponseEnvelope,
 } from "@holdfast/shared";
+import {
+  createDatabaseConfig,
+  deleteDatabaseConfig,
+  getDatabaseConfig,
+  listDatabaseConfigs,
+  listDatabases,
+  testDatabaseConnection,
+  updateDatabaseConfig,
+} from "../datasources/configs.js";
+import { getServerHealth } from "../host/server-health.js";
 import type { Logger } from "../log.js";
 import { getArtifactMetadata, requireArtifact } from "../runs/artifact.js";
+import { cancelBackup, cancelQueuedBackup } from "../runs/cancel-run.js";
 import { cleanupStaging } from "../runs/cleanup-staging.js";
 import type { RunContext } from "../runs/context.js";
+import { getExecutionQueue } from "../runs/execution-queue.js";
 import { getExecutionStatus } from "../runs/execution-status.js";
+import { preflight } from "../runs/preflight.js";
+import { getRunErrorDetails, getRunLogs } from "../runs/run-details.js";
 import { startBackup } from "../runs/start-backup.js";
-import { requireDatasource, saveDatasource } from "../store/datasources.js";
 import { findIdempotencyRecord, saveIdempotencyRecord } from "../store/idempotency.js";
 import { AGENT_VERSION } from "../version.js";
 import { canonicalJson } from "./canonical-json.js";
@@ -36,16 +48,20 @@ export interface HandlerResult<T> {
 export interface LinkControl {
   /** Sends every outbox event after `afterSequence`; returns how many. */
   replayAfter(afterSequence: number): number;
+  /** The session the control plane opened with `hello`; null before it. */
+  sessionInfo(): { sessionId: string; connectedAt: string } | null;
 }
 
 type Handler<T extends CommandType> = (
   payload: CommandPayload<T>,
   link: LinkControl,
 ) => HandlerResult<CommandData<T>> | Promise<HandlerResult<CommandData<T>>>;
+
 export type Handlers = { [T in CommandType]: Handler<T> };
 
 export interface DispatchDeps {
   run: RunContext;
+  agentId: string;
   serverUrl: string;
   log: Logger;
   upload?: (opts: UploadOptions) => Promise<UploadResult>;
@@ -67,27 +83,32 @@ export function createHandlers(deps: DispatchDeps): Handlers {
       );
       return ok({ protocolVersion: PROTOCOL_VERSION, agentVersion: AGENT_VERSION, engines, codecs: ["gzip"] });
     },
-    createDatabaseConfig(payload) {
-      saveDatasource(run.store, payload);
-      return ok({ datasourceId: payload.datasourceId, connection: redactConnection(payload.connection) });
+    async getServerHealth() {
+      return ok(await getServerHealth(run));
     },
-    async testDatabaseConnection(payload) {
-      const ds = requireDatasource(run.store, payload.datasourceId);
-      const engine = run.engines[ds.engine];
-      if (!engine) throw new HoldfastError("UNSUPPORTED_DATABASE_TYPE", `This agent has no ${ds.engine} engine`, { engine: ds.engine });
-      const result = await engine.testConnection(ds.connection);
-      return ok({ ok: true as const, ...result });
+    getSession(_payload, link) {
+      const session = link.sessionInfo();
+      if (!session) throw new HoldfastError("AGENT_OFFLINE", "No session: the control plane has not said hello on this link");
+      return ok({ agentId: deps.agentId, ...session, protocolVersion: PROTOCOL_VERSION, agentVersion: AGENT_VERSION });
     },
-    startBackup(payload) {
-      const data = startBackup(run, payload);
-      return ok(data, 202);
+    async validateServerBackupPrerequisites(payload) {
+      return ok(await preflight(run, payload.datasourceId));
     },
-    getExecutionStatus(payload) {
-      return ok(getExecutionStatus(run.store, payload.runId));
-    },
-    getArtifactMetadata(payload) {
-      return ok(getArtifactMetadata(run.store, payload.runId));
-    },
+    createDatabaseConfig: (payload) => ok(createDatabaseConfig(run, payload)),
+    updateDatabaseConfig: (payload) => ok(updateDatabaseConfig(run, payload)),
+    deleteDatabaseConfig: (payload) => ok(deleteDatabaseConfig(run, payload.datasourceId)),
+    listDatabaseConfigs: () => ok(listDatabaseConfigs(run)),
+    getDatabaseConfig: (payload) => ok(getDatabaseConfig(run, payload.datasourceId)),
+    listDatabases: async (payload) => ok(await listDatabases(run, payload.datasourceId)),
+    testDatabaseConnection: async (payload) => ok(await testDatabaseConnection(run, payload.datasourceId)),
+    startBackup: async (payload) => ok(await startBackup(run, payload), 202),
+    cancelBackup: async (payload) => ok(await cancelBackup(run, payload.runId)),
+    cancelQueuedBackup: (payload) => ok(cancelQueuedBackup(run, payload.runId)),
+    getExecutionStatus: (payload) => ok(getExecutionStatus(run.store, payload.runId)),
+    getExecutionQueue: () => ok(getExecutionQueue(run)),
+    getRunLogs: (payload) => ok(getRunLogs(run.store, payload.runId)),
+    getRunErrorDetails: (payload) => ok(getRunErrorDetails(run.store, payload.runId)),
+    getArtifactMetadata: (payload) => ok(getArtifactMetadata(run.store, payload.runId)),
     readArtifact(payload) {
       const artifact = requireArtifact(run.store, payload.runId);
       if (payload.offset > artifact.sizeBytes) {
@@ -116,33 +137,8 @@ export function createHandlers(deps: DispatchDeps): Handlers {
         },
       };
     },
-    cleanupStaging(payload) {
-      return ok(cleanupStaging(run, payload.runId));
-    },
-    resync(payload, link) {
-      return ok({ replayed: link.replayAfter(payload.afterSequence) });
-    },
-    // Protocol v1 commands this agent version does not serve yet: a typed refusal the control
-    // plane can show, rather than a silent drop.
-    getServerHealth: notYet("getServerHealth"),
-    getSession: notYet("getSession"),
-    validateServerBackupPrerequisites: notYet("validateServerBackupPrerequisites"),
-    updateDatabaseConfig: notYet("updateDatabaseConfig"),
-    deleteDatabaseConfig: notYet("deleteDatabaseConfig"),
-    listDatabaseConfigs: notYet("listDatabaseConfigs"),
-    getDatabaseConfig: notYet("getDatabaseConfig"),
-    listDatabases: notYet("listDatabases"),
-    cancelBackup: notYet("cancelBackup"),
-    cancelQueuedBackup: notYet("cancelQueuedBackup"),
-    getExecutionQueue: notYet("getExecutionQueue"),
-    getRunLogs: notYet("getRunLogs"),
-    getRunErrorDetails: notYet("getRunErrorDetails"),
-  };
-}
-
-function notYet(type: CommandType): () => never {
-  return () => {
-    throw new HoldfastError("FEATURE_NOT_AVAILABLE", `This agent version does not serve ${type} yet`, { type });
+    cleanupStaging: (payload) => ok(cleanupStaging(run, payload.runId)),
+    resync: (payload, link) => ok({ replayed: link.replayAfter(payload.afterSequence) }),
   };
 }
 
@@ -179,7 +175,7 @@ export class Dispatcher {
       const shared = await running.promise;
       return { response: { ...shared.response, requestId: frame.requestId } };
     }
-    const stored = findIdempotencyRecord(this.deps.run.store, key);
+    const stored = findIdempotencyRecord(this.deps.run.store, key, this.deps.run.limits.idempotencyWindowMs);
     if (stored) {
       if (stored.payloadSha256 !== hash || stored.commandType !== frame.type) {
         return { response: makeErrorResponse(frame.type, frame.requestId, reused()) };
@@ -202,13 +198,23 @@ export class Dispatcher {
 
   private async execute(frame: CommandFrame, link: LinkControl): Promise<Dispatched> {
     const handler = this.handlers[frame.type] as Handler<CommandType>;
+    const payload = frame.payload as Record<string, unknown>;
+    const log = this.deps.log.child({
+      requestId: frame.requestId,
+      type: frame.type,
+      ...(typeof payload.runId === "string" ? { runId: payload.runId } : {}),
+      ...(typeof payload.scheduleId === "string" ? { scheduleId: payload.scheduleId } : {}),
+      ...(typeof payload.datasourceId === "string" ? { datasourceId: payload.datasourceId } : {}),
+    });
     try {
       const result = await handler(frame.payload as never, link);
+      log.debug({ statusCode: result.status }, "command answered");
       return { response: makeOkResponse(frame.type, frame.requestId, result.status, result.data), after: result.after };
     } catch (err) {
       const error =
         err instanceof HoldfastError ? err : new HoldfastError("INTERNAL_ERROR", "Internal error", { requestId: frame.requestId });
-      if (!(err instanceof HoldfastError)) this.deps.log.error({ err, requestId: frame.requestId, type: frame.type }, "command failed");
+      if (err instanceof HoldfastError) log.info({ code: error.code, statusCode: error.status }, "command refused");
+      else log.error({ err }, "command failed");
       return { response: makeErrorResponse(frame.type, frame.requestId, error) };
     }
   }

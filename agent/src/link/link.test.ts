@@ -113,7 +113,7 @@ describe("the agent link", () => {
     cp = new FakeControlPlane(keys.publicKey, clock);
     serverUrl = await cp.listen();
     const ctx = createRunContext({ store, stagingRoot: path.join(dir, "staging"), clock, log: silentLogger });
-    const dispatcher = new Dispatcher({ run: ctx, serverUrl, log: silentLogger });
+    const dispatcher = new Dispatcher({ run: ctx, agentId: "agt_test", serverUrl, log: silentLogger });
     client = new LinkClient({
       identity: { agentId: "agt_test", keyId: "kid_1", name: "t", serverUrl },
       privateKey: keys.privateKey,

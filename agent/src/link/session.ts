@@ -1,7 +1,7 @@
 import os from "node:os";
 import { parseServerFrame, PROTOCOL_VERSION, type HelloAckFrame } from "@holdfast/shared";
 import type { Logger } from "../log.js";
-import { lastSequence, markAckedUpTo, readEventsAfter, toEventFrame } from "../store/outbox.js";
+import { countUnacked, lastSequence, markAckedUpTo, readEventsAfter, toEventFrame } from "../store/outbox.js";
 import type { AgentStore } from "../store/store.js";
 import { AGENT_VERSION } from "../version.js";
 import { answerRejection, type Dispatcher, type LinkControl } from "./dispatch.js";
@@ -28,6 +28,8 @@ export class LinkSession implements LinkControl {
   private closed = false;
   private readonly unsubscribe: () => void;
   private loggedDrop = false;
+  private session: { sessionId: string; connectedAt: string } | null = null;
+  private ackWaiters: (() => void)[] = [];
 
   constructor(private readonly deps: SessionDeps) {
     this.unsubscribe = deps.store.onEvent(() => {
@@ -62,6 +64,7 @@ export class LinkSession implements LinkControl {
           lastSequence: lastSequence(this.deps.store),
         };
         if (!this.deps.send(ack)) return;
+        this.session = { sessionId: value.frame.sessionId, connectedAt: this.deps.store.clock.now().toISOString() };
         this.ready = true;
         this.sentUpTo = value.frame.lastAckedSequence;
         this.flush();
@@ -70,6 +73,7 @@ export class LinkSession implements LinkControl {
       }
       case "ack":
         markAckedUpTo(this.deps.store, value.frame.sequence);
+        this.wakeAckWaiters();
         return;
       case "command": {
         const frame = value.frame;
@@ -81,6 +85,46 @@ export class LinkSession implements LinkControl {
         return;
       }
     }
+  }
+
+  sessionInfo(): { sessionId: string; connectedAt: string } | null {
+    return this.session;
+  }
+
+  get isReady(): boolean {
+    return this.ready && !this.closed;
+  }
+
+  /**
+   * Shutdown: resolves true once every outbox event is acknowledged, false when `timeoutMs` passed on
+   * the clock or the session closed first. Unacknowledged events stay in the outbox either way.
+   */
+  waitForAcks(timeoutMs: number): Promise<boolean> {
+    const store = this.deps.store;
+    if (!this.isReady) return Promise.resolve(countUnacked(store) === 0);
+    this.flush();
+    return new Promise((resolve) => {
+      let settled = false;
+      const cancel = store.clock.setTimeout(() => finish(false), timeoutMs);
+      const finish = (v: boolean) => {
+        if (settled) return;
+        settled = true;
+        cancel();
+        resolve(v);
+      };
+      const check = () => {
+        if (!store.db.open || countUnacked(store) === 0) return finish(true);
+        if (!this.isReady) return finish(false);
+        this.ackWaiters.push(check);
+      };
+      check();
+    });
+  }
+
+  private wakeAckWaiters(): void {
+    const waiters = this.ackWaiters;
+    this.ackWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** resync: everything after `afterSequence`, acknowledged or not, in order. */
@@ -107,5 +151,6 @@ export class LinkSession implements LinkControl {
     this.closed = true;
     this.ready = false;
     this.unsubscribe();
+    this.wakeAckWaiters();
   }
 }

@@ -1,9 +1,8 @@
 import fs from "node:fs";
 import { HoldfastError, type CommandData } from "@holdfast/shared";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/compress.js";
-import { getRun, type RunRecord } from "../store/runs.js";
+import { DEFAULT_ARTIFACT_TTL_MS, getRun, type RunRecord } from "../store/runs.js";
 import type { AgentStore } from "../store/store.js";
-import { STAGING_TTL_MS } from "./staging.js";
 
 export interface StagedFile {
   run: RunRecord;
@@ -11,13 +10,29 @@ export interface StagedFile {
   sizeBytes: number;
   sha256: string;
   fileName: string;
+  expiresAt: string;
 }
 
-/** A completed run's staged file, checked on disk (size included): 404 ARTIFACT_NOT_FOUND otherwise. */
+function expiresAtOf(run: RunRecord): string {
+  return run.artifactExpiresAt ?? new Date(Date.parse(run.finishedAt ?? "1970-01-01T00:00:00Z") + DEFAULT_ARTIFACT_TTL_MS).toISOString();
+}
+
+/**
+ * A completed run's staged file, checked on disk (size included). Past its TTL (swept or not yet):
+ * 410 ARTIFACT_EXPIRED; otherwise missing: 404 ARTIFACT_NOT_FOUND.
+ */
 export function requireArtifact(store: AgentStore, runId: string): StagedFile {
   const run = getRun(store, runId);
   const missing = () => new HoldfastError("ARTIFACT_NOT_FOUND", `Run ${runId} has no staged artifact`, { runId });
-  if (!run || run.state !== "completed" || !run.stagingPath || run.sizeBytes === null || !run.sha256 || !run.fileName) throw missing();
+  if (!run || run.state !== "completed") throw missing();
+  const expiresAt = expiresAtOf(run);
+  if (run.artifactExpiredAt || (run.stagingPath && store.clock.now().toISOString() >= expiresAt)) {
+    throw new HoldfastError("ARTIFACT_EXPIRED", `The staged artifact of run ${runId} expired at ${run.artifactExpiredAt ?? expiresAt}`, {
+      runId,
+      expiresAt,
+    });
+  }
+  if (!run.stagingPath || run.sizeBytes === null || !run.sha256 || !run.fileName) throw missing();
   let st: fs.Stats;
   try {
     st = fs.lstatSync(run.stagingPath);
@@ -25,18 +40,17 @@ export function requireArtifact(store: AgentStore, runId: string): StagedFile {
     throw missing();
   }
   if (!st.isFile() || st.size !== run.sizeBytes) throw missing();
-  return { run, path: run.stagingPath, sizeBytes: run.sizeBytes, sha256: run.sha256, fileName: run.fileName };
+  return { run, path: run.stagingPath, sizeBytes: run.sizeBytes, sha256: run.sha256, fileName: run.fileName, expiresAt };
 }
 
 export function getArtifactMetadata(store: AgentStore, runId: string): CommandData<"getArtifactMetadata"> {
   const a = requireArtifact(store, runId);
-  const finished = new Date(a.run.finishedAt ?? store.clock.now().toISOString());
   return {
     runId,
     sizeBytes: a.sizeBytes,
     sha256: a.sha256,
     chunkSize: PIPELINE_CHUNK_BYTES,
-    expiresAt: new Date(finished.getTime() + STAGING_TTL_MS).toISOString(),
+    expiresAt: a.expiresAt,
     fileName: a.fileName,
   };
 }

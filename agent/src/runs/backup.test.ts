@@ -2,11 +2,11 @@ import { execSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
 import { createRunContext } from "../agent.js";
-import type { DumpHandle, Engine } from "../engines/types.js";
+import { PostgresEngine } from "../engines/postgres.js";
+import { HeldEngine, writeStandInPgDump } from "../testing/engines.js";
 import { silentLogger } from "../log.js";
 import { saveDatasource } from "../store/datasources.js";
 import { openStore } from "../store/open-store.js";
@@ -29,8 +29,8 @@ function setup(engines?: RunContext["engines"]) {
   return { dir, stagingRoot, store, ctx };
 }
 
-const start = (ctx: RunContext, runId: string, trigger: "manual" | "schedule" = "manual", datasourceId = "ds_pg") =>
-  startBackup(ctx, { runId, datasourceId, trigger, requestedBy: "ops@example.com", ...(trigger === "schedule" ? { scheduleId: "sch_1" } : {}) });
+const start = (ctx: RunContext, runId: string, trigger: "manual" | "schedule" = "manual", datasourceId = "ds_pg", scheduleId = `sch_${runId}`) =>
+  startBackup(ctx, { runId, datasourceId, trigger, requestedBy: "ops@example.com", ...(trigger === "schedule" ? { scheduleId } : {}) });
 
 describe("a backup of a real PostgreSQL database", () => {
   const source = uniqueName("hf_src");
@@ -58,7 +58,7 @@ describe("a backup of a real PostgreSQL database", () => {
   });
 
   it("stages a gzip whose recorded size and SHA-256 match the file, and which restores with gunzip | psql", async () => {
-    expect(start(env.ctx, "run_ok")).toEqual({ runId: "run_ok", state: "running", queuedPosition: null });
+    expect(await start(env.ctx, "run_ok")).toEqual({ runId: "run_ok", state: "running", queuedPosition: null });
     await env.ctx.slot.whenIdle();
 
     const run = getRun(env.store, "run_ok")!;
@@ -76,7 +76,8 @@ describe("a backup of a real PostgreSQL database", () => {
     expect(psql("SELECT count(*), sum(id) FROM items", target)).toBe("5000|12502500");
 
     const events = readEventsAfter(env.store, 0).filter((e) => e.runId === "run_ok");
-    expect(events.map((e) => e.type).filter((t) => t !== "backupProgress")).toEqual(["backupStarted", "backupCompleted"]);
+    expect(events.map((e) => e.type).filter((t) => t !== "backupProgress" && t !== "backupStep")).toEqual(["backupStarted", "backupCompleted"]);
+    expect(events.filter((e) => e.type === "backupStep").map((e) => (e.data as { step: string }).step)).toEqual(["preflight", "dump", "stage", "verify"]);
     expect(events.at(-1)?.data).toMatchObject({ sizeBytes: bytes.length, sha256: run.sha256, codec: "gzip", rawSizeBytes: run.rawSizeBytes });
 
     expect(cleanupStaging(env.ctx, "run_ok")).toEqual({ runId: "run_ok", removed: true });
@@ -84,53 +85,34 @@ describe("a backup of a real PostgreSQL database", () => {
     expect(() => requireArtifact(env.store, "run_ok")).toThrow(expect.objectContaining({ code: "ARTIFACT_NOT_FOUND" }));
   });
 
-  it("fails a dump of a missing database with DUMP_FAILED and leaves no file in staging", async () => {
-    start(env.ctx, "run_bad", "manual", "ds_bad");
+  it("refuses to start a backup of a missing database: 503 PRECONDITION_FAILED from the preflight, no run", async () => {
+    const err = await start(env.ctx, "run_bad", "manual", "ds_bad").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HoldfastError);
+    expect((err as HoldfastError).status).toBe(503);
+    expect((err as HoldfastError).code).toBe("PRECONDITION_FAILED");
+    const issues = (err as HoldfastError).details?.blockingIssues as { code: string; message: string }[];
+    expect(issues.map((i) => i.code)).toEqual(["DB_CONNECTION_TEST_FAILED"]);
+    expect(issues[0]?.message).toContain("does not exist");
+    expect(getRun(env.store, "run_bad")).toBeNull();
+    expect(fs.existsSync(path.join(env.stagingRoot, "run_bad"))).toBe(false);
+  });
+
+  it("fails a dump that dies mid-way with DUMP_FAILED and leaves no file in staging", async () => {
+    // The database exists at preflight; the dump tool then fails (a stand-in that exits 1 after --version).
+    const bin = path.join(env.dir, "pg_dump_failing");
+    fs.writeFileSync(bin, '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 99.0"; exit 0; fi\necho "-- half"\necho "pg_dump: error: connection lost" >&2\nexit 1\n', { mode: 0o755 });
+    env.ctx.engines.postgres = new PostgresEngine({ pgDumpPath: bin, tmpDir: env.dir });
+    await start(env.ctx, "run_bad");
     await env.ctx.slot.whenIdle();
     const run = getRun(env.store, "run_bad")!;
     expect(run.state).toBe("failed");
     expect(run.error?.code).toBe("DUMP_FAILED");
-    expect(String(run.error?.details?.stderr)).toContain("does not exist");
+    expect(String(run.error?.details?.stderr)).toContain("connection lost");
     expect(fs.existsSync(path.join(env.stagingRoot, "run_bad"))).toBe(false);
     expect(readEventsAfter(env.store, 0).at(-1)).toMatchObject({ type: "backupFailed", runId: "run_bad", data: { error: { code: "DUMP_FAILED" } } });
     expect(() => requireArtifact(env.store, "run_bad")).toThrow(expect.objectContaining({ code: "ARTIFACT_NOT_FOUND" }));
   });
 });
-
-/** An engine whose dumps the test ends by hand: a run stays `running` exactly as long as we want. */
-class HeldEngine implements Engine {
-  readonly engine = "postgres" as const;
-  readonly dumps: { out: PassThrough; finish(): void; fail(): void }[] = [];
-  async toolVersion() {
-    return "held 1";
-  }
-  async testConnection() {
-    return { latencyMs: 1, serverVersion: "held", databaseSizeBytes: 1 };
-  }
-  async dump(): Promise<DumpHandle> {
-    const out = new PassThrough();
-    let resolve!: () => void;
-    let reject!: (e: unknown) => void;
-    const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-    this.dumps.push({
-      out,
-      finish: () => {
-        out.end("-- dump\n");
-        resolve();
-      },
-      fail: () => {
-        out.end();
-        reject(new HoldfastError("DUMP_FAILED", "held dump failed", { stderr: "" }));
-      },
-    });
-    return { stdout: out, done, abort: () => (out.destroy(), true) };
-  }
-  /** Waits until the slot asked for its nth dump. */
-  async nth(n: number) {
-    while (this.dumps.length <= n) await new Promise((r) => setImmediate(r));
-    return this.dumps[n]!;
-  }
-}
 
 describe("the one backup slot", () => {
   let env: ReturnType<typeof setup>;
@@ -149,13 +131,8 @@ describe("the one backup slot", () => {
   });
 
   it("refuses a second manual start with 409 BACKUP_ALREADY_RUNNING naming the running run", async () => {
-    start(env.ctx, "run_1");
-    let err: unknown;
-    try {
-      start(env.ctx, "run_2");
-    } catch (e) {
-      err = e;
-    }
+    await start(env.ctx, "run_1");
+    const err = await start(env.ctx, "run_2").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HoldfastError);
     expect((err as HoldfastError).status).toBe(409);
     expect((err as HoldfastError).code).toBe("BACKUP_ALREADY_RUNNING");
@@ -165,17 +142,16 @@ describe("the one backup slot", () => {
     await env.ctx.slot.whenIdle();
     expect(getRun(store, "run_1")?.state).toBe("completed");
     // Once the slot is free a manual start goes through again.
-    expect(start(env.ctx, "run_3").state).toBe("running");
+    expect((await start(env.ctx, "run_3")).state).toBe("running");
     (await engine.nth(1)).finish();
     await env.ctx.slot.whenIdle();
   });
 
   it("queues scheduled starts while busy and runs them in FIFO order when the slot frees", async () => {
-    start(env.ctx, "run_a");
-    expect(start(env.ctx, "run_b", "schedule")).toEqual({ runId: "run_b", state: "queued", queuedPosition: 1 });
-    expect(start(env.ctx, "run_c", "schedule")).toEqual({ runId: "run_c", state: "queued", queuedPosition: 2 });
+    await start(env.ctx, "run_a");
+    expect(await start(env.ctx, "run_b", "schedule")).toEqual({ runId: "run_b", state: "queued", queuedPosition: 1 });
+    expect(await start(env.ctx, "run_c", "schedule")).toEqual({ runId: "run_c", state: "queued", queuedPosition: 2 });
     expect(getExecutionStatus(store, "run_c")).toEqual({ runId: "run_c", state: "queued", queuedPosition: 2 });
-
     (await engine.nth(0)).fail();
     const second = await engine.nth(1);
     expect(getRun(store, "run_a")?.state).toBe("failed");
@@ -185,26 +161,27 @@ describe("the one backup slot", () => {
     (await engine.nth(2)).finish();
     await env.ctx.slot.whenIdle();
     expect(["run_a", "run_b", "run_c"].map((id) => getRun(store, id)?.state)).toEqual(["failed", "completed", "completed"]);
-    const starts = readEventsAfter(store, 0).filter((e) => e.type === "backupStarted").map((e) => e.runId);
-    expect(starts).toEqual(["run_a", "run_b", "run_c"]);
-    const queued = readEventsAfter(store, 0).filter((e) => e.type === "backupQueued").map((e) => e.data);
-    expect(queued).toEqual([
-      { datasourceId: "ds_pg", trigger: "schedule", scheduleId: "sch_1", queuedPosition: 1 },
-      { datasourceId: "ds_pg", trigger: "schedule", scheduleId: "sch_1", queuedPosition: 2 },
+    const events = readEventsAfter(store, 0);
+    expect(events.filter((e) => e.type === "backupStarted").map((e) => e.runId)).toEqual(["run_a", "run_b", "run_c"]);
+    // A dequeued run announces it left the queue, then that it started.
+    const bEvents = events.filter((e) => e.runId === "run_b").map((e) => e.type);
+    expect(bEvents.slice(0, 3)).toEqual(["backupQueued", "backupDequeued", "backupStarted"]);
+    expect(events.filter((e) => e.type === "backupQueued").map((e) => e.data)).toEqual([
+      { datasourceId: "ds_pg", trigger: "schedule", scheduleId: "sch_run_b", queuedPosition: 1 },
+      { datasourceId: "ds_pg", trigger: "schedule", scheduleId: "sch_run_c", queuedPosition: 2 },
     ]);
   });
 
-  it("refuses run ids that could escape the staging dir, and unknown datasources", () => {
-    expect(() => start(env.ctx, "../../etc")).toThrow(expect.objectContaining({ code: "VALIDATION_FAILED" }));
-    expect(() => start(env.ctx, "run_x", "manual", "ds_missing")).toThrow(expect.objectContaining({ code: "DATASOURCE_NOT_FOUND" }));
+  it("refuses run ids that could escape the staging dir, and unknown datasources", async () => {
+    await expect(start(env.ctx, "../../etc")).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    await expect(start(env.ctx, "run_x", "manual", "ds_missing")).rejects.toMatchObject({ code: "DATASOURCE_NOT_FOUND" });
     expect(store.db.prepare("SELECT count(*) FROM runs").pluck().get()).toBe(0);
   });
 
   it("will not clean up the staging of a running run", async () => {
-    start(env.ctx, "run_r");
+    await start(env.ctx, "run_r");
     expect(() => cleanupStaging(env.ctx, "run_r")).toThrow(expect.objectContaining({ code: "BACKUP_ALREADY_RUNNING" }));
     (await engine.nth(0)).finish();
     await env.ctx.slot.whenIdle();
   });
 });
-

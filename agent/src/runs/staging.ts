@@ -3,9 +3,6 @@ import path from "node:path";
 import { HoldfastError } from "@holdfast/shared";
 import { ensurePrivateDir, SAFE_ID } from "../fs-safe.js";
 
-/** How long a staged artifact is promised to stay (reported as expiresAt; the sweeper comes later). */
-export const STAGING_TTL_MS = 24 * 60 * 60 * 1000;
-
 /** `<tmp>/holdfast-staging-<agentId>`: one private root per agent, so two agents on a host never mix files. */
 export function stagingRootFor(tmpDir: string, agentId: string): string {
   if (!SAFE_ID.test(agentId)) throw new HoldfastError("VALIDATION_FAILED", "agentId is not a safe path segment");

@@ -1,50 +1,102 @@
 import { HoldfastError, type CommandData, type CommandPayload } from "@holdfast/shared";
 import { requireDatasource } from "../store/datasources.js";
 import { appendEvent } from "../store/outbox.js";
-import { findRunningRun, insertQueuedRun, listQueuedRuns, queuedPosition, transitionRun } from "../store/runs.js";
+import { findQueuedBySchedule, findRunningRun, getRun, insertQueuedRun, listQueuedRuns, queuedPosition, transitionRun, type RunRecord } from "../store/runs.js";
 import type { RunContext } from "./context.js";
+import { getExecutionStatus } from "./execution-status.js";
+import { assertPreflightPassed, preflight } from "./preflight.js";
 import { assertSafeRunId } from "./staging.js";
 
+type StartPayload = CommandPayload<"startBackup">;
+type Decision = { kind: "start" } | { kind: "queue" } | { kind: "existing"; run: RunRecord };
+
 /**
- * Claims the one slot, synchronously, before any dump starts (so a second manual call right after
- * gets 409). Manual while busy: BACKUP_ALREADY_RUNNING. Scheduled while busy: queued (FIFO).
+ * The queue policy (runs/README.md), decided synchronously so that, run inside one transaction, two
+ * starts can never both take the slot. Throws the catalog error for a refusal.
  */
-export function startBackup(ctx: RunContext, payload: CommandPayload<"startBackup">): CommandData<"startBackup"> {
-  assertSafeRunId(payload.runId);
-  requireDatasource(ctx.store, payload.datasourceId);
-  const outcome = ctx.store.transaction(() => {
-    const running = findRunningRun(ctx.store);
-    if (running && payload.trigger === "manual") {
+function decide(ctx: RunContext, payload: StartPayload): Decision {
+  if (ctx.slot.stopping) throw new HoldfastError("AGENT_STOPPING", "The agent is shutting down and takes no new runs", { runId: payload.runId });
+  const same = getRun(ctx.store, payload.runId);
+  if (same) {
+    if (same.datasourceId !== payload.datasourceId) {
+      throw new HoldfastError("ALREADY_EXISTS", `Run ${payload.runId} already exists on this agent for another datasource`, { runId: payload.runId });
+    }
+    return { kind: "existing", run: same };
+  }
+  if (payload.trigger === "schedule" && payload.scheduleId) {
+    const waiting = findQueuedBySchedule(ctx.store, payload.scheduleId);
+    if (waiting) return { kind: "existing", run: waiting };
+  }
+  const running = findRunningRun(ctx.store);
+  if (payload.trigger === "manual") {
+    if (running) {
       throw new HoldfastError("BACKUP_ALREADY_RUNNING", `Backup ${running.runId} is running on this agent`, { runId: running.runId });
     }
-    const waiting = listQueuedRuns(ctx.store).length > 0;
+    // A manual run never waits behind the queue.
+    return { kind: "start" };
+  }
+  const queued = listQueuedRuns(ctx.store).length;
+  if (!running && queued === 0) return { kind: "start" };
+  if (queued >= ctx.limits.maxQueueSize) {
+    throw new HoldfastError("QUEUE_OVERFLOW", `The agent's queue is full (${queued} of ${ctx.limits.maxQueueSize})`, {
+      maxQueueSize: ctx.limits.maxQueueSize,
+      queueLength: queued,
+      ...(running ? { runningRunId: running.runId } : {}),
+    });
+  }
+  return { kind: "queue" };
+}
+
+/**
+ * startBackup: the policy is checked (cheap refusals first), then the preflight (503
+ * PRECONDITION_FAILED on a blocking issue), then, in one transaction, the policy again and the run
+ * inserted as running or queued. Answers the run's execution status.
+ */
+export async function startBackup(ctx: RunContext, payload: StartPayload): Promise<CommandData<"startBackup">> {
+  assertSafeRunId(payload.runId);
+  requireDatasource(ctx.store, payload.datasourceId);
+  const early = decide(ctx, payload);
+  if (early.kind === "existing") return getExecutionStatus(ctx.store, early.run.runId);
+
+  assertPreflightPassed(payload.datasourceId, await preflight(ctx, payload.datasourceId));
+
+  const outcome = ctx.store.transaction((): Decision => {
+    const decision = decide(ctx, payload);
+    if (decision.kind === "existing") return decision;
     insertQueuedRun(ctx.store, {
       runId: payload.runId,
       datasourceId: payload.datasourceId,
       trigger: payload.trigger,
       scheduleId: payload.scheduleId ?? null,
       requestedBy: payload.requestedBy,
+      queueExpiresAt: decision.kind === "queue" ? new Date(ctx.clock.now().getTime() + ctx.limits.queueTtlMs).toISOString() : null,
     });
-    // A manual run never waits behind the queue; a scheduled one waits its turn.
-    if (!running && (payload.trigger === "manual" || !waiting)) {
+    if (decision.kind === "start") {
       transitionRun(ctx.store, payload.runId, { to: "running" });
-      return { started: true, position: null };
+    } else {
+      appendEvent(ctx.store, "backupQueued", payload.runId, {
+        datasourceId: payload.datasourceId,
+        trigger: payload.trigger,
+        scheduleId: payload.scheduleId ?? null,
+        queuedPosition: queuedPosition(ctx.store, payload.runId) ?? 1,
+      });
     }
-    const position = queuedPosition(ctx.store, payload.runId) ?? 1;
-    appendEvent(ctx.store, "backupQueued", payload.runId, {
-      datasourceId: payload.datasourceId,
-      trigger: payload.trigger,
-      scheduleId: payload.scheduleId ?? null,
-      queuedPosition: position,
-    });
-    return { started: false, position };
+    return decision;
   });
-  if (outcome.started) ctx.slot.launch(payload.runId, payload.datasourceId);
-  else ctx.slot.startNext();
-  const state = outcome.started ? "running" : findState(ctx, payload.runId);
-  return { runId: payload.runId, state, queuedPosition: state === "queued" ? queuedPosition(ctx.store, payload.runId) : null };
-}
-
-function findState(ctx: RunContext, runId: string) {
-  return ctx.store.db.prepare("SELECT state FROM runs WHERE run_id = ?").pluck().get(runId) as CommandData<"startBackup">["state"];
+  const log = ctx.log.child({ runId: payload.runId, ...(payload.scheduleId ? { scheduleId: payload.scheduleId } : {}) });
+  switch (outcome.kind) {
+    case "existing":
+      log.info({ existingRunId: outcome.run.runId }, "start answered with an existing run (same runId, or the schedule's firing already queued)");
+      return getExecutionStatus(ctx.store, outcome.run.runId);
+    case "start":
+      log.info({ trigger: payload.trigger }, "backup started");
+      ctx.slot.launch(payload.runId, payload.datasourceId, { preflighted: true, scheduleId: payload.scheduleId ?? null });
+      break;
+    case "queue":
+      log.info({ trigger: payload.trigger }, "backup queued");
+      ctx.sweeper.poke();
+      ctx.slot.startNext();
+      break;
+  }
+  return getExecutionStatus(ctx.store, payload.runId);
 }

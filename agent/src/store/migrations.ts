@@ -46,6 +46,29 @@ const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  // v2 (issue 4): per-datasource run limit and soft delete, queue/artifact TTLs, run logs, indexes
+  // for the sweeper. Artifacts staged before v2 get finished_at + 24 h, the old promised TTL.
+  `
+  ALTER TABLE datasources ADD COLUMN max_duration_minutes INTEGER NOT NULL DEFAULT 360;
+  ALTER TABLE datasources ADD COLUMN deleted_at TEXT;
+  ALTER TABLE runs ADD COLUMN queue_expires_at TEXT;
+  ALTER TABLE runs ADD COLUMN artifact_expires_at TEXT;
+  ALTER TABLE runs ADD COLUMN artifact_expired_at TEXT;
+  UPDATE runs SET artifact_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', finished_at, '+1 day')
+    WHERE state = 'completed' AND finished_at IS NOT NULL;
+  CREATE INDEX runs_datasource ON runs(datasource_id, state);
+  CREATE INDEX runs_schedule ON runs(schedule_id, state);
+  CREATE TABLE run_logs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    level TEXT NOT NULL,
+    message TEXT NOT NULL
+  );
+  CREATE INDEX run_logs_run ON run_logs(run_id, id);
+  CREATE INDEX idempotency_created ON idempotency(created_at);
+  CREATE INDEX outbox_acked ON outbox(acked, occurred_at);
+  `,
 ];
 
 export function migrate(db: Database): void {

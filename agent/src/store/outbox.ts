@@ -65,3 +65,21 @@ export function toEventFrame(event: OutboxEvent): EventEnvelope {
     data: event.data,
   };
 }
+
+export function countUnacked(store: AgentStore): number {
+  return store.db.prepare("SELECT count(*) FROM outbox WHERE acked = 0").pluck().get() as number;
+}
+
+/** How long an acknowledged event is kept (the control plane stored it; a resync that far back replays what is left). */
+export const OUTBOX_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Deletes acknowledged events older than `retentionMs`. The newest event always stays, so `lastSequence`
+ * (and AUTOINCREMENT's own counter) keep numbering monotonic across restarts.
+ */
+export function pruneOutbox(store: AgentStore, retentionMs = OUTBOX_RETENTION_MS): number {
+  const before = new Date(store.clock.now().getTime() - retentionMs).toISOString();
+  return store.db
+    .prepare("DELETE FROM outbox WHERE acked = 1 AND occurred_at < ? AND sequence < (SELECT MAX(sequence) FROM outbox)")
+    .run(before).changes;
+}

@@ -6,6 +6,7 @@ import {
   type RunTrigger,
 } from "@holdfast/shared";
 import { appendEvent } from "./outbox.js";
+import { appendRunLog } from "./run-logs.js";
 import type { AgentStore } from "./store.js";
 
 export interface RunRecord {
@@ -24,6 +25,12 @@ export interface RunRecord {
   fileName: string | null;
   stagingPath: string | null;
   error: ErrorBody | null;
+  /** When a queued run stops waiting and ends `expired`. */
+  queueExpiresAt: string | null;
+  /** When a completed run's staged artifact is removed by the sweeper (readArtifact then answers 410). */
+  artifactExpiresAt: string | null;
+  /** Set once the sweeper removed the artifact past its TTL. */
+  artifactExpiredAt: string | null;
 }
 
 interface RunRow {
@@ -42,6 +49,9 @@ interface RunRow {
   file_name: string | null;
   staging_path: string | null;
   error: string | null;
+  queue_expires_at: string | null;
+  artifact_expires_at: string | null;
+  artifact_expired_at: string | null;
 }
 
 function fromRow(r: RunRow): RunRecord {
@@ -61,6 +71,9 @@ function fromRow(r: RunRow): RunRecord {
     fileName: r.file_name,
     stagingPath: r.staging_path,
     error: r.error ? (JSON.parse(r.error) as ErrorBody) : null,
+    queueExpiresAt: r.queue_expires_at,
+    artifactExpiresAt: r.artifact_expires_at,
+    artifactExpiredAt: r.artifact_expired_at,
   };
 }
 
@@ -102,6 +115,8 @@ export interface NewRun {
   trigger: RunTrigger;
   scheduleId: string | null;
   requestedBy: string;
+  /** Absent: the run never expires in the queue (it is started at once). */
+  queueExpiresAt?: string | null;
 }
 
 /** Inserts a run in `queued`; the caller decides (in the same transaction) whether it starts at once. */
@@ -111,10 +126,10 @@ export function insertQueuedRun(store: AgentStore, run: NewRun): RunRecord {
   }
   store.db
     .prepare(
-      `INSERT INTO runs (run_id, datasource_id, trigger, schedule_id, requested_by, state, queued_at)
-       VALUES (?, ?, ?, ?, ?, 'queued', ?)`,
+      `INSERT INTO runs (run_id, datasource_id, trigger, schedule_id, requested_by, state, queued_at, queue_expires_at)
+       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
     )
-    .run(run.runId, run.datasourceId, run.trigger, run.scheduleId, run.requestedBy, store.clock.now().toISOString());
+    .run(run.runId, run.datasourceId, run.trigger, run.scheduleId, run.requestedBy, store.clock.now().toISOString(), run.queueExpiresAt ?? null);
   return requireRun(store, run.runId);
 }
 
@@ -126,11 +141,15 @@ export interface StagedArtifact {
   stagingPath: string;
 }
 
+/** The TTL of a staged artifact when the caller names none (HOLDFAST_ARTIFACT_TTL_MS's default). */
+export const DEFAULT_ARTIFACT_TTL_MS = 24 * 60 * 60 * 1000;
+
 export type Transition =
-  | { to: "running" }
-  | { to: "completed"; artifact: StagedArtifact }
+  /** `dequeued`: the run waited in the queue, so backupDequeued precedes backupStarted. */
+  | { to: "running"; dequeued?: boolean }
+  | { to: "completed"; artifact: StagedArtifact; artifactExpiresAt?: string }
   | { to: "failed"; error: ErrorBody }
-  | { to: "cancelled" }
+  | { to: "cancelled"; reason?: string | null }
   | { to: "expired" };
 
 /**
@@ -146,14 +165,20 @@ export function transitionRun(store: AgentStore, runId: string, change: Transiti
     switch (change.to) {
       case "running":
         db.prepare("UPDATE runs SET state = 'running', started_at = ? WHERE run_id = ?").run(now, runId);
+        if (change.dequeued) {
+          const waitedMs = Math.max(0, Date.parse(now) - Date.parse(run.queuedAt));
+          appendEvent(store, "backupDequeued", runId, { datasourceId: run.datasourceId, waitedMs });
+        }
         appendEvent(store, "backupStarted", runId, { datasourceId: run.datasourceId, startedAt: now });
+        appendRunLog(store, runId, "info", change.dequeued ? "left the queue and started" : "started");
         break;
       case "completed": {
         const a = change.artifact;
+        const expiresAt = change.artifactExpiresAt ?? new Date(Date.parse(now) + DEFAULT_ARTIFACT_TTL_MS).toISOString();
         db.prepare(
           `UPDATE runs SET state = 'completed', finished_at = ?, size_bytes = ?, raw_size_bytes = ?, sha256 = ?,
-             file_name = ?, staging_path = ? WHERE run_id = ?`,
-        ).run(now, a.sizeBytes, a.rawSizeBytes, a.sha256, a.fileName, a.stagingPath, runId);
+             file_name = ?, staging_path = ?, artifact_expires_at = ? WHERE run_id = ?`,
+        ).run(now, a.sizeBytes, a.rawSizeBytes, a.sha256, a.fileName, a.stagingPath, expiresAt, runId);
         appendEvent(store, "backupCompleted", runId, {
           finishedAt: now,
           sizeBytes: a.sizeBytes,
@@ -162,19 +187,25 @@ export function transitionRun(store: AgentStore, runId: string, change: Transiti
           codec: "gzip",
           fileName: a.fileName,
         });
+        appendRunLog(store, runId, "info", `completed: ${a.fileName}, ${a.sizeBytes} bytes, sha256 ${a.sha256}; staged until ${expiresAt}`);
         break;
       }
       case "failed":
         db.prepare("UPDATE runs SET state = 'failed', finished_at = ?, error = ? WHERE run_id = ?").run(now, JSON.stringify(change.error), runId);
         appendEvent(store, "backupFailed", runId, { finishedAt: now, error: change.error });
+        appendRunLog(store, runId, "error", `failed ${change.error.code}: ${change.error.message}`);
         break;
-      case "cancelled":
+      case "cancelled": {
+        const reason = change.reason?.slice(0, 500) ?? null;
         db.prepare("UPDATE runs SET state = 'cancelled', finished_at = ? WHERE run_id = ?").run(now, runId);
-        appendEvent(store, "backupCancelled", runId, { finishedAt: now, reason: null });
+        appendEvent(store, "backupCancelled", runId, { finishedAt: now, reason });
+        appendRunLog(store, runId, "warn", `cancelled${reason ? `: ${reason}` : ""}`);
         break;
+      }
       case "expired":
-        // protocol v1 has no event for an expired queued run yet; the state is still recorded.
         db.prepare("UPDATE runs SET state = 'expired', finished_at = ? WHERE run_id = ?").run(now, runId);
+        appendEvent(store, "backupExpired", runId, { finishedAt: now, queuedAt: run.queuedAt });
+        appendRunLog(store, runId, "warn", `expired in the queue (queued at ${run.queuedAt})`);
         break;
     }
     return requireRun(store, runId);
@@ -184,4 +215,69 @@ export function transitionRun(store: AgentStore, runId: string, change: Transiti
 /** Forgets where a completed run's file was, once the staging copy is gone. */
 export function clearStagingPath(store: AgentStore, runId: string): void {
   store.db.prepare("UPDATE runs SET staging_path = NULL WHERE run_id = ?").run(runId);
+}
+
+/** The sweeper removed a completed run's artifact past its TTL: recorded with its artifactExpired event. */
+export function markArtifactExpired(store: AgentStore, runId: string): void {
+  store.transaction(() => {
+    const now = store.clock.now().toISOString();
+    store.db.prepare("UPDATE runs SET staging_path = NULL, artifact_expired_at = ? WHERE run_id = ?").run(now, runId);
+    appendEvent(store, "artifactExpired", runId, { expiredAt: now });
+    appendRunLog(store, runId, "info", "staged artifact removed: its TTL passed");
+  });
+}
+
+/** Queued runs, oldest first, whose queue TTL has passed. */
+export function listExpiredQueuedRuns(store: AgentStore): RunRecord[] {
+  const now = store.clock.now().toISOString();
+  return (
+    store.db.prepare("SELECT * FROM runs WHERE state = 'queued' AND queue_expires_at IS NOT NULL AND queue_expires_at <= ? ORDER BY rowid").all(now) as RunRow[]
+  ).map(fromRow);
+}
+
+/** Completed runs whose staged artifact is past its TTL and still on disk. */
+export function listExpiredArtifacts(store: AgentStore): RunRecord[] {
+  const now = store.clock.now().toISOString();
+  return (
+    store.db
+      .prepare("SELECT * FROM runs WHERE state = 'completed' AND staging_path IS NOT NULL AND artifact_expires_at IS NOT NULL AND artifact_expires_at <= ?")
+      .all(now) as RunRow[]
+  ).map(fromRow);
+}
+
+/** The earliest queue or artifact deadline still ahead, or null: when the sweeper must look again. */
+export function nextDeadline(store: AgentStore): string | null {
+  const row = store.db
+    .prepare(
+      `SELECT MIN(t) AS t FROM (
+         SELECT MIN(queue_expires_at) AS t FROM runs WHERE state = 'queued'
+         UNION ALL
+         SELECT MIN(artifact_expires_at) FROM runs WHERE state = 'completed' AND staging_path IS NOT NULL
+       )`,
+    )
+    .get() as { t: string | null };
+  return row.t;
+}
+
+/** The queued or running run of a datasource, if any (a datasource with one cannot be deleted). */
+export function findActiveRunOf(store: AgentStore, datasourceId: string): RunRecord | null {
+  const row = store.db.prepare("SELECT * FROM runs WHERE datasource_id = ? AND state IN ('queued', 'running') ORDER BY rowid LIMIT 1").get(datasourceId) as
+    | RunRow
+    | undefined;
+  return row ? fromRow(row) : null;
+}
+
+/** The queued run already waiting for this schedule, if any (a second firing is coalesced into it). */
+export function findQueuedBySchedule(store: AgentStore, scheduleId: string): RunRecord | null {
+  const row = store.db.prepare("SELECT * FROM runs WHERE schedule_id = ? AND state = 'queued' ORDER BY rowid LIMIT 1").get(scheduleId) as RunRow | undefined;
+  return row ? fromRow(row) : null;
+}
+
+/** Size of the datasource's last completed artifact: what the preflight expects the next one to need. */
+export function lastCompletedSize(store: AgentStore, datasourceId: string): number | null {
+  const v = store.db
+    .prepare("SELECT size_bytes FROM runs WHERE datasource_id = ? AND state = 'completed' AND size_bytes IS NOT NULL ORDER BY finished_at DESC, rowid DESC LIMIT 1")
+    .pluck()
+    .get(datasourceId) as number | undefined;
+  return v ?? null;
 }

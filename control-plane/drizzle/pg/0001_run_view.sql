@@ -1,3 +1,4 @@
+ALTER TABLE "runs" ADD COLUMN "request_hash" text;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "step" text;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "progress_bytes" bigint;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "cancel_reason" text;--> statement-breakpoint

@@ -1,3 +1,4 @@
+ALTER TABLE `runs` ADD `request_hash` text;--> statement-breakpoint
 ALTER TABLE `runs` ADD `step` text;--> statement-breakpoint
 ALTER TABLE `runs` ADD `progress_bytes` integer;--> statement-breakpoint
 ALTER TABLE `runs` ADD `cancel_reason` text;--> statement-breakpoint

@@ -161,6 +161,7 @@ describe.each(DIALECTS)("artifact pull and delivery on %s", (dialect) => {
     const res = await srv.api(`/api/v1/datasources/${dsId}/backups`, { method: "POST", token: admin, json: { destinationIds: [destId] } });
     const { runId } = (await res.json()) as { runId: string };
     const now = new Date().toISOString();
+    await agent.sendEvent("backupStarted", { datasourceId: dsId, startedAt: now }, runId);
     await agent.sendEvent("backupFailed", { finishedAt: now, error: { code: "DUMP_FAILED", message: "pg_dump exited 1", retryable: true } }, runId);
     const { run, delivery } = await deliveryOf(runId);
     expect(run).toMatchObject({ state: "failed", error: { code: "DUMP_FAILED" } });

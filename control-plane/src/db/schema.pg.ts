@@ -83,6 +83,8 @@ export const runs = pgTable(
     state: text("state").notNull(),
     requestedBy: text("requested_by"),
     idempotencyKey: text("idempotency_key").notNull(),
+    /** SHA-256 of the request the idempotency key was first used with: a replay must match it. */
+    requestHash: text("request_hash"),
     queuedAt: bigint("queued_at", { mode: "number" }),
     startedAt: bigint("started_at", { mode: "number" }),
     finishedAt: bigint("finished_at", { mode: "number" }),

@@ -83,6 +83,8 @@ export const runs = sqliteTable(
     state: text("state").notNull(),
     requestedBy: text("requested_by"),
     idempotencyKey: text("idempotency_key").notNull(),
+    /** SHA-256 of the request the idempotency key was first used with: a replay must match it. */
+    requestHash: text("request_hash"),
     queuedAt: integer("queued_at"),
     startedAt: integer("started_at"),
     finishedAt: integer("finished_at"),

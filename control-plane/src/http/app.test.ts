@@ -95,7 +95,7 @@ describe("REST API", () => {
     expect(received).toMatchObject({ idempotencyKey: expect.any(String), payload: { connection: { password: "s3cret-pass" } } });
     const { db, t } = srv.ctx.database;
     expect(JSON.stringify(await db.select().from(t.datasources))).not.toContain("s3cret-pass");
-    const list = (await (await srv.api("/api/v1/datasources", { token: viewer })).json()) as { datasources: unknown[] };
+    const list = (await (await srv.api("/api/v1/datasources", { token: viewer })).json()) as { items: unknown[] };
     expect(list.items).toEqual([body]);
     // Testing the connection relays the agent's answer, and its failure.
     agent.handlers.testDatabaseConnection = () => ({ status: 200, data: { ok: true, latencyMs: 2, serverVersion: "16.1", databaseSizeBytes: 10 } });
@@ -140,8 +140,11 @@ describe("REST API", () => {
       expect(await second.json()).toEqual({ runId });
       expect(sent).toHaveLength(1);
       expect(sent[0]).toMatchObject({ payload: { runId, datasourceId: dsId, trigger: "manual", requestedBy: "admin@test.local" } });
+      // The run view moves with the agent's events, not with its answer to startBackup.
+      expect(((await (await srv.api(`/api/v1/runs/${runId}`, { token: viewer })).json()) as { state: string }).state).toBe("queued");
+      await agent.sendEvent("backupStarted", { datasourceId: dsId, startedAt: new Date().toISOString() }, runId);
       const run = (await (await srv.api(`/api/v1/runs/${runId}`, { token: viewer })).json()) as Record<string, unknown>;
-      expect(run).toMatchObject({ runId, kind: "backup", state: "running", sizeBytes: null, sha256: null, error: null, deliveries: [{ destinationId: destId, state: "pending", path: null }] });
+      expect(run).toMatchObject({ runId, kind: "backup", trigger: "manual", datasourceId: dsId, agentId: agent.identity.agentId, step: null, state: "running", sizeBytes: null, sha256: null, error: null, deliveries: [{ destinationId: destId, state: "pending", path: null }] });
       // The same key with other destinations is a different request.
       const other = await srv.api("/api/v1/destinations", { method: "POST", token: admin, json: { name: "disk2", type: "local", config: { path: `${srv.dir}/b2` } } });
       const otherId = ((await other.json()) as { id: string }).id;

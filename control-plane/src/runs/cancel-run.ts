@@ -49,7 +49,7 @@ export async function cancelRun(ctx: AppContext, input: CancelRunInput): Promise
       answer = await askAgent(ctx, run.agentId, "cancelQueuedBackup", { runId: run.id }, { idempotencyKey: `cancel-queued-${run.id}` });
     } catch (err) {
       // Our view lags the agent's: the run may have left the queue for the slot already.
-      if (!(err instanceof HoldfastError && err.code === "QUEUED_BACKUP_NOT_FOUND")) throw err;
+      if (!(err instanceof HoldfastError && (err.code === "QUEUED_BACKUP_NOT_FOUND" || err.code === "INVALID_STATE_TRANSITION"))) throw err;
       answer = await askAgent(ctx, run.agentId, "cancelBackup", { runId: run.id }, { idempotencyKey: `cancel-${run.id}` });
     }
   } else {

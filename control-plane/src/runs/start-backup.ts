@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { HoldfastError, newId, parseOrThrow, StartBackupBody } from "@holdfast/shared";
 import { and, eq, inArray } from "drizzle-orm";
 import type { AppContext } from "../context.js";
@@ -24,8 +25,10 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
   if (missing.length > 0) throw new HoldfastError("DESTINATION_NOT_FOUND", `No destination ${missing.join(", ")}`, { destinationIds: missing });
 
   const idempotencyKey = body.idempotencyKey ?? newId("idem");
+  // The request as sent (destinations in their order, repeats included): a replay must match it exactly.
+  const requestHash = createHash("sha256").update(JSON.stringify({ destinationIds: body.destinationIds })).digest("hex");
   const existing = await findByKey(ctx, datasource.id, idempotencyKey);
-  if (existing) return replay(ctx, existing, destinationIds);
+  if (existing) return replay(ctx, existing, requestHash, destinationIds);
   if (!ctx.link.isOnline(datasource.agentId)) {
     throw new HoldfastError("AGENT_OFFLINE", `Agent ${datasource.agentId} is not connected`, { agentId: datasource.agentId });
   }
@@ -43,6 +46,7 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
       state: "queued",
       requestedBy: input.requestedBy,
       idempotencyKey,
+      requestHash,
       queuedAt: now,
       createdAt: now,
     })
@@ -51,7 +55,7 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
   if (!inserted[0]) {
     // A concurrent request with the same key won the insert.
     const winner = await findByKey(ctx, datasource.id, idempotencyKey);
-    if (winner) return replay(ctx, winner, destinationIds);
+    if (winner) return replay(ctx, winner, requestHash, destinationIds);
     throw new HoldfastError("INTERNAL_ERROR", "Could not record the run");
   }
   await db
@@ -81,17 +85,26 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
 async function findByKey(ctx: AppContext, datasourceId: string, key: string) {
   const { db, t } = ctx.database;
   const rows = await db
-    .select({ id: t.runs.id })
+    .select({ id: t.runs.id, requestHash: t.runs.requestHash })
     .from(t.runs)
     .where(and(eq(t.runs.datasourceId, datasourceId), eq(t.runs.idempotencyKey, key)))
     .limit(1);
   return rows[0];
 }
 
-async function replay(ctx: AppContext, run: { id: string }, destinationIds: string[]) {
-  const { db, t } = ctx.database;
-  const earlier = await db.select({ destinationId: t.deliveries.destinationId }).from(t.deliveries).where(eq(t.deliveries.runId, run.id));
-  const same = earlier.length === destinationIds.length && earlier.every((d) => destinationIds.includes(d.destinationId));
+/**
+ * The answer to a repeat of an idempotency key: the run it created, if the request is the same. The
+ * stored hash is written with the run row itself, so a retry racing the first request (before its
+ * deliveries exist) is still recognised; runs recorded before the hash existed compare deliveries.
+ */
+async function replay(ctx: AppContext, run: { id: string; requestHash: string | null }, requestHash: string, destinationIds: string[]) {
+  let same: boolean;
+  if (run.requestHash !== null) same = run.requestHash === requestHash;
+  else {
+    const { db, t } = ctx.database;
+    const earlier = await db.select({ destinationId: t.deliveries.destinationId }).from(t.deliveries).where(eq(t.deliveries.runId, run.id));
+    same = earlier.length === destinationIds.length && earlier.every((d) => destinationIds.includes(d.destinationId));
+  }
   if (!same) throw new HoldfastError("IDEMPOTENCY_KEY_REUSED", "This idempotency key was used for another backup request", { runId: run.id });
   return { runId: run.id, created: false };
 }

@@ -1,0 +1,60 @@
+import { HoldfastError, redactConnection, type CommandData, type DatasourceConfig } from "@holdfast/shared";
+import type { Engine } from "../engines/types.js";
+import type { RunContext } from "../runs/context.js";
+import { deleteDatasource, listDatasources, requireDatasource, saveDatasource, toDatasourceView, updateDatasource } from "../store/datasources.js";
+import { findActiveRunOf } from "../store/runs.js";
+
+type ConfigAnswer = CommandData<"createDatabaseConfig">;
+
+export function createDatabaseConfig(ctx: RunContext, config: DatasourceConfig): ConfigAnswer {
+  saveDatasource(ctx.store, config);
+  return { datasourceId: config.datasourceId, connection: redactConnection(config.connection) };
+}
+
+/** Replaces an existing config (404 DATASOURCE_NOT_FOUND otherwise); no password in it keeps the stored one. */
+export function updateDatabaseConfig(ctx: RunContext, config: DatasourceConfig): ConfigAnswer {
+  const saved = updateDatasource(ctx.store, config);
+  return { datasourceId: saved.datasourceId, connection: redactConnection(saved.connection) };
+}
+
+/** Refused with 409 INVALID_STATE_TRANSITION while a run of the datasource is queued or running. */
+export function deleteDatabaseConfig(ctx: RunContext, datasourceId: string): CommandData<"deleteDatabaseConfig"> {
+  deleteDatasource(ctx.store, datasourceId, () => {
+    const active = findActiveRunOf(ctx.store, datasourceId);
+    if (active) {
+      throw new HoldfastError("INVALID_STATE_TRANSITION", `Datasource ${datasourceId} has a ${active.state} run (${active.runId}); cancel it first`, {
+        datasourceId,
+        runId: active.runId,
+        state: active.state,
+      });
+    }
+  });
+  ctx.log.info({ datasourceId }, "datasource deleted");
+  return { datasourceId, deleted: true };
+}
+
+export function listDatabaseConfigs(ctx: RunContext): CommandData<"listDatabaseConfigs"> {
+  return { items: listDatasources(ctx.store).map(toDatasourceView) };
+}
+
+export function getDatabaseConfig(ctx: RunContext, datasourceId: string): CommandData<"getDatabaseConfig"> {
+  return toDatasourceView(requireDatasource(ctx.store, datasourceId));
+}
+
+export function engineFor(ctx: RunContext, ds: DatasourceConfig): Engine {
+  const engine = ctx.engines[ds.engine];
+  if (!engine) throw new HoldfastError("UNSUPPORTED_DATABASE_TYPE", `This agent has no ${ds.engine} engine`, { engine: ds.engine });
+  return engine;
+}
+
+export async function testDatabaseConnection(ctx: RunContext, datasourceId: string): Promise<CommandData<"testDatabaseConnection">> {
+  const ds = requireDatasource(ctx.store, datasourceId);
+  const r = await engineFor(ctx, ds).testConnection(ds.connection);
+  return { ok: true, latencyMs: r.latencyMs, serverVersion: r.serverVersion, databaseSizeBytes: r.databaseSizeBytes };
+}
+
+/** The non-template databases the datasource's credentials can see; 422 DB_CONNECTION_TEST_FAILED when unreachable. */
+export async function listDatabases(ctx: RunContext, datasourceId: string): Promise<CommandData<"listDatabases">> {
+  const ds = requireDatasource(ctx.store, datasourceId);
+  return { items: await engineFor(ctx, ds).listDatabases(ds.connection) };
+}

@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import { HoldfastError, type CommandData } from "@holdfast/shared";
+import { ensurePrivateDir } from "../fs-safe.js";
+import { requireDatasource } from "../store/datasources.js";
+import { lastCompletedSize } from "../store/runs.js";
+import type { RunContext } from "./context.js";
+
+export type PreflightResult = CommandData<"validateServerBackupPrerequisites">;
+type Issue = PreflightResult["blockingIssues"][number];
+
+/** The major version in a tool's `--version` line: `pg_dump (PostgreSQL) 16.4 (Debian …)` → 16. */
+export function parseToolMajor(versionLine: string | null): number | null {
+  if (!versionLine) return null;
+  const afterName = versionLine.includes(")") ? versionLine.slice(versionLine.indexOf(")") + 1) : versionLine;
+  const m = /(\d+)(?:\.\d+)*/.exec(afterName);
+  return m ? Number(m[1]) : null;
+}
+
+/** `server_version_num` → major: 160004 → 16, 90624 → 9. */
+export function serverMajorOf(versionNum: number | null | undefined): number | null {
+  return typeof versionNum === "number" && versionNum > 0 ? Math.floor(versionNum / 10_000) : null;
+}
+
+/** A real write in the staging root (O_EXCL, 0600, fsync), removed at once. */
+export async function probeStagingWritable(stagingRoot: string): Promise<boolean> {
+  const probe = path.join(stagingRoot, `.probe-${randomUUID()}`);
+  try {
+    ensurePrivateDir(stagingRoot);
+    const handle = await fs.promises.open(probe, "wx", 0o600);
+    try {
+      await handle.writeFile("holdfast staging probe\n");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await fs.promises.rm(probe, { force: true }).catch(() => {});
+  }
+}
+
+/** Free bytes for an unprivileged writer where `dir` (or its nearest existing parent) lives. */
+export async function freeBytesAt(dir: string): Promise<number | null> {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      const st = await fs.promises.statfs(d);
+      return Number(st.bavail) * Number(st.bsize);
+    } catch {
+      if (path.dirname(d) === d) return null;
+    }
+  }
+}
+
+function codecAvailable(): boolean {
+  try {
+    const sample = Buffer.from("holdfast codec probe");
+    return zlib.gunzipSync(zlib.gzipSync(sample)).equals(sample);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * validateServerBackupPrerequisites, and what startBackup runs before it accepts a run. Blocking: no
+ * dump tool, a dump tool older than the server's major, no codec, a staging dir we cannot write, less
+ * free space than the datasource's last artifact, an unreachable database. Warning: less than twice
+ * that space, versions that could not be read.
+ */
+export async function preflight(ctx: RunContext, datasourceId: string): Promise<PreflightResult> {
+  const ds = requireDatasource(ctx.store, datasourceId);
+  const engine = ctx.engines[ds.engine];
+  if (!engine) throw new HoldfastError("UNSUPPORTED_DATABASE_TYPE", `This agent has no ${ds.engine} engine`, { engine: ds.engine });
+  const blockingIssues: Issue[] = [];
+  const warnings: Issue[] = [];
+
+  const [version, connection, stagingWritable, freeBytes] = await Promise.all([
+    engine.toolVersion(),
+    engine.testConnection(ds.connection).then(
+      (r) => ({ ok: true as const, r }),
+      (err: unknown) => ({ ok: false as const, err }),
+    ),
+    probeStagingWritable(ctx.stagingRoot),
+    freeBytesAt(ctx.stagingRoot),
+  ]);
+  const codec = { name: "gzip", available: codecAvailable() };
+  const toolMajor = parseToolMajor(version);
+  const serverMajor = connection.ok ? serverMajorOf(connection.r.serverVersionNum) : null;
+  const compatible = toolMajor !== null && serverMajor !== null ? toolMajor >= serverMajor : null;
+  const lastDumpBytes = lastCompletedSize(ctx.store, datasourceId);
+
+  if (version === null) {
+    blockingIssues.push({ code: "TOOL_NOT_FOUND", message: `${engine.toolName} is not installed or not on PATH` });
+  } else if (compatible === false) {
+    blockingIssues.push({
+      code: "TOOL_TOO_OLD",
+      message: `${engine.toolName} ${toolMajor} cannot dump a PostgreSQL ${serverMajor} server; install ${engine.toolName} ${serverMajor} or newer`,
+    });
+  } else if (compatible === null && connection.ok) {
+    warnings.push({ code: "TOOL_VERSION_UNKNOWN", message: `Could not compare the ${engine.toolName} version with the server's (${version})` });
+  }
+  if (!connection.ok) {
+    const err = connection.err;
+    const stderr = err instanceof HoldfastError && typeof err.details?.stderr === "string" ? err.details.stderr.split("\n")[0] : "";
+    const message = err instanceof HoldfastError ? err.message : "The connection test failed";
+    blockingIssues.push({ code: "DB_CONNECTION_TEST_FAILED", message: `${message}${stderr ? `: ${stderr}` : ""}`.slice(0, 500) });
+  }
+  if (!codec.available) blockingIssues.push({ code: "CODEC_UNAVAILABLE", message: "gzip (zlib) is not available in this Node.js build" });
+  if (!stagingWritable) blockingIssues.push({ code: "STAGING_NOT_WRITABLE", message: `Cannot write in the staging dir ${ctx.stagingRoot}` });
+  if (freeBytes !== null && lastDumpBytes !== null) {
+    if (freeBytes < lastDumpBytes) {
+      blockingIssues.push({ code: "INSUFFICIENT_SPACE", message: `${freeBytes} bytes free in staging, the last artifact took ${lastDumpBytes}` });
+    } else if (freeBytes < 2 * lastDumpBytes) {
+      warnings.push({ code: "LOW_SPACE", message: `${freeBytes} bytes free in staging, less than twice the last artifact (${lastDumpBytes})` });
+    }
+  } else if (freeBytes === null) {
+    warnings.push({ code: "FREE_SPACE_UNKNOWN", message: "Could not read the free space of the staging dir" });
+  }
+
+  return {
+    ok: blockingIssues.length === 0,
+    blockingIssues,
+    warnings,
+    toolStatus: {
+      tool: engine.toolName,
+      found: version !== null,
+      version,
+      toolMajor,
+      serverMajor,
+      compatible,
+      codec,
+      stagingWritable,
+      freeBytes,
+      lastDumpBytes,
+    },
+  };
+}
+
+/** 503 PRECONDITION_FAILED listing what blocks, when the preflight found anything blocking. */
+export function assertPreflightPassed(datasourceId: string, result: PreflightResult): void {
+  if (result.ok) return;
+  const first = result.blockingIssues[0];
+  throw new HoldfastError("PRECONDITION_FAILED", `The backup cannot start: ${first?.message ?? "a prerequisite is missing"}`, {
+    datasourceId,
+    blockingIssues: result.blockingIssues,
+    warnings: result.warnings,
+  });
+}

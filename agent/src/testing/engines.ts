@@ -1,0 +1,104 @@
+import fs from "node:fs";
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import { HoldfastError } from "@holdfast/shared";
+import type { DumpHandle, Engine } from "../engines/types.js";
+
+export interface HeldDump {
+  out: PassThrough;
+  finish(): void;
+  fail(): void;
+  aborted: boolean;
+}
+
+/**
+ * Test-only. An engine whose dumps the test ends by hand: a run stays `running` exactly as long as
+ * the test wants. abort() behaves like a killed tool: the stream ends and `done` rejects.
+ */
+export class HeldEngine implements Engine {
+  readonly engine = "postgres" as const;
+  readonly toolName = "pg_dump";
+  readonly dumps: HeldDump[] = [];
+  readonly order: string[] = [];
+  toolVersionLine: string | null = "pg_dump (PostgreSQL) 16.2";
+  serverVersionNum = 160002;
+  connectionError: HoldfastError | null = null;
+
+  async toolVersion() {
+    return this.toolVersionLine;
+  }
+  async testConnection() {
+    if (this.connectionError) throw this.connectionError;
+    return { latencyMs: 1, serverVersion: "PostgreSQL 16.2", databaseSizeBytes: 1, serverVersionNum: this.serverVersionNum };
+  }
+  async listDatabases() {
+    return [{ name: "held", sizeBytes: 1 }];
+  }
+  async dump(connection: { database: string }): Promise<DumpHandle> {
+    this.order.push(connection.database);
+    const out = new PassThrough();
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    done.catch(() => {});
+    const held: HeldDump = {
+      out,
+      aborted: false,
+      finish: () => {
+        out.end("-- dump\n");
+        resolve();
+      },
+      fail: () => {
+        out.end();
+        reject(new HoldfastError("DUMP_FAILED", "held dump failed", { stderr: "" }));
+      },
+    };
+    this.dumps.push(held);
+    return {
+      stdout: out,
+      done,
+      abort: () => {
+        if (held.aborted) return false;
+        held.aborted = true;
+        out.destroy();
+        reject(new HoldfastError("DUMP_FAILED", "held dump was stopped by SIGTERM", { signal: "SIGTERM" }));
+        return true;
+      },
+    };
+  }
+  /** Waits until the slot asked for its nth dump (0-based). */
+  async nth(n: number): Promise<HeldDump> {
+    while (this.dumps.length <= n) await new Promise((r) => setImmediate(r));
+    return this.dumps[n]!;
+  }
+}
+
+/**
+ * A stand-in pg_dump (shell script): `--version` prints `pg_dump (PostgreSQL) <version>`; a dump
+ * writes its pid to `<dir>/pg_dump.pid`, prints a line and then hangs (`exec sleep`), or with
+ * `mode: "ok"` prints a small dump and exits 0.
+ */
+export function writeStandInPgDump(dir: string, opts: { version?: string; mode?: "hang" | "ok" } = {}): { bin: string; pidFile: string } {
+  const bin = path.join(dir, "pg_dump");
+  const pidFile = path.join(dir, "pg_dump.pid");
+  const body =
+    opts.mode === "ok"
+      ? ['echo "-- stand-in dump"', 'echo "SELECT 1;"', "exit 0"]
+      : [`echo $$ > ${JSON.stringify(pidFile)}`, 'echo "-- stand-in dump, now hanging"', "exec sleep 300"];
+  fs.writeFileSync(
+    bin,
+    ["#!/bin/sh", `if [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) ${opts.version ?? "99.0"}"; exit 0; fi`, ...body, ""].join("\n"),
+    { mode: 0o755 },
+  );
+  return { bin, pidFile };
+}
+
+/** True while a process with this pid exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
