@@ -55,6 +55,7 @@ export async function receiveUpload(ctx: UploadContext, input: UploadInput): Pro
     }
     if (!input.body) return { offset };
     const room = run.sizeBytes === null ? Number.POSITIVE_INFINITY : run.sizeBytes - offset;
+    const started = performance.now();
     try {
       await pipeline(input.body, limitBytes(room), createWriteStream(path, { flags: "a", mode: 0o600, highWaterMark: 1024 * 1024 }));
     } catch (err) {
@@ -65,7 +66,10 @@ export async function receiveUpload(ctx: UploadContext, input: UploadInput): Pro
       // fsync flushes the file, whichever descriptor wrote it: what we acknowledge is on disk.
       await fsyncFile(path).catch(() => {});
     }
-    return { offset: await sizeOrZero(path) };
+    const end = await sizeOrZero(path);
+    // One line per upload with its size and duration: operators see throughput, `npm run bench` reads it.
+    ctx.log.info({ runId: input.runId, agentId, offset, bytes: end - offset, ms: Math.round(performance.now() - started) }, "artifact upload received");
+    return { offset: end };
   } finally {
     ctx.uploads.end(input.runId);
   }
