@@ -19,14 +19,15 @@ function peakRssMiB(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-/** Random bytes compress to themselves: a dump of N MiB of them gives an artifact of about N MiB. */
+/** Random bytes: a dump of N MiB of them gives an artifact of about N MiB. */
 async function fillRandom(url: string, mib: number): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await sql.unsafe("CREATE EXTENSION IF NOT EXISTS pgcrypto; CREATE TABLE noise (id int PRIMARY KEY, b bytea)");
-    const rows = Math.ceil((mib * 1024 * 1024) / 2 / 4096); // bytea dumps as hex: two characters a byte
+    // bytea dumps as hex, two characters a byte, which gzip brings back to about a byte.
+    const rows = Math.ceil((mib * 1024 * 1024) / 4096);
     for (let from = 1; from <= rows; from += 20_000) {
-      await sql.unsafe(`INSERT INTO noise SELECT g, gen_random_bytes(4096) FROM generate_series(${from}, ${Math.min(rows, from + 19_999)}) g`);
+      await sql.unsafe(`INSERT INTO noise SELECT g, gen_random_bytes(1024) || gen_random_bytes(1024) || gen_random_bytes(1024) || gen_random_bytes(1024) FROM generate_series(${from}, ${Math.min(rows, from + 19_999)}) g`);
     }
   } finally {
     await sql.end();

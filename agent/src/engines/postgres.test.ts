@@ -54,6 +54,19 @@ describe("PostgresEngine against a real server", () => {
     expect(r.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("reads server_version_num, and lists the databases (names with odd characters included) with their sizes", async () => {
+    const r = await engine.testConnection(conn(plain));
+    expect(r.serverVersionNum).toBe(Number(psql("SHOW server_version_num")));
+    const items = await engine.listDatabases(conn("postgres"));
+    const names = items.map((i) => i.name);
+    expect(names).toEqual(expect.arrayContaining([plain, evilName, optionName, "postgres"]));
+    expect(names).not.toContain("template0");
+    expect(names).not.toContain("template1");
+    expect(items.find((i) => i.name === evilName)?.sizeBytes).toBeGreaterThan(0);
+    const err = await engine.listDatabases(conn("hf_no_such_db_z")).catch((e: unknown) => e);
+    expect((err as HoldfastError).code).toBe("DB_CONNECTION_TEST_FAILED");
+  });
+
   it("reports an unreachable or unknown database as DB_CONNECTION_TEST_FAILED with the tool's stderr", async () => {
     const err = await engine.testConnection(conn("hf_no_such_db_x")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HoldfastError);

@@ -87,6 +87,18 @@ describe("Dispatcher", () => {
     await ctx.slot.whenIdle();
   });
 
+  it("updates a datasource: no password keeps the stored one, a new one replaces it; unknown is 404", async () => {
+    await send({ type: "createDatabaseConfig", idempotencyKey: "k1", payload: config("original-pw") });
+    const { password: _p, ...noPassword } = config("x").connection;
+    const res = await send({ type: "updateDatabaseConfig", idempotencyKey: "u1", payload: { ...config("x"), name: "renamed", connection: noPassword } });
+    expect(res).toMatchObject({ statusCode: 200, data: { datasourceId: "ds_1", connection: { password: REDACTED } } });
+    expect(getDatasource(store, "ds_1")).toMatchObject({ name: "renamed", connection: { password: "original-pw" } });
+    await send({ type: "updateDatabaseConfig", idempotencyKey: "u2", payload: config("new-pw") });
+    expect(getDatasource(store, "ds_1")?.connection.password).toBe("new-pw");
+    const missing = await send({ type: "updateDatabaseConfig", idempotencyKey: "u3", payload: { ...config("x"), datasourceId: "ds_nope" } });
+    expect(missing).toMatchObject({ statusCode: 404, error: { code: "DATASOURCE_NOT_FOUND" } });
+  });
+
   it("answers domain errors with their catalog status", async () => {
     const res = await send({ type: "getExecutionStatus", payload: { runId: "run_nope" } });
     expect(res).toMatchObject({ type: "getExecutionStatusResponse", statusCode: 404, success: false, data: null, error: { code: "RUN_NOT_FOUND" } });

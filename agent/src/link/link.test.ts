@@ -182,6 +182,27 @@ describe("the agent link", () => {
     expect(cp.frames.at(-1)).toMatchObject({ data: { replayed: 2 } });
   });
 
+  it("at shutdown, drains: waits for the control plane to acknowledge every event, or gives up after the timeout", async () => {
+    expect(await client.drain(3000)).toBe(false); // no session yet: nothing to wait for
+    void client.run();
+    await cp.until(() => cp.socket);
+    cp.send({ type: "hello", protocolVersion: 1, sessionId: "ses_1", serverTime: clock.now().toISOString(), lastAckedSequence: 0 });
+    await cp.until(() => cp.frames.length >= 1);
+    store.transaction(() => insertQueuedRun(store, { runId: "run_1", datasourceId: "ds_1", trigger: "manual", scheduleId: null, requestedBy: "x" }));
+    transitionRun(store, "run_1", { to: "running" });
+    const drained = client.drain(3000);
+    await cp.until(() => cp.frames.find((f) => f.sequence === 1));
+    cp.send({ type: "ack", sequence: 1 });
+    expect(await drained).toBe(true);
+
+    transitionRun(store, "run_1", { to: "failed", error: { code: "AGENT_STOPPING", message: "x", retryable: true } });
+    const unacked = client.drain(3000);
+    await cp.until(() => cp.frames.find((f) => f.sequence === 2));
+    clock.advance(3000); // the control plane never acknowledges: shutdown goes on, the event stays in the outbox
+    expect(await unacked).toBe(false);
+    expect(store.db.prepare("SELECT count(*) FROM outbox WHERE acked = 0").pluck().get()).toBe(1);
+  });
+
   it("stops with a non-zero status when the upgrade is refused with 403 (revoked)", async () => {
     cp.answer = 403;
     expect(await client.run()).toBe(EXIT_REVOKED);

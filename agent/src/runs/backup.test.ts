@@ -136,7 +136,7 @@ describe("the one backup slot", () => {
     expect(err).toBeInstanceOf(HoldfastError);
     expect((err as HoldfastError).status).toBe(409);
     expect((err as HoldfastError).code).toBe("BACKUP_ALREADY_RUNNING");
-    expect((err as HoldfastError).details).toEqual({ runId: "run_1" });
+    expect((err as HoldfastError).details).toEqual({ runId: "run_1", rule: expect.stringContaining("only schedule firings queue") });
     expect(getRun(store, "run_2")).toBeNull();
     (await engine.nth(0)).finish();
     await env.ctx.slot.whenIdle();

@@ -8,6 +8,13 @@ import { assertPreflightPassed, preflight } from "./preflight.js";
 import { assertSafeRunId } from "./staging.js";
 
 type StartPayload = CommandPayload<"startBackup">;
+
+/** The rules of runs/README.md, quoted in the refusals' details so an operator sees why. */
+export const QUEUE_RULES = {
+  oneSlot: "One slot per agent: a manual start while a run holds it is refused; only schedule firings queue (FIFO).",
+  maxQueueSize: "Schedule firings queue up to maxQueueSize (HOLDFAST_MAX_QUEUE_SIZE); beyond it they are refused.",
+  stopping: "A stopping agent takes no new runs; queued runs stay queued for the next start.",
+} as const;
 type Decision = { kind: "start" } | { kind: "queue" } | { kind: "existing"; run: RunRecord };
 
 /**
@@ -15,7 +22,9 @@ type Decision = { kind: "start" } | { kind: "queue" } | { kind: "existing"; run:
  * starts can never both take the slot. Throws the catalog error for a refusal.
  */
 function decide(ctx: RunContext, payload: StartPayload): Decision {
-  if (ctx.slot.stopping) throw new HoldfastError("AGENT_STOPPING", "The agent is shutting down and takes no new runs", { runId: payload.runId });
+  if (ctx.slot.stopping) {
+    throw new HoldfastError("AGENT_STOPPING", "The agent is shutting down and takes no new runs", { runId: payload.runId, rule: QUEUE_RULES.stopping });
+  }
   const same = getRun(ctx.store, payload.runId);
   if (same) {
     if (same.datasourceId !== payload.datasourceId) {
@@ -30,7 +39,7 @@ function decide(ctx: RunContext, payload: StartPayload): Decision {
   const running = findRunningRun(ctx.store);
   if (payload.trigger === "manual") {
     if (running) {
-      throw new HoldfastError("BACKUP_ALREADY_RUNNING", `Backup ${running.runId} is running on this agent`, { runId: running.runId });
+      throw new HoldfastError("BACKUP_ALREADY_RUNNING", `Backup ${running.runId} is running on this agent`, { runId: running.runId, rule: QUEUE_RULES.oneSlot });
     }
     // A manual run never waits behind the queue.
     return { kind: "start" };
@@ -42,6 +51,7 @@ function decide(ctx: RunContext, payload: StartPayload): Decision {
       maxQueueSize: ctx.limits.maxQueueSize,
       queueLength: queued,
       ...(running ? { runningRunId: running.runId } : {}),
+      rule: QUEUE_RULES.maxQueueSize,
     });
   }
   return { kind: "queue" };

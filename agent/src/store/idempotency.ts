@@ -18,7 +18,7 @@ function cutoff(store: AgentStore, windowMs: number): string {
 
 /** The record of `key` inside the window; one older than the window is deleted and no longer matches. */
 export function findIdempotencyRecord(store: AgentStore, key: string, windowMs = DEFAULT_IDEMPOTENCY_WINDOW_MS): IdempotencyRecord | null {
-  store.db.prepare("DELETE FROM idempotency WHERE key = ? AND created_at < ?").run(key, cutoff(store, windowMs));
+  store.db.prepare("DELETE FROM idempotency WHERE key = ? AND created_at <= ?").run(key, cutoff(store, windowMs));
   const row = store.db.prepare("SELECT * FROM idempotency WHERE key = ?").get(key) as
     | { key: string; command_type: string; payload_sha256: string; response: string; created_at: string }
     | undefined;
@@ -40,5 +40,5 @@ export function saveIdempotencyRecord(store: AgentStore, record: Omit<Idempotenc
 
 /** Deletes every record past the window; returns how many. */
 export function purgeIdempotencyRecords(store: AgentStore, windowMs: number): number {
-  return store.db.prepare("DELETE FROM idempotency WHERE created_at < ?").run(cutoff(store, windowMs)).changes;
+  return store.db.prepare("DELETE FROM idempotency WHERE created_at <= ?").run(cutoff(store, windowMs)).changes;
 }

@@ -78,12 +78,21 @@ export class HeldEngine implements Engine {
  * writes its pid to `<dir>/pg_dump.pid`, prints a line and then hangs (`exec sleep`), or with
  * `mode: "ok"` prints a small dump and exits 0.
  */
-export function writeStandInPgDump(dir: string, opts: { version?: string; mode?: "hang" | "ok" } = {}): { bin: string; pidFile: string } {
+export function writeStandInPgDump(
+  dir: string,
+  opts: { version?: string; mode?: "hang" | "ok"; stderr?: string[]; leakPassfile?: boolean } = {},
+): { bin: string; pidFile: string } {
   const bin = path.join(dir, "pg_dump");
   const pidFile = path.join(dir, "pg_dump.pid");
   const body =
     opts.mode === "ok"
-      ? ['echo "-- stand-in dump"', 'echo "SELECT 1;"', "exit 0"]
+      ? [
+          ...(opts.stderr ?? []).map((l) => `echo ${JSON.stringify(l)} >&2`),
+          ...(opts.leakPassfile ? ['cat "$PGPASSFILE" >&2'] : []),
+          'echo "-- stand-in dump"',
+          'echo "SELECT 1;"',
+          "exit 0",
+        ]
       : [`echo $$ > ${JSON.stringify(pidFile)}`, 'echo "-- stand-in dump, now hanging"', "exec sleep 300"];
   fs.writeFileSync(
     bin,
