@@ -3,6 +3,7 @@
 // Sizes in MiB: `npm run bench -- --sizes 256,1024` (default). Prints figures; asserts nothing.
 import { once } from "node:events";
 import { createReadStream, createWriteStream, readFileSync, rmSync, statSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { createServer, connect, type AddressInfo } from "node:net";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -34,10 +35,21 @@ async function fillRandom(url: string, mib: number): Promise<void> {
   }
 }
 
-/** The same bytes over a plain loopback socket, read from disk and written to disk: the yardstick. */
+/**
+ * The same bytes over a plain loopback socket, read from disk and written to disk, then fsynced as
+ * the control plane does before it acknowledges an upload: the yardstick.
+ */
 async function rawTcpCopy(file: string): Promise<number> {
   const out = path.join(tempDir("bench-raw"), "copy");
-  const server = createServer((sock) => void pipeline(sock, createWriteStream(out)).then(() => server.close()));
+  const server = createServer((sock) => {
+    void pipeline(sock, createWriteStream(out, { highWaterMark: 1 << 20 }))
+      .then(async () => {
+        const handle = await open(out, "r");
+        await handle.sync();
+        await handle.close();
+      })
+      .then(() => server.close());
+  });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const started = performance.now();

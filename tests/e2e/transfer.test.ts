@@ -57,21 +57,24 @@ describe("one slot per agent, and transfers that survive a cut", () => {
     expect(run.state).toBe("completed");
   });
 
-  it("resumes an upload cut halfway from its offset and delivers bytes that match the hash", async () => {
+  it("resumes an upload cut at 20 random points, each time from its offset, and delivers bytes that match the hash", async () => {
     proxy.uploadOffsets.length = 0;
-    proxy.cutNextUploadAfter(2 * 1024 * 1024);
+    // Cut points well inside the artifact (about 20 MB): between 64 KiB and 512 KiB into each upload.
+    const cuts = Array.from({ length: 20 }, () => 65_536 + Math.floor(Math.random() * 458_752));
+    proxy.cutUploadsAfter(cuts);
     const started = await client.post(`/datasources/${datasourceId}/backups`, { destinationIds: [destinationId] });
     expect(started.status).toBe(202);
 
     const run = await waitForRun(client, started.body.runId, delivered);
     expect(run.state).toBe("completed");
     expect(run.deliveries[0]).toMatchObject({ state: "completed" });
-    expect(proxy.cutPending).toBe(false);
-    // First upload from 0, cut; the next one resumed from where the bytes stopped, not from 0.
-    expect(proxy.uploadOffsets[0]).toBe(0);
-    expect(proxy.uploadOffsets.length).toBeGreaterThanOrEqual(2);
-    expect(proxy.uploadOffsets[1]).toBeGreaterThan(0);
-    expect(run.sizeBytes).toBeGreaterThan(2 * 1024 * 1024);
+    expect(proxy.cutsPending).toBe(0);
+    // 21 uploads: the first from 0, each later one from where the bytes of the one before stopped.
+    const offsets = proxy.uploadOffsets;
+    expect(offsets[0]).toBe(0);
+    expect(offsets.length).toBeGreaterThanOrEqual(21);
+    for (let i = 1; i < offsets.length; i++) expect(offsets[i]!).toBeGreaterThan(offsets[i - 1]!);
+    expect(run.sizeBytes).toBeGreaterThan(offsets.at(-1)!);
     expect(await sha256File(run.deliveries[0].path)).toBe(run.sha256);
   });
 });

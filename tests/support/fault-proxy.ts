@@ -7,7 +7,7 @@ import { type AddressInfo, createConnection, createServer, type Socket } from "n
  */
 export class FaultProxy {
   readonly uploadOffsets: number[] = [];
-  private cutAfter: number | undefined;
+  private readonly cuts: number[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly links = new Set<Socket>();
   private server = createServer((client) => this.handle(client));
@@ -24,13 +24,14 @@ export class FaultProxy {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  /** The next artifact upload is cut once this many bytes of it have passed. */
-  cutNextUploadAfter(bytes: number): void {
-    this.cutAfter = bytes;
+  /** The next artifact uploads are cut, one after another, once these many bytes of each have passed. */
+  cutUploadsAfter(bytes: number[]): void {
+    this.cuts.push(...bytes);
   }
 
-  get cutPending(): boolean {
-    return this.cutAfter !== undefined;
+  /** Cuts not made yet. */
+  get cutsPending(): number {
+    return this.cuts.length;
   }
 
   /** Cuts every live agent link (the WebSocket connections) at once, as a dropped network would. */
@@ -54,10 +55,7 @@ export class FaultProxy {
         const offset = /\r\nupload-offset:\s*(\d+)/i.exec(text.slice(start));
         if (offset?.[1]) this.uploadOffsets.push(Number(offset[1]));
         uploadBytes = 0;
-        if (this.cutAfter !== undefined) {
-          cutHere = this.cutAfter;
-          this.cutAfter = undefined;
-        }
+        cutHere = this.cuts.shift();
       }
       if (uploadBytes !== undefined) uploadBytes += chunk.length;
       if (cutHere !== undefined && uploadBytes !== undefined && uploadBytes >= cutHere) {
