@@ -51,7 +51,7 @@ describe("runs through the REST API", () => {
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => backup(`hammer-${i}`)));
     const accepted = answers.filter((a) => a.status === 202);
     const refused = answers.filter((a) => a.status === 409);
-    expect(accepted).toHaveLength(1);
+    expect(accepted, JSON.stringify(answers.find((a) => a.status !== 202 && a.status !== 409)?.body)).toHaveLength(1);
     expect(refused).toHaveLength(19);
     for (const r of refused) expect(r.body.error).toMatchObject({ code: "BACKUP_ALREADY_RUNNING", details: { runId: accepted[0]!.body.runId } });
     await waitForRun(client, accepted[0]!.body.runId, settled);
@@ -59,31 +59,31 @@ describe("runs through the REST API", () => {
 
   it("answers every retry of one idempotency key with the same run", async () => {
     const answers = await Promise.all(Array.from({ length: 10 }, () => backup("same-key")));
-    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([202]));
+    expect(new Set(answers.map((a) => a.status)), JSON.stringify(answers.find((a) => a.status !== 202)?.body)).toEqual(new Set([202]));
     expect(new Set(answers.map((a) => a.body.runId)).size).toBe(1);
     const run = await waitForRun(client, answers[0]!.body.runId, settled);
     expect(run.state).toBe("completed");
     const reused = await client.post(`/datasources/${datasourceId}/backups`, { destinationIds: [destinationId, destinationId], idempotencyKey: "same-key" });
-    expect(reused.status).toBe(422);
+    expect(reused.status, JSON.stringify(reused.body)).toBe(422);
     expect(reused.body.error.code).toBe("IDEMPOTENCY_KEY_REUSED");
     // A finished run cannot be cancelled.
     const cancel = await client.post(`/runs/${run.runId}/cancel`);
-    expect(cancel.status).toBe(409);
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(409);
     expect(cancel.body.error.code).toBe("INVALID_STATE_TRANSITION");
   });
 
   it("cancels a running backup", async () => {
     const started = await backup();
-    expect(started.status).toBe(202);
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
     const cancel = await client.post(`/runs/${started.body.runId}/cancel`);
-    expect(cancel.status).toBe(200);
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(200);
     const run = await waitForRun(client, started.body.runId, settled);
     expect(run.state).toBe("cancelled");
   });
 
   it("loses no event when the link drops mid-run: every event once, in sequence order", async () => {
     const started = await backup();
-    expect(started.status).toBe(202);
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
     const runId = started.body.runId as string;
     await waitForRun(client, runId, (r) => r.state === "running");
     expect(proxy.cutLinks()).toBeGreaterThan(0);

@@ -9,7 +9,7 @@ export const HOLDFAST_BIN = path.join(ROOT, "control-plane/bin/holdfast.js");
 export const AGENT_BIN = path.join(ROOT, "agent/bin/holdfast-agent.js");
 
 /** Faster heartbeats so "offline" shows within seconds; nothing else differs from production. */
-const TEST_ENV = { HOLDFAST_HEARTBEAT_MS: "1000", HOLDFAST_LOG_LEVEL: "info" };
+const TEST_ENV = { HOLDFAST_HEARTBEAT_MS: "5000", HOLDFAST_LOG_LEVEL: "info" };
 
 const live = new Set<ChildProcess>();
 process.on("exit", () => {
