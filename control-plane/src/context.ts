@@ -1,4 +1,5 @@
 import type { Clock, CommandData, CommandPayload, CommandType } from "@holdfast/shared";
+import type { DownloadTokens } from "./artifacts/download-tokens.js";
 import type { UploadTokens } from "./artifacts/upload-tokens.js";
 import type { Database } from "./db/index.js";
 import type { Env } from "./env.js";
@@ -40,6 +41,8 @@ export interface AppContext {
   log: Logger;
   link: AgentLink;
   uploads: UploadTokens;
+  /** Download tokens of restore runs (the restore direction of the artifact routes). */
+  downloads: DownloadTokens;
   puller: ArtifactPuller;
 }
 

@@ -6,6 +6,7 @@ import { CLOSE_CODES, type Clock, systemClock } from "@holdfast/shared";
 import { markAllAgentsOffline } from "./agents/presence.js";
 import { createPuller, type Puller, type PullerOptions } from "./artifacts/pull-artifact.js";
 import { UploadTokens } from "./artifacts/upload-tokens.js";
+import { DownloadTokens } from "./artifacts/download-tokens.js";
 import type { AppContext } from "./context.js";
 import { openDatabase } from "./db/index.js";
 import type { Env } from "./env.js";
@@ -39,7 +40,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
 
   // The parts refer to each other (sessions ingest events that kick the puller, which sends
   // commands over the link), so the context is filled in once they all exist.
-  const ctx = { database, env, clock, log, uploads: new UploadTokens(clock) } as AppContext;
+  const ctx = { database, env, clock, log, uploads: new UploadTokens(clock), downloads: new DownloadTokens(clock) } as AppContext;
   const hub = new LinkHub(ctx);
   ctx.link = hub;
   const puller = createPuller(ctx, opts.puller);

@@ -31,10 +31,14 @@ export const ERROR_CATALOG = {
   INVALID_STATE_TRANSITION: { status: 409, retryable: false, action: "The run is already in another state; read it before acting." },
   ALREADY_EXISTS: { status: 409, retryable: false, action: "Use another name, or change the existing item." },
   UPLOAD_OFFSET_MISMATCH: { status: 409, retryable: true, action: "Resume the upload from details.expectedOffset." },
+  RUN_NOT_RESTORABLE: { status: 409, retryable: false, action: "Restore from a completed backup run whose artifact the control plane still holds (spool or a completed delivery)." },
+  RESTORE_TARGET_NOT_EMPTY: { status: 409, retryable: false, action: "The target database holds objects; restore into an empty one or pass options.overwrite: true." },
   // 410
   ARTIFACT_EXPIRED: { status: 410, retryable: false, action: "The staged artifact passed its TTL; run the backup again." },
   // 413
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, action: "Send a smaller message." },
+  // 416
+  RANGE_NOT_SATISFIABLE: { status: 416, retryable: false, action: "Ask for a Range that starts inside the artifact (bytes=N- with N below its size)." },
   // 422: well-formed but refused by the domain
   IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, action: "Use a new idempotency key for a different request." },
   DB_CONNECTION_TEST_FAILED: { status: 422, retryable: true, action: "Check host, port, credentials and that the database accepts connections from the agent's host." },
@@ -48,6 +52,7 @@ export const ERROR_CATALOG = {
   DUMP_FAILED: { status: 500, retryable: true, action: "Read details.stderr of the run: the dump tool failed." },
   STAGING_FAILED: { status: 500, retryable: true, action: "Check free space and permissions of the agent's temp dir." },
   DELIVERY_FAILED: { status: 500, retryable: true, action: "Check the destination; the delivery is retried." },
+  RESTORE_FAILED: { status: 500, retryable: true, action: "Read details.stage and details.stderr of the run: the restore tool failed there; the target may be partly restored." },
   RUN_TIMEOUT: { status: 500, retryable: true, action: "The run exceeded its maximum duration and was stopped." },
   AGENT_RESTARTED: { status: 500, retryable: true, action: "The agent restarted during the run; run it again." },
   // 501/503/504: not possible here or not now

@@ -7,6 +7,7 @@ export * from "./protocol/commands.js";
 export * from "./protocol/events.js";
 export * from "./protocol/frames.js";
 export * from "./protocol/datasource.js";
+export * from "./protocol/backup-options.js";
 export * from "./protocol/agent-auth.js";
 export * from "./api/datasources.js";
 export * from "./api/destinations.js";

@@ -12,6 +12,8 @@ describe.each(["sqlite", "postgres"] as const)("backup → delivery → restore 
   let agent: Agent;
   let client: Api;
   const dbs: ScratchDatabase[] = [];
+  // Left by the first test for the restores through Holdfast.
+  let backup: { runId: string; delivered: string; source: ScratchDatabase } | undefined;
 
   beforeAll(async () => {
     const cpDb = dialect === "postgres" ? await createScratchDatabase("hf_cp") : undefined;
@@ -72,5 +74,45 @@ describe.each(["sqlite", "postgres"] as const)("backup → delivery → restore 
     const [before, after] = await Promise.all([snapshotTables(source.url), snapshotTables(target.url)]);
     expect(Object.keys(before)).toEqual(["Sales.Order Lines", "public.big_rows", "public.blobs", "public.people"]);
     expect(after).toEqual(before);
+    backup = { runId, delivered, source };
+  });
+
+  async function restoreThroughHoldfast(target: ScratchDatabase) {
+    const ds = await client.post("/datasources", {
+      agentId: agent.agentId,
+      name: `restore target ${target.name}`,
+      engine: "postgres",
+      connection: { host: "127.0.0.1", port: 5432, database: target.name, username: "postgres" },
+    });
+    expect(ds.status).toBe(201);
+    const started = await client.post(`/runs/${backup!.runId}/restore`, { targetDatasourceId: ds.body.id });
+    expect(started.status).toBe(202);
+    return waitForRun(client, started.body.runId, (r) => r.state === "completed" || r.state === "failed");
+  }
+
+  it("restores through Holdfast: the control plane streams the delivered copy, the agent verifies and restores", async () => {
+    expect(backup).toBeDefined();
+    const target = await createScratchDatabase("hf_rst");
+    dbs.push(target);
+    const run = await restoreThroughHoldfast(target);
+    expect(run).toMatchObject({ kind: "restore", state: "completed", sourceRunId: backup!.runId, error: null });
+    const [before, after] = await Promise.all([snapshotTables(backup!.source.url), snapshotTables(target.url)]);
+    expect(after).toEqual(before);
+  });
+
+  it("refuses a copy corrupted at rest before touching the target (CHECKSUM_MISMATCH at verify)", async () => {
+    expect(backup).toBeDefined();
+    const { open } = await import("node:fs/promises");
+    const file = await open(backup!.delivered, "r+");
+    const byte = Buffer.alloc(1);
+    const at = Math.floor((await file.stat()).size / 2);
+    await file.read(byte, 0, 1, at);
+    await file.write(Buffer.from([byte[0]! ^ 0xff]), 0, 1, at);
+    await file.close();
+    const target = await createScratchDatabase("hf_rstbad");
+    dbs.push(target);
+    const run = await restoreThroughHoldfast(target);
+    expect(run).toMatchObject({ kind: "restore", state: "failed", error: { code: "CHECKSUM_MISMATCH", details: { stage: "verify" } } });
+    expect(await snapshotTables(target.url)).toEqual({});
   });
 });

@@ -1,29 +1,39 @@
 import os from "node:os";
 import { performance } from "node:perf_hooks";
-import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
+import type { Readable } from "node:stream";
+import { HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared";
 import { buildConninfo } from "./conninfo.js";
 import { createPassfile } from "./passfile.js";
-import { killTree, redactSecrets, spawnTool, type ToolExit } from "./spawn-tool.js";
-import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine } from "./types.js";
+import { startPgDump } from "./postgres-dump.js";
+import { restorePostgres } from "./postgres-restore.js";
+import { DEFAULT_PG_BIN_ROOT, resolvePgTools, type PgToolPaths } from "./pg-tools.js";
+import { redactSecrets, spawnTool, type ToolExit } from "./spawn-tool.js";
+import type { ConnectionTestResult, DatabaseInfo, DumpHandle, DumpHints, Engine, RestoreOptions, RestoreResult } from "./types.js";
+
+export { buildPgDumpArgs } from "./pg-dump-args.js";
 
 export interface PostgresEngineOptions {
+  /** An explicit tool path wins over the choice by server major (tests' stand-ins, odd installs). */
   pgDumpPath?: string;
+  pgDumpallPath?: string;
+  pgRestorePath?: string;
   psqlPath?: string;
-  /** Where per-run passfile dirs go; os.tmpdir() (which honours TMPDIR) by default. */
+  /** Where client versions live as `<root>/<major>/bin/`; /usr/lib/postgresql by default. */
+  pgBinRoot?: string;
+  zstdPath?: string;
+  /** -j of directory dumps and parallel restores. */
+  jobs?: number;
+  /** Where per-run passfile and work dirs go; os.tmpdir() (which honours TMPDIR) by default. */
   tmpDir?: string;
 }
 
-/** The query testConnection runs: fixed text, nothing user-supplied in it. */
-export const TEST_QUERY = "select version(), pg_database_size(current_database()), current_setting('server_version_num')";
+/** The query testConnection runs: fixed text, nothing user-supplied in it. The tables count is the run's metadata. */
+export const TEST_QUERY =
+  "select version(), pg_database_size(current_database()), (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'), current_setting('server_version_num')";
 
 /** The query listDatabases runs: connectable non-template databases; a size only where we may connect. */
 export const LIST_DATABASES_QUERY =
   "select datname, case when has_database_privilege(datname, 'CONNECT') then pg_database_size(datname) end from pg_database where not datistemplate and datallowconn order by datname";
-
-/** argv of pg_dump: the database, user and host only inside `--dbname=<conninfo>`, never positional. */
-export function buildPgDumpArgs(connection: PostgresConnection): string[] {
-  return [`--dbname=${buildConninfo(connection)}`, "--format=plain", "--no-password"];
-}
 
 export function buildPsqlTestArgs(connection: PostgresConnection): string[] {
   return [`--dbname=${buildConninfo(connection)}`, "--no-password", "-X", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", TEST_QUERY];
@@ -46,7 +56,7 @@ export function buildChildEnv(passfilePath: string | null): NodeJS.ProcessEnv {
   };
 }
 
-function failure(code: "DUMP_FAILED" | "DB_CONNECTION_TEST_FAILED", what: string, exit: ToolExit, password?: string): HoldfastError {
+export function toolFailure(code: "DUMP_FAILED" | "DB_CONNECTION_TEST_FAILED" | "RESTORE_FAILED", what: string, exit: ToolExit, password?: string): HoldfastError {
   // Also the passfile's escaped spelling, in case a tool echoes the file back.
   const escaped = password?.replace(/\\/g, "\\\\").replace(/:/g, "\\:");
   const stderr = redactSecrets(exit.stderrTail.trim(), [password, escaped]);
@@ -57,18 +67,31 @@ function failure(code: "DUMP_FAILED" | "DB_CONNECTION_TEST_FAILED", what: string
 export class PostgresEngine implements Engine {
   readonly engine = "postgres" as const;
   readonly toolName = "pg_dump";
-  private readonly pgDump: string;
+  private readonly opts: PostgresEngineOptions;
   private readonly psql: string;
   private readonly tmpDir: string;
 
   constructor(opts: PostgresEngineOptions = {}) {
-    this.pgDump = opts.pgDumpPath ?? "pg_dump";
+    this.opts = opts;
     this.psql = opts.psqlPath ?? "psql";
     this.tmpDir = opts.tmpDir ?? os.tmpdir();
   }
 
-  async toolVersion(): Promise<string | null> {
-    const tool = spawnTool("pg_dump", this.pgDump, ["--version"], buildChildEnv(null));
+  /** The client tools for a server major (pg-tools.ts); explicit paths from the options win. */
+  tools(serverMajor: number | null): PgToolPaths {
+    const picked = resolvePgTools(this.opts.pgBinRoot ?? DEFAULT_PG_BIN_ROOT, serverMajor);
+    return {
+      pgDump: this.opts.pgDumpPath ?? picked.pgDump,
+      pgDumpall: this.opts.pgDumpallPath ?? picked.pgDumpall,
+      pgRestore: this.opts.pgRestorePath ?? picked.pgRestore,
+      psql: this.opts.psqlPath ?? picked.psql,
+      major: this.opts.pgDumpPath ? null : picked.major,
+    };
+  }
+
+  /** The version line of the pg_dump a dump of a server of this major would use. */
+  async toolVersion(serverMajor: number | null = null): Promise<string | null> {
+    const tool = spawnTool("pg_dump", this.tools(serverMajor).pgDump, ["--version"], buildChildEnv(null));
     let out = "";
     tool.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
     try {
@@ -88,49 +111,47 @@ export class PostgresEngine implements Engine {
       tool.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
       const exit = await tool.exited;
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-      if (exit.code !== 0) throw failure("DB_CONNECTION_TEST_FAILED", "The connection test (psql)", exit, connection.password);
+      if (exit.code !== 0) throw toolFailure("DB_CONNECTION_TEST_FAILED", "The connection test (psql)", exit, connection.password);
       const parts = out.trim().split("\t");
-      const num = parts.length >= 3 ? Number(parts.pop()) : NaN;
+      const num = parts.length >= 4 ? Number(parts.pop()) : NaN;
+      const tables = parts.length >= 3 ? Number(parts.pop()) : NaN;
       const size = parts.length >= 2 ? Number(parts.pop()) : NaN;
       return {
         latencyMs,
         serverVersion: parts.join("\t"),
         databaseSizeBytes: Number.isFinite(size) ? size : null,
         serverVersionNum: Number.isInteger(num) ? num : null,
+        tablesCount: Number.isInteger(tables) ? tables : null,
       };
     } finally {
       await passfile.remove();
     }
   }
 
-  async dump(connection: PostgresConnection): Promise<DumpHandle> {
-    const passfile = await createPassfile(this.tmpDir, connection.password);
-    let tool;
-    try {
-      tool = spawnTool("pg_dump", this.pgDump, buildPgDumpArgs(connection), buildChildEnv(passfile.path));
-    } catch (err) {
-      await passfile.remove();
-      throw err;
-    }
-    const child = tool.child;
-    let warnings: string[] = [];
-    const done = tool.exited
-      .then((exit) => {
-        if (exit.code !== 0) throw failure("DUMP_FAILED", "pg_dump", exit, connection.password);
-        const escaped = connection.password?.replace(/\\/g, "\\\\").replace(/:/g, "\\:");
-        warnings = redactSecrets(exit.stderrTail, [connection.password, escaped])
-          .split("\n")
-          .map((l) => l.trim())
-          .filter(Boolean);
-      })
-      // The passfile lives exactly as long as the tool that reads it.
-      .finally(() => passfile.remove());
-    return {
-      stdout: tool.stdout,
-      done,
-      abort: () => killTree(child),
-      warnings: () => warnings,
-    };
+  async dump(connection: PostgresConnection, options?: ResolvedBackupOptions, hints: DumpHints = {}): Promise<DumpHandle> {
+    const tools = this.tools(hints.serverMajor ?? null);
+    return startPgDump({
+      pgDump: tools.pgDump,
+      pgDumpall: tools.pgDumpall,
+      tmpDir: this.tmpDir,
+      connection,
+      ...(options ? { options } : {}),
+      ...(this.opts.jobs ? { jobs: this.opts.jobs } : {}),
+    });
+  }
+
+  async restore(artifact: Readable, target: PostgresConnection, opts: RestoreOptions): Promise<RestoreResult> {
+    const tools = this.tools(opts.serverMajor ?? null);
+    return restorePostgres({
+      artifact,
+      target,
+      opts,
+      pgRestore: tools.pgRestore,
+      psql: tools.psql,
+      tmpDir: this.tmpDir,
+      ...(this.opts.zstdPath ? { zstdPath: this.opts.zstdPath } : {}),
+      ...(this.opts.jobs ? { jobs: this.opts.jobs } : {}),
+    });
   }
 
   async listDatabases(connection: PostgresConnection): Promise<DatabaseInfo[]> {
@@ -140,7 +161,7 @@ export class PostgresEngine implements Engine {
       const chunks: Buffer[] = [];
       tool.stdout.on("data", (c: Buffer) => chunks.push(c));
       const exit = await tool.exited;
-      if (exit.code !== 0) throw failure("DB_CONNECTION_TEST_FAILED", "Listing databases (psql)", exit, connection.password);
+      if (exit.code !== 0) throw toolFailure("DB_CONNECTION_TEST_FAILED", "Listing databases (psql)", exit, connection.password);
       // Records end with NUL; within one, the name and the size are NUL-separated too.
       const fields = Buffer.concat(chunks).toString("utf8").split("\0");
       const items: DatabaseInfo[] = [];

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcessByStdio } from "node:child_process";
-import type { Readable } from "node:stream";
+import { spawn, type ChildProcess, type ChildProcessByStdio } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
 import { HoldfastError } from "@holdfast/shared";
 
 const STDERR_TAIL_BYTES = 8 * 1024;
@@ -24,19 +24,36 @@ export interface ToolProcess {
 export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv): ToolProcess {
   // detached: the tool leads its own process group, so killTree() reaches whatever it started too.
   const child = spawn(bin, args, { shell: false, env, stdio: ["ignore", "pipe", "pipe"], windowsHide: true, detached: true });
+  return { child, stdout: child.stdout, exited: watchExit(tool, child) };
+}
+
+export interface FilterProcess {
+  child: ChildProcessByStdio<Writable, Readable, Readable>;
+  stdin: Writable;
+  stdout: Readable;
+  exited: Promise<ToolExit>;
+}
+
+/** Like spawnTool, with stdin open: a tool in the middle of a stream (zstd, psql fed a dump). */
+export function spawnFilter(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv): FilterProcess {
+  const child = spawn(bin, args, { shell: false, env, stdio: ["pipe", "pipe", "pipe"], windowsHide: true, detached: true });
+  return { child, stdin: child.stdin, stdout: child.stdout, exited: watchExit(tool, child) };
+}
+
+/** The exit, with the last 8 KiB of stderr; TOOL_NOT_FOUND when the binary is missing. */
+function watchExit(tool: string, child: ChildProcess & { stderr: Readable }): Promise<ToolExit> {
   let tail = Buffer.alloc(0);
   child.stderr.on("data", (chunk: Buffer) => {
     tail = Buffer.concat([tail, chunk]);
     if (tail.length > STDERR_TAIL_BYTES) tail = tail.subarray(tail.length - STDERR_TAIL_BYTES);
   });
-  const exited = new Promise<ToolExit>((resolve, reject) => {
+  return new Promise<ToolExit>((resolve, reject) => {
     child.once("error", (err: NodeJS.ErrnoException) => {
       if (err.code === "ENOENT") reject(new HoldfastError("TOOL_NOT_FOUND", `${tool} is not installed or not on PATH`, { tool }));
       else reject(new HoldfastError("INTERNAL_ERROR", `Could not start ${tool}: ${err.code ?? "error"}`, { tool }));
     });
     child.once("close", (code, signal) => resolve({ code, signal, stderrTail: tail.toString("utf8") }));
   });
-  return { child, stdout: child.stdout, exited };
 }
 
 /** Removes every secret (and anything shaped like `password=...`) from tool output before it is stored or logged. */
@@ -49,7 +66,7 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
 }
 
 /** SIGTERM to the tool's whole process group (it was spawned detached); false if it already exited. */
-export function killTree(child: ChildProcessByStdio<null, Readable, Readable>): boolean {
+export function killTree(child: ChildProcess): boolean {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return false;
   try {
     process.kill(-child.pid, "SIGTERM");

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { Engine as EngineName, PostgresConnection } from "@holdfast/shared";
+import type { Codec, DumpFormat, Engine as EngineName, PostgresConnection, ResolvedBackupOptions } from "@holdfast/shared";
 
 export interface ConnectionTestResult {
   latencyMs: number;
@@ -7,6 +7,8 @@ export interface ConnectionTestResult {
   databaseSizeBytes: number | null;
   /** `server_version_num` (e.g. 160004), when the server reported it. */
   serverVersionNum?: number | null;
+  /** User tables (and partitioned parents) in the database, for the run's metadata. */
+  tablesCount?: number | null;
 }
 
 export interface DatabaseInfo {
@@ -28,14 +30,43 @@ export interface DumpHandle {
   warnings?(): string[];
 }
 
+/** What the run already knows about the server, so the engine picks the matching client tools. */
+export interface DumpHints {
+  serverMajor?: number | null;
+}
+
+export interface RestoreOptions {
+  format: DumpFormat;
+  codec: Codec;
+  /** Restore into a database that already holds objects (otherwise 409 RESTORE_TARGET_NOT_EMPTY). */
+  overwrite?: boolean;
+  /** Skip ownership (`--no-owner`): the restoring user owns everything, no role needs to exist. */
+  noOwner?: boolean;
+  /** The target server's major, for the choice of client tools. */
+  serverMajor?: number | null;
+}
+
+export interface RestoreResult {
+  durationMs: number;
+  /** The restore tool's stderr (redacted), one entry a line: notices and warnings of a restore that succeeded. */
+  warnings: string[];
+}
+
 export interface Engine {
   readonly engine: EngineName;
   /** The dump tool's name, as preflight reports it (`pg_dump`). */
   readonly toolName: string;
-  /** The dump tool's version line, or null when it is not installed. */
-  toolVersion(): Promise<string | null>;
+  /** The version line of the dump tool that would dump a server of this major, or null when it is not installed. */
+  toolVersion(serverMajor?: number | null): Promise<string | null>;
   testConnection(connection: PostgresConnection): Promise<ConnectionTestResult>;
-  dump(connection: PostgresConnection): Promise<DumpHandle>;
+  /** Starts a dump; absent options dump plain SQL (the walking skeleton's artifact). */
+  dump(connection: PostgresConnection, options?: ResolvedBackupOptions, hints?: DumpHints): Promise<DumpHandle>;
+  /**
+   * Restores an artifact (as stored: compressed by `opts.codec`) into `target`. Rejects
+   * RESTORE_TARGET_NOT_EMPTY before touching a non-empty target unless `overwrite`, and
+   * RESTORE_FAILED with `details.stage` and the tool's stderr tail when it stopped part way.
+   */
+  restore(artifact: Readable, target: PostgresConnection, opts: RestoreOptions): Promise<RestoreResult>;
   /** The databases the connection's credentials can see, with their sizes when readable. */
   listDatabases(connection: PostgresConnection): Promise<DatabaseInfo[]>;
 }

@@ -8,6 +8,7 @@ import {
   type CommandType,
   type ResponseEnvelope as Response,
 } from "@holdfast/shared";
+import { insertQueuedRun, transitionRun } from "../store/runs.js";
 import { HeldEngine } from "../testing/engines.js";
 import { PG } from "../testing/helpers.js";
 import { setupRunEnv, testLink, type RunEnv } from "../testing/run-env.js";
@@ -53,6 +54,10 @@ describe("the command catalog, end to end through the dispatcher", () => {
     await send("startBackup", { runId: "run_done", datasourceId: "ds_1", trigger: "manual", requestedBy: "ops" });
     (await engine.nth(0)).finish();
     await env.ctx.slot.whenIdle();
+    // A restore that already ran (its transport is tested in restore/): startRestore again answers its state.
+    insertQueuedRun(env.store, { runId: "run_restored", datasourceId: "ds_1", trigger: "manual", scheduleId: null, requestedBy: "cp", kind: "restore", sourceRunId: "run_done" });
+    transitionRun(env.store, "run_restored", { to: "running" });
+    transitionRun(env.store, "run_restored", { to: "completed", restored: { durationMs: 5 } });
     await send("startBackup", { runId: "run_live", datasourceId: "ds_1", trigger: "manual", requestedBy: "ops" });
     await send("startBackup", { runId: "run_q", datasourceId: "ds_1", trigger: "schedule", scheduleId: "sch_1", requestedBy: "scheduler" });
 
@@ -79,6 +84,11 @@ describe("the command catalog, end to end through the dispatcher", () => {
       ["resync", { afterSequence: 0 }, 200],
       ["cancelBackup", { runId: "run_live" }, 200],
       ["cleanupStaging", { runId: "run_done" }, 200],
+      [
+        "startRestore",
+        { runId: "run_restored", sourceRunId: "run_done", targetDatasourceId: "ds_1", sizeBytes: 8, sha256: "a".repeat(64), fileName: "run_done.sql.gz", downloadToken: "d".repeat(43), options: {} },
+        202,
+      ],
     ];
     expect(new Set(script.map(([t]) => t))).toEqual(new Set(COMMAND_TYPES));
 

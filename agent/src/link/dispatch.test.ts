@@ -21,6 +21,9 @@ const fakeEngine: Engine = {
   dump: async () => {
     throw new Error("not used");
   },
+  restore: async () => {
+    throw new Error("not used");
+  },
 };
 
 function frame(obj: Record<string, unknown>): CommandFrame {

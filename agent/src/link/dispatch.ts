@@ -32,6 +32,8 @@ import { getExecutionStatus } from "../runs/execution-status.js";
 import { preflight } from "../runs/preflight.js";
 import { getRunErrorDetails, getRunLogs } from "../runs/run-details.js";
 import { startBackup } from "../runs/start-backup.js";
+import type { RestoreDeps } from "../restore/execute-restore.js";
+import { startRestore } from "../restore/start-restore.js";
 import { findIdempotencyRecord, saveIdempotencyRecord } from "../store/idempotency.js";
 import { AGENT_VERSION } from "../version.js";
 import { canonicalJson } from "./canonical-json.js";
@@ -65,6 +67,8 @@ export interface DispatchDeps {
   serverUrl: string;
   log: Logger;
   upload?: (opts: UploadOptions) => Promise<UploadResult>;
+  /** Tests swap the restore's transport or target (restore/execute-restore.ts). */
+  restore?: Omit<RestoreDeps, "serverUrl">;
 }
 
 const ok = <T>(data: T, status: 200 | 202 = 200): HandlerResult<T> => ({ status, data });
@@ -102,6 +106,7 @@ export function createHandlers(deps: DispatchDeps): Handlers {
     listDatabases: async (payload) => ok(await listDatabases(run, payload.datasourceId)),
     testDatabaseConnection: async (payload) => ok(await testDatabaseConnection(run, payload.datasourceId)),
     startBackup: async (payload) => ok(await startBackup(run, payload), 202),
+    startRestore: (payload) => ok(startRestore(run, payload, { ...deps.restore, serverUrl: deps.serverUrl }), 202),
     cancelBackup: async (payload) => ok(await cancelBackup(run, payload.runId)),
     cancelQueuedBackup: (payload) => ok(cancelQueuedBackup(run, payload.runId)),
     getExecutionStatus: (payload) => ok(getExecutionStatus(run.store, payload.runId)),

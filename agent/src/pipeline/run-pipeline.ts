@@ -1,8 +1,8 @@
 import { pipeline } from "node:stream/promises";
-import { HoldfastError, type Clock } from "@holdfast/shared";
+import { HoldfastError, type Clock, type Codec } from "@holdfast/shared";
 import type { DumpHandle } from "../engines/types.js";
 import type { StagedArtifact } from "../store/runs.js";
-import { createCompressor } from "./compress.js";
+import { createEncoder, type CodecTools } from "./codec.js";
 import { HashTap } from "./hash.js";
 import { ByteMeter } from "./meter.js";
 import { openPartial } from "./stage.js";
@@ -13,8 +13,26 @@ export interface RunPipelineOptions {
   runDir: string;
   runId: string;
   clock: Clock;
+  /** Absent: gzip -6 into `.sql.gz`, the walking skeleton's artifact. */
+  compression?: { codec: Codec; level: number | null };
+  /** The artifact's file extension (pipeline/codec.ts#artifactExtension); `.sql.gz` by default. */
+  extension?: string;
+  tools?: CodecTools;
   /** Raw (uncompressed) bytes so far; called at most once a second. */
   onProgress?: (rawBytes: number) => void;
+}
+
+const CODEC_EXIT_GRACE_MS = 250;
+
+/** The rejection of `p` if it settles within `ms`, else null (a still-running or successful stage). */
+function failureWithin(p: Promise<void>, ms: number): Promise<unknown> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(null), ms);
+    p.then(
+      () => (clearTimeout(t), resolve(null)),
+      (e: unknown) => (clearTimeout(t), resolve(e)),
+    );
+  });
 }
 
 function asStagingError(err: unknown): HoldfastError {
@@ -24,16 +42,17 @@ function asStagingError(err: unknown): HoldfastError {
 }
 
 /**
- * dump stdout → byte meter → gzip → SHA-256 → `<runId>.sql.gz.partial`, with backpressure end to end.
- * The artifact is committed (renamed to its final name) only after BOTH the pipeline finished and the
- * dump tool exited 0; any failure removes the partial file.
+ * dump stdout → byte meter → codec → SHA-256 → `<runId><ext>.partial`, with backpressure end to end.
+ * The artifact is committed (renamed to its final name) only after the pipeline finished, the dump
+ * tool AND a child codec exited 0 (pipefail), and the dump wrote at least one byte; any failure
+ * removes the partial file.
  */
 export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtifact> {
   // Observed at once so a dump failing mid-stream is never an unhandled rejection; awaited below.
   opts.dump.done.catch(() => {});
   let partial;
   try {
-    partial = await openPartial(opts.runDir, opts.runId);
+    partial = await openPartial(opts.runDir, opts.runId, opts.extension);
   } catch (err) {
     opts.dump.abort();
     await opts.dump.done.catch(() => {});
@@ -42,15 +61,35 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
   const meter = new ByteMeter(opts.onProgress ? throttle(opts.clock, 1000, opts.onProgress) : undefined);
   const hash = new HashTap();
   try {
+    const { codec, level } = opts.compression ?? { codec: "gzip", level: 6 };
+    let encoder;
     try {
-      await pipeline(opts.dump.stdout, meter, createCompressor(), hash, partial.stream);
+      encoder = createEncoder(codec, level, opts.tools);
     } catch (err) {
-      // If we had to stop a live dump, the pipeline's error is the cause; otherwise the tool's own failure is.
-      const killed = opts.dump.abort();
+      opts.dump.abort();
+      await opts.dump.done.catch(() => {});
+      throw err;
+    }
+    try {
+      await pipeline(opts.dump.stdout, meter, encoder.stream, hash, partial.stream);
+    } catch (err) {
+      // A broken pipe means a child codec may have died: give its exit a moment to be seen before we
+      // kill anything, so its own failure (e.g. SIGKILL) is reported rather than our clean-up.
+      const code = (err as NodeJS.ErrnoException)?.code;
+      const codecOwn = code === "EPIPE" || code === "ERR_STREAM_PREMATURE_CLOSE" ? await failureWithin(encoder.done, CODEC_EXIT_GRACE_MS) : null;
+      const killedDump = opts.dump.abort();
+      encoder.abort();
       const dumpError = await opts.dump.done.then(() => null, (e: unknown) => e);
-      throw asStagingError(!killed && dumpError ? dumpError : err);
+      await encoder.done.catch(() => {});
+      const cause = codecOwn ?? (!killedDump && dumpError ? dumpError : err);
+      throw asStagingError(cause);
     }
     await opts.dump.done;
+    await encoder.done;
+    if (meter.bytes === 0) {
+      // A dump tool that "succeeded" without a byte is never a backup (issue 5, no false greens).
+      throw new HoldfastError("DUMP_FAILED", "The dump tool exited 0 but wrote nothing", { rawSizeBytes: 0 });
+    }
     await partial.commit().catch((err: unknown) => {
       throw asStagingError(err);
     });

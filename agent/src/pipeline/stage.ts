@@ -15,16 +15,17 @@ export interface PartialFile {
   discard(): Promise<void>;
 }
 
-export function artifactFileName(runId: string): string {
-  return `${runId}.sql.gz`;
+/** `<runId><ext>`; the extension names format and codec (pipeline/codec.ts#artifactExtension). */
+export function artifactFileName(runId: string, extension = ".sql.gz"): string {
+  return `${runId}${extension}`;
 }
 
 /**
- * Opens `<runDir>/<runId>.sql.gz.partial` with O_EXCL, mode 0600. The `.partial` suffix means a crash
+ * Opens `<runDir>/<runId><ext>.partial` with O_EXCL, mode 0600. The `.partial` suffix means a crash
  * never leaves something that looks like a finished artifact (pgBackRest/restic pattern).
  */
-export async function openPartial(runDir: string, runId: string): Promise<PartialFile> {
-  const finalPath = path.join(runDir, artifactFileName(runId));
+export async function openPartial(runDir: string, runId: string, extension?: string): Promise<PartialFile> {
+  const finalPath = path.join(runDir, artifactFileName(runId, extension));
   const partialPath = `${finalPath}.partial`;
   // A plain fd, not a FileHandle: a FileHandle's close() waits for the stream built on it, which with
   // autoClose:false never lets go. We keep the fd open after the stream finished in order to fsync it.

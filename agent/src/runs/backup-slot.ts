@@ -41,6 +41,14 @@ export class BackupSlot {
 
   /** Executes a run that was just moved to `running`, then hands the slot to the next queued run. */
   launch(runId: string, datasourceId: string, opts: ExecuteOptions = {}): void {
+    this.launchTask(runId, datasourceId, (ctx, control) => executeBackup(ctx, runId, datasourceId, control, opts));
+  }
+
+  /**
+   * Like launch, for any kind of run (a restore): `execute` carries the `running` run to its end and
+   * never throws. It gets the same timeout, cancel and shutdown handling through `control`.
+   */
+  launchTask(runId: string, datasourceId: string, execute: (ctx: RunContext, control: RunControl) => Promise<void>): void {
     const ctx = this.getContext();
     const control = new RunControl();
     const minutes = getDatasource(ctx.store, datasourceId)?.maxDurationMinutes ?? DEFAULT_MAX_DURATION_MINUTES;
@@ -52,7 +60,7 @@ export class BackupSlot {
       });
     }, minutes * 60_000);
     const active: ActiveRun = { runId, control, done: Promise.resolve() };
-    active.done = executeBackup(ctx, runId, datasourceId, control, opts).finally(() => {
+    active.done = execute(ctx, control).finally(() => {
       cancelTimeout();
       if (this.current === active) this.current = null;
       // The store is closed at shutdown while a run may still unwind: nothing to hand over then.

@@ -1,11 +1,13 @@
 import fs from "node:fs";
+import { performance } from "node:perf_hooks";
 import { HoldfastError, toErrorBody } from "@holdfast/shared";
+import { artifactExtension } from "../pipeline/codec.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
 import { requireDatasource } from "../store/datasources.js";
 import { appendEvent } from "../store/outbox.js";
-import { transitionRun } from "../store/runs.js";
+import { lastCompletedRawSize, requireRun, transitionRun, type StagedArtifact } from "../store/runs.js";
 import type { RunContext } from "./context.js";
-import { assertPreflightPassed, preflight } from "./preflight.js";
+import { assertPreflightPassed, preflight, serverMajorOf } from "./preflight.js";
 import { RunStopped, type RunControl } from "./run-control.js";
 import { createRunDir, runDirOf } from "./staging.js";
 import { recordRunLog, recordStep } from "./steps.js";
@@ -14,6 +16,24 @@ export interface ExecuteOptions {
   /** startBackup ran the preflight a moment ago; a dequeued run runs it here. */
   preflighted?: boolean;
   scheduleId?: string | null;
+}
+
+/** A dump below this share of the last comparable one is refused as implausible (issue 5, no false greens). */
+export const PLAUSIBLE_SHARE_OF_PREVIOUS = 0.1;
+
+/**
+ * Refuses an artifact whose raw dump is below 10% of the datasource's last completed run with the
+ * same options: a dump tool that "succeeded" with a fraction of the data must never let retention
+ * delete a good backup. A database that really shrank that much needs the operator to look anyway.
+ */
+export function assertPlausibleSize(artifact: StagedArtifact, previous: { runId: string; rawSizeBytes: number } | null): void {
+  if (!previous || artifact.rawSizeBytes >= previous.rawSizeBytes * PLAUSIBLE_SHARE_OF_PREVIOUS) return;
+  throw new HoldfastError("DUMP_FAILED", `The dump is implausibly small: ${artifact.rawSizeBytes} bytes against ${previous.rawSizeBytes} in run ${previous.runId}`, {
+    rawSizeBytes: artifact.rawSizeBytes,
+    previousRawSizeBytes: previous.rawSizeBytes,
+    previousRunId: previous.runId,
+    threshold: PLAUSIBLE_SHARE_OF_PREVIOUS,
+  });
 }
 
 /**
@@ -39,23 +59,49 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
     }
     control.throwIfStopped();
 
+    const options = requireRun(ctx.store, runId).options;
+    // The server's version picks the client tools and goes into the artifact's metadata.
+    const server = await engine.testConnection(datasource.connection);
+    control.throwIfStopped();
     createRunDir(ctx.stagingRoot, runId);
-    recordStep(ctx.store, runId, "dump", `${engine.toolName} started`);
-    const dump = await engine.dump(datasource.connection);
+    const started = performance.now();
+    recordStep(ctx.store, runId, "dump", `${engine.toolName} started (${options.format})`);
+    const dump = await engine.dump(datasource.connection, options, { serverMajor: serverMajorOf(server.serverVersionNum) });
     control.onStop(() => {
       dump.abort();
       dump.stdout.destroy();
     });
-    recordStep(ctx.store, runId, "stage", "compressing (gzip) into the staging dir");
-    const artifact = await runPipeline({
-      dump,
-      runDir,
-      runId,
-      clock: ctx.clock,
-      onProgress: (bytes) => ctx.store.transaction(() => appendEvent(ctx.store, "backupProgress", runId, { step: "dump", bytes, percent: null })),
-    });
-    for (const line of dump.warnings?.() ?? []) recordRunLog(ctx.store, runId, "warn", `${engine.toolName}: ${line}`);
+    const level = options.level === null ? "" : ` -${options.level}`;
+    recordStep(ctx.store, runId, "stage", `compressing (${options.codec}${level}) into the staging dir`);
+    let staged: StagedArtifact;
+    try {
+      staged = await runPipeline({
+        dump,
+        runDir,
+        runId,
+        clock: ctx.clock,
+        compression: { codec: options.codec, level: options.level },
+        extension: artifactExtension(options.format, options.codec),
+        onProgress: (bytes) => ctx.store.transaction(() => appendEvent(ctx.store, "backupProgress", runId, { step: "dump", bytes, percent: null })),
+      });
+    } finally {
+      // The tool's warnings belong to the run whether it succeeded or not.
+      for (const line of dump.warnings?.() ?? []) recordRunLog(ctx.store, runId, "warn", line.startsWith("pg_") ? line : `${engine.toolName}: ${line}`);
+    }
     control.throwIfStopped();
+    assertPlausibleSize(staged, lastCompletedRawSize(ctx.store, datasourceId, options));
+    const artifact: StagedArtifact = {
+      ...staged,
+      meta: {
+        format: options.format,
+        codec: options.codec,
+        level: options.level,
+        serverVersion: server.serverVersion.slice(0, 500),
+        tablesCount: server.tablesCount ?? null,
+        durationMs: Math.round(performance.now() - started),
+        ratio: staged.rawSizeBytes > 0 ? Math.round((staged.sizeBytes / staged.rawSizeBytes) * 10_000) / 10_000 : null,
+      },
+    };
 
     recordStep(ctx.store, runId, "verify", "checking the staged file's size against what was hashed");
     const st = await fs.promises.lstat(artifact.stagingPath);

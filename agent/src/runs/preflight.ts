@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
-import { HoldfastError, type CommandData } from "@holdfast/shared";
+import { HoldfastError, resolveBackupOptions, type CommandData, type ResolvedBackupOptions } from "@holdfast/shared";
+import { spawnTool } from "../engines/spawn-tool.js";
 import { ensurePrivateDir } from "../fs-safe.js";
 import { requireDatasource } from "../store/datasources.js";
 import { lastCompletedSize } from "../store/runs.js";
@@ -56,7 +57,18 @@ export async function freeBytesAt(dir: string): Promise<number | null> {
   }
 }
 
-function codecAvailable(): boolean {
+/** gzip: a round trip through node:zlib; zstd: the tool answers `--version`; none: always. */
+export async function codecAvailable(codec: ResolvedBackupOptions["codec"], zstdPath = "zstd"): Promise<boolean> {
+  if (codec === "none") return true;
+  if (codec === "zstd") {
+    try {
+      const tool = spawnTool("zstd", zstdPath, ["--version"], { PATH: process.env.PATH ?? "/usr/bin:/bin" });
+      tool.stdout.resume();
+      return (await tool.exited).code === 0;
+    } catch {
+      return false;
+    }
+  }
   try {
     const sample = Buffer.from("holdfast codec probe");
     return zlib.gunzipSync(zlib.gzipSync(sample)).equals(sample);
@@ -71,25 +83,27 @@ function codecAvailable(): boolean {
  * free space than the datasource's last artifact, an unreachable database. Warning: less than twice
  * that space, versions that could not be read.
  */
-export async function preflight(ctx: RunContext, datasourceId: string): Promise<PreflightResult> {
+export async function preflight(ctx: RunContext, datasourceId: string, options: ResolvedBackupOptions = resolveBackupOptions(undefined)): Promise<PreflightResult> {
   const ds = requireDatasource(ctx.store, datasourceId);
   const engine = ctx.engines[ds.engine];
   if (!engine) throw new HoldfastError("UNSUPPORTED_DATABASE_TYPE", `This agent has no ${ds.engine} engine`, { engine: ds.engine });
   const blockingIssues: Issue[] = [];
   const warnings: Issue[] = [];
 
-  const [version, connection, stagingWritable, freeBytes] = await Promise.all([
-    engine.toolVersion(),
+  const [connection, stagingWritable, freeBytes, codecOk] = await Promise.all([
     engine.testConnection(ds.connection).then(
       (r) => ({ ok: true as const, r }),
       (err: unknown) => ({ ok: false as const, err }),
     ),
     probeStagingWritable(ctx.stagingRoot),
     freeBytesAt(ctx.stagingRoot),
+    codecAvailable(options.codec),
   ]);
-  const codec = { name: "gzip", available: codecAvailable() };
-  const toolMajor = parseToolMajor(version);
   const serverMajor = connection.ok ? serverMajorOf(connection.r.serverVersionNum) : null;
+  // The server's major first: with several client versions installed it decides which pg_dump runs.
+  const version = await engine.toolVersion(serverMajor);
+  const codec = { name: options.codec, available: codecOk };
+  const toolMajor = parseToolMajor(version);
   const compatible = toolMajor !== null && serverMajor !== null ? toolMajor >= serverMajor : null;
   const lastDumpBytes = lastCompletedSize(ctx.store, datasourceId);
 
@@ -109,7 +123,10 @@ export async function preflight(ctx: RunContext, datasourceId: string): Promise<
     const message = err instanceof HoldfastError ? err.message : "The connection test failed";
     blockingIssues.push({ code: "DB_CONNECTION_TEST_FAILED", message: `${message}${stderr ? `: ${stderr}` : ""}`.slice(0, 500) });
   }
-  if (!codec.available) blockingIssues.push({ code: "CODEC_UNAVAILABLE", message: "gzip (zlib) is not available in this Node.js build" });
+  if (!codec.available) {
+    const message = options.codec === "zstd" ? "the zstd tool is not installed or not on PATH" : "gzip (zlib) is not available in this Node.js build";
+    blockingIssues.push({ code: options.codec === "zstd" ? "TOOL_NOT_FOUND" : "CODEC_UNAVAILABLE", message });
+  }
   if (!stagingWritable) blockingIssues.push({ code: "STAGING_NOT_WRITABLE", message: `Cannot write in the staging dir ${ctx.stagingRoot}` });
   if (freeBytes !== null && lastDumpBytes !== null) {
     if (freeBytes < lastDumpBytes) {

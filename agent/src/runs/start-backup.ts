@@ -1,4 +1,4 @@
-import { HoldfastError, type CommandData, type CommandPayload } from "@holdfast/shared";
+import { HoldfastError, resolveBackupOptions, type CommandData, type CommandPayload } from "@holdfast/shared";
 import { requireDatasource } from "../store/datasources.js";
 import { appendEvent } from "../store/outbox.js";
 import { findQueuedBySchedule, findRunningRun, getRun, insertQueuedRun, listQueuedRuns, queuedPosition, transitionRun, type RunRecord } from "../store/runs.js";
@@ -68,7 +68,8 @@ export async function startBackup(ctx: RunContext, payload: StartPayload): Promi
   const early = decide(ctx, payload);
   if (early.kind === "existing") return getExecutionStatus(ctx.store, early.run.runId);
 
-  assertPreflightPassed(payload.datasourceId, await preflight(ctx, payload.datasourceId));
+  const options = resolveBackupOptions(payload.options);
+  assertPreflightPassed(payload.datasourceId, await preflight(ctx, payload.datasourceId, options));
 
   const outcome = ctx.store.transaction((): Decision => {
     const decision = decide(ctx, payload);
@@ -79,6 +80,7 @@ export async function startBackup(ctx: RunContext, payload: StartPayload): Promi
       trigger: payload.trigger,
       scheduleId: payload.scheduleId ?? null,
       requestedBy: payload.requestedBy,
+      options,
       queueExpiresAt: decision.kind === "queue" ? new Date(ctx.clock.now().getTime() + ctx.limits.queueTtlMs).toISOString() : null,
     });
     if (decision.kind === "start") {

@@ -69,6 +69,19 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX idempotency_created ON idempotency(created_at);
   CREATE INDEX outbox_acked ON outbox(acked, occurred_at);
   `,
+  // v3 (issue 5): a run's backup options (resolved, JSON) so a queued run dumps as it was asked,
+  // and the artifact's metadata (format, codec, level, server version, ...) as JSON.
+  `
+  ALTER TABLE runs ADD COLUMN options TEXT;
+  ALTER TABLE runs ADD COLUMN artifact_meta TEXT;
+  `,
+  // v4 (issue 5, restore): restore runs share the runs table (and so the one slot and the state
+  // machine). restore_stage is where a restore is (download, verify, restore): a failure names it.
+  `
+  ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'backup';
+  ALTER TABLE runs ADD COLUMN source_run_id TEXT;
+  ALTER TABLE runs ADD COLUMN restore_stage TEXT;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -1,16 +1,30 @@
 import {
   assertTransition,
   HoldfastError,
+  resolveBackupOptions,
   type AgentRunState,
+  type Codec,
+  type DumpFormat,
   type ErrorBody,
+  type EventData,
+  type ResolvedBackupOptions,
+  type RunKind,
   type RunTrigger,
 } from "@holdfast/shared";
 import { appendEvent } from "./outbox.js";
 import { appendRunLog } from "./run-logs.js";
 import type { AgentStore } from "./store.js";
 
+/** Where a restore run is; a failed one says which of these it stopped in. */
+export type RestoreStage = EventData<"restoreFailed">["stage"];
+
 export interface RunRecord {
   runId: string;
+  /** "backup" or "restore" (drills come later): the events a transition writes depend on it. */
+  kind: RunKind;
+  /** A restore: the backup run whose artifact it restores. */
+  sourceRunId: string | null;
+  restoreStage: RestoreStage | null;
   datasourceId: string;
   trigger: RunTrigger;
   scheduleId: string | null;
@@ -31,10 +45,27 @@ export interface RunRecord {
   artifactExpiresAt: string | null;
   /** Set once the sweeper removed the artifact past its TTL. */
   artifactExpiredAt: string | null;
+  /** What the run dumps; runs recorded before issue 5 read as the defaults (plain, gzip -6). */
+  options: ResolvedBackupOptions;
+  artifactMeta: ArtifactMeta | null;
+}
+
+/** The metadata backupCompleted carries beside size and hash. */
+export interface ArtifactMeta {
+  format: DumpFormat;
+  codec: Codec;
+  level: number | null;
+  serverVersion?: string;
+  tablesCount: number | null;
+  durationMs: number;
+  ratio: number | null;
 }
 
 interface RunRow {
   run_id: string;
+  kind: RunKind;
+  source_run_id: string | null;
+  restore_stage: RestoreStage | null;
   datasource_id: string;
   trigger: RunTrigger;
   schedule_id: string | null;
@@ -52,11 +83,16 @@ interface RunRow {
   queue_expires_at: string | null;
   artifact_expires_at: string | null;
   artifact_expired_at: string | null;
+  options: string | null;
+  artifact_meta: string | null;
 }
 
 function fromRow(r: RunRow): RunRecord {
   return {
     runId: r.run_id,
+    kind: r.kind,
+    sourceRunId: r.source_run_id,
+    restoreStage: r.restore_stage,
     datasourceId: r.datasource_id,
     trigger: r.trigger,
     scheduleId: r.schedule_id,
@@ -74,6 +110,8 @@ function fromRow(r: RunRow): RunRecord {
     queueExpiresAt: r.queue_expires_at,
     artifactExpiresAt: r.artifact_expires_at,
     artifactExpiredAt: r.artifact_expired_at,
+    options: r.options ? (JSON.parse(r.options) as ResolvedBackupOptions) : resolveBackupOptions(undefined),
+    artifactMeta: r.artifact_meta ? (JSON.parse(r.artifact_meta) as ArtifactMeta) : null,
   };
 }
 
@@ -117,6 +155,11 @@ export interface NewRun {
   requestedBy: string;
   /** Absent: the run never expires in the queue (it is started at once). */
   queueExpiresAt?: string | null;
+  /** Absent: the defaults (plain SQL, gzip -6). */
+  options?: ResolvedBackupOptions;
+  /** Absent: a backup. */
+  kind?: RunKind;
+  sourceRunId?: string | null;
 }
 
 /** Inserts a run in `queued`; the caller decides (in the same transaction) whether it starts at once. */
@@ -126,10 +169,21 @@ export function insertQueuedRun(store: AgentStore, run: NewRun): RunRecord {
   }
   store.db
     .prepare(
-      `INSERT INTO runs (run_id, datasource_id, trigger, schedule_id, requested_by, state, queued_at, queue_expires_at)
-       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
+      `INSERT INTO runs (run_id, datasource_id, trigger, schedule_id, requested_by, state, queued_at, queue_expires_at, options, kind, source_run_id)
+       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
     )
-    .run(run.runId, run.datasourceId, run.trigger, run.scheduleId, run.requestedBy, store.clock.now().toISOString(), run.queueExpiresAt ?? null);
+    .run(
+      run.runId,
+      run.datasourceId,
+      run.trigger,
+      run.scheduleId,
+      run.requestedBy,
+      store.clock.now().toISOString(),
+      run.queueExpiresAt ?? null,
+      JSON.stringify(run.options ?? resolveBackupOptions(undefined)),
+      run.kind ?? "backup",
+      run.sourceRunId ?? null,
+    );
   return requireRun(store, run.runId);
 }
 
@@ -139,6 +193,8 @@ export interface StagedArtifact {
   sha256: string;
   fileName: string;
   stagingPath: string;
+  /** Absent for artifacts of the walking skeleton's shape (plain, gzip). */
+  meta?: ArtifactMeta;
 }
 
 /** The TTL of a staged artifact when the caller names none (HOLDFAST_ARTIFACT_TTL_MS's default). */
@@ -148,7 +204,10 @@ export type Transition =
   /** `dequeued`: the run waited in the queue, so backupDequeued precedes backupStarted. */
   | { to: "running"; dequeued?: boolean }
   | { to: "completed"; artifact: StagedArtifact; artifactExpiresAt?: string }
-  | { to: "failed"; error: ErrorBody }
+  /** A restore run that restored: no artifact of its own. */
+  | { to: "completed"; restored: { durationMs: number } }
+  /** `stage` (restores only): where it stopped; the run's last recorded stage when absent. */
+  | { to: "failed"; error: ErrorBody; stage?: RestoreStage }
   | { to: "cancelled"; reason?: string | null }
   | { to: "expired" };
 
@@ -161,6 +220,10 @@ export function transitionRun(store: AgentStore, runId: string, change: Transiti
     const run = requireRun(store, runId);
     assertTransition(run.state, change.to, runId);
     const now = store.clock.now().toISOString();
+    if (run.kind === "restore") {
+      writeRestoreTransition(store, run, change, now);
+      return requireRun(store, runId);
+    }
     const db = store.db;
     switch (change.to) {
       case "running":
@@ -173,19 +236,21 @@ export function transitionRun(store: AgentStore, runId: string, change: Transiti
         appendRunLog(store, runId, "info", change.dequeued ? "left the queue and started" : "started");
         break;
       case "completed": {
+        if (!("artifact" in change)) throw new HoldfastError("INTERNAL_ERROR", "A backup run completes with its artifact", { runId });
         const a = change.artifact;
         const expiresAt = change.artifactExpiresAt ?? new Date(Date.parse(now) + DEFAULT_ARTIFACT_TTL_MS).toISOString();
         db.prepare(
           `UPDATE runs SET state = 'completed', finished_at = ?, size_bytes = ?, raw_size_bytes = ?, sha256 = ?,
-             file_name = ?, staging_path = ?, artifact_expires_at = ? WHERE run_id = ?`,
-        ).run(now, a.sizeBytes, a.rawSizeBytes, a.sha256, a.fileName, a.stagingPath, expiresAt, runId);
+             file_name = ?, staging_path = ?, artifact_expires_at = ?, artifact_meta = ? WHERE run_id = ?`,
+        ).run(now, a.sizeBytes, a.rawSizeBytes, a.sha256, a.fileName, a.stagingPath, expiresAt, a.meta ? JSON.stringify(a.meta) : null, runId);
         appendEvent(store, "backupCompleted", runId, {
           finishedAt: now,
           sizeBytes: a.sizeBytes,
           rawSizeBytes: a.rawSizeBytes,
           sha256: a.sha256,
-          codec: "gzip",
+          codec: a.meta?.codec ?? "gzip",
           fileName: a.fileName,
+          ...(a.meta ?? {}),
         });
         appendRunLog(store, runId, "info", `completed: ${a.fileName}, ${a.sizeBytes} bytes, sha256 ${a.sha256}; staged until ${expiresAt}`);
         break;
@@ -209,6 +274,54 @@ export function transitionRun(store: AgentStore, runId: string, change: Transiti
         break;
     }
     return requireRun(store, runId);
+  });
+}
+
+/** The restore side of transitionRun: the same moves, the restore events (inside its transaction). */
+function writeRestoreTransition(store: AgentStore, run: RunRecord, change: Transition, now: string): void {
+  const db = store.db;
+  const runId = run.runId;
+  switch (change.to) {
+    case "running":
+      db.prepare("UPDATE runs SET state = 'running', started_at = ?, restore_stage = 'download' WHERE run_id = ?").run(now, runId);
+      appendEvent(store, "restoreStarted", runId, { datasourceId: run.datasourceId, sourceRunId: run.sourceRunId ?? runId, startedAt: now });
+      appendRunLog(store, runId, "info", `restore of ${run.sourceRunId} started`);
+      break;
+    case "completed": {
+      const durationMs = "restored" in change ? change.restored.durationMs : Math.max(0, Date.parse(now) - Date.parse(run.startedAt ?? now));
+      db.prepare("UPDATE runs SET state = 'completed', finished_at = ? WHERE run_id = ?").run(now, runId);
+      appendEvent(store, "restoreCompleted", runId, { finishedAt: now, durationMs });
+      appendRunLog(store, runId, "info", `restore completed in ${durationMs} ms`);
+      break;
+    }
+    case "failed": {
+      const stage = change.stage ?? run.restoreStage ?? "download";
+      db.prepare("UPDATE runs SET state = 'failed', finished_at = ?, error = ?, restore_stage = ? WHERE run_id = ?").run(now, JSON.stringify(change.error), stage, runId);
+      appendEvent(store, "restoreFailed", runId, { finishedAt: now, error: change.error, stage });
+      appendRunLog(store, runId, "error", `restore failed at ${stage}: ${change.error.code}: ${change.error.message}`);
+      break;
+    }
+    case "cancelled": {
+      const reason = change.reason?.slice(0, 500) ?? null;
+      db.prepare("UPDATE runs SET state = 'cancelled', finished_at = ? WHERE run_id = ?").run(now, runId);
+      appendEvent(store, "restoreCancelled", runId, { finishedAt: now, reason });
+      appendRunLog(store, runId, "warn", `restore cancelled${reason ? `: ${reason}` : ""}`);
+      break;
+    }
+    case "expired":
+      // Restores never queue; the state machine allows this only from queued.
+      db.prepare("UPDATE runs SET state = 'expired', finished_at = ? WHERE run_id = ?").run(now, runId);
+      appendRunLog(store, runId, "warn", "restore expired before it started");
+      break;
+  }
+}
+
+/** A restore run entered a stage: recorded on the run (a failure names it) with a restoreStep event. */
+export function recordRestoreStage(store: AgentStore, runId: string, stage: RestoreStage, message: string): void {
+  store.transaction(() => {
+    store.db.prepare("UPDATE runs SET restore_stage = ? WHERE run_id = ? AND state = 'running'").run(stage, runId);
+    appendEvent(store, "restoreStep", runId, { step: stage, message: message.slice(0, 500) });
+    appendRunLog(store, runId, "info", `[${stage}] ${message}`);
   });
 }
 
@@ -276,8 +389,24 @@ export function findQueuedBySchedule(store: AgentStore, scheduleId: string): Run
 /** Size of the datasource's last completed artifact: what the preflight expects the next one to need. */
 export function lastCompletedSize(store: AgentStore, datasourceId: string): number | null {
   const v = store.db
-    .prepare("SELECT size_bytes FROM runs WHERE datasource_id = ? AND state = 'completed' AND size_bytes IS NOT NULL ORDER BY finished_at DESC, rowid DESC LIMIT 1")
+    .prepare("SELECT size_bytes FROM runs WHERE datasource_id = ? AND kind = 'backup' AND state = 'completed' AND size_bytes IS NOT NULL ORDER BY finished_at DESC, rowid DESC LIMIT 1")
     .pluck()
     .get(datasourceId) as number | undefined;
   return v ?? null;
+}
+
+/**
+ * Raw dump size of the datasource's last completed run taken with the same options (a schema-only
+ * run is not measured against a full one): the yardstick of the "implausibly small" check.
+ */
+export function lastCompletedRawSize(store: AgentStore, datasourceId: string, options: ResolvedBackupOptions): { runId: string; rawSizeBytes: number } | null {
+  const json = JSON.stringify(options);
+  const isDefault = json === JSON.stringify(resolveBackupOptions(undefined)) ? 1 : 0;
+  const row = store.db
+    .prepare(
+      `SELECT run_id, raw_size_bytes FROM runs WHERE datasource_id = ? AND state = 'completed' AND raw_size_bytes IS NOT NULL
+         AND (options = ? OR (options IS NULL AND ? = 1)) ORDER BY finished_at DESC, rowid DESC LIMIT 1`,
+    )
+    .get(datasourceId, json, isDefault) as { run_id: string; raw_size_bytes: number } | undefined;
+  return row ? { runId: row.run_id, rawSizeBytes: row.raw_size_bytes } : null;
 }

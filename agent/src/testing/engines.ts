@@ -34,6 +34,9 @@ export class HeldEngine implements Engine {
   async listDatabases() {
     return [{ name: "held", sizeBytes: 1 }];
   }
+  async restore(): Promise<never> {
+    throw new HoldfastError("FEATURE_NOT_AVAILABLE", "HeldEngine does not restore");
+  }
   async dump(connection: { database: string }): Promise<DumpHandle> {
     this.order.push(connection.database);
     const out = new PassThrough();

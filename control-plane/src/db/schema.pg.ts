@@ -101,6 +101,8 @@ export const runs = pgTable(
     scheduleId: text("schedule_id"),
     /** Set by artifactExpired: the agent's staged copy is gone. */
     artifactExpiredAt: bigint("artifact_expired_at", { mode: "number" }),
+    /** A restore run: the backup run whose artifact it restores. */
+    sourceRunId: text("source_run_id"),
     createdAt: bigint("created_at", { mode: "number" }).notNull(),
   },
   (t) => [

@@ -101,6 +101,8 @@ export const runs = sqliteTable(
     scheduleId: text("schedule_id"),
     /** Set by artifactExpired: the agent's staged copy is gone. */
     artifactExpiredAt: integer("artifact_expired_at"),
+    /** A restore run: the backup run whose artifact it restores. */
+    sourceRunId: text("source_run_id"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [

@@ -71,6 +71,22 @@ describe("REST API: runs, queue, logs and agent reads", () => {
     expect(await errorOf(other)).toMatchObject({ status: 422, code: "IDEMPOTENCY_KEY_REUSED" });
   });
 
+  it("passes backup options through to the agent; they are part of the idempotent request; bad ones are 400", async () => {
+    const options = { format: "custom", compression: { codec: "zstd", level: 5 }, tables: { exclude: ["public.audit_$(id)"] } };
+    const post = (json: unknown) => srv.api(`/api/v1/datasources/${dsId}/backups`, { method: "POST", token: operator, json });
+    const res = await post({ destinationIds: [destId], idempotencyKey: "opts-1", options });
+    expect(res.status).toBe(202);
+    const sent = agent.frames.filter((f) => f.type === "startBackup").at(-1)!;
+    expect((sent.payload as { options?: unknown }).options).toEqual(options);
+    expect((await post({ destinationIds: [destId], idempotencyKey: "opts-1", options })).status).toBe(202);
+    const changed = await post({ destinationIds: [destId], idempotencyKey: "opts-1", options: { ...options, format: "plain" } });
+    expect(await errorOf(changed)).toMatchObject({ status: 422, code: "IDEMPOTENCY_KEY_REUSED" });
+    const bad = await post({ destinationIds: [destId], options: { schemaOnly: true, dataOnly: true } });
+    expect(await errorOf(bad)).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
+    const hostile = await post({ destinationIds: [destId], options: { tables: { include: ["--file=/etc/passwd"] } } });
+    expect(await errorOf(hostile)).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
+  });
+
   it("lets a viewer read a run but not cancel it", async () => {
     const runId = await startRun();
     expect((await srv.api(`/api/v1/runs/${runId}/events`, { token: viewer })).status).toBe(200);

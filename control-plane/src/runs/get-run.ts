@@ -13,6 +13,8 @@ export interface RunView {
   datasourceId: string;
   agentId: string;
   scheduleId: string | null;
+  /** A restore run: the backup run it restores; null for backups. */
+  sourceRunId: string | null;
   /** The step the agent last reported while running; null before it started and once it ended. */
   step: string | null;
   /** Bytes written so far, from the agent's last backupProgress. */
@@ -56,6 +58,7 @@ export async function getRun(ctx: DbContext, runId: string): Promise<RunView> {
     datasourceId: run.datasourceId,
     agentId: run.agentId,
     scheduleId: run.scheduleId,
+    sourceRunId: run.sourceRunId,
     step: run.step,
     progressBytes: run.progressBytes,
     queuedAt: iso(run.queuedAt),

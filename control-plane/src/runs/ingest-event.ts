@@ -205,6 +205,26 @@ async function applyToRun(ctx: IngestContext, run: RunRow, event: AgentEventFram
       }
       return;
     }
+    // A restore run moves along the same state machine; it has no artifact and no deliveries.
+    case "restoreStarted":
+      await transition(ctx, run, "running", { startedAt: ms(event.data.startedAt), step: "download" }, log);
+      return;
+    case "restoreStep":
+      return annotate(ctx, run, "running", { step: event.data.step }, log);
+    case "restoreProgress":
+      return annotate(ctx, run, "running", { progressBytes: event.data.bytes }, log);
+    case "restoreCompleted":
+      await transition(ctx, run, "completed", { finishedAt: ms(event.data.finishedAt), step: null }, log);
+      return;
+    case "restoreFailed": {
+      // Where it stopped goes with the error, so the run view says it without the event log.
+      const error = { ...event.data.error, details: { ...event.data.error.details, stage: event.data.stage } };
+      await transition(ctx, run, "failed", { finishedAt: ms(event.data.finishedAt), step: null, error: JSON.stringify(error) }, log);
+      return;
+    }
+    case "restoreCancelled":
+      await transition(ctx, run, "cancelled", { finishedAt: ms(event.data.finishedAt), step: null, cancelReason: event.data.reason }, log);
+      return;
     case "artifactExpired": {
       if (run.state !== "completed") return annotate(ctx, run, "completed", {}, log);
       const { db, t } = ctx.database;

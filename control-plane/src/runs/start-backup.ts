@@ -26,7 +26,9 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
 
   const idempotencyKey = body.idempotencyKey ?? newId("idem");
   // The request as sent (destinations in their order, repeats included): a replay must match it exactly.
-  const requestHash = createHash("sha256").update(JSON.stringify({ destinationIds: body.destinationIds })).digest("hex");
+  // Options are part of the request; without them the hash is what it always was, so older keys still match.
+  const hashed = body.options === undefined ? { destinationIds: body.destinationIds } : { destinationIds: body.destinationIds, options: body.options };
+  const requestHash = createHash("sha256").update(JSON.stringify(hashed)).digest("hex");
   const existing = await findByKey(ctx, datasource.id, idempotencyKey);
   if (existing) return replay(ctx, existing, requestHash, destinationIds);
   if (!ctx.link.isOnline(datasource.agentId)) {
@@ -66,7 +68,7 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
     await ctx.link.sendCommand(
       datasource.agentId,
       "startBackup",
-      { runId, datasourceId: datasource.id, trigger: "manual", requestedBy: input.requestedBy },
+      { runId, datasourceId: datasource.id, trigger: "manual", requestedBy: input.requestedBy, ...(body.options ? { options: body.options } : {}) },
       // The run id is the key: a resend of this very command can never start a second backup.
       { idempotencyKey: runId },
     );

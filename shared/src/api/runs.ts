@@ -1,9 +1,20 @@
 import { z } from "zod";
+import { BackupOptions } from "../protocol/backup-options.js";
 
 export const StartBackupBody = z
   .object({
     destinationIds: z.array(z.string().min(1).max(64)).min(1).max(20),
     idempotencyKey: z.string().min(1).max(200).optional(),
+    options: BackupOptions.optional(),
   })
   .strict();
 export type StartBackupBody = z.infer<typeof StartBackupBody>;
+
+/** `POST /api/v1/runs/:runId/restore`: restores that backup run's artifact into a datasource. */
+export const RestoreRunBody = z
+  .object({
+    targetDatasourceId: z.string().min(1).max(64),
+    options: z.object({ overwrite: z.boolean().optional() }).strict().default({}),
+  })
+  .strict();
+export type RestoreRunBody = z.infer<typeof RestoreRunBody>;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ErrorBody } from "../errors.js";
 import { AgentRunState, RunTrigger } from "../run-state.js";
 import { DatasourceConfig, PostgresConnection } from "./datasource.js";
+import { BackupOptions } from "./backup-options.js";
 
 const id = z.string().min(1).max(128);
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -141,6 +142,8 @@ export const Commands = {
         trigger: RunTrigger,
         scheduleId: id.optional(),
         requestedBy: z.string().max(320),
+        /** How to dump and compress; absent = plain SQL through gzip -6 (the walking skeleton's artifact). */
+        options: BackupOptions.optional(),
       })
       .strict(),
     data: ExecutionStatus,
@@ -209,6 +212,29 @@ export const Commands = {
     mutating: true,
     payload: z.object({ runId: id }).strict(),
     data: z.object({ runId: id, removed: z.boolean() }),
+  },
+  /**
+   * Restores a backup run's artifact into a datasource of this agent (a restore run `runId`, kind
+   * "restore"). The agent downloads the artifact with `GET {artifacts}/:sourceRunId` presenting
+   * `downloadToken` (never in a URL), resuming with `Range`, verifies `sizeBytes` and `sha256` before
+   * it touches the target, then restores. Takes the one slot like a manual backup: 409
+   * BACKUP_ALREADY_RUNNING when busy. Answered 202 once the run started; events tell the rest.
+   */
+  startRestore: {
+    mutating: true,
+    payload: z
+      .object({
+        runId: id,
+        sourceRunId: id,
+        targetDatasourceId: id,
+        sizeBytes: z.number().int().min(0),
+        sha256: sha256Hex,
+        fileName: z.string().min(1).max(255),
+        downloadToken: z.string().min(32).max(256),
+        options: z.object({ overwrite: z.boolean().optional() }).strict().default({}),
+      })
+      .strict(),
+    data: z.object({ runId: id, state: AgentRunState }),
   },
   /** Replays every outbox event after `afterSequence`. */
   resync: {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ErrorBody } from "../errors.js";
 import { RunTrigger } from "../run-state.js";
+import { Codec, DumpFormat } from "./backup-options.js";
 
 const id = z.string().min(1).max(128);
 const isoTime = z.iso.datetime({ offset: true });
@@ -28,13 +29,30 @@ export const Events = {
     sizeBytes: z.number().int().min(0),
     rawSizeBytes: z.number().int().min(0),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    codec: z.enum(["gzip"]),
+    codec: Codec,
     fileName: z.string().min(1).max(255),
+    // Metadata added with issue 5; optional so an older agent's events still validate.
+    format: DumpFormat.optional(),
+    /** Compression level; null for `none`. */
+    level: z.number().int().nullable().optional(),
+    serverVersion: z.string().max(500).optional(),
+    tablesCount: z.number().int().min(0).nullable().optional(),
+    durationMs: z.number().int().min(0).optional(),
+    /** sizeBytes / rawSizeBytes (smaller is better); null when the dump was empty. */
+    ratio: z.number().min(0).nullable().optional(),
   }),
   backupFailed: z.object({ finishedAt: isoTime, error: ErrorBody }),
   backupCancelled: z.object({ finishedAt: isoTime, reason: z.string().max(500).nullable() }),
   /** A queued run waited past its TTL and was dropped without running. */
   backupExpired: z.object({ finishedAt: isoTime, queuedAt: isoTime }),
+  /** A restore run took the slot; its steps are download, verify, restore (in that order). */
+  restoreStarted: z.object({ datasourceId: id, sourceRunId: id, startedAt: isoTime }),
+  restoreStep: z.object({ step: z.enum(["download", "verify", "restore"]), message: z.string().max(500) }),
+  restoreProgress: z.object({ step: z.enum(["download", "restore"]), bytes: z.number().int().min(0), percent: z.number().min(0).max(100).nullable() }),
+  restoreCompleted: z.object({ finishedAt: isoTime, durationMs: z.number().int().min(0) }),
+  /** `stage` is where it stopped; `error.details.stderr` holds the restore tool's stderr tail when it got that far. */
+  restoreFailed: z.object({ finishedAt: isoTime, error: ErrorBody, stage: z.enum(["download", "verify", "restore"]) }),
+  restoreCancelled: z.object({ finishedAt: isoTime, reason: z.string().max(500).nullable() }),
   /** A staged artifact passed its TTL and was removed; readArtifact now answers 410. */
   artifactExpired: z.object({ expiredAt: isoTime }),
 } as const;

@@ -43,6 +43,16 @@ const samplePayloads: { [T in CommandType]: CommandPayload<T> } = {
   getArtifactMetadata: { runId: "run_1" },
   readArtifact: { runId: "run_1", offset: 1024, uploadToken: "t".repeat(43) },
   cleanupStaging: { runId: "run_1" },
+  startRestore: {
+    runId: "run_2",
+    sourceRunId: "run_1",
+    targetDatasourceId: "ds_1",
+    sizeBytes: 10,
+    sha256: sha,
+    fileName: "run_1.sql.gz",
+    downloadToken: "d".repeat(43),
+    options: { overwrite: false },
+  },
   resync: { afterSequence: 7 },
 };
 
@@ -57,6 +67,16 @@ const sampleEvents: { [T in EventType]: EventData<T> } = {
   backupCancelled: { finishedAt: now.toISOString(), reason: "cancelled by admin@localhost" },
   backupExpired: { finishedAt: now.toISOString(), queuedAt: now.toISOString() },
   artifactExpired: { expiredAt: now.toISOString() },
+  restoreStarted: { datasourceId: "ds_1", sourceRunId: "run_1", startedAt: now.toISOString() },
+  restoreStep: { step: "verify", message: "checking size and SHA-256" },
+  restoreProgress: { step: "download", bytes: 4096, percent: 40 },
+  restoreCompleted: { finishedAt: now.toISOString(), durationMs: 1200 },
+  restoreFailed: {
+    finishedAt: now.toISOString(),
+    error: { code: "CHECKSUM_MISMATCH", message: "sha256 differs", retryable: false },
+    stage: "verify",
+  },
+  restoreCancelled: { finishedAt: now.toISOString(), reason: null },
 };
 
 function request(type: CommandType, extra: Record<string, unknown> = {}) {
@@ -165,7 +185,7 @@ describe("malformed frames", () => {
 
 describe("error catalog", () => {
   it("gives every code a status in the protocol's table and an action", () => {
-    const allowed = [400, 401, 403, 404, 409, 410, 413, 422, 429, 500, 501, 503, 504];
+    const allowed = [400, 401, 403, 404, 409, 410, 413, 416, 422, 429, 500, 501, 503, 504];
     for (const [code, entry] of Object.entries(ERROR_CATALOG)) {
       expect(allowed, code).toContain(entry.status);
       expect(entry.action.length, code).toBeGreaterThan(10);

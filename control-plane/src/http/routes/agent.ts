@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { EnrollRequest, HoldfastError, parseOrThrow, UPLOAD_OFFSET_HEADER } from "@holdfast/shared";
 import { currentUploadOffset, receiveUpload } from "../../artifacts/receive-upload.js";
+import { serveDownload } from "../../artifacts/serve-download.js";
 import type { AppContext } from "../../context.js";
 import { enrollAgent } from "../../enrollment/enroll-agent.js";
 import { readJson } from "../middleware.js";
@@ -37,11 +38,19 @@ export function agentRoutes(ctx: AppContext) {
       });
       return c.body(null, 204, { [UPLOAD_OFFSET_HEADER]: String(offset) });
     })
-    // hono dispatches HEAD to the GET handler (and drops the body); GET itself is kept for the
-    // restore direction, which is not built yet.
+    // hono dispatches HEAD to the GET handler (and drops the body): HEAD is the upload's offset
+    // (upload token), GET the restore direction's download (download token, Range resume).
     .get("/artifacts/:runId", async (c) => {
-      if (c.req.method !== "HEAD") throw new HoldfastError("NOT_FOUND", "Artifact downloads are not available yet");
-      const offset = await currentUploadOffset(ctx, c.req.param("runId"), c.req.header("authorization"));
-      return c.body(null, 200, { [UPLOAD_OFFSET_HEADER]: String(offset), "cache-control": "no-store" });
+      if (c.req.method === "HEAD") {
+        const offset = await currentUploadOffset(ctx, c.req.param("runId"), c.req.header("authorization"));
+        return c.body(null, 200, { [UPLOAD_OFFSET_HEADER]: String(offset), "cache-control": "no-store" });
+      }
+      const { status, headers, body } = await serveDownload(ctx, {
+        runId: c.req.param("runId"),
+        authorization: c.req.header("authorization"),
+        range: c.req.header("range"),
+      });
+      // @hono/node-server writes a web stream to the socket waiting for "drain": backpressure end to end.
+      return new Response(Readable.toWeb(body) as ReadableStream, { status, headers });
     });
 }

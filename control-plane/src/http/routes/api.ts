@@ -17,6 +17,7 @@ import { getRun } from "../../runs/get-run.js";
 import { getRunLogs } from "../../runs/get-run-logs.js";
 import { listRunEvents } from "../../runs/list-run-events.js";
 import { startBackup } from "../../runs/start-backup.js";
+import { startRestore } from "../../runs/start-restore.js";
 import { authenticate, readJson, readOptionalJson, requireRole, scoped } from "../middleware.js";
 import type { HonoEnv } from "../types.js";
 
@@ -59,6 +60,10 @@ export function apiRoutes(ctx: AppContext) {
     .get("/runs/:runId", async (c) => c.json(await getRun(ctx, c.req.param("runId"))))
     .get("/runs/:runId/events", async (c) => c.json({ items: await listRunEvents(ctx, c.req.param("runId")) }))
     .get("/runs/:runId/logs", async (c) => c.json(await getRunLogs(scoped(ctx, c), c.req.param("runId"))))
+    .post("/runs/:runId/restore", async (c) => {
+      const { runId } = await startRestore(scoped(ctx, c), { sourceRunId: c.req.param("runId"), body: await readJson(c), requestedBy: c.get("user").email });
+      return c.json({ runId }, 202);
+    })
     .post("/runs/:runId/cancel", async (c) =>
       c.json(await cancelRun(scoped(ctx, c), { runId: c.req.param("runId"), body: await readOptionalJson(c), requestedBy: c.get("user").email })),
     );

@@ -1,0 +1,80 @@
+import { Duplex, PassThrough } from "node:stream";
+import zlib from "node:zlib";
+import { HoldfastError, type Codec } from "@holdfast/shared";
+import { killTree, spawnFilter } from "../engines/spawn-tool.js";
+import { PIPELINE_CHUNK_BYTES } from "./compress.js";
+
+/**
+ * One compression (or decompression) stage of a pipeline. `done` settles once the stage is over: for
+ * a child process, after it exited; it rejects when the codec failed (pipefail: a codec that dies
+ * fails the run even if the bytes before it looked fine).
+ */
+export interface CodecStage {
+  stream: Duplex;
+  done: Promise<void>;
+  /** Stops a child codec; false when there is none or it already exited. */
+  abort(): boolean;
+}
+
+export interface CodecTools {
+  /** The `zstd` binary; "zstd" on PATH by default. */
+  zstdPath?: string;
+}
+
+/** Nothing of the agent's own environment reaches a codec child. */
+const CODEC_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", LC_ALL: "C.UTF-8" };
+
+function inProcess(stream: Duplex): CodecStage {
+  const done = new Promise<void>((resolve, reject) => {
+    stream.once("end", resolve);
+    stream.once("close", resolve);
+    stream.once("error", reject);
+  });
+  done.catch(() => {});
+  return { stream, done, abort: () => false };
+}
+
+/**
+ * zstd as a child process: ARCHITECTURE measured the `zstd` tool at about 3x the speed of the
+ * zstd-napi binding (0.69 s against 2.13 s for -3 on 684 MB), and it compresses on another core.
+ */
+function zstdChild(args: string[], tools: CodecTools): CodecStage {
+  const tool = spawnFilter("zstd", tools.zstdPath ?? "zstd", args, CODEC_ENV);
+  const done = tool.exited.then((exit) => {
+    if (exit.code !== 0) {
+      const why = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`;
+      throw new HoldfastError("DUMP_FAILED", `zstd ${why}`, { tool: "zstd", exitCode: exit.code, signal: exit.signal, stderr: exit.stderrTail.trim() });
+    }
+  });
+  done.catch(() => {});
+  // A missing binary surfaces as `done` rejecting TOOL_NOT_FOUND; the stream error is only its echo.
+  const stream = Duplex.from({ writable: tool.stdin, readable: tool.stdout });
+  return { stream, done, abort: () => killTree(tool.child) };
+}
+
+/** The compressor for a codec and level; gzip in-process (node:zlib, 1 MiB chunks), zstd as a child. */
+export function createEncoder(codec: Codec, level: number | null, tools: CodecTools = {}): CodecStage {
+  switch (codec) {
+    case "gzip":
+      return inProcess(zlib.createGzip({ level: level ?? 6, chunkSize: PIPELINE_CHUNK_BYTES }));
+    case "zstd":
+      return zstdChild(["-q", "-c", `-${level ?? 3}`, "-T0"], tools);
+    case "none":
+      return inProcess(new PassThrough({ highWaterMark: PIPELINE_CHUNK_BYTES }));
+  }
+}
+
+/** The matching decompressor, for restores. */
+export function createDecoder(codec: Codec, tools: CodecTools = {}): CodecStage {
+  switch (codec) {
+    case "gzip":
+      return inProcess(zlib.createGunzip({ chunkSize: PIPELINE_CHUNK_BYTES }));
+    case "zstd":
+      return zstdChild(["-q", "-d", "-c"], tools);
+    case "none":
+      return inProcess(new PassThrough({ highWaterMark: PIPELINE_CHUNK_BYTES }));
+  }
+}
+
+/** Re-exported: the name's extension is part of the contract (shared/backup-options.ts). */
+export { artifactExtension } from "@holdfast/shared";

@@ -1,0 +1,6 @@
+export { startRestore } from "./start-restore.js";
+export { executeRestore, restoreFileOf, type RestoreDeps } from "./execute-restore.js";
+export { downloadArtifact, type DownloadOptions, type DownloadResult } from "./download-artifact.js";
+export { verifyArtifact } from "./verify-artifact.js";
+export { restoreTargetFor, type RestoreTarget, type RestoreTargetOptions } from "./restore-target.js";
+export { parseArtifactName } from "./artifact-name.js";

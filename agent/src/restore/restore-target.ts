@@ -1,0 +1,47 @@
+import fs from "node:fs";
+import { HoldfastError, type Codec, type DumpFormat, type Engine as EngineName, type PostgresConnection } from "@holdfast/shared";
+import { PIPELINE_CHUNK_BYTES } from "../pipeline/compress.js";
+import type { RunContext } from "../runs/context.js";
+
+export interface RestoreTargetOptions {
+  format: DumpFormat;
+  codec: Codec;
+  overwrite: boolean;
+  /** Aborted when the run is cancelled, times out or the agent stops: the restore should stop. */
+  signal: AbortSignal;
+}
+
+/**
+ * What the restore runner hands a verified artifact to. The file is complete and its SHA-256 matched
+ * before `restore` is called; nothing before it touched the target. Rejects with a catalog error
+ * (RESTORE_TARGET_NOT_EMPTY before touching a non-empty target without `overwrite`; RESTORE_FAILED
+ * with the tool's stderr tail in details when it stopped part way).
+ */
+export interface RestoreTarget {
+  restore(file: string, target: PostgresConnection, opts: RestoreTargetOptions): Promise<{ warnings: string[] }>;
+}
+
+/**
+ * THE integration point between the restore transport and the engines: the engine's
+ * `restore(stream, target, opts)` fed from the verified file, with the stream destroyed on abort (the
+ * engine's pipeline then stops its tool). FEATURE_NOT_AVAILABLE when the agent has no such engine.
+ */
+export function restoreTargetFor(ctx: Pick<RunContext, "engines">, engineName: EngineName): RestoreTarget {
+  const engine = ctx.engines[engineName];
+  if (!engine) throw new HoldfastError("UNSUPPORTED_DATABASE_TYPE", `This agent has no ${engineName} engine`, { engine: engineName });
+  return {
+    async restore(file, target, opts) {
+      const artifact = fs.createReadStream(file, { highWaterMark: PIPELINE_CHUNK_BYTES });
+      const stop = () => artifact.destroy(new HoldfastError("RESTORE_FAILED", "The restore was stopped", { stage: "restore" }));
+      if (opts.signal.aborted) stop();
+      opts.signal.addEventListener("abort", stop, { once: true });
+      try {
+        const result = await engine.restore(artifact, target, { format: opts.format, codec: opts.codec, overwrite: opts.overwrite });
+        return { warnings: result.warnings };
+      } finally {
+        opts.signal.removeEventListener("abort", stop);
+        artifact.destroy();
+      }
+    },
+  };
+}

@@ -1,0 +1,1 @@
+ALTER TABLE "runs" ADD COLUMN "source_run_id" text;

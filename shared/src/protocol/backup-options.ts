@@ -1,0 +1,104 @@
+import { z } from "zod";
+
+/**
+ * How a backup is taken. The default format stays `plain` (SQL text): it keeps the walking
+ * skeleton's promise that any artifact restores with `gunzip | psql`, without Holdfast. `custom`
+ * is what pg_restore wants (selective and parallel restore); `directory` dumps in parallel.
+ */
+export const DumpFormat = z.enum(["plain", "custom", "directory"]);
+export type DumpFormat = z.infer<typeof DumpFormat>;
+
+export const Codec = z.enum(["gzip", "zstd", "none"]);
+export type Codec = z.infer<typeof Codec>;
+
+/** Levels each codec accepts: gzip 1..9, zstd 1..19 (no --ultra), none has none. */
+export const CODEC_LEVELS = { gzip: { min: 1, max: 9, default: 6 }, zstd: { min: 1, max: 19, default: 3 }, none: null } as const;
+
+export const Compression = z
+  .object({ codec: Codec, level: z.number().int().min(1).max(19).optional() })
+  .strict()
+  .refine((c) => {
+    const range = CODEC_LEVELS[c.codec];
+    if (c.level === undefined) return true;
+    return range !== null && c.level >= range.min && c.level <= range.max;
+  }, "level is outside the codec's range (gzip 1-9, zstd 1-19, none takes no level)");
+export type Compression = z.infer<typeof Compression>;
+
+/**
+ * A table or schema pattern (pg_dump's own pattern syntax). It reaches pg_dump as ONE argv element
+ * (`--table=<pattern>`), never through a shell; still, a leading `-`, NUL or a line break has no
+ * business in a pattern and is refused here.
+ */
+export const DumpPattern = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((s) => !s.startsWith("-"), "must not start with '-'")
+  .refine((s) => !/[\u0000\r\n]/.test(s), "must not contain NUL or a line break");
+
+const Patterns = z.object({ include: z.array(DumpPattern).max(100).optional(), exclude: z.array(DumpPattern).max(100).optional() }).strict();
+
+export const BackupOptions = z
+  .object({
+    format: DumpFormat.optional(),
+    compression: Compression.optional(),
+    tables: Patterns.optional(),
+    schemas: Patterns.optional(),
+    schemaOnly: z.boolean().optional(),
+    dataOnly: z.boolean().optional(),
+    /** Roles and tablespaces via `pg_dumpall --globals-only`, at the head of a plain dump (docs/decisions.md). */
+    globals: z.boolean().optional(),
+  })
+  .strict()
+  .refine((o) => !(o.schemaOnly && o.dataOnly), "schemaOnly and dataOnly exclude each other")
+  .refine((o) => !o.globals || (o.format ?? "plain") === "plain", "globals are carried only in the plain format");
+export type BackupOptions = z.infer<typeof BackupOptions>;
+
+/** The options with every default filled in: what the agent actually runs. */
+export interface ResolvedBackupOptions {
+  format: DumpFormat;
+  codec: Codec;
+  /** null for `none`. */
+  level: number | null;
+  tables: { include: string[]; exclude: string[] };
+  schemas: { include: string[]; exclude: string[] };
+  schemaOnly: boolean;
+  dataOnly: boolean;
+  globals: boolean;
+}
+
+export function resolveBackupOptions(o: BackupOptions | undefined): ResolvedBackupOptions {
+  const codec = o?.compression?.codec ?? "gzip";
+  const range = CODEC_LEVELS[codec];
+  return {
+    format: o?.format ?? "plain",
+    codec,
+    level: range === null ? null : (o?.compression?.level ?? range.default),
+    tables: { include: o?.tables?.include ?? [], exclude: o?.tables?.exclude ?? [] },
+    schemas: { include: o?.schemas?.include ?? [], exclude: o?.schemas?.exclude ?? [] },
+    schemaOnly: o?.schemaOnly ?? false,
+    dataOnly: o?.dataOnly ?? false,
+    globals: o?.globals ?? false,
+  };
+}
+
+const FORMAT_EXT: Record<DumpFormat, string> = { plain: ".sql", custom: ".dump", directory: ".tar" };
+const CODEC_EXT: Record<Codec, string> = { gzip: ".gz", zstd: ".zst", none: "" };
+
+/** `.sql.gz`, `.dump.zst`, `.tar` ...: an artifact's format and codec, readable from its name alone. */
+export function artifactExtension(format: DumpFormat, codec: Codec): string {
+  return FORMAT_EXT[format] + CODEC_EXT[codec];
+}
+
+/**
+ * Format and codec of an artifact from its file name (what a restore needs when only the name is
+ * known, e.g. runs recorded before backupCompleted carried `format`); null for a name we never make.
+ */
+export function artifactKindOf(fileName: string): { format: DumpFormat; codec: Codec } | null {
+  for (const format of DumpFormat.options) {
+    for (const codec of Codec.options) {
+      if (fileName.endsWith(artifactExtension(format, codec)) && (codec !== "none" || !/\.(gz|zst)$/.test(fileName))) return { format, codec };
+    }
+  }
+  return null;
+}
