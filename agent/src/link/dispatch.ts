@@ -29,7 +29,7 @@ import { cleanupStaging } from "../runs/cleanup-staging.js";
 import type { RunContext } from "../runs/context.js";
 import { getExecutionQueue } from "../runs/execution-queue.js";
 import { getExecutionStatus } from "../runs/execution-status.js";
-import { preflight } from "../runs/preflight.js";
+import { codecAvailable, preflight } from "../runs/preflight.js";
 import { getRunErrorDetails, getRunLogs } from "../runs/run-details.js";
 import { startBackup } from "../runs/start-backup.js";
 import type { RestoreDeps } from "../restore/execute-restore.js";
@@ -85,7 +85,8 @@ export function createHandlers(deps: DispatchDeps): Handlers {
           return { engine: engine.engine, available: toolVersion !== null, toolVersion };
         }),
       );
-      return ok({ protocolVersion: PROTOCOL_VERSION, agentVersion: AGENT_VERSION, engines, codecs: ["gzip"] });
+      const codecs = (["gzip", "zstd", "none"] as const).map(async (codec) => ((await codecAvailable(codec)) ? [codec] : []));
+      return ok({ protocolVersion: PROTOCOL_VERSION, agentVersion: AGENT_VERSION, engines, codecs: (await Promise.all(codecs)).flat() });
     },
     async getServerHealth() {
       return ok(await getServerHealth(run));
