@@ -21,6 +21,12 @@ export const REDACT_PATHS = [
   "*.headers.authorization",
   "payload.uploadToken",
   "payload.connection.password",
+  // An age private key given for a restore (issue 5): never in a log line.
+  "identity",
+  "*.identity",
+  "options.identity",
+  "*.options.identity",
+  "payload.options.identity",
 ];
 
 /** JSON logs to stderr (stdout is reserved for command output such as the enrolled agentId). */

@@ -44,6 +44,7 @@ export const ERROR_CATALOG = {
   DB_CONNECTION_TEST_FAILED: { status: 422, retryable: true, action: "Check host, port, credentials and that the database accepts connections from the agent's host." },
   UNSUPPORTED_DATABASE_TYPE: { status: 422, retryable: false, action: "Use an engine this agent supports (see its capabilities)." },
   CHECKSUM_MISMATCH: { status: 422, retryable: true, action: "The bytes received do not match the artifact's SHA-256; the transfer is retried." },
+  DECRYPTION_FAILED: { status: 422, retryable: false, action: "The artifact is encrypted: pass options.identity, the AGE-SECRET-KEY-1... matching the backup's recipient. The target was not touched." },
   // 429
   QUEUE_OVERFLOW: { status: 429, retryable: true, action: "The agent's queue is full; wait for queued runs to finish." },
   RATE_LIMITED: { status: 429, retryable: true, action: "Slow down and retry later." },

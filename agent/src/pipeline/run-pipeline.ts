@@ -3,6 +3,7 @@ import { HoldfastError, type Clock, type Codec } from "@holdfast/shared";
 import type { DumpHandle } from "../engines/types.js";
 import type { StagedArtifact } from "../store/runs.js";
 import { createEncoder, type CodecTools } from "./codec.js";
+import { createEncryptStage } from "./encrypt.js";
 import { HashTap } from "./hash.js";
 import { ByteMeter } from "./meter.js";
 import { openPartial } from "./stage.js";
@@ -18,6 +19,8 @@ export interface RunPipelineOptions {
   /** The artifact's file extension (pipeline/codec.ts#artifactExtension); `.sql.gz` by default. */
   extension?: string;
   tools?: CodecTools;
+  /** age-encrypt after compression for this public key; the hash is then of the encrypted bytes. */
+  encryption?: { recipient: string };
   /** Raw (uncompressed) bytes so far; called at most once a second. */
   onProgress?: (rawBytes: number) => void;
 }
@@ -42,7 +45,7 @@ function asStagingError(err: unknown): HoldfastError {
 }
 
 /**
- * dump stdout → byte meter → codec → SHA-256 → `<runId><ext>.partial`, with backpressure end to end.
+ * dump stdout → byte meter → codec → [age] → SHA-256 → `<runId><ext>.partial`, with backpressure end to end.
  * The artifact is committed (renamed to its final name) only after the pipeline finished, the dump
  * tool AND a child codec exited 0 (pipefail), and the dump wrote at least one byte; any failure
  * removes the partial file.
@@ -63,15 +66,20 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
   try {
     const { codec, level } = opts.compression ?? { codec: "gzip", level: 6 };
     let encoder;
+    let encrypt;
     try {
       encoder = createEncoder(codec, level, opts.tools);
+      encrypt = opts.encryption ? await createEncryptStage(opts.encryption.recipient) : null;
     } catch (err) {
+      encoder?.abort();
       opts.dump.abort();
       await opts.dump.done.catch(() => {});
       throw err;
     }
     try {
-      await pipeline(opts.dump.stdout, meter, encoder.stream, hash, partial.stream);
+      // Compress before encrypting: ciphertext does not compress.
+      if (encrypt) await pipeline(opts.dump.stdout, meter, encoder.stream, encrypt.stream, hash, partial.stream);
+      else await pipeline(opts.dump.stdout, meter, encoder.stream, hash, partial.stream);
     } catch (err) {
       // A broken pipe means a child codec may have died: give its exit a moment to be seen before we
       // kill anything, so its own failure (e.g. SIGKILL) is reported rather than our clean-up.
@@ -86,6 +94,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
     }
     await opts.dump.done;
     await encoder.done;
+    await encrypt?.done;
     if (meter.bytes === 0) {
       // A dump tool that "succeeded" without a byte is never a backup (issue 5, no false greens).
       throw new HoldfastError("DUMP_FAILED", "The dump tool exited 0 but wrote nothing", { rawSizeBytes: 0 });

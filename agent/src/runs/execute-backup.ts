@@ -72,7 +72,8 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
       dump.stdout.destroy();
     });
     const level = options.level === null ? "" : ` -${options.level}`;
-    recordStep(ctx.store, runId, "stage", `compressing (${options.codec}${level}) into the staging dir`);
+    const sealed = options.encryption ? `, encrypting for ${options.encryption.recipient}` : "";
+    recordStep(ctx.store, runId, "stage", `compressing (${options.codec}${level})${sealed} into the staging dir`);
     let staged: StagedArtifact;
     try {
       staged = await runPipeline({
@@ -81,7 +82,8 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
         runId,
         clock: ctx.clock,
         compression: { codec: options.codec, level: options.level },
-        extension: artifactExtension(options.format, options.codec),
+        extension: artifactExtension(options.format, options.codec, options.encryption !== undefined),
+        ...(options.encryption ? { encryption: options.encryption } : {}),
         onProgress: (bytes) => ctx.store.transaction(() => appendEvent(ctx.store, "backupProgress", runId, { step: "dump", bytes, percent: null })),
       });
     } finally {
@@ -100,6 +102,7 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
         tablesCount: server.tablesCount ?? null,
         durationMs: Math.round(performance.now() - started),
         ratio: staged.rawSizeBytes > 0 ? Math.round((staged.sizeBytes / staged.rawSizeBytes) * 10_000) / 10_000 : null,
+        ...(options.encryption ? { encrypted: true, recipient: options.encryption.recipient } : {}),
       },
     };
 

@@ -59,6 +59,9 @@ export interface ArtifactMeta {
   tablesCount: number | null;
   durationMs: number;
   ratio: number | null;
+  /** Present only on age-encrypted artifacts (the public key; the private one is never here). */
+  encrypted?: boolean;
+  recipient?: string;
 }
 
 interface RunRow {

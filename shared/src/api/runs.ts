@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BackupOptions } from "../protocol/backup-options.js";
+import { AgeIdentity, BackupOptions } from "../protocol/backup-options.js";
 
 export const StartBackupBody = z
   .object({
@@ -14,7 +14,8 @@ export type StartBackupBody = z.infer<typeof StartBackupBody>;
 export const RestoreRunBody = z
   .object({
     targetDatasourceId: z.string().min(1).max(64),
-    options: z.object({ overwrite: z.boolean().optional() }).strict().default({}),
+    /** `identity`: the age private key of an encrypted backup, used for this restore only and never stored. */
+    options: z.object({ overwrite: z.boolean().optional(), identity: AgeIdentity.optional() }).strict().default({}),
   })
   .strict();
 export type RestoreRunBody = z.infer<typeof RestoreRunBody>;

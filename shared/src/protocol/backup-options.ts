@@ -38,6 +38,24 @@ export const DumpPattern = z
 
 const Patterns = z.object({ include: z.array(DumpPattern).max(100).optional(), exclude: z.array(DumpPattern).max(100).optional() }).strict();
 
+/** age's bech32 alphabet: a recipient or identity is its prefix, then 58 of these (32 key bytes and a checksum). */
+const BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+/**
+ * An age X25519 public key (`age1...`). Its private half stays with the operator: the agent can
+ * encrypt with it and never decrypt (issue 5). The library checks the checksum; this is the shape.
+ */
+export const AgeRecipient = z.string().regex(new RegExp(`^age1[${BECH32}]{58}$`), "must be an age X25519 recipient (age1...)");
+
+/**
+ * An age X25519 private key (`AGE-SECRET-KEY-1...`), given at restore time and never stored. The
+ * message names no part of it: a zod issue must not echo a secret into a response or a log.
+ */
+export const AgeIdentity = z.string().regex(new RegExp(`^AGE-SECRET-KEY-1[${BECH32.toUpperCase()}]{58}$`), "must be an age X25519 identity (AGE-SECRET-KEY-1...)");
+
+export const Encryption = z.object({ recipient: AgeRecipient }).strict();
+export type Encryption = z.infer<typeof Encryption>;
+
 export const BackupOptions = z
   .object({
     format: DumpFormat.optional(),
@@ -48,6 +66,8 @@ export const BackupOptions = z
     dataOnly: z.boolean().optional(),
     /** Roles and tablespaces via `pg_dumpall --globals-only`, at the head of a plain dump (docs/decisions.md). */
     globals: z.boolean().optional(),
+    /** age-encrypt the artifact on the agent, after compression (docs/decisions.md). */
+    encryption: Encryption.optional(),
   })
   .strict()
   .refine((o) => !(o.schemaOnly && o.dataOnly), "schemaOnly and dataOnly exclude each other")
@@ -65,6 +85,8 @@ export interface ResolvedBackupOptions {
   schemaOnly: boolean;
   dataOnly: boolean;
   globals: boolean;
+  /** Absent when not encrypted, so the resolved options of older runs compare equal (lastCompletedRawSize). */
+  encryption?: Encryption;
 }
 
 export function resolveBackupOptions(o: BackupOptions | undefined): ResolvedBackupOptions {
@@ -79,25 +101,31 @@ export function resolveBackupOptions(o: BackupOptions | undefined): ResolvedBack
     schemaOnly: o?.schemaOnly ?? false,
     dataOnly: o?.dataOnly ?? false,
     globals: o?.globals ?? false,
+    ...(o?.encryption ? { encryption: { recipient: o.encryption.recipient } } : {}),
   };
 }
 
 const FORMAT_EXT: Record<DumpFormat, string> = { plain: ".sql", custom: ".dump", directory: ".tar" };
 const CODEC_EXT: Record<Codec, string> = { gzip: ".gz", zstd: ".zst", none: "" };
 
-/** `.sql.gz`, `.dump.zst`, `.tar` ...: an artifact's format and codec, readable from its name alone. */
-export function artifactExtension(format: DumpFormat, codec: Codec): string {
-  return FORMAT_EXT[format] + CODEC_EXT[codec];
+/** The suffix of an age-encrypted artifact, after the codec's: `.sql.gz.age` is gzip, then age. */
+export const ENCRYPTED_EXT = ".age";
+
+/** `.sql.gz`, `.dump.zst`, `.tar`, `.sql.gz.age` ...: an artifact's format, codec and encryption, readable from its name alone. */
+export function artifactExtension(format: DumpFormat, codec: Codec, encrypted = false): string {
+  return FORMAT_EXT[format] + CODEC_EXT[codec] + (encrypted ? ENCRYPTED_EXT : "");
 }
 
 /**
  * Format and codec of an artifact from its file name (what a restore needs when only the name is
  * known, e.g. runs recorded before backupCompleted carried `format`); null for a name we never make.
  */
-export function artifactKindOf(fileName: string): { format: DumpFormat; codec: Codec } | null {
+export function artifactKindOf(fileName: string): { format: DumpFormat; codec: Codec; encrypted: boolean } | null {
+  const encrypted = fileName.endsWith(ENCRYPTED_EXT);
+  const name = encrypted ? fileName.slice(0, -ENCRYPTED_EXT.length) : fileName;
   for (const format of DumpFormat.options) {
     for (const codec of Codec.options) {
-      if (fileName.endsWith(artifactExtension(format, codec)) && (codec !== "none" || !/\.(gz|zst)$/.test(fileName))) return { format, codec };
+      if (name.endsWith(artifactExtension(format, codec)) && (codec !== "none" || !/\.(gz|zst)$/.test(name))) return { format, codec, encrypted };
     }
   }
   return null;

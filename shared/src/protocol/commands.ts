@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ErrorBody } from "../errors.js";
 import { AgentRunState, RunTrigger } from "../run-state.js";
 import { DatasourceConfig, PostgresConnection } from "./datasource.js";
-import { BackupOptions } from "./backup-options.js";
+import { AgeIdentity, BackupOptions } from "./backup-options.js";
 
 const id = z.string().min(1).max(128);
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -231,7 +231,8 @@ export const Commands = {
         sha256: sha256Hex,
         fileName: z.string().min(1).max(255),
         downloadToken: z.string().min(32).max(256),
-        options: z.object({ overwrite: z.boolean().optional() }).strict().default({}),
+        /** `identity`: the age private key for an encrypted artifact; relayed, never stored or logged. */
+        options: z.object({ overwrite: z.boolean().optional(), identity: AgeIdentity.optional() }).strict().default({}),
       })
       .strict(),
     data: z.object({ runId: id, state: AgentRunState }),

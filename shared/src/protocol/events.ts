@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ErrorBody } from "../errors.js";
 import { RunTrigger } from "../run-state.js";
-import { Codec, DumpFormat } from "./backup-options.js";
+import { AgeRecipient, Codec, DumpFormat } from "./backup-options.js";
 
 const id = z.string().min(1).max(128);
 const isoTime = z.iso.datetime({ offset: true });
@@ -40,6 +40,9 @@ export const Events = {
     durationMs: z.number().int().min(0).optional(),
     /** sizeBytes / rawSizeBytes (smaller is better); null when the dump was empty. */
     ratio: z.number().min(0).nullable().optional(),
+    /** age-encrypted for `recipient` (a public key); sizeBytes and sha256 are of the encrypted bytes. */
+    encrypted: z.boolean().optional(),
+    recipient: AgeRecipient.optional(),
   }),
   backupFailed: z.object({ finishedAt: isoTime, error: ErrorBody }),
   backupCancelled: z.object({ finishedAt: isoTime, reason: z.string().max(500).nullable() }),
