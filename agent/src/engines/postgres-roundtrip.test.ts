@@ -1,10 +1,12 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveBackupOptions, type BackupOptions, type Codec, type DumpFormat, type PostgresConnection } from "@holdfast/shared";
 import { artifactExtension } from "../pipeline/codec.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
+import { restoreTargetFor } from "../restore/restore-target.js";
 import { createDatabase, dropDatabase, makeTempDir, ManualClock, PG, psql, uniqueName } from "../testing/helpers.js";
 import { PostgresEngine } from "./postgres.js";
 
@@ -105,6 +107,30 @@ describe("pagila through the agent's pipeline and back with engine.restore", () 
         expect(rowsOf(db)).toEqual(sourceRows);
       }, 120_000);
     }
+  }
+
+  // Issue 5 "Done when": with encryption on too. Restored through restoreTargetFor, which decrypts.
+  for (const [format, codec] of [["plain", "gzip"], ["directory", "zstd"]] as const) {
+    it(`${format} / ${codec} / age: the encrypted artifact restores to the same schema and rows`, async () => {
+      const identity = await generateX25519Identity();
+      const recipient = await identityToRecipient(identity);
+      const resolved = resolveBackupOptions({ format, compression: { codec }, encryption: { recipient } });
+      const runDir = fs.mkdtempSync(path.join(tmp, "run-"));
+      const dump = await engine.dump(conn(TEMPLATE), resolved);
+      const artifact = await runPipeline({
+        dump, runDir, runId: `run_${format}_${codec}_age`, clock: new ManualClock(),
+        compression: { codec: resolved.codec, level: resolved.level }, extension: artifactExtension(format, codec, true), encryption: { recipient },
+      });
+      expect(artifact.fileName).toBe(`run_${format}_${codec}_age${artifactExtension(format, codec)}.age`);
+      const db = uniqueName("hf_restore");
+      targets.push(db);
+      createDatabase(db);
+      await restoreTargetFor({ engines: { postgres: engine } }, "postgres").restore(artifact.stagingPath, conn(db), {
+        format, codec, overwrite: false, identity, signal: new AbortController().signal,
+      });
+      expect(schemaOf(db)).toBe(sourceSchema);
+      expect(rowsOf(db)).toEqual(sourceRows);
+    }, 120_000);
   }
 
   it("include and exclude table filters change what is restored", async () => {

@@ -28,9 +28,9 @@ describe("codecs in the pipeline", () => {
     expect(artifactExtension("custom", "gzip")).toBe(".dump.gz");
     expect(artifactExtension("directory", "gzip")).toBe(".tar.gz");
     expect(artifactExtension("directory", "none")).toBe(".tar");
-    expect(artifactKindOf("run_1.sql.gz")).toEqual({ format: "plain", codec: "gzip" });
-    expect(artifactKindOf("run_1.dump")).toEqual({ format: "custom", codec: "none" });
-    expect(artifactKindOf("run_1.tar.zst")).toEqual({ format: "directory", codec: "zstd" });
+    expect(artifactKindOf("run_1.sql.gz")).toEqual({ format: "plain", codec: "gzip", encrypted: false });
+    expect(artifactKindOf("run_1.dump")).toEqual({ format: "custom", codec: "none", encrypted: false });
+    expect(artifactKindOf("run_1.tar.zst")).toEqual({ format: "directory", codec: "zstd", encrypted: false });
     expect(artifactKindOf("run_1.txt")).toBeNull();
   });
 

@@ -27,6 +27,15 @@ export function restoreFileOf(stagingRoot: string, runId: string): string {
   return path.join(runDirOf(stagingRoot, runId), "artifact.download");
 }
 
+/** An encrypted artifact needs the operator's age identity; without one nothing is fetched or touched. */
+export function requireIdentity(payload: Pick<CommandPayload<"startRestore">, "options" | "fileName">): string {
+  const identity = payload.options.identity;
+  if (identity === undefined) {
+    throw new HoldfastError("DECRYPTION_FAILED", `Artifact ${payload.fileName} is age-encrypted: the restore needs options.identity`, { stage: "decrypt" });
+  }
+  return identity;
+}
+
 /**
  * Carries a `running` restore run to its end (docs/link.md §9): download (GET + Range resume, into a
  * 0700 dir, 0600 file) → verify (size and SHA-256; CHECKSUM_MISMATCH leaves the target untouched) →
@@ -43,7 +52,8 @@ export async function executeRestore(ctx: RunContext, payload: CommandPayload<"s
   try {
     const datasource = requireDatasource(ctx.store, payload.targetDatasourceId);
     const target = (deps.restoreTarget ?? restoreTargetFor)(ctx, datasource.engine);
-    const { format, codec } = parseArtifactName(payload.fileName);
+    const { format, codec, encrypted } = parseArtifactName(payload.fileName);
+    const identity = encrypted ? requireIdentity(payload) : undefined;
 
     recordRestoreStage(ctx.store, runId, "download", `fetching ${payload.fileName} (${payload.sizeBytes} bytes) from the control plane`);
     createRunDir(ctx.stagingRoot, runId);
@@ -73,8 +83,15 @@ export async function executeRestore(ctx: RunContext, payload: CommandPayload<"s
     await verifyArtifact(file, payload);
     control.throwIfStopped();
 
-    recordRestoreStage(ctx.store, runId, "restore", `restoring ${format} (${codec}) into ${datasource.connection.database}`);
-    const result = await target.restore(file, datasource.connection, { format, codec, overwrite: payload.options.overwrite ?? false, signal: abort.signal });
+    const sealed = encrypted ? ", decrypting with the given identity" : "";
+    recordRestoreStage(ctx.store, runId, "restore", `restoring ${format} (${codec}${sealed}) into ${datasource.connection.database}`);
+    const result = await target.restore(file, datasource.connection, {
+      format,
+      codec,
+      overwrite: payload.options.overwrite ?? false,
+      signal: abort.signal,
+      ...(identity !== undefined ? { identity } : {}),
+    });
     for (const line of result.warnings.slice(0, 200)) recordRunLog(ctx.store, runId, "warn", `restore: ${line}`);
     control.throwIfStopped();
     const durationMs = Math.round(performance.now() - started);

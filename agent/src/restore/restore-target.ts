@@ -1,12 +1,16 @@
 import fs from "node:fs";
+import type { Readable } from "node:stream";
 import { HoldfastError, type Codec, type DumpFormat, type Engine as EngineName, type PostgresConnection } from "@holdfast/shared";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/compress.js";
+import { openDecrypted } from "../pipeline/encrypt.js";
 import type { RunContext } from "../runs/context.js";
 
 export interface RestoreTargetOptions {
   format: DumpFormat;
   codec: Codec;
   overwrite: boolean;
+  /** The age identity of an encrypted artifact (held in memory for this restore only); absent for a plain one. */
+  identity?: string;
   /** Aborted when the run is cancelled, times out or the agent stops: the restore should stop. */
   signal: AbortSignal;
 }
@@ -31,7 +35,16 @@ export function restoreTargetFor(ctx: Pick<RunContext, "engines">, engineName: E
   if (!engine) throw new HoldfastError("UNSUPPORTED_DATABASE_TYPE", `This agent has no ${engineName} engine`, { engine: engineName });
   return {
     async restore(file, target, opts) {
-      const artifact = fs.createReadStream(file, { highWaterMark: PIPELINE_CHUNK_BYTES });
+      const stored = fs.createReadStream(file, { highWaterMark: PIPELINE_CHUNK_BYTES });
+      // Decrypting streams from the verified file: the header is checked before the engine starts
+      // (DECRYPTION_FAILED leaves the target untouched), and no plaintext copy ever lands on disk.
+      let artifact: Readable;
+      try {
+        artifact = opts.identity === undefined ? stored : await openDecrypted(stored, opts.identity);
+      } catch (err) {
+        stored.destroy();
+        throw err;
+      }
       const stop = () => artifact.destroy(new HoldfastError("RESTORE_FAILED", "The restore was stopped", { stage: "restore" }));
       if (opts.signal.aborted) stop();
       opts.signal.addEventListener("abort", stop, { once: true });
@@ -41,6 +54,7 @@ export function restoreTargetFor(ctx: Pick<RunContext, "engines">, engineName: E
       } finally {
         opts.signal.removeEventListener("abort", stop);
         artifact.destroy();
+        stored.destroy();
       }
     },
   };

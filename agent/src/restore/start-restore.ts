@@ -5,7 +5,7 @@ import { assertSafeRunId } from "../runs/staging.js";
 import { requireDatasource } from "../store/datasources.js";
 import { findRunningRun, getRun, insertQueuedRun, transitionRun } from "../store/runs.js";
 import { parseArtifactName } from "./artifact-name.js";
-import { executeRestore, type RestoreDeps } from "./execute-restore.js";
+import { executeRestore, requireIdentity, type RestoreDeps } from "./execute-restore.js";
 import { restoreTargetFor } from "./restore-target.js";
 
 type Payload = CommandPayload<"startRestore">;
@@ -22,7 +22,7 @@ export function startRestore(ctx: RunContext, payload: Payload, deps: RestoreDep
   const datasource = requireDatasource(ctx.store, payload.targetDatasourceId);
   // Refusals that need no slot come first: nothing is recorded for them.
   (deps.restoreTarget ?? restoreTargetFor)(ctx, datasource.engine);
-  parseArtifactName(payload.fileName);
+  if (parseArtifactName(payload.fileName).encrypted) requireIdentity(payload);
 
   const outcome = ctx.store.transaction((): "start" | "existing" => {
     const same = getRun(ctx.store, payload.runId);

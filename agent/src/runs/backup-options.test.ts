@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BackupOptions, type PostgresConnection } from "@holdfast/shared";
+import { artifactExtension, artifactKindOf, BackupOptions, resolveBackupOptions, type PostgresConnection } from "@holdfast/shared";
 import { createRunContext } from "../agent.js";
 import { silentLogger } from "../log.js";
 import { saveDatasource } from "../store/datasources.js";
@@ -102,5 +102,20 @@ describe("BackupOptions at the boundary", () => {
       expect(BackupOptions.safeParse({ schemas: { exclude: [bad] } }).success, JSON.stringify(bad)).toBe(false);
     }
     expect(BackupOptions.parse({ tables: { include: ["$(id)", "`id`", "a;b"] } })).toEqual({ tables: { include: ["$(id)", "`id`", "a;b"] } });
+  });
+
+  it("takes an age X25519 recipient only, and names encrypted artifacts `.age`", () => {
+    const recipient = `age1${"q".repeat(58)}`;
+    expect(BackupOptions.parse({ encryption: { recipient } })).toEqual({ encryption: { recipient } });
+    for (const bad of ["", "age1", `age1${"q".repeat(57)}`, `age1${"b".repeat(58)}`, `AGE1${"Q".repeat(58)}`, `AGE-SECRET-KEY-1${"Q".repeat(58)}`, `-age1${"q".repeat(58)}`]) {
+      expect(BackupOptions.safeParse({ encryption: { recipient: bad } }).success, bad).toBe(false);
+    }
+    expect(BackupOptions.safeParse({ encryption: { recipient, extra: 1 } }).success).toBe(false);
+    expect(resolveBackupOptions({ encryption: { recipient } }).encryption).toEqual({ recipient });
+    expect("encryption" in resolveBackupOptions(undefined)).toBe(false);
+    expect(artifactExtension("plain", "gzip", true)).toBe(".sql.gz.age");
+    expect(artifactKindOf("run_1.dump.zst.age")).toEqual({ format: "custom", codec: "zstd", encrypted: true });
+    expect(artifactKindOf("run_1.sql.age")).toEqual({ format: "plain", codec: "none", encrypted: true });
+    expect(artifactKindOf("run_1.sql.gz")).toEqual({ format: "plain", codec: "gzip", encrypted: false });
   });
 });

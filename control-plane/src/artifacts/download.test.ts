@@ -91,6 +91,24 @@ describe("restore direction: POST /runs/:id/restore and GET /agent/v1/artifacts/
     expect((await download(source, tokenFor(runId))).status).toBe(401);
   });
 
+  it("relays an age identity to the agent and keeps it nowhere: not in the run row, not in a validation error", async () => {
+    const identity = `AGE-SECRET-KEY-1${"Q".repeat(58)}`;
+    const source = await backupRun(randomBytes(100), "spool");
+    const res = await restore(source, operator, { targetDatasourceId: dsId, options: { identity } });
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    expect(started.find((p) => p.runId === runId)).toMatchObject({ options: { identity } });
+    const { db, t } = srv.ctx.database;
+    const rows = await db.select().from(t.runs);
+    expect(JSON.stringify(rows)).not.toContain(identity);
+    expect(JSON.stringify(await getRun(runId))).not.toContain(identity);
+
+    const bad = `AGE-SECRET-KEY-1${"b".repeat(58)}`;
+    const refused = await restore(source, operator, { targetDatasourceId: dsId, options: { identity: bad } });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).not.toContain(bad);
+  });
+
   it("a failed restore shows where it stopped", async () => {
     const source = await backupRun(randomBytes(100), "spool");
     const { runId } = (await (await restore(source)).json()) as { runId: string };
