@@ -2,7 +2,7 @@ import { HoldfastError, redactConnection, type CommandData, type DatasourceConfi
 import type { Engine } from "../engines/types.js";
 import type { RunContext } from "../runs/context.js";
 import { deleteDatasource, listDatasources, requireDatasource, saveDatasource, toDatasourceView, updateDatasource } from "../store/datasources.js";
-import { findActiveRunOf } from "../store/runs.js";
+import { findActiveRunOf } from "../store/run-lookups.js";
 
 type ConfigAnswer = CommandData<"createDatabaseConfig">;
 

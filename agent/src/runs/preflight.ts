@@ -6,7 +6,7 @@ import { HoldfastError, resolveBackupOptions, type CommandData, type ResolvedBac
 import { spawnTool } from "../engines/spawn-tool.js";
 import { ensurePrivateDir } from "../fs-safe.js";
 import { requireDatasource } from "../store/datasources.js";
-import { lastCompletedSize } from "../store/runs.js";
+import { lastCompletedSize } from "../store/run-lookups.js";
 import type { RunContext } from "./context.js";
 
 export type PreflightResult = CommandData<"validateServerBackupPrerequisites">;

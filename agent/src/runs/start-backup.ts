@@ -1,7 +1,8 @@
 import { HoldfastError, resolveBackupOptions, type CommandData, type CommandPayload } from "@holdfast/shared";
 import { requireDatasource } from "../store/datasources.js";
 import { appendEvent } from "../store/outbox.js";
-import { findQueuedBySchedule, findRunningRun, getRun, insertQueuedRun, listQueuedRuns, queuedPosition, transitionRun, type RunRecord } from "../store/runs.js";
+import { findRunningRun, getRun, insertQueuedRun, listQueuedRuns, queuedPosition, transitionRun, type RunRecord } from "../store/runs.js";
+import { findQueuedBySchedule } from "../store/run-lookups.js";
 import type { RunContext } from "./context.js";
 import { getExecutionStatus } from "./execution-status.js";
 import { assertPreflightPassed, preflight } from "./preflight.js";

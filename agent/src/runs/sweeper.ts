@@ -3,7 +3,8 @@ import path from "node:path";
 import { SAFE_ID } from "../fs-safe.js";
 import { purgeIdempotencyRecords } from "../store/idempotency.js";
 import { pruneOutbox } from "../store/outbox.js";
-import { getRun, listExpiredArtifacts, listExpiredQueuedRuns, markArtifactExpired, nextDeadline, transitionRun } from "../store/runs.js";
+import { getRun, markArtifactExpired, transitionRun } from "../store/runs.js";
+import { listExpiredArtifacts, listExpiredQueuedRuns, nextDeadline } from "../store/run-lookups.js";
 import type { RunContext } from "./context.js";
 
 /** Housekeeping (idempotency purge, outbox pruning) happens at least this often. */
