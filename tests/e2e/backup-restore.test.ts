@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, type ScratchDatabase, snapshotTables } from "../support/postgres.js";
-import { type Agent, type Api, api, type ControlPlane, createAdmin, enrollAgent, startControlPlane, tempDir, waitForAgentStatus, waitForRun } from "../support/processes.js";
+import { type Agent, type Api, type Stack, startStack, tempDir, waitForRun } from "../support/processes.js";
 import { restorePlainGzip, sha256File } from "../support/restore.js";
 import { loadAwkwardData } from "../support/sample-data.js";
 
@@ -8,7 +8,7 @@ import { loadAwkwardData } from "../support/sample-data.js";
 // plane, delivered to a folder, restored with stock tools, equals the original. Run on both of the
 // control plane's dialects.
 describe.each(["sqlite", "postgres"] as const)("backup → delivery → restore (control plane on %s)", (dialect) => {
-  let cp: ControlPlane;
+  let stack: Stack;
   let agent: Agent;
   let client: Api;
   const dbs: ScratchDatabase[] = [];
@@ -18,16 +18,12 @@ describe.each(["sqlite", "postgres"] as const)("backup → delivery → restore 
   beforeAll(async () => {
     const cpDb = dialect === "postgres" ? await createScratchDatabase("hf_cp") : undefined;
     if (cpDb) dbs.push(cpDb);
-    cp = await startControlPlane(cpDb ? { databaseUrl: cpDb.url } : {});
-    client = api(cp, await createAdmin(cp));
-    agent = await enrollAgent(cp);
-    await agent.start();
-    await waitForAgentStatus(client, agent.agentId, "online");
+    stack = await startStack(cpDb ? { databaseUrl: cpDb.url } : {});
+    ({ agent, client } = stack);
   });
 
   afterAll(async () => {
-    await agent?.process?.stop();
-    await cp?.process.stop();
+    await stack?.stop();
     for (const db of dbs) await db.drop();
   });
 

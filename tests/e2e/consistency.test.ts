@@ -1,7 +1,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, type ScratchDatabase } from "../support/postgres.js";
-import { type Agent, type Api, api, type ControlPlane, createAdmin, enrollAgent, startControlPlane, tempDir, waitForAgentStatus, waitForRun } from "../support/processes.js";
+import { type Agent, type Api, type Stack, startStack, tempDir, waitForRun } from "../support/processes.js";
 import { settled } from "../support/proxied-rig.js";
 import { loadBulkData } from "../support/sample-data.js";
 
@@ -9,21 +9,17 @@ import { loadBulkData } from "../support/sample-data.js";
 // the total never changes inside a transaction, so any torn snapshot shows up as a wrong total or a
 // transfer with one leg.
 describe("a backup under concurrent writes", () => {
-  let cp: ControlPlane;
+  let stack: Stack;
   let agent: Agent;
   let client: Api;
   const dbs: ScratchDatabase[] = [];
 
   beforeAll(async () => {
-    cp = await startControlPlane();
-    client = api(cp, await createAdmin(cp));
-    agent = await enrollAgent(cp);
-    await agent.start();
-    await waitForAgentStatus(client, agent.agentId, "online");
+    stack = await startStack();
+    ({ agent, client } = stack);
   });
   afterAll(async () => {
-    await agent?.process?.stop();
-    await cp?.process.stop();
+    await stack?.stop();
     for (const db of dbs) await db.drop();
   });
 
@@ -81,15 +77,15 @@ describe("a backup under concurrent writes", () => {
 
     const check = postgres(target.url, { max: 1, onnotice: () => {} });
     try {
-      const [{ total }] = await check<{ total: string }[]>`SELECT sum(balance)::text AS total FROM accounts`;
+      const [{ total }] = (await check<{ total: string }[]>`SELECT sum(balance)::text AS total FROM accounts`) as [{ total: string }];
       expect(total).toBe("100000");
       const torn = await check`SELECT transfer_id FROM ledger GROUP BY transfer_id HAVING count(*) <> 2 OR sum(amount) <> 0`;
       expect(torn).toHaveLength(0);
-      const [{ transfers }] = await check<{ transfers: number }[]>`SELECT count(DISTINCT transfer_id)::int AS transfers FROM ledger`;
+      const [{ transfers }] = (await check<{ transfers: number }[]>`SELECT count(DISTINCT transfer_id)::int AS transfers FROM ledger`) as [{ transfers: number }];
       // Every transfer the snapshot holds is complete, and the ledger agrees with the balances.
-      const [{ drift }] = await check<{ drift: number }[]>`
+      const [{ drift }] = (await check<{ drift: number }[]>`
         SELECT count(*)::int AS drift FROM accounts a
-        WHERE a.balance <> 1000 + coalesce((SELECT sum(amount) FROM ledger l WHERE l.account = a.id), 0)`;
+        WHERE a.balance <> 1000 + coalesce((SELECT sum(amount) FROM ledger l WHERE l.account = a.id), 0)`) as [{ drift: number }];
       expect(drift).toBe(0);
       expect(transfers).toBeGreaterThan(0);
     } finally {

@@ -201,3 +201,23 @@ export async function waitForRun(client: Api, runId: string, done: (run: any) =>
     return res.status === 200 && done(res.body) ? res.body : undefined;
   }, timeoutMs);
 }
+
+export type Stack = { cp: ControlPlane; agent: Agent; client: Api; stop(): Promise<void> };
+
+/** A control plane, an admin's API client, and one enrolled agent that is online. */
+export async function startStack(opts: { databaseUrl?: string } = {}): Promise<Stack> {
+  const cp = await startControlPlane(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {});
+  const client = api(cp, await createAdmin(cp));
+  const agent = await enrollAgent(cp);
+  await agent.start();
+  await waitForAgentStatus(client, agent.agentId, "online");
+  return {
+    cp,
+    agent,
+    client,
+    async stop() {
+      await agent.process?.stop();
+      await cp.process.stop();
+    },
+  };
+}
