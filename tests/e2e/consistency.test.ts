@@ -77,15 +77,15 @@ describe("a backup under concurrent writes", () => {
 
     const check = postgres(target.url, { max: 1, onnotice: () => {} });
     try {
-      const [{ total }] = (await check<{ total: string }[]>`SELECT sum(balance)::text AS total FROM accounts`) as [{ total: string }];
+      const { total } = (await check<{ total: string }[]>`SELECT sum(balance)::text AS total FROM accounts`)[0]!;
       expect(total).toBe("100000");
       const torn = await check`SELECT transfer_id FROM ledger GROUP BY transfer_id HAVING count(*) <> 2 OR sum(amount) <> 0`;
       expect(torn).toHaveLength(0);
-      const [{ transfers }] = (await check<{ transfers: number }[]>`SELECT count(DISTINCT transfer_id)::int AS transfers FROM ledger`) as [{ transfers: number }];
+      const { transfers } = (await check<{ transfers: number }[]>`SELECT count(DISTINCT transfer_id)::int AS transfers FROM ledger`)[0]!;
       // Every transfer the snapshot holds is complete, and the ledger agrees with the balances.
-      const [{ drift }] = (await check<{ drift: number }[]>`
+      const { drift } = (await check<{ drift: number }[]>`
         SELECT count(*)::int AS drift FROM accounts a
-        WHERE a.balance <> 1000 + coalesce((SELECT sum(amount) FROM ledger l WHERE l.account = a.id), 0)`) as [{ drift: number }];
+        WHERE a.balance <> 1000 + coalesce((SELECT sum(amount) FROM ledger l WHERE l.account = a.id), 0)`)[0]!;
       expect(drift).toBe(0);
       expect(transfers).toBeGreaterThan(0);
     } finally {
