@@ -1,5 +1,5 @@
 import { HoldfastError, systemClock, type Clock } from "@holdfast/shared";
-import { PostgresEngine } from "./engines/postgres.js";
+import { PostgresEngine } from "./engines/postgres/engine.js";
 import type { EngineRegistry } from "./engines/types.js";
 import type { AgentEnv } from "./env.js";
 import { readIdentity } from "./identity/identity-file.js";

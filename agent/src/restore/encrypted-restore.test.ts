@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AGENT_ROUTES, type BackupOptions, type CommandPayload } from "@holdfast/shared";
-import { PostgresEngine } from "../engines/postgres.js";
+import { PostgresEngine } from "../engines/postgres/engine.js";
 import { createLogger } from "../log.js";
 import { requireArtifact } from "../runs/artifact.js";
 import { startBackup } from "../runs/start-backup.js";

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AGENT_ROUTES, type CommandPayload } from "@holdfast/shared";
-import { PostgresEngine } from "../engines/postgres.js";
+import { PostgresEngine } from "../engines/postgres/engine.js";
 import { requireArtifact } from "../runs/artifact.js";
 import { startBackup } from "../runs/start-backup.js";
 import { saveDatasource } from "../store/datasources.js";

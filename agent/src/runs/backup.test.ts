@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
 import { createRunContext } from "../agent.js";
-import { PostgresEngine } from "../engines/postgres.js";
+import { PostgresEngine } from "../engines/postgres/engine.js";
 import { HeldEngine, writeStandInPgDump } from "../testing/engines.js";
 import { silentLogger } from "../log.js";
 import { saveDatasource } from "../store/datasources.js";

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HoldfastError } from "@holdfast/shared";
-import { PostgresEngine } from "../engines/postgres.js";
+import { PostgresEngine } from "../engines/postgres/engine.js";
 import { saveDatasource } from "../store/datasources.js";
 import { readEventsAfter } from "../store/outbox.js";
 import { getRun } from "../store/runs.js";

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { PostgresConnection } from "@holdfast/shared";
-import { PostgresEngine } from "../engines/postgres.js";
+import { PostgresEngine } from "../engines/postgres/engine.js";
 import type { DumpHandle, Engine } from "../engines/types.js";
 import { saveDatasource } from "../store/datasources.js";
 import { readEventsAfter } from "../store/outbox.js";

@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HoldfastError } from "@holdfast/shared";
 import { startAgent } from "../agent.js";
-import { PostgresEngine } from "../engines/postgres.js";
+import { PostgresEngine } from "../engines/postgres/engine.js";
 import { loadEnv } from "../env.js";
 import { writeIdentity } from "../identity/identity-file.js";
 import { generateKeyPair, writePrivateKey } from "../identity/keys.js";

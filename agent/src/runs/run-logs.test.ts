@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CommandFrame } from "@holdfast/shared";
-import { PostgresEngine } from "../engines/postgres.js";
+import { PostgresEngine } from "../engines/postgres/engine.js";
 import { saveDatasource } from "../store/datasources.js";
 import { writeStandInPgDump } from "../testing/engines.js";
 import { PG } from "../testing/helpers.js";

@@ -4,13 +4,13 @@ import path from "node:path";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveBackupOptions, type BackupOptions, type Codec, type DumpFormat, type PostgresConnection } from "@holdfast/shared";
-import { artifactExtension } from "../pipeline/codec.js";
-import { runPipeline } from "../pipeline/run-pipeline.js";
-import { restoreTargetFor } from "../restore/restore-target.js";
-import { createDatabase, dropDatabase, makeTempDir, ManualClock, PG, psql, uniqueName } from "../testing/helpers.js";
-import { PostgresEngine } from "./postgres.js";
+import { artifactExtension } from "../../pipeline/codec.js";
+import { runPipeline } from "../../pipeline/run-pipeline.js";
+import { restoreTargetFor } from "../../restore/restore-target.js";
+import { createDatabase, dropDatabase, makeTempDir, ManualClock, PG, psql, uniqueName } from "../../testing/helpers.js";
+import { PostgresEngine } from "./engine.js";
 
-const PAGILA = path.resolve(import.meta.dirname, "../../../../shared/corpus/pagila");
+const PAGILA = path.resolve(import.meta.dirname, "../../../../../shared/corpus/pagila");
 /** Loaded once and kept between runs: loading pagila takes seconds, a dump of it a fraction of that. */
 const TEMPLATE = "holdfast_test_pagila_v1";
 const conn = (database: string): PostgresConnection => ({ ...PG, database });

@@ -4,11 +4,11 @@ import type { Readable } from "node:stream";
 import { HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared";
 import { buildConninfo } from "./conninfo.js";
 import { createPassfile } from "./passfile.js";
-import { startPgDump } from "./postgres-dump.js";
-import { restorePostgres } from "./postgres-restore.js";
+import { startPgDump } from "./dump.js";
+import { restorePostgres } from "./restore.js";
 import { DEFAULT_PG_BIN_ROOT, resolvePgTools, type PgToolPaths } from "./pg-tools.js";
-import { redactSecrets, spawnTool, type ToolExit } from "./spawn-tool.js";
-import type { ConnectionTestResult, DatabaseInfo, DumpHandle, DumpHints, Engine, RestoreOptions, RestoreResult } from "./types.js";
+import { redactSecrets, spawnTool, type ToolExit } from "../spawn-tool.js";
+import type { ConnectionTestResult, DatabaseInfo, DumpHandle, DumpHints, Engine, RestoreOptions, RestoreResult } from "../types.js";
 
 export { buildPgDumpArgs } from "./pg-dump-args.js";
 

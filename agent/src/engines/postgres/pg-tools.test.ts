@@ -2,12 +2,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { resolveBackupOptions } from "@holdfast/shared";
-import { writeStandInPgDump } from "../testing/engines.js";
-import { makeTempDir, PG } from "../testing/helpers.js";
+import { writeStandInPgDump } from "../../testing/engines.js";
+import { makeTempDir, PG } from "../../testing/helpers.js";
 import { buildPgDumpArgs } from "./pg-dump-args.js";
 import { installedPgMajors, pickPgMajor, resolvePgTools } from "./pg-tools.js";
-import { PostgresEngine } from "./postgres.js";
-import { parseToolMajor } from "../runs/preflight.js";
+import { PostgresEngine } from "./engine.js";
+import { parseToolMajor } from "../../runs/preflight.js";
 
 describe("client tools chosen by the server's major", () => {
   let root: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildConninfo, formatPassfileLine, quoteConninfoValue } from "./conninfo.js";
-import { buildPgDumpArgs } from "./postgres.js";
+import { buildPgDumpArgs } from "./engine.js";
 
 describe("conninfo quoting", () => {
   it("single-quotes values and escapes backslash and quote", () => {

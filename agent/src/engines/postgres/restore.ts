@@ -5,15 +5,15 @@ import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
-import { createDecoder } from "../pipeline/codec.js";
-import { PIPELINE_CHUNK_BYTES } from "../pipeline/compress.js";
+import { createDecoder } from "../../pipeline/codec.js";
+import { PIPELINE_CHUNK_BYTES } from "../../pipeline/compress.js";
 import { buildConninfo } from "./conninfo.js";
 import { createPassfile } from "./passfile.js";
 import { newRestrictKey, PsqlGuard } from "./psql-guard.js";
-import { buildChildEnv, toolFailure } from "./postgres.js";
-import { redactSecrets, spawnFilter, spawnTool } from "./spawn-tool.js";
-import { unpackToDirectory } from "./tar-dir.js";
-import type { RestoreOptions, RestoreResult } from "./types.js";
+import { buildChildEnv, toolFailure } from "./engine.js";
+import { redactSecrets, spawnFilter, spawnTool } from "../spawn-tool.js";
+import { unpackToDirectory } from "../tar-dir.js";
+import type { RestoreOptions, RestoreResult } from "../types.js";
 
 export interface PgRestoreRun {
   artifact: Readable;

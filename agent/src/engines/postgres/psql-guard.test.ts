@@ -3,8 +3,8 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import { describe, expect, it } from "vitest";
-import { makeTempDir } from "../testing/helpers.js";
-import { psqlSupportsRestrict } from "./postgres-restore.js";
+import { makeTempDir } from "../../testing/helpers.js";
+import { psqlSupportsRestrict } from "./restore.js";
 import { PsqlGuard } from "./psql-guard.js";
 
 const DUMP = [

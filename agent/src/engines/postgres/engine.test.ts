@@ -4,8 +4,8 @@ import path from "node:path";
 import { text } from "node:stream/consumers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
-import { createDatabase, dropDatabase, makeTempDir, PG, psql, uniqueName } from "../testing/helpers.js";
-import { PostgresEngine } from "./postgres.js";
+import { createDatabase, dropDatabase, makeTempDir, PG, psql, uniqueName } from "../../testing/helpers.js";
+import { PostgresEngine } from "./engine.js";
 
 const conn = (database: string, password?: string): PostgresConnection => ({ ...PG, database, ...(password ? { password } : {}) });
 
