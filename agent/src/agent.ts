@@ -1,5 +1,5 @@
 import { HoldfastError, systemClock, type Clock } from "@holdfast/shared";
-import { PostgresEngine } from "./engines/postgres/engine.js";
+import { defaultEngines } from "./engines/registry.js";
 import type { EngineRegistry } from "./engines/types.js";
 import type { AgentEnv } from "./env.js";
 import { readIdentity } from "./identity/identity-file.js";
@@ -29,7 +29,7 @@ export interface RunContextOptions {
 export function createRunContext(opts: RunContextOptions): RunContext {
   const ctx: RunContext = {
     store: opts.store,
-    engines: opts.engines ?? { postgres: new PostgresEngine(opts.tmpDir ? { tmpDir: opts.tmpDir } : {}) },
+    engines: opts.engines ?? defaultEngines(opts.tmpDir ? { tmpDir: opts.tmpDir } : {}),
     stagingRoot: opts.stagingRoot,
     clock: opts.clock,
     log: opts.log,

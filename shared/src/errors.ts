@@ -44,6 +44,10 @@ export const ERROR_CATALOG = {
   DB_CONNECTION_TEST_FAILED: { status: 422, retryable: true, action: "Check host, port, credentials and that the database accepts connections from the agent's host." },
   UNSUPPORTED_DATABASE_TYPE: { status: 422, retryable: false, action: "Use an engine this agent supports (see its capabilities)." },
   CHECKSUM_MISMATCH: { status: 422, retryable: true, action: "The bytes received do not match the artifact's SHA-256; the transfer is retried." },
+  DESTINATION_AUTH_FAILED: { status: 422, retryable: false, action: "The destination refused the credentials: check the access key and secret, or the SFTP user and its password or key." },
+  DESTINATION_HOST_KEY_MISMATCH: { status: 422, retryable: false, action: "The SFTP server's host key is not the one in hostKeySha256. Check the server's fingerprint (ssh-keygen -lf on the server) before updating it: it may be another machine." },
+  DESTINATION_ENDPOINT_FORBIDDEN: { status: 422, retryable: false, action: "The S3 endpoint resolves to a link-local or cloud metadata address; use another endpoint, or set config.allowPrivateEndpoint: true if you mean it." },
+  DESTINATION_REFUSED: { status: 422, retryable: false, action: "The destination answered but refused (details.reason): check that the bucket or folder exists and that the account may write there." },
   DECRYPTION_FAILED: { status: 422, retryable: false, action: "The artifact is encrypted: pass options.identity, the AGE-SECRET-KEY-1... matching the backup's recipient. The target was not touched." },
   // 429
   QUEUE_OVERFLOW: { status: 429, retryable: true, action: "The agent's queue is full; wait for queued runs to finish." },
@@ -60,6 +64,7 @@ export const ERROR_CATALOG = {
   FEATURE_NOT_AVAILABLE: { status: 501, retryable: false, action: "This agent or server version does not offer it." },
   PRECONDITION_FAILED: { status: 503, retryable: true, action: "Fix the blocking issues listed in details, then retry." },
   TOOL_NOT_FOUND: { status: 503, retryable: false, action: "Install the dump tool named in details.tool on the agent's host." },
+  DESTINATION_UNREACHABLE: { status: 503, retryable: true, action: "The destination could not be reached (details.reason): check its host, port and network; deliveries retry." },
   AGENT_OFFLINE: { status: 503, retryable: true, action: "Start the agent or check its network; retry once it is online." },
   AGENT_STOPPING: { status: 503, retryable: true, action: "The agent is shutting down; the run can be retried once it is back." },
   AGENT_TIMEOUT: { status: 504, retryable: true, action: "The agent did not answer in time; retry." },

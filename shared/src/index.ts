@@ -13,3 +13,4 @@ export * from "./api/datasources.js";
 export * from "./api/destinations.js";
 export * from "./api/runs.js";
 export * from "./api/users.js";
+export * from "./api/schedules.js";

@@ -1,5 +1,5 @@
 import { HoldfastError, redactConnection, type CommandData, type DatasourceConfig } from "@holdfast/shared";
-import type { Engine } from "../engines/types.js";
+import { engineFor } from "../engines/registry.js";
 import type { RunContext } from "../runs/context.js";
 import { deleteDatasource, listDatasources, requireDatasource, saveDatasource, toDatasourceView, updateDatasource } from "../store/datasources.js";
 import { findActiveRunOf } from "../store/run-lookups.js";
@@ -41,20 +41,14 @@ export function getDatabaseConfig(ctx: RunContext, datasourceId: string): Comman
   return toDatasourceView(requireDatasource(ctx.store, datasourceId));
 }
 
-export function engineFor(ctx: RunContext, ds: DatasourceConfig): Engine {
-  const engine = ctx.engines[ds.engine];
-  if (!engine) throw new HoldfastError("UNSUPPORTED_DATABASE_TYPE", `This agent has no ${ds.engine} engine`, { engine: ds.engine });
-  return engine;
-}
-
 export async function testDatabaseConnection(ctx: RunContext, datasourceId: string): Promise<CommandData<"testDatabaseConnection">> {
   const ds = requireDatasource(ctx.store, datasourceId);
-  const r = await engineFor(ctx, ds).testConnection(ds.connection);
+  const r = await engineFor(ctx.engines, ds.engine).testConnection(ds.connection);
   return { ok: true, latencyMs: r.latencyMs, serverVersion: r.serverVersion, databaseSizeBytes: r.databaseSizeBytes };
 }
 
 /** The non-template databases the datasource's credentials can see; 422 DB_CONNECTION_TEST_FAILED when unreachable. */
 export async function listDatabases(ctx: RunContext, datasourceId: string): Promise<CommandData<"listDatabases">> {
   const ds = requireDatasource(ctx.store, datasourceId);
-  return { items: await engineFor(ctx, ds).listDatabases(ds.connection) };
+  return { items: await engineFor(ctx.engines, ds.engine).listDatabases(ds.connection) };
 }

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { Codec, DumpFormat, Engine as EngineName, PostgresConnection, ResolvedBackupOptions } from "@holdfast/shared";
+import type { Codec, ConnectionOf, DatasourceConnection, DumpFormat, Engine as EngineName, ResolvedBackupOptions } from "@holdfast/shared";
 
 export interface ConnectionTestResult {
   latencyMs: number;
@@ -52,23 +52,25 @@ export interface RestoreResult {
   warnings: string[];
 }
 
-export interface Engine {
+/** One kind of source (PostgreSQL, MySQL, SQLite, a folder...): how to reach it, dump it and restore into it. */
+export interface Engine<C = DatasourceConnection> {
   readonly engine: EngineName;
   /** The dump tool's name, as preflight reports it (`pg_dump`). */
   readonly toolName: string;
   /** The version line of the dump tool that would dump a server of this major, or null when it is not installed. */
   toolVersion(serverMajor?: number | null): Promise<string | null>;
-  testConnection(connection: PostgresConnection): Promise<ConnectionTestResult>;
+  testConnection(connection: C): Promise<ConnectionTestResult>;
   /** Starts a dump; absent options dump plain SQL (the walking skeleton's artifact). */
-  dump(connection: PostgresConnection, options?: ResolvedBackupOptions, hints?: DumpHints): Promise<DumpHandle>;
+  dump(connection: C, options?: ResolvedBackupOptions, hints?: DumpHints): Promise<DumpHandle>;
   /**
    * Restores an artifact (as stored: compressed by `opts.codec`) into `target`. Rejects
    * RESTORE_TARGET_NOT_EMPTY before touching a non-empty target unless `overwrite`, and
    * RESTORE_FAILED with `details.stage` and the tool's stderr tail when it stopped part way.
    */
-  restore(artifact: Readable, target: PostgresConnection, opts: RestoreOptions): Promise<RestoreResult>;
+  restore(artifact: Readable, target: C, opts: RestoreOptions): Promise<RestoreResult>;
   /** The databases the connection's credentials can see, with their sizes when readable. */
-  listDatabases(connection: PostgresConnection): Promise<DatabaseInfo[]>;
+  listDatabases(connection: C): Promise<DatabaseInfo[]>;
 }
 
-export type EngineRegistry = Partial<Record<EngineName, Engine>>;
+/** The engines this agent has, each typed with its own connection. */
+export type EngineRegistry = { [E in EngineName]?: Engine<ConnectionOf<E>> };

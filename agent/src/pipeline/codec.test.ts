@@ -26,11 +26,14 @@ describe("codecs in the pipeline", () => {
     expect(artifactExtension("plain", "zstd")).toBe(".sql.zst");
     expect(artifactExtension("custom", "none")).toBe(".dump");
     expect(artifactExtension("custom", "gzip")).toBe(".dump.gz");
-    expect(artifactExtension("directory", "gzip")).toBe(".tar.gz");
-    expect(artifactExtension("directory", "none")).toBe(".tar");
+    expect(artifactExtension("directory", "gzip")).toBe(".dir.tar.gz");
+    expect(artifactExtension("directory", "none")).toBe(".dir.tar");
+    expect(artifactExtension("tar", "none")).toBe(".tar");
+    expect(artifactKindOf("run_1.tar.gz")).toEqual({ format: "tar", codec: "gzip", encrypted: false });
+    expect(artifactKindOf("run_1.sqlite.zst")).toEqual({ format: "sqlite", codec: "zstd", encrypted: false });
     expect(artifactKindOf("run_1.sql.gz")).toEqual({ format: "plain", codec: "gzip", encrypted: false });
     expect(artifactKindOf("run_1.dump")).toEqual({ format: "custom", codec: "none", encrypted: false });
-    expect(artifactKindOf("run_1.tar.zst")).toEqual({ format: "directory", codec: "zstd", encrypted: false });
+    expect(artifactKindOf("run_1.dir.tar.zst")).toEqual({ format: "directory", codec: "zstd", encrypted: false });
     expect(artifactKindOf("run_1.txt")).toBeNull();
   });
 

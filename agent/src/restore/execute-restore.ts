@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { HoldfastError, toErrorBody, type CommandPayload } from "@holdfast/shared";
+import { connectionLabel, HoldfastError, toErrorBody, type CommandPayload, type Engine as EngineName } from "@holdfast/shared";
 import type { RunContext } from "../runs/context.js";
 import { RunStopped, type RunControl } from "../runs/run-control.js";
 import { createRunDir, runDirOf } from "../runs/staging.js";
@@ -9,7 +9,7 @@ import { recordRunLog } from "../runs/steps.js";
 import { requireDatasource } from "../store/datasources.js";
 import { appendEvent } from "../store/outbox.js";
 import { recordRestoreStage, transitionRun } from "../store/runs.js";
-import { parseArtifactName } from "./artifact-name.js";
+import { artifactKindToRestore } from "./artifact-kind.js";
 import { downloadArtifact, type DownloadOptions, type DownloadResult } from "./download-artifact.js";
 import { restoreTargetFor, type RestoreTarget } from "./restore-target.js";
 import { verifyArtifact } from "./verify-artifact.js";
@@ -18,7 +18,7 @@ export interface RestoreDeps {
   serverUrl: string;
   /** Tests swap the transport or the target; the defaults are the real ones. */
   download?: (opts: DownloadOptions) => Promise<DownloadResult>;
-  restoreTarget?: (ctx: RunContext, engine: "postgres") => RestoreTarget;
+  restoreTarget?: (ctx: RunContext, engine: EngineName) => RestoreTarget;
   downloadBackoffMs?: number;
 }
 
@@ -52,7 +52,7 @@ export async function executeRestore(ctx: RunContext, payload: CommandPayload<"s
   try {
     const datasource = requireDatasource(ctx.store, payload.targetDatasourceId);
     const target = (deps.restoreTarget ?? restoreTargetFor)(ctx, datasource.engine);
-    const { format, codec, encrypted } = parseArtifactName(payload.fileName);
+    const { format, codec, encrypted } = artifactKindToRestore(payload);
     const identity = encrypted ? requireIdentity(payload) : undefined;
 
     recordRestoreStage(ctx.store, runId, "download", `fetching ${payload.fileName} (${payload.sizeBytes} bytes) from the control plane`);
@@ -84,7 +84,7 @@ export async function executeRestore(ctx: RunContext, payload: CommandPayload<"s
     control.throwIfStopped();
 
     const sealed = encrypted ? ", decrypting with the given identity" : "";
-    recordRestoreStage(ctx.store, runId, "restore", `restoring ${format} (${codec}${sealed}) into ${datasource.connection.database}`);
+    recordRestoreStage(ctx.store, runId, "restore", `restoring ${format} (${codec}${sealed}) into ${connectionLabel(datasource.connection)}`);
     const result = await target.restore(file, datasource.connection, {
       format,
       codec,

@@ -3,4 +3,4 @@ export { executeRestore, restoreFileOf, type RestoreDeps } from "./execute-resto
 export { downloadArtifact, type DownloadOptions, type DownloadResult } from "./download-artifact.js";
 export { verifyArtifact } from "./verify-artifact.js";
 export { restoreTargetFor, type RestoreTarget, type RestoreTargetOptions } from "./restore-target.js";
-export { parseArtifactName } from "./artifact-name.js";
+export { artifactKindToRestore, type ArtifactKind } from "./artifact-kind.js";

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import type { Readable } from "node:stream";
-import { HoldfastError, type Codec, type DumpFormat, type Engine as EngineName, type PostgresConnection } from "@holdfast/shared";
+import { HoldfastError, type Codec, type DatasourceConnection, type DumpFormat, type Engine as EngineName } from "@holdfast/shared";
+import { engineFor } from "../engines/registry.js";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/compress.js";
 import { openDecrypted } from "../pipeline/encrypt.js";
 import type { RunContext } from "../runs/context.js";
@@ -22,7 +23,7 @@ export interface RestoreTargetOptions {
  * with the tool's stderr tail in details when it stopped part way).
  */
 export interface RestoreTarget {
-  restore(file: string, target: PostgresConnection, opts: RestoreTargetOptions): Promise<{ warnings: string[] }>;
+  restore(file: string, target: DatasourceConnection, opts: RestoreTargetOptions): Promise<{ warnings: string[] }>;
 }
 
 /**
@@ -31,8 +32,7 @@ export interface RestoreTarget {
  * engine's pipeline then stops its tool). FEATURE_NOT_AVAILABLE when the agent has no such engine.
  */
 export function restoreTargetFor(ctx: Pick<RunContext, "engines">, engineName: EngineName): RestoreTarget {
-  const engine = ctx.engines[engineName];
-  if (!engine) throw new HoldfastError("UNSUPPORTED_DATABASE_TYPE", `This agent has no ${engineName} engine`, { engine: engineName });
+  const engine = engineFor(ctx.engines, engineName);
   return {
     async restore(file, target, opts) {
       const stored = fs.createReadStream(file, { highWaterMark: PIPELINE_CHUNK_BYTES });

@@ -4,7 +4,7 @@ import type { RunContext } from "../runs/context.js";
 import { assertSafeRunId } from "../runs/staging.js";
 import { requireDatasource } from "../store/datasources.js";
 import { findRunningRun, getRun, insertQueuedRun, transitionRun } from "../store/runs.js";
-import { parseArtifactName } from "./artifact-name.js";
+import { artifactKindToRestore } from "./artifact-kind.js";
 import { executeRestore, requireIdentity, type RestoreDeps } from "./execute-restore.js";
 import { restoreTargetFor } from "./restore-target.js";
 
@@ -22,7 +22,7 @@ export function startRestore(ctx: RunContext, payload: Payload, deps: RestoreDep
   const datasource = requireDatasource(ctx.store, payload.targetDatasourceId);
   // Refusals that need no slot come first: nothing is recorded for them.
   (deps.restoreTarget ?? restoreTargetFor)(ctx, datasource.engine);
-  if (parseArtifactName(payload.fileName).encrypted) requireIdentity(payload);
+  if (artifactKindToRestore(payload).encrypted) requireIdentity(payload);
 
   const outcome = ctx.store.transaction((): "start" | "existing" => {
     const same = getRun(ctx.store, payload.runId);

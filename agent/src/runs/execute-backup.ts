@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import { HoldfastError, toErrorBody } from "@holdfast/shared";
+import { engineFor } from "../engines/registry.js";
 import { artifactExtension } from "../pipeline/codec.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
 import { requireDatasource } from "../store/datasources.js";
@@ -47,14 +48,13 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
   const runDir = runDirOf(ctx.stagingRoot, runId);
   try {
     const datasource = requireDatasource(ctx.store, datasourceId);
-    const engine = ctx.engines[datasource.engine];
-    if (!engine) throw new HoldfastError("UNSUPPORTED_DATABASE_TYPE", `This agent has no ${datasource.engine} engine`, { engine: datasource.engine });
+    const engine = engineFor(ctx.engines, datasource.engine);
 
     if (opts.preflighted) {
       recordStep(ctx.store, runId, "preflight", "prerequisites checked when the run was accepted");
     } else {
       recordStep(ctx.store, runId, "preflight", "checking prerequisites");
-      const result = await preflight(ctx, datasourceId);
+      const result = await preflight(ctx, datasourceId, requireRun(ctx.store, runId).options);
       for (const w of result.warnings) recordRunLog(ctx.store, runId, "warn", `preflight ${w.code}: ${w.message}`);
       assertPreflightPassed(datasourceId, result);
     }

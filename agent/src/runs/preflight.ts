@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import { HoldfastError, resolveBackupOptions, type CommandData, type ResolvedBackupOptions } from "@holdfast/shared";
+import { engineFor } from "../engines/registry.js";
 import { spawnTool } from "../engines/spawn-tool.js";
 import { ensurePrivateDir } from "../fs-safe.js";
 import { requireDatasource } from "../store/datasources.js";
@@ -83,10 +84,10 @@ export async function codecAvailable(codec: ResolvedBackupOptions["codec"], zstd
  * free space than the datasource's last artifact, an unreachable database. Warning: less than twice
  * that space, versions that could not be read.
  */
-export async function preflight(ctx: RunContext, datasourceId: string, options: ResolvedBackupOptions = resolveBackupOptions(undefined)): Promise<PreflightResult> {
+export async function preflight(ctx: RunContext, datasourceId: string, given?: ResolvedBackupOptions): Promise<PreflightResult> {
   const ds = requireDatasource(ctx.store, datasourceId);
-  const engine = ctx.engines[ds.engine];
-  if (!engine) throw new HoldfastError("UNSUPPORTED_DATABASE_TYPE", `This agent has no ${ds.engine} engine`, { engine: ds.engine });
+  const options = given ?? resolveBackupOptions(undefined, ds.engine);
+  const engine = engineFor(ctx.engines, ds.engine);
   const blockingIssues: Issue[] = [];
   const warnings: Issue[] = [];
 

@@ -1,4 +1,4 @@
-import { HoldfastError, resolveBackupOptions, type CommandData, type CommandPayload } from "@holdfast/shared";
+import { assertOptionsFitEngine, HoldfastError, resolveBackupOptions, type CommandData, type CommandPayload } from "@holdfast/shared";
 import { requireDatasource } from "../store/datasources.js";
 import { appendEvent } from "../store/outbox.js";
 import { findRunningRun, getRun, insertQueuedRun, listQueuedRuns, queuedPosition, transitionRun, type RunRecord } from "../store/runs.js";
@@ -65,11 +65,12 @@ function decide(ctx: RunContext, payload: StartPayload): Decision {
  */
 export async function startBackup(ctx: RunContext, payload: StartPayload): Promise<CommandData<"startBackup">> {
   assertSafeRunId(payload.runId);
-  requireDatasource(ctx.store, payload.datasourceId);
+  const datasource = requireDatasource(ctx.store, payload.datasourceId);
+  assertOptionsFitEngine(datasource.engine, payload.options);
   const early = decide(ctx, payload);
   if (early.kind === "existing") return getExecutionStatus(ctx.store, early.run.runId);
 
-  const options = resolveBackupOptions(payload.options);
+  const options = resolveBackupOptions(payload.options, datasource.engine);
   assertPreflightPassed(payload.datasourceId, await preflight(ctx, payload.datasourceId, options));
 
   const outcome = ctx.store.transaction((): Decision => {

@@ -1,4 +1,4 @@
-import { DatasourceConfig, HoldfastError, redactConnection, type CommandData, type PostgresConnection } from "@holdfast/shared";
+import { DatasourceConfig, HoldfastError, redactConnection, type CommandData, type DatasourceConnection } from "@holdfast/shared";
 import { z } from "zod";
 import { SealedSecret } from "./secret-box.js";
 import type { AgentStore } from "./store.js";
@@ -17,7 +17,7 @@ interface DatasourceRow {
 /** Stores (or replaces, reviving a deleted one) a datasource; the password is encrypted with the row id as AAD. */
 export function saveDatasource(store: AgentStore, input: z.input<typeof DatasourceConfig>): void {
   const config = DatasourceConfig.parse(input);
-  const { password, ...rest } = config.connection;
+  const { password, ...rest } = config.connection as { password?: string };
   const stored = password === undefined ? rest : { ...rest, password: store.secrets.seal(password, config.datasourceId) };
   const now = store.clock.now().toISOString();
   store.db
@@ -32,7 +32,7 @@ export function saveDatasource(store: AgentStore, input: z.input<typeof Datasour
 function fromRow(store: AgentStore, row: DatasourceRow): DatasourceConfig {
   const stored = StoredConnection.parse(JSON.parse(row.connection));
   const { password, ...rest } = stored;
-  const connection = { ...rest, ...(password ? { password: store.secrets.open(password, row.id) } : {}) } as PostgresConnection;
+  const connection = { ...rest, ...(password ? { password: store.secrets.open(password, row.id) } : {}) } as DatasourceConnection;
   return DatasourceConfig.parse({ datasourceId: row.id, name: row.name, engine: row.engine, connection, maxDurationMinutes: row.max_duration_minutes });
 }
 
@@ -52,12 +52,16 @@ export function listDatasources(store: AgentStore): DatasourceConfig[] {
   return rows.map((r) => fromRow(store, r));
 }
 
+function passwordOf(connection: DatasourceConnection): string | undefined {
+  return "password" in connection ? connection.password : undefined;
+}
+
 /** Replaces an existing datasource's config; a config without a password keeps the stored one. */
 export function updateDatasource(store: AgentStore, config: DatasourceConfig): DatasourceConfig {
   return store.transaction(() => {
     const current = requireDatasource(store, config.datasourceId);
-    const password = config.connection.password ?? current.connection.password;
-    const merged: DatasourceConfig = { ...config, connection: { ...config.connection, ...(password !== undefined ? { password } : {}) } };
+    const password = passwordOf(config.connection) ?? (current.engine === config.engine ? passwordOf(current.connection) : undefined);
+    const merged = { ...config, connection: { ...config.connection, ...(password !== undefined ? { password } : {}) } } as DatasourceConfig;
     saveDatasource(store, merged);
     return merged;
   });
@@ -71,7 +75,7 @@ export function deleteDatasource(store: AgentStore, datasourceId: string, isBusy
   store.transaction(() => {
     const current = requireDatasource(store, datasourceId);
     isBusy();
-    const { password: _dropped, ...rest } = current.connection;
+    const { password: _dropped, ...rest } = current.connection as { password?: string };
     store.db
       .prepare("UPDATE datasources SET deleted_at = ?, connection = ? WHERE id = ?")
       .run(store.clock.now().toISOString(), JSON.stringify(rest), datasourceId);

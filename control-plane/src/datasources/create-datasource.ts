@@ -1,4 +1,4 @@
-import { CreateDatasourceBody, HoldfastError, newId, parseOrThrow, redactConnection } from "@holdfast/shared";
+import { CreateDatasourceBody, HoldfastError, newId, parseOrThrow, redactConnection, type DatasourceConfig } from "@holdfast/shared";
 import type { AppContext } from "../context.js";
 import { getAgent } from "../agents/get-agent.js";
 import type { DatasourceView } from "./get-datasource.js";
@@ -14,10 +14,12 @@ export async function createDatasource(ctx: AppContext, input: unknown): Promise
   if (!ctx.link.isOnline(agent.id)) throw new HoldfastError("AGENT_OFFLINE", `Agent ${agent.id} is not connected`, { agentId: agent.id });
 
   const id = newId("ds");
+  const { agentId: _onControlPlaneOnly, ...rest } = body;
+  const config: DatasourceConfig = { ...rest, datasourceId: id };
   await ctx.link.sendCommand(
     agent.id,
     "createDatabaseConfig",
-    { datasourceId: id, name: body.name, engine: body.engine, connection: body.connection, maxDurationMinutes: body.maxDurationMinutes },
+    config,
     { idempotencyKey: `create-${id}` },
   );
   const view: DatasourceView = { id, agentId: agent.id, name: body.name, engine: body.engine, connection: redactConnection(body.connection) };

@@ -1,4 +1,4 @@
-import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
+import { HoldfastError, type DatasourceConnection, type Engine } from "@holdfast/shared";
 import { eq } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 
@@ -6,9 +6,9 @@ export interface DatasourceView {
   id: string;
   agentId: string;
   name: string;
-  engine: "postgres";
+  engine: Engine;
   /** The redacted copy: the password, if any, is a mask. The agent alone holds the real one. */
-  connection: PostgresConnection;
+  connection: DatasourceConnection;
 }
 
 /** The datasource, or DATASOURCE_NOT_FOUND. */
@@ -24,7 +24,7 @@ export function toView(row: { id: string; agentId: string; name: string; engine:
     id: row.id,
     agentId: row.agentId,
     name: row.name,
-    engine: row.engine as "postgres",
-    connection: JSON.parse(row.connectionRedacted) as PostgresConnection,
+    engine: row.engine as Engine,
+    connection: JSON.parse(row.connectionRedacted) as DatasourceConnection,
   };
 }

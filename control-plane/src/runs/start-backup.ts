@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { HoldfastError, newId, parseOrThrow, StartBackupBody } from "@holdfast/shared";
+import { assertOptionsFitEngine, HoldfastError, newId, parseOrThrow, StartBackupBody } from "@holdfast/shared";
 import { and, eq, inArray } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { getDatasource } from "../datasources/get-datasource.js";
@@ -18,6 +18,7 @@ export interface StartBackupInput {
 export async function startBackup(ctx: AppContext, input: StartBackupInput): Promise<{ runId: string; created: boolean }> {
   const body = parseOrThrow(StartBackupBody, input.body, "backup request");
   const datasource = await getDatasource(ctx, input.datasourceId);
+  assertOptionsFitEngine(datasource.engine, body.options);
   const { db, t } = ctx.database;
   const destinationIds = [...new Set(body.destinationIds)];
   const found = await db.select({ id: t.destinations.id }).from(t.destinations).where(inArray(t.destinations.id, destinationIds));

@@ -1,13 +1,18 @@
 import { z } from "zod";
-import { DatasourceConfig, PostgresConnection } from "../protocol/datasource.js";
+import { CONNECTION_SCHEMAS, MAX_DURATION_MINUTES, type Engine } from "../protocol/datasource.js";
 
-export const CreateDatasourceBody = z
-  .object({
-    agentId: z.string().min(1).max(64),
-    name: z.string().min(1).max(200),
-    engine: z.literal("postgres"),
-    connection: PostgresConnection,
-    maxDurationMinutes: DatasourceConfig.shape.maxDurationMinutes,
-  })
-  .strict();
+function bodyOf<E extends Engine>(engine: E) {
+  return z
+    .object({
+      agentId: z.string().min(1).max(64),
+      name: z.string().min(1).max(200),
+      engine: z.literal(engine),
+      connection: CONNECTION_SCHEMAS[engine],
+      maxDurationMinutes: MAX_DURATION_MINUTES,
+    })
+    .strict();
+}
+
+/** `POST /api/v1/datasources`: the connection is checked against the engine's own schema. */
+export const CreateDatasourceBody = z.discriminatedUnion("engine", [bodyOf("postgres"), bodyOf("mysql"), bodyOf("sqlite"), bodyOf("files"), bodyOf("mongodb")]);
 export type CreateDatasourceBody = z.infer<typeof CreateDatasourceBody>;

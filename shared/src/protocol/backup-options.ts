@@ -1,12 +1,26 @@
 import { z } from "zod";
+import { HoldfastError } from "../errors.js";
+import type { Engine } from "./datasource.js";
 
 /**
  * How a backup is taken. The default format stays `plain` (SQL text): it keeps the walking
  * skeleton's promise that any artifact restores with `gunzip | psql`, without Holdfast. `custom`
  * is what pg_restore wants (selective and parallel restore); `directory` dumps in parallel.
  */
-export const DumpFormat = z.enum(["plain", "custom", "directory"]);
+export const DumpFormat = z.enum(["plain", "custom", "directory", "sqlite", "tar", "archive"]);
 export type DumpFormat = z.infer<typeof DumpFormat>;
+
+/**
+ * The formats each engine writes, its default first. MySQL dumps SQL text; SQLite a consistent copy of
+ * the database file (online backup API); files a tar stream; MongoDB `mongodump --archive`.
+ */
+export const ENGINE_FORMATS = {
+  postgres: ["plain", "custom", "directory"],
+  mysql: ["plain"],
+  sqlite: ["sqlite"],
+  files: ["tar"],
+  mongodb: ["archive"],
+} as const satisfies Record<Engine, readonly [DumpFormat, ...DumpFormat[]]>;
 
 export const Codec = z.enum(["gzip", "zstd", "none"]);
 export type Codec = z.infer<typeof Codec>;
@@ -89,11 +103,28 @@ export interface ResolvedBackupOptions {
   encryption?: Encryption;
 }
 
-export function resolveBackupOptions(o: BackupOptions | undefined): ResolvedBackupOptions {
+/**
+ * Refuses options the datasource's engine cannot honour (VALIDATION_FAILED naming the option), so a
+ * request never silently backs up something other than what was asked: a table filter on a folder,
+ * globals on MySQL.
+ */
+export function assertOptionsFitEngine(engine: Engine, o: BackupOptions | undefined): void {
+  const refuse = (path: string, message: string) => {
+    throw new HoldfastError("VALIDATION_FAILED", `Invalid options: ${path}: ${message}`, { issues: [{ path: `options.${path}`, message }] });
+  };
+  const formats: readonly DumpFormat[] = ENGINE_FORMATS[engine];
+  if (o?.format !== undefined && !formats.includes(o.format)) refuse("format", `the ${engine} engine writes ${formats.join(" or ")}`);
+  const sql = engine === "postgres" || engine === "mysql";
+  if (!sql && (o?.tables || o?.schemaOnly || o?.dataOnly)) refuse(o?.tables ? "tables" : o?.schemaOnly ? "schemaOnly" : "dataOnly", `not available for the ${engine} engine`);
+  if (engine !== "postgres" && (o?.schemas || o?.globals)) refuse(o?.schemas ? "schemas" : "globals", `only the postgres engine has ${o?.schemas ? "schemas" : "cluster globals"}`);
+}
+
+/** The options with every default filled in, the format defaulting to the engine's own. */
+export function resolveBackupOptions(o: BackupOptions | undefined, engine: Engine = "postgres"): ResolvedBackupOptions {
   const codec = o?.compression?.codec ?? "gzip";
   const range = CODEC_LEVELS[codec];
   return {
-    format: o?.format ?? "plain",
+    format: o?.format ?? ENGINE_FORMATS[engine][0],
     codec,
     level: range === null ? null : (o?.compression?.level ?? range.default),
     tables: { include: o?.tables?.include ?? [], exclude: o?.tables?.exclude ?? [] },
@@ -105,7 +136,8 @@ export function resolveBackupOptions(o: BackupOptions | undefined): ResolvedBack
   };
 }
 
-const FORMAT_EXT: Record<DumpFormat, string> = { plain: ".sql", custom: ".dump", directory: ".tar" };
+// A directory dump is packed as tar too; `.dir.tar` keeps it apart from a folder's `.tar`.
+const FORMAT_EXT: Record<DumpFormat, string> = { plain: ".sql", custom: ".dump", directory: ".dir.tar", sqlite: ".sqlite", tar: ".tar", archive: ".archive" };
 const CODEC_EXT: Record<Codec, string> = { gzip: ".gz", zstd: ".zst", none: "" };
 
 /** The suffix of an age-encrypted artifact, after the codec's: `.sql.gz.age` is gzip, then age. */
@@ -123,10 +155,9 @@ export function artifactExtension(format: DumpFormat, codec: Codec, encrypted = 
 export function artifactKindOf(fileName: string): { format: DumpFormat; codec: Codec; encrypted: boolean } | null {
   const encrypted = fileName.endsWith(ENCRYPTED_EXT);
   const name = encrypted ? fileName.slice(0, -ENCRYPTED_EXT.length) : fileName;
-  for (const format of DumpFormat.options) {
-    for (const codec of Codec.options) {
-      if (name.endsWith(artifactExtension(format, codec)) && (codec !== "none" || !/\.(gz|zst)$/.test(name))) return { format, codec, encrypted };
-    }
-  }
-  return null;
+  // Longest extension first: `.dir.tar` before `.tar`, `.sql.gz` before a codec-less `.gz` guess.
+  const candidates = DumpFormat.options.flatMap((format) => Codec.options.map((codec) => ({ format, codec, ext: artifactExtension(format, codec) })));
+  candidates.sort((a, b) => b.ext.length - a.ext.length);
+  const hit = candidates.find((c) => name.endsWith(c.ext));
+  return hit ? { format: hit.format, codec: hit.codec, encrypted } : null;
 }

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { ErrorBody } from "../errors.js";
 import { AgentRunState, RunTrigger } from "../run-state.js";
-import { DatasourceConfig, PostgresConnection } from "./datasource.js";
-import { AgeIdentity, BackupOptions } from "./backup-options.js";
+import { DatasourceConfig, DatasourceConnection, Engine } from "./datasource.js";
+import { AgeIdentity, BackupOptions, Codec, DumpFormat } from "./backup-options.js";
 
 const id = z.string().min(1).max(128);
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -12,8 +12,8 @@ const isoTime = z.iso.datetime({ offset: true });
 const DatasourceView = z.object({
   datasourceId: id,
   name: z.string(),
-  engine: z.string(),
-  connection: PostgresConnection,
+  engine: Engine,
+  connection: DatasourceConnection,
   maxDurationMinutes: z.number().int(),
 });
 
@@ -93,13 +93,13 @@ export const Commands = {
   createDatabaseConfig: {
     mutating: true,
     payload: DatasourceConfig,
-    data: z.object({ datasourceId: id, connection: PostgresConnection }),
+    data: z.object({ datasourceId: id, connection: DatasourceConnection }),
   },
   /** Replaces a datasource's config; a missing password keeps the stored one. */
   updateDatabaseConfig: {
     mutating: true,
     payload: DatasourceConfig,
-    data: z.object({ datasourceId: id, connection: PostgresConnection }),
+    data: z.object({ datasourceId: id, connection: DatasourceConnection }),
   },
   /** Refused with 409 INVALID_STATE_TRANSITION while a run of it is queued or running. */
   deleteDatabaseConfig: {
@@ -230,6 +230,8 @@ export const Commands = {
         sizeBytes: z.number().int().min(0),
         sha256: sha256Hex,
         fileName: z.string().min(1).max(255),
+        /** Format, codec and encryption as recorded from backupCompleted; absent, the agent reads them from fileName. */
+        artifact: z.object({ format: DumpFormat, codec: Codec, encrypted: z.boolean() }).strict().optional(),
         downloadToken: z.string().min(32).max(256),
         /** `identity`: the age private key for an encrypted artifact; relayed, never stored or logged. */
         options: z.object({ overwrite: z.boolean().optional(), identity: AgeIdentity.optional() }).strict().default({}),

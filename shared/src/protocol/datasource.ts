@@ -12,37 +12,130 @@ const inertName = z
   .refine((s) => !s.startsWith("-"), "must not start with '-'")
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters");
 
+/** A path on the agent's host: absolute, so it never depends on the service's working directory. */
+export const AbsolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => p.startsWith("/"), "must be an absolute path")
+  .refine((p) => !/[\u0000-\u001f\u007f]/.test(p), "must not contain control characters");
+
+const host = inertName.refine((s) => !/[\s=/]/.test(s) || s.startsWith("/"), "must be a host name, an IP address or a socket directory");
+const plainDatabase = inertName.refine((s) => !s.includes("=") && !/^[a-z]+:\/\//i.test(s), "must be a plain database name");
+
+/**
+ * TLS to the database server, in libpq's `sslmode` words (the MySQL and MongoDB engines map them to
+ * their own flags). `verify-ca` / `verify-full` check the server against `caFile` (or the system's
+ * CAs when absent); `disable` never negotiates TLS.
+ */
+export const TlsMode = z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]);
+export type TlsMode = z.infer<typeof TlsMode>;
+export const TlsSettings = z
+  .object({ mode: TlsMode, caFile: AbsolutePath.optional() })
+  .strict()
+  .refine((t) => !(t.mode === "disable" && t.caFile), "caFile makes no sense with mode 'disable'");
+export type TlsSettings = z.infer<typeof TlsSettings>;
+
+/**
+ * The three ways to authenticate (issue 5): a password by value (sealed on the agent, masked
+ * everywhere else), a `passwordFile` the agent reads at each run (the operator's secret manager owns
+ * it; its first line is the password), or neither (peer or trust authentication).
+ */
+const credentials = {
+  password: z.string().max(1024).optional(),
+  passwordFile: AbsolutePath.optional(),
+};
+const oneSecret = (c: { password?: string | undefined; passwordFile?: string | undefined }) => !(c.password !== undefined && c.passwordFile !== undefined);
+const ONE_SECRET = "give either password or passwordFile, not both";
+
 export const PostgresConnection = z
-  .object({
-    host: inertName.refine((s) => !/[\s=/]/.test(s) || s.startsWith("/"), "must be a host name, an IP address or a socket directory"),
-    port: z.number().int().min(1).max(65535).default(5432),
-    database: inertName.refine((s) => !s.includes("=") && !/^[a-z]+:\/\//i.test(s), "must be a plain database name"),
-    username: inertName,
-    password: z.string().max(1024).optional(),
-  })
-  .strict();
+  .object({ host, port: z.number().int().min(1).max(65535).default(5432), database: plainDatabase, username: inertName, ...credentials, tls: TlsSettings.optional() })
+  .strict()
+  .refine(oneSecret, ONE_SECRET);
 export type PostgresConnection = z.infer<typeof PostgresConnection>;
 
-export const Engine = z.enum(["postgres"]);
+export const MysqlConnection = z
+  .object({ host, port: z.number().int().min(1).max(65535).default(3306), database: plainDatabase, username: inertName, ...credentials, tls: TlsSettings.optional() })
+  .strict()
+  .refine(oneSecret, ONE_SECRET);
+export type MysqlConnection = z.infer<typeof MysqlConnection>;
+
+/** A database file; the agent reads it through SQLite's online backup API, never by copying the file. */
+export const SqliteConnection = z.object({ path: AbsolutePath }).strict();
+export type SqliteConnection = z.infer<typeof SqliteConnection>;
+
+/** A picomatch glob relative to the folder (`logs/**`, `*.tmp`); never absolute, never climbing out. */
+export const FileGlob = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((g) => !g.startsWith("/") && !g.split("/").includes(".."), "must be relative to the folder, without '..'")
+  .refine((g) => !/[\u0000-\u001f\u007f]/.test(g), "must not contain control characters");
+
+export const FilesConnection = z
+  .object({ path: AbsolutePath, include: z.array(FileGlob).max(200).optional(), exclude: z.array(FileGlob).max(200).optional() })
+  .strict();
+export type FilesConnection = z.infer<typeof FilesConnection>;
+
+export const MongoConnection = z
+  .object({
+    host,
+    port: z.number().int().min(1).max(65535).default(27017),
+    /** Absent: every database the user can read. */
+    database: plainDatabase.optional(),
+    username: inertName.optional(),
+    authDatabase: plainDatabase.optional(),
+    ...credentials,
+    tls: TlsSettings.optional(),
+  })
+  .strict()
+  .refine(oneSecret, ONE_SECRET);
+export type MongoConnection = z.infer<typeof MongoConnection>;
+
+export const Engine = z.enum(["postgres", "mysql", "sqlite", "files", "mongodb"]);
 export type Engine = z.infer<typeof Engine>;
 
+/** Each engine's connection schema: the one place that says which connection an engine takes. */
+export const CONNECTION_SCHEMAS = {
+  postgres: PostgresConnection,
+  mysql: MysqlConnection,
+  sqlite: SqliteConnection,
+  files: FilesConnection,
+  mongodb: MongoConnection,
+} as const;
+export type ConnectionOf<E extends Engine> = z.infer<(typeof CONNECTION_SCHEMAS)[E]>;
+export type DatasourceConnection = ConnectionOf<Engine>;
+
+/** Any engine's connection (for answers that show one; requests validate against their engine's). */
+export const DatasourceConnection = z.union([PostgresConnection, MysqlConnection, MongoConnection, SqliteConnection, FilesConnection]);
+
+const common = {
+  datasourceId: z.string().min(1).max(64),
+  name: z.string().min(1).max(200),
+  /** A run longer than this is killed and fails RUN_TIMEOUT, so one hung dump never blocks the queue. */
+  maxDurationMinutes: z.number().int().min(1).max(10_080).default(360),
+};
+
+function configOf<E extends Engine>(engine: E) {
+  return z.object({ ...common, engine: z.literal(engine), connection: CONNECTION_SCHEMAS[engine] }).strict();
+}
+
 /** A datasource as both sides know it; the agent alone keeps the password. */
-export const DatasourceConfig = z
-  .object({
-    datasourceId: z.string().min(1).max(64),
-    name: z.string().min(1).max(200),
-    engine: z.literal("postgres"),
-    connection: PostgresConnection,
-    /** A run longer than this is killed and fails RUN_TIMEOUT, so one hung dump never blocks the queue. */
-    maxDurationMinutes: z.number().int().min(1).max(10_080).default(360),
-  })
-  .strict();
+export const DatasourceConfig = z.discriminatedUnion("engine", [configOf("postgres"), configOf("mysql"), configOf("sqlite"), configOf("files"), configOf("mongodb")]);
 export type DatasourceConfig = z.infer<typeof DatasourceConfig>;
+export const MAX_DURATION_MINUTES = common.maxDurationMinutes;
 
 export const REDACTED = "********";
 
 /** The copy the control plane may keep and show: the password replaced by a fixed mask. */
-export function redactConnection(connection: PostgresConnection): PostgresConnection {
-  const { password, ...rest } = connection;
-  return password === undefined ? rest : { ...rest, password: REDACTED };
+export function redactConnection<C extends object>(connection: C): C {
+  if (!("password" in connection) || connection.password === undefined) return connection;
+  return { ...connection, password: REDACTED };
+}
+
+/** What a connection points at, for messages and logs: the database's name or the path. */
+export function connectionLabel(connection: DatasourceConnection): string {
+  if ("database" in connection && connection.database) return connection.database;
+  if ("path" in connection) return connection.path;
+  return `${connection.host}:${connection.port}`;
 }

@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { BackupOptions } from "../protocol/backup-options.js";
+
+const Id = z.string().min(1).max(64);
+const Count = z.number().int().min(0).max(10_000);
+
+/**
+ * GFS counts as restic's `forget` reads them: keep the newest good backup of each of the last N
+ * days / ISO weeks / months / years that have one. 0 or absent switches a rule off; a policy with
+ * every rule off keeps everything, so a blank form can never delete all backups.
+ * `manualRetentionDays`: manual backups stay outside GFS and go once older than this; 0 or absent
+ * keeps them until deleted.
+ */
+export const RetentionPolicy = z
+  .object({
+    keepLast: Count.optional(),
+    keepDaily: Count.optional(),
+    keepWeekly: Count.optional(),
+    keepMonthly: Count.optional(),
+    keepYearly: Count.optional(),
+    manualRetentionDays: Count.optional(),
+  })
+  .strict();
+export type RetentionPolicy = z.infer<typeof RetentionPolicy>;
+
+/** What a schedule does after a retryable failure: `attempts` extra runs, `backoffMinutes` apart. */
+export const RetrySettings = z
+  .object({ attempts: z.number().int().min(0).max(10).optional(), backoffMinutes: z.number().int().min(1).max(1440).optional() })
+  .strict();
+export type RetrySettings = z.infer<typeof RetrySettings>;
+
+/** Issue 7: two extra attempts, five minutes apart. */
+export const DEFAULT_RETRY = { attempts: 2, backoffMinutes: 5 } as const;
+
+/**
+ * `POST /api/v1/schedules`. `cron` and `timezone` are only shaped here: shared has no cron parser,
+ * so the control plane checks them with croner and answers VALIDATION_FAILED naming the field.
+ */
+export const CreateScheduleBody = z
+  .object({
+    datasourceId: Id,
+    name: z.string().min(1).max(200).optional(),
+    cron: z.string().trim().min(1).max(200),
+    timezone: z.string().min(1).max(64),
+    destinationIds: z.array(Id).min(1).max(20),
+    options: BackupOptions.optional(),
+    retention: RetentionPolicy.optional(),
+    /** Run a restore drill after each backup. */
+    verify: z.boolean().optional(),
+    paused: z.boolean().optional(),
+    retry: RetrySettings.optional(),
+  })
+  .strict();
+export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
+
+/**
+ * `PATCH /api/v1/schedules/:id`: any field of the create body but `datasourceId`. Retention groups
+ * backups by schedule; a schedule moved to another database would let GFS weigh one database's
+ * backups against another's and delete the only copies of the first. Create a new schedule instead.
+ */
+export const UpdateScheduleBody = CreateScheduleBody.omit({ datasourceId: true }).partial().strict();
+export type UpdateScheduleBody = z.infer<typeof UpdateScheduleBody>;
