@@ -8,14 +8,21 @@ export function quoteConninfoValue(value: string): string {
   return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
-/** The connection string for `--dbname=`; never holds the password (that travels in PGPASSFILE). */
-export function buildConninfo(connection: Omit<PostgresConnection, "password">): string {
-  return [
+/**
+ * The connection string for `--dbname=`; never holds the password (that travels in PGPASSFILE).
+ * TLS settings map one to one onto libpq's sslmode/sslrootcert; without them libpq's own default
+ * (`prefer`) applies, as it would for psql.
+ */
+export function buildConninfo(connection: Omit<PostgresConnection, "password" | "passwordFile">): string {
+  const parts = [
     `host=${quoteConninfoValue(connection.host)}`,
     `port=${quoteConninfoValue(String(connection.port))}`,
     `dbname=${quoteConninfoValue(connection.database)}`,
     `user=${quoteConninfoValue(connection.username)}`,
-  ].join(" ");
+  ];
+  if (connection.tls) parts.push(`sslmode=${quoteConninfoValue(connection.tls.mode)}`);
+  if (connection.tls?.caFile) parts.push(`sslrootcert=${quoteConninfoValue(connection.tls.caFile)}`);
+  return parts.join(" ");
 }
 
 /**

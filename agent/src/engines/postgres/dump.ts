@@ -40,7 +40,7 @@ function stderrLines(exit: ToolExit, password: string | undefined): string[] {
  */
 export async function startPgDump(run: PgDumpRun): Promise<DumpHandle> {
   const { connection, options } = run;
-  const passfile = await createPassfile(run.tmpDir, connection.password);
+  const passfile = await createPassfile(run.tmpDir, connection);
   const env = buildChildEnv(passfile.path);
   const out = new PassThrough({ highWaterMark: PIPELINE_CHUNK_BYTES });
   const warnings: string[] = [];
@@ -55,8 +55,8 @@ export async function startPgDump(run: PgDumpRun): Promise<DumpHandle> {
     if (toOut) tool.stdout.pipe(out, { end: false });
     else tool.stdout.resume();
     const exit = await tool.exited.finally(() => (current = null));
-    if (exit.code !== 0) throw toolFailure("DUMP_FAILED", name, exit, connection.password);
-    warnings.push(...stderrLines(exit, connection.password).map((l) => `${name}: ${l}`));
+    if (exit.code !== 0) throw toolFailure("DUMP_FAILED", name, exit, passfile.password);
+    warnings.push(...stderrLines(exit, passfile.password).map((l) => `${name}: ${l}`));
   };
 
   let workDir: string | null = null;

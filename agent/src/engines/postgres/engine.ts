@@ -103,7 +103,7 @@ export class PostgresEngine implements Engine {
   }
 
   async testConnection(connection: PostgresConnection): Promise<ConnectionTestResult> {
-    const passfile = await createPassfile(this.tmpDir, connection.password);
+    const passfile = await createPassfile(this.tmpDir, connection);
     try {
       const started = performance.now();
       const tool = spawnTool("psql", this.psql, buildPsqlTestArgs(connection), buildChildEnv(passfile.path));
@@ -111,7 +111,7 @@ export class PostgresEngine implements Engine {
       tool.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
       const exit = await tool.exited;
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-      if (exit.code !== 0) throw toolFailure("DB_CONNECTION_TEST_FAILED", "The connection test (psql)", exit, connection.password);
+      if (exit.code !== 0) throw toolFailure("DB_CONNECTION_TEST_FAILED", "The connection test (psql)", exit, passfile.password);
       const parts = out.trim().split("\t");
       const num = parts.length >= 4 ? Number(parts.pop()) : NaN;
       const tables = parts.length >= 3 ? Number(parts.pop()) : NaN;
@@ -155,13 +155,13 @@ export class PostgresEngine implements Engine {
   }
 
   async listDatabases(connection: PostgresConnection): Promise<DatabaseInfo[]> {
-    const passfile = await createPassfile(this.tmpDir, connection.password);
+    const passfile = await createPassfile(this.tmpDir, connection);
     try {
       const tool = spawnTool("psql", this.psql, buildPsqlListArgs(connection), buildChildEnv(passfile.path));
       const chunks: Buffer[] = [];
       tool.stdout.on("data", (c: Buffer) => chunks.push(c));
       const exit = await tool.exited;
-      if (exit.code !== 0) throw toolFailure("DB_CONNECTION_TEST_FAILED", "Listing databases (psql)", exit, connection.password);
+      if (exit.code !== 0) throw toolFailure("DB_CONNECTION_TEST_FAILED", "Listing databases (psql)", exit, passfile.password);
       // Records end with NUL; within one, the name and the size are NUL-separated too.
       const fields = Buffer.concat(chunks).toString("utf8").split("\0");
       const items: DatabaseInfo[] = [];

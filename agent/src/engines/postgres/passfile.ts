@@ -1,11 +1,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import { HoldfastError } from "@holdfast/shared";
+import { resolvePassword, type Credentials } from "../credentials.js";
 import { formatPassfileLine } from "./conninfo.js";
 
 export interface Passfile {
   /** null when the connection has no password (peer/trust auth or the operator's own ~/.pgpass). */
   path: string | null;
+  /** The password it holds (given or read from passwordFile), for redacting tool output; never logged. */
+  password: string | undefined;
   remove(): Promise<void>;
 }
 
@@ -13,8 +16,9 @@ export interface Passfile {
  * A fresh mkdtemp dir (0700) under the temp dir holding a 0600 passfile opened with O_EXCL: no
  * other user can read it or plant a symlink, and the password never appears in argv or environment.
  */
-export async function createPassfile(tmpDir: string, password: string | undefined): Promise<Passfile> {
-  if (password === undefined) return { path: null, remove: async () => {} };
+export async function createPassfile(tmpDir: string, credentials: Credentials): Promise<Passfile> {
+  const password = await resolvePassword(credentials);
+  if (password === undefined) return { path: null, password, remove: async () => {} };
   let line: string;
   try {
     line = formatPassfileLine(password);
@@ -32,7 +36,7 @@ export async function createPassfile(tmpDir: string, password: string | undefine
     } finally {
       await handle.close();
     }
-    return { path: file, remove };
+    return { path: file, password, remove };
   } catch (err) {
     await remove();
     throw err;

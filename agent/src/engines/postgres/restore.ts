@@ -67,12 +67,12 @@ export function buildPgRestoreArgs(target: PostgresConnection, opts: RestoreOpti
   return args;
 }
 
-async function psqlScalar(psql: string, target: PostgresConnection, env: NodeJS.ProcessEnv, query: string): Promise<string> {
+async function psqlScalar(psql: string, target: PostgresConnection, env: NodeJS.ProcessEnv, query: string, password: string | undefined): Promise<string> {
   const tool = spawnTool("psql", psql, [`--dbname=${buildConninfo(target)}`, "--no-password", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", query], env);
   let out = "";
   tool.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
   const exit = await tool.exited;
-  if (exit.code !== 0) throw toolFailure("DB_CONNECTION_TEST_FAILED", "Checking the restore target (psql)", exit, target.password);
+  if (exit.code !== 0) throw toolFailure("DB_CONNECTION_TEST_FAILED", "Checking the restore target (psql)", exit, password);
   return out.trim();
 }
 
@@ -108,16 +108,16 @@ export async function restorePostgres(run: PgRestoreRun): Promise<RestoreResult>
   if (opts.format === "plain" && opts.noOwner) {
     throw new HoldfastError("VALIDATION_FAILED", "noOwner needs a custom or directory artifact; a plain dump's ownership is in its SQL");
   }
-  const passfile = await createPassfile(run.tmpDir, target.password);
+  const passfile = await createPassfile(run.tmpDir, target);
   const env = buildChildEnv(passfile.path);
   let workDir: string | null = null;
   try {
-    const objects = Number(await psqlScalar(run.psql, target, env, TARGET_OBJECTS_QUERY));
+    const objects = Number(await psqlScalar(run.psql, target, env, TARGET_OBJECTS_QUERY, passfile.password));
     if (objects > 0 && !opts.overwrite) {
       throw new HoldfastError("RESTORE_TARGET_NOT_EMPTY", `The target database ${target.database} holds ${objects} objects`, { objects, database: target.database });
     }
     if (objects > 0) {
-      await psqlScalar(run.psql, target, env, CLEAR_TARGET_SQL).catch((err: unknown) => {
+      await psqlScalar(run.psql, target, env, CLEAR_TARGET_SQL, passfile.password).catch((err: unknown) => {
         throw new HoldfastError("RESTORE_FAILED", "Clearing the target for overwrite failed", { stage: "clear", stderr: (err as HoldfastError).details?.stderr });
       });
     }
@@ -132,7 +132,7 @@ export async function restorePostgres(run: PgRestoreRun): Promise<RestoreResult>
       await decoder.done.catch((err: unknown) => {
         throw stageError("decompress", err);
       });
-      if (exit.code !== 0) throw stageError("restore", toolFailure("RESTORE_FAILED", "psql", exit, target.password));
+      if (exit.code !== 0) throw stageError("restore", toolFailure("RESTORE_FAILED", "psql", exit, passfile.password));
       if (feedError) throw stageError("decompress", feedError);
       stderr = exit.stderrTail;
     } else {
@@ -159,10 +159,10 @@ export async function restorePostgres(run: PgRestoreRun): Promise<RestoreResult>
       const tool = spawnTool("pg_restore", run.pgRestore, buildPgRestoreArgs(target, opts, file, jobs), env);
       tool.stdout.resume();
       const exit = await tool.exited;
-      if (exit.code !== 0) throw stageError("restore", toolFailure("RESTORE_FAILED", "pg_restore", exit, target.password));
+      if (exit.code !== 0) throw stageError("restore", toolFailure("RESTORE_FAILED", "pg_restore", exit, passfile.password));
       stderr = exit.stderrTail;
     }
-    const warnings = redactSecrets(stderr, [target.password])
+    const warnings = redactSecrets(stderr, [passfile.password])
       .split("\n")
       .map((l) => l.trim())
       .filter(Boolean);
