@@ -30,6 +30,34 @@ describe("runPipeline", () => {
   });
   afterEach(() => fs.rmSync(runDir, { recursive: true, force: true }));
 
+  it("hashes each slice of a split artifact: the parts cover the stored file in order and each hash is of its own bytes", async () => {
+    const raw = randomBytes(5 * 1000 + 123);
+    for (const [chunks, partBytes] of [[[raw], 1000], [[raw.subarray(0, 999), raw.subarray(999, 2001), raw.subarray(2001)], 1000], [[raw], raw.length], [[raw], 7]] as const) {
+      const dir = makeTempDir("parts");
+      const artifact = await runPipeline({
+        dump: handleFrom(Readable.from(chunks), Promise.resolve()),
+        runDir: dir,
+        runId: "run_p",
+        clock: new ManualClock(),
+        compression: { codec: "none", level: null },
+        extension: ".sql",
+        partBytes,
+      });
+      const file = fs.readFileSync(path.join(dir, "run_p.sql"));
+      fs.rmSync(dir, { recursive: true, force: true });
+      const parts = artifact.parts ?? [];
+      expect(parts.length).toBe(Math.ceil(file.length / partBytes));
+      let offset = 0;
+      for (const [i, part] of parts.entries()) {
+        expect(part).toMatchObject({ index: i + 1, offset });
+        expect(part.sizeBytes).toBe(Math.min(partBytes, file.length - offset));
+        expect(part.sha256).toBe(createHash("sha256").update(file.subarray(offset, offset + part.sizeBytes)).digest("hex"));
+        offset += part.sizeBytes;
+      }
+      expect(offset).toBe(file.length);
+    }
+  });
+
   it("stages a gzip whose size and SHA-256 are what it reports, and which inflates to the dump", async () => {
     const raw = Buffer.concat([randomBytes(3 << 20), Buffer.alloc(2 << 20, "a")]);
     const clock = new ManualClock();

@@ -21,6 +21,8 @@ export interface RunPipelineOptions {
   tools?: CodecTools;
   /** age-encrypt after compression for this public key; the hash is then of the encrypted bytes. */
   encryption?: { recipient: string };
+  /** Split the stored bytes into parts of this size (hashed each); the file stays whole in staging. */
+  partBytes?: number;
   /** Raw (uncompressed) bytes so far; called at most once a second. */
   onProgress?: (rawBytes: number) => void;
 }
@@ -62,7 +64,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
     throw asStagingError(err);
   }
   const meter = new ByteMeter(opts.onProgress ? throttle(opts.clock, 1000, opts.onProgress) : undefined);
-  const hash = new HashTap();
+  const hash = new HashTap(opts.partBytes);
   try {
     const { codec, level } = opts.compression ?? { codec: "gzip", level: 6 };
     let encoder;
@@ -102,10 +104,12 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
     await partial.commit().catch((err: unknown) => {
       throw asStagingError(err);
     });
+    const parts = hash.parts();
     return {
       sizeBytes: hash.bytes,
       rawSizeBytes: meter.bytes,
       sha256: hash.digest(),
+      ...(opts.partBytes ? { parts } : {}),
       fileName: partial.finalPath.slice(opts.runDir.length + 1),
       stagingPath: partial.finalPath,
     };

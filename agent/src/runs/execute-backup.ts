@@ -85,6 +85,7 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
         compression: { codec: options.codec, level: options.level },
         extension: artifactExtension(options.format, options.codec, options.encryption !== undefined),
         ...(options.encryption ? { encryption: options.encryption } : {}),
+        ...(options.maxFileSizeMb ? { partBytes: options.maxFileSizeMb * 1024 * 1024 } : {}),
         onProgress: (bytes) => ctx.store.transaction(() => appendEvent(ctx.store, "backupProgress", runId, { step: "dump", bytes, percent: null })),
       });
     } finally {
@@ -104,6 +105,7 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
         durationMs: Math.round(performance.now() - started),
         ratio: staged.rawSizeBytes > 0 ? Math.round((staged.sizeBytes / staged.rawSizeBytes) * 10_000) / 10_000 : null,
         ...(options.encryption ? { encrypted: true, recipient: options.encryption.recipient } : {}),
+        ...(staged.parts ? { parts: staged.parts } : {}),
       },
     };
 

@@ -1,4 +1,5 @@
 import {
+  type ArtifactPart,
   assertTransition,
   HoldfastError,
   resolveBackupOptions,
@@ -62,6 +63,8 @@ export interface ArtifactMeta {
   /** Present only on age-encrypted artifacts (the public key; the private one is never here). */
   encrypted?: boolean;
   recipient?: string;
+  /** Where the artifact is split at maxFileSizeMb for its destinations, with each slice's SHA-256. */
+  parts?: ArtifactPart[];
 }
 
 /** A `runs` row as SQLite returns it; `fromRow` turns it into a RunRecord. */
@@ -199,6 +202,8 @@ export interface StagedArtifact {
   stagingPath: string;
   /** Absent for artifacts of the walking skeleton's shape (plain, gzip). */
   meta?: ArtifactMeta;
+  /** The slices of an artifact split at maxFileSizeMb (the staged file itself stays whole). */
+  parts?: ArtifactPart[];
 }
 
 /** The TTL of a staged artifact when the caller names none (HOLDFAST_ARTIFACT_TTL_MS's default). */

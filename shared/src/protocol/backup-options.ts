@@ -82,6 +82,8 @@ export const BackupOptions = z
     globals: z.boolean().optional(),
     /** age-encrypt the artifact on the agent, after compression (docs/decisions.md). */
     encryption: Encryption.optional(),
+    /** Deliver the artifact in parts of at most this many MiB (docs/decisions.md, "Split artifacts"). */
+    maxFileSizeMb: z.number().int().min(1).max(10_000_000).optional(),
   })
   .strict()
   .refine((o) => !(o.schemaOnly && o.dataOnly), "schemaOnly and dataOnly exclude each other")
@@ -101,6 +103,8 @@ export interface ResolvedBackupOptions {
   globals: boolean;
   /** Absent when not encrypted, so the resolved options of older runs compare equal (lastCompletedRawSize). */
   encryption?: Encryption;
+  /** Absent when the artifact is delivered whole. */
+  maxFileSizeMb?: number;
 }
 
 /**
@@ -133,6 +137,7 @@ export function resolveBackupOptions(o: BackupOptions | undefined, engine: Engin
     dataOnly: o?.dataOnly ?? false,
     globals: o?.globals ?? false,
     ...(o?.encryption ? { encryption: { recipient: o.encryption.recipient } } : {}),
+    ...(o?.maxFileSizeMb ? { maxFileSizeMb: o.maxFileSizeMb } : {}),
   };
 }
 
@@ -160,4 +165,15 @@ export function artifactKindOf(fileName: string): { format: DumpFormat; codec: C
   candidates.sort((a, b) => b.ext.length - a.ext.length);
   const hit = candidates.find((c) => name.endsWith(c.ext));
   return hit ? { format: hit.format, codec: hit.codec, encrypted } : null;
+}
+
+/** One slice of an artifact split at `maxFileSizeMb`: its place in the whole and its own SHA-256. */
+export const ArtifactPart = z
+  .object({ index: z.number().int().min(1), offset: z.number().int().min(0), sizeBytes: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+  .strict();
+export type ArtifactPart = z.infer<typeof ArtifactPart>;
+
+/** `<name>.part0001`...: zero-padded to at least four digits so a listing sorts them in order. */
+export function partFileName(fileName: string, index: number, count: number): string {
+  return `${fileName}.part${String(index).padStart(Math.max(4, String(count).length), "0")}`;
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ErrorBody } from "../errors.js";
 import { RunTrigger } from "../run-state.js";
-import { AgeRecipient, Codec, DumpFormat } from "./backup-options.js";
+import { AgeRecipient, ArtifactPart, Codec, DumpFormat } from "./backup-options.js";
 
 const id = z.string().min(1).max(128);
 const isoTime = z.iso.datetime({ offset: true });
@@ -43,6 +43,8 @@ export const Events = {
     /** age-encrypted for `recipient` (a public key); sizeBytes and sha256 are of the encrypted bytes. */
     encrypted: z.boolean().optional(),
     recipient: AgeRecipient.optional(),
+    /** Split at maxFileSizeMb: consecutive slices of the stored bytes, in order, each with its SHA-256. */
+    parts: z.array(ArtifactPart).max(1_000_000).optional(),
   }),
   backupFailed: z.object({ finishedAt: isoTime, error: ErrorBody }),
   backupCancelled: z.object({ finishedAt: isoTime, reason: z.string().max(500).nullable() }),
