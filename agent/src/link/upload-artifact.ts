@@ -4,6 +4,7 @@ import https from "node:https";
 import { pipeline } from "node:stream/promises";
 import { AGENT_ROUTES, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER } from "@holdfast/shared";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/compress.js";
+import { reclaimingTap } from "../pipeline/reclaim.js";
 
 export interface UploadOptions {
   serverUrl: string;
@@ -45,7 +46,7 @@ export async function uploadArtifact(opts: UploadOptions): Promise<UploadResult>
   const body = fs.createReadStream(opts.path, { start: opts.offset, highWaterMark: PIPELINE_CHUNK_BYTES });
   // A server that answers early (409 with the offset it expects) may cut the body: its answer still counts.
   let bodyError: unknown = null;
-  await pipeline(body, req).catch((err: unknown) => {
+  await pipeline(body, reclaimingTap(), req).catch((err: unknown) => {
     bodyError = err;
   });
   const res = await response.catch((err: unknown) => {

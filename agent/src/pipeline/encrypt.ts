@@ -1,9 +1,11 @@
 import { Duplex, PassThrough, Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { Decrypter, Encrypter } from "age-encryption";
 import { HoldfastError } from "@holdfast/shared";
 import type { CodecStage } from "./codec.js";
 import { PIPELINE_CHUNK_BYTES } from "./compress.js";
+
+/** Loaded on first use: most agents never encrypt, and the library costs the idle agent several MiB. */
+const loadAge = () => import("age-encryption");
 
 /**
  * Node stream → web stream, pulled: `ReadableStream.from` reads the Node stream by async iteration,
@@ -23,6 +25,7 @@ function toNode(web: ReadableStream<Uint8Array>): Readable {
  * Nothing home-made: we only bridge Node and web streams. In-process, so `abort` has nothing to stop.
  */
 export async function createEncryptStage(recipient: string): Promise<CodecStage> {
+  const { Encrypter } = await loadAge();
   const encrypter = new Encrypter();
   try {
     encrypter.addRecipient(recipient);
@@ -49,6 +52,7 @@ export async function createEncryptStage(recipient: string): Promise<CodecStage>
  * goes into no message or detail.
  */
 export async function openDecrypted(source: Readable, identity: string): Promise<Readable> {
+  const { Decrypter } = await loadAge();
   const decrypter = new Decrypter();
   try {
     decrypter.addIdentity(identity);

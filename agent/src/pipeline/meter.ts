@@ -1,8 +1,10 @@
 import { Transform, type TransformCallback } from "node:stream";
+import { Reclaimer } from "./reclaim.js";
 
-/** Counts bytes going through (the raw dump size) and reports the running total. */
+/** Counts bytes going through (the raw dump size) and reports the running total; keeps memory flat (reclaim.ts). */
 export class ByteMeter extends Transform {
   bytes = 0;
+  private readonly reclaimer = new Reclaimer();
 
   constructor(private readonly onBytes: (total: number) => void = () => {}) {
     super();
@@ -11,6 +13,7 @@ export class ByteMeter extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
     this.onBytes(this.bytes);
+    this.reclaimer.count(chunk.length);
     cb(null, chunk);
   }
 }

@@ -5,6 +5,7 @@ import { pipeline } from "node:stream/promises";
 import fs from "node:fs";
 import { AGENT_ROUTES, ErrorBody, HoldfastError, sleep, type Clock } from "@holdfast/shared";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/compress.js";
+import { Reclaimer } from "../pipeline/reclaim.js";
 
 export interface DownloadOptions {
   serverUrl: string;
@@ -112,6 +113,7 @@ async function fetchFrom(opts: DownloadOptions, handle: fs.promises.FileHandle, 
   let held = start;
   const room = opts.sizeBytes - start;
   let seen = 0;
+  const reclaimer = new Reclaimer();
   const count = new Transform({
     highWaterMark: PIPELINE_CHUNK_BYTES,
     transform(chunk: Buffer, _enc, cb) {
@@ -121,6 +123,7 @@ async function fetchFrom(opts: DownloadOptions, handle: fs.promises.FileHandle, 
         return;
       }
       held += chunk.length;
+      reclaimer.count(chunk.length);
       opts.onProgress?.(held);
       cb(null, chunk);
     },
