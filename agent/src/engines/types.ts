@@ -28,6 +28,29 @@ export interface DumpHandle {
   abort(): boolean;
   /** After `done` resolved: what the tool wrote on stderr, redacted, one entry a line (warnings of a successful dump). */
   warnings?(): string[];
+  /**
+   * After `done` resolved: the source's fingerprint as of the dump (the same snapshot where the engine
+   * can: PostgreSQL's exported snapshot, the SQLite backup copy, the files as they were read), for the
+   * restore drill. Absent when the engine cannot take one.
+   */
+  sourceFingerprint?(): Promise<Fingerprint>;
+}
+
+/**
+ * What the restore drill compares: one entry per table (or file), keyed by its qualified name, with
+ * its row count where the engine has one and a checksum of its contents. Two fingerprints are equal
+ * when they have the same keys with the same values.
+ */
+export interface Fingerprint {
+  /** How the checksums were computed (`md5 of rows in primary-key order`, `sha256 of file bytes`...), shown with the verdict. */
+  method: string;
+  items: Record<string, { rows?: number; checksum: string }>;
+}
+
+/** A throw-away target beside the source for the restore drill; `drop` removes it and everything in it. */
+export interface ScratchTarget<C> {
+  connection: C;
+  drop(): Promise<void>;
 }
 
 /** What the run already knows about the server, so the engine picks the matching client tools. */
@@ -70,6 +93,13 @@ export interface Engine<C = DatasourceConnection> {
   restore(artifact: Readable, target: C, opts: RestoreOptions): Promise<RestoreResult>;
   /** The databases the connection's credentials can see, with their sizes when readable. */
   listDatabases(connection: C): Promise<DatabaseInfo[]>;
+  /**
+   * Restore drill: an empty target of the same kind on the same server (a `holdfast_drill_<id>`
+   * database, a temp folder or file), created with the source's credentials.
+   */
+  createScratch?(source: C, drillId: string): Promise<ScratchTarget<C>>;
+  /** Restore drill: the fingerprint of a (restored) target, computed the same way as the dump's. */
+  fingerprint?(connection: C): Promise<Fingerprint>;
 }
 
 /** The engines this agent has, each typed with its own connection. */

@@ -1,0 +1,4 @@
+export { planGfsRetention } from "./plan-gfs.js";
+export { planManualRetention } from "./plan-manual.js";
+export { calendarKeys } from "./calendar.js";
+export type { GfsPolicy, RetentionBackup, RetentionDecision } from "./types.js";
