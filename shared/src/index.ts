@@ -8,6 +8,7 @@ export * from "./protocol/events.js";
 export * from "./protocol/frames.js";
 export * from "./protocol/datasource.js";
 export * from "./protocol/backup-options.js";
+export * from "./protocol/verification.js";
 export * from "./protocol/agent-auth.js";
 export * from "./api/datasources.js";
 export * from "./api/destinations.js";

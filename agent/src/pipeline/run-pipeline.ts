@@ -7,6 +7,7 @@ import { createEncryptStage } from "./encrypt.js";
 import { HashTap } from "./hash.js";
 import { ByteMeter } from "./meter.js";
 import { openPartial } from "./stage.js";
+import { teeToFile } from "./tee-file.js";
 import { throttle } from "./throttle.js";
 
 export interface RunPipelineOptions {
@@ -21,6 +22,8 @@ export interface RunPipelineOptions {
   tools?: CodecTools;
   /** age-encrypt after compression for this public key; the hash is then of the encrypted bytes. */
   encryption?: { recipient: string };
+  /** Also write the compressed bytes before encryption here (the restore drill of an encrypted backup). */
+  plainCopyPath?: string;
   /** Split the stored bytes into parts of this size (hashed each); the file stays whole in staging. */
   partBytes?: number;
   /** Raw (uncompressed) bytes so far; called at most once a second. */
@@ -80,7 +83,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
     }
     try {
       // Compress before encrypting: ciphertext does not compress.
-      if (encrypt) await pipeline(opts.dump.stdout, meter, encoder.stream, encrypt.stream, hash, partial.stream);
+      if (encrypt && opts.plainCopyPath) await pipeline(opts.dump.stdout, meter, encoder.stream, teeToFile(opts.plainCopyPath), encrypt.stream, hash, partial.stream);
+      else if (encrypt) await pipeline(opts.dump.stdout, meter, encoder.stream, encrypt.stream, hash, partial.stream);
       else await pipeline(opts.dump.stdout, meter, encoder.stream, hash, partial.stream);
     } catch (err) {
       // A broken pipe means a child codec may have died: give its exit a moment to be seen before we

@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
-import { HoldfastError, toErrorBody } from "@holdfast/shared";
+import { HoldfastError, toErrorBody, type Verification } from "@holdfast/shared";
+import path from "node:path";
+import { runDrill } from "../drill/run-drill.js";
 import { engineFor } from "../engines/registry.js";
 import { artifactExtension } from "../pipeline/codec.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
@@ -76,6 +78,8 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
     const sealed = options.encryption ? `, encrypting for ${options.encryption.recipient}` : "";
     recordStep(ctx.store, runId, "stage", `compressing (${options.codec}${level})${sealed} into the staging dir`);
     let staged: StagedArtifact;
+    // The drill of an encrypted backup restores the compressed plaintext: the agent has no private key.
+    const plainCopyPath = options.verify && options.encryption ? path.join(runDir, `${runId}.drill${artifactExtension(options.format, options.codec)}`) : undefined;
     try {
       staged = await runPipeline({
         dump,
@@ -86,6 +90,7 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
         extension: artifactExtension(options.format, options.codec, options.encryption !== undefined),
         ...(options.encryption ? { encryption: options.encryption } : {}),
         ...(options.maxFileSizeMb ? { partBytes: options.maxFileSizeMb * 1024 * 1024 } : {}),
+        ...(plainCopyPath ? { plainCopyPath } : {}),
         onProgress: (bytes) => ctx.store.transaction(() => appendEvent(ctx.store, "backupProgress", runId, { step: "dump", bytes, percent: null })),
       });
     } finally {
@@ -94,6 +99,25 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
     }
     control.throwIfStopped();
     assertPlausibleSize(staged, lastCompletedRawSize(ctx.store, datasourceId, options));
+    let verification: Verification | undefined;
+    if (options.verify) {
+      recordStep(ctx.store, runId, "drill", "restore drill: restoring into a scratch target to compare with the source");
+      verification = await runDrill({
+        engine,
+        source: datasource.connection,
+        drillId: runId,
+        file: plainCopyPath ?? staged.stagingPath,
+        format: options.format,
+        codec: options.codec,
+        sourceFingerprint: dump.sourceFingerprint ? await dump.sourceFingerprint().catch(() => null) : null,
+        filtered: options.tables.include.length + options.tables.exclude.length + options.schemas.include.length + options.schemas.exclude.length > 0 || options.schemaOnly || options.dataOnly,
+        warn: (message) => recordRunLog(ctx.store, runId, "warn", message),
+      });
+      if (plainCopyPath) await fs.promises.rm(plainCopyPath, { force: true });
+      const verdict = verification.verified ? `verified: ${verification.checked} compared, all equal` : `NOT verified: ${verification.error?.message ?? `${verification.mismatches.length} difference(s)`}`;
+      recordRunLog(ctx.store, runId, verification.verified ? "info" : "warn", `restore drill ${verdict}`);
+      control.throwIfStopped();
+    }
     const artifact: StagedArtifact = {
       ...staged,
       meta: {
@@ -106,6 +130,7 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
         ratio: staged.rawSizeBytes > 0 ? Math.round((staged.sizeBytes / staged.rawSizeBytes) * 10_000) / 10_000 : null,
         ...(options.encryption ? { encrypted: true, recipient: options.encryption.recipient } : {}),
         ...(staged.parts ? { parts: staged.parts } : {}),
+        ...(verification ? { verification } : {}),
       },
     };
 

@@ -1,5 +1,6 @@
 import {
   type ArtifactPart,
+  type Verification,
   assertTransition,
   HoldfastError,
   resolveBackupOptions,
@@ -65,6 +66,8 @@ export interface ArtifactMeta {
   recipient?: string;
   /** Where the artifact is split at maxFileSizeMb for its destinations, with each slice's SHA-256. */
   parts?: ArtifactPart[];
+  /** The restore drill's verdict (`verify: true`). */
+  verification?: Verification;
 }
 
 /** A `runs` row as SQLite returns it; `fromRow` turns it into a RunRecord. */

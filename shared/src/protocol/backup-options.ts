@@ -82,6 +82,8 @@ export const BackupOptions = z
     globals: z.boolean().optional(),
     /** age-encrypt the artifact on the agent, after compression (docs/decisions.md). */
     encryption: Encryption.optional(),
+    /** Restore drill: after the backup the agent restores it into a scratch target and compares (issue 6). */
+    verify: z.boolean().optional(),
     /** Deliver the artifact in parts of at most this many MiB (docs/decisions.md, "Split artifacts"). */
     maxFileSizeMb: z.number().int().min(1).max(10_000_000).optional(),
   })
@@ -105,6 +107,8 @@ export interface ResolvedBackupOptions {
   encryption?: Encryption;
   /** Absent when the artifact is delivered whole. */
   maxFileSizeMb?: number;
+  /** Absent when no drill follows the backup. */
+  verify?: true;
 }
 
 /**
@@ -138,6 +142,7 @@ export function resolveBackupOptions(o: BackupOptions | undefined, engine: Engin
     globals: o?.globals ?? false,
     ...(o?.encryption ? { encryption: { recipient: o.encryption.recipient } } : {}),
     ...(o?.maxFileSizeMb ? { maxFileSizeMb: o.maxFileSizeMb } : {}),
+    ...(o?.verify ? { verify: true as const } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ErrorBody } from "../errors.js";
 import { RunTrigger } from "../run-state.js";
 import { AgeRecipient, ArtifactPart, Codec, DumpFormat } from "./backup-options.js";
+import { Verification } from "./verification.js";
 
 const id = z.string().min(1).max(128);
 const isoTime = z.iso.datetime({ offset: true });
@@ -18,7 +19,7 @@ export const Events = {
   backupDequeued: z.object({ datasourceId: id, waitedMs: z.number().int().min(0) }),
   backupStarted: z.object({ datasourceId: id, startedAt: isoTime }),
   /** A step of the run began: what the operator sees as "now dumping", "now staging". */
-  backupStep: z.object({ step: z.enum(["preflight", "dump", "compress", "stage", "verify"]), message: z.string().max(500) }),
+  backupStep: z.object({ step: z.enum(["preflight", "dump", "compress", "stage", "drill", "verify"]), message: z.string().max(500) }),
   backupProgress: z.object({
     step: z.enum(["dump", "compress", "stage"]),
     bytes: z.number().int().min(0),
@@ -45,6 +46,8 @@ export const Events = {
     recipient: AgeRecipient.optional(),
     /** Split at maxFileSizeMb: consecutive slices of the stored bytes, in order, each with its SHA-256. */
     parts: z.array(ArtifactPart).max(1_000_000).optional(),
+    /** The restore drill's verdict, when the backup asked for one (`verify: true`). */
+    verification: Verification.optional(),
   }),
   backupFailed: z.object({ finishedAt: isoTime, error: ErrorBody }),
   backupCancelled: z.object({ finishedAt: isoTime, reason: z.string().max(500).nullable() }),

@@ -11,11 +11,15 @@ import { buildPgDumpallGlobalsArgs, buildPgDumpArgs } from "./pg-dump-args.js";
 import { killTree, redactSecrets, spawnTool, type ToolExit } from "../spawn-tool.js";
 import { buildChildEnv, toolFailure } from "./engine.js";
 import { packDirectory } from "../tar-dir.js";
-import type { DumpHandle } from "../types.js";
+import type { DumpHandle, Fingerprint } from "../types.js";
+import { FINGERPRINT_SQL, parseFingerprint } from "./fingerprint.js";
+import { PsqlSession } from "./psql-session.js";
 
 export interface PgDumpRun {
   pgDump: string;
   pgDumpall: string;
+  /** For the snapshot session of a verified (drilled) backup. */
+  psql: string;
   tmpDir: string;
   connection: PostgresConnection;
   /** Absent: plain SQL, as the walking skeleton dumped. */
@@ -60,22 +64,33 @@ export async function startPgDump(run: PgDumpRun): Promise<DumpHandle> {
   };
 
   let workDir: string | null = null;
+  let session: PsqlSession | null = null;
+  let fingerprint: Fingerprint | null = null;
   const done = (async () => {
     try {
+      let snapshot: string | undefined;
+      if (options?.verify) {
+        // The restore drill compares with the source as pg_dump saw it: both read one exported snapshot.
+        session = PsqlSession.open(run.psql, connection, env, passfile.password);
+        await session.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;");
+        snapshot = (await session.query("SELECT pg_export_snapshot();")).trim();
+      }
+      const at = snapshot === undefined ? {} : { snapshot };
       if (options?.globals) await runTool("pg_dumpall", run.pgDumpall, buildPgDumpallGlobalsArgs(connection), true);
       if (options?.format === "directory") {
         workDir = await fs.promises.mkdtemp(path.join(run.tmpDir, "holdfast-pgdir-"));
         await fs.promises.chmod(workDir, 0o700);
         const target = path.join(workDir, "dump");
         const jobs = run.jobs ?? Math.min(4, Math.max(1, os.availableParallelism()));
-        await runTool("pg_dump", run.pgDump, buildPgDumpArgs(connection, options, { directory: target, jobs }), false);
+        await runTool("pg_dump", run.pgDump, buildPgDumpArgs(connection, options, { directory: target, jobs, ...at }), false);
         if (stopped) throw new HoldfastError("DUMP_FAILED", "The dump was stopped", { signal: "SIGTERM" });
         const packed = packDirectory(target);
         await Promise.all([pipeline(packed.stream, out), packed.done]);
       } else {
-        await runTool("pg_dump", run.pgDump, buildPgDumpArgs(connection, options), true);
+        await runTool("pg_dump", run.pgDump, buildPgDumpArgs(connection, options, at), true);
         out.end();
       }
+      if (session) fingerprint = parseFingerprint(await session.query(FINGERPRINT_SQL));
     } catch (err) {
       // The pipeline behind must not wait for bytes that will never come; `done` carries the failure
       // (ending, not destroying with the error: nobody may be listening for one yet).
@@ -83,6 +98,7 @@ export async function startPgDump(run: PgDumpRun): Promise<DumpHandle> {
       throw err;
     } finally {
       settled = true;
+      await session?.close();
       await passfile.remove();
       if (workDir) await fs.promises.rm(workDir, { recursive: true, force: true });
     }
@@ -95,10 +111,20 @@ export async function startPgDump(run: PgDumpRun): Promise<DumpHandle> {
     abort: () => {
       if (settled) return false;
       stopped = true;
+      session?.kill();
       if (current) killTree(current);
       else out.destroy();
       return true;
     },
     warnings: () => warnings,
+    ...(options?.verify
+      ? {
+          sourceFingerprint: async () => {
+            await done;
+            if (!fingerprint) throw new HoldfastError("INTERNAL_ERROR", "No fingerprint was taken");
+            return fingerprint;
+          },
+        }
+      : {}),
   };
 }

@@ -8,7 +8,9 @@ import { startPgDump } from "./dump.js";
 import { restorePostgres } from "./restore.js";
 import { DEFAULT_PG_BIN_ROOT, resolvePgTools, type PgToolPaths } from "./pg-tools.js";
 import { redactSecrets, spawnTool, type ToolExit } from "../spawn-tool.js";
-import type { ConnectionTestResult, DatabaseInfo, DumpHandle, DumpHints, Engine, RestoreOptions, RestoreResult } from "../types.js";
+import type { ConnectionTestResult, DatabaseInfo, DumpHandle, DumpHints, Engine, Fingerprint, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
+import { FINGERPRINT_SQL, parseFingerprint } from "./fingerprint.js";
+import { PsqlSession } from "./psql-session.js";
 
 export { buildPgDumpArgs } from "./pg-dump-args.js";
 
@@ -133,6 +135,7 @@ export class PostgresEngine implements Engine {
     return startPgDump({
       pgDump: tools.pgDump,
       pgDumpall: tools.pgDumpall,
+      psql: tools.psql,
       tmpDir: this.tmpDir,
       connection,
       ...(options ? { options } : {}),
@@ -152,6 +155,34 @@ export class PostgresEngine implements Engine {
       ...(this.opts.zstdPath ? { zstdPath: this.opts.zstdPath } : {}),
       ...(this.opts.jobs ? { jobs: this.opts.jobs } : {}),
     });
+  }
+
+  /** A `holdfast_drill_<id>` database on the source's server (the source's user needs CREATEDB). */
+  async createScratch(source: PostgresConnection, drillId: string): Promise<ScratchTarget<PostgresConnection>> {
+    const name = `holdfast_drill_${drillId.toLowerCase().replace(/[^a-z0-9_]/g, "").slice(0, 40)}`;
+    const ident = `"${name}"`;
+    await this.inSession(source, (s) => s.query(`CREATE DATABASE ${ident};`));
+    return {
+      connection: { ...source, database: name },
+      drop: async () => {
+        await this.inSession(source, (s) => s.query(`DROP DATABASE IF EXISTS ${ident} WITH (FORCE);`));
+      },
+    };
+  }
+
+  async fingerprint(connection: PostgresConnection): Promise<Fingerprint> {
+    return this.inSession(connection, async (s) => parseFingerprint(await s.query(FINGERPRINT_SQL)));
+  }
+
+  private async inSession<T>(connection: PostgresConnection, work: (s: PsqlSession) => Promise<T>): Promise<T> {
+    const passfile = await createPassfile(this.tmpDir, connection);
+    const session = PsqlSession.open(this.psql, connection, buildChildEnv(passfile.path), passfile.password, "RESTORE_FAILED");
+    try {
+      return await work(session);
+    } finally {
+      await session.close();
+      await passfile.remove();
+    }
   }
 
   async listDatabases(connection: PostgresConnection): Promise<DatabaseInfo[]> {

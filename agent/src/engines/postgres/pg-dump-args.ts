@@ -18,6 +18,8 @@ export interface PgDumpTarget {
   directory?: string;
   /** -j for the directory format. */
   jobs?: number;
+  /** An exported snapshot (pg_export_snapshot) to dump from, so the drill's fingerprint sees the same data. */
+  snapshot?: string;
 }
 
 /**
@@ -32,6 +34,10 @@ export function buildPgDumpArgs(connection: PostgresConnection, opts?: ResolvedB
   if (opts.format === "directory") {
     if (!target.directory) throw new HoldfastError("INTERNAL_ERROR", "The directory format needs a target directory");
     args.push(`--file=${target.directory}`, `--jobs=${Math.max(1, target.jobs ?? 1)}`);
+  }
+  if (target.snapshot !== undefined) {
+    if (!/^[0-9A-F]+(-[0-9A-F]+)+$/i.test(target.snapshot)) throw new HoldfastError("INTERNAL_ERROR", "Unexpected snapshot id");
+    args.push(`--snapshot=${target.snapshot}`);
   }
   for (const p of opts.schemas.include) args.push(patternArg("--schema", p));
   for (const p of opts.schemas.exclude) args.push(patternArg("--exclude-schema", p));
