@@ -63,6 +63,8 @@ export interface RestoreOptions {
   codec: Codec;
   /** Restore into a database that already holds objects (otherwise 409 RESTORE_TARGET_NOT_EMPTY). */
   overwrite?: boolean;
+  /** Apply the cluster globals (roles, tablespaces) a plain PostgreSQL dump carries; skipped otherwise. */
+  globals?: boolean;
   /** Skip ownership (`--no-owner`): the restoring user owns everything, no role needs to exist. */
   noOwner?: boolean;
   /** The target server's major, for the choice of client tools. */

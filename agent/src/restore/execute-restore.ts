@@ -89,6 +89,7 @@ export async function executeRestore(ctx: RunContext, payload: CommandPayload<"s
       format,
       codec,
       overwrite: payload.options.overwrite ?? false,
+      globals: payload.options.globals ?? false,
       signal: abort.signal,
       ...(identity !== undefined ? { identity } : {}),
     });

@@ -10,6 +10,8 @@ export interface RestoreTargetOptions {
   format: DumpFormat;
   codec: Codec;
   overwrite: boolean;
+  /** Apply the cluster globals a plain PostgreSQL dump carries. */
+  globals?: boolean;
   /** The age identity of an encrypted artifact (held in memory for this restore only); absent for a plain one. */
   identity?: string;
   /** Aborted when the run is cancelled, times out or the agent stops: the restore should stop. */
@@ -49,7 +51,7 @@ export function restoreTargetFor(ctx: Pick<RunContext, "engines">, engineName: E
       if (opts.signal.aborted) stop();
       opts.signal.addEventListener("abort", stop, { once: true });
       try {
-        const result = await engine.restore(artifact, target, { format: opts.format, codec: opts.codec, overwrite: opts.overwrite });
+        const result = await engine.restore(artifact, target, { format: opts.format, codec: opts.codec, overwrite: opts.overwrite, globals: opts.globals ?? false });
         return { warnings: result.warnings };
       } finally {
         opts.signal.removeEventListener("abort", stop);

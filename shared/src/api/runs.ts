@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AgeIdentity, BackupOptions } from "../protocol/backup-options.js";
+import { BackupOptions, RestoreRequestOptions } from "../protocol/backup-options.js";
 
 export const StartBackupBody = z
   .object({
@@ -15,7 +15,7 @@ export const RestoreRunBody = z
   .object({
     targetDatasourceId: z.string().min(1).max(64),
     /** `identity`: the age private key of an encrypted backup, used for this restore only and never stored. */
-    options: z.object({ overwrite: z.boolean().optional(), identity: AgeIdentity.optional() }).strict().default({}),
+    options: RestoreRequestOptions.default({}),
   })
   .strict();
 export type RestoreRunBody = z.infer<typeof RestoreRunBody>;

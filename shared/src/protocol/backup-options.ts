@@ -68,6 +68,14 @@ export const AgeRecipient = z.string().regex(new RegExp(`^age1[${BECH32}]{58}$`)
 export const AgeIdentity = z.string().regex(new RegExp(`^AGE-SECRET-KEY-1[${BECH32.toUpperCase()}]{58}$`), "must be an age X25519 identity (AGE-SECRET-KEY-1...)");
 
 export const Encryption = z.object({ recipient: AgeRecipient }).strict();
+
+/**
+ * What a restore may be told: `overwrite` a non-empty target, the age `identity` of an encrypted
+ * artifact (used for this restore only, never stored or logged), and whether to apply the cluster
+ * `globals` a plain PostgreSQL dump carries (roles, tablespaces; off by default).
+ */
+export const RestoreRequestOptions = z.object({ overwrite: z.boolean().optional(), identity: AgeIdentity.optional(), globals: z.boolean().optional() }).strict();
+export type RestoreRequestOptions = z.infer<typeof RestoreRequestOptions>;
 export type Encryption = z.infer<typeof Encryption>;
 
 export const BackupOptions = z

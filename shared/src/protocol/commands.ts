@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ErrorBody } from "../errors.js";
 import { AgentRunState, RunTrigger } from "../run-state.js";
 import { DatasourceConfig, DatasourceConnection, Engine } from "./datasource.js";
-import { AgeIdentity, BackupOptions, Codec, DumpFormat } from "./backup-options.js";
+import { BackupOptions, Codec, DumpFormat, RestoreRequestOptions } from "./backup-options.js";
 
 const id = z.string().min(1).max(128);
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -234,7 +234,7 @@ export const Commands = {
         artifact: z.object({ format: DumpFormat, codec: Codec, encrypted: z.boolean() }).strict().optional(),
         downloadToken: z.string().min(32).max(256),
         /** `identity`: the age private key for an encrypted artifact; relayed, never stored or logged. */
-        options: z.object({ overwrite: z.boolean().optional(), identity: AgeIdentity.optional() }).strict().default({}),
+        options: RestoreRequestOptions.default({}),
       })
       .strict(),
     data: z.object({ runId: id, state: AgentRunState }),

@@ -2,13 +2,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
 import { createDecoder } from "../../pipeline/codec.js";
 import { PIPELINE_CHUNK_BYTES } from "../../pipeline/compress.js";
 import { buildConninfo } from "./conninfo.js";
 import { createPassfile } from "./passfile.js";
+import { GlobalsSplitter } from "./globals-splitter.js";
 import { newRestrictKey, PsqlGuard } from "./psql-guard.js";
 import { buildChildEnv, toolFailure } from "./engine.js";
 import { redactSecrets, spawnFilter, spawnTool } from "../spawn-tool.js";
@@ -85,6 +86,30 @@ export async function psqlSupportsRestrict(psql: string): Promise<boolean> {
   return exit.code === 0 && /^\s*\\restrict\b/m.test(out);
 }
 
+function stderrLinesOf(text: string, password: string | undefined): string[] {
+  return redactSecrets(text, [password])
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The cluster globals of a plain dump, in their own psql run: statement errors do not stop it
+ * (`role "postgres" already exists` is expected on the server the dump came from) and are returned
+ * as warnings. Behind its own PsqlGuard: the globals are data from the artifact like the rest.
+ */
+async function restoreGlobals(run: PgRestoreRun, env: NodeJS.ProcessEnv, sql: string, password: string | undefined): Promise<string[]> {
+  const key = (await psqlSupportsRestrict(run.psql)) ? newRestrictKey() : null;
+  const args = [`--dbname=${buildConninfo(run.target)}`, "--no-password", "-X", "-q", "-v", "ON_ERROR_STOP=0"];
+  const tool = spawnFilter("psql", run.psql, args, env);
+  tool.stdout.resume();
+  const fed = pipeline(Readable.from([Buffer.from(sql, "utf8")]), new PsqlGuard(key), tool.stdin).catch((err: unknown) => err);
+  const [feedError, exit] = await Promise.all([fed, tool.exited]);
+  if (feedError) throw stageError("globals", feedError);
+  if (exit.code !== 0) throw stageError("globals", toolFailure("RESTORE_FAILED", "psql (globals)", exit, password));
+  return stderrLinesOf(exit.stderrTail, password).map((l) => `globals: ${l}`);
+}
+
 function stageError(stage: string, err: unknown): HoldfastError {
   if (err instanceof HoldfastError) {
     const details = { ...(err.details ?? {}), stage: (err.details?.stage as string | undefined) ?? stage };
@@ -123,11 +148,16 @@ export async function restorePostgres(run: PgRestoreRun): Promise<RestoreResult>
     }
     const decoder = createDecoder(opts.codec, run.zstdPath ? { zstdPath: run.zstdPath } : {});
     let stderr: string;
+    const globalsNotes: string[] = [];
     if (opts.format === "plain") {
       const key = (await psqlSupportsRestrict(run.psql)) ? newRestrictKey() : null;
       const tool = spawnFilter("psql", run.psql, buildPsqlRestoreArgs(target), env);
       tool.stdout.resume();
-      const fed = pipeline(run.artifact, decoder.stream, new PsqlGuard(key), tool.stdin).catch((err: unknown) => err);
+      const globals = new GlobalsSplitter(async (sql) => {
+        if (opts.globals) globalsNotes.push(...(await restoreGlobals(run, env, sql, passfile.password)));
+        else globalsNotes.push("globals: the dump carries the cluster's roles and tablespaces; not applied (restore with options.globals to apply them)");
+      });
+      const fed = pipeline(run.artifact, decoder.stream, globals, new PsqlGuard(key), tool.stdin).catch((err: unknown) => err);
       const [feedError, exit] = await Promise.all([fed, tool.exited]);
       await decoder.done.catch((err: unknown) => {
         throw stageError("decompress", err);
@@ -162,10 +192,7 @@ export async function restorePostgres(run: PgRestoreRun): Promise<RestoreResult>
       if (exit.code !== 0) throw stageError("restore", toolFailure("RESTORE_FAILED", "pg_restore", exit, passfile.password));
       stderr = exit.stderrTail;
     }
-    const warnings = redactSecrets(stderr, [passfile.password])
-      .split("\n")
-      .map((l) => l.trim())
-      .filter(Boolean);
+    const warnings = [...globalsNotes, ...stderrLinesOf(stderr, passfile.password)];
     return { durationMs: Math.round(performance.now() - started), warnings };
   } finally {
     await passfile.remove();
