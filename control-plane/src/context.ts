@@ -4,6 +4,7 @@ import type { UploadTokens } from "./artifacts/upload-tokens.js";
 import type { Database } from "./db/index.js";
 import type { Env } from "./env.js";
 import type { Logger } from "./logger.js";
+import type { SecretBox } from "./secrets/secret-box.js";
 
 /** What the domain functions need from the agent link; `link/` implements it. */
 export interface AgentLink {
@@ -44,6 +45,8 @@ export interface AppContext {
   /** Download tokens of restore runs (the restore direction of the artifact routes). */
   downloads: DownloadTokens;
   puller: ArtifactPuller;
+  /** Seals and opens destination credentials under the master key, loaded once at start-up. */
+  secrets: SecretBox;
 }
 
 /** A context slice for the functions that only touch the database. */

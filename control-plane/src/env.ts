@@ -26,6 +26,11 @@ const RawEnv = z.object({
   /** How long a command waits for the agent's answer before AGENT_TIMEOUT. */
   commandTimeoutMs: intFrom(100, 3_600_000).default(30_000),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Encrypts destination credentials at rest: base64 of 32 bytes. Absent, `<dataDir>/master.key` holds it. */
+  masterKey: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, "must be the base64 of 32 random bytes (openssl rand -base64 32)")
+    .optional(),
 });
 
 export type Env = {
@@ -39,6 +44,10 @@ export type Env = {
   heartbeatMs: number;
   commandTimeoutMs: number;
   logLevel: z.infer<typeof RawEnv>["logLevel"];
+  /** HOLDFAST_MASTER_KEY (base64), or undefined to use `masterKeyFile`. Never logged. */
+  masterKey: string | undefined;
+  /** Created (0600) on first start when no HOLDFAST_MASTER_KEY is set. */
+  masterKeyFile: string;
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -59,6 +68,7 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       heartbeatMs: blankToUndefined(vars.HOLDFAST_HEARTBEAT_MS),
       commandTimeoutMs: blankToUndefined(vars.HOLDFAST_COMMAND_TIMEOUT_MS),
       logLevel: blankToUndefined(vars.HOLDFAST_LOG_LEVEL),
+      masterKey: blankToUndefined(vars.HOLDFAST_MASTER_KEY),
     },
     "configuration",
   );
@@ -73,6 +83,8 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     heartbeatMs: raw.heartbeatMs,
     commandTimeoutMs: raw.commandTimeoutMs,
     logLevel: raw.logLevel,
+    masterKey: raw.masterKey,
+    masterKeyFile: resolve(dataDir, "master.key"),
   };
 }
 

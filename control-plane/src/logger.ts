@@ -3,7 +3,7 @@ import { pino, type Logger, type LoggerOptions } from "pino";
 export type { Logger };
 
 /** Field names that may hold a secret, wherever they sit up to three levels deep in a log line. */
-const SECRET_KEYS = ["authorization", "token", "password", "uploadToken", "cookie", "privateKey", "secretAccessKey", "identity"];
+const SECRET_KEYS = ["authorization", "token", "password", "uploadToken", "cookie", "privateKey", "secretAccessKey", "identity", "masterKey"];
 
 /** The redaction paths: each secret key at the top and under one, two or three levels of objects. */
 export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]);

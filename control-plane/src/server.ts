@@ -14,6 +14,8 @@ import { createApp } from "./http/app.js";
 import { LinkHub } from "./link/hub.js";
 import { attachLinkServer } from "./link/link-server.js";
 import { createLogger, type Logger } from "./logger.js";
+import { loadMasterKey } from "./secrets/master-key.js";
+import { SecretBox } from "./secrets/secret-box.js";
 
 export interface StartOptions {
   clock?: Clock;
@@ -36,11 +38,12 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   const log = opts.logger ?? createLogger(env.logLevel);
   const clock = opts.clock ?? systemClock;
   await mkdir(env.spoolDir, { recursive: true, mode: 0o700 });
+  const secrets = new SecretBox(await loadMasterKey(env));
   const database = await openDatabase(env);
 
   // The parts refer to each other (sessions ingest events that kick the puller, which sends
   // commands over the link), so the context is filled in once they all exist.
-  const ctx = { database, env, clock, log, uploads: new UploadTokens(clock), downloads: new DownloadTokens(clock) } as AppContext;
+  const ctx = { database, env, clock, log, secrets, uploads: new UploadTokens(clock), downloads: new DownloadTokens(clock) } as AppContext;
   const hub = new LinkHub(ctx);
   ctx.link = hub;
   const puller = createPuller(ctx, opts.puller);

@@ -1,4 +1,4 @@
-import { bigint, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, boolean, doublePrecision, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 
 /**
  * The PostgreSQL schema: `schema.sqlite.ts` table for table and column for column, with the same
@@ -70,6 +70,12 @@ export const destinations = pgTable("destinations", {
   type: text("type").notNull(),
   config: text("config").notNull(),
   createdAt: bigint("created_at", { mode: "number" }).notNull(),
+  /** The secret config fields (JSON), sealed under the master key with the id as associated data. */
+  secrets: text("secrets"),
+  isDefault: boolean("is_default").notNull().default(false),
+  maxSizeGb: doublePrecision("max_size_gb"),
+  /** Deleted destinations stay as rows so past deliveries keep their reference; their secrets are wiped. */
+  deletedAt: bigint("deleted_at", { mode: "number" }),
 });
 
 export const runs = pgTable(

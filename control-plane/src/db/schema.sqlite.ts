@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * The SQLite schema. `schema.pg.ts` mirrors it table for table and column for column with the same
@@ -70,6 +70,12 @@ export const destinations = sqliteTable("destinations", {
   type: text("type").notNull(),
   config: text("config").notNull(),
   createdAt: integer("created_at").notNull(),
+  /** The secret config fields (JSON), sealed under the master key with the id as associated data. */
+  secrets: text("secrets"),
+  isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
+  maxSizeGb: real("max_size_gb"),
+  /** Deleted destinations stay as rows so past deliveries keep their reference; their secrets are wiped. */
+  deletedAt: integer("deleted_at"),
 });
 
 export const runs = sqliteTable(

@@ -5,10 +5,10 @@ import { HoldfastError, sleep } from "@holdfast/shared";
 import { and, eq, inArray } from "drizzle-orm";
 import { spooledPath } from "../artifacts/spool.js";
 import type { AppContext } from "../context.js";
-import { getDestination, openDestination } from "../destinations/create-destination.js";
+import { openStoredDestination } from "../destinations/open-destination.js";
 import { getRunRow } from "../runs/get-run.js";
 
-type DeliverContext = Pick<AppContext, "database" | "clock" | "env" | "log">;
+type DeliverContext = Pick<AppContext, "database" | "clock" | "env" | "log" | "secrets">;
 
 export const DELIVERY_ATTEMPTS = 3;
 
@@ -42,7 +42,7 @@ export async function deliverRun(ctx: DeliverContext, runId: string, opts: { bac
         .set({ state: "running", attempts, updatedAt: ctx.clock.now().getTime() })
         .where(eq(t.deliveries.id, delivery.id));
       try {
-        const destination = openDestination(await getDestination(ctx, delivery.destinationId));
+        const destination = await openStoredDestination(ctx, delivery.destinationId);
         const { path, bytes } = await destination.put(createReadStream(source, { highWaterMark: 1024 * 1024 }), relativeName);
         await db
           .update(t.deliveries)

@@ -1,43 +1,36 @@
-import { CreateDestinationBody, HoldfastError, newId, parseOrThrow } from "@holdfast/shared";
-import { asc, eq } from "drizzle-orm";
-import type { DbContext } from "../context.js";
-import { localDestination } from "./local.js";
-import type { Destination } from "./types.js";
+import { CreateDestinationBody, newId, parseOrThrow } from "@holdfast/shared";
+import type { AppContext } from "../context.js";
+import { type DestinationView, makeOnlyDefault, sealConfig, toView } from "./destination-rows.js";
+import { verifyDestination } from "./open-destination.js";
 
-export interface DestinationView {
-  id: string;
-  name: string;
-  type: "local";
-  config: { path: string };
-}
+export type DestinationContext = Pick<AppContext, "database" | "clock" | "secrets">;
 
-function toView(row: { id: string; name: string; type: string; config: string }): DestinationView {
-  return { id: row.id, name: row.name, type: row.type as "local", config: JSON.parse(row.config) as { path: string } };
-}
-
-/** Records a destination. Only `local` exists so far; its config holds no secret. */
-export async function createDestination(ctx: DbContext, input: unknown): Promise<DestinationView> {
+/**
+ * Records a destination once it proved to work: the endpoint policy and a probe object written,
+ * read back and deleted. A destination that refuses the credentials, cannot be reached or points
+ * at a forbidden endpoint answers its 4xx/503 and nothing is stored.
+ */
+export async function createDestination(ctx: DestinationContext, input: unknown): Promise<DestinationView> {
   const body = parseOrThrow(CreateDestinationBody, input, "destination");
-  const view: DestinationView = { id: newId("dst"), name: body.name, type: body.type, config: body.config };
+  await verifyDestination(body.type, body.config);
+  const id = newId("dst");
+  const sealed = sealConfig(ctx.secrets, id, body.type, body.config);
   const { db, t } = ctx.database;
-  await db.insert(t.destinations).values({ ...view, config: JSON.stringify(view.config), createdAt: ctx.clock.now().getTime() });
-  return view;
-}
-
-export async function listDestinations(ctx: DbContext): Promise<DestinationView[]> {
-  const { db, t } = ctx.database;
-  return (await db.select().from(t.destinations).orderBy(asc(t.destinations.createdAt), asc(t.destinations.id))).map(toView);
-}
-
-/** The destination, or DESTINATION_NOT_FOUND. */
-export async function getDestination(ctx: DbContext, id: string): Promise<DestinationView> {
-  const { db, t } = ctx.database;
-  const row = (await db.select().from(t.destinations).where(eq(t.destinations.id, id)).limit(1))[0];
-  if (!row) throw new HoldfastError("DESTINATION_NOT_FOUND", `No destination ${id}`, { destinationIds: [id] });
-  return toView(row);
-}
-
-/** The writer for a recorded destination. */
-export function openDestination(view: DestinationView): Destination {
-  return localDestination(view.config);
+  const [row] = await db
+    .insert(t.destinations)
+    .values({
+      id,
+      name: body.name,
+      type: body.type,
+      ...sealed,
+      isDefault: false,
+      maxSizeGb: body.maxSizeGb ?? null,
+      createdAt: ctx.clock.now().getTime(),
+    })
+    .returning();
+  if (body.isDefault) {
+    await makeOnlyDefault(ctx, id);
+    return { ...toView(row!), isDefault: true };
+  }
+  return toView(row!);
 }

@@ -1,3 +1,11 @@
-export { createDestination, listDestinations, getDestination, openDestination, type DestinationView } from "./create-destination.js";
+export { createDestination, type DestinationContext } from "./create-destination.js";
+export { getDestination, listDestinations } from "./get-destination.js";
+export { updateDestination } from "./update-destination.js";
+export { deleteDestination } from "./delete-destination.js";
+export { testDestination } from "./test-destination.js";
+export { openDestination, openStoredDestination, verifyDestination } from "./open-destination.js";
+export type { DestinationView } from "./destination-rows.js";
 export { localDestination } from "./local.js";
-export type { Destination } from "./types.js";
+export { s3Destination } from "./s3.js";
+export { sftpDestination } from "./sftp.js";
+export type { Destination, ObjectEntry, ObjectInfo, ProbeResult } from "./types.js";

@@ -1,10 +1,29 @@
-import { mkdtemp, readdir, readFile, rm, symlink, mkdir } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, symlink, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HoldfastError } from "@holdfast/shared";
+import { destinationContract } from "../testing/destination-contract.js";
 import { localDestination } from "./local.js";
+
+/** Every name under a folder, at any depth (temp files included). */
+async function allNames(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true }).catch(() => [])).map(String);
+}
+
+describe("local destination (contract)", () => {
+  let dir: string;
+  let n = 0;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "holdfast-dst-"));
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+  destinationContract(() => {
+    const root = join(dir, `root${n++}`);
+    return { dest: () => localDestination({ path: root }), knowsFreeSpace: true, rawNames: () => allNames(root) };
+  });
+});
 
 describe("local destination", () => {
   let dir: string;
@@ -49,5 +68,22 @@ describe("local destination", () => {
     const err = await localDestination({ path: root }).put(Readable.from([Buffer.from("x")]), "link/f.gz").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HoldfastError);
     expect(await readdir(join(dir, "outside"))).toEqual([]);
+  });
+
+  it("reads nothing through a symlink planted inside the root", async () => {
+    const root = join(dir, "root");
+    await mkdir(join(root, "ds_1"), { recursive: true });
+    await mkdir(join(dir, "outside"));
+    await writeFile(join(dir, "outside", "secret.txt"), "not yours");
+    await symlink(join(dir, "outside", "secret.txt"), join(root, "ds_1", "planted.bin"));
+    await symlink(join(dir, "outside"), join(root, "linked"));
+    const dest = localDestination({ path: root });
+    expect(await dest.list("")).toEqual([]);
+    expect(await dest.get("ds_1/planted.bin").catch((e: unknown) => e)).toBeInstanceOf(HoldfastError);
+    expect(await dest.stat("linked/secret.txt").catch((e: unknown) => e)).toBeInstanceOf(HoldfastError);
+  });
+
+  it("knows the free space of a root that does not exist yet", async () => {
+    expect(await localDestination({ path: join(dir, "not", "yet") }).freeSpace()).toBeGreaterThan(0);
   });
 });

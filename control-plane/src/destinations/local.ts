@@ -1,38 +1,87 @@
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, open, realpath, rename, rm } from "node:fs/promises";
+import { constants, createWriteStream } from "node:fs";
+import { lstat, mkdir, open, readdir, realpath, rename, rm, statfs, unlink } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError } from "@holdfast/shared";
-import type { Destination } from "./types.js";
+import { fsFailure, notFound, sourceFailed, watchSource } from "./failures.js";
+import { probeDestination } from "./probe.js";
+import { nameSegments, splitPrefix, TEMP_SUFFIX } from "./relative-name.js";
+import type { Destination, ObjectEntry, ObjectInfo } from "./types.js";
 
 function escapes(root: string, target: string): boolean {
   const rel = relative(root, target);
   return rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel);
 }
 
+function outside(name: string): HoldfastError {
+  return new HoldfastError("DELIVERY_FAILED", `Refused a path outside the destination: ${name}`, undefined, false);
+}
+
+const isMissing = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as NodeJS.ErrnoException).code ?? "");
+
 /** A folder on the control plane's own disk (or a mount). */
 export function localDestination(config: { path: string }): Destination {
   const root = resolve(config.path);
-  return {
+
+  /**
+   * The real folder a name's parent lives in, checked to be inside the real root: a symlink inside
+   * the root could still point elsewhere. Null when the folder does not exist (reads find nothing).
+   */
+  async function realParent(name: string): Promise<{ dir: string; base: string } | null> {
+    const segments = nameSegments(name);
+    const target = resolve(root, ...segments);
+    if (escapes(root, target)) throw outside(name);
+    let realRoot: string;
+    let realDir: string;
+    try {
+      realRoot = await realpath(root);
+      realDir = await realpath(dirname(target));
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw fsFailure(err, `Reading ${name}`);
+    }
+    if (realDir !== realRoot && escapes(realRoot, join(realDir, "x"))) throw outside(name);
+    return { dir: realDir, base: segments[segments.length - 1]! };
+  }
+
+  async function fileInfo(path: string, name: string): Promise<ObjectInfo | null> {
+    try {
+      const info = await lstat(path);
+      if (info.isSymbolicLink()) throw outside(name);
+      return info.isFile() ? { bytes: info.size, modifiedAt: info.mtime } : null;
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw fsFailure(err, `Reading ${name}`);
+    }
+  }
+
+  const self: Destination = {
     async put(stream, relativeName) {
-      if (relativeName.includes("\0") || isAbsolute(relativeName) || escapes(root, resolve(root, relativeName))) {
-        throw new HoldfastError("DELIVERY_FAILED", `Refused a path outside the destination: ${relativeName}`, undefined, false);
+      const source = watchSource(stream);
+      let final: string;
+      let temp: string;
+      let parent: { dir: string; base: string } | null;
+      try {
+        const target = resolve(root, ...nameSegments(relativeName));
+        if (escapes(root, target)) throw outside(relativeName);
+        await mkdir(dirname(target), { recursive: true, mode: 0o750 }).catch((err: unknown) => {
+          throw fsFailure(err, `Creating the folder of ${relativeName}`);
+        });
+        parent = await realParent(relativeName);
+        if (!parent) throw new HoldfastError("DELIVERY_FAILED", `The folder of ${relativeName} vanished while writing`);
+        final = join(parent.dir, parent.base);
+        temp = join(parent.dir, `.${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`);
+      } catch (err) {
+        stream.destroy();
+        throw err;
       }
-      const target = resolve(root, relativeName);
-      await mkdir(dirname(target), { recursive: true, mode: 0o750 });
-      // A symlink inside the root could still point elsewhere: compare the real folders.
-      const realRoot = await realpath(root);
-      const realDir = await realpath(dirname(target));
-      if (realDir !== realRoot && escapes(realRoot, join(realDir, "x"))) {
-        throw new HoldfastError("DELIVERY_FAILED", `Refused a path outside the destination: ${relativeName}`, undefined, false);
-      }
-      const final = join(realDir, target.slice(dirname(target).length + 1));
-      const temp = join(realDir, `.${randomBytes(6).toString("hex")}.holdfast-tmp`);
+      const sink = createWriteStream(temp, { flags: "wx", mode: 0o640, highWaterMark: 1024 * 1024 });
+      source.sink(sink);
       let bytes: number;
       try {
-        await pipeline(stream, createWriteStream(temp, { flags: "wx", mode: 0o640, highWaterMark: 1024 * 1024 }));
+        await pipeline(stream, sink);
         const handle = await open(temp, "r");
         try {
           await handle.sync();
@@ -43,12 +92,93 @@ export function localDestination(config: { path: string }): Destination {
         await rename(temp, final);
       } catch (err) {
         await rm(temp, { force: true });
-        throw err;
+        throw source.failure() ? sourceFailed(source.failure()) : fsFailure(err, `Writing ${relativeName}`);
       }
       // The rename is durable only once the folder's entry is on disk too.
-      const dir = await open(realDir, "r");
+      const dir = await open(parent.dir, "r");
       await dir.sync().finally(() => dir.close());
       return { path: final, bytes };
     },
+
+    async stat(relativeName) {
+      const parent = await realParent(relativeName);
+      return parent ? fileInfo(join(parent.dir, parent.base), relativeName) : null;
+    },
+
+    async list(prefix) {
+      const { folder } = splitPrefix(prefix);
+      const start = resolve(root, ...folder);
+      if (escapes(root, join(start, "x"))) throw outside(prefix);
+      let realRoot: string;
+      let realStart: string;
+      try {
+        realRoot = await realpath(root);
+        realStart = await realpath(start);
+      } catch (err) {
+        if (isMissing(err)) return [];
+        throw fsFailure(err, `Listing ${prefix}`);
+      }
+      if (realStart !== realRoot && escapes(realRoot, join(realStart, "x"))) throw outside(prefix);
+      const entries: ObjectEntry[] = [];
+      // Symlinks are never followed: the walk stays inside what Holdfast wrote.
+      const walk = async (dir: string, names: string[]): Promise<void> => {
+        let children;
+        try {
+          children = await readdir(dir, { withFileTypes: true });
+        } catch (err) {
+          if (isMissing(err)) return;
+          throw fsFailure(err, `Listing ${prefix}`);
+        }
+        for (const child of children) {
+          const name = [...names, child.name].join("/");
+          if (child.isDirectory()) await walk(join(dir, child.name), [...names, child.name]);
+          else if (child.isFile() && !child.name.endsWith(TEMP_SUFFIX) && name.startsWith(prefix)) {
+            const info = await fileInfo(join(dir, child.name), name);
+            if (info) entries.push({ name, ...info });
+          }
+        }
+      };
+      await walk(realStart, folder);
+      return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    },
+
+    async delete(relativeName) {
+      const parent = await realParent(relativeName);
+      if (!parent) return;
+      try {
+        await unlink(join(parent.dir, parent.base));
+      } catch (err) {
+        if (!isMissing(err)) throw fsFailure(err, `Deleting ${relativeName}`);
+      }
+    },
+
+    async get(relativeName) {
+      const parent = await realParent(relativeName);
+      if (!parent) throw notFound(relativeName);
+      try {
+        // O_NOFOLLOW: a symlink planted under the name is not read through.
+        const handle = await open(join(parent.dir, parent.base), constants.O_RDONLY | constants.O_NOFOLLOW);
+        return handle.createReadStream({ highWaterMark: 1024 * 1024 }) as unknown as Readable;
+      } catch (err) {
+        if (isMissing(err)) throw notFound(relativeName);
+        if ((err as NodeJS.ErrnoException).code === "ELOOP") throw outside(relativeName);
+        throw fsFailure(err, `Reading ${relativeName}`);
+      }
+    },
+
+    test: () => probeDestination(self),
+
+    async freeSpace() {
+      // The root may not exist yet: the disk it will be on is its nearest existing ancestor's.
+      for (let dir = root; ; dir = dirname(dir)) {
+        try {
+          const fs = await statfs(dir);
+          return fs.bavail * fs.bsize;
+        } catch (err) {
+          if (!isMissing(err) || dir === dirname(dir)) throw fsFailure(err, "Reading the free space");
+        }
+      }
+    },
   };
+  return self;
 }

@@ -1,10 +1,48 @@
 import type { Readable } from "node:stream";
 
-/** Where artifacts end up. Each implementation writes atomically: a reader never sees half a file. */
+/** What a destination knows of one stored object. */
+export interface ObjectInfo {
+  bytes: number;
+  modifiedAt: Date;
+}
+
+/** One object of a listing; `name` is relative to the destination, as `put` was given it. */
+export interface ObjectEntry extends ObjectInfo {
+  name: string;
+}
+
+/** What `test()` measured while it wrote, read back and deleted a probe object. */
+export interface ProbeResult {
+  ok: true;
+  bytes: number;
+  writeMs: number;
+  readMs: number;
+  deleteMs: number;
+  /** Free bytes where the destination can tell (local folder, SFTP with statvfs), else null. */
+  freeSpaceBytes: number | null;
+}
+
+/**
+ * Where artifacts end up. Names are `/`-separated paths inside the destination (`ds_1/2026/05/x.gz`);
+ * a name with an empty, `.` or `..` segment is refused. Each implementation writes atomically: a
+ * reader never sees half an object under its final name. Every failure is a HoldfastError.
+ */
 export interface Destination {
   /**
-   * Writes the stream under `relativeName` (a `/`-separated path inside the destination) and
-   * resolves with where it landed and how many bytes were written.
+   * Writes the stream under `relativeName`, resolving with where it landed and how many bytes were
+   * written. `opts.bytes`, the size when the caller knows it, lets S3 pick a part size that fits.
    */
-  put(stream: Readable, relativeName: string): Promise<{ path: string; bytes: number }>;
+  put(stream: Readable, relativeName: string, opts?: { bytes?: number }): Promise<{ path: string; bytes: number }>;
+  /** The object's size and time, or null when there is none. */
+  stat(relativeName: string): Promise<ObjectInfo | null>;
+  /** Every object whose name starts with `prefix` (`""`: all), at any depth, sorted by name. */
+  list(prefix: string): Promise<ObjectEntry[]>;
+  /** Removes the object; removing one that is not there is no error. */
+  delete(relativeName: string): Promise<void>;
+  /** The object's bytes (ARTIFACT_NOT_FOUND when there is none), for a restore from the destination. */
+  get(relativeName: string): Promise<Readable>;
+  /** Writes, reads back and deletes a probe object. */
+  test(): Promise<ProbeResult>;
+  /** Free bytes where knowable, else null. */
+  freeSpace(): Promise<number | null>;
 }

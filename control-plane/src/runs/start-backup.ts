@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { assertOptionsFitEngine, HoldfastError, newId, parseOrThrow, StartBackupBody } from "@holdfast/shared";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { getDatasource } from "../datasources/get-datasource.js";
 
@@ -21,7 +21,10 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
   assertOptionsFitEngine(datasource.engine, body.options);
   const { db, t } = ctx.database;
   const destinationIds = [...new Set(body.destinationIds)];
-  const found = await db.select({ id: t.destinations.id }).from(t.destinations).where(inArray(t.destinations.id, destinationIds));
+  const found = await db
+    .select({ id: t.destinations.id })
+    .from(t.destinations)
+    .where(and(inArray(t.destinations.id, destinationIds), isNull(t.destinations.deletedAt)));
   const missing = destinationIds.filter((id) => !found.some((f) => f.id === id));
   if (missing.length > 0) throw new HoldfastError("DESTINATION_NOT_FOUND", `No destination ${missing.join(", ")}`, { destinationIds: missing });
 

@@ -11,7 +11,11 @@ import { listDatabases } from "../../datasources/list-databases.js";
 import { listDatasources } from "../../datasources/list-datasources.js";
 import { preflightDatasource } from "../../datasources/preflight-datasource.js";
 import { testDatasource } from "../../datasources/test-datasource.js";
-import { createDestination, listDestinations } from "../../destinations/create-destination.js";
+import { createDestination } from "../../destinations/create-destination.js";
+import { deleteDestination } from "../../destinations/delete-destination.js";
+import { getDestination, listDestinations } from "../../destinations/get-destination.js";
+import { testDestination } from "../../destinations/test-destination.js";
+import { updateDestination } from "../../destinations/update-destination.js";
 import { cancelRun } from "../../runs/cancel-run.js";
 import { getRun } from "../../runs/get-run.js";
 import { getRunLogs } from "../../runs/get-run-logs.js";
@@ -57,6 +61,13 @@ export function apiRoutes(ctx: AppContext) {
     })
     .post("/destinations", async (c) => c.json(await createDestination(scoped(ctx, c), await readJson(c)), 201))
     .get("/destinations", async (c) => c.json({ items: await listDestinations(ctx) }))
+    .get("/destinations/:id", async (c) => c.json(await getDestination(ctx, c.req.param("id"))))
+    .patch("/destinations/:id", async (c) => c.json(await updateDestination(scoped(ctx, c), c.req.param("id"), await readJson(c))))
+    .delete("/destinations/:id", async (c) => {
+      await deleteDestination(scoped(ctx, c), c.req.param("id"));
+      return c.body(null, 204);
+    })
+    .post("/destinations/:id/test", async (c) => c.json(await testDestination(scoped(ctx, c), c.req.param("id"))))
     .get("/runs/:runId", async (c) => c.json(await getRun(ctx, c.req.param("runId"))))
     .get("/runs/:runId/events", async (c) => c.json({ items: await listRunEvents(ctx, c.req.param("runId")) }))
     .get("/runs/:runId/logs", async (c) => c.json(await getRunLogs(scoped(ctx, c), c.req.param("runId"))))

@@ -1,0 +1,156 @@
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { HoldfastError, type S3DestinationConfig } from "@holdfast/shared";
+import { notFound, reasonOf, sourceFailed, watchSource } from "./failures.js";
+import { probeDestination } from "./probe.js";
+import { nameSegments, splitPrefix } from "./relative-name.js";
+import { isS3NotFound, newS3Client, s3Failure } from "./s3-client.js";
+import type { Destination, ObjectEntry } from "./types.js";
+
+const MIB = 1024 * 1024;
+/** S3 allows 10,000 parts: without a size hint 16 MiB parts reach 160 GB; with one, parts grow to fit. */
+const DEFAULT_PART = 16 * MIB;
+const MAX_PARTS = 9_000;
+/** Parts uploaded at once: memory holds about QUEUE × part size, whatever the artifact's size. */
+const QUEUE = 4;
+
+/** Part size for an artifact of `bytes` (when known): at least 8 MiB, few enough parts for S3's limit. */
+export function partSizeFor(bytes: number | undefined): number {
+  if (bytes === undefined) return DEFAULT_PART;
+  return Math.max(8 * MIB, Math.ceil(bytes / MAX_PARTS / MIB) * MIB);
+}
+
+/** A bucket (and key prefix) on AWS S3 or an S3-compatible server. */
+export function s3Destination(config: S3DestinationConfig): Destination {
+  const base = config.prefix.replace(/^\/+|\/+$/g, "");
+  const keyOf = (name: string) => (base ? `${base}/${name}` : name);
+  const nameOf = (key: string) => (base ? key.slice(base.length + 1) : key);
+
+  /** One client per operation, destroyed after it: no socket outlives the call. */
+  async function withClient<T>(action: string, fn: (client: S3Client) => Promise<T>): Promise<T> {
+    const client = newS3Client(config);
+    try {
+      return await fn(client);
+    } catch (err) {
+      throw s3Failure(err, action);
+    } finally {
+      client.destroy();
+    }
+  }
+
+  const self: Destination = {
+    /**
+     * A multipart upload, streamed part by part (lib-storage's Upload; a small artifact is one
+     * PutObject). S3 shows an object only once it is complete, so nothing half-written is ever
+     * visible under the key. A failed upload is aborted so its parts do not linger (lib-storage does
+     * it; a server without AbortMultipartUpload leaves them to the bucket's lifecycle rules).
+     */
+    async put(stream, relativeName, opts) {
+      const source = watchSource(stream);
+      try {
+        nameSegments(relativeName);
+      } catch (err) {
+        stream.destroy();
+        throw err;
+      }
+      const key = keyOf(relativeName);
+      let bytes = 0;
+      const counter = new Transform({
+        readableHighWaterMark: MIB,
+        transform(chunk: Buffer, _enc, done) {
+          bytes += chunk.length;
+          done(null, chunk);
+        },
+      });
+      // A source error destroys the counter, which fails the upload reading it.
+      const piping = pipeline(stream, counter).catch(() => {});
+      const client = newS3Client(config);
+      const upload = new Upload({
+        client,
+        params: { Bucket: config.bucket, Key: key, Body: counter, ...(config.storageClass ? { StorageClass: config.storageClass as never } : {}) },
+        partSize: partSizeFor(opts?.bytes),
+        queueSize: QUEUE,
+        leavePartsOnError: false,
+      });
+      try {
+        await upload.done();
+      } catch (err) {
+        const failure = source.failure();
+        stream.destroy();
+        counter.destroy();
+        if (failure) {
+          const error = sourceFailed(failure);
+          // The abort (or the upload) failed differently: say so, parts may be left on the server.
+          if (err !== failure && error.details) error.details.cleanup = reasonOf(err);
+          throw error;
+        }
+        throw s3Failure(err, `Uploading ${relativeName}`);
+      } finally {
+        client.destroy();
+      }
+      await piping;
+      return { path: `s3://${config.bucket}/${key}`, bytes };
+    },
+
+    async stat(relativeName) {
+      nameSegments(relativeName);
+      return withClient(`Reading ${relativeName}`, async (client) => {
+        try {
+          const head = await client.send(new HeadObjectCommand({ Bucket: config.bucket, Key: keyOf(relativeName) }));
+          return { bytes: head.ContentLength ?? 0, modifiedAt: head.LastModified ?? new Date(0) };
+        } catch (err) {
+          if (isS3NotFound(err)) return null;
+          throw err;
+        }
+      });
+    },
+
+    async list(prefix) {
+      splitPrefix(prefix);
+      const full = keyOf(prefix);
+      return withClient(`Listing ${prefix || "the bucket"}`, async (client) => {
+        const entries: ObjectEntry[] = [];
+        let token: string | undefined;
+        do {
+          const page = await client.send(
+            new ListObjectsV2Command({ Bucket: config.bucket, ...(full ? { Prefix: full } : {}), ...(token ? { ContinuationToken: token } : {}) }),
+          );
+          for (const o of page.Contents ?? []) {
+            if (o.Key) entries.push({ name: nameOf(o.Key), bytes: o.Size ?? 0, modifiedAt: o.LastModified ?? new Date(0) });
+          }
+          token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+        return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      });
+    },
+
+    async delete(relativeName) {
+      nameSegments(relativeName);
+      await withClient(`Deleting ${relativeName}`, (client) => client.send(new DeleteObjectCommand({ Bucket: config.bucket, Key: keyOf(relativeName) })));
+    },
+
+    async get(relativeName) {
+      nameSegments(relativeName);
+      const client = newS3Client(config);
+      try {
+        const res = await client.send(new GetObjectCommand({ Bucket: config.bucket, Key: keyOf(relativeName) }));
+        if (!(res.Body instanceof Readable)) throw new HoldfastError("DELIVERY_FAILED", `Reading ${relativeName}: the S3 answer has no body`);
+        // The client lives as long as its body streams.
+        res.Body.once("close", () => client.destroy());
+        return res.Body;
+      } catch (err) {
+        client.destroy();
+        if (isS3NotFound(err)) throw notFound(relativeName);
+        throw s3Failure(err, `Reading ${relativeName}`);
+      }
+    },
+
+    test: () => probeDestination(self),
+
+    // S3 has no notion of free space.
+    freeSpace: async () => null,
+  };
+  return self;
+}

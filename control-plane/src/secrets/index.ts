@@ -1,0 +1,2 @@
+export { SecretBox } from "./secret-box.js";
+export { loadMasterKey } from "./master-key.js";
