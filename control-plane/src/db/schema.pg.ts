@@ -109,11 +109,26 @@ export const runs = pgTable(
     artifactExpiredAt: bigint("artifact_expired_at", { mode: "number" }),
     /** A restore run: the backup run whose artifact it restores. */
     sourceRunId: text("source_run_id"),
+    /** The backup options as requested (JSON), so a retry asks for the same backup. */
+    options: text("options"),
+    /** A scheduled run: the cron time it fires for (the idempotency key derives from it and the attempt). */
+    fireTime: bigint("fire_time", { mode: "number" }),
+    /** 1 for the first try; a retry of a retryable failure is a new run with attempt + 1 and retryOf. */
+    attempt: integer("attempt").notNull().default(1),
+    retryOf: text("retry_of"),
+    /** What backupCompleted said beyond size and hash (JSON: format, codec, level, versions, parts...). */
+    artifactMeta: text("artifact_meta"),
+    /** The restore drill's verdict: null when no drill ran. */
+    verified: boolean("verified"),
+    /** The drill's details (JSON: method, checked, mismatches, error). */
+    verification: text("verification"),
     createdAt: bigint("created_at", { mode: "number" }).notNull(),
   },
   (t) => [
     uniqueIndex("runs_datasource_id_idempotency_key_unique").on(t.datasourceId, t.idempotencyKey),
     index("runs_state_idx").on(t.state),
+    index("runs_created_at_idx").on(t.createdAt, t.id),
+    index("runs_schedule_id_idx").on(t.scheduleId, t.fireTime),
   ],
 );
 
@@ -128,6 +143,13 @@ export const deliveries = pgTable(
     attempts: integer("attempts").notNull().default(0),
     bytes: bigint("bytes", { mode: "number" }),
     error: text("error"),
+    /** When a failed attempt may be tried again (exponential backoff); null when not waiting. */
+    nextAttemptAt: bigint("next_attempt_at", { mode: "number" }),
+    startedAt: bigint("started_at", { mode: "number" }),
+    durationMs: bigint("duration_ms", { mode: "number" }),
+    /** Set when retention deleted the object (and its sidecar), with why. */
+    deletedAt: bigint("deleted_at", { mode: "number" }),
+    deletionReason: text("deletion_reason"),
     updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
   },
   (t) => [index("deliveries_run_id_idx").on(t.runId), index("deliveries_state_idx").on(t.state)],
@@ -146,4 +168,30 @@ export const agentEvents = pgTable(
     receivedAt: bigint("received_at", { mode: "number" }).notNull(),
   },
   (t) => [index("agent_events_agent_id_sequence_idx").on(t.agentId, t.sequence), index("agent_events_run_id_sequence_idx").on(t.runId, t.sequence)],
+);
+
+/** A backup schedule: lives on the control plane, which fires it and dispatches runs to the agent. */
+export const schedules = pgTable(
+  "schedules",
+  {
+    id: text("id").primaryKey(),
+    datasourceId: text("datasource_id").notNull().references(() => datasources.id),
+    name: text("name").notNull(),
+    cron: text("cron").notNull(),
+    timezone: text("timezone").notNull(),
+    /** JSON array of destination ids. */
+    destinationIds: text("destination_ids").notNull(),
+    /** JSON: backup options, retention policy, retry settings. */
+    options: text("options"),
+    retention: text("retention"),
+    retry: text("retry"),
+    verify: boolean("verify").notNull().default(false),
+    paused: boolean("paused").notNull().default(false),
+    /** The last fire time handled (dispatched, pending or missed); creation or resume time before the first. */
+    lastFiredAt: bigint("last_fired_at", { mode: "number" }).notNull(),
+    createdAt: bigint("created_at", { mode: "number" }).notNull(),
+    updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
+    deletedAt: bigint("deleted_at", { mode: "number" }),
+  },
+  (t) => [index("schedules_datasource_id_idx").on(t.datasourceId)],
 );

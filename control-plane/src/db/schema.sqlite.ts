@@ -109,11 +109,26 @@ export const runs = sqliteTable(
     artifactExpiredAt: integer("artifact_expired_at"),
     /** A restore run: the backup run whose artifact it restores. */
     sourceRunId: text("source_run_id"),
+    /** The backup options as requested (JSON), so a retry asks for the same backup. */
+    options: text("options"),
+    /** A scheduled run: the cron time it fires for (the idempotency key derives from it and the attempt). */
+    fireTime: integer("fire_time"),
+    /** 1 for the first try; a retry of a retryable failure is a new run with attempt + 1 and retryOf. */
+    attempt: integer("attempt").notNull().default(1),
+    retryOf: text("retry_of"),
+    /** What backupCompleted said beyond size and hash (JSON: format, codec, level, versions, parts...). */
+    artifactMeta: text("artifact_meta"),
+    /** The restore drill's verdict: null when no drill ran. */
+    verified: integer("verified", { mode: "boolean" }),
+    /** The drill's details (JSON: method, checked, mismatches, error). */
+    verification: text("verification"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [
     uniqueIndex("runs_datasource_id_idempotency_key_unique").on(t.datasourceId, t.idempotencyKey),
     index("runs_state_idx").on(t.state),
+    index("runs_created_at_idx").on(t.createdAt, t.id),
+    index("runs_schedule_id_idx").on(t.scheduleId, t.fireTime),
   ],
 );
 
@@ -128,6 +143,13 @@ export const deliveries = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     bytes: integer("bytes"),
     error: text("error"),
+    /** When a failed attempt may be tried again (exponential backoff); null when not waiting. */
+    nextAttemptAt: integer("next_attempt_at"),
+    startedAt: integer("started_at"),
+    durationMs: integer("duration_ms"),
+    /** Set when retention deleted the object (and its sidecar), with why. */
+    deletedAt: integer("deleted_at"),
+    deletionReason: text("deletion_reason"),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [index("deliveries_run_id_idx").on(t.runId), index("deliveries_state_idx").on(t.state)],
@@ -146,4 +168,30 @@ export const agentEvents = sqliteTable(
     receivedAt: integer("received_at").notNull(),
   },
   (t) => [index("agent_events_agent_id_sequence_idx").on(t.agentId, t.sequence), index("agent_events_run_id_sequence_idx").on(t.runId, t.sequence)],
+);
+
+/** A backup schedule: lives on the control plane, which fires it and dispatches runs to the agent. */
+export const schedules = sqliteTable(
+  "schedules",
+  {
+    id: text("id").primaryKey(),
+    datasourceId: text("datasource_id").notNull().references(() => datasources.id),
+    name: text("name").notNull(),
+    cron: text("cron").notNull(),
+    timezone: text("timezone").notNull(),
+    /** JSON array of destination ids. */
+    destinationIds: text("destination_ids").notNull(),
+    /** JSON: backup options, retention policy, retry settings. */
+    options: text("options"),
+    retention: text("retention"),
+    retry: text("retry"),
+    verify: integer("verify", { mode: "boolean" }).notNull().default(false),
+    paused: integer("paused", { mode: "boolean" }).notNull().default(false),
+    /** The last fire time handled (dispatched, pending or missed); creation or resume time before the first. */
+    lastFiredAt: integer("last_fired_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("schedules_datasource_id_idx").on(t.datasourceId)],
 );

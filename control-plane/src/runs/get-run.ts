@@ -1,9 +1,18 @@
-import { type DeliveryState, type ErrorBody, HoldfastError, type RunKind, type RunState, type RunTrigger } from "@holdfast/shared";
+import { type BackupOptions, type DeliveryState, type ErrorBody, type EventData, HoldfastError, type RunKind, type RunState, type RunTrigger, type Verification } from "@holdfast/shared";
 import { asc, eq } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import type { Tables } from "../db/index.js";
 
 export type RunRow = Tables["runs"]["$inferSelect"];
+
+/** What backupCompleted says of an artifact beyond its size, hash and name (format, codec, versions, parts...). */
+export type ArtifactMeta = Omit<EventData<"backupCompleted">, "finishedAt" | "sizeBytes" | "rawSizeBytes" | "sha256" | "fileName" | "verification">;
+
+/** The event's artifact metadata, as kept in `runs.artifact_meta`. */
+export function artifactMetaOf(d: EventData<"backupCompleted">): ArtifactMeta {
+  const { finishedAt: _f, sizeBytes: _s, rawSizeBytes: _r, sha256: _h, fileName: _n, verification: _v, ...meta } = d;
+  return meta;
+}
 
 export interface RunView {
   runId: string;
@@ -23,7 +32,21 @@ export interface RunView {
   startedAt: string | null;
   finishedAt: string | null;
   sizeBytes: number | null;
+  /** The dump's size before compression and encryption. */
+  rawSizeBytes: number | null;
   sha256: string | null;
+  /** Format, codec, level, server version, tables, ratio, encryption recipient, parts; null until completed. */
+  artifact: ArtifactMeta | null;
+  /** The backup options the run was asked for (null: the defaults). */
+  options: BackupOptions | null;
+  /** A scheduled run: the cron time it fired for. */
+  fireTime: string | null;
+  /** 1 for a first try; a retry is a new run with attempt + 1 and retryOf. */
+  attempt: number;
+  retryOf: string | null;
+  /** The restore drill's verdict (`verify: true`); null when no drill ran. */
+  verified: boolean | null;
+  verification: Verification | null;
   error: ErrorBody | null;
   cancelReason: string | null;
   /** When the agent's staged copy expired (artifactExpired); deliveries not yet pulled then fail. */
@@ -65,7 +88,15 @@ export async function getRun(ctx: DbContext, runId: string): Promise<RunView> {
     startedAt: iso(run.startedAt),
     finishedAt: iso(run.finishedAt),
     sizeBytes: run.sizeBytes,
+    rawSizeBytes: run.rawSizeBytes,
     sha256: run.sha256,
+    artifact: run.artifactMeta === null ? null : (JSON.parse(run.artifactMeta) as ArtifactMeta),
+    options: run.options === null ? null : (JSON.parse(run.options) as BackupOptions),
+    fireTime: iso(run.fireTime),
+    attempt: run.attempt,
+    retryOf: run.retryOf,
+    verified: run.verified,
+    verification: run.verification === null ? null : (JSON.parse(run.verification) as Verification),
     error: run.error === null ? null : (JSON.parse(run.error) as ErrorBody),
     cancelReason: run.cancelReason,
     artifactExpiredAt: iso(run.artifactExpiredAt),

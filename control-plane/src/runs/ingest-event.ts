@@ -1,6 +1,7 @@
 import { type AgentEventFrame, type AgentRunState, canTransition, type EventType, Events, isEventType, type RunState } from "@holdfast/shared";
 import { and, eq, inArray, lt } from "drizzle-orm";
 import { exists, spooledPath } from "../artifacts/spool.js";
+import { artifactMetaOf } from "./get-run.js";
 import type { AppContext } from "../context.js";
 import type { Tables } from "../db/index.js";
 import type { Logger } from "../logger.js";
@@ -186,7 +187,17 @@ async function applyToRun(ctx: IngestContext, run: RunRow, event: AgentEventFram
         ctx,
         run,
         "completed",
-        { finishedAt: ms(d.finishedAt), sizeBytes: d.sizeBytes, rawSizeBytes: d.rawSizeBytes, sha256: d.sha256, fileName: d.fileName, step: null },
+        {
+          finishedAt: ms(d.finishedAt),
+          sizeBytes: d.sizeBytes,
+          rawSizeBytes: d.rawSizeBytes,
+          sha256: d.sha256,
+          fileName: d.fileName,
+          step: null,
+          artifactMeta: JSON.stringify(artifactMetaOf(d)),
+          verified: d.verification ? d.verification.verified : null,
+          verification: d.verification ? JSON.stringify(d.verification) : null,
+        },
         log,
       );
       // Also when already completed: the pull is idempotent and may have been cut by a restart.

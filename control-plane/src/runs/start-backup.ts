@@ -53,6 +53,7 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
       requestedBy: input.requestedBy,
       idempotencyKey,
       requestHash,
+      options: body.options === undefined ? null : JSON.stringify(body.options),
       queuedAt: now,
       createdAt: now,
     })

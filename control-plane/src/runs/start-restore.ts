@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { openHeldArtifact } from "../artifacts/locate-artifact.js";
 import type { AppContext } from "../context.js";
 import { getDatasource } from "../datasources/get-datasource.js";
-import { getRunRow } from "./get-run.js";
+import { getRunRow, type ArtifactMeta, type RunRow } from "./get-run.js";
 
 export interface StartRestoreInput {
   /** The backup run whose artifact is restored. */
@@ -38,6 +38,14 @@ export async function startRestore(ctx: AppContext, input: StartRestoreInput): P
   }
   await held.handle.close();
   const target = await getDatasource(ctx, body.targetDatasourceId);
+  const origin = await getDatasource(ctx, source.datasourceId).catch(() => null);
+  if (origin && origin.engine !== target.engine) {
+    throw new HoldfastError("RUN_NOT_RESTORABLE", `Run ${source.id} is a ${origin.engine} backup; datasource ${target.id} is ${target.engine}`, {
+      runId: source.id,
+      sourceEngine: origin.engine,
+      targetEngine: target.engine,
+    });
+  }
   if (!ctx.link.isOnline(target.agentId)) {
     throw new HoldfastError("AGENT_OFFLINE", `Agent ${target.agentId} is not connected`, { agentId: target.agentId });
   }
@@ -73,6 +81,7 @@ export async function startRestore(ctx: AppContext, input: StartRestoreInput): P
         sizeBytes: source.sizeBytes,
         sha256: source.sha256,
         fileName: source.fileName ?? `${source.id}.sql.gz`,
+        ...artifactKindOf(source),
         downloadToken,
         options: body.options,
       },
@@ -89,4 +98,11 @@ export async function startRestore(ctx: AppContext, input: StartRestoreInput): P
     throw err;
   }
   return { runId };
+}
+
+/** Format, codec and encryption as backupCompleted recorded them; absent for runs recorded before. */
+function artifactKindOf(source: RunRow): { artifact?: { format: NonNullable<ArtifactMeta["format"]>; codec: ArtifactMeta["codec"]; encrypted: boolean } } {
+  if (source.artifactMeta === null) return {};
+  const meta = JSON.parse(source.artifactMeta) as ArtifactMeta;
+  return meta.format ? { artifact: { format: meta.format, codec: meta.codec, encrypted: meta.encrypted ?? false } } : {};
 }
