@@ -1,5 +1,7 @@
 import { HoldfastError, type Engine as EngineName } from "@holdfast/shared";
 import { PostgresEngine } from "./postgres/engine.js";
+import { MysqlEngine } from "./mysql/engine.js";
+import { MongoEngine } from "./mongodb/engine.js";
 import type { Engine, EngineRegistry } from "./types.js";
 
 export interface EngineOptions {
@@ -9,7 +11,12 @@ export interface EngineOptions {
 
 /** Every engine this build of the agent has; preflight reports a missing tool, not a missing engine. */
 export function defaultEngines(opts: EngineOptions = {}): EngineRegistry {
-  return { postgres: new PostgresEngine(opts.tmpDir ? { tmpDir: opts.tmpDir } : {}) };
+  const tmp = opts.tmpDir ? { tmpDir: opts.tmpDir } : {};
+  return {
+    postgres: new PostgresEngine(tmp),
+    mysql: new MysqlEngine(tmp),
+    mongodb: new MongoEngine(tmp),
+  };
 }
 
 /** The datasource's engine, or 422 UNSUPPORTED_DATABASE_TYPE. */

@@ -82,6 +82,16 @@ export interface Engine<C = DatasourceConnection> {
   readonly engine: EngineName;
   /** The dump tool's name, as preflight reports it (`pg_dump`). */
   readonly toolName: string;
+  /**
+   * For dump tools that cannot dump a newer server than themselves (pg_dump): how preflight compares
+   * the two. Absent when any installed version of the tool will do.
+   */
+  readonly versionRule?: {
+    /** The server's product name, for the message (`PostgreSQL`). */
+    server: string;
+    serverMajor(server: ConnectionTestResult): number | null;
+    toolMajor(versionLine: string): number | null;
+  };
   /** The version line of the dump tool that would dump a server of this major, or null when it is not installed. */
   toolVersion(serverMajor?: number | null): Promise<string | null>;
   testConnection(connection: C): Promise<ConnectionTestResult>;

@@ -14,7 +14,8 @@ import { getRun } from "../store/runs.js";
 import { processAlive, writeStandInPgDump } from "../testing/engines.js";
 import { makeTempDir, ManualClock, PG } from "../testing/helpers.js";
 import { setupRunEnv, type RunEnv } from "../testing/run-env.js";
-import { freeBytesAt, parseToolMajor, preflight } from "./preflight.js";
+import { parseToolMajor } from "../engines/tool-version.js";
+import { freeBytesAt, preflight } from "./preflight.js";
 import { startBackup } from "./start-backup.js";
 
 async function pidOf(file: string): Promise<number> {

@@ -4,6 +4,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { HoldfastError, resolveBackupOptions, type CommandData, type ResolvedBackupOptions } from "@holdfast/shared";
 import { engineFor } from "../engines/registry.js";
+import { parseToolMajor } from "../engines/tool-version.js";
 import { spawnTool } from "../engines/spawn-tool.js";
 import { ensurePrivateDir } from "../fs-safe.js";
 import { requireDatasource } from "../store/datasources.js";
@@ -12,19 +13,6 @@ import type { RunContext } from "./context.js";
 
 export type PreflightResult = CommandData<"validateServerBackupPrerequisites">;
 type Issue = PreflightResult["blockingIssues"][number];
-
-/** The major version in a tool's `--version` line: `pg_dump (PostgreSQL) 16.4 (Debian …)` → 16. */
-export function parseToolMajor(versionLine: string | null): number | null {
-  if (!versionLine) return null;
-  const afterName = versionLine.includes(")") ? versionLine.slice(versionLine.indexOf(")") + 1) : versionLine;
-  const m = /(\d+)(?:\.\d+)*/.exec(afterName);
-  return m ? Number(m[1]) : null;
-}
-
-/** `server_version_num` → major: 160004 → 16, 90624 → 9. */
-export function serverMajorOf(versionNum: number | null | undefined): number | null {
-  return typeof versionNum === "number" && versionNum > 0 ? Math.floor(versionNum / 10_000) : null;
-}
 
 /** A real write in the staging root (O_EXCL, 0600, fsync), removed at once. */
 export async function probeStagingWritable(stagingRoot: string): Promise<boolean> {
@@ -100,12 +88,14 @@ export async function preflight(ctx: RunContext, datasourceId: string, given?: R
     freeBytesAt(ctx.stagingRoot),
     codecAvailable(options.codec),
   ]);
-  const serverMajor = connection.ok ? serverMajorOf(connection.r.serverVersionNum) : null;
+  const rule = engine.versionRule;
+  const serverMajor = connection.ok && rule ? rule.serverMajor(connection.r) : null;
   // The server's major first: with several client versions installed it decides which pg_dump runs.
   const version = await engine.toolVersion(serverMajor);
   const codec = { name: options.codec, available: codecOk };
-  const toolMajor = parseToolMajor(version);
-  const compatible = toolMajor !== null && serverMajor !== null ? toolMajor >= serverMajor : null;
+  const toolMajor = version === null ? null : rule ? rule.toolMajor(version) : parseToolMajor(version);
+  // Without a rule any version of the tool will do.
+  const compatible = !rule ? true : toolMajor !== null && serverMajor !== null ? toolMajor >= serverMajor : null;
   const lastDumpBytes = lastCompletedSize(ctx.store, datasourceId);
 
   if (version === null) {
@@ -113,7 +103,7 @@ export async function preflight(ctx: RunContext, datasourceId: string, given?: R
   } else if (compatible === false) {
     blockingIssues.push({
       code: "TOOL_TOO_OLD",
-      message: `${engine.toolName} ${toolMajor} cannot dump a PostgreSQL ${serverMajor} server; install ${engine.toolName} ${serverMajor} or newer`,
+      message: `${engine.toolName} ${toolMajor} cannot dump a ${rule?.server ?? "newer"} ${serverMajor} server; install ${engine.toolName} ${serverMajor} or newer`,
     });
   } else if (compatible === null && connection.ok) {
     warnings.push({ code: "TOOL_VERSION_UNKNOWN", message: `Could not compare the ${engine.toolName} version with the server's (${version})` });

@@ -10,6 +10,7 @@ import { DEFAULT_PG_BIN_ROOT, resolvePgTools, type PgToolPaths } from "./pg-tool
 import { redactSecrets, spawnTool, type ToolExit } from "../spawn-tool.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, DumpHints, Engine, Fingerprint, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
 import { FINGERPRINT_SQL, parseFingerprint } from "./fingerprint.js";
+import { parseToolMajor, serverMajorOf } from "../tool-version.js";
 import { PsqlSession } from "./psql-session.js";
 
 export { buildPgDumpArgs } from "./pg-dump-args.js";
@@ -184,6 +185,12 @@ export class PostgresEngine implements Engine {
       await passfile.remove();
     }
   }
+
+  readonly versionRule = {
+    server: "PostgreSQL",
+    serverMajor: (server: ConnectionTestResult) => serverMajorOf(server.serverVersionNum),
+    toolMajor: (line: string) => parseToolMajor(line),
+  };
 
   async listDatabases(connection: PostgresConnection): Promise<DatabaseInfo[]> {
     const passfile = await createPassfile(this.tmpDir, connection);

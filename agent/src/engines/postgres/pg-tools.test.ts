@@ -7,7 +7,7 @@ import { makeTempDir, PG } from "../../testing/helpers.js";
 import { buildPgDumpArgs } from "./pg-dump-args.js";
 import { installedPgMajors, pickPgMajor, resolvePgTools } from "./pg-tools.js";
 import { PostgresEngine } from "./engine.js";
-import { parseToolMajor } from "../../runs/preflight.js";
+import { parseToolMajor } from "../tool-version.js";
 
 describe("client tools chosen by the server's major", () => {
   let root: string;

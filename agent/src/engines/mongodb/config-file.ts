@@ -1,0 +1,62 @@
+import fs from "node:fs";
+import path from "node:path";
+import { HoldfastError } from "@holdfast/shared";
+import { resolvePassword, type Credentials } from "../credentials.js";
+
+/**
+ * A YAML double-quoted scalar the tools' YAML parser reads back exactly: `\` and `"` escaped, and
+ * every control or line-breaking character (C0, DEL, C1, U+2028/2029, BOM) as `\uXXXX`, so the
+ * value stays on one line. NUL and lone surrogates have no place in a password: refused.
+ */
+export function yamlQuote(value: string): string {
+  if (value.includes("\0")) throw new Error("a password with a NUL byte cannot be given to the MongoDB tools");
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) throw new Error("the password is not valid Unicode");
+  const escaped = value.replace(/[\\"\u0001-\u001f\u007f-\u009f\u2028\u2029\ufeff]/g, (c) =>
+    c === "\\" || c === '"' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return `"${escaped}"`;
+}
+
+/** The `--config` file's text: the password and nothing else (host, user and TLS travel as plain arguments). */
+export function formatConfigFile(password: string): string {
+  return `password: ${yamlQuote(password)}\n`;
+}
+
+export interface ConfigFile {
+  /** For `--config=`; null when there is no password (no file, no flag). */
+  path: string | null;
+  password: string | undefined;
+  remove(): Promise<void>;
+}
+
+/**
+ * mongodump/mongorestore (100.3.0 and later) read the password from a YAML `--config` file: a 0600
+ * file, opened with O_EXCL in a fresh 0700 mkdtemp dir, so it is never in argv (`--password`) or a
+ * `--uri`, both visible in the process list.
+ */
+export async function createConfigFile(tmpDir: string, credentials: Credentials): Promise<ConfigFile> {
+  const password = await resolvePassword(credentials);
+  if (password === undefined) return { path: null, password, remove: async () => {} };
+  let text: string;
+  try {
+    text = formatConfigFile(password);
+  } catch (err) {
+    throw new HoldfastError("VALIDATION_FAILED", (err as Error).message);
+  }
+  const dir = await fs.promises.mkdtemp(path.join(tmpDir, "holdfast-mongo-"));
+  const remove = () => fs.promises.rm(dir, { recursive: true, force: true });
+  try {
+    await fs.promises.chmod(dir, 0o700);
+    const file = path.join(dir, "tools.yaml");
+    const handle = await fs.promises.open(file, "wx", 0o600);
+    try {
+      await handle.writeFile(text, "utf8");
+    } finally {
+      await handle.close();
+    }
+    return { path: file, password, remove };
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+}

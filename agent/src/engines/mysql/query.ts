@@ -1,0 +1,61 @@
+import path from "node:path";
+import { HoldfastError, type ErrorCode, type MysqlConnection } from "@holdfast/shared";
+import { redactSecrets, spawnFilter, type ToolExit } from "../spawn-tool.js";
+import { buildClientArgs } from "./args.js";
+import { passwordSpellings, type OptionsFile } from "./option-file.js";
+import { mysqlChildEnv, type MysqlFlavor } from "./tools.js";
+
+/** A client ready to run our own statements: which binary, which family, which options file. */
+export interface SqlSession {
+  client: string;
+  flavor: MysqlFlavor;
+  optionsFile: OptionsFile;
+  connection: MysqlConnection;
+}
+
+/** `name` as a MySQL identifier: in backticks, backticks doubled. The client (binary mode) passes it through untouched. */
+export function quoteIdent(name: string): string {
+  return `\`${name.replace(/`/g, "``")}\``;
+}
+
+/** The client's batch output escapes `\0`, `\b`, `\n`, `\r`, `\t`, `\Z` and `\\` in values; undone here. */
+export function unescapeBatchField(field: string): string {
+  return field.replace(/\\(.)/g, (_, c: string) => ({ "0": "\0", b: "\b", n: "\n", r: "\r", t: "\t", Z: "\x1a", "\\": "\\" })[c] ?? c);
+}
+
+/** Rows of tab-separated fields, each unescaped (a value may hold a tab or a newline: the client escapes them). */
+export function parseBatchRows(out: string): string[][] {
+  return out
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => line.split("\t").map(unescapeBatchField));
+}
+
+/** The tool's stderr, with the password masked, ready for details.stderr. */
+export function redactedStderr(exit: ToolExit, password: string | undefined): string {
+  return redactSecrets(exit.stderrTail.trim(), passwordSpellings(password));
+}
+
+export function toolFailure(code: ErrorCode, what: string, exit: ToolExit, password: string | undefined, extra: Record<string, unknown> = {}): HoldfastError {
+  const why = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`;
+  return new HoldfastError(code, `${what} ${why}`, { ...extra, exitCode: exit.code, signal: exit.signal, stderr: redactedStderr(exit, password) });
+}
+
+/**
+ * Runs our own SQL through the client on stdin (never argv: a long statement list would hit the
+ * kernel's per-argument limit) and returns the rows of every result set, in order. `database` null
+ * connects without one (listing databases). A failure is `code` with the client's redacted stderr.
+ */
+export async function runSql(session: SqlSession, sql: string, opts: { code: ErrorCode; what: string; database?: string | null }): Promise<string[][]> {
+  const database = opts.database === undefined ? session.connection.database : opts.database;
+  const args = buildClientArgs(session.optionsFile.path, session.connection, session.flavor, { sandbox: false, database });
+  const tool = spawnFilter(path.basename(session.client), session.client, args, mysqlChildEnv());
+  let out = "";
+  tool.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
+  // A client that died before reading everything closes its stdin: that is in its exit, not an error here.
+  tool.stdin.on("error", () => {});
+  tool.stdin.end(sql);
+  const exit = await tool.exited;
+  if (exit.code !== 0) throw toolFailure(opts.code, opts.what, exit, session.optionsFile.password);
+  return parseBatchRows(out);
+}
