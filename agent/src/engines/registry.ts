@@ -2,6 +2,8 @@ import { HoldfastError, type Engine as EngineName } from "@holdfast/shared";
 import { PostgresEngine } from "./postgres/engine.js";
 import { MysqlEngine } from "./mysql/engine.js";
 import { MongoEngine } from "./mongodb/engine.js";
+import { SqliteEngine } from "./sqlite/engine.js";
+import { FilesEngine } from "./files/engine.js";
 import type { Engine, EngineRegistry } from "./types.js";
 
 export interface EngineOptions {
@@ -16,6 +18,8 @@ export function defaultEngines(opts: EngineOptions = {}): EngineRegistry {
     postgres: new PostgresEngine(tmp),
     mysql: new MysqlEngine(tmp),
     mongodb: new MongoEngine(tmp),
+    sqlite: new SqliteEngine(tmp),
+    files: new FilesEngine(tmp),
   };
 }
 
