@@ -31,6 +31,12 @@ export interface ArtifactPuller {
   onAgentOnline(agentId: string): void;
 }
 
+/** What the link needs from the scheduler (scheduler/). */
+export interface SchedulerHooks {
+  /** An agent's session is ready: its pending firings still within grace are sent now. */
+  onAgentOnline(agentId: string): void;
+}
+
 /**
  * Everything a domain function may use, set once at start-up (openstatus's `ctx`). Tests build one
  * with the parts they need.
@@ -47,6 +53,8 @@ export interface AppContext {
   puller: ArtifactPuller;
   /** Seals and opens destination credentials under the master key, loaded once at start-up. */
   secrets: SecretBox;
+  /** Absent where no scheduler runs (tests that build a context by hand). */
+  scheduler?: SchedulerHooks;
 }
 
 /** A context slice for the functions that only touch the database. */

@@ -14,6 +14,8 @@ describe("loadEnv", () => {
       host: "127.0.0.1",
       heartbeatMs: 15_000,
       commandTimeoutMs: 30_000,
+      misfireGraceMs: 3_600_000,
+      schedulerTickMs: 1_000,
       logLevel: "info",
     });
     expect(usesPostgres(env)).toBe(false);
@@ -50,6 +52,23 @@ describe("loadEnv", () => {
     expect(err).toBeInstanceOf(HoldfastError);
     expect((err as HoldfastError).code).toBe("VALIDATION_FAILED");
     expect((err as HoldfastError).message).toContain("port");
+  });
+
+  it("reads the delivery, spool and retention settings (GB = 10^9 bytes)", () => {
+    expect(loadEnv({}, {})).toMatchObject({ spoolMaxBytes: null, deliveryAttempts: 8, deliveryBackoffMs: 60_000, retentionIntervalMs: 3_600_000, manualRetentionDays: 0 });
+    const env = loadEnv(
+      {},
+      {
+        HOLDFAST_SPOOL_MAX_GB: "2.5",
+        HOLDFAST_DELIVERY_ATTEMPTS: "3",
+        HOLDFAST_DELIVERY_BACKOFF_MS: "500",
+        HOLDFAST_RETENTION_INTERVAL_MS: "0",
+        HOLDFAST_MANUAL_RETENTION_DAYS: "30",
+      },
+    );
+    expect(env).toMatchObject({ spoolMaxBytes: 2_500_000_000, deliveryAttempts: 3, deliveryBackoffMs: 500, retentionIntervalMs: 0, manualRetentionDays: 30 });
+    expect(() => loadEnv({}, { HOLDFAST_SPOOL_MAX_GB: "0" })).toThrow(/spoolMaxGb/);
+    expect(() => loadEnv({}, { HOLDFAST_DELIVERY_ATTEMPTS: "0" })).toThrow(/deliveryAttempts/);
   });
 
   it("treats any non-postgres database URL as SQLite", () => {

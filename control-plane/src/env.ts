@@ -25,7 +25,25 @@ const RawEnv = z.object({
   heartbeatMs: intFrom(100, 3_600_000).default(15_000),
   /** How long a command waits for the agent's answer before AGENT_TIMEOUT. */
   commandTimeoutMs: intFrom(100, 3_600_000).default(30_000),
+  /**
+   * How late a schedule's firing may still be sent (agent offline, control plane down); later it is
+   * recorded missed. At most a day: a firing sent twice is one backup only while the agent still
+   * remembers its idempotency key (HOLDFAST_IDEMPOTENCY_WINDOW_MS, 24 h by default).
+   */
+  misfireGraceMs: intFrom(1_000, 24 * 3_600_000).default(3_600_000),
+  /** How often the scheduler looks for due firings, retries and pending runs. */
+  schedulerTickMs: intFrom(50, 60_000).default(1_000),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** The spool's bound in GB (10^9 bytes); pulls wait while it is full. Absent: unbounded. */
+  spoolMaxGb: z.coerce.number().positive().max(1_000_000).optional(),
+  /** Tries per delivery before it is failed (the first one included). */
+  deliveryAttempts: intFrom(1, 100).default(8),
+  /** Wait after the first failed try; doubles after each, capped at an hour. */
+  deliveryBackoffMs: intFrom(1, 3_600_000).default(60_000),
+  /** How often the retention executor runs; 0 turns it off. */
+  retentionIntervalMs: intFrom(0, 30 * 86_400_000).default(3_600_000),
+  /** Manual backups of a datasource none of whose schedules sets manualRetentionDays: days kept (0: until deleted). */
+  manualRetentionDays: intFrom(0, 100_000).default(0),
   /** Encrypts destination credentials at rest: base64 of 32 bytes. Absent, `<dataDir>/master.key` holds it. */
   masterKey: z
     .string()
@@ -43,7 +61,15 @@ export type Env = {
   spoolDir: string;
   heartbeatMs: number;
   commandTimeoutMs: number;
+  misfireGraceMs: number;
+  schedulerTickMs: number;
   logLevel: z.infer<typeof RawEnv>["logLevel"];
+  /** HOLDFAST_SPOOL_MAX_GB in bytes; null: unbounded. */
+  spoolMaxBytes: number | null;
+  deliveryAttempts: number;
+  deliveryBackoffMs: number;
+  retentionIntervalMs: number;
+  manualRetentionDays: number;
   /** HOLDFAST_MASTER_KEY (base64), or undefined to use `masterKeyFile`. Never logged. */
   masterKey: string | undefined;
   /** Created (0600) on first start when no HOLDFAST_MASTER_KEY is set. */
@@ -67,7 +93,14 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       spoolDir: blankToUndefined(vars.HOLDFAST_SPOOL_DIR),
       heartbeatMs: blankToUndefined(vars.HOLDFAST_HEARTBEAT_MS),
       commandTimeoutMs: blankToUndefined(vars.HOLDFAST_COMMAND_TIMEOUT_MS),
+      misfireGraceMs: blankToUndefined(vars.HOLDFAST_MISFIRE_GRACE_MS),
+      schedulerTickMs: blankToUndefined(vars.HOLDFAST_SCHEDULER_TICK_MS),
       logLevel: blankToUndefined(vars.HOLDFAST_LOG_LEVEL),
+      spoolMaxGb: blankToUndefined(vars.HOLDFAST_SPOOL_MAX_GB),
+      deliveryAttempts: blankToUndefined(vars.HOLDFAST_DELIVERY_ATTEMPTS),
+      deliveryBackoffMs: blankToUndefined(vars.HOLDFAST_DELIVERY_BACKOFF_MS),
+      retentionIntervalMs: blankToUndefined(vars.HOLDFAST_RETENTION_INTERVAL_MS),
+      manualRetentionDays: blankToUndefined(vars.HOLDFAST_MANUAL_RETENTION_DAYS),
       masterKey: blankToUndefined(vars.HOLDFAST_MASTER_KEY),
     },
     "configuration",
@@ -82,7 +115,14 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     spoolDir: resolve(raw.spoolDir ?? resolve(dataDir, "spool")),
     heartbeatMs: raw.heartbeatMs,
     commandTimeoutMs: raw.commandTimeoutMs,
+    misfireGraceMs: raw.misfireGraceMs,
+    schedulerTickMs: raw.schedulerTickMs,
     logLevel: raw.logLevel,
+    spoolMaxBytes: raw.spoolMaxGb === undefined ? null : Math.floor(raw.spoolMaxGb * 1e9),
+    deliveryAttempts: raw.deliveryAttempts,
+    deliveryBackoffMs: raw.deliveryBackoffMs,
+    retentionIntervalMs: raw.retentionIntervalMs,
+    manualRetentionDays: raw.manualRetentionDays,
     masterKey: raw.masterKey,
     masterKeyFile: resolve(dataDir, "master.key"),
   };

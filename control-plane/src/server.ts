@@ -9,11 +9,14 @@ import { UploadTokens } from "./artifacts/upload-tokens.js";
 import { DownloadTokens } from "./artifacts/download-tokens.js";
 import type { AppContext } from "./context.js";
 import { openDatabase } from "./db/index.js";
+import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from "./deliveries/delivery-worker.js";
 import type { Env } from "./env.js";
 import { createApp } from "./http/app.js";
 import { LinkHub } from "./link/hub.js";
 import { attachLinkServer } from "./link/link-server.js";
 import { createLogger, type Logger } from "./logger.js";
+import { type RetentionTimer, startRetentionTimer } from "./retention/execute-retention.js";
+import { createScheduler, type Scheduler } from "./scheduler/loop.js";
 import { loadMasterKey } from "./secrets/master-key.js";
 import { SecretBox } from "./secrets/secret-box.js";
 
@@ -21,8 +24,11 @@ export interface StartOptions {
   clock?: Clock;
   logger?: Logger;
   puller?: PullerOptions;
+  deliveries?: DeliveryWorkerOptions;
   /** Skip the "listening on" line (tests). */
   quiet?: boolean;
+  /** false: no firing loop (unit tests that drive their own scheduler on a manual clock). */
+  scheduler?: boolean;
 }
 
 export interface RunningServer {
@@ -30,6 +36,10 @@ export interface RunningServer {
   ctx: AppContext;
   server: Server;
   puller: Puller;
+  deliveries: DeliveryWorker;
+  retention: RetentionTimer;
+  /** Absent when started with `scheduler: false`. */
+  scheduler: Scheduler | undefined;
   close(): Promise<void>;
 }
 
@@ -46,9 +56,14 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   const ctx = { database, env, clock, log, secrets, uploads: new UploadTokens(clock), downloads: new DownloadTokens(clock) } as AppContext;
   const hub = new LinkHub(ctx);
   ctx.link = hub;
-  const puller = createPuller(ctx, opts.puller);
+  // A verified spool copy starts its deliveries; a removed one lets waiting pulls into the spool.
+  let deliveries: DeliveryWorker | undefined;
+  const puller = createPuller(ctx, { ...opts.puller, onSpooled: () => deliveries?.kick() });
   ctx.puller = puller;
+  deliveries = createDeliveryWorker(ctx, { ...opts.deliveries, onSpoolFreed: () => puller.spoolFreed() });
   await markAllAgentsOffline(ctx);
+  const scheduler = opts.scheduler === false ? undefined : createScheduler(ctx, { tickMs: env.schedulerTickMs, graceMs: env.misfireGraceMs });
+  if (scheduler) ctx.scheduler = scheduler;
 
   const app = createApp(ctx);
   const server = createAdaptorServer({ fetch: app.fetch, hostname: env.host }) as Server;
@@ -66,12 +81,17 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   if (!opts.quiet) process.stderr.write(`holdfast listening on ${url}\n`);
   log.info({ url, database: database.dialect, spool: env.spoolDir }, "control plane started");
   await puller.resumeAll();
+  await deliveries.start();
+  const retention = startRetentionTimer(ctx);
+  // The first pass also catches up after a restart: firings due meanwhile, retries, pending runs.
+  scheduler?.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       link.close();
       puller.close();
+      await scheduler?.stop();
       await hub.closeAll(CLOSE_CODES.serverShutdown, "control plane shutting down");
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -80,10 +100,15 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
         setTimeout(() => server.closeAllConnections(), 2000).unref();
       });
       await puller.idle();
+      // Sends cut by the closed sessions leave their runs pending: the next start sends them again.
+      await scheduler?.idle();
+      // Tries under way are cut and go back to pending: the next start resumes them.
+      await deliveries.close();
+      await retention.close();
       await database.close();
       log.info("control plane stopped");
     })();
     return closing;
   };
-  return { url, ctx, server, puller, close };
+  return { url, ctx, server, puller, deliveries, retention, scheduler, close };
 }

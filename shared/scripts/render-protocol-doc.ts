@@ -14,6 +14,7 @@ import { z } from "zod";
 import {
   AckFrame,
   AgentRunState,
+  CONTROL_PLANE_TRANSITIONS,
   canTransition,
   Commands,
   COMMAND_TYPES,
@@ -116,7 +117,10 @@ function stateTable(): string {
     const to = states.filter((s) => canTransition(from, s));
     return `| \`${from}\` | ${to.length ? to.map((s) => `\`${s}\``).join(", ") : "— (final)"} |`;
   });
-  return ["| from | may become |", "| --- | --- |", ...rows].join("\n");
+  const own = Object.entries(CONTROL_PLANE_TRANSITIONS).map(
+    ([from, to]) => `| \`${from}\` (control plane) | ${to.length ? to.map((s) => `\`${s}\``).join(", ") : "— (final)"} |`,
+  );
+  return ["| from | may become |", "| --- | --- |", ...rows, ...own].join("\n");
 }
 
 function commandsSection(): string {
@@ -169,7 +173,8 @@ export function renderProtocolDoc(): string {
     errorMatrix(),
     "## Run states",
     "The agent enforces these transitions; any other answers `409 INVALID_STATE_TRANSITION`. The control plane " +
-      "applies an event to its view only along them. `pending` and `missed` are the control plane's own states and never reach the agent.",
+      "applies an event to its view only along them. `pending` and `missed` are the control plane's own states and never reach the agent: a scheduled " +
+      "firing is recorded `pending` until the agent accepts it, and `missed` when that did not happen within the grace window.",
     stateTable(),
     "## Commands",
     commandsSection(),

@@ -21,6 +21,7 @@ export const ERROR_CATALOG = {
   AGENT_NOT_FOUND: { status: 404, retryable: false, action: "Check the agent id (GET /api/v1/agents lists them)." },
   DATASOURCE_NOT_FOUND: { status: 404, retryable: false, action: "Check the datasource id." },
   DESTINATION_NOT_FOUND: { status: 404, retryable: false, action: "Check the destination ids." },
+  SCHEDULE_NOT_FOUND: { status: 404, retryable: false, action: "Check the schedule id (GET /api/v1/schedules lists them)." },
   RUN_NOT_FOUND: { status: 404, retryable: false, action: "Check the run id." },
   USER_NOT_FOUND: { status: 404, retryable: false, action: "Check the e-mail address, or create the user first." },
   ARTIFACT_NOT_FOUND: { status: 404, retryable: false, action: "The run has no staged artifact; it may have failed or been cleaned up." },
@@ -48,6 +49,7 @@ export const ERROR_CATALOG = {
   DESTINATION_HOST_KEY_MISMATCH: { status: 422, retryable: false, action: "The SFTP server's host key is not the one in hostKeySha256. Check the server's fingerprint (ssh-keygen -lf on the server) before updating it: it may be another machine." },
   DESTINATION_ENDPOINT_FORBIDDEN: { status: 422, retryable: false, action: "The S3 endpoint resolves to a link-local or cloud metadata address; use another endpoint, or set config.allowPrivateEndpoint: true if you mean it." },
   DESTINATION_REFUSED: { status: 422, retryable: false, action: "The destination answered but refused (details.reason): check that the bucket or folder exists and that the account may write there." },
+  DESTINATION_QUOTA_EXCEEDED: { status: 422, retryable: false, action: "Writing the artifact would take the destination past its maxSizeGb (usage: the bytes of the live deliveries recorded for it, details.usedBytes): raise the quota, or let retention free space, then back up again." },
   DECRYPTION_FAILED: { status: 422, retryable: false, action: "The artifact is encrypted: pass options.identity, the AGE-SECRET-KEY-1... matching the backup's recipient. The target was not touched." },
   // 429
   QUEUE_OVERFLOW: { status: 429, retryable: true, action: "The agent's queue is full; wait for queued runs to finish." },
@@ -65,6 +67,7 @@ export const ERROR_CATALOG = {
   PRECONDITION_FAILED: { status: 503, retryable: true, action: "Fix the blocking issues listed in details, then retry." },
   TOOL_NOT_FOUND: { status: 503, retryable: false, action: "Install the dump tool named in details.tool on the agent's host." },
   DESTINATION_UNREACHABLE: { status: 503, retryable: true, action: "The destination could not be reached (details.reason): check its host, port and network; deliveries retry." },
+  FIRING_MISSED: { status: 503, retryable: false, action: "A schedule's firing never reached the agent within the grace window (details.reason); check the agent and the control plane were up. HOLDFAST_MISFIRE_GRACE_MS sets the window." },
   AGENT_OFFLINE: { status: 503, retryable: true, action: "Start the agent or check its network; retry once it is online." },
   AGENT_STOPPING: { status: 503, retryable: true, action: "The agent is shutting down; the run can be retried once it is back." },
   AGENT_TIMEOUT: { status: 504, retryable: true, action: "The agent did not answer in time; retry." },

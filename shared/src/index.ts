@@ -13,5 +13,6 @@ export * from "./protocol/agent-auth.js";
 export * from "./api/datasources.js";
 export * from "./api/destinations.js";
 export * from "./api/runs.js";
+export * from "./api/runs-query.js";
 export * from "./api/users.js";
 export * from "./api/schedules.js";

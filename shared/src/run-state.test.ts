@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HoldfastError } from "./errors.js";
-import { AgentRunState, assertTransition, canTransition, isTerminal } from "./run-state.js";
+import { AgentRunState, assertTransition, canTransition, CONTROL_PLANE_TRANSITIONS, isTerminal, RunState } from "./run-state.js";
 
 const allowed = new Set([
   "queued>running",
@@ -33,5 +33,12 @@ describe("run state machine", () => {
 
   it("treats completed, failed, cancelled and expired as final", () => {
     expect(AgentRunState.options.filter(isTerminal)).toEqual(["completed", "failed", "cancelled", "expired"]);
+  });
+
+  it("gives the control plane's own states their moves: pending is sent, refused, dropped or missed; missed is final", () => {
+    expect(CONTROL_PLANE_TRANSITIONS.pending).toEqual(["queued", "running", "failed", "cancelled", "missed"]);
+    expect(CONTROL_PLANE_TRANSITIONS.missed).toEqual([]);
+    for (const to of CONTROL_PLANE_TRANSITIONS.pending) expect(RunState.options).toContain(to);
+    expect(AgentRunState.options).not.toContain("pending");
   });
 });

@@ -45,6 +45,17 @@ export function assertTransition(from: AgentRunState, to: AgentRunState, runId?:
   }
 }
 
+/**
+ * The control plane's own moves, outside the agent's machine. A `pending` firing is sent (the agent
+ * queues it, or starts it at once), refused by the agent (`failed`, with its error), coalesced into
+ * a run already queued or dropped by pausing its schedule (`cancelled`), or never sent within the
+ * grace window (`missed`). `missed` is final.
+ */
+export const CONTROL_PLANE_TRANSITIONS: Record<"pending" | "missed", readonly RunState[]> = {
+  pending: ["queued", "running", "failed", "cancelled", "missed"],
+  missed: [],
+};
+
 export const DeliveryState = z.enum(["pending", "running", "completed", "failed"]);
 export type DeliveryState = z.infer<typeof DeliveryState>;
 

@@ -129,7 +129,8 @@ describe.each(DIALECTS)("artifact pull and delivery on %s", (dialect) => {
     const { run, delivery } = await deliveryOf(runId);
     expect(run.state).toBe("completed");
     expect(offsets).toEqual([0, 100_000]);
-    expect(delivery.path).toBe(join(destRoot, dsId, `${runId}.sql.gz`));
+    // <datasource>/<yyyy>/<mm>/<UTC timestamp>_<runId><ext> (deliveries/object-name.ts).
+    expect(delivery.path!.slice(join(destRoot, dsId).length)).toMatch(new RegExp(`^/\\d{4}/\\d{2}/\\d{8}T\\d{6}Z_${runId}\\.sql\\.gz$`));
     expect(sha(await readFile(delivery.path!))).toBe(sha(artifact));
     expect(agent.frames.some((f) => f.type === "cleanupStaging" && (f.payload as { runId: string }).runId === runId)).toBe(true);
     // The spool copy goes once every delivery is done.

@@ -2,15 +2,18 @@ import { rename, rm } from "node:fs/promises";
 import { HoldfastError, sleep } from "@holdfast/shared";
 import { and, eq, inArray } from "drizzle-orm";
 import type { AppContext, ArtifactPuller } from "../context.js";
-import { deliverRun, failDeliveries } from "../deliveries/deliver-run.js";
+import { failDeliveries } from "../deliveries/fail-deliveries.js";
 import { getRunRow } from "../runs/get-run.js";
 import { exists, partialPath, sha256File, sizeOrZero, spooledPath, syncDir } from "./spool.js";
+import { createSpoolGate } from "./spool-gate.js";
 
 export interface PullerOptions {
   /** Whole-file hash mismatches before the deliveries fail with CHECKSUM_MISMATCH. */
   maxChecksumFailures?: number;
   backoffBaseMs?: number;
   backoffCapMs?: number;
+  /** Called once a run's spool copy is verified: its deliveries may start. */
+  onSpooled?: (runId: string) => void;
 }
 
 export interface Puller extends ArtifactPuller {
@@ -18,13 +21,16 @@ export interface Puller extends ArtifactPuller {
   resumeAll(): Promise<void>;
   /** Settles when no pull is running (tests, shutdown). */
   idle(): Promise<void>;
+  /** Room was made in the spool: the pulls that waited for it go on. */
+  spoolFreed(): void;
   close(): void;
 }
 
 /**
  * Pulls finished artifacts from agents into the spool (docs/link.md §8), one loop per run. A loop
  * that finds its agent offline simply ends: the agent's next helloAck resumes it, from the bytes
- * already held.
+ * already held. A pull that would overfill the spool (HOLDFAST_SPOOL_MAX_GB) does not start: the run
+ * stays completed, the agent keeps its staged copy, and the pull starts when a spool copy goes.
  */
 export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller {
   const maxMismatches = opts.maxChecksumFailures ?? 3;
@@ -32,6 +38,8 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
   const cap = opts.backoffCapMs ?? 30_000;
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
+  const gate = createSpoolGate(ctx.env.spoolDir, ctx.env.spoolMaxBytes);
+  const waitingForRoom = new Set<string>();
   let closed = false;
 
   const backoff = (failures: number) => Math.min(cap, base * 2 ** Math.min(failures - 1, 16));
@@ -52,6 +60,13 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
     const log = ctx.log.child({ runId, agentId: run.agentId });
     let mismatches = 0;
     let failures = 0;
+
+    if (!(await exists(spooled)) && !(await gate.admit(runId, run.sizeBytes))) {
+      if (!waitingForRoom.has(runId)) log.info({ sizeBytes: run.sizeBytes }, "the spool is full; the pull waits for room");
+      waitingForRoom.add(runId);
+      return;
+    }
+    waitingForRoom.delete(runId);
 
     while (!(await exists(spooled))) {
       if ((await getRunRow(ctx, runId)).artifactExpiredAt !== null) {
@@ -107,7 +122,7 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
     await ctx.link
       .sendCommand(run.agentId, "cleanupStaging", { runId }, { idempotencyKey: `cleanup-${runId}` })
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, "cleanupStaging failed; the agent's TTL removes the file"));
-    await deliverRun(ctx, runId);
+    opts.onSpooled?.(runId);
   }
 
   function kick(runId: string): void {
@@ -120,6 +135,8 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
       .catch((err: unknown) => ctx.log.error({ runId, err }, "artifact pull failed"))
       .finally(() => {
         running.delete(runId);
+        // A pull that held room and ended (done, given up, agent gone) may leave room for a waiting one.
+        if (gate.release(runId) && waitingForRoom.size > 0) self.spoolFreed();
         if (again.delete(runId)) kick(runId);
       });
     running.set(runId, p);
@@ -141,7 +158,7 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
     return rows.map((r) => r.runId);
   }
 
-  return {
+  const self: Puller = {
     kick,
     onAgentOnline(agentId) {
       runsWaiting(agentId).then(
@@ -155,8 +172,14 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
     async idle() {
       while (running.size > 0) await Promise.allSettled([...running.values()]);
     },
+    spoolFreed() {
+      const waiting = [...waitingForRoom];
+      waitingForRoom.clear();
+      waiting.forEach(kick);
+    },
     close() {
       closed = true;
     },
   };
+  return self;
 }

@@ -5,7 +5,7 @@ import { getRunRow } from "../runs/get-run.js";
 import { openHeldArtifact } from "./locate-artifact.js";
 import { assertRunId } from "./spool.js";
 
-type DownloadContext = Pick<AppContext, "database" | "clock" | "env" | "downloads" | "log">;
+type DownloadContext = Pick<AppContext, "database" | "clock" | "env" | "downloads" | "log" | "secrets">;
 
 export interface DownloadInput {
   /** The backup run whose artifact is asked for (the restore's source). */
@@ -37,8 +37,8 @@ export function parseRange(header: string | undefined, size: number): { start: n
  * `GET /agent/v1/artifacts/:runId` (docs/link.md §9): streams a completed backup's verified artifact
  * to the agent restoring it. Authorised by the restore's download token (bound to the restore run,
  * its agent and this source run), only while that restore is queued or running. Served from the
- * verified spool copy, else from a completed local delivery of the right size; never from a partial
- * upload. `Range: bytes=N-` answers 206 with Content-Range, so a cut download resumes. The file is
+ * verified spool copy, else from a completed delivery on any destination (locate-artifact.ts); never
+ * from a partial upload. `Range: bytes=N-` answers 206 with Content-Range, so a cut download resumes. The file is
  * read as a stream (1 MiB chunks), so memory stays flat whatever the artifact's size.
  */
 export async function serveDownload(ctx: DownloadContext, input: DownloadInput): Promise<DownloadResponse> {
@@ -65,11 +65,14 @@ export async function serveDownload(ctx: DownloadContext, input: DownloadInput):
       "cache-control": "no-store",
       ...(range ? { "content-range": `bytes ${start}-${end}/${size}` } : {}),
     };
-    const body = held.handle.createReadStream({ start, ...(size > 0 ? { end } : {}), highWaterMark: 1024 * 1024, autoClose: true });
-    ctx.log.info({ runId: input.runId, restoreRunId, agentId, from: held.source, start, bytes: size === 0 ? 0 : end - start + 1 }, "artifact download started");
+    const body = await held.read(start, end);
+    ctx.log.info(
+      { runId: input.runId, restoreRunId, agentId, from: held.source, destinationId: held.destinationId, start, bytes: size === 0 ? 0 : end - start + 1 },
+      "artifact download started",
+    );
     return { status: range ? 206 : 200, headers, body };
   } catch (err) {
-    await held.handle.close();
+    await held.close();
     throw err;
   }
 }

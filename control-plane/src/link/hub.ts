@@ -17,7 +17,10 @@ export class LinkHub implements AgentLink {
   /** Adopts a freshly authenticated socket. */
   open(agentId: string, ws: WebSocket): AgentSession {
     const session = new AgentSession(this.ctx, agentId, ws, {
-      onReady: () => this.ctx.puller.onAgentOnline(agentId),
+      onReady: () => {
+        this.ctx.puller.onAgentOnline(agentId);
+        this.ctx.scheduler?.onAgentOnline(agentId);
+      },
       onClose: async (s) => {
         if (this.sessions.get(agentId) !== s) return;
         this.sessions.delete(agentId);

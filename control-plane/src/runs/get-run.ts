@@ -73,6 +73,11 @@ export async function getRun(ctx: DbContext, runId: string): Promise<RunView> {
     .from(t.deliveries)
     .where(eq(t.deliveries.runId, runId))
     .orderBy(asc(t.deliveries.id));
+  return toRunView(run, deliveries);
+}
+
+/** The API's view of a run row and its deliveries (in delivery id order). */
+export function toRunView(run: RunRow, deliveries: { destinationId: string; state: string; path: string | null }[]): RunView {
   return {
     runId: run.id,
     kind: run.kind as RunKind,

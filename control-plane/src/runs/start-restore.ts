@@ -36,7 +36,7 @@ export async function startRestore(ctx: AppContext, input: StartRestoreInput): P
       runId: source.id,
     });
   }
-  await held.handle.close();
+  await held.close();
   const target = await getDatasource(ctx, body.targetDatasourceId);
   const origin = await getDatasource(ctx, source.datasourceId).catch(() => null);
   if (origin && origin.engine !== target.engine) {

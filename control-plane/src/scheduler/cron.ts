@@ -59,6 +59,11 @@ export function nextFirings(cron: string, timeZone: string, from: Date, count: n
   return compileCron(cron, timeZone).nextRuns(count, from);
 }
 
+/** The first firing strictly after `from`, or null if the cron has no more. */
+export function nextFiring(cron: string, timeZone: string, from: Date): Date | null {
+  return compileCron(cron, timeZone).nextRun(from);
+}
+
 const wallClocks = new Map<string, Intl.DateTimeFormat>();
 
 function wallClockOf(timeZone: string): Intl.DateTimeFormat {

@@ -11,17 +11,22 @@ import { listDatabases } from "../../datasources/list-databases.js";
 import { listDatasources } from "../../datasources/list-datasources.js";
 import { preflightDatasource } from "../../datasources/preflight-datasource.js";
 import { testDatasource } from "../../datasources/test-datasource.js";
+import { listRunDeliveries } from "../../deliveries/list-deliveries.js";
 import { createDestination } from "../../destinations/create-destination.js";
 import { deleteDestination } from "../../destinations/delete-destination.js";
 import { getDestination, listDestinations } from "../../destinations/get-destination.js";
 import { testDestination } from "../../destinations/test-destination.js";
 import { updateDestination } from "../../destinations/update-destination.js";
+import { previewRetention } from "../../retention/preview-retention.js";
 import { cancelRun } from "../../runs/cancel-run.js";
 import { getRun } from "../../runs/get-run.js";
 import { getRunLogs } from "../../runs/get-run-logs.js";
 import { listRunEvents } from "../../runs/list-run-events.js";
+import { listRuns } from "../../runs/list-runs.js";
 import { startBackup } from "../../runs/start-backup.js";
 import { startRestore } from "../../runs/start-restore.js";
+import { createSchedule, deleteSchedule, getSchedule, listSchedules, nextScheduleFirings, updateSchedule } from "../../schedules/index.js";
+import { getStats } from "../../stats/get-stats.js";
 import { authenticate, readJson, readOptionalJson, requireRole, scoped } from "../middleware.js";
 import type { HonoEnv } from "../types.js";
 
@@ -68,7 +73,21 @@ export function apiRoutes(ctx: AppContext) {
       return c.body(null, 204);
     })
     .post("/destinations/:id/test", async (c) => c.json(await testDestination(scoped(ctx, c), c.req.param("id"))))
+    .post("/schedules", async (c) => c.json(await createSchedule(scoped(ctx, c), await readJson(c)), 201))
+    .get("/schedules", async (c) => c.json({ items: await listSchedules(ctx) }))
+    .get("/schedules/:id", async (c) => c.json(await getSchedule(ctx, c.req.param("id"))))
+    .patch("/schedules/:id", async (c) => c.json(await updateSchedule(scoped(ctx, c), c.req.param("id"), await readJson(c))))
+    .delete("/schedules/:id", async (c) => {
+      await deleteSchedule(scoped(ctx, c), c.req.param("id"));
+      return c.body(null, 204);
+    })
+    .post("/schedules/:id/pause", async (c) => c.json(await updateSchedule(scoped(ctx, c), c.req.param("id"), { paused: true })))
+    .post("/schedules/:id/resume", async (c) => c.json(await updateSchedule(scoped(ctx, c), c.req.param("id"), { paused: false })))
+    .get("/schedules/:id/next", async (c) => c.json(await nextScheduleFirings(ctx, c.req.param("id"), c.req.query("count"))))
+    .get("/runs", async (c) => c.json(await listRuns(ctx, c.req.query())))
     .get("/runs/:runId", async (c) => c.json(await getRun(ctx, c.req.param("runId"))))
+    .get("/runs/:runId/deliveries", async (c) => c.json({ items: await listRunDeliveries(ctx, c.req.param("runId")) }))
+    .get("/stats", async (c) => c.json(await getStats(ctx, c.req.query())))
     .get("/runs/:runId/events", async (c) => c.json({ items: await listRunEvents(ctx, c.req.param("runId")) }))
     .get("/runs/:runId/logs", async (c) => c.json(await getRunLogs(scoped(ctx, c), c.req.param("runId"))))
     .post("/runs/:runId/restore", async (c) => {
@@ -77,5 +96,6 @@ export function apiRoutes(ctx: AppContext) {
     })
     .post("/runs/:runId/cancel", async (c) =>
       c.json(await cancelRun(scoped(ctx, c), { runId: c.req.param("runId"), body: await readOptionalJson(c), requestedBy: c.get("user").email })),
-    );
+    )
+    .get("/schedules/:id/retention/preview", async (c) => c.json(await previewRetention(ctx, c.req.param("id"))));
 }

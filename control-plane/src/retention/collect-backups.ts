@@ -1,0 +1,56 @@
+import type { ArtifactPart } from "@holdfast/shared";
+import { and, eq, isNull, type SQL } from "drizzle-orm";
+import type { DbContext } from "../context.js";
+import { artifactObjectName } from "../deliveries/object-name.js";
+import type { ArtifactMeta } from "../runs/get-run.js";
+import type { RetentionBackup } from "./types.js";
+
+/** A backup on one destination, as retention plans it and the executor deletes it. */
+export interface DeliveredBackup extends RetentionBackup {
+  /** The run id: one delivery per run and destination, so it names the backup there. */
+  id: string;
+  deliveryId: string;
+  destinationId: string;
+  scheduleId: string | null;
+  /** What the delivery recorded writing: the executor deletes only where it matches `objectName`. */
+  path: string | null;
+  deliveryState: string;
+  objectName: string;
+  parts: ArtifactPart[] | undefined;
+}
+
+/**
+ * The backup runs matching `where` with their live deliveries (retention has not deleted them), by
+ * destination, on live destinations only: a retired destination's credentials are wiped, and what
+ * it holds is no longer Holdfast's to touch. `manual` is left to the caller, which knows which
+ * backups its planner ages by days.
+ */
+export async function deliveredBackups(ctx: DbContext, where: SQL | undefined): Promise<Map<string, DeliveredBackup[]>> {
+  const { db, t } = ctx.database;
+  const rows = await db
+    .select({ run: t.runs, d: t.deliveries })
+    .from(t.deliveries)
+    .innerJoin(t.runs, eq(t.runs.id, t.deliveries.runId))
+    .innerJoin(t.destinations, eq(t.destinations.id, t.deliveries.destinationId))
+    .where(and(eq(t.runs.kind, "backup"), isNull(t.deliveries.deletedAt), isNull(t.destinations.deletedAt), where));
+  const byDestination = new Map<string, DeliveredBackup[]>();
+  for (const { run, d } of rows) {
+    const meta = run.artifactMeta ? (JSON.parse(run.artifactMeta) as ArtifactMeta) : null;
+    const backup: DeliveredBackup = {
+      id: run.id,
+      finishedAt: new Date(run.finishedAt ?? run.createdAt),
+      ok: run.state === "completed" && d.state === "completed",
+      verified: run.verified,
+      manual: run.trigger === "manual",
+      deliveryId: d.id,
+      destinationId: d.destinationId,
+      scheduleId: run.scheduleId,
+      path: d.path,
+      deliveryState: d.state,
+      objectName: artifactObjectName(run),
+      parts: meta?.parts,
+    };
+    byDestination.set(d.destinationId, [...(byDestination.get(d.destinationId) ?? []), backup]);
+  }
+  return byDestination;
+}

@@ -1,0 +1,117 @@
+import { type DestinationType, HoldfastError } from "@holdfast/shared";
+import { and, eq, isNull } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import { objectsOf, recordsName, sidecarName } from "../deliveries/object-name.js";
+import { findDestinationRow, fullConfig } from "../destinations/destination-rows.js";
+import { openDestination } from "../destinations/open-destination.js";
+import type { DestinationPlan, PlannedBackup } from "./plan-destinations.js";
+import { planManualBackups, planScheduleBackups } from "./plan-destinations.js";
+import { manualRetentionDaysFor, schedulesWithRetention } from "./policies.js";
+
+type RetentionContext = Pick<AppContext, "database" | "clock" | "log" | "secrets" | "env">;
+
+export interface RetentionReport {
+  /** Each backup whose objects were deleted, with the objects' names. */
+  deleted: { runId: string; destinationId: string; objects: string[]; reason: string }[];
+  /** Planned deletions that did not happen (a destination down, a record that does not match): tried again next time. */
+  skipped: { runId: string; destinationId: string; reason: string }[];
+}
+
+/**
+ * Deletes the objects of one planned backup (sidecar first, so a half-deleted backup never looks
+ * restorable; then its parts or artifact), then records the deletion on the delivery row. Only an
+ * object Holdfast recorded writing is touched: the row's recorded location must be the name the
+ * run's objects are written under, and every name deleted derives from it.
+ */
+async function deleteBackup(ctx: RetentionContext, plan: DestinationPlan, item: PlannedBackup, why: string, report: RetentionReport): Promise<void> {
+  const { backup } = item;
+  const skip = (reason: string): void => void report.skipped.push({ runId: backup.id, destinationId: plan.destinationId, reason });
+  if (!backup.ok || backup.deliveryState !== "completed") return skip("not a completed delivery");
+  if (!recordsName(backup.path, backup.objectName)) return skip(`the recorded location ${backup.path} is not ${backup.objectName}`);
+  const row = await findDestinationRow(ctx, plan.destinationId);
+  const destination = openDestination(row.type as DestinationType, fullConfig(ctx.secrets, row));
+  const data = objectsOf(backup.objectName, backup.parts).filter((n) => n !== sidecarName(backup.objectName));
+  const objects = [sidecarName(backup.objectName), ...data];
+  for (const name of objects) await destination.delete(name);
+  const reason = `retention: ${item.reasons.join("; ")}`;
+  const { db, t } = ctx.database;
+  await db
+    .update(t.deliveries)
+    .set({ deletedAt: ctx.clock.now().getTime(), deletionReason: reason, updatedAt: ctx.clock.now().getTime() })
+    .where(and(eq(t.deliveries.id, backup.deliveryId), isNull(t.deliveries.deletedAt)));
+  ctx.log.info({ runId: backup.id, destinationId: plan.destinationId, objects, why }, "retention deleted a backup");
+  report.deleted.push({ runId: backup.id, destinationId: plan.destinationId, objects, reason });
+}
+
+async function apply(ctx: RetentionContext, plans: DestinationPlan[], pick: (item: PlannedBackup) => boolean, why: string, report: RetentionReport): Promise<void> {
+  for (const plan of plans) {
+    for (const item of plan.items.filter((i) => !i.keep && pick(i))) {
+      try {
+        await deleteBackup(ctx, plan, item, why, report);
+      } catch (err) {
+        const reason = err instanceof HoldfastError ? `${err.code}: ${err.message}` : String(err);
+        ctx.log.warn({ runId: item.backup.id, destinationId: plan.destinationId, reason }, "retention could not delete a backup; trying again next time");
+        report.skipped.push({ runId: item.backup.id, destinationId: plan.destinationId, reason });
+      }
+    }
+  }
+}
+
+/**
+ * One retention pass: GFS for every schedule with a policy (its scheduled backups), then
+ * `manualRetentionDays` for every datasource (its manual backups), on every live destination the
+ * backups reached. The planners never plan the newest successful or newest verified backup, a
+ * failed or unfinished delivery, or anything of a backup they were not given.
+ */
+export async function executeRetention(ctx: RetentionContext, now = ctx.clock.now()): Promise<RetentionReport> {
+  const report: RetentionReport = { deleted: [], skipped: [] };
+  for (const schedule of await schedulesWithRetention(ctx)) {
+    await apply(ctx, await planScheduleBackups(ctx, schedule, now), (i) => !i.backup.manual, `schedule ${schedule.id}`, report);
+  }
+  const { db, t } = ctx.database;
+  for (const { id } of await db.select({ id: t.datasources.id }).from(t.datasources)) {
+    const days = await manualRetentionDaysFor(ctx, id, ctx.env.manualRetentionDays);
+    if (days > 0) await apply(ctx, await planManualBackups(ctx, id, days, now), (i) => i.backup.manual === true, `manual backups of ${id}`, report);
+  }
+  return report;
+}
+
+export interface RetentionTimer {
+  /** Runs a pass now (or joins the one under way). */
+  runNow(): Promise<RetentionReport>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs `executeRetention` every HOLDFAST_RETENTION_INTERVAL_MS (0: never), the first time after at
+ * most five minutes so a control plane restarted often still gets to it. One pass at a time.
+ */
+export function startRetentionTimer(ctx: RetentionContext, intervalMs = ctx.env.retentionIntervalMs): RetentionTimer {
+  let current: Promise<RetentionReport> | undefined;
+  let cancel: (() => void) | undefined;
+  let closed = false;
+  const runNow = () => {
+    current ??= executeRetention(ctx).finally(() => {
+      current = undefined;
+    });
+    return current;
+  };
+  const arm = (ms: number) => {
+    if (closed || intervalMs === 0) return;
+    cancel = ctx.clock.setTimeout(() => {
+      runNow()
+        .then((r) => r.deleted.length + r.skipped.length > 0 && ctx.log.info({ deleted: r.deleted.length, skipped: r.skipped.length }, "retention pass done"))
+        .catch((err: unknown) => ctx.log.error({ err }, "retention pass failed"))
+        .finally(() => arm(intervalMs));
+    }, ms);
+  };
+  arm(Math.min(intervalMs, 300_000));
+  return {
+    runNow,
+    async close() {
+      closed = true;
+      cancel?.();
+      await current?.catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { RetentionPolicy } from "@holdfast/shared";
+import { inArray } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import { planManualBackups, planScheduleBackups } from "./plan-destinations.js";
+import { findSchedule, manualRetentionDaysFor, policyOf } from "./policies.js";
+
+export interface RetentionPreview {
+  scheduleId: string;
+  timezone: string;
+  /** Null: the schedule has no policy, so the pass keeps all its backups. */
+  policy: RetentionPolicy | null;
+  /** The days manual backups of this datasource are kept (0: until deleted). */
+  manualRetentionDays: number;
+  destinations: {
+    destinationId: string;
+    destinationName: string | null;
+    kept: number;
+    deleted: number;
+    /** Newest first: every backup of the schedule there, and why it stays or goes. */
+    items: { runId: string; trigger: "schedule" | "manual"; finishedAt: string; ok: boolean; keep: boolean; reasons: string[]; path: string | null }[];
+  }[];
+}
+
+/**
+ * `GET /schedules/:id/retention/preview`: what the next retention pass would keep and delete on each
+ * destination, and why, computed by the planners the executor uses, without touching anything.
+ */
+export async function previewRetention(ctx: Pick<AppContext, "database" | "clock" | "env">, scheduleId: string): Promise<RetentionPreview> {
+  const schedule = await findSchedule(ctx, scheduleId);
+  const now = ctx.clock.now();
+  const days = await manualRetentionDaysFor(ctx, schedule.datasourceId, ctx.env.manualRetentionDays);
+  const gfs = await planScheduleBackups(ctx, schedule, now);
+  // Manual runs started from the schedule are aged with the datasource's other manual backups.
+  const manual = new Map<string, { keep: boolean; reasons: string[] }>();
+  for (const plan of await planManualBackups(ctx, schedule.datasourceId, days, now)) {
+    for (const item of plan.items) manual.set(`${plan.destinationId}/${item.backup.id}`, item);
+  }
+  const { db, t } = ctx.database;
+  const ids = gfs.map((p) => p.destinationId);
+  const names = new Map(
+    ids.length === 0 ? [] : (await db.select({ id: t.destinations.id, name: t.destinations.name }).from(t.destinations).where(inArray(t.destinations.id, ids))).map((r) => [r.id, r.name]),
+  );
+  return {
+    scheduleId: schedule.id,
+    timezone: schedule.timezone,
+    policy: policyOf(schedule),
+    manualRetentionDays: days,
+    destinations: gfs.map((plan) => {
+      const items = plan.items.map((item) => {
+        const decision = item.backup.manual ? (manual.get(`${plan.destinationId}/${item.backup.id}`) ?? item) : item;
+        return {
+          runId: item.backup.id,
+          trigger: item.backup.manual ? ("manual" as const) : ("schedule" as const),
+          finishedAt: item.backup.finishedAt.toISOString(),
+          ok: item.backup.ok,
+          keep: decision.keep,
+          reasons: decision.reasons,
+          path: item.backup.path,
+        };
+      });
+      return {
+        destinationId: plan.destinationId,
+        destinationName: names.get(plan.destinationId) ?? null,
+        kept: items.filter((i) => i.keep).length,
+        deleted: items.filter((i) => !i.keep).length,
+        items,
+      };
+    }),
+  };
+}

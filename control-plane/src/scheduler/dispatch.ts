@@ -1,0 +1,76 @@
+import { type BackupOptions, type ErrorCode, HoldfastError, toErrorBody } from "@holdfast/shared";
+import { and, eq } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import { missingDestinations } from "../schedules/check-targets.js";
+import type { Schedule } from "../schedules/schedule-rows.js";
+import { closeUnsent, ensureDeliveries, type RunRow } from "./run-records.js";
+
+export type DispatchContext = Pick<AppContext, "database" | "clock" | "log" | "link">;
+
+/** Answers after which the agent may not have the run yet, but will take it when asked again. */
+const NOT_YET: ReadonlySet<ErrorCode> = new Set(["AGENT_OFFLINE", "AGENT_TIMEOUT", "AGENT_STOPPING"]);
+
+/**
+ * Sends a `pending` scheduled run to its agent. The link's idempotency key is the firing key and the
+ * payload is built from the run row alone, so a second send (a retry after a timeout, a restart,
+ * another replica) gets the first one's answer from the agent instead of a second backup.
+ * - accepted: `pending` → `queued` (unless the agent's events moved the run already);
+ * - the agent answers another run id: it coalesced this firing into the schedule's run already
+ *   waiting in its queue (agent/src/runs/README.md), so this record ends `cancelled`, saying which;
+ * - offline, timeout, stopping: the run stays `pending` for the next sweep or the reconnect;
+ * - any other refusal (queue full, precondition failed...): `failed` with the agent's error, which
+ *   the retry rules then read like any failure.
+ */
+export async function dispatchRun(ctx: DispatchContext, run: RunRow, schedule: Schedule): Promise<void> {
+  const log = ctx.log.child({ runId: run.id, scheduleId: schedule.id, agentId: run.agentId });
+  // The destinations the schedule names when the run is sent; deleted ones take no new deliveries.
+  const gone = await missingDestinations(ctx, schedule.destinationIds);
+  if (gone.length > 0) log.warn({ destinationIds: gone }, "schedule names deleted destinations; the run skips them");
+  await ensureDeliveries(
+    ctx,
+    run.id,
+    schedule.destinationIds.filter((id) => !gone.includes(id)),
+  );
+
+  const options = run.options === null ? undefined : (JSON.parse(run.options) as BackupOptions);
+  let answeredRunId: string;
+  try {
+    const answer = await ctx.link.sendCommand(
+      run.agentId,
+      "startBackup",
+      {
+        runId: run.id,
+        datasourceId: run.datasourceId,
+        trigger: "schedule",
+        scheduleId: schedule.id,
+        requestedBy: run.requestedBy ?? `schedule:${schedule.id}`,
+        ...(options ? { options } : {}),
+      },
+      { idempotencyKey: run.idempotencyKey },
+    );
+    answeredRunId = answer.runId;
+  } catch (err) {
+    if (err instanceof HoldfastError && NOT_YET.has(err.code)) {
+      log.info({ code: err.code }, "agent did not take the scheduled run yet; it stays pending");
+      return;
+    }
+    const error = toErrorBody(err);
+    if (!(err instanceof HoldfastError)) log.error({ err }, "could not send the scheduled run");
+    await closeUnsent(ctx, [run.id], "failed", { error: JSON.stringify(error) });
+    log.warn({ code: error.code, retryable: error.retryable }, "agent refused the scheduled run");
+    return;
+  }
+
+  if (answeredRunId !== run.id) {
+    await closeUnsent(ctx, [run.id], "cancelled", { cancelReason: `coalesced into run ${answeredRunId}` });
+    log.info({ into: answeredRunId }, "scheduled run coalesced into the one already queued on the agent");
+    return;
+  }
+  const { db, t } = ctx.database;
+  const moved = await db
+    .update(t.runs)
+    .set({ state: "queued", queuedAt: ctx.clock.now().getTime() })
+    .where(and(eq(t.runs.id, run.id), eq(t.runs.state, "pending")))
+    .returning({ id: t.runs.id });
+  log.info({ recorded: moved.length > 0 }, "scheduled run accepted by the agent");
+}

@@ -1,0 +1,49 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import { runOptionsOf, type Schedule } from "../schedules/schedule-rows.js";
+import { dueFirings } from "./misfire.js";
+import { missedError, recordScheduledRun } from "./run-records.js";
+
+type FireContext = Pick<AppContext, "database" | "clock" | "log">;
+
+/**
+ * Records the schedule's firings since `lastFiredAt`: the newest still within grace as a `pending`
+ * run (sent by the sweep, pending.ts), every older one as `missed`. The runs are written first and
+ * `lastFiredAt` moves after, with one conditional UPDATE: a crash between the two only makes the
+ * next tick compute the same firings again, whose inserts then find their rows (the idempotency key
+ * is unique), so a firing is neither lost nor doubled. Of two replicas, both inserts but one find
+ * the row, and only one moves `lastFiredAt`.
+ * Returns how many runs this call created.
+ */
+export async function fireDue(ctx: FireContext, schedule: Schedule, now: Date, graceMs: number): Promise<number> {
+  const { due, missed, moreMissed } = dueFirings(schedule.cron, schedule.timezone, new Date(schedule.lastFiredAt), now, graceMs);
+  const newest = due ?? missed.at(-1);
+  if (!newest) return 0;
+  const log = ctx.log.child({ scheduleId: schedule.id, datasourceId: schedule.datasourceId });
+  const base = { scheduleId: schedule.id, datasourceId: schedule.datasourceId, agentId: schedule.agentId, attempt: 1, options: runOptionsOf(schedule) };
+  let created = 0;
+
+  for (const [i, fireTime] of missed.entries()) {
+    const earlier = i === 0 && moreMissed ? { earlierMissed: true } : {};
+    const error = missedError("late", "The firing was not sent within the grace window: the control plane was not running or was behind", {
+      graceMs,
+      ...earlier,
+    });
+    if (await recordScheduledRun(ctx, { ...base, fireTime, state: "missed", error })) created += 1;
+  }
+  if (missed.length > 0) log.warn({ missed: missed.length, moreMissed, oldest: missed[0]!.toISOString() }, "schedule firings missed");
+  if (due) {
+    const runId = await recordScheduledRun(ctx, { ...base, fireTime: due, state: "pending" });
+    if (runId) {
+      created += 1;
+      log.info({ runId, fireTime: due.toISOString() }, "schedule fired");
+    }
+  }
+
+  const { db, t } = ctx.database;
+  await db
+    .update(t.schedules)
+    .set({ lastFiredAt: newest.getTime() })
+    .where(and(eq(t.schedules.id, schedule.id), eq(t.schedules.lastFiredAt, schedule.lastFiredAt), isNull(t.schedules.deletedAt)));
+  return created;
+}

@@ -1,0 +1,128 @@
+import type { AppContext, SchedulerHooks } from "../context.js";
+import { listScheduleRecords, type Schedule } from "../schedules/schedule-rows.js";
+import { nextFiring } from "./cron.js";
+import { fireDue } from "./fire.js";
+import { sweepPending } from "./pending.js";
+import { recordDueRetries } from "./retries.js";
+
+export type SchedulerContext = Pick<AppContext, "database" | "clock" | "log" | "link">;
+
+export interface SchedulerOptions {
+  /** How often to look (HOLDFAST_SCHEDULER_TICK_MS). */
+  tickMs: number;
+  /** How late a firing may still be sent (HOLDFAST_MISFIRE_GRACE_MS). */
+  graceMs: number;
+}
+
+export interface Scheduler extends SchedulerHooks {
+  /** Ticks now and then every `tickMs` on the context's clock. */
+  start(): void;
+  /** One pass: record due firings and retries, then send or close pending runs. Overlapping calls share a pass. */
+  tick(): Promise<void>;
+  /** No more ticks; resolves once the current pass ended (sends under way go on: see idle). */
+  stop(): Promise<void>;
+  /** Resolves once the current pass and every send under way have settled. */
+  idle(): Promise<void>;
+}
+
+/**
+ * The firing loop. Everything it knows is in the database (schedules.last_fired_at, the runs and
+ * their states): a pass reads it, writes with single-statement claims, and keeps in memory only a
+ * cache of each schedule's next fire time and the sends under way. So a restart resumes where the
+ * last pass stopped, and two loops on one database record each firing once (fire.ts, run-records.ts).
+ */
+export function createScheduler(ctx: SchedulerContext, opts: SchedulerOptions): Scheduler {
+  const log = ctx.log.child({ component: "scheduler" });
+  const inFlight = new Set<string>();
+  const sends = new Set<Promise<void>>();
+  /** Per schedule, its next fire time after lastFiredAt, so a pass runs croner only for schedules that fell due. */
+  const nextAt = new Map<string, { key: string; at: number | null }>();
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  let cancelTimer: (() => void) | undefined;
+
+  const fellDue = (s: Schedule, now: Date): boolean => {
+    const key = `${s.cron}\n${s.timezone}\n${s.lastFiredAt}`;
+    let cached = nextAt.get(s.id);
+    if (cached?.key !== key) {
+      cached = { key, at: nextFiring(s.cron, s.timezone, new Date(s.lastFiredAt))?.getTime() ?? null };
+      nextAt.set(s.id, cached);
+    }
+    return cached.at !== null && cached.at <= now.getTime();
+  };
+
+  const pass = async () => {
+    const now = ctx.clock.now();
+    const schedules = await listScheduleRecords(ctx, { active: true });
+    const active = new Map(schedules.map((s) => [s.id, s]));
+    for (const id of nextAt.keys()) if (!active.has(id)) nextAt.delete(id);
+    for (const s of schedules) {
+      try {
+        if (fellDue(s, now)) await fireDue({ ...ctx, log }, s, now, opts.graceMs);
+      } catch (err) {
+        // One broken schedule (a cron croner no longer reads) must not stop the others.
+        log.error({ err, scheduleId: s.id }, "could not fire the schedule");
+      }
+    }
+    await recordDueRetries({ ...ctx, log }, now, active, opts.graceMs);
+    await sweepPending({ ...ctx, log }, now, active, {
+      graceMs: opts.graceMs,
+      inFlight,
+      track(send) {
+        const p = send.catch((err: unknown) => log.error({ err }, "scheduled run send failed"));
+        sends.add(p);
+        void p.finally(() => sends.delete(p));
+      },
+    });
+  };
+
+  const tick = (): Promise<void> => {
+    if (running) {
+      // A pass is under way and may have read before what asked for this one: run once more after it.
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await pass();
+        } catch (err) {
+          log.error({ err }, "scheduler pass failed");
+        }
+      } while (again && !stopped);
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const loop = () => {
+    if (stopped) return;
+    void tick().finally(() => {
+      if (!stopped) cancelTimer = ctx.clock.setTimeout(loop, opts.tickMs);
+    });
+  };
+
+  const idle = async () => {
+    await running;
+    await Promise.all([...sends]);
+  };
+
+  return {
+    start: loop,
+    tick,
+    idle,
+    async stop() {
+      stopped = true;
+      cancelTimer?.();
+      await running;
+    },
+    onAgentOnline(agentId) {
+      if (stopped) return;
+      log.debug({ agentId }, "agent online; looking for its pending runs");
+      void tick();
+    },
+  };
+}

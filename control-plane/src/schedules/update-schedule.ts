@@ -1,0 +1,64 @@
+import { assertOptionsFitEngine, HoldfastError, parseOrThrow, UpdateScheduleBody } from "@holdfast/shared";
+import { and, eq, isNull } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import type { Tables } from "../db/index.js";
+import { getDatasource } from "../datasources/get-datasource.js";
+import { compileCron } from "../scheduler/cron.js";
+import { dropPendingRuns } from "../scheduler/run-records.js";
+import { assertDestinationsExist } from "./check-targets.js";
+import { splitVerify } from "./create-schedule.js";
+import { findSchedule, type ScheduleView, toSchedule, toView } from "./schedule-rows.js";
+
+type ScheduleContext = Pick<AppContext, "database" | "clock" | "log">;
+
+/**
+ * `PATCH /schedules/:id`, and pause/resume. A field left out keeps its value. A new cron or zone,
+ * and a resume, restart the count from now: the firings the old cron or the pause skipped are not
+ * made up (nor recorded missed). Pausing drops the schedule's firings still waiting for their agent.
+ */
+export async function updateSchedule(ctx: ScheduleContext, id: string, input: unknown): Promise<ScheduleView> {
+  const body = parseOrThrow(UpdateScheduleBody, input, "schedule");
+  const current = await findSchedule(ctx, id);
+  const cron = body.cron ?? current.cron;
+  const timezone = body.timezone ?? current.timezone;
+  compileCron(cron, timezone);
+  const split = splitVerify(body.options, body.verify);
+  if (body.options !== undefined) assertOptionsFitEngine((await getDatasource(ctx, current.datasourceId)).engine, split.options);
+  if (body.destinationIds) await assertDestinationsExist(ctx, body.destinationIds);
+
+  const now = ctx.clock.now().getTime();
+  const restart = cron !== current.cron || timezone !== current.timezone || (current.paused && body.paused === false);
+  const set: Partial<Tables["schedules"]["$inferInsert"]> = { updatedAt: now };
+  if (body.name !== undefined) set.name = body.name;
+  if (body.cron !== undefined) set.cron = body.cron;
+  if (body.timezone !== undefined) set.timezone = body.timezone;
+  if (body.destinationIds !== undefined) set.destinationIds = JSON.stringify([...new Set(body.destinationIds)]);
+  if (body.options !== undefined) set.options = split.options ? JSON.stringify(split.options) : null;
+  if (split.verify !== undefined) set.verify = split.verify;
+  if (body.retention !== undefined) set.retention = JSON.stringify(body.retention);
+  if (body.retry !== undefined) set.retry = JSON.stringify(body.retry);
+  if (body.paused !== undefined) set.paused = body.paused;
+  if (restart) set.lastFiredAt = Math.max(now, current.lastFiredAt);
+
+  const { db, t } = ctx.database;
+  const [row] = await db
+    .update(t.schedules)
+    .set(set)
+    .where(and(eq(t.schedules.id, id), isNull(t.schedules.deletedAt)))
+    .returning();
+  if (!row) throw new HoldfastError("SCHEDULE_NOT_FOUND", `No schedule ${id}`, { scheduleId: id });
+  if (body.paused === true && !current.paused) await dropPendingRuns(ctx, id, "schedule paused");
+  return toView(toSchedule(row, current.agentId), ctx.clock.now());
+}
+
+/** Soft delete: past runs keep their `scheduleId`; firings still waiting for their agent are dropped. */
+export async function deleteSchedule(ctx: ScheduleContext, id: string): Promise<void> {
+  const { db, t } = ctx.database;
+  const gone = await db
+    .update(t.schedules)
+    .set({ deletedAt: ctx.clock.now().getTime() })
+    .where(and(eq(t.schedules.id, id), isNull(t.schedules.deletedAt)))
+    .returning({ id: t.schedules.id });
+  if (gone.length === 0) throw new HoldfastError("SCHEDULE_NOT_FOUND", `No schedule ${id}`, { scheduleId: id });
+  await dropPendingRuns(ctx, id, "schedule deleted");
+}

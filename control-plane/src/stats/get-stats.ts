@@ -1,0 +1,62 @@
+import { parseOrThrow, StatsQuery } from "@holdfast/shared";
+import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
+import type { DbContext } from "../context.js";
+import { dailySeries, type DayFigures, successRate, type SuccessRate, type WindowRun } from "./figures.js";
+
+const DAY_MS = 86_400_000;
+
+export interface StatsView {
+  generatedAt: string;
+  /** Backups created in the last 7 and 30 days: completed against failed + missed (cancelled, expired and unfinished ones aside). */
+  successRate: { days7: SuccessRate; days30: SuccessRate };
+  /** Per datasource, its newest completed backup that reached at least one destination and is still there. */
+  lastGoodBackup: { datasourceId: string; datasourceName: string; runId: string | null; finishedAt: string | null }[];
+  /** One entry per UTC day of the last `days`, oldest first. */
+  series: DayFigures[];
+  /** Per live destination, the bytes of the backups Holdfast delivered there and retention has not deleted. */
+  storage: { destinationId: string; name: string; type: string; bytes: number; backups: number; maxSizeGb: number | null }[];
+}
+
+/** `GET /api/v1/stats`: the figures a dashboard shows. */
+export async function getStats(ctx: DbContext, query: Record<string, string>): Promise<StatsView> {
+  const { days } = parseOrThrow(StatsQuery, query, "query");
+  const now = ctx.clock.now().getTime();
+  const { db, t } = ctx.database;
+  const since = now - Math.max(days, 30) * DAY_MS;
+  const runs: WindowRun[] = await db
+    .select({ createdAt: t.runs.createdAt, state: t.runs.state, sizeBytes: t.runs.sizeBytes, startedAt: t.runs.startedAt, finishedAt: t.runs.finishedAt })
+    .from(t.runs)
+    .where(and(eq(t.runs.kind, "backup"), gte(t.runs.createdAt, since)));
+
+  const lastGoodBackup: StatsView["lastGoodBackup"] = [];
+  for (const ds of await db.select({ id: t.datasources.id, name: t.datasources.name }).from(t.datasources).orderBy(t.datasources.name)) {
+    const good = await db
+      .select({ id: t.runs.id, finishedAt: t.runs.finishedAt })
+      .from(t.runs)
+      .innerJoin(t.deliveries, eq(t.deliveries.runId, t.runs.id))
+      .where(and(eq(t.runs.datasourceId, ds.id), eq(t.runs.kind, "backup"), eq(t.runs.state, "completed"), eq(t.deliveries.state, "completed"), isNull(t.deliveries.deletedAt)))
+      .orderBy(desc(t.runs.finishedAt), desc(t.runs.id))
+      .limit(1);
+    const g = good[0];
+    lastGoodBackup.push({ datasourceId: ds.id, datasourceName: ds.name, runId: g?.id ?? null, finishedAt: g?.finishedAt ? new Date(g.finishedAt).toISOString() : null });
+  }
+
+  const used = await db
+    .select({ destinationId: t.deliveries.destinationId, bytes: sql<string | number | null>`sum(${t.deliveries.bytes})`, backups: sql<string | number>`count(*)` })
+    .from(t.deliveries)
+    .where(and(eq(t.deliveries.state, "completed"), isNull(t.deliveries.deletedAt)))
+    .groupBy(t.deliveries.destinationId);
+  const destinations = await db.select().from(t.destinations).where(isNull(t.destinations.deletedAt)).orderBy(t.destinations.name);
+  const storage = destinations.map((d) => {
+    const u = used.find((x) => x.destinationId === d.id);
+    return { destinationId: d.id, name: d.name, type: d.type, bytes: Number(u?.bytes ?? 0), backups: Number(u?.backups ?? 0), maxSizeGb: d.maxSizeGb ?? null };
+  });
+
+  return {
+    generatedAt: new Date(now).toISOString(),
+    successRate: { days7: successRate(runs, now - 7 * DAY_MS), days30: successRate(runs, now - 30 * DAY_MS) },
+    lastGoodBackup,
+    series: dailySeries(runs, now, days),
+    storage,
+  };
+}

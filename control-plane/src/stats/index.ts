@@ -1,0 +1,1 @@
+export { getStats, type StatsView } from "./get-stats.js";
