@@ -43,7 +43,7 @@ export function dbExists(name: string): boolean {
   return mysqlRoot(`SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${name.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}';`) === "1";
 }
 
-const SAKILA = path.resolve(import.meta.dirname, "../../../../shared/corpus/sakila/mysql-sakila-schema.sql");
+const SAKILA = path.resolve(import.meta.dirname, "../../../tests/corpus/sakila/mysql-sakila-schema.sql");
 
 /** sakila's schema under another name (its README's sed, in JS), then generated rows for every table. */
 export function loadSakila(db: string): void {

@@ -10,7 +10,7 @@ import { restoreTargetFor } from "../../restore/restore-target.js";
 import { createDatabase, dropDatabase, makeTempDir, ManualClock, PG, psql, uniqueName } from "../../testing/helpers.js";
 import { PostgresEngine } from "./engine.js";
 
-const PAGILA = path.resolve(import.meta.dirname, "../../../../../shared/corpus/pagila");
+const PAGILA = path.resolve(import.meta.dirname, "../../../../tests/corpus/pagila");
 /** Loaded once and kept between runs: loading pagila takes seconds, a dump of it a fraction of that. */
 const TEMPLATE = "holdfast_test_pagila_v1";
 const conn = (database: string): PostgresConnection => ({ ...PG, database });
