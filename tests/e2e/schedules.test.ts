@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startS3Server, startSftpServer, type TestS3Server, type TestSftpServer } from "../support/destination-servers.js";
 import { createScratchDatabase, type ScratchDatabase } from "../support/postgres.js";
 import { type Agent, type Api, api, type ControlPlane, createAdmin, enrollAgent, startControlPlane, tempDir, waitFor, waitForAgentStatus } from "../support/processes.js";
 import { settled } from "../support/proxied-rig.js";
@@ -14,17 +15,30 @@ function kolkataHour(at = new Date()): number {
   return Number(new Intl.DateTimeFormat("en-US", { timeZone: ZONE, hour: "2-digit", hourCycle: "h23" }).format(at));
 }
 
-type RunItem = { runId: string; state: string; fireTime: string | null; startedAt: string | null; attempt: number; sha256: string | null; error: unknown; deliveries: { state: string; path: string | null }[] };
+type RunItem = {
+  runId: string;
+  state: string;
+  fireTime: string | null;
+  startedAt: string | null;
+  attempt: number;
+  sha256: string | null;
+  sizeBytes: number | null;
+  error: unknown;
+  deliveries: { destinationId: string; state: string; path: string | null }[];
+};
 
 // A schedule with a seconds field in a non-UTC zone fires on time through real processes, its runs
-// are delivered to a folder, and a control-plane restart between firings neither loses nor doubles one.
+// are delivered to a folder, an S3-compatible server and an SFTP server, and a control-plane restart between firings neither loses nor doubles one.
 describe("schedules (real control plane, agent and PostgreSQL)", () => {
   let cp: ControlPlane;
   let agent: Agent;
   let client: Api;
   let source: ScratchDatabase;
+  let s3: TestS3Server;
+  let sftp: TestSftpServer;
 
   beforeAll(async () => {
+    [s3, sftp] = await Promise.all([startS3Server(), startSftpServer()]);
     source = await createScratchDatabase("hf_sched");
     const sql = postgres(source.url, { max: 1, onnotice: () => {} });
     await sql.unsafe("CREATE TABLE t (id int primary key, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 500) g");
@@ -39,6 +53,7 @@ describe("schedules (real control plane, agent and PostgreSQL)", () => {
     await agent?.process?.stop();
     await cp?.process.stop();
     await source?.drop();
+    await Promise.all([s3?.stop(), sftp?.stop()]);
   });
 
   async function runsOf(scheduleId: string): Promise<RunItem[]> {
@@ -47,7 +62,7 @@ describe("schedules (real control plane, agent and PostgreSQL)", () => {
     return res.body.items as RunItem[];
   }
 
-  it("fires every 10 s in Asia/Kolkata, delivers each run, and a restart between firings loses or doubles none", async () => {
+  it("fires every 10 s in Asia/Kolkata, delivers each run to a folder, S3 and SFTP, and a restart between firings loses or doubles none", async () => {
     const ds = await client.post("/datasources", {
       agentId: agent.agentId,
       name: "sched",
@@ -57,12 +72,15 @@ describe("schedules (real control plane, agent and PostgreSQL)", () => {
     expect(ds.status, JSON.stringify(ds.body)).toBe(201);
     const folder = tempDir("sched-dest");
     const dest = await client.post("/destinations", { name: "here", type: "local", config: { path: folder } });
-    expect(dest.status).toBe(201);
+    const bucket = await client.post("/destinations", { name: "bucket", type: "s3", config: s3.config({ prefix: "scheduled" }) });
+    const ssh = await client.post("/destinations", { name: "ssh", type: "sftp", config: sftp.config() });
+    expect([dest.status, bucket.status, ssh.status]).toEqual([201, 201, 201]);
+    const destinationIds = [dest.body.id, bucket.body.id, ssh.body.id] as string[];
 
     // Only during this Kolkata hour and the next: read as UTC hours, the pattern would never fire.
     const h = kolkataHour();
     const cron = `*/10 * ${h},${(h + 1) % 24} * * *`;
-    const created = await client.post("/schedules", { datasourceId: ds.body.id, cron, timezone: ZONE, destinationIds: [dest.body.id], name: "every ten seconds" });
+    const created = await client.post("/schedules", { datasourceId: ds.body.id, cron, timezone: ZONE, destinationIds, name: "every ten seconds" });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.id as string;
     const next = (await client.get(`/schedules/${id}/next?count=3`)).body.next as string[];
@@ -103,8 +121,14 @@ describe("schedules (real control plane, agent and PostgreSQL)", () => {
     expect([...byFire.keys()].sort()).toEqual(expected);
     for (const [fire, list] of byFire) expect(list.map((r) => [new Date(fire).toISOString(), r.attempt, r.state])).toEqual([[new Date(fire).toISOString(), 1, "completed"]]);
     for (const r of runs) {
-      expect(r.deliveries).toEqual([expect.objectContaining({ state: "completed" })]);
-      const path = r.deliveries[0]!.path!;
+      expect(r.deliveries.map((d) => [d.destinationId, d.state]).sort()).toEqual(destinationIds.map((d) => [d, "completed"]).sort());
+      const items = (await client.get(`/runs/${r.runId}/deliveries`)).body.items as { destinationId: string; bytes: number; path: string }[];
+      for (const d of items) expect(d.bytes).toBe(r.sizeBytes);
+      // The SFTP server writes this machine's disk: the copy there hashes like the artifact.
+      const viaSftp = items.find((d) => d.destinationId === ssh.body.id)!.path;
+      expect(viaSftp).toMatch(/^sftp:\/\//);
+      expect(await sha256File(decodeURIComponent(new URL(viaSftp).pathname))).toBe(r.sha256);
+      const path = r.deliveries.find((d) => d.destinationId === dest.body.id)!.path!;
       expect(path.startsWith(folder)).toBe(true);
       expect(existsSync(path)).toBe(true);
       expect(await sha256File(path)).toBe(r.sha256);
