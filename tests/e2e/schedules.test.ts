@@ -93,10 +93,11 @@ describe("schedules (real control plane, agent and PostgreSQL)", () => {
       return runs.find((r) => r.state === "completed" && settled(r as never)) ?? (runs.some((r) => r.state === "failed") ? Promise.reject(new Error(JSON.stringify(runs))) : undefined);
     }, 40_000);
     expect(Date.parse(first.fireTime!)).toBe(Date.parse(next[0]!));
-    // On time: the agent started it within a few seconds of its fire time (tick 200 ms).
+    // On time: the agent started it within seconds of its fire time (tick 200 ms).
     const lateMs = Date.parse(first.startedAt!) - Date.parse(first.fireTime!);
     expect(lateMs).toBeGreaterThanOrEqual(0);
-    expect(lateMs).toBeLessThan(3000);
+    // Generous for a loaded CI machine; a zone misread as UTC would be off by hours, not seconds.
+    expect(lateMs).toBeLessThan(10_000);
 
     // Restart just before the next firing: either the old process fires it before it stops, or the
     // new one catches up at start-up (within the grace window); never both, never neither.

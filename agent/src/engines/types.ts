@@ -11,6 +11,12 @@ export interface ConnectionTestResult {
   tablesCount?: number | null;
 }
 
+/** One finding of a preflight: a stable code and a sentence for the operator. */
+export interface PreflightIssue {
+  code: string;
+  message: string;
+}
+
 export interface DatabaseInfo {
   name: string;
   sizeBytes: number | null;
@@ -92,6 +98,8 @@ export interface Engine<C = DatasourceConnection> {
     serverMajor(server: ConnectionTestResult): number | null;
     toolMajor(versionLine: string): number | null;
   };
+  /** Prerequisites only this engine knows (SQLite: room for its copy of the database); preflight adds them to its own. */
+  preflight?(connection: C): Promise<{ blockingIssues: PreflightIssue[]; warnings: PreflightIssue[] }>;
   /** The version line of the dump tool that would dump a server of this major, or null when it is not installed. */
   toolVersion(serverMajor?: number | null): Promise<string | null>;
   testConnection(connection: C): Promise<ConnectionTestResult>;

@@ -1,6 +1,7 @@
 import type { CommandData } from "@holdfast/shared";
 import type { RunContext } from "../runs/context.js";
-import { freeBytesAt, probeStagingWritable } from "../runs/preflight.js";
+import { probeStagingWritable } from "../runs/preflight.js";
+import { freeBytesAt } from "./free-space.js";
 import { countUnacked } from "../store/outbox.js";
 import { findRunningRun, listQueuedRuns } from "../store/runs.js";
 import { AGENT_VERSION } from "../version.js";

@@ -15,7 +15,8 @@ import { processAlive, writeStandInPgDump } from "../testing/engines.js";
 import { makeTempDir, ManualClock, PG } from "../testing/helpers.js";
 import { setupRunEnv, type RunEnv } from "../testing/run-env.js";
 import { parseToolMajor } from "../engines/tool-version.js";
-import { freeBytesAt, preflight } from "./preflight.js";
+import { freeBytesAt } from "../host/free-space.js";
+import { preflight } from "./preflight.js";
 import { startBackup } from "./start-backup.js";
 
 async function pidOf(file: string): Promise<number> {

@@ -7,6 +7,7 @@ import { engineFor } from "../engines/registry.js";
 import { parseToolMajor } from "../engines/tool-version.js";
 import { spawnTool } from "../engines/spawn-tool.js";
 import { ensurePrivateDir } from "../fs-safe.js";
+import { freeBytesAt } from "../host/free-space.js";
 import { requireDatasource } from "../store/datasources.js";
 import { lastCompletedSize } from "../store/run-lookups.js";
 import type { RunContext } from "./context.js";
@@ -31,18 +32,6 @@ export async function probeStagingWritable(stagingRoot: string): Promise<boolean
     return false;
   } finally {
     await fs.promises.rm(probe, { force: true }).catch(() => {});
-  }
-}
-
-/** Free bytes for an unprivileged writer where `dir` (or its nearest existing parent) lives. */
-export async function freeBytesAt(dir: string): Promise<number | null> {
-  for (let d = dir; ; d = path.dirname(d)) {
-    try {
-      const st = await fs.promises.statfs(d);
-      return Number(st.bavail) * Number(st.bsize);
-    } catch {
-      if (path.dirname(d) === d) return null;
-    }
   }
 }
 
@@ -97,6 +86,11 @@ export async function preflight(ctx: RunContext, datasourceId: string, given?: R
   // Without a rule any version of the tool will do.
   const compatible = !rule ? true : toolMajor !== null && serverMajor !== null ? toolMajor >= serverMajor : null;
   const lastDumpBytes = lastCompletedSize(ctx.store, datasourceId);
+  const own = await engine.preflight?.(ds.connection).catch(() => null);
+  if (own) {
+    blockingIssues.push(...own.blockingIssues);
+    warnings.push(...own.warnings);
+  }
 
   if (version === null) {
     blockingIssues.push({ code: "TOOL_NOT_FOUND", message: `${engine.toolName} is not installed or not on PATH` });

@@ -6,7 +6,8 @@ import type { Readable } from "node:stream";
 import Database from "better-sqlite3";
 import { HoldfastError, type ResolvedBackupOptions, type SqliteConnection } from "@holdfast/shared";
 import { SAFE_ID } from "../../fs-safe.js";
-import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine, Fingerprint, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
+import { freeBytesAt } from "../../host/free-space.js";
+import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine, Fingerprint, PreflightIssue, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
 import { startSqliteDump } from "./dump.js";
 import { makePrivateDir } from "./private-dir.js";
 import { COMPANION_SUFFIXES, restoreSqlite } from "./restore.js";
@@ -72,6 +73,21 @@ export class SqliteEngine implements Engine<SqliteConnection> {
       databaseSizeBytes: result.sizeBytes,
       tablesCount: result.tables,
     };
+  }
+
+  /**
+   * The dump copies the database (and its WAL) into tmpDir before streaming it: that much room must
+   * be free there, or the run would fail part way with ENOSPC.
+   */
+  async preflight(connection: SqliteConnection): Promise<{ blockingIssues: PreflightIssue[]; warnings: PreflightIssue[] }> {
+    const sizeOf = (file: string) => fs.promises.stat(file).then((s) => s.size, () => 0);
+    const [db, wal, free] = await Promise.all([sizeOf(connection.path), sizeOf(`${connection.path}-wal`), freeBytesAt(this.tmpDir)]);
+    const needed = db + wal;
+    if (free === null) return { blockingIssues: [], warnings: [{ code: "FREE_SPACE_UNKNOWN", message: `Could not read the free space of ${this.tmpDir}` }] };
+    if (free < needed) {
+      return { blockingIssues: [{ code: "INSUFFICIENT_SPACE", message: `The SQLite copy needs ${needed} bytes in ${this.tmpDir}; ${free} are free` }], warnings: [] };
+    }
+    return { blockingIssues: [], warnings: [] };
   }
 
   /** The artifact's format is always the database file itself (`sqlite`): there is nothing to choose. */
