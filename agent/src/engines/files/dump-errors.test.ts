@@ -63,6 +63,8 @@ describe("files dump: what cannot be read whole fails the run, what cannot be ar
     expect(fs.readdirSync(runDir)).toEqual([]);
   });
 
+  // Root reads a chmod 000 file anyway, so this runs only as another user; the injected EACCES above
+  // checks the same mapping everywhere.
   it.skipIf(IS_ROOT)("an unreadable file and an unreadable folder (chmod 000) fail DUMP_FAILED naming them", async () => {
     const root = folder("chmod", { "a.txt": "a", "locked.txt": "l", "dir/in.txt": "i" });
     fs.chmodSync(path.join(root, "locked.txt"), 0o000);
@@ -74,7 +76,6 @@ describe("files dump: what cannot be read whole fails the run, what cannot be ar
     fs.chmodSync(path.join(root, "dir"), 0o755);
     expect(second.err).toMatchObject({ code: "DUMP_FAILED", details: { path: "dir", cause: "EACCES" } });
   });
-  if (IS_ROOT) it.skip("(chmod 000 is readable by root: the real-permission check runs only as non-root; the injected EACCES above covers the mapping)", () => {});
 
   it("a file that shrinks while read fails DUMP_FAILED (reason shrank); one that grows is archived as first seen, with a warning", async () => {
     const root = folder("resize", { "log.txt": "0123456789" });

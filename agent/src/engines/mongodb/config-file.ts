@@ -1,6 +1,5 @@
-import fs from "node:fs";
-import path from "node:path";
 import { HoldfastError } from "@holdfast/shared";
+import { writeCredentialFile } from "../credential-file.js";
 import { resolvePassword, type Credentials } from "../credentials.js";
 
 /**
@@ -43,20 +42,6 @@ export async function createConfigFile(tmpDir: string, credentials: Credentials)
   } catch (err) {
     throw new HoldfastError("VALIDATION_FAILED", (err as Error).message);
   }
-  const dir = await fs.promises.mkdtemp(path.join(tmpDir, "holdfast-mongo-"));
-  const remove = () => fs.promises.rm(dir, { recursive: true, force: true });
-  try {
-    await fs.promises.chmod(dir, 0o700);
-    const file = path.join(dir, "tools.yaml");
-    const handle = await fs.promises.open(file, "wx", 0o600);
-    try {
-      await handle.writeFile(text, "utf8");
-    } finally {
-      await handle.close();
-    }
-    return { path: file, password, remove };
-  } catch (err) {
-    await remove();
-    throw err;
-  }
+  const file = await writeCredentialFile(tmpDir, "holdfast-mongo-", "tools.yaml", text);
+  return { path: file.path, password, remove: file.remove };
 }

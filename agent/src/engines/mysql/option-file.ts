@@ -1,6 +1,5 @@
-import fs from "node:fs";
-import path from "node:path";
 import { HoldfastError } from "@holdfast/shared";
+import { writeCredentialFile } from "../credential-file.js";
 import { resolvePassword, type Credentials } from "../credentials.js";
 
 /**
@@ -51,22 +50,8 @@ export async function createOptionsFile(tmpDir: string, credentials: Credentials
   } catch (err) {
     throw new HoldfastError("VALIDATION_FAILED", (err as Error).message);
   }
-  const dir = await fs.promises.mkdtemp(path.join(tmpDir, "holdfast-my-"));
-  const remove = () => fs.promises.rm(dir, { recursive: true, force: true });
-  try {
-    await fs.promises.chmod(dir, 0o700);
-    const file = path.join(dir, "client.cnf");
-    const handle = await fs.promises.open(file, "wx", 0o600);
-    try {
-      await handle.writeFile(text, "utf8");
-    } finally {
-      await handle.close();
-    }
-    return { path: file, password, remove };
-  } catch (err) {
-    await remove();
-    throw err;
-  }
+  const file = await writeCredentialFile(tmpDir, "holdfast-my-", "client.cnf", text);
+  return { path: file.path, password, remove: file.remove };
 }
 
 /** Everything a tool printed, with the password (raw and as quoted in the file) masked. */

@@ -1,7 +1,6 @@
-import fs from "node:fs";
-import path from "node:path";
 import { HoldfastError } from "@holdfast/shared";
 import { resolvePassword, type Credentials } from "../credentials.js";
+import { writeCredentialFile } from "../credential-file.js";
 import { formatPassfileLine } from "./conninfo.js";
 
 export interface Passfile {
@@ -25,20 +24,6 @@ export async function createPassfile(tmpDir: string, credentials: Credentials): 
   } catch (err) {
     throw new HoldfastError("VALIDATION_FAILED", (err as Error).message);
   }
-  const dir = await fs.promises.mkdtemp(path.join(tmpDir, "holdfast-pg-"));
-  const remove = () => fs.promises.rm(dir, { recursive: true, force: true });
-  try {
-    await fs.promises.chmod(dir, 0o700);
-    const file = path.join(dir, "pgpass");
-    const handle = await fs.promises.open(file, "wx", 0o600);
-    try {
-      await handle.writeFile(line, "utf8");
-    } finally {
-      await handle.close();
-    }
-    return { path: file, password, remove };
-  } catch (err) {
-    await remove();
-    throw err;
-  }
+  const file = await writeCredentialFile(tmpDir, "holdfast-pg-", "pgpass", line);
+  return { path: file.path, password, remove: file.remove };
 }
