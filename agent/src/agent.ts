@@ -8,10 +8,10 @@ import { LinkClient } from "./link/connect.js";
 import { Dispatcher } from "./link/dispatch.js";
 import { LinkSession } from "./link/session.js";
 import type { Logger } from "./log.js";
-import { BackupSlot } from "./runs/backup-slot.js";
+import { BackupSlot } from "./queue/backup-slot.js";
 import { DEFAULT_LIMITS, type AgentLimits, type RunContext } from "./runs/context.js";
-import { stagingRootFor } from "./runs/staging.js";
-import { Sweeper } from "./runs/sweeper.js";
+import { stagingRootFor } from "./staging/run-folders.js";
+import { Sweeper } from "./queue/sweeper.js";
 import { openStore } from "./store/open-store.js";
 import type { AgentStore } from "./store/store.js";
 

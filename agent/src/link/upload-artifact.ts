@@ -3,7 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import { pipeline } from "node:stream/promises";
 import { AGENT_ROUTES, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER } from "@holdfast/shared";
-import { PIPELINE_CHUNK_BYTES } from "../pipeline/compress.js";
+import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 import { reclaimingTap } from "../pipeline/reclaim.js";
 
 export interface UploadOptions {

@@ -8,10 +8,10 @@ import { silentLogger } from "../log.js";
 import { saveDatasource } from "../store/datasources.js";
 import { openStore } from "../store/open-store.js";
 import { readEventsAfter } from "../store/outbox.js";
-import { getRun } from "../store/runs.js";
+import { getRun } from "../queue/run-record.js";
 import { createDatabase, dropDatabase, makeTempDir, ManualClock, PG, psql, uniqueName } from "../testing/helpers.js";
 import { codecAvailable } from "./preflight.js";
-import { startBackup } from "./start-backup.js";
+import { startBackup } from "../queue/start-backup.js";
 
 function setup() {
   const dir = makeTempDir("opts");

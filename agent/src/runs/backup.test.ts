@@ -11,14 +11,14 @@ import { silentLogger } from "../log.js";
 import { saveDatasource } from "../store/datasources.js";
 import { openStore } from "../store/open-store.js";
 import { readEventsAfter } from "../store/outbox.js";
-import { getRun } from "../store/runs.js";
+import { getRun } from "../queue/run-record.js";
 import type { AgentStore } from "../store/store.js";
 import { createDatabase, dropDatabase, makeTempDir, ManualClock, PG, psql, uniqueName } from "../testing/helpers.js";
-import { getArtifactMetadata, requireArtifact } from "./artifact.js";
-import { cleanupStaging } from "./cleanup-staging.js";
+import { getArtifactMetadata, requireArtifact } from "../staging/staged-artifact.js";
+import { cleanupStaging } from "../staging/cleanup-staging.js";
 import type { RunContext } from "./context.js";
-import { getExecutionStatus } from "./execution-status.js";
-import { startBackup } from "./start-backup.js";
+import { getExecutionStatus } from "../queue/execution-status.js";
+import { startBackup } from "../queue/start-backup.js";
 
 function setup(engines?: RunContext["engines"]) {
   const dir = makeTempDir("runs");

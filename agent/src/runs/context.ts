@@ -2,10 +2,10 @@ import type { Clock } from "@holdfast/shared";
 import type { EngineRegistry } from "../engines/types.js";
 import type { Logger } from "../log.js";
 import type { AgentStore } from "../store/store.js";
-import type { BackupSlot } from "./backup-slot.js";
-import type { Sweeper } from "./sweeper.js";
+import type { BackupSlot } from "../queue/backup-slot.js";
+import type { Sweeper } from "../queue/sweeper.js";
 
-/** The queue and retention knobs (runs/README.md); each has an environment variable. */
+/** The queue and retention knobs (queue/README.md); each has an environment variable. */
 export interface AgentLimits {
   /** HOLDFAST_MAX_QUEUE_SIZE: queued runs beyond this answer 429 QUEUE_OVERFLOW. */
   maxQueueSize: number;

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { HoldfastError, type Clock } from "@holdfast/shared";
 import { SAFE_ID } from "../fs-safe.js";
-import { findRunningRun, transitionRun, type RunRecord } from "./runs.js";
+import { findRunningRun, transitionRun, type RunRecord } from "../queue/run-record.js";
 import { openDatabase, type AgentStore } from "./store.js";
 
 /**

@@ -1,5 +1,5 @@
 import { resolveBackupOptions, type ResolvedBackupOptions } from "@holdfast/shared";
-import { fromRow, type RunRecord, type RunRow } from "./runs.js";
+import { fromRow, type RunRecord, type RunRow } from "../queue/run-record.js";
 import type { AgentStore } from "./store.js";
 
 // Read-only questions about runs that the sweeper, the slot and the preflight ask; the writes that

@@ -3,9 +3,9 @@ import path from "node:path";
 import { SAFE_ID } from "../fs-safe.js";
 import { purgeIdempotencyRecords } from "../store/idempotency.js";
 import { pruneOutbox } from "../store/outbox.js";
-import { getRun, markArtifactExpired, transitionRun } from "../store/runs.js";
+import { getRun, markArtifactExpired, transitionRun } from "./run-record.js";
 import { listExpiredArtifacts, listExpiredQueuedRuns, nextDeadline } from "../store/run-lookups.js";
-import type { RunContext } from "./context.js";
+import type { RunContext } from "../runs/context.js";
 
 /** Housekeeping (idempotency purge, outbox pruning) happens at least this often. */
 export const HOUSEKEEPING_MS = 60 * 60 * 1000;

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseServerFrame, type CommandFrame, type ResponseEnvelope } from "@holdfast/shared";
 import { saveDatasource } from "../store/datasources.js";
 import { readEventsAfter, type OutboxEvent } from "../store/outbox.js";
-import { getRun, listQueuedRuns } from "../store/runs.js";
+import { getRun, listQueuedRuns } from "./run-record.js";
 import { HeldEngine } from "../testing/engines.js";
 import { PG } from "../testing/helpers.js";
 import { setupRunEnv, testLink, type RunEnv } from "../testing/run-env.js";

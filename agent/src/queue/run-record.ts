@@ -13,9 +13,9 @@ import {
   type RunKind,
   type RunTrigger,
 } from "@holdfast/shared";
-import { appendEvent } from "./outbox.js";
-import { appendRunLog } from "./run-logs.js";
-import type { AgentStore } from "./store.js";
+import { appendEvent } from "../store/outbox.js";
+import { appendRunLog } from "../store/run-logs.js";
+import type { AgentStore } from "../store/store.js";
 
 /** Where a restore run is; a failed one says which of these it stopped in. */
 export type RestoreStage = EventData<"restoreFailed">["stage"];

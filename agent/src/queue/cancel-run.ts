@@ -1,8 +1,8 @@
 import { assertTransition, HoldfastError, type CommandData } from "@holdfast/shared";
-import { getRun, requireRun, transitionRun } from "../store/runs.js";
-import type { RunContext } from "./context.js";
+import { getRun, requireRun, transitionRun } from "./run-record.js";
+import type { RunContext } from "../runs/context.js";
 import { getExecutionStatus } from "./execution-status.js";
-import { runDirOf } from "./staging.js";
+import { runDirOf } from "../staging/run-folders.js";
 import fs from "node:fs";
 
 export const CANCEL_REASON = "cancelled by the control plane";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { HoldfastError, type CommandData } from "@holdfast/shared";
-import { PIPELINE_CHUNK_BYTES } from "../pipeline/compress.js";
-import { DEFAULT_ARTIFACT_TTL_MS, getRun, type RunRecord } from "../store/runs.js";
+import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
+import { DEFAULT_ARTIFACT_TTL_MS, getRun, type RunRecord } from "../queue/run-record.js";
 import type { AgentStore } from "../store/store.js";
 
 export interface StagedFile {

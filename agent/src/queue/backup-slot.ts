@@ -1,9 +1,9 @@
 import { HoldfastError, type ErrorBody } from "@holdfast/shared";
 import { getDatasource } from "../store/datasources.js";
-import { findRunningRun, getRun, listQueuedRuns, transitionRun } from "../store/runs.js";
-import type { RunContext } from "./context.js";
-import { executeBackup, type ExecuteOptions } from "./execute-backup.js";
-import { RunControl } from "./run-control.js";
+import { findRunningRun, getRun, listQueuedRuns, transitionRun } from "./run-record.js";
+import type { RunContext } from "../runs/context.js";
+import { executeBackup, type ExecuteOptions } from "../runs/execute-backup.js";
+import { RunControl } from "../runs/run-control.js";
 
 const DEFAULT_MAX_DURATION_MINUTES = 360;
 
