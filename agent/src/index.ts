@@ -13,6 +13,8 @@ export { saveDatasource, getDatasource, listDatasources } from "./store/datasour
 export { listRunLogs, appendRunLog } from "./store/run-logs.js";
 export { findIdempotencyRecord, purgeIdempotencyRecords } from "./store/idempotency.js";
 export * from "./queue/run-record.js";
+export * from "./queue/queue-queries.js";
+export * from "./queue/transitions.js";
 export * from "./store/outbox.js";
 export { PostgresEngine, buildPgDumpArgs, buildPsqlTestArgs, buildChildEnv } from "./engines/postgres/engine.js";
 export { buildConninfo, quoteConninfoValue, formatPassfileLine } from "./engines/postgres/conninfo.js";
@@ -25,7 +27,7 @@ export { getExecutionQueue } from "./queue/execution-queue.js";
 export { Sweeper } from "./queue/sweeper.js";
 export { DEFAULT_LIMITS, type AgentLimits } from "./runs/context.js";
 export { cleanupStaging } from "./staging/cleanup-staging.js";
-export { requireArtifact, getArtifactMetadata } from "./staging/staged-artifact.js";
+export { requireArtifact, getArtifactMetadata, type StagedArtifact } from "./staging/staged-artifact.js";
 export { stagingRootFor } from "./staging/run-folders.js";
 export type { RunContext } from "./runs/context.js";
 export { Dispatcher, answerRejection } from "./link/dispatch.js";

@@ -10,7 +10,8 @@ import { getDatasource } from "../store/datasources.js";
 import { openStore } from "../store/open-store.js";
 import type { AgentStore } from "../store/store.js";
 import { makeTempDir, ManualClock, PG } from "../testing/helpers.js";
-import { answerRejection, Dispatcher, type LinkControl } from "./dispatch.js";
+import { answerRejection, Dispatcher } from "./dispatch.js";
+import type { LinkControl } from "./session-info.js";
 
 const noLink: LinkControl = { replayAfter: () => 0, sessionInfo: () => ({ sessionId: "ses_1", connectedAt: "2026-01-01T00:00:00.000Z" }) };
 const fakeEngine: Engine = {

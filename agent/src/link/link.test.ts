@@ -12,7 +12,7 @@ import { silentLogger } from "../log.js";
 import { saveDatasource } from "../store/datasources.js";
 import { openStore } from "../store/open-store.js";
 import { readEventsAfter } from "../store/outbox.js";
-import { insertQueuedRun, transitionRun } from "../queue/run-record.js";
+import { insertQueuedRun, transitionRun } from "../queue/transitions.js";
 import type { AgentStore } from "../store/store.js";
 import { makeTempDir, ManualClock, PG } from "../testing/helpers.js";
 import { backoffDelay } from "./backoff.js";

@@ -1,7 +1,7 @@
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type Clock, type Codec } from "@holdfast/shared";
 import type { DumpHandle } from "../engines/types.js";
-import type { StagedArtifact } from "../queue/run-record.js";
+import type { StagedArtifact } from "../staging/staged-artifact.js";
 import { createEncoder, type CodecTools } from "./codec.js";
 import { createEncryptStage } from "./encrypt.js";
 import { HashTap } from "./hash.js";

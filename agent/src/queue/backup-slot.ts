@@ -1,6 +1,8 @@
 import { HoldfastError, type ErrorBody } from "@holdfast/shared";
 import { getDatasource } from "../store/datasources.js";
-import { findRunningRun, getRun, listQueuedRuns, transitionRun } from "./run-record.js";
+import { findRunningRun, listQueuedRuns } from "./queue-queries.js";
+import { getRun } from "./run-record.js";
+import { transitionRun } from "./transitions.js";
 import type { RunContext } from "../runs/context.js";
 import { executeBackup, type ExecuteOptions } from "../runs/execute-backup.js";
 import { RunControl } from "../runs/run-control.js";

@@ -1,5 +1,5 @@
 import type { CommandData } from "@holdfast/shared";
-import { findRunningRun, listQueuedRuns } from "./run-record.js";
+import { findRunningRun, listQueuedRuns } from "./queue-queries.js";
 import type { RunContext } from "../runs/context.js";
 
 /** getExecutionQueue: the running run and the queue in FIFO order, each with its 1-based position and expiry. */

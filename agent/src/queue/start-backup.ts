@@ -1,8 +1,9 @@
 import { assertOptionsFitEngine, HoldfastError, resolveBackupOptions, type CommandData, type CommandPayload } from "@holdfast/shared";
 import { requireDatasource } from "../store/datasources.js";
 import { appendEvent } from "../store/outbox.js";
-import { findRunningRun, getRun, insertQueuedRun, listQueuedRuns, queuedPosition, transitionRun, type RunRecord } from "./run-record.js";
-import { findQueuedBySchedule } from "../store/run-lookups.js";
+import { findRunningRun, listQueuedRuns, queuedPosition, findQueuedBySchedule } from "./queue-queries.js";
+import { getRun, type RunRecord } from "./run-record.js";
+import { insertQueuedRun, transitionRun } from "./transitions.js";
 import type { RunContext } from "../runs/context.js";
 import { getExecutionStatus } from "./execution-status.js";
 import { assertPreflightPassed, preflight } from "../runs/preflight.js";

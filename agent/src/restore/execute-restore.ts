@@ -5,10 +5,10 @@ import { connectionLabel, HoldfastError, toErrorBody, type CommandPayload, type 
 import type { RunContext } from "../runs/context.js";
 import { RunStopped, type RunControl } from "../runs/run-control.js";
 import { createRunDir, runDirOf } from "../staging/run-folders.js";
-import { recordRunLog } from "../runs/steps.js";
+import { recordRunLog, recordRestoreStage } from "../runs/steps.js";
 import { requireDatasource } from "../store/datasources.js";
 import { appendEvent } from "../store/outbox.js";
-import { recordRestoreStage, transitionRun } from "../queue/run-record.js";
+import { transitionRun } from "../queue/transitions.js";
 import { artifactKindToRestore } from "./artifact-kind.js";
 import { downloadArtifact, type DownloadOptions, type DownloadResult } from "./download-artifact.js";
 import { restoreTargetFor, type RestoreTarget } from "./restore-target.js";

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { HoldfastError, type CommandData } from "@holdfast/shared";
-import { clearStagingPath, requireRun } from "../queue/run-record.js";
+import { clearStagingPath } from "./staged-artifact.js";
+import { requireRun } from "../queue/run-record.js";
 import type { RunContext } from "../runs/context.js";
 import { runDirOf } from "./run-folders.js";
 

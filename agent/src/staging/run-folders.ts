@@ -28,3 +28,46 @@ export function createRunDir(stagingRoot: string, runId: string): string {
   fs.mkdirSync(dir, { mode: 0o700 });
   return dir;
 }
+
+/**
+ * Removes one entry of the staging root without ever following a link: a run's own folder (a real
+ * directory named like a run id) is removed recursively (fs.rm unlinks symlinks inside, never their
+ * targets); anything else is left alone. Returns whether it removed something.
+ */
+export function removeRunFolder(stagingRoot: string, name: string): boolean {
+  if (!SAFE_ID.test(name)) return false;
+  const dir = path.join(stagingRoot, name);
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dir);
+  } catch {
+    return false;
+  }
+  if (!st.isDirectory() || st.isSymbolicLink()) return false;
+  fs.rmSync(dir, { recursive: true, force: true });
+  return true;
+}
+
+/**
+ * Removes what a crash can leave in the staging root: leftover write probes, and run folders for which
+ * `isLive(runId)` is false. Returns the run ids whose folders went.
+ */
+export function removeOrphanFolders(stagingRoot: string, isLive: (runId: string) => boolean): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(stagingRoot);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (name.startsWith(".probe-")) {
+      const p = path.join(stagingRoot, name);
+      if (fs.lstatSync(p).isFile()) fs.rmSync(p, { force: true });
+      continue;
+    }
+    if (!SAFE_ID.test(name) || isLive(name)) continue;
+    if (removeRunFolder(stagingRoot, name)) removed.push(name);
+  }
+  return removed;
+}

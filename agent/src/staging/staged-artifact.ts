@@ -1,8 +1,25 @@
 import fs from "node:fs";
-import { HoldfastError, type CommandData } from "@holdfast/shared";
+import { HoldfastError, type ArtifactPart, type CommandData } from "@holdfast/shared";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
-import { DEFAULT_ARTIFACT_TTL_MS, getRun, type RunRecord } from "../queue/run-record.js";
+import { fromRow, getRun, type ArtifactMeta, type RunRecord, type RunRow } from "../queue/run-record.js";
+import { DEFAULT_ARTIFACT_TTL_MS } from "../queue/transitions.js";
+import { appendEvent } from "../store/outbox.js";
+import { appendRunLog } from "../store/run-logs.js";
 import type { AgentStore } from "../store/store.js";
+
+/** What the pipeline staged: recorded on the run when it completes. */
+export interface StagedArtifact {
+  sizeBytes: number;
+  rawSizeBytes: number;
+  sha256: string;
+  fileName: string;
+  stagingPath: string;
+  /** Absent for artifacts of the walking skeleton's shape (plain, gzip). */
+  meta?: ArtifactMeta;
+  /** The slices of an artifact split at maxFileSizeMb (the staged file itself stays whole). */
+  parts?: ArtifactPart[];
+}
+
 
 export interface StagedFile {
   run: RunRecord;
@@ -53,4 +70,29 @@ export function getArtifactMetadata(store: AgentStore, runId: string): CommandDa
     expiresAt: a.expiresAt,
     fileName: a.fileName,
   };
+}
+
+/** Completed runs whose staged artifact is past its TTL and still on disk. */
+export function listExpiredArtifacts(store: AgentStore): RunRecord[] {
+  const now = store.clock.now().toISOString();
+  return (
+    store.db
+      .prepare("SELECT * FROM runs WHERE state = 'completed' AND staging_path IS NOT NULL AND artifact_expires_at IS NOT NULL AND artifact_expires_at <= ?")
+      .all(now) as RunRow[]
+  ).map(fromRow);
+}
+
+/** Forgets where a completed run's file was, once the staging copy is gone. */
+export function clearStagingPath(store: AgentStore, runId: string): void {
+  store.db.prepare("UPDATE runs SET staging_path = NULL WHERE run_id = ?").run(runId);
+}
+
+/** The sweeper removed a completed run's artifact past its TTL: recorded with its artifactExpired event. */
+export function markArtifactExpired(store: AgentStore, runId: string): void {
+  store.transaction(() => {
+    const now = store.clock.now().toISOString();
+    store.db.prepare("UPDATE runs SET staging_path = NULL, artifact_expired_at = ? WHERE run_id = ?").run(now, runId);
+    appendEvent(store, "artifactExpired", runId, { expiredAt: now });
+    appendRunLog(store, runId, "info", "staged artifact removed: its TTL passed");
+  });
 }

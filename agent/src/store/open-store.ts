@@ -1,8 +1,8 @@
-import fs from "node:fs";
-import path from "node:path";
 import { HoldfastError, type Clock } from "@holdfast/shared";
-import { SAFE_ID } from "../fs-safe.js";
-import { findRunningRun, transitionRun, type RunRecord } from "../queue/run-record.js";
+import { findRunningRun } from "../queue/queue-queries.js";
+import { transitionRun } from "../queue/transitions.js";
+import type { RunRecord } from "../queue/run-record.js";
+import { removeRunFolder } from "../staging/run-folders.js";
 import { openDatabase, type AgentStore } from "./store.js";
 
 /**
@@ -15,7 +15,7 @@ export function recoverInterruptedRuns(store: AgentStore, stagingRoot: string): 
   for (let run = findRunningRun(store); run; run = findRunningRun(store)) {
     const error = new HoldfastError("AGENT_RESTARTED", "The agent restarted while this backup was running", { runId: run.runId });
     recovered.push(transitionRun(store, run.runId, { to: "failed", error: error.toBody() }));
-    if (SAFE_ID.test(run.runId)) fs.rmSync(path.join(stagingRoot, run.runId), { recursive: true, force: true });
+    removeRunFolder(stagingRoot, run.runId);
   }
   return recovered;
 }

@@ -6,7 +6,8 @@ import { makeTempDir, ManualClock } from "../testing/helpers.js";
 import { getDatasource, saveDatasource } from "./datasources.js";
 import { openStore } from "./open-store.js";
 import { readEventsAfter, type OutboxEvent } from "./outbox.js";
-import { getRun, insertQueuedRun, transitionRun } from "../queue/run-record.js";
+import { getRun } from "../queue/run-record.js";
+import { insertQueuedRun, transitionRun } from "../queue/transitions.js";
 import { SECRET_KEY_FILE } from "./secret-box.js";
 import { DB_FILE, type AgentStore } from "./store.js";
 
