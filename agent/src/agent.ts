@@ -1,7 +1,7 @@
 import { HoldfastError, systemClock, type Clock } from "@holdfast/shared";
 import { defaultEngines } from "./engines/registry.js";
 import type { EngineRegistry } from "./engines/types.js";
-import type { AgentEnv } from "./env.js";
+import type { AgentEnv, AgentLimits } from "./env.js";
 import { readIdentity } from "./identity/identity-file.js";
 import { readPrivateKey } from "./identity/keys.js";
 import { LinkClient } from "./link/connect.js";
@@ -9,7 +9,7 @@ import { Dispatcher } from "./link/dispatch.js";
 import { LinkSession } from "./link/session.js";
 import type { Logger } from "./log.js";
 import { BackupSlot } from "./queue/backup-slot.js";
-import { DEFAULT_LIMITS, type AgentLimits, type RunContext } from "./runs/context.js";
+import type { RunContext } from "./runs/context.js";
 import { stagingRootFor } from "./staging/run-folders.js";
 import { Sweeper } from "./queue/sweeper.js";
 import { openStore } from "./store/open-store.js";
@@ -22,7 +22,7 @@ export interface RunContextOptions {
   log: Logger;
   engines?: EngineRegistry;
   tmpDir?: string;
-  limits?: Partial<AgentLimits>;
+  limits: AgentLimits;
 }
 
 /** Wires the run functions together: one slot, one sweeper (not started), the engines this host has. */
@@ -35,7 +35,7 @@ export function createRunContext(opts: RunContextOptions): RunContext {
     log: opts.log,
     slot: new BackupSlot(() => ctx),
     sweeper: new Sweeper(() => ctx),
-    limits: { ...DEFAULT_LIMITS, ...opts.limits },
+    limits: opts.limits,
     startedAt: opts.clock.now(),
   };
   return ctx;
@@ -77,12 +77,7 @@ export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = syst
     log: agentLog,
     tmpDir: env.tmpDir,
     ...(opts.engines ? { engines: opts.engines } : {}),
-    limits: {
-      maxQueueSize: env.maxQueueSize,
-      queueTtlMs: env.queueTtlMs,
-      artifactTtlMs: env.artifactTtlMs,
-      idempotencyWindowMs: env.idempotencyWindowMs,
-    },
+    limits: env.limits,
   });
   const dispatcher = new Dispatcher({ run: ctx, agentId: identity.agentId, serverUrl: identity.serverUrl, log: agentLog });
   ctx.sweeper.start();

@@ -1,4 +1,4 @@
-export { loadEnv, type AgentEnv } from "./env.js";
+export { loadEnv, DEFAULT_LIMITS, type AgentEnv, type AgentLimits } from "./env.js";
 export { createLogger, silentLogger, REDACT_PATHS, type Logger } from "./log.js";
 export { AGENT_VERSION } from "./version.js";
 export { createRunContext, startAgent, SHUTDOWN_DRAIN_MS, type RunningAgent, type StartAgentOptions } from "./agent.js";
@@ -25,7 +25,6 @@ export { cancelBackup, cancelQueuedBackup } from "./queue/cancel-run.js";
 export { preflight } from "./runs/preflight.js";
 export { getExecutionQueue } from "./queue/execution-queue.js";
 export { Sweeper } from "./queue/sweeper.js";
-export { DEFAULT_LIMITS, type AgentLimits } from "./runs/context.js";
 export { cleanupStaging } from "./staging/cleanup-staging.js";
 export { requireArtifact, getArtifactMetadata, type StagedArtifact } from "./staging/staged-artifact.js";
 export { stagingRootFor } from "./staging/run-folders.js";

@@ -1,4 +1,4 @@
-import { HoldfastError, resolveBackupOptions, type AgentRunState, type ArtifactPart, type Codec, type DumpFormat, type ErrorBody, type EventData, type ResolvedBackupOptions, type RunKind, type RunTrigger, type Verification } from "@holdfast/shared";
+import { HoldfastError, resolveBackupOptions, type AgentRunState, type ArtifactMeta, type ErrorBody, type EventData, type ResolvedBackupOptions, type RunKind, type RunTrigger } from "@holdfast/shared";
 import type { AgentStore } from "../store/store.js";
 
 // A run as the agent records it (backups and restores share the `runs` table). Reading only: the
@@ -37,24 +37,6 @@ export interface RunRecord {
   /** What the run dumps; runs recorded before issue 5 read as the defaults (plain, gzip -6). */
   options: ResolvedBackupOptions;
   artifactMeta: ArtifactMeta | null;
-}
-
-/** The metadata backupCompleted carries beside size and hash. */
-export interface ArtifactMeta {
-  format: DumpFormat;
-  codec: Codec;
-  level: number | null;
-  serverVersion?: string;
-  tablesCount: number | null;
-  durationMs: number;
-  ratio: number | null;
-  /** Present only on age-encrypted artifacts (the public key; the private one is never here). */
-  encrypted?: boolean;
-  recipient?: string;
-  /** Where the artifact is split at maxFileSizeMb for its destinations, with each slice's SHA-256. */
-  parts?: ArtifactPart[];
-  /** The restore drill's verdict (`verify: true`). */
-  verification?: Verification;
 }
 
 /** A `runs` row as SQLite returns it; `fromRow` turns it into a RunRecord. */

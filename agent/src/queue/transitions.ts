@@ -49,13 +49,11 @@ export function insertQueuedRun(store: AgentStore, run: NewRun): RunRecord {
   return requireRun(store, run.runId);
 }
 
-/** The TTL of a staged artifact when the caller names none (HOLDFAST_ARTIFACT_TTL_MS's default). */
-export const DEFAULT_ARTIFACT_TTL_MS = 24 * 60 * 60 * 1000;
-
 export type Transition =
   /** `dequeued`: the run waited in the queue, so backupDequeued precedes backupStarted. */
   | { to: "running"; dequeued?: boolean }
-  | { to: "completed"; artifact: StagedArtifact; artifactExpiresAt?: string }
+  /** `artifactExpiresAt`: completion plus the agent's artifact TTL (RunContext.limits). */
+  | { to: "completed"; artifact: StagedArtifact; artifactExpiresAt: string }
   /** A restore run that restored: no artifact of its own. */
   | { to: "completed"; restored: { durationMs: number } }
   /** `stage` (restores only): where it stopped; the run's last recorded stage when absent. */
@@ -90,7 +88,7 @@ export function transitionRun(store: AgentStore, runId: string, change: Transiti
       case "completed": {
         if (!("artifact" in change)) throw new HoldfastError("INTERNAL_ERROR", "A backup run completes with its artifact", { runId });
         const a = change.artifact;
-        const expiresAt = change.artifactExpiresAt ?? new Date(Date.parse(now) + DEFAULT_ARTIFACT_TTL_MS).toISOString();
+        const expiresAt = change.artifactExpiresAt;
         db.prepare(
           `UPDATE runs SET state = 'completed', finished_at = ?, size_bytes = ?, raw_size_bytes = ?, sha256 = ?,
              file_name = ?, staging_path = ?, artifact_expires_at = ?, artifact_meta = ? WHERE run_id = ?`,

@@ -4,6 +4,7 @@ import zlib from "node:zlib";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { artifactExtension, artifactKindOf, BackupOptions, resolveBackupOptions, type PostgresConnection } from "@holdfast/shared";
 import { createRunContext } from "../agent.js";
+import { DEFAULT_LIMITS } from "../env.js";
 import { silentLogger } from "../log.js";
 import { saveDatasource } from "../store/datasources.js";
 import { openStore } from "../store/open-store.js";
@@ -18,7 +19,7 @@ function setup() {
   const stagingRoot = path.join(dir, "staging");
   const clock = new ManualClock();
   const { store } = openStore({ dataDir: path.join(dir, "data"), stagingRoot, clock });
-  const ctx = createRunContext({ store, stagingRoot, clock, log: silentLogger, tmpDir: dir });
+  const ctx = createRunContext({ store, stagingRoot, clock, log: silentLogger, tmpDir: dir, limits: DEFAULT_LIMITS });
   return { dir, store, ctx, clock };
 }
 

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
 import { createRunContext } from "../agent.js";
+import { DEFAULT_LIMITS } from "../env.js";
 import { PostgresEngine } from "../engines/postgres/engine.js";
 import { HeldEngine, writeStandInPgDump } from "../testing/engines.js";
 import { silentLogger } from "../log.js";
@@ -25,7 +26,7 @@ function setup(engines?: RunContext["engines"]) {
   const stagingRoot = path.join(dir, "staging");
   const clock = new ManualClock();
   const { store } = openStore({ dataDir: path.join(dir, "data"), stagingRoot, clock });
-  const ctx = createRunContext({ store, stagingRoot, clock, log: silentLogger, tmpDir: dir, ...(engines ? { engines } : {}) });
+  const ctx = createRunContext({ store, stagingRoot, clock, log: silentLogger, tmpDir: dir, limits: DEFAULT_LIMITS, ...(engines ? { engines } : {}) });
   return { dir, stagingRoot, store, ctx };
 }
 

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunContext } from "../agent.js";
+import { DEFAULT_LIMITS } from "../env.js";
 import { silentLogger } from "../log.js";
 import { saveDatasource } from "../store/datasources.js";
 import { openStore } from "../store/open-store.js";
@@ -46,7 +47,7 @@ describe.skipIf(!canMount)("a backup onto a full disk (staging on a 2 MiB tmpfs;
     expect(mounted).toBe(true);
     const clock = new ManualClock();
     const { store } = openStore({ dataDir: path.join(dir, "data"), stagingRoot, clock });
-    const ctx = createRunContext({ store, stagingRoot, clock, log: silentLogger, tmpDir: dir });
+    const ctx = createRunContext({ store, stagingRoot, clock, log: silentLogger, tmpDir: dir, limits: DEFAULT_LIMITS });
     try {
       saveDatasource(store, { datasourceId: "ds_full", name: "full", engine: "postgres", connection: { ...PG, database: source } });
       await startBackup(ctx, { runId: "run_full", datasourceId: "ds_full", trigger: "manual", requestedBy: "ops", options: { compression: { codec: "none" } } });

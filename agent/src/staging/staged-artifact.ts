@@ -1,8 +1,7 @@
 import fs from "node:fs";
-import { HoldfastError, type ArtifactPart, type CommandData } from "@holdfast/shared";
+import { HoldfastError, type ArtifactMeta, type ArtifactPart, type CommandData } from "@holdfast/shared";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
-import { fromRow, getRun, type ArtifactMeta, type RunRecord, type RunRow } from "../queue/run-record.js";
-import { DEFAULT_ARTIFACT_TTL_MS } from "../queue/transitions.js";
+import { fromRow, getRun, type RunRecord, type RunRow } from "../queue/run-record.js";
 import { appendEvent } from "../store/outbox.js";
 import { appendRunLog } from "../store/run-logs.js";
 import type { AgentStore } from "../store/store.js";
@@ -30,10 +29,6 @@ export interface StagedFile {
   expiresAt: string;
 }
 
-function expiresAtOf(run: RunRecord): string {
-  return run.artifactExpiresAt ?? new Date(Date.parse(run.finishedAt ?? "1970-01-01T00:00:00Z") + DEFAULT_ARTIFACT_TTL_MS).toISOString();
-}
-
 /**
  * A completed run's staged file, checked on disk (size included). Past its TTL (swept or not yet):
  * 410 ARTIFACT_EXPIRED; otherwise missing: 404 ARTIFACT_NOT_FOUND.
@@ -41,8 +36,9 @@ function expiresAtOf(run: RunRecord): string {
 export function requireArtifact(store: AgentStore, runId: string): StagedFile {
   const run = getRun(store, runId);
   const missing = () => new HoldfastError("ARTIFACT_NOT_FOUND", `Run ${runId} has no staged artifact`, { runId });
-  if (!run || run.state !== "completed") throw missing();
-  const expiresAt = expiresAtOf(run);
+  // Every completed run has an expiry: transitionRun records it, and migration v2 gave older rows theirs.
+  if (!run || run.state !== "completed" || !run.artifactExpiresAt) throw missing();
+  const expiresAt = run.artifactExpiresAt;
   if (run.artifactExpiredAt || (run.stagingPath && store.clock.now().toISOString() >= expiresAt)) {
     throw new HoldfastError("ARTIFACT_EXPIRED", `The staged artifact of run ${runId} expired at ${run.artifactExpiredAt ?? expiresAt}`, {
       runId,

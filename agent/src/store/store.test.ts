@@ -83,7 +83,7 @@ describe("agent store", () => {
     store.onEvent((e) => seen.push(e));
     const err = (() => {
       try {
-        transitionRun(store, "run_c", { to: "completed", artifact: { sizeBytes: 1, rawSizeBytes: 1, sha256: "0".repeat(64), fileName: "f", stagingPath: "/x" } });
+        transitionRun(store, "run_c", { to: "completed", artifact: { sizeBytes: 1, rawSizeBytes: 1, sha256: "0".repeat(64), fileName: "f", stagingPath: "/x" }, artifactExpiresAt: "2026-01-02T00:00:00.000Z" });
       } catch (e) {
         return e;
       }
