@@ -68,7 +68,11 @@ export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = syst
   const privateKey = await readPrivateKey(env.dataDir);
   const stagingRoot = stagingRootFor(env.tmpDir, identity.agentId);
   const agentLog = log.child({ agentId: identity.agentId });
-  const { store, recovered } = openStore({ dataDir: env.dataDir, stagingRoot, clock });
+  const { store, recovered, loosened } = openStore({ dataDir: env.dataDir, stagingRoot, clock });
+  if (loosened.length > 0) {
+    const all = loosened.every((entry) => entry.tightened);
+    agentLog.warn({ loosened }, `the data dir or files in it were open to other users: ${all ? "tightened to 0700/0600" : "some could not be tightened (loosened[].tightened)"}`);
+  }
   for (const run of recovered) agentLog.warn({ runId: run.runId, scheduleId: run.scheduleId }, "closed a run interrupted by a restart as failed (AGENT_RESTARTED)");
   const ctx = createRunContext({
     store,

@@ -3,6 +3,7 @@ import { findRunningRun } from "../queue/queue-queries.js";
 import { transitionRun } from "../queue/transitions.js";
 import type { RunRecord } from "../queue/run-record.js";
 import { removeRunFolder } from "../staging/run-folders.js";
+import { tightenDataDir, type LoosenedEntry } from "./private-files.js";
 import { openDatabase, type AgentStore } from "./store.js";
 
 /**
@@ -26,11 +27,23 @@ export interface OpenStoreOptions {
   clock: Clock;
 }
 
-/** Opens the database, applies migrations and closes interrupted runs before anything else can act. */
-export function openStore(opts: OpenStoreOptions): { store: AgentStore; recovered: RunRecord[] } {
+export interface OpenedStore {
+  store: AgentStore;
+  /** Runs a crash or kill cut off, now failed AGENT_RESTARTED. */
+  recovered: RunRecord[];
+  /** The data dir or files of it that others could read, tightened (private-files.ts): for one warning. */
+  loosened: LoosenedEntry[];
+}
+
+/**
+ * Checks the data dir's modes, opens the database, applies migrations and closes interrupted runs
+ * before anything else can act.
+ */
+export function openStore(opts: OpenStoreOptions): OpenedStore {
+  const loosened = tightenDataDir(opts.dataDir);
   const store = openDatabase(opts.dataDir, opts.clock);
   try {
-    return { store, recovered: recoverInterruptedRuns(store, opts.stagingRoot) };
+    return { store, recovered: recoverInterruptedRuns(store, opts.stagingRoot), loosened };
   } catch (err) {
     store.close();
     throw err;
