@@ -1,17 +1,17 @@
 import { HoldfastError, systemClock, type Clock } from "@holdfast/shared";
 import { defaultEngines } from "./engines/registry.js";
 import type { EngineRegistry } from "./engines/types.js";
-import type { AgentEnv } from "./env.js";
+import type { AgentEnv, AgentLimits } from "./env.js";
 import { readIdentity } from "./identity/identity-file.js";
 import { readPrivateKey } from "./identity/keys.js";
 import { LinkClient } from "./link/connect.js";
 import { Dispatcher } from "./link/dispatch.js";
 import { LinkSession } from "./link/session.js";
 import type { Logger } from "./log.js";
-import { BackupSlot } from "./runs/backup-slot.js";
-import { DEFAULT_LIMITS, type AgentLimits, type RunContext } from "./runs/context.js";
-import { stagingRootFor } from "./runs/staging.js";
-import { Sweeper } from "./runs/sweeper.js";
+import { BackupSlot } from "./queue/backup-slot.js";
+import type { RunContext } from "./runs/context.js";
+import { stagingRootFor } from "./staging/run-folders.js";
+import { Sweeper } from "./queue/sweeper.js";
 import { openStore } from "./store/open-store.js";
 import type { AgentStore } from "./store/store.js";
 
@@ -22,7 +22,7 @@ export interface RunContextOptions {
   log: Logger;
   engines?: EngineRegistry;
   tmpDir?: string;
-  limits?: Partial<AgentLimits>;
+  limits: AgentLimits;
 }
 
 /** Wires the run functions together: one slot, one sweeper (not started), the engines this host has. */
@@ -35,7 +35,7 @@ export function createRunContext(opts: RunContextOptions): RunContext {
     log: opts.log,
     slot: new BackupSlot(() => ctx),
     sweeper: new Sweeper(() => ctx),
-    limits: { ...DEFAULT_LIMITS, ...opts.limits },
+    limits: opts.limits,
     startedAt: opts.clock.now(),
   };
   return ctx;
@@ -68,7 +68,11 @@ export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = syst
   const privateKey = await readPrivateKey(env.dataDir);
   const stagingRoot = stagingRootFor(env.tmpDir, identity.agentId);
   const agentLog = log.child({ agentId: identity.agentId });
-  const { store, recovered } = openStore({ dataDir: env.dataDir, stagingRoot, clock });
+  const { store, recovered, loosened } = openStore({ dataDir: env.dataDir, stagingRoot, clock });
+  if (loosened.length > 0) {
+    const all = loosened.every((entry) => entry.tightened);
+    agentLog.warn({ loosened }, `the data dir or files in it were open to other users: ${all ? "tightened to 0700/0600" : "some could not be tightened (loosened[].tightened)"}`);
+  }
   for (const run of recovered) agentLog.warn({ runId: run.runId, scheduleId: run.scheduleId }, "closed a run interrupted by a restart as failed (AGENT_RESTARTED)");
   const ctx = createRunContext({
     store,
@@ -77,12 +81,7 @@ export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = syst
     log: agentLog,
     tmpDir: env.tmpDir,
     ...(opts.engines ? { engines: opts.engines } : {}),
-    limits: {
-      maxQueueSize: env.maxQueueSize,
-      queueTtlMs: env.queueTtlMs,
-      artifactTtlMs: env.artifactTtlMs,
-      idempotencyWindowMs: env.idempotencyWindowMs,
-    },
+    limits: env.limits,
   });
   const dispatcher = new Dispatcher({ run: ctx, agentId: identity.agentId, serverUrl: identity.serverUrl, log: agentLog });
   ctx.sweeper.start();

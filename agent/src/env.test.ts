@@ -23,7 +23,7 @@ describe("loadEnv", () => {
     const env = loadEnv({ dataDir: "/d" }, {});
     expect(env).toMatchObject({ heartbeatMs: 15000, logLevel: "info", reconnectBaseMs: 500, reconnectCapMs: 60000 });
     expect(env.tmpDir).toBe(os.tmpdir());
-    expect(env).toMatchObject({ maxQueueSize: 20, queueTtlMs: 6 * 3600_000, artifactTtlMs: 24 * 3600_000, idempotencyWindowMs: 24 * 3600_000 });
+    expect(env.limits).toEqual({ maxQueueSize: 20, queueTtlMs: 6 * 3600_000, artifactTtlMs: 24 * 3600_000, idempotencyWindowMs: 24 * 3600_000 });
   });
 
   it("reads the queue and retention limits", () => {
@@ -31,7 +31,7 @@ describe("loadEnv", () => {
       { dataDir: "/d" },
       { HOLDFAST_MAX_QUEUE_SIZE: "5", HOLDFAST_QUEUE_TTL_MS: "1000", HOLDFAST_ARTIFACT_TTL_MS: "2000", HOLDFAST_IDEMPOTENCY_WINDOW_MS: "3000" },
     );
-    expect(env).toMatchObject({ maxQueueSize: 5, queueTtlMs: 1000, artifactTtlMs: 2000, idempotencyWindowMs: 3000 });
+    expect(env.limits).toEqual({ maxQueueSize: 5, queueTtlMs: 1000, artifactTtlMs: 2000, idempotencyWindowMs: 3000 });
     expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_MAX_QUEUE_SIZE: "0" })).toThrowError(/maxQueueSize/);
   });
 

@@ -5,6 +5,25 @@ import { HoldfastError, validationError } from "@holdfast/shared";
 
 const positiveMs = z.coerce.number().int().positive();
 
+/**
+ * The queue and retention knobs (queue/README.md, README's settings table): the one place their
+ * defaults are written. The run functions receive them through RunContext.limits.
+ */
+const LimitsSchema = z.object({
+  /** HOLDFAST_MAX_QUEUE_SIZE: queued runs beyond this answer 429 QUEUE_OVERFLOW. */
+  maxQueueSize: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** HOLDFAST_QUEUE_TTL_MS: a queued run waiting longer ends `expired`. */
+  queueTtlMs: positiveMs.default(6 * 60 * 60 * 1000),
+  /** HOLDFAST_ARTIFACT_TTL_MS: a staged artifact older than this is removed; reads answer 410. */
+  artifactTtlMs: positiveMs.default(24 * 60 * 60 * 1000),
+  /** HOLDFAST_IDEMPOTENCY_WINDOW_MS: how long an idempotency key is remembered. */
+  idempotencyWindowMs: positiveMs.default(24 * 60 * 60 * 1000),
+});
+export type AgentLimits = z.infer<typeof LimitsSchema>;
+
+/** The limits no variable changed (tests and embedders start from these). */
+export const DEFAULT_LIMITS: Readonly<AgentLimits> = Object.freeze(LimitsSchema.parse({}));
+
 const EnvSchema = z.object({
   dataDir: z.string().min(1, "set --data-dir or HOLDFAST_DATA_DIR"),
   heartbeatMs: positiveMs.default(15_000),
@@ -12,10 +31,7 @@ const EnvSchema = z.object({
   reconnectBaseMs: positiveMs.default(500),
   reconnectCapMs: positiveMs.default(60_000),
   tmpDir: z.string().min(1),
-  maxQueueSize: z.coerce.number().int().min(1).max(10_000).default(20),
-  queueTtlMs: positiveMs.default(6 * 60 * 60 * 1000),
-  artifactTtlMs: positiveMs.default(24 * 60 * 60 * 1000),
-  idempotencyWindowMs: positiveMs.default(24 * 60 * 60 * 1000),
+  limits: LimitsSchema,
 });
 export type AgentEnv = z.infer<typeof EnvSchema>;
 
@@ -36,10 +52,12 @@ export function loadEnv(flags: { dataDir?: string | undefined }, env: NodeJS.Pro
     reconnectBaseMs: blankToUndefined(env.HOLDFAST_RECONNECT_BASE_MS),
     reconnectCapMs: blankToUndefined(env.HOLDFAST_RECONNECT_CAP_MS),
     tmpDir: os.tmpdir(),
-    maxQueueSize: blankToUndefined(env.HOLDFAST_MAX_QUEUE_SIZE),
-    queueTtlMs: blankToUndefined(env.HOLDFAST_QUEUE_TTL_MS),
-    artifactTtlMs: blankToUndefined(env.HOLDFAST_ARTIFACT_TTL_MS),
-    idempotencyWindowMs: blankToUndefined(env.HOLDFAST_IDEMPOTENCY_WINDOW_MS),
+    limits: {
+      maxQueueSize: blankToUndefined(env.HOLDFAST_MAX_QUEUE_SIZE),
+      queueTtlMs: blankToUndefined(env.HOLDFAST_QUEUE_TTL_MS),
+      artifactTtlMs: blankToUndefined(env.HOLDFAST_ARTIFACT_TTL_MS),
+      idempotencyWindowMs: blankToUndefined(env.HOLDFAST_IDEMPOTENCY_WINDOW_MS),
+    },
   });
   if (!parsed.success) throw validationError(parsed.error, "agent environment");
   if (parsed.data.reconnectCapMs < parsed.data.reconnectBaseMs) {

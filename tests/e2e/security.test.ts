@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectWithJwt } from "../support/ws-connect.js";
@@ -43,9 +43,23 @@ describe("enrollment and agent credentials", () => {
     expect(res.stderr).toMatch(/token/i);
   });
 
-  it("refuses an unknown enrollment token given through the environment", async () => {
-    const res = await runCli(AGENT_BIN, ["enroll", "--server", cp.url, "--data-dir", tempDir("a4")], { env: { HOLDFAST_ENROLL_TOKEN: "hf_enr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" } });
+  it("refuses an unknown enrollment token given through the environment, and leaves the data dir as it was", async () => {
+    const token = { HOLDFAST_ENROLL_TOKEN: "hf_enr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" };
+    // A data dir that exists (with the key an interrupted enrollment left) keeps exactly its files and mode.
+    const existing = tempDir("a4");
+    chmodSync(existing, 0o750);
+    writeFileSync(path.join(existing, "agent.key"), "left by an interrupted enrollment\n", { mode: 0o600 });
+    const before = { names: readdirSync(existing), mode: statSync(existing).mode, key: readFileSync(path.join(existing, "agent.key"), "utf8") };
+    const res = await runCli(AGENT_BIN, ["enroll", "--server", cp.url, "--data-dir", existing], { env: token });
     expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/ENROLLMENT_TOKEN_INVALID/);
+    expect({ names: readdirSync(existing), mode: statSync(existing).mode, key: readFileSync(path.join(existing, "agent.key"), "utf8") }).toEqual(before);
+
+    // A data dir enroll had to create is gone again.
+    const parent = tempDir("a5");
+    const fresh = await runCli(AGENT_BIN, ["enroll", "--server", cp.url, "--data-dir", path.join(parent, "agent")], { env: token });
+    expect(fresh.code).not.toBe(0);
+    expect(readdirSync(parent)).toEqual([]);
   });
 
   it("accepts a signed connection JWT once and refuses its replay before any socket opens", async () => {

@@ -74,12 +74,13 @@ describe("holdfast-agent CLI", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe("holdfast-agent: Unknown, used or expired enrollment token [ENROLLMENT_TOKEN_INVALID]\n");
+    // The data dir it would have created is not left behind (no stray agent.key).
+    expect(fs.readdirSync(tmp).sort()).toEqual(["ok", "token"]);
   });
 
-  it("run stops cleanly on SIGTERM with exit 0", async () => {
-    const dataDir = path.join(tmp, "ok");
+  /** `run` until the agent logged its first connection attempt's outcome, then SIGTERM; its log lines. */
+  async function runOnce(dataDir: string) {
     const r = await cli(["run", "--data-dir", dataDir], { HOLDFAST_LOG_LEVEL: "info", TMPDIR: tmp }, (child) => {
-      // Stop once the agent logged its first connection attempt outcome.
       let sent = false;
       child.stderr!.on("data", (d: Buffer) => {
         if (!sent && d.toString().includes("link")) {
@@ -88,9 +89,35 @@ describe("holdfast-agent CLI", () => {
         }
       });
     });
+    const lines = r.stderr.trim().split("\n").map((l) => JSON.parse(l) as { level: number; msg: string; loosened?: { path: string }[] });
+    return { code: r.code, lines };
+  }
+
+  it("run stops cleanly on SIGTERM with exit 0", async () => {
+    const dataDir = path.join(tmp, "ok");
+    const r = await runOnce(dataDir);
     expect(r.code).toBe(0);
-    const lines = r.stderr.trim().split("\n").map((l) => JSON.parse(l) as { msg: string });
-    expect(lines.map((l) => l.msg)).toContain("stopping");
+    expect(r.lines.map((l) => l.msg)).toContain("stopping");
     expect(fs.existsSync(path.join(dataDir, "agent.db"))).toBe(true);
+  });
+
+  it("run warns once when the data dir or its files were opened to others, and tightens them", async () => {
+    const dataDir = path.join(tmp, "ok");
+    fs.chmodSync(dataDir, 0o755);
+    fs.chmodSync(path.join(dataDir, "agent.db"), 0o644);
+    fs.chmodSync(path.join(dataDir, "agent.key"), 0o644);
+    const opened = (lines: { msg: string }[]) => lines.filter((l) => l.msg.startsWith("the data dir or files in it were open to other users"));
+
+    const first = await runOnce(dataDir);
+    expect(first.code).toBe(0);
+    const warnings = opened(first.lines);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40 });
+    expect(warnings[0]!.loosened!.map((e) => path.relative(dataDir, e.path)).sort()).toEqual(["", "agent.db", "agent.key"]);
+    const mode = (name: string) => (fs.statSync(path.join(dataDir, name)).mode & 0o777).toString(8);
+    expect([mode(""), mode("agent.db"), mode("agent.key"), mode("identity.json")]).toEqual(["700", "600", "600", "600"]);
+
+    const second = await runOnce(dataDir);
+    expect(opened(second.lines)).toEqual([]);
   });
 });

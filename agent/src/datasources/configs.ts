@@ -2,7 +2,7 @@ import { HoldfastError, redactConnection, type CommandData, type DatasourceConfi
 import { engineFor } from "../engines/registry.js";
 import type { RunContext } from "../runs/context.js";
 import { deleteDatasource, listDatasources, requireDatasource, saveDatasource, toDatasourceView, updateDatasource } from "../store/datasources.js";
-import { findActiveRunOf } from "../store/run-lookups.js";
+import { findActiveRunOf } from "../queue/queue-queries.js";
 
 type ConfigAnswer = CommandData<"createDatabaseConfig">;
 

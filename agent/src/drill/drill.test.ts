@@ -6,8 +6,8 @@ import type { BackupOptions, PostgresConnection, Verification } from "@holdfast/
 import { PostgresEngine } from "../engines/postgres/engine.js";
 import type { Engine } from "../engines/types.js";
 import { saveDatasource } from "../store/datasources.js";
-import { getRun } from "../store/runs.js";
-import { startBackup } from "../runs/start-backup.js";
+import { getRun } from "../queue/run-record.js";
+import { startBackup } from "../queue/start-backup.js";
 import { createDatabase, dropDatabase, PG, psql, uniqueName } from "../testing/helpers.js";
 import { setupRunEnv, type RunEnv } from "../testing/run-env.js";
 import { compareFingerprints } from "./compare-fingerprints.js";

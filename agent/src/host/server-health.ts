@@ -3,7 +3,7 @@ import type { RunContext } from "../runs/context.js";
 import { probeStagingWritable } from "../runs/preflight.js";
 import { freeBytesAt } from "./free-space.js";
 import { countUnacked } from "../store/outbox.js";
-import { findRunningRun, listQueuedRuns } from "../store/runs.js";
+import { findRunningRun, listQueuedRuns } from "../queue/queue-queries.js";
 import { AGENT_VERSION } from "../version.js";
 
 /** getServerHealth: `degraded` when staging cannot be written or the agent is shutting down. */

@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { SignJWT, type CryptoKey } from "jose";
 import {
   AGENT_ROUTES,
@@ -14,7 +12,8 @@ import {
 } from "@holdfast/shared";
 import { z } from "zod";
 import { AGENT_VERSION } from "../version.js";
-import { hasIdentity, writeIdentity, type AgentIdentity } from "./identity-file.js";
+import { EnrollWorkspace } from "./enroll-workspace.js";
+import { hasIdentity, IDENTITY_FILE, writeIdentity, type AgentIdentity } from "./identity-file.js";
 import { exportPublicJwk, generateKeyPair, PRIVATE_KEY_FILE, writePrivateKey } from "./keys.js";
 
 export function sha256Hex(text: string): string {
@@ -66,38 +65,58 @@ export interface EnrollOptions {
   clock: Clock;
   hostname?: string;
   fetch?: typeof globalThis.fetch;
+  /** ENROLL_TIMEOUT_MS unless set (tests). */
+  timeoutMs?: number;
 }
 
+/** How long the control plane has to answer the enrollment request. */
+export const ENROLL_TIMEOUT_MS = 30_000;
+
 /**
- * docs/link.md §1: generate the key, write it (0600) BEFORE sending anything, prove possession,
- * POST the EnrollRequest, then save identity.json. Refuses a data dir that already holds an identity.
+ * docs/link.md §1: generate the key, write it (0600, fsynced) BEFORE sending anything, prove
+ * possession, POST the EnrollRequest; once accepted, key and identity.json move into the data dir.
+ * Refuses a data dir that already holds an identity. A failed enrollment (refused token, server down
+ * or silent) leaves the data dir exactly as it was (enroll-workspace.ts).
  */
 export async function enroll(opts: EnrollOptions): Promise<AgentIdentity> {
   const serverUrl = normalizeServerUrl(opts.serverUrl);
   if (hasIdentity(opts.dataDir)) {
     throw new HoldfastError("ALREADY_EXISTS", `${opts.dataDir} already holds an enrolled agent identity`, { dataDir: opts.dataDir });
   }
-  // A key without identity.json is what an interrupted enrollment leaves: it was never accepted, so replace it.
-  await fs.promises.rm(path.join(opts.dataDir, PRIVATE_KEY_FILE), { force: true });
-
-  const { privateKey, publicKey } = await generateKeyPair();
-  await writePrivateKey(opts.dataDir, privateKey);
-  const body: EnrollRequest = {
-    token: opts.token,
-    publicKeyJwk: await exportPublicJwk(publicKey),
-    pop: await signEnrollPop(privateKey, opts.token, opts.clock),
-    ...(opts.name ? { name: opts.name } : {}),
-    hostname: opts.hostname ?? os.hostname(),
-    agentVersion: AGENT_VERSION,
-  };
-  const res = await (opts.fetch ?? globalThis.fetch)(`${serverUrl}${AGENT_ROUTES.enroll}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw await errorFromReply(res);
-  const reply = EnrollResponse.parse(await res.json());
-  const identity: AgentIdentity = { agentId: reply.agentId, keyId: reply.keyId, name: reply.name, serverUrl };
-  await writeIdentity(opts.dataDir, identity);
-  return identity;
+  const workspace = EnrollWorkspace.open(opts.dataDir);
+  try {
+    const { privateKey, publicKey } = await generateKeyPair();
+    await writePrivateKey(workspace.dir, privateKey);
+    const body: EnrollRequest = {
+      token: opts.token,
+      publicKeyJwk: await exportPublicJwk(publicKey),
+      pop: await signEnrollPop(privateKey, opts.token, opts.clock),
+      ...(opts.name ? { name: opts.name } : {}),
+      hostname: opts.hostname ?? os.hostname(),
+      agentVersion: AGENT_VERSION,
+    };
+    const res = await (opts.fetch ?? globalThis.fetch)(`${serverUrl}${AGENT_ROUTES.enroll}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? ENROLL_TIMEOUT_MS),
+    }).catch((err: unknown) => {
+      if ((err as Error)?.name === "TimeoutError") throw new Error(`The control plane at ${serverUrl} did not answer within ${(opts.timeoutMs ?? ENROLL_TIMEOUT_MS) / 1000} s`);
+      throw err;
+    });
+    if (!res.ok) throw await errorFromReply(res);
+    const reply = EnrollResponse.parse(await res.json());
+    const identity: AgentIdentity = { agentId: reply.agentId, keyId: reply.keyId, name: reply.name, serverUrl };
+    await writeIdentity(workspace.dir, identity);
+    // identity.json last: a key without it is an enrollment that never completed.
+    await workspace.commit([PRIVATE_KEY_FILE, IDENTITY_FILE]);
+    return identity;
+  } catch (err) {
+    try {
+      await workspace.discard();
+    } catch (cleanupErr) {
+      throw new AggregateError([err, cleanupErr], `${(err as Error)?.message ?? String(err)}; the enrollment's files could not be removed: ${(cleanupErr as Error)?.message}`);
+    }
+    throw err;
+  }
 }

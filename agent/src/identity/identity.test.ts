@@ -13,6 +13,22 @@ import { signConnectionToken } from "./sign-connection-token.js";
 
 const TOKEN = "hf_enr_ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
+/** Every agent.key under `dir` (the enrollment writes it into a work folder before sending). */
+function keyFilesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => path.basename(f) === PRIVATE_KEY_FILE).map((f) => path.join(dir, f));
+}
+
+/** What `dir` holds, recursively: names, modes and contents, to compare before and after. */
+function listing(dir: string): unknown {
+  if (!fs.existsSync(dir)) return null;
+  const entries = (fs.readdirSync(dir, { recursive: true }) as string[]).sort().map((name) => {
+    const st = fs.lstatSync(path.join(dir, name));
+    return { name, mode: (st.mode & 0o777).toString(8), content: st.isFile() ? fs.readFileSync(path.join(dir, name), "utf8") : null };
+  });
+  return { mode: (fs.statSync(dir).mode & 0o777).toString(8), entries };
+}
+
 /** Checks the request the way the control plane must (docs/link.md §1.4) and answers 201 or 401. */
 function startFakeEnrollServer(clock: ManualClock) {
   const seen: { keyFileExisted: boolean; body: EnrollRequest }[] = [];
@@ -21,7 +37,7 @@ function startFakeEnrollServer(clock: ManualClock) {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = EnrollRequest.parse(JSON.parse(Buffer.concat(chunks).toString()));
-    seen.push({ keyFileExisted: fs.existsSync(path.join(dataDirToCheck, PRIVATE_KEY_FILE)), body });
+    seen.push({ keyFileExisted: keyFilesUnder(dataDirToCheck).some((f) => (fs.statSync(f).mode & 0o777) === 0o600), body });
     if (req.url !== AGENT_ROUTES.enroll || body.token !== TOKEN) {
       res.writeHead(401, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { code: "ENROLLMENT_TOKEN_INVALID", message: "Unknown, used or expired token", retryable: false, requestId: "req_x" } }));
@@ -82,6 +98,69 @@ describe("enroll", () => {
     expect((err as HoldfastError).code).toBe("ENROLLMENT_TOKEN_INVALID");
     expect((err as HoldfastError).status).toBe(401);
     expect(fs.existsSync(path.join(dataDir, "identity.json"))).toBe(false);
+  });
+
+  it("a refused token leaves no data dir behind when enroll created it (parents included)", async () => {
+    const dataDir = path.join(tmp, "created", "nested", "data");
+    fake.watch(dataDir);
+    const err = await enroll({ dataDir, serverUrl: url, token: "hf_enr_wrongwrongwrongwrong", clock }).catch((e: unknown) => e);
+    expect((err as HoldfastError).code).toBe("ENROLLMENT_TOKEN_INVALID");
+    // The key existed (0600) while the request was in flight, and nothing is left of it.
+    expect(fake.seen.at(-1)?.keyFileExisted).toBe(true);
+    expect(fs.existsSync(path.join(tmp, "created"))).toBe(false);
+  });
+
+  it("a refused token leaves a data dir that existed exactly as it was: its files, their contents and its mode", async () => {
+    const dataDir = path.join(tmp, "existing");
+    fs.mkdirSync(dataDir, { mode: 0o750 });
+    fs.chmodSync(dataDir, 0o750);
+    // What an enrollment interrupted earlier leaves, and a file of the operator's.
+    fs.writeFileSync(path.join(dataDir, PRIVATE_KEY_FILE), "old key\n", { mode: 0o600 });
+    fs.writeFileSync(path.join(dataDir, "notes.txt"), "mine\n", { mode: 0o644 });
+    const before = listing(dataDir);
+    const err = await enroll({ dataDir, serverUrl: url, token: "hf_enr_wrongwrongwrongwrong", clock }).catch((e: unknown) => e);
+    expect((err as HoldfastError).code).toBe("ENROLLMENT_TOKEN_INVALID");
+    expect(listing(dataDir)).toEqual(before);
+  });
+
+  it("a control plane that is down, or that never answers, leaves nothing either", async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const downUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const down = path.join(tmp, "down");
+    const refused = await enroll({ dataDir: down, serverUrl: downUrl, token: TOKEN, clock }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Error);
+    expect(fs.existsSync(down)).toBe(false);
+
+    // Accepts the connection and the request, never answers.
+    const silent = http.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    try {
+      const mute = path.join(tmp, "mute");
+      fs.mkdirSync(mute, { mode: 0o700 });
+      const before = listing(mute);
+      const timedOut = await enroll({ dataDir: mute, serverUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, token: TOKEN, clock, timeoutMs: 200 }).catch((e: unknown) => e);
+      expect((timedOut as Error).message).toMatch(/did not answer within 0.2 s/);
+      expect(listing(mute)).toEqual(before);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
+  it("a successful enrollment over an interrupted one replaces its key and leaves no work folder", async () => {
+    const dataDir = path.join(tmp, "resumed");
+    fs.mkdirSync(dataDir, { mode: 0o755 });
+    fs.writeFileSync(path.join(dataDir, PRIVATE_KEY_FILE), "old key\n", { mode: 0o600 });
+    fs.mkdirSync(path.join(dataDir, ".enroll-0123456789ab"), { mode: 0o700 });
+    fake.watch(dataDir);
+    const identity = await enroll({ dataDir, serverUrl: url, token: TOKEN, clock });
+    expect(fs.readdirSync(dataDir).sort()).toEqual(["agent.key", "identity.json"]);
+    expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(await readIdentity(dataDir)).toEqual(identity);
+    expect(identity.keyId).toBe(await calculateJwkThumbprint(fake.seen.at(-1)!.body.publicKeyJwk));
+    await expect(readPrivateKey(dataDir)).resolves.toBeDefined();
   });
 });
 

@@ -8,7 +8,7 @@ import {
   type CommandType,
   type ResponseEnvelope as Response,
 } from "@holdfast/shared";
-import { insertQueuedRun, transitionRun } from "../store/runs.js";
+import { insertQueuedRun, transitionRun } from "../queue/transitions.js";
 import { HeldEngine } from "../testing/engines.js";
 import { PG } from "../testing/helpers.js";
 import { setupRunEnv, testLink, type RunEnv } from "../testing/run-env.js";

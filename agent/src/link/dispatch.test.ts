@@ -4,13 +4,15 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseServerFrame, REDACTED, type CommandFrame, type ResponseEnvelope } from "@holdfast/shared";
 import { createRunContext } from "../agent.js";
+import { DEFAULT_LIMITS } from "../env.js";
 import type { Engine } from "../engines/types.js";
 import { silentLogger } from "../log.js";
 import { getDatasource } from "../store/datasources.js";
 import { openStore } from "../store/open-store.js";
 import type { AgentStore } from "../store/store.js";
 import { makeTempDir, ManualClock, PG } from "../testing/helpers.js";
-import { answerRejection, Dispatcher, type LinkControl } from "./dispatch.js";
+import { answerRejection, Dispatcher } from "./dispatch.js";
+import type { LinkControl } from "./session-info.js";
 
 const noLink: LinkControl = { replayAfter: () => 0, sessionInfo: () => ({ sessionId: "ses_1", connectedAt: "2026-01-01T00:00:00.000Z" }) };
 const fakeEngine: Engine = {
@@ -50,7 +52,7 @@ describe("Dispatcher", () => {
     dir = makeTempDir("dispatch");
     const clock = new ManualClock();
     store = openStore({ dataDir: path.join(dir, "data"), stagingRoot: path.join(dir, "staging"), clock }).store;
-    ctx = createRunContext({ store, stagingRoot: path.join(dir, "staging"), clock, log: silentLogger, engines: { postgres: fakeEngine } });
+    ctx = createRunContext({ store, stagingRoot: path.join(dir, "staging"), clock, log: silentLogger, engines: { postgres: fakeEngine }, limits: DEFAULT_LIMITS });
     dispatcher = new Dispatcher({ run: ctx, agentId: "agt_test", serverUrl: "http://127.0.0.1:1", log: silentLogger });
   });
   afterEach(() => {

@@ -7,12 +7,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AGENT_JWT, AGENT_ROUTES, CLOSE_CODES, WS_SUBPROTOCOL } from "@holdfast/shared";
 import { createRunContext } from "../agent.js";
+import { DEFAULT_LIMITS } from "../env.js";
 import { generateKeyPair } from "../identity/keys.js";
 import { silentLogger } from "../log.js";
 import { saveDatasource } from "../store/datasources.js";
 import { openStore } from "../store/open-store.js";
 import { readEventsAfter } from "../store/outbox.js";
-import { insertQueuedRun, transitionRun } from "../store/runs.js";
+import { insertQueuedRun, transitionRun } from "../queue/transitions.js";
 import type { AgentStore } from "../store/store.js";
 import { makeTempDir, ManualClock, PG } from "../testing/helpers.js";
 import { backoffDelay } from "./backoff.js";
@@ -112,7 +113,7 @@ describe("the agent link", () => {
     saveDatasource(store, { datasourceId: "ds_1", name: "x", engine: "postgres", connection: { ...PG, database: "x" } });
     cp = new FakeControlPlane(keys.publicKey, clock);
     serverUrl = await cp.listen();
-    const ctx = createRunContext({ store, stagingRoot: path.join(dir, "staging"), clock, log: silentLogger });
+    const ctx = createRunContext({ store, stagingRoot: path.join(dir, "staging"), clock, log: silentLogger, limits: DEFAULT_LIMITS });
     const dispatcher = new Dispatcher({ run: ctx, agentId: "agt_test", serverUrl, log: silentLogger });
     client = new LinkClient({
       identity: { agentId: "agt_test", keyId: "kid_1", name: "t", serverUrl },
@@ -138,7 +139,7 @@ describe("the agent link", () => {
     store.transaction(() => insertQueuedRun(store, { runId: "run_1", datasourceId: "ds_1", trigger: "manual", scheduleId: null, requestedBy: "x" }));
     transitionRun(store, "run_1", { to: "running" }); // seq 1
     store.transaction(() => insertQueuedRun(store, { runId: "run_2", datasourceId: "ds_1", trigger: "schedule", scheduleId: null, requestedBy: "x" }));
-    transitionRun(store, "run_1", { to: "completed", artifact: { sizeBytes: 1, rawSizeBytes: 1, sha256: "a".repeat(64), fileName: "f", stagingPath: "/nope" } }); // seq 2
+    transitionRun(store, "run_1", { to: "completed", artifact: { sizeBytes: 1, rawSizeBytes: 1, sha256: "a".repeat(64), fileName: "f", stagingPath: "/nope" }, artifactExpiresAt: "2026-01-02T00:00:00.000Z" }); // seq 2
     transitionRun(store, "run_2", { to: "running" }); // seq 3
 
     const done = client.run();

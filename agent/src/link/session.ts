@@ -4,7 +4,8 @@ import type { Logger } from "../log.js";
 import { countUnacked, lastSequence, markAckedUpTo, readEventsAfter, toEventFrame } from "../store/outbox.js";
 import type { AgentStore } from "../store/store.js";
 import { AGENT_VERSION } from "../version.js";
-import { answerRejection, type Dispatcher, type LinkControl } from "./dispatch.js";
+import { answerRejection, type Dispatcher } from "./dispatch.js";
+import type { LinkControl } from "./session-info.js";
 
 export interface SessionDeps {
   store: AgentStore;

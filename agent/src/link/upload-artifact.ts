@@ -2,9 +2,12 @@ import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { pipeline } from "node:stream/promises";
-import { AGENT_ROUTES, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER } from "@holdfast/shared";
-import { PIPELINE_CHUNK_BYTES } from "../pipeline/compress.js";
+import { AGENT_ROUTES, HoldfastError, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER, type CommandData, type CommandPayload } from "@holdfast/shared";
+import type { Logger } from "../log.js";
+import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 import { reclaimingTap } from "../pipeline/reclaim.js";
+import { requireArtifact } from "../staging/staged-artifact.js";
+import type { AgentStore } from "../store/store.js";
 
 export interface UploadOptions {
   serverUrl: string;
@@ -57,4 +60,45 @@ export async function uploadArtifact(opts: UploadOptions): Promise<UploadResult>
   const offsetHeader = res.headers[UPLOAD_OFFSET_HEADER];
   const serverOffset = typeof offsetHeader === "string" && /^\d+$/.test(offsetHeader) ? Number(offsetHeader) : null;
   return { status: res.statusCode ?? 0, serverOffset };
+}
+
+export interface ArtifactReadDeps {
+  store: AgentStore;
+  serverUrl: string;
+  log: Logger;
+  upload: (opts: UploadOptions) => Promise<UploadResult>;
+}
+
+/**
+ * readArtifact: checks the request against the staged file (410 past its TTL, 404 when missing, 400
+ * for an offset past its end) and answers its size and hash. The upload from `offset` is returned as
+ * `startUpload`, for the caller to run once the answer left: the control plane expects the answer
+ * before the bytes. An upload that fails is logged, not fatal: the control plane asks again with the
+ * offset it holds.
+ */
+export function readArtifact(deps: ArtifactReadDeps, request: CommandPayload<"readArtifact">): { data: CommandData<"readArtifact">; startUpload: () => void } {
+  const artifact = requireArtifact(deps.store, request.runId);
+  if (request.offset > artifact.sizeBytes) {
+    throw new HoldfastError("VALIDATION_FAILED", `offset ${request.offset} is past the artifact's end (${artifact.sizeBytes})`, {
+      runId: request.runId,
+      sizeBytes: artifact.sizeBytes,
+    });
+  }
+  const log = deps.log.child({ runId: request.runId });
+  const startUpload = () => {
+    deps
+      .upload({
+        serverUrl: deps.serverUrl,
+        runId: request.runId,
+        path: artifact.path,
+        offset: request.offset,
+        sizeBytes: artifact.sizeBytes,
+        uploadToken: request.uploadToken,
+      })
+      .then(
+        (r) => log[r.status >= 200 && r.status < 300 ? "info" : "warn"]({ status: r.status, serverOffset: r.serverOffset, offset: request.offset }, "artifact upload finished"),
+        (err: unknown) => log.warn({ err: { message: (err as Error)?.message, code: (err as NodeJS.ErrnoException)?.code } }, "artifact upload failed"),
+      );
+  };
+  return { data: { runId: request.runId, sizeBytes: artifact.sizeBytes, sha256: artifact.sha256 }, startUpload };
 }

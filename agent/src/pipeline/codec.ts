@@ -2,7 +2,7 @@ import { Duplex, PassThrough } from "node:stream";
 import zlib from "node:zlib";
 import { HoldfastError, type Codec } from "@holdfast/shared";
 import { killTree, spawnFilter } from "../engines/spawn-tool.js";
-import { PIPELINE_CHUNK_BYTES } from "./compress.js";
+import { PIPELINE_CHUNK_BYTES } from "./chunk-size.js";
 
 /**
  * One compression (or decompression) stage of a pipeline. `done` settles once the stage is over: for

@@ -2,7 +2,7 @@ import { Duplex, PassThrough, Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { HoldfastError } from "@holdfast/shared";
 import type { CodecStage } from "./codec.js";
-import { PIPELINE_CHUNK_BYTES } from "./compress.js";
+import { PIPELINE_CHUNK_BYTES } from "./chunk-size.js";
 
 /** Loaded on first use: most agents never encrypt, and the library costs the idle agent several MiB. */
 const loadAge = () => import("age-encryption");

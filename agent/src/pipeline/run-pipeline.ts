@@ -1,12 +1,12 @@
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type Clock, type Codec } from "@holdfast/shared";
 import type { DumpHandle } from "../engines/types.js";
-import type { StagedArtifact } from "../store/runs.js";
+import type { StagedArtifact } from "../staging/staged-artifact.js";
 import { createEncoder, type CodecTools } from "./codec.js";
 import { createEncryptStage } from "./encrypt.js";
 import { HashTap } from "./hash.js";
 import { ByteMeter } from "./meter.js";
-import { openPartial } from "./stage.js";
+import { openPartial } from "../staging/partial-file.js";
 import { teeToFile } from "./tee-file.js";
 import { throttle } from "./throttle.js";
 

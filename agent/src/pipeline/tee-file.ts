@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { Transform, type TransformCallback } from "node:stream";
-import { PIPELINE_CHUNK_BYTES } from "./compress.js";
+import { PIPELINE_CHUNK_BYTES } from "./chunk-size.js";
 
 /**
  * Passes bytes on and writes the same bytes to `file` (0600, created new), each chunk on disk before

@@ -4,7 +4,7 @@ import { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import fs from "node:fs";
 import { AGENT_ROUTES, ErrorBody, HoldfastError, sleep, type Clock } from "@holdfast/shared";
-import { PIPELINE_CHUNK_BYTES } from "../pipeline/compress.js";
+import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 import { Reclaimer } from "../pipeline/reclaim.js";
 
 export interface DownloadOptions {

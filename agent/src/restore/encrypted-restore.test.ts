@@ -8,11 +8,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { AGENT_ROUTES, type BackupOptions, type CommandPayload } from "@holdfast/shared";
 import { PostgresEngine } from "../engines/postgres/engine.js";
 import { createLogger } from "../log.js";
-import { requireArtifact } from "../runs/artifact.js";
-import { startBackup } from "../runs/start-backup.js";
+import { requireArtifact } from "../staging/staged-artifact.js";
+import { startBackup } from "../queue/start-backup.js";
 import { saveDatasource } from "../store/datasources.js";
 import { readEventsAfter } from "../store/outbox.js";
-import { getRun } from "../store/runs.js";
+import { getRun } from "../queue/run-record.js";
 import { createDatabase, dropDatabase, PG, psql, uniqueName } from "../testing/helpers.js";
 import { setupRunEnv, type RunEnv } from "../testing/run-env.js";
 import { startRestore } from "./start-restore.js";

@@ -1,9 +1,11 @@
 import { HoldfastError, type CommandData, type CommandPayload } from "@holdfast/shared";
-import { QUEUE_RULES } from "../runs/start-backup.js";
+import { QUEUE_RULES } from "../queue/start-backup.js";
 import type { RunContext } from "../runs/context.js";
-import { assertSafeRunId } from "../runs/staging.js";
+import { assertSafeRunId } from "../staging/run-folders.js";
 import { requireDatasource } from "../store/datasources.js";
-import { findRunningRun, getRun, insertQueuedRun, transitionRun } from "../store/runs.js";
+import { findRunningRun } from "../queue/queue-queries.js";
+import { getRun } from "../queue/run-record.js";
+import { insertQueuedRun, transitionRun } from "../queue/transitions.js";
 import { artifactKindToRestore } from "./artifact-kind.js";
 import { executeRestore, requireIdentity, type RestoreDeps } from "./execute-restore.js";
 import { restoreTargetFor } from "./restore-target.js";

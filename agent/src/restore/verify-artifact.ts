@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError } from "@holdfast/shared";
-import { PIPELINE_CHUNK_BYTES } from "../pipeline/compress.js";
+import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 
 /**
  * The downloaded file must be exactly the artifact the backup recorded: its size, then the SHA-256

@@ -4,21 +4,22 @@ import zlib from "node:zlib";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { artifactExtension, artifactKindOf, BackupOptions, resolveBackupOptions, type PostgresConnection } from "@holdfast/shared";
 import { createRunContext } from "../agent.js";
+import { DEFAULT_LIMITS } from "../env.js";
 import { silentLogger } from "../log.js";
 import { saveDatasource } from "../store/datasources.js";
 import { openStore } from "../store/open-store.js";
 import { readEventsAfter } from "../store/outbox.js";
-import { getRun } from "../store/runs.js";
+import { getRun } from "../queue/run-record.js";
 import { createDatabase, dropDatabase, makeTempDir, ManualClock, PG, psql, uniqueName } from "../testing/helpers.js";
 import { codecAvailable } from "./preflight.js";
-import { startBackup } from "./start-backup.js";
+import { startBackup } from "../queue/start-backup.js";
 
 function setup() {
   const dir = makeTempDir("opts");
   const stagingRoot = path.join(dir, "staging");
   const clock = new ManualClock();
   const { store } = openStore({ dataDir: path.join(dir, "data"), stagingRoot, clock });
-  const ctx = createRunContext({ store, stagingRoot, clock, log: silentLogger, tmpDir: dir });
+  const ctx = createRunContext({ store, stagingRoot, clock, log: silentLogger, tmpDir: dir, limits: DEFAULT_LIMITS });
   return { dir, store, ctx, clock };
 }
 

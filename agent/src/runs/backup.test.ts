@@ -5,27 +5,28 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
 import { createRunContext } from "../agent.js";
+import { DEFAULT_LIMITS } from "../env.js";
 import { PostgresEngine } from "../engines/postgres/engine.js";
 import { HeldEngine, writeStandInPgDump } from "../testing/engines.js";
 import { silentLogger } from "../log.js";
 import { saveDatasource } from "../store/datasources.js";
 import { openStore } from "../store/open-store.js";
 import { readEventsAfter } from "../store/outbox.js";
-import { getRun } from "../store/runs.js";
+import { getRun } from "../queue/run-record.js";
 import type { AgentStore } from "../store/store.js";
 import { createDatabase, dropDatabase, makeTempDir, ManualClock, PG, psql, uniqueName } from "../testing/helpers.js";
-import { getArtifactMetadata, requireArtifact } from "./artifact.js";
-import { cleanupStaging } from "./cleanup-staging.js";
+import { getArtifactMetadata, requireArtifact } from "../staging/staged-artifact.js";
+import { cleanupStaging } from "../staging/cleanup-staging.js";
 import type { RunContext } from "./context.js";
-import { getExecutionStatus } from "./execution-status.js";
-import { startBackup } from "./start-backup.js";
+import { getExecutionStatus } from "../queue/execution-status.js";
+import { startBackup } from "../queue/start-backup.js";
 
 function setup(engines?: RunContext["engines"]) {
   const dir = makeTempDir("runs");
   const stagingRoot = path.join(dir, "staging");
   const clock = new ManualClock();
   const { store } = openStore({ dataDir: path.join(dir, "data"), stagingRoot, clock });
-  const ctx = createRunContext({ store, stagingRoot, clock, log: silentLogger, tmpDir: dir, ...(engines ? { engines } : {}) });
+  const ctx = createRunContext({ store, stagingRoot, clock, log: silentLogger, tmpDir: dir, limits: DEFAULT_LIMITS, ...(engines ? { engines } : {}) });
   return { dir, stagingRoot, store, ctx };
 }
 

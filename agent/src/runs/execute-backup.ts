@@ -8,13 +8,15 @@ import { artifactExtension } from "../pipeline/codec.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
 import { requireDatasource } from "../store/datasources.js";
 import { appendEvent } from "../store/outbox.js";
-import { requireRun, transitionRun, type StagedArtifact } from "../store/runs.js";
+import { requireRun } from "../queue/run-record.js";
+import { transitionRun } from "../queue/transitions.js";
+import type { StagedArtifact } from "../staging/staged-artifact.js";
 import { lastCompletedRawSize } from "../store/run-lookups.js";
 import type { RunContext } from "./context.js";
 import { serverMajorOf } from "../engines/tool-version.js";
 import { assertPreflightPassed, preflight } from "./preflight.js";
 import { RunStopped, type RunControl } from "./run-control.js";
-import { createRunDir, runDirOf } from "./staging.js";
+import { createRunDir, runDirOf } from "../staging/run-folders.js";
 import { recordRunLog, recordStep } from "./steps.js";
 
 export interface ExecuteOptions {

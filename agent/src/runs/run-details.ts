@@ -1,6 +1,6 @@
 import type { CommandData } from "@holdfast/shared";
 import { listRunLogs } from "../store/run-logs.js";
-import { requireRun } from "../store/runs.js";
+import { requireRun } from "../queue/run-record.js";
 import type { AgentStore } from "../store/store.js";
 
 /** getRunLogs: the run's notable lines (steps, tool warnings, its end), oldest first. */

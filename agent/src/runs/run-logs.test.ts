@@ -5,7 +5,7 @@ import { saveDatasource } from "../store/datasources.js";
 import { writeStandInPgDump } from "../testing/engines.js";
 import { PG } from "../testing/helpers.js";
 import { setupRunEnv, testLink, type RunEnv } from "../testing/run-env.js";
-import { startBackup } from "./start-backup.js";
+import { startBackup } from "../queue/start-backup.js";
 
 describe("run logs and error details", () => {
   let env: RunEnv;

@@ -1,8 +1,9 @@
-import fs from "node:fs";
-import path from "node:path";
 import { HoldfastError, type Clock } from "@holdfast/shared";
-import { SAFE_ID } from "../fs-safe.js";
-import { findRunningRun, transitionRun, type RunRecord } from "./runs.js";
+import { findRunningRun } from "../queue/queue-queries.js";
+import { transitionRun } from "../queue/transitions.js";
+import type { RunRecord } from "../queue/run-record.js";
+import { removeRunFolder } from "../staging/run-folders.js";
+import { tightenDataDir, type LoosenedEntry } from "./private-files.js";
 import { openDatabase, type AgentStore } from "./store.js";
 
 /**
@@ -15,7 +16,7 @@ export function recoverInterruptedRuns(store: AgentStore, stagingRoot: string): 
   for (let run = findRunningRun(store); run; run = findRunningRun(store)) {
     const error = new HoldfastError("AGENT_RESTARTED", "The agent restarted while this backup was running", { runId: run.runId });
     recovered.push(transitionRun(store, run.runId, { to: "failed", error: error.toBody() }));
-    if (SAFE_ID.test(run.runId)) fs.rmSync(path.join(stagingRoot, run.runId), { recursive: true, force: true });
+    removeRunFolder(stagingRoot, run.runId);
   }
   return recovered;
 }
@@ -26,11 +27,23 @@ export interface OpenStoreOptions {
   clock: Clock;
 }
 
-/** Opens the database, applies migrations and closes interrupted runs before anything else can act. */
-export function openStore(opts: OpenStoreOptions): { store: AgentStore; recovered: RunRecord[] } {
+export interface OpenedStore {
+  store: AgentStore;
+  /** Runs a crash or kill cut off, now failed AGENT_RESTARTED. */
+  recovered: RunRecord[];
+  /** The data dir or files of it that others could read, tightened (private-files.ts): for one warning. */
+  loosened: LoosenedEntry[];
+}
+
+/**
+ * Checks the data dir's modes, opens the database, applies migrations and closes interrupted runs
+ * before anything else can act.
+ */
+export function openStore(opts: OpenStoreOptions): OpenedStore {
+  const loosened = tightenDataDir(opts.dataDir);
   const store = openDatabase(opts.dataDir, opts.clock);
   try {
-    return { store, recovered: recoverInterruptedRuns(store, opts.stagingRoot) };
+    return { store, recovered: recoverInterruptedRuns(store, opts.stagingRoot), loosened };
   } catch (err) {
     store.close();
     throw err;

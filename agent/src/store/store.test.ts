@@ -6,7 +6,8 @@ import { makeTempDir, ManualClock } from "../testing/helpers.js";
 import { getDatasource, saveDatasource } from "./datasources.js";
 import { openStore } from "./open-store.js";
 import { readEventsAfter, type OutboxEvent } from "./outbox.js";
-import { getRun, insertQueuedRun, transitionRun } from "./runs.js";
+import { getRun } from "../queue/run-record.js";
+import { insertQueuedRun, transitionRun } from "../queue/transitions.js";
 import { SECRET_KEY_FILE } from "./secret-box.js";
 import { DB_FILE, type AgentStore } from "./store.js";
 
@@ -82,7 +83,7 @@ describe("agent store", () => {
     store.onEvent((e) => seen.push(e));
     const err = (() => {
       try {
-        transitionRun(store, "run_c", { to: "completed", artifact: { sizeBytes: 1, rawSizeBytes: 1, sha256: "0".repeat(64), fileName: "f", stagingPath: "/x" } });
+        transitionRun(store, "run_c", { to: "completed", artifact: { sizeBytes: 1, rawSizeBytes: 1, sha256: "0".repeat(64), fileName: "f", stagingPath: "/x" }, artifactExpiresAt: "2026-01-02T00:00:00.000Z" });
       } catch (e) {
         return e;
       }

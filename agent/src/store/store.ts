@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { Clock } from "@holdfast/shared";
@@ -55,10 +56,16 @@ export class AgentStore {
   }
 }
 
-/** Opens `<dataDir>/agent.db`: WAL, synchronous=FULL (a run's state must survive power loss), foreign keys on. */
+/**
+ * Opens `<dataDir>/agent.db`: WAL, synchronous=FULL (a run's state must survive power loss), foreign
+ * keys on. The file is created 0600 before SQLite opens it: SQLite creates its own files 0644 (less
+ * the umask) and gives the -wal and -shm files the database file's mode.
+ */
 export function openDatabase(dataDir: string, clock: Clock): AgentStore {
   ensurePrivateDir(dataDir);
-  const db = new Database(path.join(dataDir, DB_FILE));
+  const file = path.join(dataDir, DB_FILE);
+  fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_RDWR | fs.constants.O_NOFOLLOW, 0o600));
+  const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");

@@ -1,10 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRunContext } from "../agent.js";
+import { DEFAULT_LIMITS, type AgentLimits } from "../env.js";
 import type { EngineRegistry } from "../engines/types.js";
-import { Dispatcher, type LinkControl } from "../link/dispatch.js";
+import { Dispatcher } from "../link/dispatch.js";
+import type { LinkControl } from "../link/session-info.js";
 import { silentLogger } from "../log.js";
-import type { AgentLimits, RunContext } from "../runs/context.js";
+import type { RunContext } from "../runs/context.js";
 import { openStore } from "../store/open-store.js";
 import type { AgentStore } from "../store/store.js";
 import { makeTempDir, ManualClock } from "./helpers.js";
@@ -42,7 +44,7 @@ export function setupRunEnv(opts: { engines?: EngineRegistry; limits?: Partial<A
       log: silentLogger,
       tmpDir: dir,
       ...(opts.engines ? { engines: opts.engines } : {}),
-      ...(opts.limits ? { limits: opts.limits } : {}),
+      limits: { ...DEFAULT_LIMITS, ...opts.limits },
     });
     const dispatcher = new Dispatcher({ run: ctx, agentId: "agt_test", serverUrl: "http://127.0.0.1:1", log: silentLogger });
     return { store, ctx, dispatcher };

@@ -1,16 +1,16 @@
-import { type BackupOptions, type DeliveryState, type ErrorBody, type EventData, HoldfastError, type RunKind, type RunState, type RunTrigger, type Verification } from "@holdfast/shared";
+import { artifactMetaOf as eventArtifactMeta, type ArtifactMeta as EventArtifactMeta, type BackupOptions, type DeliveryState, type ErrorBody, type EventData, HoldfastError, type RunKind, type RunState, type RunTrigger, type Verification } from "@holdfast/shared";
 import { asc, eq } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import type { Tables } from "../db/index.js";
 
 export type RunRow = Tables["runs"]["$inferSelect"];
 
-/** What backupCompleted says of an artifact beyond its size, hash and name (format, codec, versions, parts...). */
-export type ArtifactMeta = Omit<EventData<"backupCompleted">, "finishedAt" | "sizeBytes" | "rawSizeBytes" | "sha256" | "fileName" | "verification">;
+/** shared's ArtifactMeta as `runs.artifact_meta` keeps it: the drill's verdict has its own columns. */
+export type ArtifactMeta = Omit<EventArtifactMeta, "verification">;
 
 /** The event's artifact metadata, as kept in `runs.artifact_meta`. */
 export function artifactMetaOf(d: EventData<"backupCompleted">): ArtifactMeta {
-  const { finishedAt: _f, sizeBytes: _s, rawSizeBytes: _r, sha256: _h, fileName: _n, verification: _v, ...meta } = d;
+  const { verification: _v, ...meta } = eventArtifactMeta(d);
   return meta;
 }
 

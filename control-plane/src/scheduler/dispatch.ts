@@ -16,7 +16,7 @@ const NOT_YET: ReadonlySet<ErrorCode> = new Set(["AGENT_OFFLINE", "AGENT_TIMEOUT
  * another replica) gets the first one's answer from the agent instead of a second backup.
  * - accepted: `pending` → `queued` (unless the agent's events moved the run already);
  * - the agent answers another run id: it coalesced this firing into the schedule's run already
- *   waiting in its queue (agent/src/runs/README.md), so this record ends `cancelled`, saying which;
+ *   waiting in its queue (agent/src/queue/README.md), so this record ends `cancelled`, saying which;
  * - offline, timeout, stopping: the run stays `pending` for the next sweep or the reconnect;
  * - any other refusal (queue full, precondition failed...): `failed` with the agent's error, which
  *   the retry rules then read like any failure.

@@ -7,6 +7,40 @@ import { Verification } from "./verification.js";
 const id = z.string().min(1).max(128);
 const isoTime = z.iso.datetime({ offset: true });
 
+/** backupCompleted: the run's end with its artifact (size, hash, name) and what describes it. */
+const BackupCompleted = z.object({
+  finishedAt: isoTime,
+  sizeBytes: z.number().int().min(0),
+  rawSizeBytes: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  codec: Codec,
+  fileName: z.string().min(1).max(255),
+  // Metadata added with issue 5; optional so an older agent's events still validate.
+  format: DumpFormat.optional(),
+  /** Compression level; null for `none`. */
+  level: z.number().int().nullable().optional(),
+  serverVersion: z.string().max(500).optional(),
+  tablesCount: z.number().int().min(0).nullable().optional(),
+  durationMs: z.number().int().min(0).optional(),
+  /** sizeBytes / rawSizeBytes (smaller is better); null when the dump was empty. */
+  ratio: z.number().min(0).nullable().optional(),
+  /** age-encrypted for `recipient` (a public key); sizeBytes and sha256 are of the encrypted bytes. */
+  encrypted: z.boolean().optional(),
+  recipient: AgeRecipient.optional(),
+  /** Split at maxFileSizeMb: consecutive slices of the stored bytes, in order, each with its SHA-256. */
+  parts: z.array(ArtifactPart).max(1_000_000).optional(),
+  /** The restore drill's verdict, when the backup asked for one (`verify: true`). */
+  verification: Verification.optional(),
+});
+
+/**
+ * What backupCompleted says of an artifact beyond the run's end time, its size, hash and name (format,
+ * codec, level, versions, encryption, parts, the drill's verdict): what the agent and the control plane
+ * keep with a run.
+ */
+export const ArtifactMeta = BackupCompleted.omit({ finishedAt: true, sizeBytes: true, rawSizeBytes: true, sha256: true, fileName: true });
+export type ArtifactMeta = z.infer<typeof ArtifactMeta>;
+
 /** Every event an agent emits, by type: the schema of its `data`. Events about a run carry `runId`. */
 export const Events = {
   backupQueued: z.object({
@@ -25,30 +59,7 @@ export const Events = {
     bytes: z.number().int().min(0),
     percent: z.number().min(0).max(100).nullable(),
   }),
-  backupCompleted: z.object({
-    finishedAt: isoTime,
-    sizeBytes: z.number().int().min(0),
-    rawSizeBytes: z.number().int().min(0),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    codec: Codec,
-    fileName: z.string().min(1).max(255),
-    // Metadata added with issue 5; optional so an older agent's events still validate.
-    format: DumpFormat.optional(),
-    /** Compression level; null for `none`. */
-    level: z.number().int().nullable().optional(),
-    serverVersion: z.string().max(500).optional(),
-    tablesCount: z.number().int().min(0).nullable().optional(),
-    durationMs: z.number().int().min(0).optional(),
-    /** sizeBytes / rawSizeBytes (smaller is better); null when the dump was empty. */
-    ratio: z.number().min(0).nullable().optional(),
-    /** age-encrypted for `recipient` (a public key); sizeBytes and sha256 are of the encrypted bytes. */
-    encrypted: z.boolean().optional(),
-    recipient: AgeRecipient.optional(),
-    /** Split at maxFileSizeMb: consecutive slices of the stored bytes, in order, each with its SHA-256. */
-    parts: z.array(ArtifactPart).max(1_000_000).optional(),
-    /** The restore drill's verdict, when the backup asked for one (`verify: true`). */
-    verification: Verification.optional(),
-  }),
+  backupCompleted: BackupCompleted,
   backupFailed: z.object({ finishedAt: isoTime, error: ErrorBody }),
   backupCancelled: z.object({ finishedAt: isoTime, reason: z.string().max(500).nullable() }),
   /** A queued run waited past its TTL and was dropped without running. */
@@ -68,6 +79,11 @@ export const Events = {
 export type EventType = keyof typeof Events;
 export const EVENT_TYPES = Object.keys(Events) as [EventType, ...EventType[]];
 export type EventData<T extends EventType> = z.infer<(typeof Events)[T]>;
+
+/** The ArtifactMeta of a backupCompleted event: the fields ArtifactMeta's shape names, nothing else. */
+export function artifactMetaOf(event: EventData<"backupCompleted">): ArtifactMeta {
+  return Object.fromEntries(Object.entries(event).filter(([key]) => Object.hasOwn(ArtifactMeta.shape, key))) as ArtifactMeta;
+}
 
 export function isEventType(type: string): type is EventType {
   return Object.hasOwn(Events, type);

@@ -1,6 +1,6 @@
 import { pipeline } from "node:stream/promises";
 import type { FilesConnection } from "@holdfast/shared";
-import { PIPELINE_CHUNK_BYTES } from "../../pipeline/compress.js";
+import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import { HashTap } from "../../pipeline/hash.js";
 import type { Fingerprint } from "../types.js";
 import { directoryItem, FILES_FINGERPRINT_METHOD, fileItem, symlinkItem } from "./fingerprint-items.js";

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Pack } from "tar-stream";
-import { PIPELINE_CHUNK_BYTES } from "../../pipeline/compress.js";
+import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import { HashTap } from "../../pipeline/hash.js";
 import { UnreadableEntryError, type WalkEntry } from "./walk.js";
 

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { PassThrough } from "node:stream";
 import tar, { type Pack } from "tar-stream";
 import { HoldfastError, type FilesConnection } from "@holdfast/shared";
-import { PIPELINE_CHUNK_BYTES } from "../../pipeline/compress.js";
+import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import type { DumpHandle, Fingerprint } from "../types.js";
 import { displayName } from "./entry-name.js";
 import { directoryItem, FILES_FINGERPRINT_METHOD, fileItem, symlinkItem } from "./fingerprint-items.js";

@@ -4,7 +4,7 @@ import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type MongoConnection } from "@holdfast/shared";
 import { createDecoder } from "../../pipeline/codec.js";
-import { PIPELINE_CHUNK_BYTES } from "../../pipeline/compress.js";
+import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import { killTree, spawnFilter, spawnTool, type FilterProcess } from "../spawn-tool.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine, RestoreOptions, RestoreResult } from "../types.js";
 import type { ArchiveNamespace, ArchivePrelude } from "./archive-prelude.js";

@@ -2,7 +2,7 @@ import { finished } from "node:stream/promises";
 import { PassThrough } from "node:stream";
 import path from "node:path";
 import { HoldfastError, type MysqlConnection, type ResolvedBackupOptions } from "@holdfast/shared";
-import { PIPELINE_CHUNK_BYTES } from "../../pipeline/compress.js";
+import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import { killTree, spawnTool, type ToolExit } from "../spawn-tool.js";
 import type { DumpHandle, Fingerprint } from "../types.js";
 import { buildDumpArgs } from "./args.js";

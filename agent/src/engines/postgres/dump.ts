@@ -5,7 +5,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared";
-import { PIPELINE_CHUNK_BYTES } from "../../pipeline/compress.js";
+import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import { createPassfile } from "./passfile.js";
 import { buildPgDumpallGlobalsArgs, buildPgDumpArgs } from "./pg-dump-args.js";
 import { killTree, redactSecrets, spawnTool, type ToolExit } from "../spawn-tool.js";

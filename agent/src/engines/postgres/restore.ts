@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
 import { createDecoder } from "../../pipeline/codec.js";
-import { PIPELINE_CHUNK_BYTES } from "../../pipeline/compress.js";
+import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import { buildConninfo } from "./conninfo.js";
 import { createPassfile } from "./passfile.js";
 import { GlobalsSplitter } from "./globals-splitter.js";

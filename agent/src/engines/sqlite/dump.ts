@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { HoldfastError, type SqliteConnection } from "@holdfast/shared";
-import { PIPELINE_CHUNK_BYTES } from "../../pipeline/compress.js";
+import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import type { DumpHandle, Fingerprint } from "../types.js";
 import { makePrivateDir } from "./private-dir.js";
 import { SqliteWorkerRun } from "./run-worker.js";

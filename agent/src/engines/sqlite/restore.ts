@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type SqliteConnection } from "@holdfast/shared";
 import { createDecoder, type CodecTools } from "../../pipeline/codec.js";
-import { PIPELINE_CHUNK_BYTES } from "../../pipeline/compress.js";
+import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import type { RestoreOptions, RestoreResult } from "../types.js";
 import { runSqliteTask } from "./run-worker.js";
 import { sqliteError } from "./sqlite-errors.js";

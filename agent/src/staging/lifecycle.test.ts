@@ -4,12 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CommandFrame } from "@holdfast/shared";
 import { saveDatasource } from "../store/datasources.js";
 import { lastSequence, markAckedUpTo, pruneOutbox, readEventsAfter } from "../store/outbox.js";
-import { getRun } from "../store/runs.js";
+import { getRun } from "../queue/run-record.js";
 import { HeldEngine } from "../testing/engines.js";
 import { PG } from "../testing/helpers.js";
 import { setupRunEnv, testLink, type RunEnv } from "../testing/run-env.js";
-import { requireArtifact } from "./artifact.js";
-import { startBackup } from "./start-backup.js";
+import { requireArtifact } from "./staged-artifact.js";
+import { startBackup } from "../queue/start-backup.js";
 
 const HOUR = 60 * 60 * 1000;
 

@@ -10,13 +10,13 @@ import { generateKeyPair, writePrivateKey } from "../identity/keys.js";
 import { silentLogger } from "../log.js";
 import { saveDatasource } from "../store/datasources.js";
 import { readEventsAfter } from "../store/outbox.js";
-import { getRun } from "../store/runs.js";
+import { getRun } from "./run-record.js";
 import { processAlive, writeStandInPgDump } from "../testing/engines.js";
 import { makeTempDir, ManualClock, PG } from "../testing/helpers.js";
 import { setupRunEnv, type RunEnv } from "../testing/run-env.js";
 import { parseToolMajor } from "../engines/tool-version.js";
 import { freeBytesAt } from "../host/free-space.js";
-import { preflight } from "./preflight.js";
+import { preflight } from "../runs/preflight.js";
 import { startBackup } from "./start-backup.js";
 
 async function pidOf(file: string): Promise<number> {

@@ -5,7 +5,7 @@ import { HoldfastError } from "@holdfast/shared";
 import { PostgresEngine } from "../engines/postgres/engine.js";
 import { saveDatasource } from "../store/datasources.js";
 import { readEventsAfter } from "../store/outbox.js";
-import { getRun } from "../store/runs.js";
+import { getRun } from "./run-record.js";
 import { HeldEngine, processAlive, writeStandInPgDump } from "../testing/engines.js";
 import { PG } from "../testing/helpers.js";
 import { setupRunEnv, testLink, type RunEnv } from "../testing/run-env.js";

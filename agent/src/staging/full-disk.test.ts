@@ -3,13 +3,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunContext } from "../agent.js";
+import { DEFAULT_LIMITS } from "../env.js";
 import { silentLogger } from "../log.js";
 import { saveDatasource } from "../store/datasources.js";
 import { openStore } from "../store/open-store.js";
 import { readEventsAfter } from "../store/outbox.js";
-import { getRun } from "../store/runs.js";
+import { getRun } from "../queue/run-record.js";
 import { createDatabase, dropDatabase, makeTempDir, ManualClock, PG, psql, uniqueName } from "../testing/helpers.js";
-import { startBackup } from "./start-backup.js";
+import { startBackup } from "../queue/start-backup.js";
 
 /** A staging area on a 2 MiB tmpfs: what a full disk looks like to a backup. Mounting needs root. */
 function mountTinyTmpfs(dir: string): boolean {
@@ -46,7 +47,7 @@ describe.skipIf(!canMount)("a backup onto a full disk (staging on a 2 MiB tmpfs;
     expect(mounted).toBe(true);
     const clock = new ManualClock();
     const { store } = openStore({ dataDir: path.join(dir, "data"), stagingRoot, clock });
-    const ctx = createRunContext({ store, stagingRoot, clock, log: silentLogger, tmpDir: dir });
+    const ctx = createRunContext({ store, stagingRoot, clock, log: silentLogger, tmpDir: dir, limits: DEFAULT_LIMITS });
     try {
       saveDatasource(store, { datasourceId: "ds_full", name: "full", engine: "postgres", connection: { ...PG, database: source } });
       await startBackup(ctx, { runId: "run_full", datasourceId: "ds_full", trigger: "manual", requestedBy: "ops", options: { compression: { codec: "none" } } });

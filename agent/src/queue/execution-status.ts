@@ -1,5 +1,6 @@
 import type { CommandData } from "@holdfast/shared";
-import { queuedPosition, requireRun } from "../store/runs.js";
+import { queuedPosition } from "./queue-queries.js";
+import { requireRun } from "./run-record.js";
 import type { AgentStore } from "../store/store.js";
 
 export function getExecutionStatus(store: AgentStore, runId: string): CommandData<"getExecutionStatus"> {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { Writable } from "node:stream";
 import { fsyncDir } from "../fs-safe.js";
-import { PIPELINE_CHUNK_BYTES } from "./compress.js";
+import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 
 export interface PartialFile {
   partialPath: string;

@@ -1,11 +1,11 @@
-import fs from "node:fs";
-import path from "node:path";
-import { SAFE_ID } from "../fs-safe.js";
 import { purgeIdempotencyRecords } from "../store/idempotency.js";
 import { pruneOutbox } from "../store/outbox.js";
-import { getRun, markArtifactExpired, transitionRun } from "../store/runs.js";
-import { listExpiredArtifacts, listExpiredQueuedRuns, nextDeadline } from "../store/run-lookups.js";
-import type { RunContext } from "./context.js";
+import { getRun } from "./run-record.js";
+import { removeOrphanFolders, removeRunFolder } from "../staging/run-folders.js";
+import { listExpiredArtifacts, markArtifactExpired } from "../staging/staged-artifact.js";
+import { transitionRun } from "./transitions.js";
+import { listExpiredQueuedRuns, nextDeadline } from "./queue-queries.js";
+import type { RunContext } from "../runs/context.js";
 
 /** Housekeeping (idempotency purge, outbox pruning) happens at least this often. */
 export const HOUSEKEEPING_MS = 60 * 60 * 1000;
@@ -14,25 +14,6 @@ export interface SweepReport {
   expiredRuns: string[];
   expiredArtifacts: string[];
   orphansRemoved: string[];
-}
-
-/**
- * Removes one entry of the staging root without ever following a link: a run's own folder (a real
- * directory named like a run id) is removed recursively (fs.rm unlinks symlinks inside, never their
- * targets); anything else is left alone. Returns whether it removed something.
- */
-export function removeRunFolder(stagingRoot: string, name: string): boolean {
-  if (!SAFE_ID.test(name)) return false;
-  const dir = path.join(stagingRoot, name);
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(dir);
-  } catch {
-    return false;
-  }
-  if (!st.isDirectory() || st.isSymbolicLink()) return false;
-  fs.rmSync(dir, { recursive: true, force: true });
-  return true;
 }
 
 /**
@@ -105,30 +86,14 @@ export class Sweeper {
     }, Math.max(0, due - now));
   }
 
-  /** Staging folders of runs that are not running and hold no artifact, and leftover write probes. */
+  /** Staging folders of runs that are not running and hold no artifact (a crash left them), and leftover write probes. */
   private removeOrphans(): string[] {
     const ctx = this.getContext();
-    const removed: string[] = [];
-    let names: string[];
-    try {
-      names = fs.readdirSync(ctx.stagingRoot);
-    } catch {
-      return removed;
-    }
-    for (const name of names) {
-      if (name.startsWith(".probe-")) {
-        const p = path.join(ctx.stagingRoot, name);
-        if (fs.lstatSync(p).isFile()) fs.rmSync(p, { force: true });
-        continue;
-      }
-      if (!SAFE_ID.test(name)) continue;
-      const run = getRun(ctx.store, name);
-      if (run && (run.state === "running" || (run.state === "completed" && run.stagingPath))) continue;
-      if (removeRunFolder(ctx.stagingRoot, name)) {
-        removed.push(name);
-        ctx.log.warn({ runId: name }, "removed a staging folder no run owns");
-      }
-    }
+    const removed = removeOrphanFolders(ctx.stagingRoot, (runId) => {
+      const run = getRun(ctx.store, runId);
+      return run !== null && (run.state === "running" || (run.state === "completed" && run.stagingPath !== null));
+    });
+    for (const runId of removed) ctx.log.warn({ runId }, "removed a staging folder no run owns");
     return removed;
   }
 }

@@ -5,10 +5,10 @@ import { PostgresEngine } from "../engines/postgres/engine.js";
 import type { DumpHandle, Engine } from "../engines/types.js";
 import { saveDatasource } from "../store/datasources.js";
 import { readEventsAfter } from "../store/outbox.js";
-import { getRun } from "../store/runs.js";
+import { getRun } from "./run-record.js";
 import { createDatabase, dropDatabase, PG, psql, uniqueName } from "../testing/helpers.js";
 import { setupRunEnv, type RunEnv } from "../testing/run-env.js";
-import { requireArtifact } from "./artifact.js";
+import { requireArtifact } from "../staging/staged-artifact.js";
 import { startBackup } from "./start-backup.js";
 
 /** The real engine, except that the first dump waits for the test to open a gate (so the others queue). */

@@ -1,11 +1,11 @@
-import { HoldfastError, type ErrorBody } from "@holdfast/shared";
+import { HoldfastError, MAX_DURATION_MINUTES, type ErrorBody } from "@holdfast/shared";
 import { getDatasource } from "../store/datasources.js";
-import { findRunningRun, getRun, listQueuedRuns, transitionRun } from "../store/runs.js";
-import type { RunContext } from "./context.js";
-import { executeBackup, type ExecuteOptions } from "./execute-backup.js";
-import { RunControl } from "./run-control.js";
-
-const DEFAULT_MAX_DURATION_MINUTES = 360;
+import { findRunningRun, listQueuedRuns } from "./queue-queries.js";
+import { getRun } from "./run-record.js";
+import { transitionRun } from "./transitions.js";
+import type { RunContext } from "../runs/context.js";
+import { executeBackup, type ExecuteOptions } from "../runs/execute-backup.js";
+import { RunControl } from "../runs/run-control.js";
 
 interface ActiveRun {
   runId: string;
@@ -51,7 +51,7 @@ export class BackupSlot {
   launchTask(runId: string, datasourceId: string, execute: (ctx: RunContext, control: RunControl) => Promise<void>): void {
     const ctx = this.getContext();
     const control = new RunControl();
-    const minutes = getDatasource(ctx.store, datasourceId)?.maxDurationMinutes ?? DEFAULT_MAX_DURATION_MINUTES;
+    const minutes = getDatasource(ctx.store, datasourceId)?.maxDurationMinutes ?? MAX_DURATION_MINUTES.parse(undefined);
     const cancelTimeout = ctx.clock.setTimeout(() => {
       ctx.log.warn({ runId, maxDurationMinutes: minutes }, "run exceeded its maximum duration: stopping it");
       control.request({

@@ -1,9 +1,9 @@
 import { assertTransition, HoldfastError, type CommandData } from "@holdfast/shared";
-import { getRun, requireRun, transitionRun } from "../store/runs.js";
-import type { RunContext } from "./context.js";
+import { getRun, requireRun } from "./run-record.js";
+import { transitionRun } from "./transitions.js";
+import type { RunContext } from "../runs/context.js";
 import { getExecutionStatus } from "./execution-status.js";
-import { runDirOf } from "./staging.js";
-import fs from "node:fs";
+import { removeRunFolder } from "../staging/run-folders.js";
 
 export const CANCEL_REASON = "cancelled by the control plane";
 
@@ -23,7 +23,7 @@ export async function cancelBackup(ctx: RunContext, runId: string, reason: strin
   if (!handled) {
     // `running` in the database but not in this process's slot (cannot normally happen: start-up
     // closes such runs). Close it here so it does not hold the slot forever.
-    fs.rmSync(runDirOf(ctx.stagingRoot, runId), { recursive: true, force: true });
+    removeRunFolder(ctx.stagingRoot, runId);
     transitionRun(ctx.store, runId, { to: "cancelled", reason });
     ctx.slot.startNext();
   }

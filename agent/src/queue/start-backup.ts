@@ -1,16 +1,17 @@
 import { assertOptionsFitEngine, HoldfastError, resolveBackupOptions, type CommandData, type CommandPayload } from "@holdfast/shared";
 import { requireDatasource } from "../store/datasources.js";
 import { appendEvent } from "../store/outbox.js";
-import { findRunningRun, getRun, insertQueuedRun, listQueuedRuns, queuedPosition, transitionRun, type RunRecord } from "../store/runs.js";
-import { findQueuedBySchedule } from "../store/run-lookups.js";
-import type { RunContext } from "./context.js";
+import { findRunningRun, listQueuedRuns, queuedPosition, findQueuedBySchedule } from "./queue-queries.js";
+import { getRun, type RunRecord } from "./run-record.js";
+import { insertQueuedRun, transitionRun } from "./transitions.js";
+import type { RunContext } from "../runs/context.js";
 import { getExecutionStatus } from "./execution-status.js";
-import { assertPreflightPassed, preflight } from "./preflight.js";
-import { assertSafeRunId } from "./staging.js";
+import { assertPreflightPassed, preflight } from "../runs/preflight.js";
+import { assertSafeRunId } from "../staging/run-folders.js";
 
 type StartPayload = CommandPayload<"startBackup">;
 
-/** The rules of runs/README.md, quoted in the refusals' details so an operator sees why. */
+/** The rules of queue/README.md, quoted in the refusals' details so an operator sees why. */
 export const QUEUE_RULES = {
   oneSlot: "One slot per agent: a manual start while a run holds it is refused; only schedule firings queue (FIFO).",
   maxQueueSize: "Schedule firings queue up to maxQueueSize (HOLDFAST_MAX_QUEUE_SIZE); beyond it they are refused.",
@@ -19,7 +20,7 @@ export const QUEUE_RULES = {
 type Decision = { kind: "start" } | { kind: "queue" } | { kind: "existing"; run: RunRecord };
 
 /**
- * The queue policy (runs/README.md), decided synchronously so that, run inside one transaction, two
+ * The queue policy (queue/README.md), decided synchronously so that, run inside one transaction, two
  * starts can never both take the slot. Throws the catalog error for a refusal.
  */
 function decide(ctx: RunContext, payload: StartPayload): Decision {

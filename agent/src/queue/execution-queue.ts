@@ -1,6 +1,6 @@
 import type { CommandData } from "@holdfast/shared";
-import { findRunningRun, listQueuedRuns } from "../store/runs.js";
-import type { RunContext } from "./context.js";
+import { findRunningRun, listQueuedRuns } from "./queue-queries.js";
+import type { RunContext } from "../runs/context.js";
 
 /** getExecutionQueue: the running run and the queue in FIFO order, each with its 1-based position and expiry. */
 export function getExecutionQueue(ctx: RunContext): CommandData<"getExecutionQueue"> {

@@ -1,8 +1,9 @@
 import fs from "node:fs";
 import { HoldfastError, type CommandData } from "@holdfast/shared";
-import { clearStagingPath, requireRun } from "../store/runs.js";
-import type { RunContext } from "./context.js";
-import { runDirOf } from "./staging.js";
+import { clearStagingPath } from "./staged-artifact.js";
+import { requireRun } from "../queue/run-record.js";
+import type { RunContext } from "../runs/context.js";
+import { runDirOf } from "./run-folders.js";
 
 /** Removes a run's staging dir once the control plane holds a verified copy. A running run is left alone. */
 export function cleanupStaging(ctx: RunContext, runId: string): CommandData<"cleanupStaging"> {

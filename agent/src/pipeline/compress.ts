@@ -1,1 +1,0 @@
-export const PIPELINE_CHUNK_BYTES = 1024 * 1024;
