@@ -14,6 +14,21 @@ export type Tables = typeof sqliteSchema;
 /** The one query type all domain code is written against (see README.md for why the SQLite one). */
 export type Db = BetterSQLite3Database<Tables>;
 
+type PgTables = typeof pgSchema;
+/** Whether A and B are one type, not merely assignable one way. */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** The tables that one dialect lacks, or whose rows or inserts have another TypeScript shape in it. */
+type ShapeMismatch = {
+  [K in keyof Tables | keyof PgTables]: K extends keyof Tables & keyof PgTables
+    ? [Same<Tables[K]["$inferSelect"], PgTables[K]["$inferSelect"]>, Same<Tables[K]["$inferInsert"], PgTables[K]["$inferInsert"]>] extends [true, true]
+      ? never
+      : K
+    : K;
+}[keyof Tables | keyof PgTables];
+// The compile-time half of what the casts in openPostgres rely on: a table named here fails the build.
+// The SQL half (column types, nullability, defaults, indexes) is schema-parity.test.ts.
+true satisfies [ShapeMismatch] extends [never] ? true : ShapeMismatch;
+
 export interface Database {
   dialect: "sqlite" | "postgres";
   /** The query builder. Always `await` it; never `.get()`, `.all()`, `.run()` (SQLite-only). */
@@ -71,11 +86,12 @@ async function openPostgres(url: string): Promise<Database> {
   }
   return {
     dialect: "postgres",
-    // The single cast of the code base. Both schemas declare the same tables, columns and TypeScript
-    // shapes, and the domain code keeps to builder calls whose behaviour is identical on both drivers
-    // (select/insert/update/delete, where, returning, onConflictDoNothing, all awaited). Typing the
-    // PostgreSQL db as the SQLite one lets every query be written once; `t` hands out the pg tables
-    // so values still go through pg's own column mappers (bigint strings become numbers).
+    // The two casts that let every query be written once: the PostgreSQL db and tables typed as the
+    // SQLite ones. They hold because both schemas declare the same tables, columns and TypeScript
+    // shapes (checked at compile time above and by schema-parity.test.ts), and the domain code keeps
+    // to builder calls whose behaviour is identical on both drivers (select/insert/update/delete,
+    // where, returning, onConflictDoNothing, all awaited). `t` hands out the pg tables so values
+    // still go through pg's own column mappers (bigint strings become numbers).
     db: pg as unknown as Db,
     t: pgSchema as unknown as Tables,
     close: async () => {
