@@ -16,7 +16,7 @@ import { LinkHub } from "./link/hub.js";
 import { attachLinkServer } from "./link/link-server.js";
 import { createLogger, type Logger } from "./logger.js";
 import { type RetentionTimer, startRetentionTimer } from "./retention/execute-retention.js";
-import { createScheduler, type Scheduler } from "./scheduler/loop.js";
+import { createScheduler, type Scheduler } from "./firing/loop.js";
 import { loadMasterKey } from "./secrets/master-key.js";
 import { SecretBox } from "./secrets/secret-box.js";
 

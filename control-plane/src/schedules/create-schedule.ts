@@ -1,6 +1,6 @@
 import { assertOptionsFitEngine, type BackupOptions, CreateScheduleBody, newId, parseOrThrow } from "@holdfast/shared";
 import type { DbContext } from "../context.js";
-import { compileCron } from "../scheduler/cron.js";
+import { compileCron } from "./cron.js";
 import { assertDestinationsExist, usableDatasource } from "./check-targets.js";
 import { type ScheduleView, toSchedule, toView } from "./schedule-rows.js";
 

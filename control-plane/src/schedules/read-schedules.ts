@@ -1,5 +1,5 @@
 import type { DbContext } from "../context.js";
-import { formatWithOffset, invalidField, nextFirings } from "../scheduler/cron.js";
+import { formatWithOffset, invalidField, nextFirings } from "./cron.js";
 import { findSchedule, listScheduleRecords, type ScheduleView, toView } from "./schedule-rows.js";
 
 export async function listSchedules(ctx: DbContext): Promise<ScheduleView[]> {

@@ -2,7 +2,7 @@ import { type BackupOptions, DEFAULT_RETRY, HoldfastError, type RetentionPolicy,
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import type { Tables } from "../db/index.js";
-import { formatWithOffset, nextFiring } from "../scheduler/cron.js";
+import { formatWithOffset, nextFiring } from "./cron.js";
 
 export type ScheduleRow = Tables["schedules"]["$inferSelect"];
 

@@ -1,6 +1,6 @@
 import type { AppContext, SchedulerHooks } from "../context.js";
 import { listScheduleRecords, type Schedule } from "../schedules/schedule-rows.js";
-import { nextFiring } from "./cron.js";
+import { nextFiring } from "../schedules/cron.js";
 import { fireDue } from "./fire.js";
 import { sweepPending } from "./pending.js";
 import { recordDueRetries } from "./retries.js";

@@ -27,7 +27,7 @@ class TestClock implements Clock {
 
 type Answer = { kind: "accept" } | { kind: "coalesce"; into: string } | { kind: "refuse"; error: ErrorBody };
 
-describe.each(DIALECTS)("scheduler on %s", (dialect) => {
+describe.each(DIALECTS)("firing loop on %s", (dialect) => {
   let srv: TestServer;
   let agent: FakeAgent;
   let dsId: string;

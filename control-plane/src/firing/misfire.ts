@@ -1,4 +1,4 @@
-import { compileCron } from "./cron.js";
+import { compileCron } from "../schedules/cron.js";
 
 export type MisfireDecision = "dispatch" | "pending" | "missed";
 
