@@ -44,7 +44,7 @@ export async function createSchedule(ctx: DbContext, input: unknown): Promise<Sc
       retry: body.retry ? JSON.stringify(body.retry) : null,
       verify: verify ?? false,
       paused: body.paused ?? false,
-      lastFiredAt: now,
+      fireCursor: now,
       createdAt: now,
       updatedAt: now,
     })

@@ -38,7 +38,7 @@ export async function updateSchedule(ctx: ScheduleContext, id: string, input: un
   if (body.retention !== undefined) set.retention = JSON.stringify(body.retention);
   if (body.retry !== undefined) set.retry = JSON.stringify(body.retry);
   if (body.paused !== undefined) set.paused = body.paused;
-  if (restart) set.lastFiredAt = Math.max(now, current.lastFiredAt);
+  if (restart) set.fireCursor = Math.max(now, current.fireCursor);
 
   const { db, t } = ctx.database;
   const [row] = await db
