@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
@@ -7,6 +6,7 @@ import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/postgres-js";
 import { migrate as migratePg } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { createPrivateFile, makePrivateDir } from "../private-files.js";
 import * as pgSchema from "./schema.pg.js";
 import * as sqliteSchema from "./schema.sqlite.js";
 
@@ -55,7 +55,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
 }
 
 function openSqlite(path: string): Database {
-  mkdirSync(dirname(path), { recursive: true });
+  // Private from the first byte: the file holds password and token hashes (SQLite gives -wal and
+  // -shm the database file's mode).
+  makePrivateDir(dirname(path));
+  createPrivateFile(path);
   const client = new BetterSqlite3(path);
   // WAL lets the CLI read while `serve` writes; busy_timeout covers their short overlaps.
   client.pragma("journal_mode = WAL");
