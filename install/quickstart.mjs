@@ -74,7 +74,7 @@ try {
   if (!(await portIsFree())) {
     throw new Error(`Port ${port} is already in use (another Holdfast?). Stop it, or choose another port: HOLDFAST_PORT=8081 npm start`);
   }
-  mkdirSync(logDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const fresh = !existsSync(path.join(agentDir, "identity.json"));
   let password;
   let apiToken;

@@ -31,7 +31,7 @@ export interface ArtifactPuller {
   onAgentOnline(agentId: string): void;
 }
 
-/** What the link needs from the scheduler (scheduler/). */
+/** What the link needs from the firing loop (firing/). */
 export interface SchedulerHooks {
   /** An agent's session is ready: its pending firings still within grace are sent now. */
   onAgentOnline(agentId: string): void;

@@ -1,4 +1,3 @@
-import { mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
@@ -15,8 +14,9 @@ import { createApp } from "./http/app.js";
 import { LinkHub } from "./link/hub.js";
 import { attachLinkServer } from "./link/link-server.js";
 import { createLogger, type Logger } from "./logger.js";
+import { checkPrivateModes, makePrivateDir } from "./private-files.js";
 import { type RetentionTimer, startRetentionTimer } from "./retention/execute-retention.js";
-import { createScheduler, type Scheduler } from "./scheduler/loop.js";
+import { createScheduler, type Scheduler } from "./firing/loop.js";
 import { loadMasterKey } from "./secrets/master-key.js";
 import { SecretBox } from "./secrets/secret-box.js";
 
@@ -47,9 +47,10 @@ export interface RunningServer {
 export async function startServer(env: Env, opts: StartOptions = {}): Promise<RunningServer> {
   const log = opts.logger ?? createLogger(env.logLevel);
   const clock = opts.clock ?? systemClock;
-  await mkdir(env.spoolDir, { recursive: true, mode: 0o700 });
+  makePrivateDir(env.spoolDir);
   const secrets = new SecretBox(await loadMasterKey(env));
   const database = await openDatabase(env);
+  await checkPrivateModes(env, database.dialect === "sqlite", log);
 
   // The parts refer to each other (sessions ingest events that kick the puller, which sends
   // commands over the link), so the context is filled in once they all exist.

@@ -19,6 +19,7 @@ type RunItem = {
   runId: string;
   state: string;
   fireTime: string | null;
+  queuedAt: string | null;
   startedAt: string | null;
   attempt: number;
   sha256: string | null;
@@ -82,6 +83,8 @@ describe("schedules (real control plane, agent and PostgreSQL)", () => {
     const cron = `*/10 * ${h},${(h + 1) % 24} * * *`;
     const created = await client.post("/schedules", { datasourceId: ds.body.id, cron, timezone: ZONE, destinationIds, name: "every ten seconds" });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
+    // Never fired yet: no last firing to show.
+    expect(created.body.lastFiredAt).toBeNull();
     const id = created.body.id as string;
     const next = (await client.get(`/schedules/${id}/next?count=3`)).body.next as string[];
     expect(next).toHaveLength(3);
@@ -98,6 +101,9 @@ describe("schedules (real control plane, agent and PostgreSQL)", () => {
     expect(lateMs).toBeGreaterThanOrEqual(0);
     // Generous for a loaded CI machine; a zone misread as UTC would be off by hours, not seconds.
     expect(lateMs).toBeLessThan(10_000);
+    // The real agent starts a run at once and may report it before its answer: queuedAt is set anyway.
+    expect(first.queuedAt).not.toBeNull();
+    expect(Date.parse(first.queuedAt!)).toBeGreaterThanOrEqual(Date.parse(first.fireTime!));
 
     // Restart just before the next firing: either the old process fires it before it stops, or the
     // new one catches up at start-up (within the grace window); never both, never neither.
@@ -114,6 +120,11 @@ describe("schedules (real control plane, agent and PostgreSQL)", () => {
       return all.some((r) => Date.parse(r.fireTime!) >= lastFire) && done ? upTo : undefined;
     }, 60_000);
     await client.post(`/schedules/${id}/pause`);
+    // lastFiredAt is the newest firing recorded to run (polled: a pass under way at the pause may still record one).
+    await waitFor("lastFiredAt at the newest firing", async () => {
+      const lastFiredAt = Date.parse((await client.get(`/schedules/${id}`)).body.lastFiredAt as string);
+      return lastFiredAt === Math.max(...(await runsOf(id)).map((r) => Date.parse(r.fireTime!))) ? true : undefined;
+    }, 10_000);
 
     const byFire = new Map<number, RunItem[]>();
     for (const r of runs) byFire.set(Date.parse(r.fireTime!), [...(byFire.get(Date.parse(r.fireTime!)) ?? []), r]);

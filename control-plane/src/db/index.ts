@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
@@ -7,12 +6,28 @@ import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/postgres-js";
 import { migrate as migratePg } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { createPrivateFile, makePrivateDir } from "../private-files.js";
 import * as pgSchema from "./schema.pg.js";
 import * as sqliteSchema from "./schema.sqlite.js";
 
 export type Tables = typeof sqliteSchema;
 /** The one query type all domain code is written against (see README.md for why the SQLite one). */
 export type Db = BetterSQLite3Database<Tables>;
+
+type PgTables = typeof pgSchema;
+/** Whether A and B are one type, not merely assignable one way. */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** The tables that one dialect lacks, or whose rows or inserts have another TypeScript shape in it. */
+type ShapeMismatch = {
+  [K in keyof Tables | keyof PgTables]: K extends keyof Tables & keyof PgTables
+    ? [Same<Tables[K]["$inferSelect"], PgTables[K]["$inferSelect"]>, Same<Tables[K]["$inferInsert"], PgTables[K]["$inferInsert"]>] extends [true, true]
+      ? never
+      : K
+    : K;
+}[keyof Tables | keyof PgTables];
+// The compile-time half of what the casts in openPostgres rely on: a table named here fails the build.
+// The SQL half (column types, nullability, defaults, indexes) is schema-parity.test.ts.
+true satisfies [ShapeMismatch] extends [never] ? true : ShapeMismatch;
 
 export interface Database {
   dialect: "sqlite" | "postgres";
@@ -40,7 +55,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
 }
 
 function openSqlite(path: string): Database {
-  mkdirSync(dirname(path), { recursive: true });
+  // Private from the first byte: the file holds password and token hashes (SQLite gives -wal and
+  // -shm the database file's mode).
+  makePrivateDir(dirname(path));
+  createPrivateFile(path);
   const client = new BetterSqlite3(path);
   // WAL lets the CLI read while `serve` writes; busy_timeout covers their short overlaps.
   client.pragma("journal_mode = WAL");
@@ -71,11 +89,12 @@ async function openPostgres(url: string): Promise<Database> {
   }
   return {
     dialect: "postgres",
-    // The single cast of the code base. Both schemas declare the same tables, columns and TypeScript
-    // shapes, and the domain code keeps to builder calls whose behaviour is identical on both drivers
-    // (select/insert/update/delete, where, returning, onConflictDoNothing, all awaited). Typing the
-    // PostgreSQL db as the SQLite one lets every query be written once; `t` hands out the pg tables
-    // so values still go through pg's own column mappers (bigint strings become numbers).
+    // The two casts that let every query be written once: the PostgreSQL db and tables typed as the
+    // SQLite ones. They hold because both schemas declare the same tables, columns and TypeScript
+    // shapes (checked at compile time above and by schema-parity.test.ts), and the domain code keeps
+    // to builder calls whose behaviour is identical on both drivers (select/insert/update/delete,
+    // where, returning, onConflictDoNothing, all awaited). `t` hands out the pg tables so values
+    // still go through pg's own column mappers (bigint strings become numbers).
     db: pg as unknown as Db,
     t: pgSchema as unknown as Tables,
     close: async () => {

@@ -55,14 +55,19 @@ export const agentJti = pgTable(
   (t) => [uniqueIndex("agent_jti_agent_id_jti_unique").on(t.agentId, t.jti), index("agent_jti_expires_at_idx").on(t.expiresAt)],
 );
 
-export const datasources = pgTable("datasources", {
-  id: text("id").primaryKey(),
-  agentId: text("agent_id").notNull().references(() => agents.id),
-  name: text("name").notNull(),
-  engine: text("engine").notNull(),
-  connectionRedacted: text("connection_redacted").notNull(),
-  createdAt: bigint("created_at", { mode: "number" }).notNull(),
-});
+export const datasources = pgTable(
+  "datasources",
+  {
+    id: text("id").primaryKey(),
+    agentId: text("agent_id").notNull().references(() => agents.id),
+    name: text("name").notNull(),
+    engine: text("engine").notNull(),
+    connectionRedacted: text("connection_redacted").notNull(),
+    createdAt: bigint("created_at", { mode: "number" }).notNull(),
+  },
+  // One name per agent: the name is how an operator tells an agent's databases apart.
+  (t) => [uniqueIndex("datasources_agent_id_name_unique").on(t.agentId, t.name)],
+);
 
 export const destinations = pgTable("destinations", {
   id: text("id").primaryKey(),
@@ -187,8 +192,14 @@ export const schedules = pgTable(
     retry: text("retry"),
     verify: boolean("verify").notNull().default(false),
     paused: boolean("paused").notNull().default(false),
-    /** The last fire time handled (dispatched, pending or missed); creation or resume time before the first. */
-    lastFiredAt: bigint("last_fired_at", { mode: "number" }).notNull(),
+    /**
+     * The firing loop's cursor: the last fire time it handled (recorded pending or missed), or the
+     * time the schedule was created, resumed or given a new cron or zone. The next firing is the
+     * first one after it; the claim moves it with `UPDATE … WHERE fire_cursor = <old>`.
+     */
+    fireCursor: bigint("fire_cursor", { mode: "number" }).notNull(),
+    /** The fire time of the last firing recorded to run (not one recorded missed); null before the first. */
+    lastFiredAt: bigint("last_fired_at", { mode: "number" }),
     createdAt: bigint("created_at", { mode: "number" }).notNull(),
     updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
     deletedAt: bigint("deleted_at", { mode: "number" }),

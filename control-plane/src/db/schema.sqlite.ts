@@ -55,14 +55,19 @@ export const agentJti = sqliteTable(
   (t) => [uniqueIndex("agent_jti_agent_id_jti_unique").on(t.agentId, t.jti), index("agent_jti_expires_at_idx").on(t.expiresAt)],
 );
 
-export const datasources = sqliteTable("datasources", {
-  id: text("id").primaryKey(),
-  agentId: text("agent_id").notNull().references(() => agents.id),
-  name: text("name").notNull(),
-  engine: text("engine").notNull(),
-  connectionRedacted: text("connection_redacted").notNull(),
-  createdAt: integer("created_at").notNull(),
-});
+export const datasources = sqliteTable(
+  "datasources",
+  {
+    id: text("id").primaryKey(),
+    agentId: text("agent_id").notNull().references(() => agents.id),
+    name: text("name").notNull(),
+    engine: text("engine").notNull(),
+    connectionRedacted: text("connection_redacted").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  // One name per agent: the name is how an operator tells an agent's databases apart.
+  (t) => [uniqueIndex("datasources_agent_id_name_unique").on(t.agentId, t.name)],
+);
 
 export const destinations = sqliteTable("destinations", {
   id: text("id").primaryKey(),
@@ -187,8 +192,14 @@ export const schedules = sqliteTable(
     retry: text("retry"),
     verify: integer("verify", { mode: "boolean" }).notNull().default(false),
     paused: integer("paused", { mode: "boolean" }).notNull().default(false),
-    /** The last fire time handled (dispatched, pending or missed); creation or resume time before the first. */
-    lastFiredAt: integer("last_fired_at").notNull(),
+    /**
+     * The firing loop's cursor: the last fire time it handled (recorded pending or missed), or the
+     * time the schedule was created, resumed or given a new cron or zone. The next firing is the
+     * first one after it; the claim moves it with `UPDATE … WHERE fire_cursor = <old>`.
+     */
+    fireCursor: integer("fire_cursor").notNull(),
+    /** The fire time of the last firing recorded to run (not one recorded missed); null before the first. */
+    lastFiredAt: integer("last_fired_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     deletedAt: integer("deleted_at"),

@@ -56,7 +56,7 @@ describe.each(DIALECTS)("retention executor on %s", (dialect) => {
     await db.insert(t.schedules).values({
       id: scheduleId, datasourceId: dsId, name: "nightly", cron: "0 3 * * *", timezone: "Europe/Berlin",
       destinationIds: JSON.stringify(Object.values(ids)), retention: JSON.stringify({ keepLast: 3, manualRetentionDays: 2 }),
-      lastFiredAt: now, createdAt: now, updatedAt: now,
+      fireCursor: now, createdAt: now, updatedAt: now,
     });
     // Scheduled s1 (oldest, the only verified one) .. s6, a newer failed one, and two manual backups.
     const at = (daysAgo: number) => now - daysAgo * DAY;

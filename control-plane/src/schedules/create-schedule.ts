@@ -1,6 +1,6 @@
 import { assertOptionsFitEngine, type BackupOptions, CreateScheduleBody, newId, parseOrThrow } from "@holdfast/shared";
 import type { DbContext } from "../context.js";
-import { compileCron } from "../scheduler/cron.js";
+import { compileCron } from "./cron.js";
 import { assertDestinationsExist, usableDatasource } from "./check-targets.js";
 import { type ScheduleView, toSchedule, toView } from "./schedule-rows.js";
 
@@ -44,7 +44,7 @@ export async function createSchedule(ctx: DbContext, input: unknown): Promise<Sc
       retry: body.retry ? JSON.stringify(body.retry) : null,
       verify: verify ?? false,
       paused: body.paused ?? false,
-      lastFiredAt: now,
+      fireCursor: now,
       createdAt: now,
       updatedAt: now,
     })

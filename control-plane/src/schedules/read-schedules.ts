@@ -1,5 +1,5 @@
 import type { DbContext } from "../context.js";
-import { formatWithOffset, invalidField, nextFirings } from "../scheduler/cron.js";
+import { formatWithOffset, invalidField, nextFirings } from "./cron.js";
 import { findSchedule, listScheduleRecords, type ScheduleView, toView } from "./schedule-rows.js";
 
 export async function listSchedules(ctx: DbContext): Promise<ScheduleView[]> {
@@ -20,7 +20,7 @@ export async function nextScheduleFirings(ctx: DbContext, id: string, count: str
   const schedule = await findSchedule(ctx, id);
   if (count !== undefined && !/^\d{1,4}$/.test(count)) throw invalidField("count", "must be an integer from 1 to 100");
   const n = count === undefined ? 5 : Number(count);
-  const from = new Date(Math.max(ctx.clock.now().getTime(), schedule.lastFiredAt));
+  const from = new Date(Math.max(ctx.clock.now().getTime(), schedule.fireCursor));
   const times = nextFirings(schedule.cron, schedule.timezone, from, n);
   return { next: schedule.paused ? [] : times.map((d) => formatWithOffset(d, schedule.timezone)) };
 }

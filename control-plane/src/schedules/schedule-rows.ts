@@ -2,7 +2,7 @@ import { type BackupOptions, DEFAULT_RETRY, HoldfastError, type RetentionPolicy,
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import type { Tables } from "../db/index.js";
-import { formatWithOffset, nextFiring } from "../scheduler/cron.js";
+import { formatWithOffset, nextFiring } from "./cron.js";
 
 export type ScheduleRow = Tables["schedules"]["$inferSelect"];
 
@@ -20,7 +20,10 @@ export interface Schedule {
   retry: RetrySettings | undefined;
   verify: boolean;
   paused: boolean;
-  lastFiredAt: number;
+  /** The firing loop's cursor: the next firing is the first after it (schema.sqlite.ts says what moves it). */
+  fireCursor: number;
+  /** The fire time of the last firing recorded to run; null before the first. */
+  lastFiredAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -39,8 +42,8 @@ export interface ScheduleView {
   retry: { attempts: number; backoffMinutes: number };
   verify: boolean;
   paused: boolean;
-  /** The last fire time handled (run, pending or missed); the creation or resume time before the first. */
-  lastFiredAt: string;
+  /** The fire time of the last firing recorded to run (missed ones while the control plane was down do not count); null before the first. */
+  lastFiredAt: string | null;
   /** The next firing with the zone's offset, as GET /schedules/:id/next shows it; null while paused. */
   nextFireAt: string | null;
   createdAt: string;
@@ -63,6 +66,7 @@ export function toSchedule(row: ScheduleRow, agentId: string): Schedule {
     retry: json<RetrySettings>(row.retry),
     verify: row.verify,
     paused: row.paused,
+    fireCursor: row.fireCursor,
     lastFiredAt: row.lastFiredAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -70,7 +74,7 @@ export function toSchedule(row: ScheduleRow, agentId: string): Schedule {
 }
 
 export function toView(s: Schedule, now: Date): ScheduleView {
-  const next = s.paused ? null : nextFiring(s.cron, s.timezone, new Date(Math.max(now.getTime(), s.lastFiredAt)));
+  const next = s.paused ? null : nextFiring(s.cron, s.timezone, new Date(Math.max(now.getTime(), s.fireCursor)));
   return {
     id: s.id,
     datasourceId: s.datasourceId,
@@ -84,7 +88,7 @@ export function toView(s: Schedule, now: Date): ScheduleView {
     retry: { attempts: s.retry?.attempts ?? DEFAULT_RETRY.attempts, backoffMinutes: s.retry?.backoffMinutes ?? DEFAULT_RETRY.backoffMinutes },
     verify: s.verify,
     paused: s.paused,
-    lastFiredAt: new Date(s.lastFiredAt).toISOString(),
+    lastFiredAt: s.lastFiredAt === null ? null : new Date(s.lastFiredAt).toISOString(),
     nextFireAt: next ? formatWithOffset(next, s.timezone) : null,
     createdAt: new Date(s.createdAt).toISOString(),
     updatedAt: new Date(s.updatedAt).toISOString(),

@@ -3,8 +3,8 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tables } from "../db/index.js";
 import { getDatasource } from "../datasources/get-datasource.js";
-import { compileCron } from "../scheduler/cron.js";
-import { dropPendingRuns } from "../scheduler/run-records.js";
+import { compileCron } from "./cron.js";
+import { dropPendingRuns } from "../firing/run-records.js";
 import { assertDestinationsExist } from "./check-targets.js";
 import { splitVerify } from "./create-schedule.js";
 import { findSchedule, type ScheduleView, toSchedule, toView } from "./schedule-rows.js";
@@ -38,7 +38,7 @@ export async function updateSchedule(ctx: ScheduleContext, id: string, input: un
   if (body.retention !== undefined) set.retention = JSON.stringify(body.retention);
   if (body.retry !== undefined) set.retry = JSON.stringify(body.retry);
   if (body.paused !== undefined) set.paused = body.paused;
-  if (restart) set.lastFiredAt = Math.max(now, current.lastFiredAt);
+  if (restart) set.fireCursor = Math.max(now, current.fireCursor);
 
   const { db, t } = ctx.database;
   const [row] = await db

@@ -1,5 +1,5 @@
 import { type BackupOptions, type ErrorCode, HoldfastError, toErrorBody } from "@holdfast/shared";
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { missingDestinations } from "../schedules/check-targets.js";
 import type { Schedule } from "../schedules/schedule-rows.js";
@@ -14,7 +14,9 @@ const NOT_YET: ReadonlySet<ErrorCode> = new Set(["AGENT_OFFLINE", "AGENT_TIMEOUT
  * Sends a `pending` scheduled run to its agent. The link's idempotency key is the firing key and the
  * payload is built from the run row alone, so a second send (a retry after a timeout, a restart,
  * another replica) gets the first one's answer from the agent instead of a second backup.
- * - accepted: `pending` → `queued` (unless the agent's events moved the run already);
+ * - accepted: `pending` → `queued`, `queuedAt` the time it was sent (a manual run's is the time it
+ *   was recorded and sent); when the agent's events moved the run first (it started at once and
+ *   said so before its answer arrived), only `queuedAt` is filled in;
  * - the agent answers another run id: it coalesced this firing into the schedule's run already
  *   waiting in its queue (agent/src/queue/README.md), so this record ends `cancelled`, saying which;
  * - offline, timeout, stopping: the run stays `pending` for the next sweep or the reconnect;
@@ -34,6 +36,7 @@ export async function dispatchRun(ctx: DispatchContext, run: RunRow, schedule: S
 
   const options = run.options === null ? undefined : (JSON.parse(run.options) as BackupOptions);
   let answeredRunId: string;
+  const sentAt = ctx.clock.now().getTime();
   try {
     const answer = await ctx.link.sendCommand(
       run.agentId,
@@ -69,8 +72,14 @@ export async function dispatchRun(ctx: DispatchContext, run: RunRow, schedule: S
   const { db, t } = ctx.database;
   const moved = await db
     .update(t.runs)
-    .set({ state: "queued", queuedAt: ctx.clock.now().getTime() })
+    .set({ state: "queued", queuedAt: sentAt })
     .where(and(eq(t.runs.id, run.id), eq(t.runs.state, "pending")))
     .returning({ id: t.runs.id });
-  log.info({ recorded: moved.length > 0 }, "scheduled run accepted by the agent");
+  if (moved.length === 0) {
+    await db
+      .update(t.runs)
+      .set({ queuedAt: sentAt })
+      .where(and(eq(t.runs.id, run.id), isNull(t.runs.queuedAt)));
+  }
+  log.info({ movedToQueued: moved.length > 0 }, "scheduled run accepted by the agent");
 }

@@ -7,16 +7,16 @@ import { missedError, recordScheduledRun } from "./run-records.js";
 type FireContext = Pick<AppContext, "database" | "clock" | "log">;
 
 /**
- * Records the schedule's firings since `lastFiredAt`: the newest still within grace as a `pending`
- * run (sent by the sweep, pending.ts), every older one as `missed`. The runs are written first and
- * `lastFiredAt` moves after, with one conditional UPDATE: a crash between the two only makes the
- * next tick compute the same firings again, whose inserts then find their rows (the idempotency key
- * is unique), so a firing is neither lost nor doubled. Of two replicas, both inserts but one find
- * the row, and only one moves `lastFiredAt`.
+ * Records the schedule's firings since its cursor (`fireCursor`): the newest still within grace as a
+ * `pending` run (sent by the sweep, pending.ts), every older one as `missed`. The runs are written
+ * first and the cursor moves after, with one conditional UPDATE that also sets `lastFiredAt` to the
+ * firing recorded to run: a crash between the two only makes the next tick compute the same firings
+ * again, whose inserts then find their rows (the idempotency key is unique), so a firing is neither
+ * lost nor doubled. Of two replicas, both inserts but one find the row, and only one moves the cursor.
  * Returns how many runs this call created.
  */
 export async function fireDue(ctx: FireContext, schedule: Schedule, now: Date, graceMs: number): Promise<number> {
-  const { due, missed, moreMissed } = dueFirings(schedule.cron, schedule.timezone, new Date(schedule.lastFiredAt), now, graceMs);
+  const { due, missed, moreMissed } = dueFirings(schedule.cron, schedule.timezone, new Date(schedule.fireCursor), now, graceMs);
   const newest = due ?? missed.at(-1);
   if (!newest) return 0;
   const log = ctx.log.child({ scheduleId: schedule.id, datasourceId: schedule.datasourceId });
@@ -43,7 +43,7 @@ export async function fireDue(ctx: FireContext, schedule: Schedule, now: Date, g
   const { db, t } = ctx.database;
   await db
     .update(t.schedules)
-    .set({ lastFiredAt: newest.getTime() })
-    .where(and(eq(t.schedules.id, schedule.id), eq(t.schedules.lastFiredAt, schedule.lastFiredAt), isNull(t.schedules.deletedAt)));
+    .set({ fireCursor: newest.getTime(), ...(due ? { lastFiredAt: due.getTime() } : {}) })
+    .where(and(eq(t.schedules.id, schedule.id), eq(t.schedules.fireCursor, schedule.fireCursor), isNull(t.schedules.deletedAt)));
   return created;
 }

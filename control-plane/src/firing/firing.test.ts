@@ -3,6 +3,7 @@ import { asc, eq } from "drizzle-orm";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createSchedule } from "../schedules/create-schedule.js";
+import { getSchedule } from "../schedules/read-schedules.js";
 import { updateSchedule } from "../schedules/update-schedule.js";
 import { DIALECTS } from "../testing/databases.js";
 import { FakeAgent } from "../testing/fake-agent.js";
@@ -25,9 +26,10 @@ class TestClock implements Clock {
   setTimeout = () => () => {};
 }
 
-type Answer = { kind: "accept" } | { kind: "coalesce"; into: string } | { kind: "refuse"; error: ErrorBody };
+/** `startFirst`: the agent starts the run at once and its backupStarted event arrives before its answer. */
+type Answer = { kind: "accept"; startFirst?: boolean } | { kind: "coalesce"; into: string } | { kind: "refuse"; error: ErrorBody };
 
-describe.each(DIALECTS)("scheduler on %s", (dialect) => {
+describe.each(DIALECTS)("firing loop on %s", (dialect) => {
   let srv: TestServer;
   let agent: FakeAgent;
   let dsId: string;
@@ -40,10 +42,11 @@ describe.each(DIALECTS)("scheduler on %s", (dialect) => {
 
   function behave(a: FakeAgent): FakeAgent {
     a.handlers.createDatabaseConfig = (f) => ({ status: 200, data: { datasourceId: (f.payload as { datasourceId: string }).datasourceId, connection: PG } });
-    a.handlers.startBackup = (f) => {
+    a.handlers.startBackup = async (f) => {
       const key = f.idempotencyKey!;
       if (answered.has(key)) return answered.get(key) as { status: number; data: unknown };
       const runId = (f.payload as { runId: string }).runId;
+      if (answer.kind === "accept" && answer.startFirst) await a.sendEvent("backupStarted", { datasourceId: dsId, startedAt: new Date().toISOString() }, runId);
       const result =
         answer.kind === "refuse"
           ? { error: answer.error }
@@ -121,6 +124,7 @@ describe.each(DIALECTS)("scheduler on %s", (dialect) => {
       retryOf: null,
       requestedBy: `schedule:${id}`,
       idempotencyKey: firingIdempotencyKey(id, new Date(T0 + 10 * MIN), 1),
+      queuedAt: T0 + 10 * MIN,
     });
     expect((await deliveriesOf(run!.id)).map((d) => [d.destinationId, d.state])).toEqual([[destId, "pending"]]);
     const sent = sentFor(agent, id);
@@ -155,7 +159,7 @@ describe.each(DIALECTS)("scheduler on %s", (dialect) => {
     expect(new Set(sent.map((f) => f.payload.runId))).toEqual(new Set(runs.map((r) => r.id)));
     for (const f of sent) expect(f.idempotencyKey).toBe(runs.find((r) => r.id === f.payload.runId)!.idempotencyKey);
     const { db, t } = srv.ctx.database;
-    expect((await db.select().from(t.schedules).where(eq(t.schedules.id, id)))[0]!.lastFiredAt).toBe(T0 + 30 * MIN);
+    expect((await db.select().from(t.schedules).where(eq(t.schedules.id, id)))[0]).toMatchObject({ fireCursor: T0 + 30 * MIN, lastFiredAt: T0 + 30 * MIN });
   });
 
   it("a restart neither loses nor doubles a firing; firings past grace while down are recorded missed", async () => {
@@ -166,7 +170,7 @@ describe.each(DIALECTS)("scheduler on %s", (dialect) => {
     clock.t = T0 + 10 * MIN + SEC;
     await pass(before);
     await before.stop();
-    // The process died after recording 00:20's run but before moving lastFiredAt or sending it.
+    // The process died after recording 00:20's run but before moving the cursor or sending it.
     clock.t = T0 + 20 * MIN;
     expect(await recordScheduledRun(srv.ctx, { scheduleId: id, datasourceId: dsId, agentId: agent.identity.agentId, fireTime: new Date(T0 + 20 * MIN), attempt: 1, options: undefined, state: "pending" })).toBeDefined();
 
@@ -194,6 +198,39 @@ describe.each(DIALECTS)("scheduler on %s", (dialect) => {
     expect(runs[3]!.finishedAt).toBe(clock.t);
     expect(await deliveriesOf(runs[3]!.id)).toEqual([]);
     expect(new Set(sentFor(agent, id).map((f) => f.payload.runId)).size).toBe(4);
+  });
+
+  it("a run the agent starts at once, reporting it before its answer, still records when it was queued", async () => {
+    answer = { kind: "accept", startFirst: true };
+    const clock = new TestClock(T0);
+    const id = await newSchedule(clock);
+    const s = scheduler(clock);
+    clock.t = T0 + 10 * MIN;
+    await pass(s);
+    answer = { kind: "accept" };
+    const [run] = await runsOf(id);
+    expect(run).toMatchObject({ state: "running", queuedAt: T0 + 10 * MIN, startedAt: expect.any(Number) });
+  });
+
+  it("shows no lastFiredAt until the schedule fires; a firing missed while down, a pause and a resume do not set it", async () => {
+    answer = { kind: "accept" };
+    const clock = new TestClock(T0);
+    const id = await newSchedule(clock, { cron: "0 * * * *" });
+    const view = () => getSchedule({ database: srv.ctx.database, clock }, id);
+    expect(await view()).toMatchObject({ lastFiredAt: null, nextFireAt: iso(T0 + 60 * MIN).replace(".000Z", "+00:00") });
+    const s = scheduler(clock);
+    // Down through 01:00 and its grace window: that firing is recorded missed, it did not run.
+    clock.t = T0 + 60 * MIN + GRACE + SEC;
+    await pass(s);
+    expect((await runsOf(id)).map((r) => r.state)).toEqual(["missed"]);
+    expect((await view()).lastFiredAt).toBeNull();
+    clock.t = T0 + 120 * MIN;
+    await pass(s);
+    expect((await view()).lastFiredAt).toBe(iso(T0 + 120 * MIN));
+    await updateSchedule({ ...srv.ctx, clock, log }, id, { paused: true });
+    clock.t = T0 + 150 * MIN;
+    await updateSchedule({ ...srv.ctx, clock, log }, id, { paused: false });
+    expect(await view()).toMatchObject({ lastFiredAt: iso(T0 + 120 * MIN), nextFireAt: iso(T0 + 180 * MIN).replace(".000Z", "+00:00") });
   });
 
   describe("an agent offline at fire time", () => {

@@ -1,6 +1,6 @@
 import type { AppContext, SchedulerHooks } from "../context.js";
 import { listScheduleRecords, type Schedule } from "../schedules/schedule-rows.js";
-import { nextFiring } from "./cron.js";
+import { nextFiring } from "../schedules/cron.js";
 import { fireDue } from "./fire.js";
 import { sweepPending } from "./pending.js";
 import { recordDueRetries } from "./retries.js";
@@ -26,7 +26,7 @@ export interface Scheduler extends SchedulerHooks {
 }
 
 /**
- * The firing loop. Everything it knows is in the database (schedules.last_fired_at, the runs and
+ * The firing loop. Everything it knows is in the database (schedules.fire_cursor, the runs and
  * their states): a pass reads it, writes with single-statement claims, and keeps in memory only a
  * cache of each schedule's next fire time and the sends under way. So a restart resumes where the
  * last pass stopped, and two loops on one database record each firing once (fire.ts, run-records.ts).
@@ -35,7 +35,7 @@ export function createScheduler(ctx: SchedulerContext, opts: SchedulerOptions): 
   const log = ctx.log.child({ component: "scheduler" });
   const inFlight = new Set<string>();
   const sends = new Set<Promise<void>>();
-  /** Per schedule, its next fire time after lastFiredAt, so a pass runs croner only for schedules that fell due. */
+  /** Per schedule, its next fire time after its cursor, so a pass runs croner only for schedules that fell due. */
   const nextAt = new Map<string, { key: string; at: number | null }>();
   let running: Promise<void> | undefined;
   let again = false;
@@ -43,10 +43,10 @@ export function createScheduler(ctx: SchedulerContext, opts: SchedulerOptions): 
   let cancelTimer: (() => void) | undefined;
 
   const fellDue = (s: Schedule, now: Date): boolean => {
-    const key = `${s.cron}\n${s.timezone}\n${s.lastFiredAt}`;
+    const key = `${s.cron}\n${s.timezone}\n${s.fireCursor}`;
     let cached = nextAt.get(s.id);
     if (cached?.key !== key) {
-      cached = { key, at: nextFiring(s.cron, s.timezone, new Date(s.lastFiredAt))?.getTime() ?? null };
+      cached = { key, at: nextFiring(s.cron, s.timezone, new Date(s.fireCursor))?.getTime() ?? null };
       nextAt.set(s.id, cached);
     }
     return cached.at !== null && cached.at <= now.getTime();

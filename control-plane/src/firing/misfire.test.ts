@@ -56,7 +56,7 @@ describe("dueFirings", () => {
   });
 
   it("exactly 101 older firings: 100 listed, one more flagged", () => {
-    // firings 00:01 .. 01:42 after lastFiredAt 00:00: 102 firings, 01:42 due, 101 missed
+    // firings 00:01 .. 01:42 after a cursor at 00:00: 102 firings, 01:42 due, 101 missed
     const r = dueFirings("* * * * *", "UTC", at("2026-05-01T00:00:00Z"), at("2026-05-01T01:42:00Z"), 5 * MIN);
     expect(r.due).toEqual(at("2026-05-01T01:42:00Z"));
     expect(r.missed).toHaveLength(100);

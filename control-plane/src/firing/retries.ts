@@ -26,7 +26,7 @@ export async function recordDueRetries(ctx: Pick<AppContext, "database" | "clock
     .where(and(eq(t.runs.state, "failed"), eq(t.runs.trigger, "schedule"), gte(t.runs.finishedAt, now.getTime() - MAX_BACKOFF_MS - graceMs)));
   const due = failed.flatMap((run) => {
     const schedule = run.scheduleId ? active.get(run.scheduleId) : undefined;
-    if (!schedule || run.fireTime === null || run.finishedAt === null || schedule.lastFiredAt > run.fireTime) return [];
+    if (!schedule || run.fireTime === null || run.finishedAt === null || schedule.fireCursor > run.fireTime) return [];
     const error = run.error === null ? undefined : (JSON.parse(run.error) as ErrorBody);
     const at = nextRetry({ attempt: run.attempt, retry: schedule.retry, failedAt: new Date(run.finishedAt), retryable: error?.retryable === true });
     return at && at <= now ? [{ run, schedule, at }] : [];

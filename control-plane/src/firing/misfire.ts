@@ -1,4 +1,4 @@
-import { compileCron } from "./cron.js";
+import { compileCron } from "../schedules/cron.js";
 
 export type MisfireDecision = "dispatch" | "pending" | "missed";
 
@@ -25,9 +25,9 @@ export function decideMisfire({ fireTime, now, agentOnline, graceMs }: MisfireIn
 export const MAX_LISTED_MISSED = 100;
 
 export interface DueFirings {
-  /** The newest firing since `lastFiredAt` still within grace: run it (decideMisfire says how). */
+  /** The newest firing since the cursor still within grace: run it (decideMisfire says how). */
   due: Date | null;
-  /** Every other firing since `lastFiredAt`, oldest first, newest MAX_LISTED_MISSED only: record them `missed`. */
+  /** Every other firing since the cursor, oldest first, newest MAX_LISTED_MISSED only: record them `missed`. */
   missed: Date[];
   /** Firings older than those listed were missed too (a long outage); record one summary, not thousands. */
   moreMissed: boolean;
@@ -37,14 +37,14 @@ export interface DueFirings {
  * The firings between the last one recorded and now (end included), e.g. after a control-plane
  * restart. Only the newest within grace runs: older ones, even within grace, are recorded missed,
  * because queueing five backups of the same database for five firings lost to one outage protects
- * no more data than one. `lastFiredAt` is the fire time of the last recorded firing, or the time
- * the schedule was created or resumed, so a new or paused schedule never fires for its past.
+ * no more data than one. `cursor` is the fire time of the last recorded firing, or the time the
+ * schedule was created or resumed, so a new or paused schedule never fires for its past.
  * croner is walked backwards from now, so the cost is bounded however long the outage was.
  */
-export function dueFirings(cron: string, timeZone: string, lastFiredAt: Date, now: Date, graceMs: number): DueFirings {
+export function dueFirings(cron: string, timeZone: string, cursor: Date, now: Date, graceMs: number): DueFirings {
   // previousRuns counts a run in the same second as its reference: +1 ms includes a firing at `now`.
   const fetched = compileCron(cron, timeZone).previousRuns(MAX_LISTED_MISSED + 2, new Date(now.getTime() + 1));
-  const since = fetched.filter((t) => t > lastFiredAt && t <= now); // newest first
+  const since = fetched.filter((t) => t > cursor && t <= now); // newest first
   const newest = since[0];
   const due = newest && decideMisfire({ fireTime: newest, now, agentOnline: true, graceMs }) === "dispatch" ? newest : null;
   const older = due ? since.slice(1) : since;
