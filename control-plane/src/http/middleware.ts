@@ -64,15 +64,6 @@ function requireRole(c: Context<HonoEnv>, needed: Role): void {
   }
 }
 
-/** The body as JSON, or VALIDATION_FAILED: a malformed body is the caller's mistake, not a 500. */
-export async function readJson(c: Context<HonoEnv>): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new HoldfastError("VALIDATION_FAILED", "The request body is not valid JSON");
-  }
-}
-
 function fromHttpException(err: HTTPException): HoldfastError {
   if (err.status === 413) return new HoldfastError("PAYLOAD_TOO_LARGE", "The request body is too large");
   if (err.status === 401) return new HoldfastError("UNAUTHENTICATED", err.message || "Unauthenticated");
