@@ -43,6 +43,8 @@ export const ERROR_CATALOG = {
   // 422: well-formed but refused by the domain
   IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, action: "Use a new idempotency key for a different request." },
   DB_CONNECTION_TEST_FAILED: { status: 422, retryable: true, action: "Check host, port, credentials and that the database accepts connections from the agent's host." },
+  DATABASE_AUTH_FAILED: { status: 422, retryable: false, action: "The database refused the datasource's credentials: check its username and password (or passwordFile) and the server's access rules for the agent's host." },
+  DATABASE_NOT_FOUND: { status: 422, retryable: false, action: "The database named in the datasource does not exist on its server: check the name, or create the database (a restore target can be stored with test: false first)." },
   UNSUPPORTED_DATABASE_TYPE: { status: 422, retryable: false, action: "Use an engine this agent supports (see its capabilities)." },
   CHECKSUM_MISMATCH: { status: 422, retryable: true, action: "The bytes received do not match the artifact's SHA-256; the transfer is retried." },
   DESTINATION_AUTH_FAILED: { status: 422, retryable: false, action: "The destination refused the credentials: check the access key and secret, or the SFTP user and its password or key." },
@@ -66,6 +68,7 @@ export const ERROR_CATALOG = {
   FEATURE_NOT_AVAILABLE: { status: 501, retryable: false, action: "This agent or server version does not offer it." },
   PRECONDITION_FAILED: { status: 503, retryable: true, action: "Fix the blocking issues listed in details, then retry." },
   TOOL_NOT_FOUND: { status: 503, retryable: false, action: "Install the dump tool named in details.tool on the agent's host." },
+  DATABASE_UNREACHABLE: { status: 503, retryable: true, action: "The agent could not reach the database server: check its host and port, that it runs, and the network between it and the agent's host." },
   DESTINATION_UNREACHABLE: { status: 503, retryable: true, action: "The destination could not be reached (details.reason): check its host, port and network; deliveries retry." },
   FIRING_MISSED: { status: 503, retryable: false, action: "A schedule's firing never reached the agent within the grace window (details.reason); check the agent and the control plane were up. HOLDFAST_MISFIRE_GRACE_MS sets the window." },
   AGENT_OFFLINE: { status: 503, retryable: true, action: "Start the agent or check its network; retry once it is online." },
@@ -134,12 +137,42 @@ export function toErrorBody(err: unknown): ErrorBody {
   return { code: "INTERNAL_ERROR", message: "Internal error", retryable: true };
 }
 
-/** A zod failure as VALIDATION_FAILED, listing each failing path. */
-export function validationError(error: z.ZodError, what = "request"): HoldfastError {
-  const issues = error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+/** One mistake in a request, as `details.issues` of VALIDATION_FAILED lists it. */
+export interface FieldIssue {
+  /** Dotted path of the field (`options.compression.level`); empty for the request as a whole. */
+  path: string;
+  message: string;
+}
+
+/** VALIDATION_FAILED listing the issues; the message names the first, so one line says what to fix. */
+export function invalidRequest(issues: FieldIssue[], what = "request"): HoldfastError {
   const first = issues[0];
-  const summary = first ? `${first.path || what}: ${first.message}` : "invalid";
-  return new HoldfastError("VALIDATION_FAILED", `Invalid ${what}: ${summary}`, { issues });
+  const summary = !first ? "invalid" : first.path ? `${first.path}: ${first.message}` : first.message;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more in details.issues)` : "";
+  return new HoldfastError("VALIDATION_FAILED", `Invalid ${what}: ${summary}${more}`, { issues });
+}
+
+/**
+ * zod's issues, one per mistake. A value of the wrong type is one mistake: zod 4 still runs some
+ * checks of the expected type on it (an array's `.max(20)` on a string reports "expected string to
+ * have <=20 characters"), and those describe a value the caller never meant, so at a path with a
+ * type issue only that issue is kept. The same message twice at one path is shown once.
+ */
+export function fieldIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[] {
+  const pathOf = (i: z.core.$ZodIssue) => i.path.map(String).join(".");
+  const wrongType = new Set(issues.filter((i) => i.code === "invalid_type").map(pathOf));
+  const kept = new Map<string, FieldIssue>();
+  for (const issue of issues) {
+    const path = pathOf(issue);
+    if (wrongType.has(path) && issue.code !== "invalid_type") continue;
+    kept.set(`${path}\u0000${issue.message}`, { path, message: issue.message });
+  }
+  return [...kept.values()];
+}
+
+/** A zod failure as VALIDATION_FAILED, one issue per mistake with its path. */
+export function validationError(error: z.core.$ZodError, what = "request"): HoldfastError {
+  return invalidRequest(fieldIssues(error.issues), what);
 }
 
 /** Parses with a schema or throws VALIDATION_FAILED: the one way every boundary validates. */

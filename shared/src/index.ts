@@ -16,3 +16,5 @@ export * from "./api/runs.js";
 export * from "./api/runs-query.js";
 export * from "./api/users.js";
 export * from "./api/schedules.js";
+export * from "./api/params.js";
+export * from "./api/route-roles.js";

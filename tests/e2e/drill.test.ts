@@ -66,6 +66,7 @@ describe("restore drill and artifact metadata through the control plane", () => 
       name: "a mysql target",
       engine: "mysql",
       connection: { host: "127.0.0.1", port: 3306, database: "nothing_here", username: "root" },
+      test: false,
     });
     expect(mysql.status).toBe(201);
     const refused = await client.post(`/runs/${run.runId}/restore`, { targetDatasourceId: mysql.body.id });

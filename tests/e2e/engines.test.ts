@@ -42,8 +42,9 @@ describe("engines beyond PostgreSQL, end to end", () => {
     for (const c of cleanups) c();
   });
 
-  async function datasource(name: string, engine: string, connection: object): Promise<string> {
-    const ds = await client.post("/datasources", { agentId: stack.agent.agentId, name, engine, connection });
+  /** `test: false` for a restore target that does not exist yet (a SQLite file the restore creates). */
+  async function datasource(name: string, engine: string, connection: object, test = true): Promise<string> {
+    const ds = await client.post("/datasources", { agentId: stack.agent.agentId, name, engine, connection, test });
     expect(ds.status).toBe(201);
     return ds.body.id;
   }
@@ -110,7 +111,7 @@ describe("engines beyond PostgreSQL, end to end", () => {
       const writer = spawn(process.execPath, ["-e", WAL_WRITER, sourcePath], { cwd: import.meta.dirname, stdio: ["ignore", "ignore", "inherit"] });
       try {
         const sourceId = await datasource("sqlite source", "sqlite", { path: sourcePath });
-        const targetId = await datasource("sqlite target", "sqlite", { path: targetPath });
+        const targetId = await datasource("sqlite target", "sqlite", { path: targetPath }, false);
         const run = await backupAndRestore(sourceId, targetId, { compression: { codec: "gzip" }, verify: true });
         expect(run.artifact).toMatchObject({ format: "sqlite", codec: "gzip" });
       } finally {

@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ProxiedRig, settled, startProxiedRig } from "../support/proxied-rig.js";
 import { waitForAgentStatus, waitForRun } from "../support/processes.js";
@@ -16,6 +17,41 @@ describe("runs through the REST API", () => {
   });
 
   const backup = (key?: string) => rig.backup(key);
+
+  /** A loopback port nothing listens on. */
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  it("keeps a trace of a backup the agent refused for its datasource; stores a datasource that cannot connect only when asked", async () => {
+    const connection = { host: "127.0.0.1", port: await closedPort(), database: rig.source.name, username: "postgres" };
+    const datasource = { agentId: rig.agent.agentId, name: "closed port", engine: "postgres", connection };
+    const tested = await rig.client.post("/datasources", datasource);
+    expect(tested.status, JSON.stringify(tested.body)).toBeGreaterThanOrEqual(400);
+    // The agent's own answer to a refused connection (DATABASE_UNREACHABLE once it classifies them).
+    expect(["DB_CONNECTION_TEST_FAILED", "DATABASE_UNREACHABLE"]).toContain(tested.body.error.code);
+    expect((await rig.client.get("/datasources")).body.items.map((d: { name: string }) => d.name)).not.toContain("closed port");
+
+    const untested = await rig.client.post("/datasources", { ...datasource, test: false });
+    expect(untested.status, JSON.stringify(untested.body)).toBe(201);
+    expect(untested.body.test).toEqual({ skipped: true });
+
+    const refused = await rig.client.post(`/datasources/${untested.body.id}/backups`, { destinationIds: [rig.destinationId] });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(503);
+    expect(refused.body.error).toMatchObject({ code: "PRECONDITION_FAILED", details: { runId: expect.stringMatching(/^run_/) } });
+    expect(refused.body.error.details.blockingIssues.length).toBeGreaterThan(0);
+    const runId = refused.body.error.details.runId as string;
+
+    const run = (await rig.client.get(`/runs/${runId}`)).body;
+    expect(run).toMatchObject({ state: "failed", trigger: "manual", datasourceId: untested.body.id, error: { code: "PRECONDITION_FAILED", details: { blockingIssues: refused.body.error.details.blockingIssues } } });
+    expect(run.deliveries).toEqual([expect.objectContaining({ destinationId: rig.destinationId, state: "failed" })]);
+    expect((await rig.client.get(`/runs?datasourceId=${untested.body.id}`)).body.items.map((r: { runId: string }) => r.runId)).toEqual([runId]);
+    expect((await rig.client.get("/stats")).body.successRate.days7.failed).toBeGreaterThanOrEqual(1);
+  });
 
   it("starts exactly one run when 20 manual backups arrive at once", async () => {
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => backup(`hammer-${i}`)));

@@ -25,7 +25,7 @@ describe("restore direction: POST /runs/:id/restore and GET /agent/v1/artifacts/
     srv = await startTestServer("sqlite");
     [admin, operator, viewer] = [await srv.token("admin"), await srv.token("operator"), await srv.token("viewer")];
     agent = await srv.agent();
-    agent.handlers.createDatabaseConfig = (f) => ({ status: 200, data: { datasourceId: (f.payload as { datasourceId: string }).datasourceId, connection: PG } });
+    agent.acceptDatasources(PG);
     agent.handlers.startRestore = (f) => {
       const p = f.payload as { runId: string };
       if (busy) return { error: { code: "BACKUP_ALREADY_RUNNING", message: "Backup run_x is running on this agent", retryable: true, details: { runId: "run_x" } } };

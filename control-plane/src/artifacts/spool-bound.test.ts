@@ -58,7 +58,7 @@ describe("a full spool pauses pulls, never fails a run", () => {
     srv = await startTestServer("sqlite", { vars: { HOLDFAST_SPOOL_MAX_GB: "0.0001", HOLDFAST_DELIVERY_BACKOFF_MS: "100" } });
     admin = await srv.token("admin");
     agent = await srv.agent();
-    agent.handlers.createDatabaseConfig = (f) => ({ status: 200, data: { datasourceId: (f.payload as { datasourceId: string }).datasourceId, connection: PG } });
+    agent.acceptDatasources(PG);
     agent.handlers.startBackup = (f) => ({ status: 202, data: { runId: (f.payload as { runId: string }).runId, state: "running", queuedPosition: null } });
     agent.handlers.cleanupStaging = (f) => ({ status: 200, data: { runId: (f.payload as { runId: string }).runId, removed: true } });
     agent.handlers.readArtifact = (f) => {

@@ -1,4 +1,4 @@
-import { CreateDestinationBody, newId, parseOrThrow } from "@holdfast/shared";
+import { type CreateDestinationBody, newId } from "@holdfast/shared";
 import type { AppContext } from "../context.js";
 import { type DestinationView, makeOnlyDefault, sealConfig, toView } from "./destination-rows.js";
 import { verifyDestination } from "./open-destination.js";
@@ -10,8 +10,7 @@ export type DestinationContext = Pick<AppContext, "database" | "clock" | "secret
  * read back and deleted. A destination that refuses the credentials, cannot be reached or points
  * at a forbidden endpoint answers its 4xx/503 and nothing is stored.
  */
-export async function createDestination(ctx: DestinationContext, input: unknown): Promise<DestinationView> {
-  const body = parseOrThrow(CreateDestinationBody, input, "destination");
+export async function createDestination(ctx: DestinationContext, body: CreateDestinationBody): Promise<DestinationView> {
   await verifyDestination(body.type, body.config);
   const id = newId("dst");
   const sealed = sealConfig(ctx.secrets, id, body.type, body.config);

@@ -5,7 +5,7 @@ import {
   type DestinationType,
   parseOrThrow,
   REDACTED,
-  UpdateDestinationBody,
+  type UpdateDestinationBody,
 } from "@holdfast/shared";
 import { eq } from "drizzle-orm";
 import type { DestinationContext } from "./create-destination.js";
@@ -31,9 +31,8 @@ export function mergeConfig(type: DestinationType, stored: DestinationConfig, ch
  * Changes a destination's name, config, quota or default flag. A changed config is verified against
  * the live destination first, like a new one; when that fails nothing is changed.
  */
-export async function updateDestination(ctx: DestinationContext, id: string, input: unknown): Promise<DestinationView> {
+export async function updateDestination(ctx: DestinationContext, id: string, body: UpdateDestinationBody): Promise<DestinationView> {
   const row = await findDestinationRow(ctx, id);
-  const body = parseOrThrow(UpdateDestinationBody, input, "destination update");
   const type = row.type as DestinationType;
   const set: Partial<typeof row> = {};
   if (body.name !== undefined) set.name = body.name;

@@ -41,7 +41,7 @@ describe.each(DIALECTS)("firing loop on %s", (dialect) => {
   const schedulers: Scheduler[] = [];
 
   function behave(a: FakeAgent): FakeAgent {
-    a.handlers.createDatabaseConfig = (f) => ({ status: 200, data: { datasourceId: (f.payload as { datasourceId: string }).datasourceId, connection: PG } });
+    a.acceptDatasources(PG);
     a.handlers.startBackup = async (f) => {
       const key = f.idempotencyKey!;
       if (answered.has(key)) return answered.get(key) as { status: number; data: unknown };

@@ -46,6 +46,22 @@ describe("REST API", () => {
     expect(body.error.requestId).toBe(res.headers.get("x-request-id"));
     expect(text).not.toMatch(/at .*\.(ts|js):\d+/);
     expect(text).not.toContain("SyntaxError");
+    expect(body.error).toMatchObject({ message: "Invalid destination: the body is not valid JSON", details: { issues: [{ path: "", message: "the body is not valid JSON" }] } });
+  });
+
+  it("refuses a body not sent as JSON instead of ignoring it", async () => {
+    const res = await srv.api("/api/v1/destinations", { method: "POST", token: admin, headers: { "content-type": "text/plain" }, body: JSON.stringify({ name: "d", type: "local", config: { path: `${srv.dir}/plain` } }) });
+    expect(await errorOf(res)).toMatchObject({ status: 400, code: "VALIDATION_FAILED", details: { issues: [{ path: "", message: expect.stringContaining("Content-Type: application/json") }] } });
+    const list = (await (await srv.api("/api/v1/destinations", { token: viewer })).json()) as { items: unknown[] };
+    expect(list.items).toEqual([]);
+  });
+
+  it("checks the path and the query at the route, naming the field", async () => {
+    expect(await errorOf(await srv.api(`/api/v1/runs/${"r".repeat(200)}`, { token: viewer }))).toMatchObject({ status: 400, code: "VALIDATION_FAILED", details: { issues: [{ path: "runId" }] } });
+    expect(await errorOf(await srv.api("/api/v1/stats?days=0", { token: viewer }))).toMatchObject({ status: 400, details: { issues: [{ path: "days" }] } });
+    expect(await errorOf(await srv.api("/api/v1/runs?limit=many", { token: viewer }))).toMatchObject({ status: 400, details: { issues: [{ path: "limit" }] } });
+    expect(await errorOf(await srv.api("/api/v1/runs?sort=name", { token: viewer }))).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
+    expect((await srv.api("/api/v1/runs?limit=2&state=failed", { token: viewer })).status).toBe(200);
   });
 
   it("lists field issues for a body that fails the schema", async () => {
@@ -85,6 +101,7 @@ describe("REST API", () => {
       const p = f.payload as { datasourceId: string; connection: unknown };
       return { status: 200, data: { datasourceId: p.datasourceId, connection: p.connection } };
     };
+    agent.handlers.testDatabaseConnection = () => ({ status: 200, data: { ok: true, latencyMs: 4, serverVersion: "16.4", databaseSizeBytes: 10 } });
     const res = await srv.api("/api/v1/datasources", { method: "POST", token: admin, json: { agentId: agent.identity.agentId, name: "shop", engine: "postgres", connection: PG } });
     expect(res.status).toBe(201);
     const body = (await res.json()) as { id: string; connection: { password: string } };
@@ -95,8 +112,10 @@ describe("REST API", () => {
     expect(received).toMatchObject({ idempotencyKey: expect.any(String), payload: { connection: { password: "s3cret-pass" } } });
     const { db, t } = srv.ctx.database;
     expect(JSON.stringify(await db.select().from(t.datasources))).not.toContain("s3cret-pass");
+    const { test, ...stored } = body as typeof body & { test: unknown };
+    expect(test).toEqual({ ok: true, latencyMs: 4, serverVersion: "16.4" });
     const list = (await (await srv.api("/api/v1/datasources", { token: viewer })).json()) as { items: unknown[] };
-    expect(list.items).toEqual([body]);
+    expect(list.items).toEqual([stored]);
     // Testing the connection relays the agent's answer, and its failure.
     agent.handlers.testDatabaseConnection = () => ({ status: 200, data: { ok: true, latencyMs: 2, serverVersion: "16.1", databaseSizeBytes: 10 } });
     const ok = await srv.api(`/api/v1/datasources/${body.id}/test`, { method: "POST", token: admin });
@@ -112,7 +131,7 @@ describe("REST API", () => {
     let agent: Awaited<ReturnType<TestServer["agent"]>>;
     beforeAll(async () => {
       agent = await srv.agent();
-      agent.handlers.createDatabaseConfig = (f) => ({ status: 200, data: { datasourceId: (f.payload as { datasourceId: string }).datasourceId, connection: PG } });
+      agent.acceptDatasources(PG);
       const ds = await srv.api("/api/v1/datasources", { method: "POST", token: admin, json: { agentId: agent.identity.agentId, name: "b", engine: "postgres", connection: PG } });
       dsId = ((await ds.json()) as { id: string }).id;
       const dst = await srv.api("/api/v1/destinations", { method: "POST", token: admin, json: { name: "disk", type: "local", config: { path: `${srv.dir}/backups` } } });

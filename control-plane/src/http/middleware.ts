@@ -1,6 +1,8 @@
-import { HoldfastError, newId, type Role, roleAtLeast } from "@holdfast/shared";
+import { HoldfastError, newId, type Role, roleAtLeast, roleForRoute } from "@holdfast/shared";
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { METHOD_NAME_ALL } from "hono/router";
+import { matchedRoutes } from "hono/route";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppContext } from "../context.js";
 import { resolveApiToken } from "../users/api-tokens.js";
@@ -33,8 +35,9 @@ export function scoped(ctx: AppContext, c: Context<HonoEnv>): AppContext {
 }
 
 /**
- * `Authorization: Bearer hf_api_…` → the user. Reading needs `viewer`; anything that changes state
- * needs `operator` (routes that need more call `requireRole`).
+ * `Authorization: Bearer hf_api_…` → the user, then the role the matched route needs, from the one
+ * table in shared (`API_ROUTE_ROLES`). Checked here, before the route's validators, so a refusal
+ * always names the role the route itself needs. A request that matches no route goes on to the 404.
  */
 export function authenticate(ctx: AppContext): MiddlewareHandler<HonoEnv> {
   return async (c, next) => {
@@ -42,35 +45,22 @@ export function authenticate(ctx: AppContext): MiddlewareHandler<HonoEnv> {
     if (!header?.startsWith("Bearer ")) throw new HoldfastError("UNAUTHENTICATED", "Send Authorization: Bearer <API token>");
     const user = await resolveApiToken(ctx, header.slice(7).trim());
     c.set("user", user);
-    requireRole(c, c.req.method === "GET" || c.req.method === "HEAD" ? "viewer" : "operator");
+    const route = matchedRoutes(c).find((r) => r.method !== METHOD_NAME_ALL);
+    if (route) {
+      const pattern = route.path.slice(route.basePath.length);
+      const needed = roleForRoute(route.method, pattern);
+      // Refused to everyone rather than guessed: the route test fails for such a route.
+      if (!needed) throw new Error(`${route.method} ${pattern} has no entry in API_ROUTE_ROLES`);
+      requireRole(c, needed);
+    }
     await next();
   };
 }
 
-export function requireRole(c: Context<HonoEnv>, needed: Role): void {
+function requireRole(c: Context<HonoEnv>, needed: Role): void {
   const user = c.get("user");
   if (!roleAtLeast(user.role, needed)) {
     throw new HoldfastError("FORBIDDEN", `This needs the ${needed} role; you are ${user.role}`, { needed, role: user.role });
-  }
-}
-
-/** The body as JSON, or VALIDATION_FAILED: a malformed body is the caller's mistake, not a 500. */
-export async function readJson(c: Context<HonoEnv>): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new HoldfastError("VALIDATION_FAILED", "The request body is not valid JSON");
-  }
-}
-
-/** Like readJson, for routes whose body is optional: no body reads as `{}`. */
-export async function readOptionalJson(c: Context<HonoEnv>): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new HoldfastError("VALIDATION_FAILED", "The request body is not valid JSON");
   }
 }
 

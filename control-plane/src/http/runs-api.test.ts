@@ -19,7 +19,7 @@ describe("REST API: runs, queue, logs and agent reads", () => {
     srv = await startTestServer("sqlite");
     [admin, operator, viewer] = [await srv.token("admin"), await srv.token("operator"), await srv.token("viewer")];
     agent = await srv.agent();
-    agent.handlers.createDatabaseConfig = (f) => ({ status: 200, data: { datasourceId: (f.payload as { datasourceId: string }).datasourceId, connection: PG } });
+    agent.acceptDatasources(PG);
     agent.handlers.startBackup = (f) => ({ status: 202, data: { runId: (f.payload as { runId: string }).runId, state: "running", queuedPosition: null } });
     for (const type of ["cancelBackup", "cancelQueuedBackup"] as const) {
       agent.handlers[type] = (f) => {
@@ -147,8 +147,13 @@ describe("REST API: runs, queue, logs and agent reads", () => {
     expect(extra).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
     const garbled = await errorOf(await cancel(runId, operator, { body: "{nope", headers: { "content-type": "application/json" } }));
     expect(garbled).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
-    const wrong = await srv.api(`/api/v1/datasources/${dsId}/backups`, { method: "POST", token: operator, json: { destinationIds: "dst_1" } });
-    expect(await errorOf(wrong)).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
+    const wrong = await srv.api(`/api/v1/datasources/${dsId}/backups`, { method: "POST", token: operator, json: { destinationIds: "dst_0123456789abcdef0123456789" } });
+    // One mistake, one issue: not also "too big: expected string to have <=20 characters".
+    expect(await errorOf(wrong)).toMatchObject({ status: 400, code: "VALIDATION_FAILED", details: { issues: [{ path: "destinationIds", message: "Invalid input: expected array, received string" }] } });
+    // An empty body under a JSON Content-Type is no body: the request goes on to the agent (which,
+    // scripted by the tests above, refuses it).
+    const empty = await cancel(runId, operator, { body: "", headers: { "content-type": "application/json" } });
+    expect(await errorOf(empty)).toMatchObject({ status: 409, code: "BACKUP_NOT_RUNNING" });
     const missing = await srv.api(`/api/v1/datasources/${dsId}/backups`, { method: "POST", token: operator, json: {} });
     expect(await errorOf(missing)).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
   });

@@ -1,16 +1,11 @@
-import { type AgentRunState, assertTransition, type CommandData, HoldfastError, parseOrThrow, type RunState } from "@holdfast/shared";
+import { type AgentRunState, assertTransition, type CommandData, HoldfastError, type RunState } from "@holdfast/shared";
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
 import { askAgent } from "../agents/ask-agent.js";
 import type { AppContext } from "../context.js";
 import { getRunRow } from "./get-run.js";
 
-/** Cancelling takes no options; a body, if sent, must be an empty object. */
-const CancelRunBody = z.object({}).strict();
-
 export interface CancelRunInput {
   runId: string;
-  body: unknown;
   requestedBy: string;
 }
 
@@ -21,7 +16,6 @@ export interface CancelRunInput {
  * 409 INVALID_STATE_TRANSITION without asking the agent.
  */
 export async function cancelRun(ctx: AppContext, input: CancelRunInput): Promise<{ runId: string; state: RunState }> {
-  parseOrThrow(CancelRunBody, input.body, "cancel request");
   const run = await getRunRow(ctx, input.runId);
   const state = run.state as RunState;
   const log = ctx.log.child({ runId: run.id, agentId: run.agentId, ...(run.scheduleId ? { scheduleId: run.scheduleId } : {}) });

@@ -1,4 +1,4 @@
-import { ListRunsQuery, parseOrThrow } from "@holdfast/shared";
+import type { ListRunsQuery } from "@holdfast/shared";
 import { and, asc, desc, eq, gte, inArray, lt, or, type SQL } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import { decodeRunCursor, encodeRunCursor } from "./run-cursor.js";
@@ -15,8 +15,7 @@ export interface RunPage {
  * is the last row's key, so rows created while a client pages never shift a page: no duplicates,
  * no skips (keyset pagination, backed by the runs_created_at_idx index).
  */
-export async function listRuns(ctx: DbContext, query: Record<string, string>): Promise<RunPage> {
-  const q = parseOrThrow(ListRunsQuery, query, "query");
+export async function listRuns(ctx: DbContext, q: ListRunsQuery): Promise<RunPage> {
   const { db, t } = ctx.database;
   const r = t.runs;
   const where: (SQL | undefined)[] = [

@@ -1,22 +1,25 @@
 import { createHash } from "node:crypto";
-import { assertOptionsFitEngine, HoldfastError, newId, parseOrThrow, StartBackupBody } from "@holdfast/shared";
+import { assertOptionsFitEngine, HoldfastError, newId, type StartBackupBody } from "@holdfast/shared";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { getDatasource } from "../datasources/get-datasource.js";
+import { isDatasourceRefusal, recordedRefusal, recordRefusal, refusalAnswer } from "./refused-run.js";
 
 export interface StartBackupInput {
   datasourceId: string;
-  body: unknown;
+  body: StartBackupBody;
   requestedBy: string;
 }
 
 /**
  * Starts a manual backup (docs/link.md §7.1): records the run and its pending deliveries, asks the
  * agent, and answers with the run id once the agent accepted. The same idempotency key for the same
- * datasource returns the run it created before instead of starting another.
+ * datasource returns the run it created before instead of starting another. A refusal for a reason
+ * of the datasource (refused-run.ts) stays recorded as a failed run, named in the error's
+ * `details.runId`; any other refusal leaves no record.
  */
 export async function startBackup(ctx: AppContext, input: StartBackupInput): Promise<{ runId: string; created: boolean }> {
-  const body = parseOrThrow(StartBackupBody, input.body, "backup request");
+  const { body } = input;
   const datasource = await getDatasource(ctx, input.datasourceId);
   assertOptionsFitEngine(datasource.engine, body.options);
   const { db, t } = ctx.database;
@@ -81,6 +84,11 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
     // (backupQueued, backupStarted, ...), which arrive in order and survive a reconnect.
     ctx.log.info({ runId, agentId: datasource.agentId, datasourceId: datasource.id }, "backup accepted by the agent");
   } catch (err) {
+    if (isDatasourceRefusal(err)) {
+      await recordRefusal(ctx, runId, err);
+      ctx.log.warn({ runId, agentId: datasource.agentId, datasourceId: datasource.id, code: err.code }, "backup refused by the agent; recorded as failed");
+      throw refusalAnswer(err.toBody(), runId);
+    }
     // On a timeout the agent may have started the backup after all: keep the run so its events
     // find it. Any other failure means the agent did not take it, so the records go.
     if (!(err instanceof HoldfastError && err.code === "AGENT_TIMEOUT")) await dropRun(ctx, runId);
@@ -92,7 +100,7 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
 async function findByKey(ctx: AppContext, datasourceId: string, key: string) {
   const { db, t } = ctx.database;
   const rows = await db
-    .select({ id: t.runs.id, requestHash: t.runs.requestHash })
+    .select({ id: t.runs.id, requestHash: t.runs.requestHash, state: t.runs.state, queuedAt: t.runs.queuedAt, error: t.runs.error })
     .from(t.runs)
     .where(and(eq(t.runs.datasourceId, datasourceId), eq(t.runs.idempotencyKey, key)))
     .limit(1);
@@ -100,11 +108,12 @@ async function findByKey(ctx: AppContext, datasourceId: string, key: string) {
 }
 
 /**
- * The answer to a repeat of an idempotency key: the run it created, if the request is the same. The
- * stored hash is written with the run row itself, so a retry racing the first request (before its
- * deliveries exist) is still recognised; runs recorded before the hash existed compare deliveries.
+ * The answer to a repeat of an idempotency key: the run it created, if the request is the same, or
+ * the refusal it got. The stored hash is written with the run row itself, so a retry racing the
+ * first request (before its deliveries exist) is still recognised; runs recorded before the hash
+ * existed compare deliveries.
  */
-async function replay(ctx: AppContext, run: { id: string; requestHash: string | null }, requestHash: string, destinationIds: string[]) {
+async function replay(ctx: AppContext, run: NonNullable<Awaited<ReturnType<typeof findByKey>>>, requestHash: string, destinationIds: string[]) {
   let same: boolean;
   if (run.requestHash !== null) same = run.requestHash === requestHash;
   else {
@@ -113,6 +122,8 @@ async function replay(ctx: AppContext, run: { id: string; requestHash: string | 
     same = earlier.length === destinationIds.length && earlier.every((d) => destinationIds.includes(d.destinationId));
   }
   if (!same) throw new HoldfastError("IDEMPOTENCY_KEY_REUSED", "This idempotency key was used for another backup request", { runId: run.id });
+  const refused = recordedRefusal(run);
+  if (refused) throw refusalAnswer(refused, run.id);
   return { runId: run.id, created: false };
 }
 

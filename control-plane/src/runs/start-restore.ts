@@ -1,4 +1,4 @@
-import { HoldfastError, newId, parseOrThrow, RestoreRunBody } from "@holdfast/shared";
+import { HoldfastError, newId, type RestoreRunBody } from "@holdfast/shared";
 import { eq } from "drizzle-orm";
 import { openHeldArtifact } from "../artifacts/locate-artifact.js";
 import type { AppContext } from "../context.js";
@@ -8,7 +8,7 @@ import { getRunRow, type ArtifactMeta, type RunRow } from "./get-run.js";
 export interface StartRestoreInput {
   /** The backup run whose artifact is restored. */
   sourceRunId: string;
-  body: unknown;
+  body: RestoreRunBody;
   requestedBy: string;
 }
 
@@ -21,7 +21,7 @@ export interface StartRestoreInput {
  * agent's 409 BACKUP_ALREADY_RUNNING, relayed: the run record is dropped).
  */
 export async function startRestore(ctx: AppContext, input: StartRestoreInput): Promise<{ runId: string }> {
-  const body = parseOrThrow(RestoreRunBody, input.body, "restore request");
+  const { body } = input;
   const source = await getRunRow(ctx, input.sourceRunId);
   if (source.kind !== "backup" || source.state !== "completed" || source.sha256 === null || source.sizeBytes === null) {
     throw new HoldfastError("RUN_NOT_RESTORABLE", `Run ${source.id} is not a completed backup (${source.kind}, ${source.state})`, {

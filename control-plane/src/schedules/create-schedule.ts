@@ -1,4 +1,4 @@
-import { assertOptionsFitEngine, type BackupOptions, CreateScheduleBody, newId, parseOrThrow } from "@holdfast/shared";
+import { assertOptionsFitEngine, type BackupOptions, type CreateScheduleBody, newId } from "@holdfast/shared";
 import type { DbContext } from "../context.js";
 import { compileCron } from "./cron.js";
 import { assertDestinationsExist, usableDatasource } from "./check-targets.js";
@@ -20,8 +20,7 @@ export function splitVerify(options: BackupOptions | undefined, verify: boolean 
  * datasource (404) and its agent (403 AGENT_REVOKED), each destination (404), the options against
  * the engine (400). It starts counting from now: a new schedule never fires for its past.
  */
-export async function createSchedule(ctx: DbContext, input: unknown): Promise<ScheduleView> {
-  const body = parseOrThrow(CreateScheduleBody, input, "schedule");
+export async function createSchedule(ctx: DbContext, body: CreateScheduleBody): Promise<ScheduleView> {
   compileCron(body.cron, body.timezone);
   const datasource = await usableDatasource(ctx, body.datasourceId);
   const { options, verify } = splitVerify(body.options, body.verify);

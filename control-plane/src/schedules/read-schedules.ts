@@ -1,5 +1,6 @@
+import type { NextFiringsQuery } from "@holdfast/shared";
 import type { DbContext } from "../context.js";
-import { formatWithOffset, invalidField, nextFirings } from "./cron.js";
+import { formatWithOffset, nextFirings } from "./cron.js";
 import { findSchedule, listScheduleRecords, type ScheduleView, toView } from "./schedule-rows.js";
 
 export async function listSchedules(ctx: DbContext): Promise<ScheduleView[]> {
@@ -16,11 +17,9 @@ export async function getSchedule(ctx: DbContext, id: string): Promise<ScheduleV
  * instant (`2026-03-29T03:00:00+02:00`), so a DST change shows as a changed offset. A paused
  * schedule has none.
  */
-export async function nextScheduleFirings(ctx: DbContext, id: string, count: string | undefined): Promise<{ next: string[] }> {
+export async function nextScheduleFirings(ctx: DbContext, id: string, { count }: NextFiringsQuery): Promise<{ next: string[] }> {
   const schedule = await findSchedule(ctx, id);
-  if (count !== undefined && !/^\d{1,4}$/.test(count)) throw invalidField("count", "must be an integer from 1 to 100");
-  const n = count === undefined ? 5 : Number(count);
   const from = new Date(Math.max(ctx.clock.now().getTime(), schedule.fireCursor));
-  const times = nextFirings(schedule.cron, schedule.timezone, from, n);
+  const times = nextFirings(schedule.cron, schedule.timezone, from, count);
   return { next: schedule.paused ? [] : times.map((d) => formatWithOffset(d, schedule.timezone)) };
 }

@@ -25,7 +25,7 @@ describe("REST API: schedules", () => {
   const valid = () => ({ datasourceId: dsId, cron: "0 3 * * *", timezone: "Asia/Kolkata", destinationIds: [destId] });
 
   async function datasourceOn(a: FakeAgent, name: string): Promise<string> {
-    a.handlers.createDatabaseConfig = (f) => ({ status: 200, data: { datasourceId: (f.payload as { datasourceId: string }).datasourceId, connection: PG } });
+    a.acceptDatasources(PG);
     const res = await post("/datasources", { agentId: a.identity.agentId, name, engine: "postgres", connection: PG }, admin);
     expect(res.status).toBe(201);
     return (await body(res)).id as string;

@@ -1,4 +1,4 @@
-import { assertOptionsFitEngine, HoldfastError, parseOrThrow, UpdateScheduleBody } from "@holdfast/shared";
+import { assertOptionsFitEngine, HoldfastError, type UpdateScheduleBody } from "@holdfast/shared";
 import { and, eq, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tables } from "../db/index.js";
@@ -16,8 +16,7 @@ type ScheduleContext = Pick<AppContext, "database" | "clock" | "log">;
  * and a resume, restart the count from now: the firings the old cron or the pause skipped are not
  * made up (nor recorded missed). Pausing drops the schedule's firings still waiting for their agent.
  */
-export async function updateSchedule(ctx: ScheduleContext, id: string, input: unknown): Promise<ScheduleView> {
-  const body = parseOrThrow(UpdateScheduleBody, input, "schedule");
+export async function updateSchedule(ctx: ScheduleContext, id: string, body: UpdateScheduleBody): Promise<ScheduleView> {
   const current = await findSchedule(ctx, id);
   const cron = body.cron ?? current.cron;
   const timezone = body.timezone ?? current.timezone;

@@ -1,4 +1,4 @@
-import { parseOrThrow, StatsQuery } from "@holdfast/shared";
+import type { StatsQuery } from "@holdfast/shared";
 import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import { dailySeries, type DayFigures, successRate, type SuccessRate, type WindowRun } from "./figures.js";
@@ -18,8 +18,7 @@ export interface StatsView {
 }
 
 /** `GET /api/v1/stats`: the figures a dashboard shows. */
-export async function getStats(ctx: DbContext, query: Record<string, string>): Promise<StatsView> {
-  const { days } = parseOrThrow(StatsQuery, query, "query");
+export async function getStats(ctx: DbContext, { days }: StatsQuery): Promise<StatsView> {
   const now = ctx.clock.now().getTime();
   const { db, t } = ctx.database;
   const since = now - Math.max(days, 30) * DAY_MS;

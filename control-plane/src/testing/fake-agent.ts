@@ -139,6 +139,17 @@ export class FakeAgent {
     return agent;
   }
 
+  /**
+   * Scripts what creating a datasource asks of an agent: store the config (answering `connection`),
+   * connect to it, and remove it again.
+   */
+  acceptDatasources(connection: unknown): void {
+    const datasourceId = (f: RequestEnvelope) => (f.payload as { datasourceId: string }).datasourceId;
+    this.handlers.createDatabaseConfig = (f) => ({ status: 200, data: { datasourceId: datasourceId(f), connection } });
+    this.handlers.testDatabaseConnection = () => ({ status: 200, data: { ok: true, latencyMs: 3, serverVersion: "16.4", databaseSizeBytes: null } });
+    this.handlers.deleteDatabaseConfig = (f) => ({ status: 200, data: { datasourceId: datasourceId(f), deleted: true } });
+  }
+
   send(frame: unknown): void {
     this.ws.send(JSON.stringify(frame));
   }

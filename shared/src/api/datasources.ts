@@ -9,6 +9,12 @@ function bodyOf<E extends Engine>(engine: E) {
       engine: z.literal(engine),
       connection: CONNECTION_SCHEMAS[engine],
       maxDurationMinutes: MAX_DURATION_MINUTES,
+      /**
+       * Connect through the agent before storing (the default): a datasource that cannot connect is
+       * refused and nothing is stored. `false` stores it untested, e.g. a restore target whose
+       * database is yet to be created.
+       */
+      test: z.boolean().default(true),
     })
     .strict();
 }

@@ -19,3 +19,7 @@ export const RestoreRunBody = z
   })
   .strict();
 export type RestoreRunBody = z.infer<typeof RestoreRunBody>;
+
+/** `POST /api/v1/runs/:runId/cancel` takes no options; a body, if sent, must be an empty object. */
+export const CancelRunBody = z.object({}).strict();
+export type CancelRunBody = z.infer<typeof CancelRunBody>;

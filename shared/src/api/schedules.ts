@@ -60,3 +60,12 @@ export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
  */
 export const UpdateScheduleBody = CreateScheduleBody.omit({ datasourceId: true }).partial().strict();
 export type UpdateScheduleBody = z.infer<typeof UpdateScheduleBody>;
+
+/** How many firings `GET /api/v1/schedules/:id/next` lists: 5 unless asked, at most 100. */
+export const NEXT_FIRINGS = { default: 5, max: 100 } as const;
+
+/** `GET /api/v1/schedules/:id/next?count=5`. */
+export const NextFiringsQuery = z
+  .object({ count: z.coerce.number().int().min(1).max(NEXT_FIRINGS.max).default(NEXT_FIRINGS.default) })
+  .strict();
+export type NextFiringsQuery = z.infer<typeof NextFiringsQuery>;

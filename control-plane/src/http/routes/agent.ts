@@ -1,12 +1,12 @@
 import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { EnrollRequest, HoldfastError, parseOrThrow, UPLOAD_OFFSET_HEADER } from "@holdfast/shared";
+import { EnrollRequest, HoldfastError, UPLOAD_OFFSET_HEADER } from "@holdfast/shared";
 import { currentUploadOffset, receiveUpload } from "../../artifacts/receive-upload.js";
 import { serveDownload } from "../../artifacts/serve-download.js";
 import type { AppContext } from "../../context.js";
 import { enrollAgent } from "../../enrollment/enroll-agent.js";
-import { readJson } from "../middleware.js";
+import { jsonBody } from "../validate.js";
 import type { HonoEnv } from "../types.js";
 
 /**
@@ -24,7 +24,8 @@ export function agentRoutes(ctx: AppContext) {
           throw new HoldfastError("PAYLOAD_TOO_LARGE", "The enrollment request is too large");
         },
       }),
-      async (c) => c.json(await enrollAgent(ctx, parseOrThrow(EnrollRequest, await readJson(c), "enrollment request")), 201),
+      jsonBody(EnrollRequest, "enrollment request"),
+      async (c) => c.json(await enrollAgent(ctx, c.req.valid("json")), 201),
     )
     .patch("/artifacts/:runId", async (c) => {
       // Straight from node's request when served for real: the bytes stream to disk with backpressure.

@@ -1,6 +1,21 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { HoldfastError } from "@holdfast/shared";
+import {
+  CancelRunBody,
+  CreateDatasourceBody,
+  CreateDestinationBody,
+  CreateScheduleBody,
+  HoldfastError,
+  IdParam,
+  ListRunsQuery,
+  NextFiringsQuery,
+  RestoreRunBody,
+  RunIdParam,
+  StartBackupBody,
+  StatsQuery,
+  UpdateDestinationBody,
+  UpdateScheduleBody,
+} from "@holdfast/shared";
 import { getAgentHealth } from "../../agents/get-agent-health.js";
 import { getAgentQueue } from "../../agents/get-agent-queue.js";
 import { listAgents } from "../../agents/list-agents.js";
@@ -27,12 +42,14 @@ import { startBackup } from "../../runs/start-backup.js";
 import { startRestore } from "../../runs/start-restore.js";
 import { createSchedule, deleteSchedule, getSchedule, listSchedules, nextScheduleFirings, updateSchedule } from "../../schedules/index.js";
 import { getStats } from "../../stats/get-stats.js";
-import { authenticate, readJson, readOptionalJson, requireRole, scoped } from "../middleware.js";
+import { authenticate, scoped } from "../middleware.js";
+import { jsonBody, params, query } from "../validate.js";
 import type { HonoEnv } from "../types.js";
 
 /**
- * `/api/v1`: one domain call per route; parsing happens in the domain function with shared schemas.
- * GET needs `viewer`, anything else `operator` (authenticate); admin-only routes say so.
+ * `/api/v1`: each route declares the shared schemas of its path, query and body (checked before it
+ * runs, typed for `hc<AppType>`) and makes one domain call. Who may call it: `API_ROUTE_ROLES` in
+ * shared, enforced by `authenticate`.
  */
 export function apiRoutes(ctx: AppContext) {
   return new Hono<HonoEnv>()
@@ -47,55 +64,58 @@ export function apiRoutes(ctx: AppContext) {
       authenticate(ctx),
     )
     .get("/agents", async (c) => c.json({ items: await listAgents(ctx) }))
-    .post("/agents/:id/revoke", async (c) => {
-      requireRole(c, "admin");
-      const id = c.req.param("id");
+    .post("/agents/:id/revoke", params(IdParam), async (c) => {
+      const { id } = c.req.valid("param");
       await revokeAgent(scoped(ctx, c), id);
       return c.json({ id, status: "revoked" as const });
     })
-    .get("/agents/:id/queue", async (c) => c.json(await getAgentQueue(scoped(ctx, c), c.req.param("id"))))
-    .get("/agents/:id/health", async (c) => c.json(await getAgentHealth(scoped(ctx, c), c.req.param("id"))))
-    .post("/datasources", async (c) => c.json(await createDatasource(scoped(ctx, c), await readJson(c)), 201))
+    .get("/agents/:id/queue", params(IdParam), async (c) => c.json(await getAgentQueue(scoped(ctx, c), c.req.valid("param").id)))
+    .get("/agents/:id/health", params(IdParam), async (c) => c.json(await getAgentHealth(scoped(ctx, c), c.req.valid("param").id)))
+    .post("/datasources", jsonBody(CreateDatasourceBody, "datasource"), async (c) => c.json(await createDatasource(scoped(ctx, c), c.req.valid("json")), 201))
     .get("/datasources", async (c) => c.json({ items: await listDatasources(ctx) }))
-    .post("/datasources/:id/test", async (c) => c.json(await testDatasource(scoped(ctx, c), c.req.param("id"))))
-    .post("/datasources/:id/preflight", async (c) => c.json(await preflightDatasource(scoped(ctx, c), c.req.param("id"))))
-    .get("/datasources/:id/databases", async (c) => c.json(await listDatabases(scoped(ctx, c), c.req.param("id"))))
-    .post("/datasources/:id/backups", async (c) => {
-      const { runId } = await startBackup(scoped(ctx, c), { datasourceId: c.req.param("id"), body: await readJson(c), requestedBy: c.get("user").email });
+    .post("/datasources/:id/test", params(IdParam), async (c) => c.json(await testDatasource(scoped(ctx, c), c.req.valid("param").id)))
+    .post("/datasources/:id/preflight", params(IdParam), async (c) => c.json(await preflightDatasource(scoped(ctx, c), c.req.valid("param").id)))
+    .get("/datasources/:id/databases", params(IdParam), async (c) => c.json(await listDatabases(scoped(ctx, c), c.req.valid("param").id)))
+    .post("/datasources/:id/backups", params(IdParam), jsonBody(StartBackupBody, "backup request"), async (c) => {
+      const { runId } = await startBackup(scoped(ctx, c), { datasourceId: c.req.valid("param").id, body: c.req.valid("json"), requestedBy: c.get("user").email });
       return c.json({ runId }, 202);
     })
-    .post("/destinations", async (c) => c.json(await createDestination(scoped(ctx, c), await readJson(c)), 201))
+    .post("/destinations", jsonBody(CreateDestinationBody, "destination"), async (c) => c.json(await createDestination(scoped(ctx, c), c.req.valid("json")), 201))
     .get("/destinations", async (c) => c.json({ items: await listDestinations(ctx) }))
-    .get("/destinations/:id", async (c) => c.json(await getDestination(ctx, c.req.param("id"))))
-    .patch("/destinations/:id", async (c) => c.json(await updateDestination(scoped(ctx, c), c.req.param("id"), await readJson(c))))
-    .delete("/destinations/:id", async (c) => {
-      await deleteDestination(scoped(ctx, c), c.req.param("id"));
+    .get("/destinations/:id", params(IdParam), async (c) => c.json(await getDestination(ctx, c.req.valid("param").id)))
+    .patch("/destinations/:id", params(IdParam), jsonBody(UpdateDestinationBody, "destination update"), async (c) =>
+      c.json(await updateDestination(scoped(ctx, c), c.req.valid("param").id, c.req.valid("json"))),
+    )
+    .delete("/destinations/:id", params(IdParam), async (c) => {
+      await deleteDestination(scoped(ctx, c), c.req.valid("param").id);
       return c.body(null, 204);
     })
-    .post("/destinations/:id/test", async (c) => c.json(await testDestination(scoped(ctx, c), c.req.param("id"))))
-    .post("/schedules", async (c) => c.json(await createSchedule(scoped(ctx, c), await readJson(c)), 201))
+    .post("/destinations/:id/test", params(IdParam), async (c) => c.json(await testDestination(scoped(ctx, c), c.req.valid("param").id)))
+    .post("/schedules", jsonBody(CreateScheduleBody, "schedule"), async (c) => c.json(await createSchedule(scoped(ctx, c), c.req.valid("json")), 201))
     .get("/schedules", async (c) => c.json({ items: await listSchedules(ctx) }))
-    .get("/schedules/:id", async (c) => c.json(await getSchedule(ctx, c.req.param("id"))))
-    .patch("/schedules/:id", async (c) => c.json(await updateSchedule(scoped(ctx, c), c.req.param("id"), await readJson(c))))
-    .delete("/schedules/:id", async (c) => {
-      await deleteSchedule(scoped(ctx, c), c.req.param("id"));
+    .get("/schedules/:id", params(IdParam), async (c) => c.json(await getSchedule(ctx, c.req.valid("param").id)))
+    .patch("/schedules/:id", params(IdParam), jsonBody(UpdateScheduleBody, "schedule"), async (c) =>
+      c.json(await updateSchedule(scoped(ctx, c), c.req.valid("param").id, c.req.valid("json"))),
+    )
+    .delete("/schedules/:id", params(IdParam), async (c) => {
+      await deleteSchedule(scoped(ctx, c), c.req.valid("param").id);
       return c.body(null, 204);
     })
-    .post("/schedules/:id/pause", async (c) => c.json(await updateSchedule(scoped(ctx, c), c.req.param("id"), { paused: true })))
-    .post("/schedules/:id/resume", async (c) => c.json(await updateSchedule(scoped(ctx, c), c.req.param("id"), { paused: false })))
-    .get("/schedules/:id/next", async (c) => c.json(await nextScheduleFirings(ctx, c.req.param("id"), c.req.query("count"))))
-    .get("/runs", async (c) => c.json(await listRuns(ctx, c.req.query())))
-    .get("/runs/:runId", async (c) => c.json(await getRun(ctx, c.req.param("runId"))))
-    .get("/runs/:runId/deliveries", async (c) => c.json({ items: await listRunDeliveries(ctx, c.req.param("runId")) }))
-    .get("/stats", async (c) => c.json(await getStats(ctx, c.req.query())))
-    .get("/runs/:runId/events", async (c) => c.json({ items: await listRunEvents(ctx, c.req.param("runId")) }))
-    .get("/runs/:runId/logs", async (c) => c.json(await getRunLogs(scoped(ctx, c), c.req.param("runId"))))
-    .post("/runs/:runId/restore", async (c) => {
-      const { runId } = await startRestore(scoped(ctx, c), { sourceRunId: c.req.param("runId"), body: await readJson(c), requestedBy: c.get("user").email });
+    .post("/schedules/:id/pause", params(IdParam), async (c) => c.json(await updateSchedule(scoped(ctx, c), c.req.valid("param").id, { paused: true })))
+    .post("/schedules/:id/resume", params(IdParam), async (c) => c.json(await updateSchedule(scoped(ctx, c), c.req.valid("param").id, { paused: false })))
+    .get("/schedules/:id/next", params(IdParam), query(NextFiringsQuery), async (c) => c.json(await nextScheduleFirings(ctx, c.req.valid("param").id, c.req.valid("query"))))
+    .get("/runs", query(ListRunsQuery), async (c) => c.json(await listRuns(ctx, c.req.valid("query"))))
+    .get("/runs/:runId", params(RunIdParam), async (c) => c.json(await getRun(ctx, c.req.valid("param").runId)))
+    .get("/runs/:runId/deliveries", params(RunIdParam), async (c) => c.json({ items: await listRunDeliveries(ctx, c.req.valid("param").runId) }))
+    .get("/stats", query(StatsQuery), async (c) => c.json(await getStats(ctx, c.req.valid("query"))))
+    .get("/runs/:runId/events", params(RunIdParam), async (c) => c.json({ items: await listRunEvents(ctx, c.req.valid("param").runId) }))
+    .get("/runs/:runId/logs", params(RunIdParam), async (c) => c.json(await getRunLogs(scoped(ctx, c), c.req.valid("param").runId)))
+    .post("/runs/:runId/restore", params(RunIdParam), jsonBody(RestoreRunBody, "restore request"), async (c) => {
+      const { runId } = await startRestore(scoped(ctx, c), { sourceRunId: c.req.valid("param").runId, body: c.req.valid("json"), requestedBy: c.get("user").email });
       return c.json({ runId }, 202);
     })
-    .post("/runs/:runId/cancel", async (c) =>
-      c.json(await cancelRun(scoped(ctx, c), { runId: c.req.param("runId"), body: await readOptionalJson(c), requestedBy: c.get("user").email })),
+    .post("/runs/:runId/cancel", params(RunIdParam), jsonBody(CancelRunBody, "cancel request"), async (c) =>
+      c.json(await cancelRun(scoped(ctx, c), { runId: c.req.valid("param").runId, requestedBy: c.get("user").email })),
     )
-    .get("/schedules/:id/retention/preview", async (c) => c.json(await previewRetention(ctx, c.req.param("id"))));
+    .get("/schedules/:id/retention/preview", params(IdParam), async (c) => c.json(await previewRetention(ctx, c.req.valid("param").id)));
 }
