@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
 import type { DumpHandle, Engine } from "../engines/types.js";
 
 export interface HeldDump {
@@ -15,7 +15,7 @@ export interface HeldDump {
  * Test-only. An engine whose dumps the test ends by hand: a run stays `running` exactly as long as
  * the test wants. abort() behaves like a killed tool: the stream ends and `done` rejects.
  */
-export class HeldEngine implements Engine {
+export class HeldEngine implements Engine<PostgresConnection> {
   readonly engine = "postgres" as const;
   readonly toolName = "pg_dump";
   readonly dumps: HeldDump[] = [];

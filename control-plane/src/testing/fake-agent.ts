@@ -12,7 +12,7 @@ import {
   WS_SUBPROTOCOL,
 } from "@holdfast/shared";
 import { createHash, randomBytes } from "node:crypto";
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import WebSocket from "ws";
 
 export interface AgentKey {

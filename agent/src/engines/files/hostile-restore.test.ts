@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { buffer } from "node:stream/consumers";
 import zlib from "node:zlib";
 import tar, { type Pack } from "tar-stream";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
@@ -18,9 +19,7 @@ type Entry = Parameters<Pack["entry"]>[0] & { body?: string };
 /** A tar built entry by entry with tar-stream, as an attacker would craft it. */
 async function craft(entries: Entry[]): Promise<Buffer> {
   const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on("data", (c: Buffer) => chunks.push(c));
-  const ended = new Promise((r) => pack.on("end", r));
+  const bytes = buffer(pack);
   for (const { body, ...header } of entries) {
     await new Promise<void>((resolve, reject) => {
       const cb = (err?: Error | null) => (err ? reject(err) : resolve());
@@ -29,8 +28,7 @@ async function craft(entries: Entry[]): Promise<Buffer> {
     });
   }
   pack.finalize();
-  await ended;
-  return Buffer.concat(chunks);
+  return bytes;
 }
 
 async function restoreBytes(bytes: Buffer, name: string, overwrite = false) {
