@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import { vi } from "vitest";
 import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
 import type { DumpHandle, Engine } from "../engines/types.js";
 
@@ -69,10 +70,16 @@ export class HeldEngine implements Engine<PostgresConnection> {
       },
     };
   }
-  /** Waits until the slot asked for its nth dump (0-based). */
-  async nth(n: number): Promise<HeldDump> {
-    while (this.dumps.length <= n) await new Promise((r) => setImmediate(r));
-    return this.dumps[n]!;
+  /** Waits until the slot asked for its nth dump (0-based); fails after `timeoutMs`, saying which dump never came. */
+  nth(n: number, timeoutMs = 10_000): Promise<HeldDump> {
+    return vi.waitFor(
+      () => {
+        const dump = this.dumps[n];
+        if (!dump) throw new Error(`HeldEngine: dump #${n} was not asked for within ${timeoutMs} ms (${this.dumps.length} so far)`);
+        return dump;
+      },
+      { timeout: timeoutMs, interval: 1 },
+    );
   }
 }
 
