@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
 import { buffer } from "node:stream/consumers";
@@ -151,8 +152,10 @@ describe("a files restore refuses entries that would escape the target, and writ
     const [s1, s2] = [fs.createReadStream(tarFile), fs.createReadStream(tarFile)];
     await expect(engine.restore(s1, { path: file }, { format: "tar", codec: "none" })).rejects.toMatchObject({ code: "RESTORE_FAILED", details: { stage: "target" } });
     await expect(engine.restore(s2, { path: path.join(targets, "fmt") }, { format: "plain", codec: "none" })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
-    // Refused before reading: the caller (restore-target.ts) destroys the stream, as here.
+    // Refused before reading: the caller (restore-target.ts) destroys the stream, as here. Their
+    // open may still be queued on a loaded machine: wait for it, or it runs after afterAll removed tmp.
     s1.destroy();
     s2.destroy();
+    await Promise.all([s1, s2].map((s) => (s.closed ? undefined : once(s, "close"))));
   });
 });
