@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// `npm test`: every suite of every package, then the end-to-end suites, and one closing line
-// "N passed, N failed" for people and CI alike. Unit suites run side by side; the end-to-end suites
-// start real processes and servers, so they run after, with vitest's own parallelism.
+// `npm test`: type-checks every package with its tests, runs every suite of every package, then the
+// end-to-end suites, and prints one closing line "N passed, N failed, N skipped" for people and CI
+// alike. Type-checking and unit suites run side by side; the end-to-end suites start real processes
+// and servers, so they run after, with vitest's own parallelism. A package whose typecheck fails
+// counts as one failure: vitest strips types, so a wrong type would otherwise pass unnoticed.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +12,43 @@ import path from "node:path";
 const root = path.resolve(import.meta.dirname, "..");
 const reports = mkdtempSync(path.join(tmpdir(), "holdfast-test-"));
 const vitest = path.join(root, "node_modules/vitest/vitest.mjs");
+const npmCli = process.env.npm_execpath;
+
+/** Runs the workspace's `typecheck` script (tsc over its sources, tests and test helpers); prints tsc's output only when it fails. */
+function typecheck(workspace) {
+  const [cmd, args] = npmCli ? [process.execPath, [npmCli, "run", "--silent", "typecheck"]] : ["npm", ["run", "--silent", "typecheck"]];
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: path.join(root, workspace), stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (c) => (output += c));
+    child.stderr.on("data", (c) => (output += c));
+    child.on("error", (err) => resolve({ workspace, ok: false, errors: 0, output: String(err) }));
+    child.on("close", (code) => {
+      const errors = output.split("\n").filter((l) => / error TS\d+:/.test(l)).length;
+      resolve({ workspace, ok: code === 0, errors, output });
+    });
+  });
+}
+
+/** Counts one vitest JSON report. A file that fails to load has no tests, and a failing beforeAll skips its tests: both count as failures so they cannot hide. */
+function countReport(report) {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const file of report.testResults ?? []) {
+    const statuses = file.assertionResults.map((a) => a.status);
+    const filePassed = statuses.filter((s) => s === "passed").length;
+    const fileFailed = statuses.filter((s) => s === "failed").length;
+    const unrun = statuses.length - filePassed - fileFailed;
+    passed += filePassed;
+    if (file.status === "failed" && fileFailed === 0) failed += Math.max(1, unrun);
+    else {
+      failed += fileFailed;
+      skipped += unrun;
+    }
+  }
+  return { passed, failed, skipped };
+}
 
 function runSuite(workspace) {
   const out = path.join(reports, `${workspace.replaceAll("/", "_")}.json`);
@@ -20,30 +59,29 @@ function runSuite(workspace) {
       env: { ...process.env, FORCE_COLOR: process.env.CI ? "0" : process.env.FORCE_COLOR },
     });
     child.on("close", (code) => {
-      let passed = 0;
-      let failed = 0;
-      if (existsSync(out)) {
-        const r = JSON.parse(readFileSync(out, "utf8"));
-        passed = r.numPassedTests;
-        // A file that fails to load has no tests, and a failing beforeAll skips its tests: count
-        // both as failures so they cannot hide.
-        const failedFiles = (r.testResults ?? []).filter((t) => t.status === "failed");
-        const unrun = failedFiles.reduce((n, t) => n + Math.max(1, t.assertionResults.filter((a) => a.status !== "passed" && a.status !== "failed").length), 0);
-        failed = r.numFailedTests + (r.numFailedTests === 0 ? unrun : failedFiles.filter((t) => t.assertionResults.every((a) => a.status !== "failed")).length);
-      }
-      if (code !== 0 && failed === 0) failed = 1;
-      resolve({ workspace, passed, failed });
+      const counts = existsSync(out) ? countReport(JSON.parse(readFileSync(out, "utf8"))) : { passed: 0, failed: 0, skipped: 0 };
+      if (code !== 0 && counts.failed === 0) counts.failed = 1;
+      resolve({ workspace, ...counts });
     });
   });
 }
 
 const only = process.argv.slice(2);
-const units = ["shared", "agent", "control-plane"].filter((w) => only.length === 0 || only.includes(w));
-const results = await Promise.all(units.map(runSuite));
-if (only.length === 0 || only.includes("tests")) results.push(await runSuite("tests"));
+const selected = (w) => only.length === 0 || only.includes(w);
+const units = ["shared", "agent", "control-plane"].filter(selected);
+const checked = [...units, ...(selected("tests") ? ["tests"] : [])];
 
-for (const r of results) console.log(`${r.workspace}: ${r.passed} passed, ${r.failed} failed`);
+const [checks, results] = await Promise.all([Promise.all(checked.map(typecheck)), Promise.all(units.map(runSuite))]);
+if (selected("tests")) results.push(await runSuite("tests"));
+// A failed typecheck is one failure of its package, so the package lines add up to the total.
+for (const c of checks.filter((c) => !c.ok)) results.find((r) => r.workspace === c.workspace).failed += 1;
+
+for (const c of checks.filter((c) => !c.ok)) process.stdout.write(`\n${c.workspace}: typecheck failed\n${c.output.trimEnd()}\n`);
+
+for (const c of checks) console.log(`${c.workspace} typecheck: ${c.ok ? "ok" : `failed${c.errors ? ` (${c.errors} type error${c.errors === 1 ? "" : "s"})` : ""}`}`);
+for (const r of results) console.log(`${r.workspace}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);
-console.log(`${passed} passed, ${failed} failed`);
+const skipped = results.reduce((n, r) => n + r.skipped, 0);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);

@@ -1,9 +1,24 @@
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemClock } from "@holdfast/shared";
+import { openDatabase } from "../../control-plane/src/db/index.js";
+import { createEnrollmentToken } from "../../control-plane/src/enrollment/create-token.js";
+import { loadEnv } from "../../control-plane/src/env.js";
 import { connectWithJwt } from "../support/ws-connect.js";
 import { readIdentity, signAgentJwt } from "../support/agent-jwt.js";
 import { AGENT_BIN, type Api, api, type ControlPlane, createAdmin, enrollAgent, runCli, startControlPlane, tempDir, waitFor, waitForAgentStatus } from "../support/processes.js";
+
+/** A token the control plane issued an hour ago for 15 minutes, in its database: expired without waiting for it. */
+async function expiredEnrollmentToken(cp: ControlPlane): Promise<string> {
+  const database = await openDatabase(loadEnv({}, cp.env));
+  const anHourAgo = { ...systemClock, now: () => new Date(Date.now() - 3_600_000) };
+  try {
+    return (await createEnrollmentToken({ database, clock: anHourAgo }, { ttlMs: 15 * 60_000 })).token;
+  } finally {
+    await database.close();
+  }
+}
 
 describe("enrollment and agent credentials", () => {
   let cp: ControlPlane;
@@ -34,8 +49,7 @@ describe("enrollment and agent credentials", () => {
   });
 
   it("refuses an expired enrollment token", async () => {
-    const token = (await cp.cli(["token", "create", "--ttl", "1s"])).stdout.trim();
-    await new Promise((r) => setTimeout(r, 1500));
+    const token = await expiredEnrollmentToken(cp);
     const tokenFile = path.join(tempDir("tok"), "token");
     writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
     const res = await runCli(AGENT_BIN, ["enroll", "--server", cp.url, "--data-dir", tempDir("a3"), "--token-file", tokenFile]);

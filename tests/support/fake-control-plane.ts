@@ -83,10 +83,20 @@ export class FakeControlPlane {
     await waitFor("the agent to connect to the fake control plane", () => this.connected);
   }
 
-  async command<T extends CommandType>(type: T, payload: CommandPayload<T>, idempotencyKey?: string): Promise<ResponseEnvelope> {
+  /** Sends a command and resolves with the agent's response; fails after `timeoutMs` without one. */
+  async command<T extends CommandType>(type: T, payload: CommandPayload<T>, idempotencyKey?: string, timeoutMs = 60_000): Promise<ResponseEnvelope> {
     await this.waitForAgent();
     const requestId = `req_${randomUUID()}`;
-    const answer = new Promise<ResponseEnvelope>((resolve) => this.pending.set(requestId, resolve));
+    const answer = new Promise<ResponseEnvelope>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        reject(new Error(`the agent did not answer ${type} (${requestId}) within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(requestId, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+    });
     this.socket!.send(JSON.stringify(makeRequest(type, payload, { requestId, now: new Date(), ...(idempotencyKey ? { idempotencyKey } : {}) })));
     return answer;
   }

@@ -54,6 +54,11 @@ describe("holdfast-agent CLI", () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  it.each(["--version", "-V"])("%s prints the package's version on stdout and exits 0", async (flag) => {
+    const { version } = JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    expect(await cli([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
+  });
+
   it("enroll prints only the agent id on stdout, taking the token from the environment", async () => {
     const dataDir = path.join(tmp, "ok");
     const r = await cli(["enroll", "--server", url, "--data-dir", dataDir], { HOLDFAST_ENROLL_TOKEN: "hf_enr_GOODGOODGOODGOOD" });

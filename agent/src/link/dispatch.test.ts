@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseServerFrame, REDACTED, type CommandFrame, type ResponseEnvelope } from "@holdfast/shared";
+import { parseServerFrame, REDACTED, type CommandFrame, type PostgresConnection, type ResponseEnvelope } from "@holdfast/shared";
 import { createRunContext } from "../agent.js";
 import { DEFAULT_LIMITS } from "../env.js";
 import type { Engine } from "../engines/types.js";
@@ -15,7 +15,7 @@ import { answerRejection, Dispatcher } from "./dispatch.js";
 import type { LinkControl } from "./session-info.js";
 
 const noLink: LinkControl = { replayAfter: () => 0, sessionInfo: () => ({ sessionId: "ses_1", connectedAt: "2026-01-01T00:00:00.000Z" }) };
-const fakeEngine: Engine = {
+const fakeEngine: Engine<PostgresConnection> = {
   engine: "postgres",
   toolName: "pg_dump",
   listDatabases: async () => [{ name: "app", sizeBytes: 100 }],
@@ -67,7 +67,7 @@ describe("Dispatcher", () => {
     expect(res).toMatchObject({ type: "createDatabaseConfigResponse", requestId: "req_1", statusCode: 200, success: true, error: null });
     expect(res.data).toEqual({ datasourceId: "ds_1", connection: { ...PG, database: "app", password: REDACTED } });
     expect(JSON.stringify(res)).not.toContain("hunter2");
-    expect(getDatasource(store, "ds_1")?.connection.password).toBe("hunter2-secret");
+    expect(getDatasource(store, "ds_1")).toMatchObject({ connection: { password: "hunter2-secret" } });
   });
 
   it("replays the stored answer for the same key and payload, and refuses the key with another payload (422)", async () => {
@@ -78,7 +78,7 @@ describe("Dispatcher", () => {
     const other = await send({ type: "createDatabaseConfig", idempotencyKey: "k1", requestId: "req_3", payload: config("second") });
     expect(other).toMatchObject({ requestId: "req_3", statusCode: 422, success: false, error: { code: "IDEMPOTENCY_KEY_REUSED" } });
     // The refused request changed nothing.
-    expect(getDatasource(store, "ds_1")?.connection.password).toBe("first");
+    expect(getDatasource(store, "ds_1")).toMatchObject({ connection: { password: "first" } });
   });
 
   it("does not run a replayed startBackup twice", async () => {
@@ -100,7 +100,7 @@ describe("Dispatcher", () => {
     expect(res).toMatchObject({ statusCode: 200, data: { datasourceId: "ds_1", connection: { password: REDACTED } } });
     expect(getDatasource(store, "ds_1")).toMatchObject({ name: "renamed", connection: { password: "original-pw" } });
     await send({ type: "updateDatabaseConfig", idempotencyKey: "u2", payload: config("new-pw") });
-    expect(getDatasource(store, "ds_1")?.connection.password).toBe("new-pw");
+    expect(getDatasource(store, "ds_1")).toMatchObject({ connection: { password: "new-pw" } });
     const missing = await send({ type: "updateDatabaseConfig", idempotencyKey: "u3", payload: { ...config("x"), datasourceId: "ds_nope" } });
     expect(missing).toMatchObject({ statusCode: 404, error: { code: "DATASOURCE_NOT_FOUND" } });
   });

@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { jwtVerify, type CryptoKey } from "jose";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AGENT_JWT, AGENT_ROUTES, CLOSE_CODES, WS_SUBPROTOCOL } from "@holdfast/shared";
 import { createRunContext } from "../agent.js";
@@ -73,11 +73,21 @@ class FakeControlPlane {
     for (const f of w) f();
   }
 
-  async until<T>(check: () => T | undefined | false): Promise<T> {
+  /** Resolves with check()'s value once it holds, re-checking on each socket event; fails after `timeoutMs`. */
+  async until<T>(check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const v = check();
       if (v) return v;
-      await new Promise<void>((r) => this.waiters.push(r));
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${check.toString()}`);
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          r();
+        });
+      });
     }
   }
 
@@ -239,9 +249,14 @@ describe("the agent link", () => {
   });
 });
 
-/** Waits (polling the event loop, no deadline of its own) until a condition holds. */
+/** Waits until a condition holds, polling; fails after 10 s naming the condition. */
 async function eventually(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 2));
+  await vi.waitFor(
+    () => {
+      if (!check()) throw new Error(`timed out waiting for ${check.toString()}`);
+    },
+    { timeout: 10_000, interval: 2 },
+  );
 }
 
 describe("backoffDelay", () => {

@@ -6,7 +6,7 @@ import zlib from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { artifactKindOf, type HoldfastError } from "@holdfast/shared";
 import type { DumpHandle } from "../engines/types.js";
-import { makeTempDir, ManualClock } from "../testing/helpers.js";
+import { makeTempDir, ManualClock, pidFrom } from "../testing/helpers.js";
 import { artifactExtension } from "./codec.js";
 import { runPipeline } from "./run-pipeline.js";
 
@@ -77,8 +77,7 @@ describe("codecs in the pipeline", () => {
       tools: { zstdPath: standIn },
     });
     source.write(Buffer.alloc(1 << 20, "a"));
-    while (!fs.existsSync(pidFile) || fs.readFileSync(pidFile, "utf8").trim() === "") await new Promise((r) => setTimeout(r, 10));
-    process.kill(Number(fs.readFileSync(pidFile, "utf8")), "SIGKILL");
+    process.kill(await pidFrom(pidFile), "SIGKILL");
     // The dump keeps writing as a live pg_dump would; the pipeline must still end, failed.
     const writer = setInterval(() => source.writable && source.write(Buffer.alloc(1 << 16, "b")), 5);
     const err = (await p.catch((e: unknown) => e)) as HoldfastError;

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import zlib from "node:zlib";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { HoldfastError } from "@holdfast/shared";
 import type { DumpHandle } from "../engines/types.js";
 import { makeTempDir, ManualClock } from "../testing/helpers.js";
@@ -92,7 +92,7 @@ describe("runPipeline", () => {
     await write(10);
     await write(10);
     // Under load the pipeline may start after the writes: move the clock only once it counted bytes.
-    while (progress.length === 0) await new Promise((r) => setImmediate(r));
+    await vi.waitFor(() => expect(progress, "the pipeline's first progress report").not.toEqual([]), { timeout: 10_000, interval: 1 });
     clock.advance(1000);
     await write(10);
     source.end();

@@ -7,16 +7,10 @@ import { saveDatasource } from "../store/datasources.js";
 import { readEventsAfter } from "../store/outbox.js";
 import { getRun } from "./run-record.js";
 import { HeldEngine, processAlive, writeStandInPgDump } from "../testing/engines.js";
-import { PG } from "../testing/helpers.js";
+import { PG, pidFrom } from "../testing/helpers.js";
 import { setupRunEnv, testLink, type RunEnv } from "../testing/run-env.js";
 import { cancelBackup, cancelQueuedBackup } from "./cancel-run.js";
 import { startBackup } from "./start-backup.js";
-
-/** Waits (event loop turns, no deadline of its own) until the stand-in wrote its pid. */
-async function pidOf(file: string): Promise<number> {
-  while (!fs.existsSync(file) || fs.readFileSync(file, "utf8").trim() === "") await new Promise((r) => setTimeout(r, 5));
-  return Number(fs.readFileSync(file, "utf8").trim());
-}
 
 const manual = (runId: string) => ({ runId, datasourceId: "ds_1", trigger: "manual" as const, requestedBy: "ops@example.com" });
 const schedule = (runId: string) => ({ runId, datasourceId: "ds_1", trigger: "schedule" as const, scheduleId: `sch_${runId}`, requestedBy: "scheduler" });
@@ -37,7 +31,7 @@ describe("cancelling a running dump (a real process: a stand-in pg_dump that han
 
   it("kills the dump, removes staging and ends the run cancelled with its reason", async () => {
     await startBackup(env.ctx, manual("run_c"));
-    const pid = await pidOf(pidFile);
+    const pid = await pidFrom(pidFile);
     expect(processAlive(pid)).toBe(true);
     expect(fs.existsSync(path.join(env.stagingRoot, "run_c"))).toBe(true);
 

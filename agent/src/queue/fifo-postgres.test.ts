@@ -12,7 +12,7 @@ import { requireArtifact } from "../staging/staged-artifact.js";
 import { startBackup } from "./start-backup.js";
 
 /** The real engine, except that the first dump waits for the test to open a gate (so the others queue). */
-class GatedEngine implements Engine {
+class GatedEngine implements Engine<PostgresConnection> {
   readonly engine = "postgres" as const;
   readonly toolName = "pg_dump";
   private first = true;
@@ -27,6 +27,9 @@ class GatedEngine implements Engine {
   }
   listDatabases(c: PostgresConnection) {
     return this.inner.listDatabases(c);
+  }
+  restore(...args: Parameters<PostgresEngine["restore"]>) {
+    return this.inner.restore(...args);
   }
   async dump(c: PostgresConnection): Promise<DumpHandle> {
     if (this.first) {

@@ -12,17 +12,12 @@ import { saveDatasource } from "../store/datasources.js";
 import { readEventsAfter } from "../store/outbox.js";
 import { getRun } from "./run-record.js";
 import { processAlive, writeStandInPgDump } from "../testing/engines.js";
-import { makeTempDir, ManualClock, PG } from "../testing/helpers.js";
+import { makeTempDir, ManualClock, PG, pidFrom } from "../testing/helpers.js";
 import { setupRunEnv, type RunEnv } from "../testing/run-env.js";
 import { parseToolMajor } from "../engines/tool-version.js";
 import { freeBytesAt } from "../host/free-space.js";
 import { preflight } from "../runs/preflight.js";
 import { startBackup } from "./start-backup.js";
-
-async function pidOf(file: string): Promise<number> {
-  while (!fs.existsSync(file) || fs.readFileSync(file, "utf8").trim() === "") await new Promise((r) => setTimeout(r, 5));
-  return Number(fs.readFileSync(file, "utf8").trim());
-}
 
 const manual = (runId: string) => ({ runId, datasourceId: "ds_1", trigger: "manual" as const, requestedBy: "ops@example.com" });
 
@@ -39,7 +34,7 @@ describe("run limits with a stand-in pg_dump", () => {
     const standIn = writeStandInPgDump(env.dir, { mode: "hang" });
     env.ctx.engines.postgres = new PostgresEngine({ pgDumpPath: standIn.bin, tmpDir: env.dir });
     await startBackup(env.ctx, manual("run_t"));
-    const pid = await pidOf(standIn.pidFile);
+    const pid = await pidFrom(standIn.pidFile);
     env.clock.advance(2 * 60_000 - 1);
     expect(getRun(env.store, "run_t")?.state).toBe("running");
     env.clock.advance(1);
@@ -111,7 +106,7 @@ describe("SIGTERM: the agent's stop()", () => {
     const { ctx } = agent;
     saveDatasource(ctx.store, { datasourceId: "ds_1", name: "x", engine: "postgres", connection: { ...PG, database: "postgres" } });
     await startBackup(ctx, manual("run_s"));
-    const pid = await pidOf(standIn.pidFile);
+    const pid = await pidFrom(standIn.pidFile);
     const runDir = path.join(ctx.stagingRoot, "run_s");
     expect(fs.existsSync(runDir)).toBe(true);
 

@@ -99,7 +99,7 @@ describe("restore transport on the agent", () => {
   const events = (runId: string) => readEventsAfter(env.store, 0).filter((e) => e.runId === runId);
 
   it("downloads with GET, resumes a cut with Range, into a 0600 file created wx", async () => {
-    const body = Buffer.alloc(2 * 1024 * 1024 + 3, 7).map((_, i) => (i * 31) % 251);
+    const body = Buffer.from(Buffer.alloc(2 * 1024 * 1024 + 3, 7).map((_, i) => (i * 31) % 251));
     cp.state.files.set("run_src_a", body);
     cp.state.cutFirstAfter = 300_000;
     const dir = fs.mkdtempSync(path.join(env.dir, "dl-"));

@@ -40,7 +40,7 @@ describe("agent store", () => {
     store.transaction(() => insertQueuedRun(store, { runId, datasourceId: "ds_1", trigger: "manual", scheduleId: null, requestedBy: "u@x" }));
 
   it("encrypts the password: it round-trips, but the database files never hold the plaintext", () => {
-    expect(getDatasource(store, "ds_1")?.connection.password).toBe(PASSWORD);
+    expect(getDatasource(store, "ds_1")).toMatchObject({ connection: { password: PASSWORD } });
     const keyFile = path.join(store.dataDir, SECRET_KEY_FILE);
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(fs.statSync(keyFile).size).toBe(32);

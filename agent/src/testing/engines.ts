@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { HoldfastError } from "@holdfast/shared";
+import { vi } from "vitest";
+import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
 import type { DumpHandle, Engine } from "../engines/types.js";
 
 export interface HeldDump {
@@ -15,7 +16,7 @@ export interface HeldDump {
  * Test-only. An engine whose dumps the test ends by hand: a run stays `running` exactly as long as
  * the test wants. abort() behaves like a killed tool: the stream ends and `done` rejects.
  */
-export class HeldEngine implements Engine {
+export class HeldEngine implements Engine<PostgresConnection> {
   readonly engine = "postgres" as const;
   readonly toolName = "pg_dump";
   readonly dumps: HeldDump[] = [];
@@ -69,10 +70,16 @@ export class HeldEngine implements Engine {
       },
     };
   }
-  /** Waits until the slot asked for its nth dump (0-based). */
-  async nth(n: number): Promise<HeldDump> {
-    while (this.dumps.length <= n) await new Promise((r) => setImmediate(r));
-    return this.dumps[n]!;
+  /** Waits until the slot asked for its nth dump (0-based); fails after `timeoutMs`, saying which dump never came. */
+  nth(n: number, timeoutMs = 10_000): Promise<HeldDump> {
+    return vi.waitFor(
+      () => {
+        const dump = this.dumps[n];
+        if (!dump) throw new Error(`HeldEngine: dump #${n} was not asked for within ${timeoutMs} ms (${this.dumps.length} so far)`);
+        return dump;
+      },
+      { timeout: timeoutMs, interval: 1 },
+    );
   }
 }
 

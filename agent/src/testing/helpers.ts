@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { vi } from "vitest";
 import type { Clock } from "@holdfast/shared";
 
 /** Test-only helpers (excluded from the build). PostgreSQL on 127.0.0.1:5432, user postgres, trust auth. */
@@ -34,6 +35,18 @@ export function dropDatabase(name: string): void {
 
 export function makeTempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `hf-test-${prefix}-`));
+}
+
+/** Waits until a stand-in tool wrote its pid into `file` (the first thing it does); fails after `timeoutMs`, saying so. */
+export function pidFrom(file: string, timeoutMs = 15_000): Promise<number> {
+  return vi.waitFor(
+    () => {
+      const pid = fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : "";
+      if (!pid) throw new Error(`the stand-in tool did not write its pid to ${file} within ${timeoutMs} ms`);
+      return Number(pid);
+    },
+    { timeout: timeoutMs, interval: 5 },
+  );
 }
 
 /** A clock that moves only when told; timers fire on advance(). */

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AGENT_ROUTES, UPLOAD_OFFSET_HEADER } from "@holdfast/shared";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { FakeAgent } from "../testing/fake-agent.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
@@ -50,12 +51,15 @@ describe("a full spool pauses pulls, never fails a run", () => {
   let destId: string;
   const artifacts = new Map<string, Buffer>();
   const asked: string[] = [];
+  /** The control plane's log lines: the puller says when a pull waits for room. */
+  const logLines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     s3 = await startS3Server();
     gate = await startTcpGate(Number(new URL(s3.endpoint).port));
     // 100 kB of spool (GB = 10^9 bytes).
-    srv = await startTestServer("sqlite", { vars: { HOLDFAST_SPOOL_MAX_GB: "0.0001", HOLDFAST_DELIVERY_BACKOFF_MS: "100" } });
+    const logger = pino({ level: "info" }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
+    srv = await startTestServer("sqlite", { logger, vars: { HOLDFAST_SPOOL_MAX_GB: "0.0001", HOLDFAST_DELIVERY_BACKOFF_MS: "100" } });
     admin = await srv.token("admin");
     agent = await srv.agent();
     agent.acceptDatasources(PG);
@@ -102,7 +106,8 @@ describe("a full spool pauses pulls, never fails a run", () => {
     const first = await backup(80_000);
     await vi.waitFor(async () => expect(await exists(spooledPath(srv.ctx.env.spoolDir, first))).toBe(true), { timeout: 10_000 });
     const second = await backup(80_000);
-    await new Promise((r) => setTimeout(r, 800));
+    // The puller decided: the pull waits (and returned without asking the agent).
+    await vi.waitFor(() => expect(logLines).toContainEqual(expect.objectContaining({ runId: second, msg: "the spool is full; the pull waits for room" })), { timeout: 10_000 });
     // Not asked for: the agent keeps its staged copy; the run stays completed, its delivery pending.
     expect(asked).not.toContain(second);
     expect(await view(second)).toMatchObject({ state: "completed", deliveries: [{ state: "pending" }] });

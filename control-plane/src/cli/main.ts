@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { HoldfastError, Role, systemClock } from "@holdfast/shared";
 import type { DbContext } from "../context.js";
@@ -41,10 +42,14 @@ function run<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
   };
 }
 
+/** The package's own version: main.ts sits two folders below package.json both in src/ and in dist/. */
+const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
 const dataDir = () => new Option("--data-dir <dir>", "data directory (default $HOLDFAST_DATA_DIR or ./data)");
 
 const program = new Command("holdfast")
   .description("The Holdfast control plane. Commands here work on its own data (--data-dir, HOLDFAST_DATABASE_URL).")
+  .version(VERSION, "-V, --version", "print the version")
   .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 
 program

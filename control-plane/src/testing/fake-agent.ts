@@ -12,7 +12,7 @@ import {
   WS_SUBPROTOCOL,
 } from "@holdfast/shared";
 import { createHash, randomBytes } from "node:crypto";
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import WebSocket from "ws";
 
 export interface AgentKey {
@@ -164,10 +164,24 @@ export class FakeAgent {
     return sequence;
   }
 
-  waitFor(match: (f: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  /** The first frame (seen or to come) that matches; fails after `timeoutMs`, naming the match it waited for. */
+  waitFor(match: (f: Record<string, unknown>) => boolean, timeoutMs = 15_000): Promise<Record<string, unknown>> {
     const seen = this.frames.find(match);
     if (seen) return Promise.resolve(seen);
-    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        match,
+        resolve: (f: Record<string, unknown>) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`FakeAgent: no frame matching ${match.toString()} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
   }
 
   waitForClose(): Promise<number> {

@@ -1,5 +1,7 @@
+import { once } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
+import { buffer } from "node:stream/consumers";
 import zlib from "node:zlib";
 import tar, { type Pack } from "tar-stream";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
@@ -18,9 +20,7 @@ type Entry = Parameters<Pack["entry"]>[0] & { body?: string };
 /** A tar built entry by entry with tar-stream, as an attacker would craft it. */
 async function craft(entries: Entry[]): Promise<Buffer> {
   const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on("data", (c: Buffer) => chunks.push(c));
-  const ended = new Promise((r) => pack.on("end", r));
+  const bytes = buffer(pack);
   for (const { body, ...header } of entries) {
     await new Promise<void>((resolve, reject) => {
       const cb = (err?: Error | null) => (err ? reject(err) : resolve());
@@ -29,8 +29,7 @@ async function craft(entries: Entry[]): Promise<Buffer> {
     });
   }
   pack.finalize();
-  await ended;
-  return Buffer.concat(chunks);
+  return bytes;
 }
 
 async function restoreBytes(bytes: Buffer, name: string, overwrite = false) {
@@ -153,8 +152,10 @@ describe("a files restore refuses entries that would escape the target, and writ
     const [s1, s2] = [fs.createReadStream(tarFile), fs.createReadStream(tarFile)];
     await expect(engine.restore(s1, { path: file }, { format: "tar", codec: "none" })).rejects.toMatchObject({ code: "RESTORE_FAILED", details: { stage: "target" } });
     await expect(engine.restore(s2, { path: path.join(targets, "fmt") }, { format: "plain", codec: "none" })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
-    // Refused before reading: the caller (restore-target.ts) destroys the stream, as here.
+    // Refused before reading: the caller (restore-target.ts) destroys the stream, as here. Their
+    // open may still be queued on a loaded machine: wait for it, or it runs after afterAll removed tmp.
     s1.destroy();
     s2.destroy();
+    await Promise.all([s1, s2].map((s) => (s.closed ? undefined : once(s, "close"))));
   });
 });

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
 import { text } from "node:stream/consumers";
@@ -154,8 +155,8 @@ describe("MysqlEngine against a real MariaDB", () => {
     mysqlRoot(`CREATE TABLE big (id INT PRIMARY KEY, pad VARCHAR(200)); INSERT INTO big SELECT seq, REPEAT('x', 200) FROM seq_1_to_200000;`, plain);
     try {
       const handle = await engine.dump(myConn(plain));
-      // Read nothing: the tool blocks on a full pipe, then is stopped.
-      await new Promise((r) => setTimeout(r, 300));
+      // Read nothing: once the tool has written, it blocks on a full pipe, and is stopped.
+      await once(handle.stdout, "readable");
       expect(handle.abort()).toBe(true);
       handle.stdout.resume();
       await expect(handle.done).rejects.toMatchObject({ code: "DUMP_FAILED", details: { signal: "SIGTERM" } });

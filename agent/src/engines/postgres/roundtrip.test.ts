@@ -139,11 +139,12 @@ describe("pagila through the agent's pipeline and back with engine.restore", () 
     createDatabase(src);
     psql("CREATE TABLE keep_me (id int); INSERT INTO keep_me VALUES (1), (2); CREATE TABLE drop_me (id int); INSERT INTO drop_me VALUES (3); CREATE TABLE other (t text); INSERT INTO other VALUES ('x')", src);
     const tablesOf = (db: string) => psql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'", db);
-    for (const [options, expected] of [
+    const cases: [BackupOptions, string][] = [
       [{ format: "custom", compression: { codec: "zstd" }, tables: { include: ["public.keep_me"] } }, "keep_me"],
       [{ format: "plain", compression: { codec: "gzip" }, tables: { exclude: ["public.drop_me"] } }, "keep_me,other"],
       [{ format: "directory", compression: { codec: "none" }, tables: { include: ["public.*"], exclude: ["public.other"] } }, "drop_me,keep_me"],
-    ] as const) {
+    ];
+    for (const [options, expected] of cases) {
       const resolved = resolveBackupOptions(options);
       const runDir = fs.mkdtempSync(path.join(tmp, "run-"));
       const dump = await engine.dump(conn(src), resolved);
