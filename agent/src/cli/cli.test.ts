@@ -111,7 +111,7 @@ describe("holdfast-agent CLI", () => {
     fs.chmodSync(dataDir, 0o755);
     fs.chmodSync(path.join(dataDir, "agent.db"), 0o644);
     fs.chmodSync(path.join(dataDir, "agent.key"), 0o644);
-    const opened = (lines: { msg: string }[]) => lines.filter((l) => l.msg.startsWith("the data dir or files in it were open to other users"));
+    const opened = (lines: { msg: string; loosened?: { path: string }[] }[]) => lines.filter((l) => l.msg.startsWith("the data dir or files in it were open to other users"));
 
     const first = await runOnce(dataDir);
     expect(first.code).toBe(0);

@@ -31,8 +31,10 @@ const KIND: Record<string, string> = {
 type Dialect = "pg" | "sqlite";
 const sqlText = (dialect: Dialect, sql: SQL) => (dialect === "pg" ? new PgDialect() : new SQLiteSyncDialect()).sqlToQuery(sql).sql;
 const valueOrSql = (dialect: Dialect, v: unknown) => (is(v, SQL) ? { sql: sqlText(dialect, v) } : v);
-const names = (columns: Array<{ name: string } | SQL | Partial<{ name: string }>>, dialect: Dialect) =>
-  columns.map((c) => (is(c, SQL) ? { sql: sqlText(dialect, c) } : c.name));
+/** Index and key columns as names, or as SQL text for expressions (drizzle types them loosely). */
+type IndexedPart = { name?: string; indexConfig?: { order?: string; nulls?: string; opClass?: string } };
+const names = (columns: ReadonlyArray<object>, dialect: Dialect) =>
+  columns.map((c) => (is(c, SQL) ? { sql: sqlText(dialect, c) } : (c as IndexedPart).name));
 
 function describeColumn(dialect: Dialect, col: Column) {
   const c = col as Column & { autoIncrement?: boolean };
@@ -103,8 +105,8 @@ function describeTable(dialect: Dialect, table: AnyTable) {
         ...(i.with && Object.keys(i.with).length > 0 ? { with: i.with } : {}),
         // Sort order, nulls placement and operator classes exist on PostgreSQL only (ascending,
         // nulls last is what drizzle records when none is given).
-        ...(i.columns.some((c) => !is(c, SQL) && (c.indexConfig?.order === "desc" || c.indexConfig?.nulls === "first" || c.indexConfig?.opClass))
-          ? { columnOptions: i.columns.map((c) => (is(c, SQL) ? null : c.indexConfig)) }
+        ...(i.columns.some((c) => !is(c, SQL) && ((c as IndexedPart).indexConfig?.order === "desc" || (c as IndexedPart).indexConfig?.nulls === "first" || (c as IndexedPart).indexConfig?.opClass))
+          ? { columnOptions: i.columns.map((c) => (is(c, SQL) ? null : (c as IndexedPart).indexConfig)) }
           : {}),
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
