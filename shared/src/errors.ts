@@ -42,7 +42,9 @@ export const ERROR_CATALOG = {
   RANGE_NOT_SATISFIABLE: { status: 416, retryable: false, action: "Ask for a Range that starts inside the artifact (bytes=N- with N below its size)." },
   // 422: well-formed but refused by the domain
   IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, action: "Use a new idempotency key for a different request." },
-  DB_CONNECTION_TEST_FAILED: { status: 422, retryable: true, action: "Check host, port, credentials and that the database accepts connections from the agent's host." },
+  DB_CONNECTION_TEST_FAILED: { status: 422, retryable: true, action: "The connection failed for a reason other than credentials, a missing database or an unreachable server (TLS, a passwordFile the agent cannot use, a SQLite file that is locked or not a database...): read the message and details.stderr." },
+  DATABASE_AUTH_FAILED: { status: 422, retryable: false, action: "The database server refused the credentials: check the username and password (or passwordFile) of the datasource, and that the user may connect to that database from the agent's host (for a SQLite file or a folder: that the agent's user may read it)." },
+  DATABASE_NOT_FOUND: { status: 422, retryable: false, action: "The database (or file/folder) named in the datasource does not exist on the server: check its name; GET /datasources/:id/databases lists what exists." },
   UNSUPPORTED_DATABASE_TYPE: { status: 422, retryable: false, action: "Use an engine this agent supports (see its capabilities)." },
   CHECKSUM_MISMATCH: { status: 422, retryable: true, action: "The bytes received do not match the artifact's SHA-256; the transfer is retried." },
   DESTINATION_AUTH_FAILED: { status: 422, retryable: false, action: "The destination refused the credentials: check the access key and secret, or the SFTP user and its password or key." },
@@ -66,6 +68,7 @@ export const ERROR_CATALOG = {
   FEATURE_NOT_AVAILABLE: { status: 501, retryable: false, action: "This agent or server version does not offer it." },
   PRECONDITION_FAILED: { status: 503, retryable: true, action: "Fix the blocking issues listed in details, then retry." },
   TOOL_NOT_FOUND: { status: 503, retryable: false, action: "Install the dump tool named in details.tool on the agent's host." },
+  DATABASE_UNREACHABLE: { status: 503, retryable: true, action: "The database server could not be reached (refused, unreachable or timed out): check host, port, firewall and that the server runs; it is retried." },
   DESTINATION_UNREACHABLE: { status: 503, retryable: true, action: "The destination could not be reached (details.reason): check its host, port and network; deliveries retry." },
   FIRING_MISSED: { status: 503, retryable: false, action: "A schedule's firing never reached the agent within the grace window (details.reason); check the agent and the control plane were up. HOLDFAST_MISFIRE_GRACE_MS sets the window." },
   AGENT_OFFLINE: { status: 503, retryable: true, action: "Start the agent or check its network; retry once it is online." },

@@ -9,6 +9,7 @@ import { SAFE_ID } from "../../fs-safe.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine, Fingerprint, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
 import { displayName } from "./entry-name.js";
 import { fingerprintFolder } from "./fingerprint.js";
+import { folderFailure } from "./folder-failure.js";
 import { startFilesDump, type PackFolderOptions } from "./pack-folder.js";
 import { createPathFilter } from "./path-filter.js";
 import { restoreFolder } from "./restore.js";
@@ -41,9 +42,7 @@ function connectionFailure(root: string, err: unknown): HoldfastError {
   if (err instanceof UnreadableEntryError) {
     return new HoldfastError("DB_CONNECTION_TEST_FAILED", `Cannot read ${displayName(err.rel || ".")} in ${root} (${err.errno})`, { path: root, entry: displayName(err.rel || "."), reason: "unreadable", cause: err.errno });
   }
-  const code = (err as NodeJS.ErrnoException)?.code;
-  const reason = code === "ENOENT" ? "missing" : "unreadable";
-  return new HoldfastError("DB_CONNECTION_TEST_FAILED", reason === "missing" ? `The folder ${root} does not exist` : `The folder ${root} cannot be read (${code})`, { path: root, reason, ...(code ? { cause: code } : {}) });
+  return folderFailure("DB_CONNECTION_TEST_FAILED", root, err);
 }
 
 /**
@@ -72,6 +71,9 @@ export class FilesEngine implements Engine<FilesConnection> {
       throw connectionFailure(connection.path, err);
     });
     if (!st.isDirectory()) throw new HoldfastError("DB_CONNECTION_TEST_FAILED", `${connection.path} is not a folder`, { path: connection.path, reason: "not_a_folder" });
+    await fs.promises.access(connection.path, fs.constants.R_OK | fs.constants.X_OK).catch((err: unknown) => {
+      throw connectionFailure(connection.path, err);
+    });
     const limit = this.opts.maxCountedEntries ?? DEFAULT_MAX_COUNTED_ENTRIES;
     let files = 0;
     let bytes = 0;
@@ -92,9 +94,6 @@ export class FilesEngine implements Engine<FilesConnection> {
 
   async testConnection(connection: FilesConnection): Promise<ConnectionTestResult> {
     const started = performance.now();
-    await fs.promises.access(connection.path, fs.constants.R_OK | fs.constants.X_OK).catch((err: unknown) => {
-      throw connectionFailure(connection.path, err);
-    });
     const { files, bytes } = await this.count(connection);
     return { latencyMs: Math.round((performance.now() - started) * 10) / 10, serverVersion: "files", databaseSizeBytes: bytes, tablesCount: files };
   }

@@ -138,6 +138,7 @@ describe("a folder through the agent's pipeline and back with engine.restore", (
     fs.writeFileSync(path.join(target, "stray.txt"), "not in the archive");
     const err = await engine.restore(fs.createReadStream(artifact.stagingPath), { path: target }, { format: "tar", codec: "gzip" }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY", status: 409, details: { path: target, entries: 2 } });
+    expect((err as Error).message).toContain("send options.overwrite: true to replace them");
     expect(fs.readFileSync(path.join(target, "big.bin"), "utf8")).toBe("old content");
     await engine.restore(fs.createReadStream(artifact.stagingPath), { path: target }, { format: "tar", codec: "gzip", overwrite: true });
     const restored = manifest(target);
@@ -166,8 +167,17 @@ describe("a folder through the agent's pipeline and back with engine.restore", (
     expect(await engine.listDatabases(connection)).toEqual([{ name: root, sizeBytes: r.databaseSizeBytes }]);
     expect(await new FilesEngine({ maxCountedEntries: 3 }).testConnection(connection)).toMatchObject({ tablesCount: null, databaseSizeBytes: null });
     expect(await engine.toolVersion()).toMatch(/^tar-stream \d+\.\d+\.\d+$/);
-    for (const bad of [path.join(tmp, "missing"), path.join(root, "big.bin")]) {
-      await expect(engine.testConnection({ path: bad })).rejects.toMatchObject({ code: "DB_CONNECTION_TEST_FAILED", details: { path: bad } });
-    }
+    const notAFolder = path.join(root, "big.bin");
+    await expect(engine.testConnection({ path: notAFolder })).rejects.toMatchObject({ code: "DB_CONNECTION_TEST_FAILED", details: { path: notAFolder, reason: "not_a_folder" } });
+  });
+
+  it("a folder that does not exist is DATABASE_NOT_FOUND (422, not retried) in the connection test, the listing and the dump", async () => {
+    const missing = path.join(tmp, "missing");
+    const expected = { code: "DATABASE_NOT_FOUND", status: 422, retryable: false, details: { path: missing, reason: "missing" } };
+    await expect(engine.testConnection({ path: missing })).rejects.toMatchObject(expected);
+    await expect(engine.listDatabases({ path: missing })).rejects.toMatchObject(expected);
+    const dump = await engine.dump({ path: missing });
+    dump.stdout.resume();
+    await expect(dump.done).rejects.toMatchObject(expected);
   });
 });

@@ -1,5 +1,4 @@
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import { HoldfastError, type MysqlConnection, type ResolvedBackupOptions } from "@holdfast/shared";
@@ -9,7 +8,8 @@ import { fingerprintDatabase } from "./fingerprint.js";
 import { createOptionsFile } from "./option-file.js";
 import { quoteIdent, runSql, type SqlSession } from "./query.js";
 import { restoreMysql } from "./restore.js";
-import { flavorOf, resolveMysqlTools, toolVersionLine, type MysqlToolPaths } from "./tools.js";
+import { requireToolVersion, toolVersionLine } from "../tool-version.js";
+import { flavorOf, resolveMysqlTools, type MysqlToolPaths } from "./tools.js";
 
 export interface MysqlEngineOptions {
   /** Explicit tool paths win over the PATH lookup (tests' stand-ins, odd installs). */
@@ -30,6 +30,9 @@ export const TEST_SQL = `SELECT VERSION(),
 export const LIST_DATABASES_SQL = `SELECT s.SCHEMA_NAME, (SELECT SUM(t.DATA_LENGTH + t.INDEX_LENGTH) FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = s.SCHEMA_NAME)
 FROM information_schema.SCHEMATA s WHERE s.SCHEMA_NAME NOT IN ('information_schema', 'performance_schema', 'mysql', 'sys') ORDER BY s.SCHEMA_NAME;
 `;
+
+/** The schema every server has: where the engine connects when the configured database is not the point. */
+const SERVER_SCHEMA = "information_schema";
 
 /** A drill id becomes part of a database name (64 characters at most): a safe alphabet only. */
 const DRILL_ID = /^[A-Za-z0-9_]{1,48}$/;
@@ -63,8 +66,7 @@ export class MysqlEngine implements Engine<MysqlConnection> {
   /** Runs `fn` with a client session on `connection`; the options file is gone when it returns. */
   private async withSession<T>(connection: MysqlConnection, fn: (session: SqlSession) => Promise<T>): Promise<T> {
     const client = this.tools().client;
-    const version = await toolVersionLine(client);
-    if (version === null) throw new HoldfastError("TOOL_NOT_FOUND", `${path.basename(client)} is not installed or not on PATH`, { tool: path.basename(client) });
+    const version = await requireToolVersion(client);
     const optionsFile = await createOptionsFile(this.tmpDir, connection);
     try {
       return await fn({ client, flavor: flavorOf(version), optionsFile, connection });
@@ -106,10 +108,14 @@ export class MysqlEngine implements Engine<MysqlConnection> {
     return restoreMysql({ artifact, target, opts, client: this.tools().client, tmpDir: this.tmpDir, ...(this.opts.zstdPath ? { zstdPath: this.opts.zstdPath } : {}) });
   }
 
-  /** Connects without a database, so the list works even when the configured one does not exist yet. */
+  /**
+   * Connects to `information_schema`, which every server has, so the list works when the configured
+   * database does not exist (exactly when a user needs it). Named rather than left out: a `database=`
+   * in the host's /etc/mysql/my.cnf (which the tools still read) cannot pick another one.
+   */
   async listDatabases(connection: MysqlConnection): Promise<DatabaseInfo[]> {
     return this.withSession(connection, async (session) => {
-      const rows = await runSql(session, LIST_DATABASES_SQL, { code: "DB_CONNECTION_TEST_FAILED", what: "Listing databases (mariadb)", database: null });
+      const rows = await runSql(session, LIST_DATABASES_SQL, { code: "DB_CONNECTION_TEST_FAILED", what: "Listing databases (mariadb)", database: SERVER_SCHEMA });
       return rows.map(([name, size]) => ({ name: name!, sizeBytes: size === undefined || size === "NULL" ? null : Number(size) }));
     });
   }
@@ -137,7 +143,7 @@ export class MysqlEngine implements Engine<MysqlConnection> {
     return {
       connection: { ...source, database: name },
       drop: async () => {
-        await this.withSession(source, (s) => runSql(s, drop, { code: "RESTORE_FAILED", what: "Dropping the drill's scratch database (mariadb)", database: null }));
+        await this.withSession(source, (s) => runSql(s, drop, { code: "RESTORE_FAILED", what: "Dropping the drill's scratch database (mariadb)", database: SERVER_SCHEMA }));
       },
     };
   }

@@ -138,6 +138,7 @@ describe("sakila through the agent's pipeline and back with MysqlEngine.restore"
     mysqlRoot("CREATE TABLE stray (id INT); CREATE VIEW stray_view AS SELECT 1 AS one; CREATE PROCEDURE stray_proc() SELECT 1;", db);
     const err = await engine.restore(fs.createReadStream(artifact.stagingPath), myConn(db), { format: "plain", codec: "gzip" }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY", status: 409, details: { objects: 3 } });
+    expect((err as Error).message).toContain("send options.overwrite: true to replace them");
     expect(mysqlRoot("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()", db)).toBe("2");
     await engine.restore(fs.createReadStream(artifact.stagingPath), myConn(db), { format: "plain", codec: "gzip", overwrite: true });
     // Over a full copy too: foreign keys, views and triggers in the way are dropped first.
@@ -147,11 +148,11 @@ describe("sakila through the agent's pipeline and back with MysqlEngine.restore"
     expect(rowsOf(db)).toEqual(sourceRows);
   }, 120_000);
 
-  it("a missing target database is DB_CONNECTION_TEST_FAILED before anything runs (it is not created)", async () => {
+  it("a missing target database is DATABASE_NOT_FOUND before anything runs (it is not created)", async () => {
     const { artifact } = await backup({ compression: { codec: "none" } }, "run_missing");
     const missing = uniqueName("hf_my_missing");
     const err = await engine.restore(fs.createReadStream(artifact.stagingPath), myConn(missing), { format: "plain", codec: "none" }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "DB_CONNECTION_TEST_FAILED", details: { stderr: expect.stringContaining("Unknown database") } });
+    expect(err).toMatchObject({ code: "DATABASE_NOT_FOUND", details: { stderr: expect.stringContaining("Unknown database") } });
     expect(dbExists(missing)).toBe(false);
   }, 60_000);
 

@@ -159,6 +159,7 @@ describe("pagila through the agent's pipeline and back with engine.restore", () 
     const db = await restoreInto(artifact.stagingPath, "custom", "gzip");
     const err = await engine.restore(fs.createReadStream(artifact.stagingPath), conn(db), { format: "custom", codec: "gzip" }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY", status: 409 });
+    expect((err as Error).message).toContain("send options.overwrite: true to replace them");
     psql("DELETE FROM public.payment_p2022_01 WHERE payment_id % 2 = 0", db);
     psql("CREATE TABLE public.stray (id int)", db);
     await engine.restore(fs.createReadStream(artifact.stagingPath), conn(db), { format: "custom", codec: "gzip", overwrite: true });
