@@ -1,11 +1,11 @@
 import { createRequire } from "node:module";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import { HoldfastError, type FilesConnection, type ResolvedBackupOptions } from "@holdfast/shared";
 import { SAFE_ID } from "../../fs-safe.js";
+import { EngineBase, type EngineOptionsBase } from "../engine-base.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine, Fingerprint, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
 import { displayName } from "./entry-name.js";
 import { fingerprintFolder } from "./fingerprint.js";
@@ -15,10 +15,7 @@ import { createPathFilter } from "./path-filter.js";
 import { restoreFolder } from "./restore.js";
 import { UnreadableEntryError, walkFolder } from "./walk.js";
 
-export interface FilesEngineOptions {
-  /** Where drill scratch folders go (0700 each); os.tmpdir() by default. */
-  tmpDir?: string;
-  zstdPath?: string;
+export interface FilesEngineOptions extends EngineOptionsBase {
   /** How many entries testConnection and listDatabases walk before they stop counting (sizes become null). */
   maxCountedEntries?: number;
   /** Tests only: the open() of files being packed. */
@@ -49,16 +46,9 @@ function connectionFailure(root: string, err: unknown): HoldfastError {
  * A folder (`connection.path`, with picomatch `include`/`exclude`) as a tar artifact; restored under a
  * target folder by a refusing extractor (safe-extract.ts). See README.md for the decisions.
  */
-export class FilesEngine implements Engine<FilesConnection> {
+export class FilesEngine extends EngineBase<FilesEngineOptions> implements Engine<FilesConnection> {
   readonly engine = "files" as const;
   readonly toolName = "tar (tar-stream, in-process)";
-  private readonly opts: FilesEngineOptions;
-  private readonly tmpDir: string;
-
-  constructor(opts: FilesEngineOptions = {}) {
-    this.opts = opts;
-    this.tmpDir = opts.tmpDir ?? os.tmpdir();
-  }
 
   async toolVersion(): Promise<string | null> {
     const v = tarStreamVersion();
@@ -103,7 +93,7 @@ export class FilesEngine implements Engine<FilesConnection> {
   }
 
   async restore(artifact: Readable, target: FilesConnection, opts: RestoreOptions): Promise<RestoreResult> {
-    return restoreFolder({ artifact, target, opts, ...(this.opts.zstdPath ? { tools: { zstdPath: this.opts.zstdPath } } : {}) });
+    return restoreFolder({ artifact, target, opts, tools: this.codecTools });
   }
 
   async listDatabases(connection: FilesConnection): Promise<DatabaseInfo[]> {

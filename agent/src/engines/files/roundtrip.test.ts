@@ -3,9 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { resolveBackupOptions, type Codec, type FilesConnection } from "@holdfast/shared";
-import { artifactExtension } from "../../pipeline/codec.js";
-import { runPipeline } from "../../pipeline/run-pipeline.js";
-import { makeTempDir, ManualClock } from "../../testing/helpers.js";
+import { stageBackup } from "../../testing/engines.js";
+import { makeTempDir } from "../../testing/helpers.js";
 import { FilesEngine } from "./engine.js";
 
 const tmp = makeTempDir("files-roundtrip");
@@ -78,13 +77,7 @@ function expectedAfterRestore(source: Record<string, string>): Record<string, st
 
 async function backup(connection: FilesConnection, codec: Codec, runId: string) {
   const resolved = resolveBackupOptions({ compression: { codec } }, "files");
-  const runDir = fs.mkdtempSync(path.join(tmp, "run-"));
-  const dump = await engine.dump(connection, resolved);
-  const artifact = await runPipeline({
-    dump, runDir, runId, clock: new ManualClock(),
-    compression: { codec: resolved.codec, level: resolved.level }, extension: artifactExtension(resolved.format, resolved.codec),
-  });
-  return { artifact, dump, format: resolved.format };
+  return { ...(await stageBackup(engine, connection, resolved, { tmp, runId })), format: resolved.format };
 }
 
 describe("a folder through the agent's pipeline and back with engine.restore", () => {

@@ -1,4 +1,3 @@
-import os from "node:os";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -8,6 +7,7 @@ import { startDump } from "../dump-handle.js";
 import { restoreStageError, targetNotEmpty } from "../restore-target.js";
 import { spawnFilter, stderrLines, toolEnv, type FilterProcess } from "../spawn-tool.js";
 import { requireToolVersion, toolVersionLine } from "../tool-version.js";
+import { EngineBase, type EngineOptionsBase } from "../engine-base.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine, RestoreOptions, RestoreResult } from "../types.js";
 import type { ArchiveNamespace, ArchivePrelude } from "./archive-prelude.js";
 import { buildMongodumpArgs, buildMongorestoreArgs } from "./args.js";
@@ -16,13 +16,10 @@ import { ArchiveFeed } from "./archive-feed.js";
 import { probePrelude } from "./probe.js";
 import { mongoToolFailure } from "./tools.js";
 
-export interface MongoEngineOptions {
+export interface MongoEngineOptions extends EngineOptionsBase {
   /** Explicit tool paths (tests' stand-ins, odd installs); `mongodump` / `mongorestore` on PATH by default. */
   mongodumpPath?: string;
   mongorestorePath?: string;
-  zstdPath?: string;
-  /** Where per-run config files go; os.tmpdir() by default. */
-  tmpDir?: string;
   /** How long a connection test may wait for mongodump's first answer (its own server selection waits 30 s). */
   probeTimeoutMs?: number;
 }
@@ -48,19 +45,16 @@ export function userNamespaces(prelude: ArchivePrelude): ArchiveNamespace[] {
  * sizes, whether a target is empty) it reads from the prelude mongodump writes before any data.
  * Untested end to end: no MongoDB server or tools can be installed where this was written.
  */
-export class MongoEngine implements Engine<MongoConnection> {
+export class MongoEngine extends EngineBase<MongoEngineOptions> implements Engine<MongoConnection> {
   readonly engine = "mongodb" as const;
   readonly toolName = "mongodump";
-  private readonly opts: MongoEngineOptions;
-  private readonly tmpDir: string;
-  private readonly mongodump: string;
-  private readonly mongorestore: string;
 
-  constructor(opts: MongoEngineOptions = {}) {
-    this.opts = opts;
-    this.tmpDir = opts.tmpDir ?? os.tmpdir();
-    this.mongodump = opts.mongodumpPath ?? "mongodump";
-    this.mongorestore = opts.mongorestorePath ?? "mongorestore";
+  private get mongodump(): string {
+    return this.opts.mongodumpPath ?? "mongodump";
+  }
+
+  private get mongorestore(): string {
+    return this.opts.mongorestorePath ?? "mongorestore";
   }
 
   private probeRun() {
@@ -128,7 +122,7 @@ export class MongoEngine implements Engine<MongoConnection> {
     const config = await createConfigFile(this.tmpDir, target);
     let tool: FilterProcess | null = null;
     try {
-      const decoder = createDecoder(opts.codec, this.opts.zstdPath ? { zstdPath: this.opts.zstdPath } : {});
+      const decoder = createDecoder(opts.codec, this.codecTools);
       const feed = new ArchiveFeed((prelude) => {
         tool = spawnFilter("mongorestore", this.mongorestore, buildMongorestoreArgs(config.path, target, { drop: Boolean(opts.overwrite), ...renameFor(prelude, target) }), toolEnv());
         tool.stdout.resume();

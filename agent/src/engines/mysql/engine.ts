@@ -1,7 +1,7 @@
-import os from "node:os";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import { HoldfastError, type MysqlConnection, type ResolvedBackupOptions } from "@holdfast/shared";
+import { EngineBase, type EngineOptionsBase } from "../engine-base.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine, Fingerprint, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
 import { startMysqlDump } from "./dump.js";
 import { fingerprintDatabase } from "./fingerprint.js";
@@ -11,13 +11,10 @@ import { restoreMysql } from "./restore.js";
 import { requireToolVersion, toolVersionLine } from "../tool-version.js";
 import { flavorOf, resolveMysqlTools, type MysqlToolPaths } from "./tools.js";
 
-export interface MysqlEngineOptions {
+export interface MysqlEngineOptions extends EngineOptionsBase {
   /** Explicit tool paths win over the PATH lookup (tests' stand-ins, odd installs). */
   dumpPath?: string;
   clientPath?: string;
-  zstdPath?: string;
-  /** Where per-run options files go; os.tmpdir() (which honours TMPDIR) by default. */
-  tmpDir?: string;
 }
 
 /** Fixed text, nothing user-supplied in it: DATABASE() is the database the client connected to. */
@@ -43,16 +40,9 @@ export function versionNumOf(version: string): number | null {
   return m ? Number(m[1]) * 10_000 + Number(m[2]) * 100 + Number(m[3]) : null;
 }
 
-export class MysqlEngine implements Engine<MysqlConnection> {
+export class MysqlEngine extends EngineBase<MysqlEngineOptions> implements Engine<MysqlConnection> {
   readonly engine = "mysql" as const;
   readonly toolName = "mariadb-dump";
-  private readonly opts: MysqlEngineOptions;
-  private readonly tmpDir: string;
-
-  constructor(opts: MysqlEngineOptions = {}) {
-    this.opts = opts;
-    this.tmpDir = opts.tmpDir ?? os.tmpdir();
-  }
 
   tools(): MysqlToolPaths {
     return resolveMysqlTools({ ...(this.opts.dumpPath ? { dump: this.opts.dumpPath } : {}), ...(this.opts.clientPath ? { client: this.opts.clientPath } : {}) });
@@ -105,7 +95,7 @@ export class MysqlEngine implements Engine<MysqlConnection> {
   }
 
   async restore(artifact: Readable, target: MysqlConnection, opts: RestoreOptions): Promise<RestoreResult> {
-    return restoreMysql({ artifact, target, opts, client: this.tools().client, tmpDir: this.tmpDir, ...(this.opts.zstdPath ? { zstdPath: this.opts.zstdPath } : {}) });
+    return restoreMysql({ artifact, target, opts, client: this.tools().client, tmpDir: this.tmpDir, tools: this.codecTools });
   }
 
   /**

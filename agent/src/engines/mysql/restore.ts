@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type MysqlConnection } from "@holdfast/shared";
-import { createDecoder } from "../../pipeline/codec.js";
+import { createDecoder, type CodecTools } from "../../pipeline/codec.js";
 import { restoreStageError, targetNotEmpty } from "../restore-target.js";
 import { killTree, spawnFilter, stderrLines, toolEnv, type FilterProcess } from "../spawn-tool.js";
 import { requireToolVersion } from "../tool-version.js";
@@ -19,7 +19,7 @@ export interface MysqlRestoreRun {
   opts: RestoreOptions;
   client: string;
   tmpDir: string;
-  zstdPath?: string;
+  tools: CodecTools;
 }
 
 /** What the target database holds, one row per object: its kind and name. Empty means an empty database. */
@@ -97,7 +97,7 @@ export async function restoreMysql(run: MysqlRestoreRun): Promise<RestoreResult>
     }
 
     const sandbox = await clientHasSandbox(run.client);
-    const decoder = createDecoder(opts.codec, run.zstdPath ? { zstdPath: run.zstdPath } : {});
+    const decoder = createDecoder(opts.codec, run.tools);
     const tool = spawnFilter(path.basename(run.client), run.client, buildClientArgs(optionsFile.path, target, flavor, { sandbox, database: target.database }), toolEnv());
     tool.stdout.resume();
     tool.stdin.on("error", () => {});

@@ -3,9 +3,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveBackupOptions, type BackupOptions, type Codec } from "@holdfast/shared";
 import { artifactExtension } from "../../pipeline/codec.js";
-import { runPipeline } from "../../pipeline/run-pipeline.js";
 import { restoreTargetFor } from "../../restore/restore-target.js";
-import { makeTempDir, ManualClock, uniqueName } from "../../testing/helpers.js";
+import { stageBackup } from "../../testing/engines.js";
+import { makeTempDir, uniqueName } from "../../testing/helpers.js";
 import { MysqlEngine } from "./engine.js";
 import { addAwkwardData, createDb, dbExists, dropDb, loadSakila, myConn, mysqlRoot, ODD_TABLE, quoteIdent, rowsOf, schemaOf } from "../../testing/mysql-server.js";
 
@@ -39,17 +39,7 @@ describe("sakila through the agent's pipeline and back with MysqlEngine.restore"
 
   async function backup(options: BackupOptions, runId: string, db = source) {
     const resolved = resolveBackupOptions(options, "mysql");
-    const runDir = fs.mkdtempSync(path.join(tmp, "run-"));
-    const dump = await engine.dump(myConn(db), resolved);
-    const artifact = await runPipeline({
-      dump,
-      runDir,
-      runId,
-      clock: new ManualClock(),
-      compression: { codec: resolved.codec, level: resolved.level },
-      extension: artifactExtension(resolved.format, resolved.codec),
-    });
-    return { artifact, resolved, dump };
+    return { ...(await stageBackup(engine, myConn(db), resolved, { tmp, runId })), resolved };
   }
 
   it("loaded what the test claims: sakila's tables, views, triggers, routines, ENUM/SET, and the awkward rows", () => {

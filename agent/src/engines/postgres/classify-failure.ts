@@ -15,10 +15,11 @@ const CAUSES: [DatabaseFailureCode, RegExp][] = [
   ["DATABASE_AUTH_FAILED", /authentication failed|\brole ".*" does not exist|no pg_hba\.conf entry|pg_hba\.conf rejects|permission denied for database|no password supplied|\b28P01\b|\b28000\b/i],
   // 3D000 invalid_catalog_name.
   ["DATABASE_NOT_FOUND", /\bdatabase ".*" does not exist|\b3D000\b/],
-  // libpq's socket errors, its connect_timeout, DNS, and a server that is not accepting yet (57P03).
+  // libpq's socket errors (a Unix socket that is not there), its connect_timeout, DNS, and a server
+  // that is not accepting yet (57P03).
   [
     "DATABASE_UNREACHABLE",
-    /Connection refused|timeout expired|Connection timed out|could not translate host name|No route to host|Network is unreachable|Connection reset by peer|server closed the connection unexpectedly|No such file or directory|the database system is (?:starting up|shutting down|in recovery mode|not yet accepting connections)|\b57P03\b/i,
+    /Connection refused|timeout expired|Connection timed out|could not translate host name|No route to host|Network is unreachable|Connection reset by peer|server closed the connection unexpectedly|socket ".*" failed: No such file or directory|the database system is (?:starting up|shutting down|in recovery mode|not yet accepting connections)|\b57P03\b/i,
   ],
 ];
 

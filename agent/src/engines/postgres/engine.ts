@@ -1,4 +1,3 @@
-import os from "node:os";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import { HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared";
@@ -7,6 +6,7 @@ import { createPassfile } from "./passfile.js";
 import { startPgDump } from "./dump.js";
 import { restorePostgres } from "./restore.js";
 import { buildChildEnv, DEFAULT_PG_BIN_ROOT, resolvePgTools, type PgToolPaths } from "./pg-tools.js";
+import { EngineBase, type EngineOptionsBase } from "../engine-base.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, DumpHints, Engine, Fingerprint, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
 import { FINGERPRINT_SQL, parseFingerprint } from "./fingerprint.js";
 import { parseToolMajor, serverMajorOf, toolVersionLine } from "../tool-version.js";
@@ -15,7 +15,7 @@ import { PsqlSession, runPsql, type PsqlFailure } from "./psql-session.js";
 export { buildPgDumpArgs } from "./pg-dump-args.js";
 export { buildChildEnv } from "./pg-tools.js";
 
-export interface PostgresEngineOptions {
+export interface PostgresEngineOptions extends EngineOptionsBase {
   /** An explicit tool path wins over the choice by server major (tests' stand-ins, odd installs). */
   pgDumpPath?: string;
   pgDumpallPath?: string;
@@ -23,11 +23,8 @@ export interface PostgresEngineOptions {
   psqlPath?: string;
   /** Where client versions live as `<root>/<major>/bin/`; /usr/lib/postgresql by default. */
   pgBinRoot?: string;
-  zstdPath?: string;
   /** -j of directory dumps and parallel restores. */
   jobs?: number;
-  /** Where per-run passfile and work dirs go; os.tmpdir() (which honours TMPDIR) by default. */
-  tmpDir?: string;
   /** libpq's connect_timeout (10 s by default; libpq takes 2 s at the least). */
   connectTimeoutSeconds?: number;
 }
@@ -68,15 +65,12 @@ function parseDatabaseList(out: Buffer): DatabaseInfo[] {
   return items;
 }
 
-export class PostgresEngine implements Engine {
+export class PostgresEngine extends EngineBase<PostgresEngineOptions> implements Engine {
   readonly engine = "postgres" as const;
   readonly toolName = "pg_dump";
-  private readonly psql: string;
-  private readonly tmpDir: string;
 
-  constructor(private readonly opts: PostgresEngineOptions = {}) {
-    this.psql = opts.psqlPath ?? "psql";
-    this.tmpDir = opts.tmpDir ?? os.tmpdir();
+  private get psql(): string {
+    return this.opts.psqlPath ?? "psql";
   }
 
   /** The client tools for a server major (pg-tools.ts); explicit paths from the options win. */
@@ -151,7 +145,7 @@ export class PostgresEngine implements Engine {
       psql: tools.psql,
       tmpDir: this.tmpDir,
       env: (passfilePath) => this.env(passfilePath),
-      ...(this.opts.zstdPath ? { zstdPath: this.opts.zstdPath } : {}),
+      tools: this.codecTools,
       ...(this.opts.jobs ? { jobs: this.opts.jobs } : {}),
     });
   }

@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
 import { restoreStageError, targetNotEmpty } from "../restore-target.js";
-import { createDecoder } from "../../pipeline/codec.js";
+import { createDecoder, type CodecTools } from "../../pipeline/codec.js";
 import { PIPELINE_CHUNK_BYTES } from "../../pipeline/compress.js";
 import { buildConninfo } from "./conninfo.js";
 import { createPassfile } from "./passfile.js";
@@ -28,7 +28,7 @@ export interface PgRestoreRun {
   tmpDir: string;
   /** The tools' environment for a passfile (pg-tools.ts buildChildEnv, with the engine's connect timeout). */
   env: (passfilePath: string | null) => NodeJS.ProcessEnv;
-  zstdPath?: string;
+  tools: CodecTools;
   jobs?: number;
 }
 
@@ -129,7 +129,7 @@ export async function restorePostgres(run: PgRestoreRun): Promise<RestoreResult>
         throw new HoldfastError("RESTORE_FAILED", "Clearing the target for overwrite failed", { stage: "clear", stderr: (err as HoldfastError).details?.stderr });
       });
     }
-    const decoder = createDecoder(opts.codec, run.zstdPath ? { zstdPath: run.zstdPath } : {});
+    const decoder = createDecoder(opts.codec, run.tools);
     let toolExit: ToolExit;
     const globalsNotes: string[] = [];
     if (opts.format === "plain") {

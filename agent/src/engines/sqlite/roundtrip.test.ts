@@ -4,9 +4,9 @@ import path from "node:path";
 import zlib from "node:zlib";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { resolveBackupOptions, type Codec } from "@holdfast/shared";
-import { artifactExtension } from "../../pipeline/codec.js";
+import { artifactExtension, resolveBackupOptions, type Codec } from "@holdfast/shared";
 import { runPipeline } from "../../pipeline/run-pipeline.js";
+import { stageBackup } from "../../testing/engines.js";
 import { makeTempDir, ManualClock } from "../../testing/helpers.js";
 import { SqliteEngine } from "./engine.js";
 
@@ -34,12 +34,7 @@ function makeAwkwardDatabase(file: string): void {
 
 async function backup(file: string, codec: Codec, runId: string) {
   const resolved = resolveBackupOptions({ compression: { codec } }, "sqlite");
-  const runDir = fs.mkdtempSync(path.join(tmp, "run-"));
-  const dump = await engine.dump({ path: file }, resolved);
-  const artifact = await runPipeline({
-    dump, runDir, runId, clock: new ManualClock(),
-    compression: { codec: resolved.codec, level: resolved.level }, extension: artifactExtension(resolved.format, resolved.codec),
-  });
+  const { artifact, dump } = await stageBackup(engine, { path: file }, resolved, { tmp, runId });
   return { artifact, fingerprint: await dump.sourceFingerprint!(), format: resolved.format };
 }
 
