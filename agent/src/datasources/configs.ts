@@ -47,7 +47,7 @@ export async function testDatabaseConnection(ctx: RunContext, datasourceId: stri
   return { ok: true, latencyMs: r.latencyMs, serverVersion: r.serverVersion, databaseSizeBytes: r.databaseSizeBytes };
 }
 
-/** The non-template databases the datasource's credentials can see; 422 DB_CONNECTION_TEST_FAILED when unreachable. */
+/** The non-template databases the datasource's credentials can see, also when its own database does not exist; the engine's DATABASE_* code when it cannot connect. */
 export async function listDatabases(ctx: RunContext, datasourceId: string): Promise<CommandData<"listDatabases">> {
   const ds = requireDatasource(ctx.store, datasourceId);
   return { items: await engineFor(ctx.engines, ds.engine).listDatabases(ds.connection) };

@@ -18,6 +18,16 @@ export interface ToolProcess {
 }
 
 /**
+ * The whole environment a tool gets: PATH, the C locale in UTF-8 (so the tools' own messages are the
+ * English ones the engines' failure classifiers read), and what the engine adds (PGPASSFILE...).
+ * Nothing of the agent's own (tokens, HOLDFAST_*), no HOME (MySQL's tools would read ~/.my.cnf after
+ * our options file), none of the clients' own variables (MYSQL_PWD, PGHOST...).
+ */
+export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", LC_ALL: "C.UTF-8", ...extra };
+}
+
+/**
  * Spawns a tool with an argument array and no shell (nothing is ever parsed by sh), stdin closed,
  * and only the environment given. Keeps the last 8 KiB of stderr for error reports.
  */
@@ -63,6 +73,14 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
     if (secret) out = out.split(secret).join("********");
   }
   return out.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, "$1********");
+}
+
+/** What a tool wrote on stderr, redacted, one entry a line: the warnings of a run that succeeded. */
+export function stderrLines(exit: ToolExit, secrets: readonly (string | undefined)[]): string[] {
+  return redactSecrets(exit.stderrTail, secrets)
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** SIGTERM to the tool's whole process group (it was spawned detached); false if it already exited. */

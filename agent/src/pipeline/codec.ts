@@ -1,7 +1,7 @@
 import { Duplex, PassThrough } from "node:stream";
 import zlib from "node:zlib";
 import { HoldfastError, type Codec } from "@holdfast/shared";
-import { killTree, spawnFilter } from "../engines/spawn-tool.js";
+import { killTree, spawnFilter, toolEnv } from "../engines/spawn-tool.js";
 import { PIPELINE_CHUNK_BYTES } from "./chunk-size.js";
 
 /**
@@ -22,7 +22,7 @@ export interface CodecTools {
 }
 
 /** Nothing of the agent's own environment reaches a codec child. */
-const CODEC_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", LC_ALL: "C.UTF-8" };
+const CODEC_ENV: NodeJS.ProcessEnv = toolEnv();
 
 function inProcess(stream: Duplex): CodecStage {
   const done = new Promise<void>((resolve, reject) => {

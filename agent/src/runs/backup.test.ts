@@ -86,13 +86,13 @@ describe("a backup of a real PostgreSQL database", () => {
     expect(() => requireArtifact(env.store, "run_ok")).toThrow(expect.objectContaining({ code: "ARTIFACT_NOT_FOUND" }));
   });
 
-  it("refuses to start a backup of a missing database: 503 PRECONDITION_FAILED from the preflight, no run", async () => {
+  it("refuses to start a backup of a missing database: 422 DATABASE_NOT_FOUND from the preflight, no run", async () => {
     const err = await start(env.ctx, "run_bad", "manual", "ds_bad").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HoldfastError);
-    expect((err as HoldfastError).status).toBe(503);
-    expect((err as HoldfastError).code).toBe("PRECONDITION_FAILED");
+    expect((err as HoldfastError).status).toBe(422);
+    expect((err as HoldfastError).code).toBe("DATABASE_NOT_FOUND");
     const issues = (err as HoldfastError).details?.blockingIssues as { code: string; message: string }[];
-    expect(issues.map((i) => i.code)).toEqual(["DB_CONNECTION_TEST_FAILED"]);
+    expect(issues.map((i) => i.code)).toEqual(["DATABASE_NOT_FOUND"]);
     expect(issues[0]?.message).toContain("does not exist");
     expect(getRun(env.store, "run_bad")).toBeNull();
     expect(fs.existsSync(path.join(env.stagingRoot, "run_bad"))).toBe(false);

@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
-import { HoldfastError, resolveBackupOptions, type CommandData, type ResolvedBackupOptions } from "@holdfast/shared";
+import { HoldfastError, resolveBackupOptions, type CommandData, type ErrorCode, type ResolvedBackupOptions } from "@holdfast/shared";
+import { isDatabaseFailureCode } from "../engines/failure-codes.js";
 import { engineFor } from "../engines/registry.js";
-import { parseToolMajor } from "../engines/tool-version.js";
-import { spawnTool } from "../engines/spawn-tool.js";
+import { parseToolMajor, toolVersionLine } from "../engines/tool-version.js";
 import { ensurePrivateDir } from "../fs-safe.js";
 import { freeBytesAt } from "../host/free-space.js";
 import { requireDatasource } from "../store/datasources.js";
@@ -38,15 +38,7 @@ export async function probeStagingWritable(stagingRoot: string): Promise<boolean
 /** gzip: a round trip through node:zlib; zstd: the tool answers `--version`; none: always. */
 export async function codecAvailable(codec: ResolvedBackupOptions["codec"], zstdPath = "zstd"): Promise<boolean> {
   if (codec === "none") return true;
-  if (codec === "zstd") {
-    try {
-      const tool = spawnTool("zstd", zstdPath, ["--version"], { PATH: process.env.PATH ?? "/usr/bin:/bin" });
-      tool.stdout.resume();
-      return (await tool.exited).code === 0;
-    } catch {
-      return false;
-    }
-  }
+  if (codec === "zstd") return (await toolVersionLine(zstdPath)) !== null;
   try {
     const sample = Buffer.from("holdfast codec probe");
     return zlib.gunzipSync(zlib.gzipSync(sample)).equals(sample);
@@ -56,10 +48,23 @@ export async function codecAvailable(codec: ResolvedBackupOptions["codec"], zstd
 }
 
 /**
+ * The blocking issue of a failed connection test: its own code when it is one of the database causes
+ * (DATABASE_AUTH_FAILED, _NOT_FOUND, _UNREACHABLE) or a missing client tool, else
+ * DB_CONNECTION_TEST_FAILED; the message with the tool's first stderr line when it does not hold it yet.
+ */
+function connectionIssue(err: unknown): Issue {
+  if (!(err instanceof HoldfastError)) return { code: "DB_CONNECTION_TEST_FAILED", message: "The connection test failed" };
+  const stderr = typeof err.details?.stderr === "string" ? (err.details.stderr.split("\n")[0] ?? "") : "";
+  const message = stderr && !err.message.includes(stderr) ? `${err.message}: ${stderr}` : err.message;
+  const code = isDatabaseFailureCode(err.code) || err.code === "TOOL_NOT_FOUND" ? err.code : "DB_CONNECTION_TEST_FAILED";
+  return { code, message: message.slice(0, 500) };
+}
+
+/**
  * validateServerBackupPrerequisites, and what startBackup runs before it accepts a run. Blocking: no
  * dump tool, a dump tool older than the server's major, no codec, a staging dir we cannot write, less
- * free space than the datasource's last artifact, an unreachable database. Warning: less than twice
- * that space, versions that could not be read.
+ * free space than the datasource's last artifact, a database that refuses the credentials, does not
+ * exist or cannot be reached. Warning: less than twice that space, versions that could not be read.
  */
 export async function preflight(ctx: RunContext, datasourceId: string, given?: ResolvedBackupOptions): Promise<PreflightResult> {
   const ds = requireDatasource(ctx.store, datasourceId);
@@ -102,12 +107,7 @@ export async function preflight(ctx: RunContext, datasourceId: string, given?: R
   } else if (compatible === null && connection.ok) {
     warnings.push({ code: "TOOL_VERSION_UNKNOWN", message: `Could not compare the ${engine.toolName} version with the server's (${version})` });
   }
-  if (!connection.ok) {
-    const err = connection.err;
-    const stderr = err instanceof HoldfastError && typeof err.details?.stderr === "string" ? err.details.stderr.split("\n")[0] : "";
-    const message = err instanceof HoldfastError ? err.message : "The connection test failed";
-    blockingIssues.push({ code: "DB_CONNECTION_TEST_FAILED", message: `${message}${stderr ? `: ${stderr}` : ""}`.slice(0, 500) });
-  }
+  if (!connection.ok) blockingIssues.push(connectionIssue(connection.err));
   if (!codec.available) {
     const message = options.codec === "zstd" ? "the zstd tool is not installed or not on PATH" : "gzip (zlib) is not available in this Node.js build";
     blockingIssues.push({ code: options.codec === "zstd" ? "TOOL_NOT_FOUND" : "CODEC_UNAVAILABLE", message });
@@ -142,11 +142,24 @@ export async function preflight(ctx: RunContext, datasourceId: string, given?: R
   };
 }
 
-/** 503 PRECONDITION_FAILED listing what blocks, when the preflight found anything blocking. */
+/**
+ * Blocking issues that are catalog errors of their own, in the order a refusal names them: what no
+ * retry can fix first (the credentials, the database's name, a tool to install), then the server
+ * that could not be reached (retried). Anything else is PRECONDITION_FAILED.
+ */
+const OWN_CODES: readonly ErrorCode[] = ["DATABASE_AUTH_FAILED", "DATABASE_NOT_FOUND", "TOOL_NOT_FOUND", "DATABASE_UNREACHABLE"];
+
+/**
+ * Refuses a run the preflight found blocked, with `details.blockingIssues` (and warnings): the code
+ * of its most telling issue when that is a catalog error of its own (OWN_CODES: DATABASE_AUTH_FAILED
+ * 422, DATABASE_NOT_FOUND 422, TOOL_NOT_FOUND 503, DATABASE_UNREACHABLE 503), else 503
+ * PRECONDITION_FAILED (a tool too old, no space, a staging dir we cannot write...).
+ */
 export function assertPreflightPassed(datasourceId: string, result: PreflightResult): void {
   if (result.ok) return;
-  const first = result.blockingIssues[0];
-  throw new HoldfastError("PRECONDITION_FAILED", `The backup cannot start: ${first?.message ?? "a prerequisite is missing"}`, {
+  const own = OWN_CODES.map((code) => result.blockingIssues.find((i) => i.code === code)).find((i) => i !== undefined);
+  const first = own ?? result.blockingIssues[0];
+  throw new HoldfastError(own ? (own.code as ErrorCode) : "PRECONDITION_FAILED", `The backup cannot start: ${first?.message ?? "a prerequisite is missing"}`, {
     datasourceId,
     blockingIssues: result.blockingIssues,
     warnings: result.warnings,

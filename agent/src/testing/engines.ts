@@ -2,8 +2,29 @@ import fs from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { vi } from "vitest";
-import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
+import { artifactExtension, HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared";
 import type { DumpHandle, Engine } from "../engines/types.js";
+import { runPipeline } from "../pipeline/run-pipeline.js";
+import { ManualClock } from "./helpers.js";
+
+/**
+ * Test-only: a dump of `connection` staged through the agent's pipeline (compressed, encrypted when
+ * the options say so) in a fresh run dir under `tmp`, as a backup run stages it.
+ */
+export async function stageBackup<C>(engine: Engine<C>, connection: C, resolved: ResolvedBackupOptions, opts: { tmp: string; runId: string }) {
+  const runDir = fs.mkdtempSync(path.join(opts.tmp, "run-"));
+  const dump = await engine.dump(connection, resolved);
+  const artifact = await runPipeline({
+    dump,
+    runDir,
+    runId: opts.runId,
+    clock: new ManualClock(),
+    compression: { codec: resolved.codec, level: resolved.level },
+    extension: artifactExtension(resolved.format, resolved.codec, Boolean(resolved.encryption)),
+    ...(resolved.encryption ? { encryption: resolved.encryption } : {}),
+  });
+  return { artifact, dump };
+}
 
 export interface HeldDump {
   out: PassThrough;

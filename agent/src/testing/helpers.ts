@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { vi } from "vitest";
-import type { Clock } from "@holdfast/shared";
+import { HoldfastError, type Clock } from "@holdfast/shared";
 
 /** Test-only helpers (excluded from the build). PostgreSQL on 127.0.0.1:5432, user postgres, trust auth. */
 export const PG = { host: "127.0.0.1", port: 5432, username: "postgres" } as const;
@@ -31,6 +32,27 @@ export function createDatabase(name: string): string {
 
 export function dropDatabase(name: string): void {
   psql(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+}
+
+/** A loopback port nothing listens on once this resolves (bound, read, released): a closed port, or one for a server of our own. */
+export async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+/** The catalog error `p` rejects with; throws (failing the test) when it resolves or rejects with anything else. */
+export async function failureOf(p: Promise<unknown>): Promise<HoldfastError> {
+  const outcome = await p.then(
+    () => ({ err: undefined, resolved: true }),
+    (err: unknown) => ({ err, resolved: false }),
+  );
+  if (outcome.err instanceof HoldfastError) return outcome.err;
+  throw new Error(outcome.resolved ? "expected a HoldfastError, but it succeeded" : `expected a HoldfastError, got ${String(outcome.err)}`);
 }
 
 export function makeTempDir(prefix: string): string {

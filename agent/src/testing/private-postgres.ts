@@ -1,8 +1,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
-import { makeTempDir } from "./helpers.js";
+import { freeLoopbackPort, makeTempDir } from "./helpers.js";
 
 /**
  * Test-only. A PostgreSQL server of our own on a free loopback port, with what the machine's shared
@@ -26,16 +25,6 @@ function binDir(): string {
   const major = majors.sort((a, b) => Number(b) - Number(a))[0];
   if (!major) throw new Error("No PostgreSQL server binaries under /usr/lib/postgresql/*/bin (apt-get install postgresql)");
   return path.join(root, major, "bin");
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -68,7 +57,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   for (const f of ["server.crt", "server.key"]) fs.copyFileSync(path.join(dir, f), path.join(data, f));
   fs.chmodSync(path.join(data, "server.key"), 0o600);
   if (asRoot) execFileSync("chown", ["postgres:postgres", path.join(data, "server.crt"), path.join(data, "server.key")]);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   fs.appendFileSync(
     path.join(data, "postgresql.conf"),
     [`port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`, "ssl = on", "fsync = off", ""].join("\n"),

@@ -68,7 +68,7 @@ export const Commands = {
     payload: z.object({}).strict(),
     data: z.object({ agentId: id, sessionId: id, connectedAt: isoTime, protocolVersion: z.number().int(), agentVersion: z.string() }),
   },
-  /** The preflight startBackup runs too: a blocking issue refuses the run with 503 PRECONDITION_FAILED. */
+  /** The preflight startBackup runs too: a blocking issue refuses the run (DATABASE_AUTH_FAILED, DATABASE_NOT_FOUND, TOOL_NOT_FOUND, DATABASE_UNREACHABLE, else 503 PRECONDITION_FAILED). */
   validateServerBackupPrerequisites: {
     mutating: false,
     payload: z.object({ datasourceId: id }).strict(),

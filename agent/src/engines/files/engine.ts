@@ -1,23 +1,21 @@
 import { createRequire } from "node:module";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import { HoldfastError, type FilesConnection, type ResolvedBackupOptions } from "@holdfast/shared";
 import { SAFE_ID } from "../../fs-safe.js";
+import { EngineBase, type EngineOptionsBase } from "../engine-base.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine, Fingerprint, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
 import { displayName } from "./entry-name.js";
 import { fingerprintFolder } from "./fingerprint.js";
+import { folderFailure } from "./folder-failure.js";
 import { startFilesDump, type PackFolderOptions } from "./pack-folder.js";
 import { createPathFilter } from "./path-filter.js";
 import { restoreFolder } from "./restore.js";
 import { UnreadableEntryError, walkFolder } from "./walk.js";
 
-export interface FilesEngineOptions {
-  /** Where drill scratch folders go (0700 each); os.tmpdir() by default. */
-  tmpDir?: string;
-  zstdPath?: string;
+export interface FilesEngineOptions extends EngineOptionsBase {
   /** How many entries testConnection and listDatabases walk before they stop counting (sizes become null). */
   maxCountedEntries?: number;
   /** Tests only: the open() of files being packed. */
@@ -41,25 +39,16 @@ function connectionFailure(root: string, err: unknown): HoldfastError {
   if (err instanceof UnreadableEntryError) {
     return new HoldfastError("DB_CONNECTION_TEST_FAILED", `Cannot read ${displayName(err.rel || ".")} in ${root} (${err.errno})`, { path: root, entry: displayName(err.rel || "."), reason: "unreadable", cause: err.errno });
   }
-  const code = (err as NodeJS.ErrnoException)?.code;
-  const reason = code === "ENOENT" ? "missing" : "unreadable";
-  return new HoldfastError("DB_CONNECTION_TEST_FAILED", reason === "missing" ? `The folder ${root} does not exist` : `The folder ${root} cannot be read (${code})`, { path: root, reason, ...(code ? { cause: code } : {}) });
+  return folderFailure("DB_CONNECTION_TEST_FAILED", root, err);
 }
 
 /**
  * A folder (`connection.path`, with picomatch `include`/`exclude`) as a tar artifact; restored under a
  * target folder by a refusing extractor (safe-extract.ts). See README.md for the decisions.
  */
-export class FilesEngine implements Engine<FilesConnection> {
+export class FilesEngine extends EngineBase<FilesEngineOptions> implements Engine<FilesConnection> {
   readonly engine = "files" as const;
   readonly toolName = "tar (tar-stream, in-process)";
-  private readonly opts: FilesEngineOptions;
-  private readonly tmpDir: string;
-
-  constructor(opts: FilesEngineOptions = {}) {
-    this.opts = opts;
-    this.tmpDir = opts.tmpDir ?? os.tmpdir();
-  }
 
   async toolVersion(): Promise<string | null> {
     const v = tarStreamVersion();
@@ -72,6 +61,9 @@ export class FilesEngine implements Engine<FilesConnection> {
       throw connectionFailure(connection.path, err);
     });
     if (!st.isDirectory()) throw new HoldfastError("DB_CONNECTION_TEST_FAILED", `${connection.path} is not a folder`, { path: connection.path, reason: "not_a_folder" });
+    await fs.promises.access(connection.path, fs.constants.R_OK | fs.constants.X_OK).catch((err: unknown) => {
+      throw connectionFailure(connection.path, err);
+    });
     const limit = this.opts.maxCountedEntries ?? DEFAULT_MAX_COUNTED_ENTRIES;
     let files = 0;
     let bytes = 0;
@@ -92,9 +84,6 @@ export class FilesEngine implements Engine<FilesConnection> {
 
   async testConnection(connection: FilesConnection): Promise<ConnectionTestResult> {
     const started = performance.now();
-    await fs.promises.access(connection.path, fs.constants.R_OK | fs.constants.X_OK).catch((err: unknown) => {
-      throw connectionFailure(connection.path, err);
-    });
     const { files, bytes } = await this.count(connection);
     return { latencyMs: Math.round((performance.now() - started) * 10) / 10, serverVersion: "files", databaseSizeBytes: bytes, tablesCount: files };
   }
@@ -104,7 +93,7 @@ export class FilesEngine implements Engine<FilesConnection> {
   }
 
   async restore(artifact: Readable, target: FilesConnection, opts: RestoreOptions): Promise<RestoreResult> {
-    return restoreFolder({ artifact, target, opts, ...(this.opts.zstdPath ? { tools: { zstdPath: this.opts.zstdPath } } : {}) });
+    return restoreFolder({ artifact, target, opts, tools: this.codecTools });
   }
 
   async listDatabases(connection: FilesConnection): Promise<DatabaseInfo[]> {

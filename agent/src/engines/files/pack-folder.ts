@@ -1,10 +1,11 @@
 import fs from "node:fs";
-import { PassThrough } from "node:stream";
+import type { PassThrough } from "node:stream";
 import tar, { type Pack } from "tar-stream";
 import { HoldfastError, type FilesConnection } from "@holdfast/shared";
-import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
+import { startDump, stoppedError } from "../dump-handle.js";
 import type { DumpHandle, Fingerprint } from "../types.js";
 import { displayName } from "./entry-name.js";
+import { folderFailure } from "./folder-failure.js";
 import { directoryItem, FILES_FINGERPRINT_METHOD, fileItem, symlinkItem } from "./fingerprint-items.js";
 import { FileShrankError, openForRead, packFile, type OpenForRead } from "./pack-file.js";
 import { createPathFilter } from "./path-filter.js";
@@ -14,7 +15,7 @@ export interface PackFolderOptions {
   open?: OpenForRead;
 }
 
-const stoppedError = () => new HoldfastError("DUMP_FAILED", "The files dump was stopped", { signal: "SIGTERM" });
+const STOPPED = "The files dump was stopped";
 const nonAscii = (s: string) => /[^\u0000-\u007f]/.test(s);
 
 /** Moves the tar's bytes into `out` with backpressure, leaving `out` open; rejects if either side fails first. */
@@ -62,19 +63,15 @@ export function startFilesDump(connection: FilesConnection, opts: PackFolderOpti
   const root = connection.path;
   const filter = createPathFilter(connection.include, connection.exclude);
   const pack = tar.pack();
-  const out = new PassThrough({ highWaterMark: PIPELINE_CHUNK_BYTES });
-  const warnings: string[] = [];
   const items: Fingerprint["items"] = {};
-  let settled = false;
-  let stopped = false;
 
-  const fill = async () => {
+  const fill = async (warnings: string[], stopped: () => boolean) => {
     const st = await fs.promises.stat(root).catch((err: NodeJS.ErrnoException) => {
-      throw new HoldfastError("DUMP_FAILED", `The folder ${root} cannot be read (${err.code})`, { path: root, reason: err.code === "ENOENT" ? "missing" : "unreadable", cause: err.code });
+      throw folderFailure("DUMP_FAILED", root, err);
     });
     if (!st.isDirectory()) throw new HoldfastError("DUMP_FAILED", `${root} is not a folder`, { path: root, reason: "not_a_folder" });
     for await (const entry of walkFolder(root, filter, (w) => warnings.push(w))) {
-      if (stopped) throw stoppedError();
+      if (stopped()) throw stoppedError(STOPPED);
       const { rel, stats } = entry;
       const base = { name: rel, mode: stats.mode & 0o7777, mtime: stats.mtime, uid: stats.uid, gid: stats.gid };
       if (entry.kind === "directory") {
@@ -110,41 +107,25 @@ export function startFilesDump(connection: FilesConnection, opts: PackFolderOpti
     pack.finalize();
   };
 
-  const done = (async () => {
-    const packing = fill().catch((err: unknown) => {
-      const failure = filesDumpError(err, root);
-      pack.destroy(failure);
-      throw failure;
-    });
-    packing.catch(() => {});
-    try {
-      await copyInto(pack, out);
-      await packing;
-      out.end();
-    } catch (err) {
-      // Ended, not destroyed with the error (postgres/dump.ts): the pipeline behind then sees `done`
-      // reject and discards its partial file. The packing side's error names the file.
-      if (!out.destroyed) out.end();
-      // The walk must not wait on a tar nobody reads any more.
-      pack.destroy(err instanceof Error ? err : new Error(String(err)));
-      const packError = await packing.then(() => null, (e: unknown) => e);
-      throw stopped ? stoppedError() : filesDumpError(packError ?? err, root);
-    } finally {
-      settled = true;
-    }
-  })();
-  done.catch(() => {});
-
-  return {
-    stdout: out,
-    done,
-    abort: () => {
-      if (settled) return false;
-      stopped = true;
-      pack.destroy(stoppedError());
-      return true;
+  return startDump({
+    produce: async (dump) => {
+      const packing = fill(dump.warnings, () => dump.stopped).catch((err: unknown) => {
+        const failure = filesDumpError(err, root);
+        pack.destroy(failure);
+        throw failure;
+      });
+      packing.catch(() => {});
+      try {
+        await copyInto(pack, dump.out);
+        await packing;
+      } catch (err) {
+        // The walk must not wait on a tar nobody reads any more; the packing side's error names the file.
+        pack.destroy(err instanceof Error ? err : new Error(String(err)));
+        throw (await packing.then(() => null, (e: unknown) => e)) ?? err;
+      }
     },
-    warnings: () => warnings,
+    onAbort: () => pack.destroy(stoppedError(STOPPED)),
+    failure: (err, stopped) => (stopped ? stoppedError(STOPPED) : filesDumpError(err, root)),
     sourceFingerprint: async () => ({ method: FILES_FINGERPRINT_METHOD, items }),
-  };
+  });
 }

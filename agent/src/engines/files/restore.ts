@@ -6,6 +6,7 @@ import tar from "tar-stream";
 import { HoldfastError, type FilesConnection } from "@holdfast/shared";
 import { createDecoder, type CodecTools } from "../../pipeline/codec.js";
 import type { RestoreOptions, RestoreResult } from "../types.js";
+import { targetNotEmpty } from "../restore-target.js";
 import { extractSafely } from "./safe-extract.js";
 
 export interface FilesRestoreRun {
@@ -32,7 +33,7 @@ async function prepareRoot(target: string, overwrite: boolean): Promise<string> 
   } else {
     const entries = await fs.promises.readdir(target);
     if (entries.length > 0 && !overwrite) {
-      throw new HoldfastError("RESTORE_TARGET_NOT_EMPTY", `The restore target ${target} is not empty (${entries.length} entries)`, { path: target, entries: entries.length });
+      throw targetNotEmpty(`The restore target ${target} is not empty (${entries.length} entries)`, { path: target, entries: entries.length });
     }
   }
   return fs.promises.realpath(target);

@@ -3,9 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { resolveBackupOptions, type Codec, type FilesConnection } from "@holdfast/shared";
-import { artifactExtension } from "../../pipeline/codec.js";
-import { runPipeline } from "../../pipeline/run-pipeline.js";
-import { makeTempDir, ManualClock } from "../../testing/helpers.js";
+import { stageBackup } from "../../testing/engines.js";
+import { makeTempDir } from "../../testing/helpers.js";
 import { FilesEngine } from "./engine.js";
 
 const tmp = makeTempDir("files-roundtrip");
@@ -78,13 +77,7 @@ function expectedAfterRestore(source: Record<string, string>): Record<string, st
 
 async function backup(connection: FilesConnection, codec: Codec, runId: string) {
   const resolved = resolveBackupOptions({ compression: { codec } }, "files");
-  const runDir = fs.mkdtempSync(path.join(tmp, "run-"));
-  const dump = await engine.dump(connection, resolved);
-  const artifact = await runPipeline({
-    dump, runDir, runId, clock: new ManualClock(),
-    compression: { codec: resolved.codec, level: resolved.level }, extension: artifactExtension(resolved.format, resolved.codec),
-  });
-  return { artifact, dump, format: resolved.format };
+  return { ...(await stageBackup(engine, connection, resolved, { tmp, runId })), format: resolved.format };
 }
 
 describe("a folder through the agent's pipeline and back with engine.restore", () => {
@@ -138,6 +131,7 @@ describe("a folder through the agent's pipeline and back with engine.restore", (
     fs.writeFileSync(path.join(target, "stray.txt"), "not in the archive");
     const err = await engine.restore(fs.createReadStream(artifact.stagingPath), { path: target }, { format: "tar", codec: "gzip" }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY", status: 409, details: { path: target, entries: 2 } });
+    expect((err as Error).message).toContain("send options.overwrite: true to replace them");
     expect(fs.readFileSync(path.join(target, "big.bin"), "utf8")).toBe("old content");
     await engine.restore(fs.createReadStream(artifact.stagingPath), { path: target }, { format: "tar", codec: "gzip", overwrite: true });
     const restored = manifest(target);
@@ -166,8 +160,17 @@ describe("a folder through the agent's pipeline and back with engine.restore", (
     expect(await engine.listDatabases(connection)).toEqual([{ name: root, sizeBytes: r.databaseSizeBytes }]);
     expect(await new FilesEngine({ maxCountedEntries: 3 }).testConnection(connection)).toMatchObject({ tablesCount: null, databaseSizeBytes: null });
     expect(await engine.toolVersion()).toMatch(/^tar-stream \d+\.\d+\.\d+$/);
-    for (const bad of [path.join(tmp, "missing"), path.join(root, "big.bin")]) {
-      await expect(engine.testConnection({ path: bad })).rejects.toMatchObject({ code: "DB_CONNECTION_TEST_FAILED", details: { path: bad } });
-    }
+    const notAFolder = path.join(root, "big.bin");
+    await expect(engine.testConnection({ path: notAFolder })).rejects.toMatchObject({ code: "DB_CONNECTION_TEST_FAILED", details: { path: notAFolder, reason: "not_a_folder" } });
+  });
+
+  it("a folder that does not exist is DATABASE_NOT_FOUND (422, not retried) in the connection test, the listing and the dump", async () => {
+    const missing = path.join(tmp, "missing");
+    const expected = { code: "DATABASE_NOT_FOUND", status: 422, retryable: false, details: { path: missing, reason: "missing" } };
+    await expect(engine.testConnection({ path: missing })).rejects.toMatchObject(expected);
+    await expect(engine.listDatabases({ path: missing })).rejects.toMatchObject(expected);
+    const dump = await engine.dump({ path: missing });
+    dump.stdout.resume();
+    await expect(dump.done).rejects.toMatchObject(expected);
   });
 });

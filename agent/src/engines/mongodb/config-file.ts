@@ -1,6 +1,5 @@
-import { HoldfastError } from "@holdfast/shared";
-import { writeCredentialFile } from "../credential-file.js";
-import { resolvePassword, type Credentials } from "../credentials.js";
+import type { Credentials } from "../credentials.js";
+import { createToolCredentials, type CredentialFormat, type ToolCredentials } from "../credential-file.js";
 
 /**
  * A YAML double-quoted scalar the tools' YAML parser reads back exactly: `\` and `"` escaped, and
@@ -21,27 +20,21 @@ export function formatConfigFile(password: string): string {
   return `password: ${yamlQuote(password)}\n`;
 }
 
-export interface ConfigFile {
-  /** For `--config=`; null when there is no password (no file, no flag). */
-  path: string | null;
-  password: string | undefined;
-  remove(): Promise<void>;
-}
+/** For `--config=`; `path` null when there is no password (no file, no flag). */
+export type ConfigFile = ToolCredentials<null>;
+
+const CONFIG_FILE: CredentialFormat<null> = {
+  dirPrefix: "holdfast-mongo-",
+  fileName: "tools.yaml",
+  text: (password) => (password === undefined ? null : formatConfigFile(password)),
+  escaped: (password) => yamlQuote(password).slice(1, -1),
+};
 
 /**
- * mongodump/mongorestore (100.3.0 and later) read the password from a YAML `--config` file: a 0600
- * file, opened with O_EXCL in a fresh 0700 mkdtemp dir, so it is never in argv (`--password`) or a
- * `--uri`, both visible in the process list.
+ * mongodump/mongorestore (100.3.0 and later) read the password from a YAML `--config` file, private
+ * to the run (credential-file.ts), so it is never in argv (`--password`) or a `--uri`, both visible
+ * in the process list.
  */
-export async function createConfigFile(tmpDir: string, credentials: Credentials): Promise<ConfigFile> {
-  const password = await resolvePassword(credentials);
-  if (password === undefined) return { path: null, password, remove: async () => {} };
-  let text: string;
-  try {
-    text = formatConfigFile(password);
-  } catch (err) {
-    throw new HoldfastError("VALIDATION_FAILED", (err as Error).message);
-  }
-  const file = await writeCredentialFile(tmpDir, "holdfast-mongo-", "tools.yaml", text);
-  return { path: file.path, password, remove: file.remove };
+export function createConfigFile(tmpDir: string, credentials: Credentials): Promise<ConfigFile> {
+  return createToolCredentials(tmpDir, credentials, CONFIG_FILE);
 }

@@ -14,7 +14,9 @@ const PASSWORD = 'mongo "pw" #1';
 /**
  * Stand-in MongoDB tools (shell scripts): mongodump records its argv and its config file (mode,
  * dir mode, content) per `--db`, then writes `<db>.archive` from the fixtures dir; `<db>.hang` makes
- * it hang afterwards, `<db>.fail` makes it fail with the password on stderr. mongorestore records
+ * it hang afterwards, `<db>.fail` makes it fail as a refused login does (with the password on stderr),
+ * `<db>.refused` as a closed port does, `<db>.broken` fail otherwise (password on stderr again),
+ * `<db>.silent` say nothing. mongorestore records
  * its argv and stdin.
  */
 function writeStandIns(dir: string): { mongodump: string; mongorestore: string } {
@@ -29,7 +31,9 @@ function writeStandIns(dir: string): { mongodump: string; mongorestore: string }
       'f=""; db=all',
       'for a in "$@"; do case "$a" in --config=*) f="${a#--config=}";; --db=*) db="${a#--db=}";; esac; done',
       `{ printf '%s\\n' "$@"; echo =====; if [ -n "$f" ]; then stat -c '%a' "$f"; stat -c '%a' "$(dirname "$f")"; cat "$f"; fi; env; } > ${q("record.dump.")}"$db"`,
-      `if [ -f ${d}"$db.fail" ]; then echo "Failed: auth failed for ${PASSWORD.replace(/"/g, '\\"')}" >&2; exit 1; fi`,
+      `if [ -f ${d}"$db.fail" ]; then echo ${JSON.stringify(`2026-01-01T00:00:00.000+0000\tFailed: can't create session: failed to connect to mongodb://127.0.0.1:27017/: connection() error occurred during connection handshake: auth error: sasl conversation error: unable to authenticate using mechanism "SCRAM-SHA-256": (AuthenticationFailed) Authentication failed. (${PASSWORD})`).replace(/\$/g, "\\$")} >&2; exit 1; fi`,
+      `if [ -f ${d}"$db.broken" ]; then echo "Failed: error reading collection: (InternalError) cursor lost ${PASSWORD.replace(/"/g, '\\"')}" >&2; exit 1; fi`,
+      `if [ -f ${d}"$db.refused" ]; then echo "2026-01-01T00:00:00.000+0000	Failed: can't create session: could not connect to server: server selection error: server selection timeout, current topology: { Type: Single, Servers: [{ Addr: 127.0.0.1:27017, Type: Unknown, Last error: dial tcp 127.0.0.1:27017: connect: connection refused }, ] }" >&2; exit 1; fi`,
       `if [ -f ${d}"$db.silent" ]; then exec sleep 300; fi`,
       `cat ${d}"$db.archive"`,
       `if [ -f ${d}"$db.hang" ]; then exec sleep 300; fi`,
@@ -105,16 +109,22 @@ describe("MongoEngine with stand-in tools (no MongoDB here: argument building, c
     expect(leftovers()).toEqual([]);
   });
 
-  it("reports a refused login as DB_CONNECTION_TEST_FAILED with stderr (password redacted), and silence as a timeout", async () => {
+  it("reports a refused login as DATABASE_AUTH_FAILED (password redacted), a refused connection and silence as DATABASE_UNREACHABLE", async () => {
     fixture("shop.fail");
     const err = (await engine.testConnection(conn()).catch((e: unknown) => e)) as HoldfastError;
-    expect(err.code).toBe("DB_CONNECTION_TEST_FAILED");
-    expect(String(err.details?.stderr)).toContain("auth failed");
-    expect(JSON.stringify(err.details)).not.toContain("pw");
+    expect(err.toBody()).toMatchObject({ code: "DATABASE_AUTH_FAILED", retryable: false, message: expect.stringContaining("(AuthenticationFailed) Authentication failed") });
+    expect(String(err.details?.stderr)).toContain("AuthenticationFailed");
+    expect(JSON.stringify(err.toBody())).not.toContain("pw");
+    const dump = await engine.dump(conn());
+    dump.stdout.resume();
+    await expect(dump.done).rejects.toMatchObject({ code: "DATABASE_AUTH_FAILED" });
     fs.rmSync(path.join(fixtures, "shop.fail"));
+    fixture("shop.refused");
+    await expect(engine.testConnection(conn())).rejects.toMatchObject({ code: "DATABASE_UNREACHABLE", retryable: true, message: expect.stringContaining("connection refused") });
+    fs.rmSync(path.join(fixtures, "shop.refused"));
     fixture("shop.silent");
     // "did not answer" is our own timeout's message: the tool's silence was cut off, not waited out.
-    await expect(engine.testConnection(conn())).rejects.toMatchObject({ code: "DB_CONNECTION_TEST_FAILED", message: expect.stringContaining("did not answer") });
+    await expect(engine.testConnection(conn())).rejects.toMatchObject({ code: "DATABASE_UNREACHABLE", message: expect.stringContaining("did not answer") });
   });
 
   it("lists the databases that hold collections, with sizes, without the system ones", async () => {
@@ -129,7 +139,7 @@ describe("MongoEngine with stand-in tools (no MongoDB here: argument building, c
     const runDir = fs.mkdtempSync(path.join(tmp, "run-"));
     const artifact = await runPipeline({ dump: await engine.dump(conn({ database: "prod" })), runDir, runId: "run_m", clock: new ManualClock(), compression: { codec: "gzip", level: 1 }, extension: ".archive.gz" });
     expect(zlib.gunzipSync(fs.readFileSync(artifact.stagingPath)).equals(prodArchive)).toBe(true);
-    fixture("prod.fail");
+    fixture("prod.broken");
     const failDir = fs.mkdtempSync(path.join(tmp, "run-"));
     const err = (await runPipeline({ dump: await engine.dump(conn({ database: "prod" })), runDir: failDir, runId: "run_f", clock: new ManualClock() }).catch((e: unknown) => e)) as HoldfastError;
     expect(err.code).toBe("DUMP_FAILED");
@@ -152,6 +162,7 @@ describe("MongoEngine with stand-in tools (no MongoDB here: argument building, c
     fixture("shop.archive", buildArchive([{ db: "shop", collection: "old" }]));
     const err = await engine.restore(Readable.from([prodArchive]), conn(), { format: "archive", codec: "none" }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY", status: 409, details: { objects: 1 } });
+    expect((err as Error).message).toContain("send options.overwrite: true to replace them");
     expect(fs.existsSync(path.join(fixtures, "record.restore"))).toBe(false);
     await engine.restore(Readable.from([prodArchive]), conn(), { format: "archive", codec: "none", overwrite: true });
     expect(record("record.restore").split("\n")).toContain("--drop");

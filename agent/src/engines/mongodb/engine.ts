@@ -1,26 +1,25 @@
-import os from "node:os";
 import { performance } from "node:perf_hooks";
-import { PassThrough, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type MongoConnection } from "@holdfast/shared";
 import { createDecoder } from "../../pipeline/codec.js";
-import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
-import { killTree, spawnFilter, spawnTool, type FilterProcess } from "../spawn-tool.js";
+import { startDump } from "../dump-handle.js";
+import { restoreStageError, targetNotEmpty } from "../restore-target.js";
+import { spawnFilter, stderrLines, toolEnv, type FilterProcess } from "../spawn-tool.js";
+import { requireToolVersion, toolVersionLine } from "../tool-version.js";
+import { EngineBase, type EngineOptionsBase } from "../engine-base.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine, RestoreOptions, RestoreResult } from "../types.js";
 import type { ArchiveNamespace, ArchivePrelude } from "./archive-prelude.js";
 import { buildMongodumpArgs, buildMongorestoreArgs } from "./args.js";
 import { createConfigFile } from "./config-file.js";
 import { ArchiveFeed } from "./archive-feed.js";
 import { probePrelude } from "./probe.js";
-import { childEnv, failure, lines, versionLine } from "./tools.js";
+import { mongoToolFailure } from "./tools.js";
 
-export interface MongoEngineOptions {
+export interface MongoEngineOptions extends EngineOptionsBase {
   /** Explicit tool paths (tests' stand-ins, odd installs); `mongodump` / `mongorestore` on PATH by default. */
   mongodumpPath?: string;
   mongorestorePath?: string;
-  zstdPath?: string;
-  /** Where per-run config files go; os.tmpdir() by default. */
-  tmpDir?: string;
   /** How long a connection test may wait for mongodump's first answer (its own server selection waits 30 s). */
   probeTimeoutMs?: number;
 }
@@ -46,19 +45,16 @@ export function userNamespaces(prelude: ArchivePrelude): ArchiveNamespace[] {
  * sizes, whether a target is empty) it reads from the prelude mongodump writes before any data.
  * Untested end to end: no MongoDB server or tools can be installed where this was written.
  */
-export class MongoEngine implements Engine<MongoConnection> {
+export class MongoEngine extends EngineBase<MongoEngineOptions> implements Engine<MongoConnection> {
   readonly engine = "mongodb" as const;
   readonly toolName = "mongodump";
-  private readonly opts: MongoEngineOptions;
-  private readonly tmpDir: string;
-  private readonly mongodump: string;
-  private readonly mongorestore: string;
 
-  constructor(opts: MongoEngineOptions = {}) {
-    this.opts = opts;
-    this.tmpDir = opts.tmpDir ?? os.tmpdir();
-    this.mongodump = opts.mongodumpPath ?? "mongodump";
-    this.mongorestore = opts.mongorestorePath ?? "mongorestore";
+  private get mongodump(): string {
+    return this.opts.mongodumpPath ?? "mongodump";
+  }
+
+  private get mongorestore(): string {
+    return this.opts.mongorestorePath ?? "mongorestore";
   }
 
   private probeRun() {
@@ -67,7 +63,7 @@ export class MongoEngine implements Engine<MongoConnection> {
 
   /** `mongodump version: 100.9.4`, or null when mongodump is not installed. */
   async toolVersion(): Promise<string | null> {
-    return versionLine(this.mongodump);
+    return toolVersionLine(this.mongodump);
   }
 
   async testConnection(connection: MongoConnection): Promise<ConnectionTestResult> {
@@ -93,33 +89,20 @@ export class MongoEngine implements Engine<MongoConnection> {
 
   async dump(connection: MongoConnection): Promise<DumpHandle> {
     const config = await createConfigFile(this.tmpDir, connection);
-    let tool;
-    try {
-      tool = spawnTool("mongodump", this.mongodump, buildMongodumpArgs(config.path, connection), childEnv());
-    } catch (err) {
-      await config.remove();
-      throw err;
-    }
-    const out = new PassThrough({ highWaterMark: PIPELINE_CHUNK_BYTES });
-    tool.stdout.pipe(out, { end: false });
-    let settled = false;
-    const warnings: string[] = [];
-    const done = (async () => {
-      try {
-        const exit = await tool.exited;
-        if (exit.code !== 0) throw failure("DUMP_FAILED", "mongodump", exit, config.password);
-        warnings.push(...lines(exit, config.password));
-        out.end();
-      } catch (err) {
-        if (!out.destroyed) out.end();
-        throw err;
-      } finally {
-        settled = true;
-        await config.remove();
-      }
-    })();
-    done.catch(() => {});
-    return { stdout: out, done, abort: () => (settled ? false : killTree(tool.child)), warnings: () => warnings };
+    return startDump({
+      produce: async (dump) => {
+        await dump.tool({
+          name: "mongodump",
+          bin: this.mongodump,
+          args: buildMongodumpArgs(config.path, connection),
+          env: toolEnv(),
+          toOut: true,
+          failure: (exit) => mongoToolFailure("DUMP_FAILED", "mongodump", exit, config.secrets),
+          warnings: (exit) => stderrLines(exit, config.secrets),
+        });
+      },
+      cleanup: () => config.remove(),
+    });
   }
 
   /**
@@ -131,17 +114,17 @@ export class MongoEngine implements Engine<MongoConnection> {
     const started = performance.now();
     if (opts.format !== "archive") throw new HoldfastError("VALIDATION_FAILED", `The mongodb engine restores archive artifacts, not ${opts.format}`);
     if (opts.noOwner) throw new HoldfastError("VALIDATION_FAILED", "noOwner is not available for mongodb");
-    if ((await versionLine(this.mongorestore)) === null) throw new HoldfastError("TOOL_NOT_FOUND", "mongorestore is not installed or not on PATH", { tool: "mongorestore" });
+    await requireToolVersion(this.mongorestore);
     const present = userNamespaces(await probePrelude(this.probeRun(), target, "Checking the restore target"));
     if (present.length > 0 && !opts.overwrite) {
-      throw new HoldfastError("RESTORE_TARGET_NOT_EMPTY", `The target holds ${present.length} collections`, { objects: present.length, ...(target.database ? { database: target.database } : {}) });
+      throw targetNotEmpty(`The target holds ${present.length} collections`, { objects: present.length, ...(target.database ? { database: target.database } : {}) });
     }
     const config = await createConfigFile(this.tmpDir, target);
     let tool: FilterProcess | null = null;
     try {
-      const decoder = createDecoder(opts.codec, this.opts.zstdPath ? { zstdPath: this.opts.zstdPath } : {});
+      const decoder = createDecoder(opts.codec, this.codecTools);
       const feed = new ArchiveFeed((prelude) => {
-        tool = spawnFilter("mongorestore", this.mongorestore, buildMongorestoreArgs(config.path, target, { drop: Boolean(opts.overwrite), ...renameFor(prelude, target) }), childEnv());
+        tool = spawnFilter("mongorestore", this.mongorestore, buildMongorestoreArgs(config.path, target, { drop: Boolean(opts.overwrite), ...renameFor(prelude, target) }), toolEnv());
         tool.stdout.resume();
         tool.exited.catch(() => {});
         return tool;
@@ -155,11 +138,12 @@ export class MongoEngine implements Engine<MongoConnection> {
         () => null,
         (err: unknown) => err,
       );
-      if (exit && exit.code !== 0 && exit.signal === null) throw stageError("restore", failure("RESTORE_FAILED", "mongorestore", exit, config.password));
-      if (decodeError) throw stageError("decompress", decodeError);
-      if (feedError) throw stageError("decompress", feedError);
-      if (!exit || exit.code !== 0) throw stageError("restore", exit ? failure("RESTORE_FAILED", "mongorestore", exit, config.password) : new Error("mongorestore never started"));
-      return { durationMs: Math.round(performance.now() - started), warnings: lines(exit, config.password) };
+      const toolError = () => restoreStageError("restore", exit ? mongoToolFailure("RESTORE_FAILED", "mongorestore", exit, config.secrets) : new Error("mongorestore never started"));
+      if (exit && exit.code !== 0 && exit.signal === null) throw toolError();
+      if (decodeError) throw restoreStageError("decompress", decodeError);
+      if (feedError) throw restoreStageError("decompress", feedError);
+      if (!exit || exit.code !== 0) throw toolError();
+      return { durationMs: Math.round(performance.now() - started), warnings: stderrLines(exit, config.secrets) };
     } finally {
       await config.remove();
     }
@@ -175,13 +159,3 @@ export function renameFor(prelude: ArchivePrelude, target: MongoConnection): { r
   }
   return dbs.length === 1 && dbs[0] !== target.database ? { rename: { from: dbs[0]!, to: target.database } } : {};
 }
-
-function stageError(stage: "decompress" | "restore", err: unknown): HoldfastError {
-  if (err instanceof HoldfastError) {
-    const code = err.code === "DUMP_FAILED" ? "RESTORE_FAILED" : err.code;
-    return new HoldfastError(code, err.message, { ...(err.details ?? {}), stage: (err.details?.stage as string | undefined) ?? stage }, err.retryable);
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return new HoldfastError("RESTORE_FAILED", `The restore stopped while ${stage === "decompress" ? "reading the archive" : "restoring"}: ${message}`, { stage });
-}
-

@@ -1,9 +1,9 @@
 import { HoldfastError, type MongoConnection } from "@holdfast/shared";
-import { killTree, spawnTool } from "../spawn-tool.js";
+import { killTree, redactSecrets, spawnTool, toolEnv } from "../spawn-tool.js";
 import { parseArchivePrelude, type ArchivePrelude } from "./archive-prelude.js";
 import { buildMongodumpArgs } from "./args.js";
 import { createConfigFile } from "./config-file.js";
-import { childEnv, failure, redacted } from "./tools.js";
+import { mongoToolFailure } from "./tools.js";
 
 export interface ProbeRun {
   mongodump: string;
@@ -19,7 +19,7 @@ export interface ProbeRun {
 export async function probePrelude(run: ProbeRun, connection: MongoConnection, what: string): Promise<ArchivePrelude> {
   const config = await createConfigFile(run.tmpDir, connection);
   try {
-    const tool = spawnTool("mongodump", run.mongodump, buildMongodumpArgs(config.path, connection), childEnv());
+    const tool = spawnTool("mongodump", run.mongodump, buildMongodumpArgs(config.path, connection), toolEnv());
     let head = Buffer.alloc(0);
     let prelude: ArchivePrelude | null = null;
     let unreadable: Error | null = null;
@@ -41,8 +41,11 @@ export async function probePrelude(run: ProbeRun, connection: MongoConnection, w
     const exit = await tool.exited.finally(() => clearTimeout(timer));
     if (prelude) return prelude;
     if (unreadable) throw new HoldfastError("DB_CONNECTION_TEST_FAILED", `${what}: mongodump wrote something other than an archive`, { cause: (unreadable as Error).message });
-    if (timedOut) throw new HoldfastError("DB_CONNECTION_TEST_FAILED", `${what}: mongodump did not answer within ${run.timeoutMs / 1000} s`, { stderr: redacted(exit.stderrTail.trim(), config.password) });
-    throw failure("DB_CONNECTION_TEST_FAILED", `${what} (mongodump)`, exit, config.password);
+    if (timedOut) {
+      // Silence is how an unreachable server looks to mongodump (it waits out server selection).
+      throw new HoldfastError("DATABASE_UNREACHABLE", `${what}: mongodump did not answer within ${run.timeoutMs / 1000} s`, { stderr: redactSecrets(exit.stderrTail.trim(), config.secrets) });
+    }
+    throw mongoToolFailure("DB_CONNECTION_TEST_FAILED", `${what} (mongodump)`, exit, config.secrets);
   } finally {
     await config.remove();
   }

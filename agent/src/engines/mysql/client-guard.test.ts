@@ -7,7 +7,8 @@ import { makeTempDir, uniqueName } from "../../testing/helpers.js";
 import { buildClientArgs } from "./args.js";
 import { MysqlEngine } from "./engine.js";
 import { createOptionsFile } from "./option-file.js";
-import { clientHasSandbox, mysqlChildEnv } from "./tools.js";
+import { toolEnv } from "../spawn-tool.js";
+import { clientHasSandbox } from "./tools.js";
 import { createDb, dropDb, myConn, mysqlRoot } from "../../testing/mysql-server.js";
 
 /** Client commands a hostile "dump" could carry: each would run a shell or read a file if the client interpreted it. */
@@ -67,7 +68,7 @@ describe("the SQL client runs a dump's SQL and nothing else", () => {
         if (sandbox && !(await clientHasSandbox("mariadb"))) continue;
         for (const line of smuggled(marker, sqlFile)) {
           const args = buildClientArgs(options.path, myConn(db), "mariadb", { sandbox, database: db });
-          const run = spawnSync("mariadb", args, { input: `SELECT 1;\n${line}\nSELECT 2;\n`, env: mysqlChildEnv(), encoding: "utf8" });
+          const run = spawnSync("mariadb", args, { input: `SELECT 1;\n${line}\nSELECT 2;\n`, env: toolEnv(), encoding: "utf8" });
           expect(run.status, `${line} (sandbox ${sandbox})`).not.toBe(0);
           expect(fs.existsSync(marker)).toBe(false);
           expect(tables()).toBe("0");

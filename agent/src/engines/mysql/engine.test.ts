@@ -76,21 +76,21 @@ describe("MysqlEngine against a real MariaDB", () => {
     expect(fs.readdirSync(tmp).filter((n) => n.startsWith("pwned"))).toEqual([]);
   });
 
-  it("authenticates with a password holding quotes, # and a backslash; a wrong one is DB_CONNECTION_TEST_FAILED / DUMP_FAILED, redacted", async () => {
+  it("authenticates with a password holding quotes, # and a backslash; a wrong one is DATABASE_AUTH_FAILED, redacted", async () => {
     await expect(engine.testConnection(myConn(plain, { username: user, password }))).resolves.toHaveProperty("tablesCount", 2);
     expect(await dumpToText(engine, myConn(plain, { username: user, password }))).toContain("INSERT INTO `t1` VALUES");
 
     const wrong = `${password}-wrong`;
     const err = (await engine.testConnection(myConn(plain, { username: user, password: wrong })).catch((e: unknown) => e)) as HoldfastError;
     expect(err).toBeInstanceOf(HoldfastError);
-    expect(err.code).toBe("DB_CONNECTION_TEST_FAILED");
+    expect(err.code).toBe("DATABASE_AUTH_FAILED");
     expect(String(err.details?.stderr)).toMatch(/Access denied/);
     expect(JSON.stringify({ message: err.message, details: err.details })).not.toContain(wrong);
 
     const handle = await engine.dump(myConn(plain, { username: user, password: wrong }));
     handle.stdout.resume();
     const dumpErr = (await handle.done.catch((e: unknown) => e)) as HoldfastError;
-    expect(dumpErr.code).toBe("DUMP_FAILED");
+    expect(dumpErr.code).toBe("DATABASE_AUTH_FAILED");
     expect(String(dumpErr.details?.stderr)).toMatch(/Access denied/);
     expect(JSON.stringify(dumpErr.details)).not.toContain(wrong);
     expect(leftovers(tmp)).toEqual([]);
@@ -121,18 +121,18 @@ describe("MysqlEngine against a real MariaDB", () => {
     }
   });
 
-  it("answers an unreachable port with DB_CONNECTION_TEST_FAILED and the client's stderr", async () => {
+  it("answers an unreachable port with DATABASE_UNREACHABLE and the client's stderr", async () => {
     const err = (await engine.testConnection({ ...myConn(plain), port: 1 }).catch((e: unknown) => e)) as HoldfastError;
-    expect(err.code).toBe("DB_CONNECTION_TEST_FAILED");
+    expect(err.code).toBe("DATABASE_UNREACHABLE");
     expect(String(err.details?.stderr)).toMatch(/Can't connect|Connection refused/);
-    await expect(engine.listDatabases({ ...myConn(plain), port: 1 })).rejects.toMatchObject({ code: "DB_CONNECTION_TEST_FAILED" });
+    await expect(engine.listDatabases({ ...myConn(plain), port: 1 })).rejects.toMatchObject({ code: "DATABASE_UNREACHABLE" });
   });
 
-  it("fails a dump of an unknown database with DUMP_FAILED after the tool exited", async () => {
+  it("fails a dump of an unknown database with DATABASE_NOT_FOUND after the tool exited", async () => {
     const handle = await engine.dump(myConn(uniqueName("hf_no_such_db")));
     handle.stdout.resume();
     const err = (await handle.done.catch((e: unknown) => e)) as HoldfastError;
-    expect(err.code).toBe("DUMP_FAILED");
+    expect(err.code).toBe("DATABASE_NOT_FOUND");
     expect(String(err.details?.stderr)).toMatch(/Unknown database/);
   });
 

@@ -1,23 +1,20 @@
-import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import { HoldfastError, type MysqlConnection, type ResolvedBackupOptions } from "@holdfast/shared";
+import { EngineBase, type EngineOptionsBase } from "../engine-base.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine, Fingerprint, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
 import { startMysqlDump } from "./dump.js";
 import { fingerprintDatabase } from "./fingerprint.js";
 import { createOptionsFile } from "./option-file.js";
 import { quoteIdent, runSql, type SqlSession } from "./query.js";
 import { restoreMysql } from "./restore.js";
-import { flavorOf, resolveMysqlTools, toolVersionLine, type MysqlToolPaths } from "./tools.js";
+import { requireToolVersion, toolVersionLine } from "../tool-version.js";
+import { flavorOf, resolveMysqlTools, type MysqlToolPaths } from "./tools.js";
 
-export interface MysqlEngineOptions {
+export interface MysqlEngineOptions extends EngineOptionsBase {
   /** Explicit tool paths win over the PATH lookup (tests' stand-ins, odd installs). */
   dumpPath?: string;
   clientPath?: string;
-  zstdPath?: string;
-  /** Where per-run options files go; os.tmpdir() (which honours TMPDIR) by default. */
-  tmpDir?: string;
 }
 
 /** Fixed text, nothing user-supplied in it: DATABASE() is the database the client connected to. */
@@ -31,6 +28,9 @@ export const LIST_DATABASES_SQL = `SELECT s.SCHEMA_NAME, (SELECT SUM(t.DATA_LENG
 FROM information_schema.SCHEMATA s WHERE s.SCHEMA_NAME NOT IN ('information_schema', 'performance_schema', 'mysql', 'sys') ORDER BY s.SCHEMA_NAME;
 `;
 
+/** The schema every server has: where the engine connects when the configured database is not the point. */
+const SERVER_SCHEMA = "information_schema";
+
 /** A drill id becomes part of a database name (64 characters at most): a safe alphabet only. */
 const DRILL_ID = /^[A-Za-z0-9_]{1,48}$/;
 
@@ -40,16 +40,9 @@ export function versionNumOf(version: string): number | null {
   return m ? Number(m[1]) * 10_000 + Number(m[2]) * 100 + Number(m[3]) : null;
 }
 
-export class MysqlEngine implements Engine<MysqlConnection> {
+export class MysqlEngine extends EngineBase<MysqlEngineOptions> implements Engine<MysqlConnection> {
   readonly engine = "mysql" as const;
   readonly toolName = "mariadb-dump";
-  private readonly opts: MysqlEngineOptions;
-  private readonly tmpDir: string;
-
-  constructor(opts: MysqlEngineOptions = {}) {
-    this.opts = opts;
-    this.tmpDir = opts.tmpDir ?? os.tmpdir();
-  }
 
   tools(): MysqlToolPaths {
     return resolveMysqlTools({ ...(this.opts.dumpPath ? { dump: this.opts.dumpPath } : {}), ...(this.opts.clientPath ? { client: this.opts.clientPath } : {}) });
@@ -63,8 +56,7 @@ export class MysqlEngine implements Engine<MysqlConnection> {
   /** Runs `fn` with a client session on `connection`; the options file is gone when it returns. */
   private async withSession<T>(connection: MysqlConnection, fn: (session: SqlSession) => Promise<T>): Promise<T> {
     const client = this.tools().client;
-    const version = await toolVersionLine(client);
-    if (version === null) throw new HoldfastError("TOOL_NOT_FOUND", `${path.basename(client)} is not installed or not on PATH`, { tool: path.basename(client) });
+    const version = await requireToolVersion(client);
     const optionsFile = await createOptionsFile(this.tmpDir, connection);
     try {
       return await fn({ client, flavor: flavorOf(version), optionsFile, connection });
@@ -103,13 +95,17 @@ export class MysqlEngine implements Engine<MysqlConnection> {
   }
 
   async restore(artifact: Readable, target: MysqlConnection, opts: RestoreOptions): Promise<RestoreResult> {
-    return restoreMysql({ artifact, target, opts, client: this.tools().client, tmpDir: this.tmpDir, ...(this.opts.zstdPath ? { zstdPath: this.opts.zstdPath } : {}) });
+    return restoreMysql({ artifact, target, opts, client: this.tools().client, tmpDir: this.tmpDir, tools: this.codecTools });
   }
 
-  /** Connects without a database, so the list works even when the configured one does not exist yet. */
+  /**
+   * Connects to `information_schema`, which every server has, so the list works when the configured
+   * database does not exist (exactly when a user needs it). Named rather than left out: a `database=`
+   * in the host's /etc/mysql/my.cnf (which the tools still read) cannot pick another one.
+   */
   async listDatabases(connection: MysqlConnection): Promise<DatabaseInfo[]> {
     return this.withSession(connection, async (session) => {
-      const rows = await runSql(session, LIST_DATABASES_SQL, { code: "DB_CONNECTION_TEST_FAILED", what: "Listing databases (mariadb)", database: null });
+      const rows = await runSql(session, LIST_DATABASES_SQL, { code: "DB_CONNECTION_TEST_FAILED", what: "Listing databases (mariadb)", database: SERVER_SCHEMA });
       return rows.map(([name, size]) => ({ name: name!, sizeBytes: size === undefined || size === "NULL" ? null : Number(size) }));
     });
   }
@@ -137,7 +133,7 @@ export class MysqlEngine implements Engine<MysqlConnection> {
     return {
       connection: { ...source, database: name },
       drop: async () => {
-        await this.withSession(source, (s) => runSql(s, drop, { code: "RESTORE_FAILED", what: "Dropping the drill's scratch database (mariadb)", database: null }));
+        await this.withSession(source, (s) => runSql(s, drop, { code: "RESTORE_FAILED", what: "Dropping the drill's scratch database (mariadb)", database: SERVER_SCHEMA }));
       },
     };
   }

@@ -99,6 +99,6 @@ describe("hostile passwords against the real server", () => {
     }
     // The last one set is 1024 characters; one character off must be refused by the server.
     const wrong = await engine.testConnection(myConn(db, { username: user, password: "p".repeat(1023) })).catch((e: unknown) => e);
-    expect(wrong).toMatchObject({ code: "DB_CONNECTION_TEST_FAILED" });
+    expect(wrong).toMatchObject({ code: "DATABASE_AUTH_FAILED" });
   }, 60_000);
 });

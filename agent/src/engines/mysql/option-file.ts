@@ -1,6 +1,5 @@
-import { HoldfastError } from "@holdfast/shared";
-import { writeCredentialFile } from "../credential-file.js";
-import { resolvePassword, type Credentials } from "../credentials.js";
+import type { Credentials } from "../credentials.js";
+import { createToolCredentials, type CredentialFormat, type ToolCredentials } from "../credential-file.js";
 
 /**
  * The MySQL/MariaDB option-file reader (mysys my_default.c) reads lines into a 4 KiB buffer: a
@@ -28,40 +27,20 @@ export function formatOptionsFile(password: string | undefined): string {
   return `[client]\n${line}\n`;
 }
 
-export interface OptionsFile {
-  /** For `--defaults-extra-file=`, which must be the tool's first argument. */
-  path: string;
-  /** The password it holds (given or read from passwordFile), for redacting tool output; never logged. */
-  password: string | undefined;
-  remove(): Promise<void>;
-}
+/** For `--defaults-extra-file=`, which must be the tool's first argument; written even without a password, so every tool call has the same shape. */
+export type OptionsFile = ToolCredentials;
+
+const OPTIONS_FILE: CredentialFormat = {
+  dirPrefix: "holdfast-my-",
+  fileName: "client.cnf",
+  text: formatOptionsFile,
+  escaped: (password) => quoteOptionValue(password).slice(1, -1),
+};
 
 /**
- * A fresh mkdtemp dir (0700) under the temp dir holding a 0600 options file opened with O_EXCL: no
- * other user can read it or plant a symlink, and the password is never in argv or the environment
- * (no MYSQL_PWD, which other users may read from /proc on some systems). Written even without a
- * password, so every tool call has the same shape.
+ * The run's password in a private options file (credential-file.ts): never in argv or the
+ * environment (no MYSQL_PWD, which other users may read from /proc on some systems).
  */
-export async function createOptionsFile(tmpDir: string, credentials: Credentials): Promise<OptionsFile> {
-  const password = await resolvePassword(credentials);
-  let text: string;
-  try {
-    text = formatOptionsFile(password);
-  } catch (err) {
-    throw new HoldfastError("VALIDATION_FAILED", (err as Error).message);
-  }
-  const file = await writeCredentialFile(tmpDir, "holdfast-my-", "client.cnf", text);
-  return { path: file.path, password, remove: file.remove };
-}
-
-/** Everything a tool printed, with the password (raw and as quoted in the file) masked. */
-export function passwordSpellings(password: string | undefined): (string | undefined)[] {
-  if (password === undefined || password === "") return [];
-  let quoted: string | undefined;
-  try {
-    quoted = quoteOptionValue(password).slice(1, -1);
-  } catch {
-    quoted = undefined;
-  }
-  return [password, quoted];
+export function createOptionsFile(tmpDir: string, credentials: Credentials): Promise<OptionsFile> {
+  return createToolCredentials(tmpDir, credentials, OPTIONS_FILE);
 }

@@ -1,9 +1,11 @@
 import path from "node:path";
-import { HoldfastError, type ErrorCode, type MysqlConnection } from "@holdfast/shared";
-import { redactSecrets, spawnFilter, type ToolExit } from "../spawn-tool.js";
+import type { ErrorCode, HoldfastError, MysqlConnection } from "@holdfast/shared";
+import { spawnFilter, toolEnv, type ToolExit } from "../spawn-tool.js";
+import { toolFailure } from "../failure-codes.js";
 import { buildClientArgs } from "./args.js";
-import { passwordSpellings, type OptionsFile } from "./option-file.js";
-import { mysqlChildEnv, type MysqlFlavor } from "./tools.js";
+import { classifyMysqlFailure } from "./classify-failure.js";
+import type { OptionsFile } from "./option-file.js";
+import type { MysqlFlavor } from "./tools.js";
 
 /** A client ready to run our own statements: which binary, which family, which options file. */
 export interface SqlSession {
@@ -31,31 +33,27 @@ export function parseBatchRows(out: string): string[][] {
     .map((line) => line.split("\t").map(unescapeBatchField));
 }
 
-/** The tool's stderr, with the password masked, ready for details.stderr. */
-export function redactedStderr(exit: ToolExit, password: string | undefined): string {
-  return redactSecrets(exit.stderrTail.trim(), passwordSpellings(password));
-}
-
-export function toolFailure(code: ErrorCode, what: string, exit: ToolExit, password: string | undefined, extra: Record<string, unknown> = {}): HoldfastError {
-  const why = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`;
-  return new HoldfastError(code, `${what} ${why}`, { ...extra, exitCode: exit.code, signal: exit.signal, stderr: redactedStderr(exit, password) });
+/** A MySQL tool's failure: classified by classifyMysqlFailure, else `code`; every spelling of the password masked. */
+export function mysqlToolFailure(code: ErrorCode, what: string, exit: ToolExit, secrets: readonly string[]): HoldfastError {
+  return toolFailure(code, what, exit, { secrets, classify: classifyMysqlFailure });
 }
 
 /**
  * Runs our own SQL through the client on stdin (never argv: a long statement list would hit the
- * kernel's per-argument limit) and returns the rows of every result set, in order. `database` null
- * connects without one (listing databases). A failure is `code` with the client's redacted stderr.
+ * kernel's per-argument limit) and returns the rows of every result set, in order. `database`
+ * overrides the connection's (listing databases). A failure is `code`, or the cause classifyMysqlFailure
+ * found, with the client's redacted stderr.
  */
-export async function runSql(session: SqlSession, sql: string, opts: { code: ErrorCode; what: string; database?: string | null }): Promise<string[][]> {
+export async function runSql(session: SqlSession, sql: string, opts: { code: ErrorCode; what: string; database?: string }): Promise<string[][]> {
   const database = opts.database === undefined ? session.connection.database : opts.database;
   const args = buildClientArgs(session.optionsFile.path, session.connection, session.flavor, { sandbox: false, database });
-  const tool = spawnFilter(path.basename(session.client), session.client, args, mysqlChildEnv());
+  const tool = spawnFilter(path.basename(session.client), session.client, args, toolEnv());
   let out = "";
   tool.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
   // A client that died before reading everything closes its stdin: that is in its exit, not an error here.
   tool.stdin.on("error", () => {});
   tool.stdin.end(sql);
   const exit = await tool.exited;
-  if (exit.code !== 0) throw toolFailure(opts.code, opts.what, exit, session.optionsFile.password);
+  if (exit.code !== 0) throw mysqlToolFailure(opts.code, opts.what, exit, session.optionsFile.secrets);
   return parseBatchRows(out);
 }

@@ -3,13 +3,15 @@ import { performance } from "node:perf_hooks";
 import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type MysqlConnection } from "@holdfast/shared";
-import { createDecoder } from "../../pipeline/codec.js";
-import { killTree, spawnFilter, type FilterProcess } from "../spawn-tool.js";
+import { createDecoder, type CodecTools } from "../../pipeline/codec.js";
+import { restoreStageError, targetNotEmpty } from "../restore-target.js";
+import { killTree, spawnFilter, stderrLines, toolEnv, type FilterProcess } from "../spawn-tool.js";
+import { requireToolVersion } from "../tool-version.js";
 import type { RestoreOptions, RestoreResult } from "../types.js";
 import { buildClientArgs } from "./args.js";
 import { createOptionsFile } from "./option-file.js";
-import { quoteIdent, redactedStderr, runSql, toolFailure, type SqlSession } from "./query.js";
-import { clientHasSandbox, flavorOf, mysqlChildEnv, toolVersionLine } from "./tools.js";
+import { mysqlToolFailure, quoteIdent, runSql, type SqlSession } from "./query.js";
+import { clientHasSandbox, flavorOf } from "./tools.js";
 
 export interface MysqlRestoreRun {
   artifact: Readable;
@@ -17,7 +19,7 @@ export interface MysqlRestoreRun {
   opts: RestoreOptions;
   client: string;
   tmpDir: string;
-  zstdPath?: string;
+  tools: CodecTools;
 }
 
 /** What the target database holds, one row per object: its kind and name. Empty means an empty database. */
@@ -67,18 +69,6 @@ function feedInto(tool: FilterProcess): Writable {
   });
 }
 
-function stageError(stage: "decompress" | "restore", err: unknown): HoldfastError {
-  if (err instanceof HoldfastError) {
-    const code = err.code === "DUMP_FAILED" ? "RESTORE_FAILED" : err.code;
-    return new HoldfastError(code, err.message, { ...(err.details ?? {}), stage: (err.details?.stage as string | undefined) ?? stage }, err.retryable);
-  }
-  const errno = (err as NodeJS.ErrnoException)?.code;
-  return new HoldfastError("RESTORE_FAILED", `The restore stopped while ${stage === "decompress" ? "decompressing" : "restoring"}${errno ? ` (${errno})` : ""}`, {
-    stage,
-    ...(errno ? { cause: errno } : {}),
-  });
-}
-
 /**
  * Restores a plain SQL artifact into the target database, which must exist (as for PostgreSQL:
  * the operator creates it, with the charset they want). Refuses RESTORE_TARGET_NOT_EMPTY before any
@@ -90,15 +80,15 @@ export async function restoreMysql(run: MysqlRestoreRun): Promise<RestoreResult>
   const started = performance.now();
   if (opts.format !== "plain") throw new HoldfastError("VALIDATION_FAILED", `The mysql engine restores plain SQL artifacts, not ${opts.format}`);
   if (opts.noOwner) throw new HoldfastError("VALIDATION_FAILED", "noOwner is not available for mysql: DEFINER clauses are part of the SQL");
-  const version = await toolVersionLine(run.client);
-  if (version === null) throw new HoldfastError("TOOL_NOT_FOUND", `${path.basename(run.client)} is not installed or not on PATH`, { tool: path.basename(run.client) });
-  const flavor = flavorOf(version);
+  const flavor = flavorOf(await requireToolVersion(run.client));
   const optionsFile = await createOptionsFile(run.tmpDir, target);
   try {
     const session: SqlSession = { client: run.client, flavor, optionsFile, connection: target };
-    const objects = await runSql(session, TARGET_OBJECTS_SQL, { code: "DB_CONNECTION_TEST_FAILED", what: "Checking the restore target (mariadb)" });
+    const objects = await runSql(session, TARGET_OBJECTS_SQL, { code: "DB_CONNECTION_TEST_FAILED", what: "Checking the restore target (mariadb)" }).catch((err: unknown) => {
+      throw restoreStageError("target", err);
+    });
     if (objects.length > 0 && !opts.overwrite) {
-      throw new HoldfastError("RESTORE_TARGET_NOT_EMPTY", `The target database ${target.database} holds ${objects.length} objects`, { objects: objects.length, database: target.database });
+      throw targetNotEmpty(`The target database ${target.database} holds ${objects.length} objects`, { objects: objects.length, database: target.database });
     }
     if (objects.length > 0) {
       await runSql(session, clearTargetSql(objects), { code: "RESTORE_FAILED", what: "Clearing the target for overwrite (mariadb)" }).catch((err: HoldfastError) => {
@@ -107,8 +97,8 @@ export async function restoreMysql(run: MysqlRestoreRun): Promise<RestoreResult>
     }
 
     const sandbox = await clientHasSandbox(run.client);
-    const decoder = createDecoder(opts.codec, run.zstdPath ? { zstdPath: run.zstdPath } : {});
-    const tool = spawnFilter(path.basename(run.client), run.client, buildClientArgs(optionsFile.path, target, flavor, { sandbox, database: target.database }), mysqlChildEnv());
+    const decoder = createDecoder(opts.codec, run.tools);
+    const tool = spawnFilter(path.basename(run.client), run.client, buildClientArgs(optionsFile.path, target, flavor, { sandbox, database: target.database }), toolEnv());
     tool.stdout.resume();
     tool.stdin.on("error", () => {});
     const fed = pipeline(run.artifact, decoder.stream, feedInto(tool)).then(
@@ -122,16 +112,12 @@ export async function restoreMysql(run: MysqlRestoreRun): Promise<RestoreResult>
     );
     // The client stopping on its own (an SQL error) explains the broken pipe behind it; a killed
     // client was stopped by us because the stream before it failed, which then is the story.
-    const clientFailure = () => stageError("restore", toolFailure("RESTORE_FAILED", path.basename(run.client), exit, optionsFile.password));
+    const clientFailure = () => restoreStageError("restore", mysqlToolFailure("RESTORE_FAILED", path.basename(run.client), exit, optionsFile.secrets));
     if (exit.code !== 0 && exit.signal === null) throw clientFailure();
-    if (decodeError) throw stageError("decompress", decodeError);
-    if (feedError) throw stageError("decompress", feedError);
+    if (decodeError) throw restoreStageError("decompress", decodeError);
+    if (feedError) throw restoreStageError("decompress", feedError);
     if (exit.code !== 0) throw clientFailure();
-    const warnings = redactedStderr(exit, optionsFile.password)
-      .split("\n")
-      .map((l) => l.trim())
-      .filter(Boolean);
-    return { durationMs: Math.round(performance.now() - started), warnings };
+    return { durationMs: Math.round(performance.now() - started), warnings: stderrLines(exit, optionsFile.secrets) };
   } finally {
     await optionsFile.remove();
   }

@@ -3,9 +3,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveBackupOptions, type BackupOptions, type Codec } from "@holdfast/shared";
 import { artifactExtension } from "../../pipeline/codec.js";
-import { runPipeline } from "../../pipeline/run-pipeline.js";
 import { restoreTargetFor } from "../../restore/restore-target.js";
-import { makeTempDir, ManualClock, uniqueName } from "../../testing/helpers.js";
+import { stageBackup } from "../../testing/engines.js";
+import { makeTempDir, uniqueName } from "../../testing/helpers.js";
 import { MysqlEngine } from "./engine.js";
 import { addAwkwardData, createDb, dbExists, dropDb, loadSakila, myConn, mysqlRoot, ODD_TABLE, quoteIdent, rowsOf, schemaOf } from "../../testing/mysql-server.js";
 
@@ -39,17 +39,7 @@ describe("sakila through the agent's pipeline and back with MysqlEngine.restore"
 
   async function backup(options: BackupOptions, runId: string, db = source) {
     const resolved = resolveBackupOptions(options, "mysql");
-    const runDir = fs.mkdtempSync(path.join(tmp, "run-"));
-    const dump = await engine.dump(myConn(db), resolved);
-    const artifact = await runPipeline({
-      dump,
-      runDir,
-      runId,
-      clock: new ManualClock(),
-      compression: { codec: resolved.codec, level: resolved.level },
-      extension: artifactExtension(resolved.format, resolved.codec),
-    });
-    return { artifact, resolved, dump };
+    return { ...(await stageBackup(engine, myConn(db), resolved, { tmp, runId })), resolved };
   }
 
   it("loaded what the test claims: sakila's tables, views, triggers, routines, ENUM/SET, and the awkward rows", () => {
@@ -138,6 +128,7 @@ describe("sakila through the agent's pipeline and back with MysqlEngine.restore"
     mysqlRoot("CREATE TABLE stray (id INT); CREATE VIEW stray_view AS SELECT 1 AS one; CREATE PROCEDURE stray_proc() SELECT 1;", db);
     const err = await engine.restore(fs.createReadStream(artifact.stagingPath), myConn(db), { format: "plain", codec: "gzip" }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY", status: 409, details: { objects: 3 } });
+    expect((err as Error).message).toContain("send options.overwrite: true to replace them");
     expect(mysqlRoot("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()", db)).toBe("2");
     await engine.restore(fs.createReadStream(artifact.stagingPath), myConn(db), { format: "plain", codec: "gzip", overwrite: true });
     // Over a full copy too: foreign keys, views and triggers in the way are dropped first.
@@ -147,11 +138,11 @@ describe("sakila through the agent's pipeline and back with MysqlEngine.restore"
     expect(rowsOf(db)).toEqual(sourceRows);
   }, 120_000);
 
-  it("a missing target database is DB_CONNECTION_TEST_FAILED before anything runs (it is not created)", async () => {
+  it("a missing target database is DATABASE_NOT_FOUND before anything runs (it is not created)", async () => {
     const { artifact } = await backup({ compression: { codec: "none" } }, "run_missing");
     const missing = uniqueName("hf_my_missing");
     const err = await engine.restore(fs.createReadStream(artifact.stagingPath), myConn(missing), { format: "plain", codec: "none" }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "DB_CONNECTION_TEST_FAILED", details: { stderr: expect.stringContaining("Unknown database") } });
+    expect(err).toMatchObject({ code: "DATABASE_NOT_FOUND", details: { stderr: expect.stringContaining("Unknown database") } });
     expect(dbExists(missing)).toBe(false);
   }, 60_000);
 

@@ -31,5 +31,10 @@ export function buildConninfo(connection: Omit<PostgresConnection, "password" | 
  */
 export function formatPassfileLine(password: string): string {
   if (/[\r\n]/.test(password)) throw new Error("a password with a line break cannot be passed through a passfile");
-  return `*:*:*:*:${password.replace(/\\/g, "\\\\").replace(/:/g, "\\:")}\n`;
+  return `*:*:*:*:${escapePassfileValue(password)}\n`;
+}
+
+/** A passfile field: `\` and `:` escaped with a backslash. */
+export function escapePassfileValue(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/:/g, "\\:");
 }

@@ -1,4 +1,3 @@
-import os from "node:os";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import { HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared";
@@ -6,16 +5,17 @@ import { buildConninfo } from "./conninfo.js";
 import { createPassfile } from "./passfile.js";
 import { startPgDump } from "./dump.js";
 import { restorePostgres } from "./restore.js";
-import { DEFAULT_PG_BIN_ROOT, resolvePgTools, type PgToolPaths } from "./pg-tools.js";
-import { redactSecrets, spawnTool, type ToolExit } from "../spawn-tool.js";
+import { buildChildEnv, DEFAULT_PG_BIN_ROOT, resolvePgTools, type PgToolPaths } from "./pg-tools.js";
+import { EngineBase, type EngineOptionsBase } from "../engine-base.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, DumpHints, Engine, Fingerprint, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
 import { FINGERPRINT_SQL, parseFingerprint } from "./fingerprint.js";
-import { parseToolMajor, serverMajorOf } from "../tool-version.js";
-import { PsqlSession } from "./psql-session.js";
+import { parseToolMajor, serverMajorOf, toolVersionLine } from "../tool-version.js";
+import { PsqlSession, runPsql, type PsqlFailure } from "./psql-session.js";
 
 export { buildPgDumpArgs } from "./pg-dump-args.js";
+export { buildChildEnv } from "./pg-tools.js";
 
-export interface PostgresEngineOptions {
+export interface PostgresEngineOptions extends EngineOptionsBase {
   /** An explicit tool path wins over the choice by server major (tests' stand-ins, odd installs). */
   pgDumpPath?: string;
   pgDumpallPath?: string;
@@ -23,11 +23,10 @@ export interface PostgresEngineOptions {
   psqlPath?: string;
   /** Where client versions live as `<root>/<major>/bin/`; /usr/lib/postgresql by default. */
   pgBinRoot?: string;
-  zstdPath?: string;
   /** -j of directory dumps and parallel restores. */
   jobs?: number;
-  /** Where per-run passfile and work dirs go; os.tmpdir() (which honours TMPDIR) by default. */
-  tmpDir?: string;
+  /** libpq's connect_timeout (10 s by default; libpq takes 2 s at the least). */
+  connectTimeoutSeconds?: number;
 }
 
 /** The query testConnection runs: fixed text, nothing user-supplied in it. The tables count is the run's metadata. */
@@ -38,6 +37,12 @@ export const TEST_QUERY =
 export const LIST_DATABASES_QUERY =
   "select datname, case when has_database_privilege(datname, 'CONNECT') then pg_database_size(datname) end from pg_database where not datistemplate and datallowconn order by datname";
 
+/**
+ * Where listDatabases connects when the configured database does not exist: the maintenance database
+ * every cluster has (initdb creates it), else template1, which only a DBA would have dropped.
+ */
+export const MAINTENANCE_DATABASES = ["postgres", "template1"] as const;
+
 export function buildPsqlTestArgs(connection: PostgresConnection): string[] {
   return [`--dbname=${buildConninfo(connection)}`, "--no-password", "-X", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", TEST_QUERY];
 }
@@ -47,37 +52,25 @@ export function buildPsqlListArgs(connection: PostgresConnection): string[] {
   return [`--dbname=${buildConninfo(connection)}`, "--no-password", "-X", "-A", "-t", "-z", "-0", "-v", "ON_ERROR_STOP=1", "-c", LIST_DATABASES_QUERY];
 }
 
-/** A minimal environment: nothing of the agent's own (tokens, HOLDFAST_*) reaches the tool. */
-export function buildChildEnv(passfilePath: string | null): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-    LANG: "C.UTF-8",
-    LC_ALL: "C.UTF-8",
-    PGCONNECT_TIMEOUT: "10",
-    PGAPPNAME: "holdfast-agent",
-    ...(passfilePath ? { PGPASSFILE: passfilePath } : {}),
-  };
+/** listDatabases' output: records end with NUL; within one, the name and the size are NUL-separated too. */
+function parseDatabaseList(out: Buffer): DatabaseInfo[] {
+  const fields = out.toString("utf8").split("\0");
+  const items: DatabaseInfo[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i]!.replace(/^\n/, "");
+    const size = fields[i + 1]!;
+    if (name === "") continue;
+    items.push({ name, sizeBytes: size === "" ? null : Number(size) });
+  }
+  return items;
 }
 
-export function toolFailure(code: "DUMP_FAILED" | "DB_CONNECTION_TEST_FAILED" | "RESTORE_FAILED", what: string, exit: ToolExit, password?: string): HoldfastError {
-  // Also the passfile's escaped spelling, in case a tool echoes the file back.
-  const escaped = password?.replace(/\\/g, "\\\\").replace(/:/g, "\\:");
-  const stderr = redactSecrets(exit.stderrTail.trim(), [password, escaped]);
-  const why = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`;
-  return new HoldfastError(code, `${what} ${why}`, { exitCode: exit.code, signal: exit.signal, stderr });
-}
-
-export class PostgresEngine implements Engine {
+export class PostgresEngine extends EngineBase<PostgresEngineOptions> implements Engine {
   readonly engine = "postgres" as const;
   readonly toolName = "pg_dump";
-  private readonly opts: PostgresEngineOptions;
-  private readonly psql: string;
-  private readonly tmpDir: string;
 
-  constructor(opts: PostgresEngineOptions = {}) {
-    this.opts = opts;
-    this.psql = opts.psqlPath ?? "psql";
-    this.tmpDir = opts.tmpDir ?? os.tmpdir();
+  private get psql(): string {
+    return this.opts.psqlPath ?? "psql";
   }
 
   /** The client tools for a server major (pg-tools.ts); explicit paths from the options win. */
@@ -94,41 +87,38 @@ export class PostgresEngine implements Engine {
 
   /** The version line of the pg_dump a dump of a server of this major would use. */
   async toolVersion(serverMajor: number | null = null): Promise<string | null> {
-    const tool = spawnTool("pg_dump", this.tools(serverMajor).pgDump, ["--version"], buildChildEnv(null));
-    let out = "";
-    tool.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
-    try {
-      const exit = await tool.exited;
-      return exit.code === 0 ? out.trim() : null;
-    } catch {
-      return null;
-    }
+    return toolVersionLine(this.tools(serverMajor).pgDump);
   }
 
-  async testConnection(connection: PostgresConnection): Promise<ConnectionTestResult> {
+  /** psql with `args(connection)` against `connection`, its password in a passfile for just that run. */
+  private async psqlOnce(connection: PostgresConnection, args: (c: PostgresConnection) => string[], failure: Omit<PsqlFailure, "secrets">): Promise<Buffer> {
     const passfile = await createPassfile(this.tmpDir, connection);
     try {
-      const started = performance.now();
-      const tool = spawnTool("psql", this.psql, buildPsqlTestArgs(connection), buildChildEnv(passfile.path));
-      let out = "";
-      tool.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
-      const exit = await tool.exited;
-      const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-      if (exit.code !== 0) throw toolFailure("DB_CONNECTION_TEST_FAILED", "The connection test (psql)", exit, passfile.password);
-      const parts = out.trim().split("\t");
-      const num = parts.length >= 4 ? Number(parts.pop()) : NaN;
-      const tables = parts.length >= 3 ? Number(parts.pop()) : NaN;
-      const size = parts.length >= 2 ? Number(parts.pop()) : NaN;
-      return {
-        latencyMs,
-        serverVersion: parts.join("\t"),
-        databaseSizeBytes: Number.isFinite(size) ? size : null,
-        serverVersionNum: Number.isInteger(num) ? num : null,
-        tablesCount: Number.isInteger(tables) ? tables : null,
-      };
+      return await runPsql(this.psql, args(connection), this.env(passfile.path), { ...failure, secrets: passfile.secrets });
     } finally {
       await passfile.remove();
     }
+  }
+
+  private env(passfilePath: string | null): NodeJS.ProcessEnv {
+    return buildChildEnv(passfilePath, this.opts.connectTimeoutSeconds);
+  }
+
+  async testConnection(connection: PostgresConnection): Promise<ConnectionTestResult> {
+    const started = performance.now();
+    const out = await this.psqlOnce(connection, buildPsqlTestArgs, { code: "DB_CONNECTION_TEST_FAILED", what: "The connection test (psql)" });
+    const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+    const parts = out.toString("utf8").trim().split("\t");
+    const num = parts.length >= 4 ? Number(parts.pop()) : NaN;
+    const tables = parts.length >= 3 ? Number(parts.pop()) : NaN;
+    const size = parts.length >= 2 ? Number(parts.pop()) : NaN;
+    return {
+      latencyMs,
+      serverVersion: parts.join("\t"),
+      databaseSizeBytes: Number.isFinite(size) ? size : null,
+      serverVersionNum: Number.isInteger(num) ? num : null,
+      tablesCount: Number.isInteger(tables) ? tables : null,
+    };
   }
 
   async dump(connection: PostgresConnection, options?: ResolvedBackupOptions, hints: DumpHints = {}): Promise<DumpHandle> {
@@ -138,6 +128,7 @@ export class PostgresEngine implements Engine {
       pgDumpall: tools.pgDumpall,
       psql: tools.psql,
       tmpDir: this.tmpDir,
+      env: (passfilePath) => this.env(passfilePath),
       connection,
       ...(options ? { options } : {}),
       ...(this.opts.jobs ? { jobs: this.opts.jobs } : {}),
@@ -153,7 +144,8 @@ export class PostgresEngine implements Engine {
       pgRestore: tools.pgRestore,
       psql: tools.psql,
       tmpDir: this.tmpDir,
-      ...(this.opts.zstdPath ? { zstdPath: this.opts.zstdPath } : {}),
+      env: (passfilePath) => this.env(passfilePath),
+      tools: this.codecTools,
       ...(this.opts.jobs ? { jobs: this.opts.jobs } : {}),
     });
   }
@@ -177,7 +169,7 @@ export class PostgresEngine implements Engine {
 
   private async inSession<T>(connection: PostgresConnection, work: (s: PsqlSession) => Promise<T>): Promise<T> {
     const passfile = await createPassfile(this.tmpDir, connection);
-    const session = PsqlSession.open(this.psql, connection, buildChildEnv(passfile.path), passfile.password, "RESTORE_FAILED");
+    const session = PsqlSession.open(this.psql, connection, this.env(passfile.path), passfile.secrets, "RESTORE_FAILED");
     try {
       return await work(session);
     } finally {
@@ -192,26 +184,25 @@ export class PostgresEngine implements Engine {
     toolMajor: (line: string) => parseToolMajor(line),
   };
 
+  /**
+   * The databases the credentials can see. When the configured database does not exist (exactly when
+   * a user needs the list), the list is read through the maintenance databases instead; any other
+   * failure (credentials, an unreachable server) is the answer as it is, and when no maintenance
+   * database lets us in either, the configured one's DATABASE_NOT_FOUND is.
+   */
   async listDatabases(connection: PostgresConnection): Promise<DatabaseInfo[]> {
-    const passfile = await createPassfile(this.tmpDir, connection);
+    const list = (database: string) =>
+      this.psqlOnce({ ...connection, database }, buildPsqlListArgs, { code: "DB_CONNECTION_TEST_FAILED", what: `Listing databases (psql, through ${database})` });
     try {
-      const tool = spawnTool("psql", this.psql, buildPsqlListArgs(connection), buildChildEnv(passfile.path));
-      const chunks: Buffer[] = [];
-      tool.stdout.on("data", (c: Buffer) => chunks.push(c));
-      const exit = await tool.exited;
-      if (exit.code !== 0) throw toolFailure("DB_CONNECTION_TEST_FAILED", "Listing databases (psql)", exit, passfile.password);
-      // Records end with NUL; within one, the name and the size are NUL-separated too.
-      const fields = Buffer.concat(chunks).toString("utf8").split("\0");
-      const items: DatabaseInfo[] = [];
-      for (let i = 0; i + 1 < fields.length; i += 2) {
-        const name = fields[i]!.replace(/^\n/, "");
-        const size = fields[i + 1]!;
-        if (name === "") continue;
-        items.push({ name, sizeBytes: size === "" ? null : Number(size) });
+      return parseDatabaseList(await list(connection.database));
+    } catch (err) {
+      if (!(err instanceof HoldfastError) || err.code !== "DATABASE_NOT_FOUND") throw err;
+      for (const database of MAINTENANCE_DATABASES.filter((d) => d !== connection.database)) {
+        const out = await list(database).catch((e: unknown) => e);
+        if (Buffer.isBuffer(out)) return parseDatabaseList(out);
+        if (!(out instanceof HoldfastError) || out.code === "DATABASE_UNREACHABLE") throw out;
       }
-      return items;
-    } finally {
-      await passfile.remove();
+      throw err;
     }
   }
 }

@@ -1,29 +1,18 @@
-import { HoldfastError } from "@holdfast/shared";
-import { resolvePassword, type Credentials } from "../credentials.js";
-import { writeCredentialFile } from "../credential-file.js";
-import { formatPassfileLine } from "./conninfo.js";
+import type { Credentials } from "../credentials.js";
+import { createToolCredentials, type CredentialFormat, type ToolCredentials } from "../credential-file.js";
+import { escapePassfileValue, formatPassfileLine } from "./conninfo.js";
 
-export interface Passfile {
-  /** null when the connection has no password (peer/trust auth or the operator's own ~/.pgpass). */
-  path: string | null;
-  /** The password it holds (given or read from passwordFile), for redacting tool output; never logged. */
-  password: string | undefined;
-  remove(): Promise<void>;
-}
+/** PGPASSFILE; `path` null when the connection has no password (peer/trust auth or the operator's own ~/.pgpass). */
+export type Passfile = ToolCredentials<null>;
 
-/**
- * A fresh mkdtemp dir (0700) under the temp dir holding a 0600 passfile opened with O_EXCL: no
- * other user can read it or plant a symlink, and the password never appears in argv or environment.
- */
-export async function createPassfile(tmpDir: string, credentials: Credentials): Promise<Passfile> {
-  const password = await resolvePassword(credentials);
-  if (password === undefined) return { path: null, password, remove: async () => {} };
-  let line: string;
-  try {
-    line = formatPassfileLine(password);
-  } catch (err) {
-    throw new HoldfastError("VALIDATION_FAILED", (err as Error).message);
-  }
-  const file = await writeCredentialFile(tmpDir, "holdfast-pg-", "pgpass", line);
-  return { path: file.path, password, remove: file.remove };
+const PASSFILE: CredentialFormat<null> = {
+  dirPrefix: "holdfast-pg-",
+  fileName: "pgpass",
+  text: (password) => (password === undefined ? null : formatPassfileLine(password)),
+  escaped: escapePassfileValue,
+};
+
+/** The run's password in a private passfile (credential-file.ts): never in argv or the environment. */
+export function createPassfile(tmpDir: string, credentials: Credentials): Promise<Passfile> {
+  return createToolCredentials(tmpDir, credentials, PASSFILE);
 }

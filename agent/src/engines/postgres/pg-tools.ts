@@ -1,5 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
+import type { ErrorCode, HoldfastError } from "@holdfast/shared";
+import { toolEnv, type ToolExit } from "../spawn-tool.js";
+import { toolFailure } from "../failure-codes.js";
+import { classifyPgFailure } from "./classify-failure.js";
 
 /** Where Debian/Ubuntu's postgresql-common installs each major's client tools. */
 export const DEFAULT_PG_BIN_ROOT = "/usr/lib/postgresql";
@@ -58,4 +62,21 @@ export function resolvePgTools(root: string, serverMajor: number | null): PgTool
   const major = pickPgMajor(installed, serverMajor) ?? installed[0]!;
   const bin = (t: string) => path.join(root, String(major), "bin", t);
   return { pgDump: bin("pg_dump"), pgDumpall: bin("pg_dumpall"), pgRestore: bin("pg_restore"), psql: bin("psql"), major };
+}
+
+/** libpq's connect_timeout, in seconds, unless the engine's options say otherwise. */
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+
+/** The tools' environment (spawn-tool.ts), with libpq's: the passfile, a connect timeout, our name in pg_stat_activity. */
+export function buildChildEnv(passfilePath: string | null, connectTimeoutSeconds = DEFAULT_CONNECT_TIMEOUT_SECONDS): NodeJS.ProcessEnv {
+  return toolEnv({
+    PGCONNECT_TIMEOUT: String(connectTimeoutSeconds),
+    PGAPPNAME: "holdfast-agent",
+    ...(passfilePath ? { PGPASSFILE: passfilePath } : {}),
+  });
+}
+
+/** A PostgreSQL tool's failure: classified by classifyPgFailure, else `code`; every spelling of the password masked. */
+export function pgToolFailure(code: ErrorCode, what: string, exit: ToolExit, secrets: readonly string[]): HoldfastError {
+  return toolFailure(code, what, exit, { secrets, classify: classifyPgFailure });
 }

@@ -1,7 +1,25 @@
 import { randomBytes } from "node:crypto";
-import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
-import { killTree, redactSecrets, spawnFilter, type FilterProcess } from "../spawn-tool.js";
+import { HoldfastError, type ErrorCode, type PostgresConnection } from "@holdfast/shared";
+import { killTree, spawnFilter, spawnTool, type FilterProcess } from "../spawn-tool.js";
 import { buildConninfo } from "./conninfo.js";
+import { pgToolFailure } from "./pg-tools.js";
+
+/** How a psql run is reported when it fails: its code (unless the cause is classified), the operation, what to mask. */
+export interface PsqlFailure {
+  code: ErrorCode;
+  what: string;
+  secrets: readonly string[];
+}
+
+/** psql with these arguments to its exit: its stdout, or its failure (pgToolFailure). */
+export async function runPsql(psql: string, args: readonly string[], env: NodeJS.ProcessEnv, failure: PsqlFailure): Promise<Buffer> {
+  const tool = spawnTool("psql", psql, args, env);
+  const chunks: Buffer[] = [];
+  tool.stdout.on("data", (c: Buffer) => chunks.push(c));
+  const exit = await tool.exited;
+  if (exit.code !== 0) throw pgToolFailure(failure.code, failure.what, exit, failure.secrets);
+  return Buffer.concat(chunks);
+}
 
 /**
  * One psql connection kept open across several queries: what holding a snapshot needs (the exporting
@@ -17,7 +35,7 @@ export class PsqlSession {
 
   private constructor(
     private readonly tool: FilterProcess,
-    private readonly password: string | undefined,
+    private readonly secrets: readonly string[],
     private readonly code: "DUMP_FAILED" | "RESTORE_FAILED",
   ) {
     tool.stdout.setEncoding("utf8").on("data", (s: string) => {
@@ -25,15 +43,15 @@ export class PsqlSession {
       this.deliver();
     });
     tool.exited.then(
-      (exit) => this.fail(new HoldfastError(this.code, `psql session ended (exit ${exit.code ?? exit.signal}): ${redactSecrets(exit.stderrTail.trim(), [this.password]).slice(-2000)}`, { stage: "snapshot" })),
+      (exit) => this.fail(withStage(pgToolFailure(this.code, "The psql session", exit, this.secrets))),
       (err: unknown) => this.fail(err instanceof HoldfastError ? err : new HoldfastError(this.code, "psql session could not start", { stage: "snapshot" })),
     );
   }
 
-  /** `code`: what a failure of the session is reported as (a dump's or a drill's). */
-  static open(psql: string, connection: PostgresConnection, env: NodeJS.ProcessEnv, password: string | undefined, code: "DUMP_FAILED" | "RESTORE_FAILED" = "DUMP_FAILED"): PsqlSession {
+  /** `code`: what a failure of the session is reported as (a dump's or a drill's), unless its cause is classified. */
+  static open(psql: string, connection: PostgresConnection, env: NodeJS.ProcessEnv, secrets: readonly string[], code: "DUMP_FAILED" | "RESTORE_FAILED" = "DUMP_FAILED"): PsqlSession {
     const args = [`--dbname=${buildConninfo(connection)}`, "--no-password", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1"];
-    return new PsqlSession(spawnFilter("psql", psql, args, env), password, code);
+    return new PsqlSession(spawnFilter("psql", psql, args, env), secrets, code);
   }
 
   /** Runs `sql` (one or more statements, or a `\gexec`) and resolves with what it printed. */
@@ -73,4 +91,9 @@ export class PsqlSession {
     this.waiting = null;
     w?.reject(err);
   }
+}
+
+/** The session's failures are at stage `snapshot` (a drill reads it as the restore stage). */
+function withStage(err: HoldfastError): HoldfastError {
+  return new HoldfastError(err.code, err.message, { ...err.details, stage: "snapshot" }, err.retryable);
 }

@@ -5,15 +5,18 @@ import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
-import { createDecoder } from "../../pipeline/codec.js";
+import { restoreStageError, targetNotEmpty } from "../restore-target.js";
+import { createDecoder, type CodecTools } from "../../pipeline/codec.js";
 import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import { buildConninfo } from "./conninfo.js";
 import { createPassfile } from "./passfile.js";
 import { GlobalsSplitter } from "./globals-splitter.js";
 import { newRestrictKey, PsqlGuard } from "./psql-guard.js";
-import { buildChildEnv, toolFailure } from "./engine.js";
-import { redactSecrets, spawnFilter, spawnTool } from "../spawn-tool.js";
+import { pgToolFailure } from "./pg-tools.js";
+import { runPsql } from "./psql-session.js";
+import { spawnFilter, spawnTool, stderrLines, type ToolExit } from "../spawn-tool.js";
 import { unpackToDirectory } from "../tar-dir.js";
+import { toolOutput } from "../tool-version.js";
 import type { RestoreOptions, RestoreResult } from "../types.js";
 
 export interface PgRestoreRun {
@@ -23,7 +26,9 @@ export interface PgRestoreRun {
   pgRestore: string;
   psql: string;
   tmpDir: string;
-  zstdPath?: string;
+  /** The tools' environment for a passfile (pg-tools.ts buildChildEnv, with the engine's connect timeout). */
+  env: (passfilePath: string | null) => NodeJS.ProcessEnv;
+  tools: CodecTools;
   jobs?: number;
 }
 
@@ -68,29 +73,15 @@ export function buildPgRestoreArgs(target: PostgresConnection, opts: RestoreOpti
   return args;
 }
 
-async function psqlScalar(psql: string, target: PostgresConnection, env: NodeJS.ProcessEnv, query: string, password: string | undefined): Promise<string> {
-  const tool = spawnTool("psql", psql, [`--dbname=${buildConninfo(target)}`, "--no-password", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", query], env);
-  let out = "";
-  tool.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
-  const exit = await tool.exited;
-  if (exit.code !== 0) throw toolFailure("DB_CONNECTION_TEST_FAILED", "Checking the restore target (psql)", exit, password);
-  return out.trim();
+async function psqlScalar(psql: string, target: PostgresConnection, env: NodeJS.ProcessEnv, query: string, secrets: readonly string[]): Promise<string> {
+  const args = [`--dbname=${buildConninfo(target)}`, "--no-password", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", query];
+  const out = await runPsql(psql, args, env, { code: "DB_CONNECTION_TEST_FAILED", what: "Checking the restore target (psql)", secrets });
+  return out.toString("utf8").trim();
 }
 
 /** Whether this psql knows `\restrict` (the 17.6/16.10/15.14 patch releases and later). */
 export async function psqlSupportsRestrict(psql: string): Promise<boolean> {
-  const tool = spawnTool("psql", psql, ["--help=commands"], buildChildEnv(null));
-  let out = "";
-  tool.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
-  const exit = await tool.exited;
-  return exit.code === 0 && /^\s*\\restrict\b/m.test(out);
-}
-
-function stderrLinesOf(text: string, password: string | undefined): string[] {
-  return redactSecrets(text, [password])
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean);
+  return /^\s*\\restrict\b/m.test((await toolOutput(psql, ["--help=commands"])) ?? "");
 }
 
 /**
@@ -98,28 +89,16 @@ function stderrLinesOf(text: string, password: string | undefined): string[] {
  * (`role "postgres" already exists` is expected on the server the dump came from) and are returned
  * as warnings. Behind its own PsqlGuard: the globals are data from the artifact like the rest.
  */
-async function restoreGlobals(run: PgRestoreRun, env: NodeJS.ProcessEnv, sql: string, password: string | undefined): Promise<string[]> {
+async function restoreGlobals(run: PgRestoreRun, env: NodeJS.ProcessEnv, sql: string, secrets: readonly string[]): Promise<string[]> {
   const key = (await psqlSupportsRestrict(run.psql)) ? newRestrictKey() : null;
   const args = [`--dbname=${buildConninfo(run.target)}`, "--no-password", "-X", "-q", "-v", "ON_ERROR_STOP=0"];
   const tool = spawnFilter("psql", run.psql, args, env);
   tool.stdout.resume();
   const fed = pipeline(Readable.from([Buffer.from(sql, "utf8")]), new PsqlGuard(key), tool.stdin).catch((err: unknown) => err);
   const [feedError, exit] = await Promise.all([fed, tool.exited]);
-  if (feedError) throw stageError("globals", feedError);
-  if (exit.code !== 0) throw stageError("globals", toolFailure("RESTORE_FAILED", "psql (globals)", exit, password));
-  return stderrLinesOf(exit.stderrTail, password).map((l) => `globals: ${l}`);
-}
-
-function stageError(stage: string, err: unknown): HoldfastError {
-  if (err instanceof HoldfastError) {
-    const details = { ...(err.details ?? {}), stage: (err.details?.stage as string | undefined) ?? stage };
-    return new HoldfastError(err.code === "DUMP_FAILED" ? "RESTORE_FAILED" : err.code, err.message, details, err.retryable);
-  }
-  const code = (err as NodeJS.ErrnoException)?.code;
-  return new HoldfastError("RESTORE_FAILED", `The restore stopped while ${stage === "decompress" ? "decompressing" : stage}${code ? ` (${code})` : ""}`, {
-    stage,
-    ...(code ? { cause: code } : {}),
-  });
+  if (feedError) throw restoreStageError("globals", feedError);
+  if (exit.code !== 0) throw restoreStageError("globals", pgToolFailure("RESTORE_FAILED", "psql (globals)", exit, secrets));
+  return stderrLines(exit, secrets).map((l) => `globals: ${l}`);
 }
 
 /**
@@ -134,37 +113,41 @@ export async function restorePostgres(run: PgRestoreRun): Promise<RestoreResult>
     throw new HoldfastError("VALIDATION_FAILED", "noOwner needs a custom or directory artifact; a plain dump's ownership is in its SQL");
   }
   const passfile = await createPassfile(run.tmpDir, target);
-  const env = buildChildEnv(passfile.path);
+  const env = run.env(passfile.path);
   let workDir: string | null = null;
   try {
-    const objects = Number(await psqlScalar(run.psql, target, env, TARGET_OBJECTS_QUERY, passfile.password));
+    const objects = Number(
+      await psqlScalar(run.psql, target, env, TARGET_OBJECTS_QUERY, passfile.secrets).catch((err: unknown) => {
+        throw restoreStageError("target", err);
+      }),
+    );
     if (objects > 0 && !opts.overwrite) {
-      throw new HoldfastError("RESTORE_TARGET_NOT_EMPTY", `The target database ${target.database} holds ${objects} objects`, { objects, database: target.database });
+      throw targetNotEmpty(`The target database ${target.database} holds ${objects} objects`, { objects, database: target.database });
     }
     if (objects > 0) {
-      await psqlScalar(run.psql, target, env, CLEAR_TARGET_SQL, passfile.password).catch((err: unknown) => {
+      await psqlScalar(run.psql, target, env, CLEAR_TARGET_SQL, passfile.secrets).catch((err: unknown) => {
         throw new HoldfastError("RESTORE_FAILED", "Clearing the target for overwrite failed", { stage: "clear", stderr: (err as HoldfastError).details?.stderr });
       });
     }
-    const decoder = createDecoder(opts.codec, run.zstdPath ? { zstdPath: run.zstdPath } : {});
-    let stderr: string;
+    const decoder = createDecoder(opts.codec, run.tools);
+    let toolExit: ToolExit;
     const globalsNotes: string[] = [];
     if (opts.format === "plain") {
       const key = (await psqlSupportsRestrict(run.psql)) ? newRestrictKey() : null;
       const tool = spawnFilter("psql", run.psql, buildPsqlRestoreArgs(target), env);
       tool.stdout.resume();
       const globals = new GlobalsSplitter(async (sql) => {
-        if (opts.globals) globalsNotes.push(...(await restoreGlobals(run, env, sql, passfile.password)));
+        if (opts.globals) globalsNotes.push(...(await restoreGlobals(run, env, sql, passfile.secrets)));
         else globalsNotes.push("globals: the dump carries the cluster's roles and tablespaces; not applied (restore with options.globals to apply them)");
       });
       const fed = pipeline(run.artifact, decoder.stream, globals, new PsqlGuard(key), tool.stdin).catch((err: unknown) => err);
       const [feedError, exit] = await Promise.all([fed, tool.exited]);
       await decoder.done.catch((err: unknown) => {
-        throw stageError("decompress", err);
+        throw restoreStageError("decompress", err);
       });
-      if (exit.code !== 0) throw stageError("restore", toolFailure("RESTORE_FAILED", "psql", exit, passfile.password));
-      if (feedError) throw stageError("decompress", feedError);
-      stderr = exit.stderrTail;
+      if (exit.code !== 0) throw restoreStageError("restore", pgToolFailure("RESTORE_FAILED", "psql", exit, passfile.secrets));
+      if (feedError) throw restoreStageError("decompress", feedError);
+      toolExit = exit;
     } else {
       workDir = await fs.promises.mkdtemp(path.join(run.tmpDir, "holdfast-restore-"));
       await fs.promises.chmod(workDir, 0o700);
@@ -173,26 +156,26 @@ export async function restorePostgres(run: PgRestoreRun): Promise<RestoreResult>
         file = path.join(workDir, "dump");
         await fs.promises.mkdir(file, { mode: 0o700 });
         await Promise.all([unpackToDirectory(decoder.stream, file), pipeline(run.artifact, decoder.stream)]).catch((err: unknown) => {
-          throw stageError("unpack", err);
+          throw restoreStageError("unpack", err);
         });
       } else {
         file = path.join(workDir, "dump.custom");
         const sink = fs.createWriteStream(file, { flags: "wx", mode: 0o600, highWaterMark: PIPELINE_CHUNK_BYTES });
         await pipeline(run.artifact, decoder.stream, sink).catch((err: unknown) => {
-          throw stageError("decompress", err);
+          throw restoreStageError("decompress", err);
         });
       }
       await decoder.done.catch((err: unknown) => {
-        throw stageError("decompress", err);
+        throw restoreStageError("decompress", err);
       });
       const jobs = run.jobs ?? Math.min(4, Math.max(1, os.availableParallelism()));
       const tool = spawnTool("pg_restore", run.pgRestore, buildPgRestoreArgs(target, opts, file, jobs), env);
       tool.stdout.resume();
       const exit = await tool.exited;
-      if (exit.code !== 0) throw stageError("restore", toolFailure("RESTORE_FAILED", "pg_restore", exit, passfile.password));
-      stderr = exit.stderrTail;
+      if (exit.code !== 0) throw restoreStageError("restore", pgToolFailure("RESTORE_FAILED", "pg_restore", exit, passfile.secrets));
+      toolExit = exit;
     }
-    const warnings = [...globalsNotes, ...stderrLinesOf(stderr, passfile.password)];
+    const warnings = [...globalsNotes, ...stderrLines(toolExit, passfile.secrets)];
     return { durationMs: Math.round(performance.now() - started), warnings };
   } finally {
     await passfile.remove();

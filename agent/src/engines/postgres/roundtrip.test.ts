@@ -5,9 +5,9 @@ import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveBackupOptions, type BackupOptions, type Codec, type DumpFormat, type PostgresConnection } from "@holdfast/shared";
 import { artifactExtension } from "../../pipeline/codec.js";
-import { runPipeline } from "../../pipeline/run-pipeline.js";
 import { restoreTargetFor } from "../../restore/restore-target.js";
-import { createDatabase, dropDatabase, makeTempDir, ManualClock, PG, psql, uniqueName } from "../../testing/helpers.js";
+import { stageBackup } from "../../testing/engines.js";
+import { createDatabase, dropDatabase, makeTempDir, PG, psql, uniqueName } from "../../testing/helpers.js";
 import { PostgresEngine } from "./engine.js";
 
 const PAGILA = path.resolve(import.meta.dirname, "../../../../tests/corpus/pagila");
@@ -74,16 +74,7 @@ describe("pagila through the agent's pipeline and back with engine.restore", () 
 
   async function backup(options: BackupOptions, runId: string) {
     const resolved = resolveBackupOptions(options);
-    const runDir = fs.mkdtempSync(path.join(tmp, "run-"));
-    const dump = await engine.dump(conn(TEMPLATE), resolved);
-    const artifact = await runPipeline({
-      dump,
-      runDir,
-      runId,
-      clock: new ManualClock(),
-      compression: { codec: resolved.codec, level: resolved.level },
-      extension: artifactExtension(resolved.format, resolved.codec),
-    });
+    const { artifact } = await stageBackup(engine, conn(TEMPLATE), resolved, { tmp, runId });
     return { artifact, resolved };
   }
 
@@ -114,13 +105,7 @@ describe("pagila through the agent's pipeline and back with engine.restore", () 
     it(`${format} / ${codec} / age: the encrypted artifact restores to the same schema and rows`, async () => {
       const identity = await generateX25519Identity();
       const recipient = await identityToRecipient(identity);
-      const resolved = resolveBackupOptions({ format, compression: { codec }, encryption: { recipient } });
-      const runDir = fs.mkdtempSync(path.join(tmp, "run-"));
-      const dump = await engine.dump(conn(TEMPLATE), resolved);
-      const artifact = await runPipeline({
-        dump, runDir, runId: `run_${format}_${codec}_age`, clock: new ManualClock(),
-        compression: { codec: resolved.codec, level: resolved.level }, extension: artifactExtension(format, codec, true), encryption: { recipient },
-      });
+      const { artifact } = await backup({ format, compression: { codec }, encryption: { recipient } }, `run_${format}_${codec}_age`);
       expect(artifact.fileName).toBe(`run_${format}_${codec}_age${artifactExtension(format, codec)}.age`);
       const db = uniqueName("hf_restore");
       targets.push(db);
@@ -146,9 +131,7 @@ describe("pagila through the agent's pipeline and back with engine.restore", () 
     ];
     for (const [options, expected] of cases) {
       const resolved = resolveBackupOptions(options);
-      const runDir = fs.mkdtempSync(path.join(tmp, "run-"));
-      const dump = await engine.dump(conn(src), resolved);
-      const artifact = await runPipeline({ dump, runDir, runId: "run_f", clock: new ManualClock(), compression: { codec: resolved.codec, level: resolved.level }, extension: artifactExtension(resolved.format, resolved.codec) });
+      const { artifact } = await stageBackup(engine, conn(src), resolved, { tmp, runId: "run_f" });
       const db = await restoreInto(artifact.stagingPath, resolved.format, resolved.codec);
       expect(tablesOf(db)).toBe(expected);
       expect(psql("SELECT string_agg(id::text, ',' ORDER BY id) FROM keep_me", db)).toBe("1,2");
@@ -160,6 +143,7 @@ describe("pagila through the agent's pipeline and back with engine.restore", () 
     const db = await restoreInto(artifact.stagingPath, "custom", "gzip");
     const err = await engine.restore(fs.createReadStream(artifact.stagingPath), conn(db), { format: "custom", codec: "gzip" }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY", status: 409 });
+    expect((err as Error).message).toContain("send options.overwrite: true to replace them");
     psql("DELETE FROM public.payment_p2022_01 WHERE payment_id % 2 = 0", db);
     psql("CREATE TABLE public.stray (id int)", db);
     await engine.restore(fs.createReadStream(artifact.stagingPath), conn(db), { format: "custom", codec: "gzip", overwrite: true });

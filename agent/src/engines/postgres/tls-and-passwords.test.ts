@@ -2,8 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { text } from "node:stream/consumers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HoldfastError, PostgresConnection, type TlsSettings } from "@holdfast/shared";
-import { makeTempDir } from "../../testing/helpers.js";
+import { PostgresConnection, type TlsSettings } from "@holdfast/shared";
+import { failureOf, makeTempDir } from "../../testing/helpers.js";
 import { startPrivatePostgres, type PrivatePostgres } from "../../testing/private-postgres.js";
 import { PostgresEngine } from "./engine.js";
 
@@ -23,16 +23,10 @@ describe("PostgreSQL connections: password, passwordFile and TLS settings, again
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  const failure = async (p: Promise<unknown>): Promise<HoldfastError> => {
-    const err = await p.then(() => null, (e: unknown) => e);
-    expect(err).toBeInstanceOf(HoldfastError);
-    return err as HoldfastError;
-  };
-
   it("connects and dumps with the password given by value; a wrong one is refused and never echoed", async () => {
     await expect(engine.testConnection(conn({ password: server.password }))).resolves.toMatchObject({ serverVersion: expect.stringMatching(/^PostgreSQL/) });
-    const err = await failure(engine.testConnection(conn({ password: "wrong-Pa55word" })));
-    expect(err.code).toBe("DB_CONNECTION_TEST_FAILED");
+    const err = await failureOf(engine.testConnection(conn({ password: "wrong-Pa55word" })));
+    expect(err.code).toBe("DATABASE_AUTH_FAILED");
     expect(JSON.stringify(err.toBody())).toMatch(/password authentication failed/);
     expect(JSON.stringify(err.toBody())).not.toContain("wrong-Pa55word");
   });
@@ -45,14 +39,14 @@ describe("PostgreSQL connections: password, passwordFile and TLS settings, again
     expect(out).toContain("PostgreSQL database dump complete");
 
     fs.writeFileSync(file, "rotated-but-wrong\n", { mode: 0o600 });
-    const wrong = await failure(engine.testConnection(conn({ passwordFile: file })));
-    expect(wrong.code).toBe("DB_CONNECTION_TEST_FAILED");
+    const wrong = await failureOf(engine.testConnection(conn({ passwordFile: file })));
+    expect(wrong.code).toBe("DATABASE_AUTH_FAILED");
     expect(JSON.stringify(wrong.toBody())).not.toContain("rotated-but-wrong");
 
     fs.chmodSync(file, 0o644);
-    const loose = await failure(engine.testConnection(conn({ passwordFile: file })));
+    const loose = await failureOf(engine.testConnection(conn({ passwordFile: file })));
     expect(loose.message).toMatch(/readable by group or others \(mode 644\)/);
-    const missing = await failure(engine.testConnection(conn({ passwordFile: path.join(tmp, "absent") })));
+    const missing = await failureOf(engine.testConnection(conn({ passwordFile: path.join(tmp, "absent") })));
     expect(missing.message).toMatch(/cannot be read \(ENOENT\)/);
   });
 
@@ -64,16 +58,17 @@ describe("PostgreSQL connections: password, passwordFile and TLS settings, again
   const as = (username: string, tls?: TlsSettings) => conn({ username, password: server.password, ...(tls ? { tls } : {}) });
 
   it("mode require uses TLS and disable does not (the server admits tls_only over TLS only, plain_only without)", async () => {
+    // The server's refusal is pg_hba.conf's (SQLSTATE 28000): the login, not the network, is refused.
     await expect(engine.testConnection(as("tls_only", { mode: "require" }))).resolves.toBeTruthy();
-    expect((await failure(engine.testConnection(as("tls_only", { mode: "disable" })))).code).toBe("DB_CONNECTION_TEST_FAILED");
+    expect(await failureOf(engine.testConnection(as("tls_only", { mode: "disable" })))).toMatchObject({ code: "DATABASE_AUTH_FAILED", message: expect.stringMatching(/no pg_hba\.conf entry .*no encryption/) });
     await expect(engine.testConnection(as("plain_only", { mode: "disable" }))).resolves.toBeTruthy();
-    expect((await failure(engine.testConnection(as("plain_only", { mode: "require" })))).code).toBe("DB_CONNECTION_TEST_FAILED");
+    expect(await failureOf(engine.testConnection(as("plain_only", { mode: "require" })))).toMatchObject({ code: "DATABASE_AUTH_FAILED", message: expect.stringMatching(/no pg_hba\.conf entry .*SSL encryption/) });
   });
 
   it("verify-full checks the server against caFile: the right CA connects, another CA is refused before any password is sent", async () => {
     await expect(engine.testConnection(as("tls_only", { mode: "verify-full", caFile: server.caFile }))).resolves.toBeTruthy();
     await expect(engine.testConnection(as("tls_only", { mode: "verify-ca", caFile: server.caFile }))).resolves.toBeTruthy();
-    const err = await failure(engine.testConnection(as("tls_only", { mode: "verify-full", caFile: server.otherCaFile })));
+    const err = await failureOf(engine.testConnection(as("tls_only", { mode: "verify-full", caFile: server.otherCaFile })));
     expect(err.code).toBe("DB_CONNECTION_TEST_FAILED");
     expect(JSON.stringify(err.toBody())).toMatch(/certificate verify failed|certificate/i);
   });

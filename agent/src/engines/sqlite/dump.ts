@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
+import type { PassThrough } from "node:stream";
 import { HoldfastError, type SqliteConnection } from "@holdfast/shared";
+import { startDump, stoppedError } from "../dump-handle.js";
 import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import type { DumpHandle, Fingerprint } from "../types.js";
 import { makePrivateDir } from "./private-dir.js";
@@ -53,23 +54,18 @@ export async function startSqliteDump(run: SqliteDumpRun): Promise<DumpHandle> {
   const file = run.connection.path;
   const workDir = await makePrivateDir(run.tmpDir, "holdfast-sqlite-");
   const copy = path.join(workDir, "snapshot.sqlite");
-  const out = new PassThrough({ highWaterMark: PIPELINE_CHUNK_BYTES });
   let worker: SqliteWorkerRun | null = null;
   let streaming: ReturnType<typeof streamInto> | null = null;
   let fingerprint: Promise<Fingerprint> | null = null;
-  let settled = false;
-  let stopped = false;
-  const asDumpError = (stage: string, err: unknown): HoldfastError =>
-    stopped
-      ? new HoldfastError("DUMP_FAILED", "The SQLite dump was stopped", { path: file, stage, signal: "SIGTERM" })
-      : sqliteError("DUMP_FAILED", err, { path: file, stage, busyTimeoutMs: run.busyTimeoutMs });
+  let stage = "snapshot";
+  const asDumpError = (err: unknown, stopped: boolean): HoldfastError =>
+    stopped ? stoppedError("The SQLite dump was stopped", { path: file, stage }) : sqliteError("DUMP_FAILED", err, { path: file, stage, busyTimeoutMs: run.busyTimeoutMs });
 
-  const done = (async () => {
-    let stage = "snapshot";
-    try {
+  return startDump({
+    produce: async (dump) => {
       // Created first, 0600: SQLite would otherwise create the copy with the umask's mode.
       await fs.promises.writeFile(copy, "", { mode: 0o600, flag: "wx" });
-      if (stopped) throw new Error("stopped before the snapshot");
+      if (dump.stopped) throw new Error("stopped before the snapshot");
       const w = new SqliteWorkerRun({ kind: "snapshot", path: file, dest: copy, busyTimeoutMs: run.busyTimeoutMs, fingerprint: run.fingerprint });
       worker = w;
       await w.next("snapshot");
@@ -78,46 +74,33 @@ export async function startSqliteDump(run: SqliteDumpRun): Promise<DumpHandle> {
         fingerprint.catch(() => {});
       }
       stage = "stream";
-      const s = streamInto(copy, out);
+      const s = streamInto(copy, dump.out);
       streaming = s;
       const checked = w.next("checked").catch((err: unknown) => {
         // Stop feeding the pipeline at once; `done` carries the failure.
         s.stop();
-        throw asDumpError("check", err);
+        stage = "check";
+        throw err;
       });
       await Promise.all([s.done, checked]);
-      out.end();
+      dump.out.end();
       // The fingerprint reads the copy: it must be finished before the copy is removed.
       await fingerprint?.catch(() => {});
-    } catch (err) {
-      // Ended, not destroyed with the error: nobody may be listening for one yet (postgres/dump.ts).
-      if (!out.destroyed) out.end();
-      throw err instanceof HoldfastError && !stopped ? err : asDumpError(stage, err);
-    } finally {
-      settled = true;
-      await worker?.stop();
-      await fs.promises.rm(workDir, { recursive: true, force: true });
-    }
-  })();
-  done.catch(() => {});
-
-  return {
-    stdout: out,
-    done,
-    abort: () => {
-      if (settled) return false;
-      stopped = true;
+    },
+    onAbort: () => {
       streaming?.stop();
       void worker?.stop();
-      out.destroy();
-      return true;
     },
-    warnings: () => [],
+    failure: (err, stopped) => (err instanceof HoldfastError && !stopped ? err : asDumpError(err, stopped)),
+    cleanup: async () => {
+      await worker?.stop();
+      await fs.promises.rm(workDir, { recursive: true, force: true });
+    },
     sourceFingerprint: () => {
       if (!fingerprint) return Promise.reject(new HoldfastError("FEATURE_NOT_AVAILABLE", "This dump took no fingerprint (the engine's fingerprintDumps is off)"));
       return fingerprint.catch((err: unknown) => {
         throw sqliteError("DUMP_FAILED", err, { path: file, stage: "fingerprint" });
       });
     },
-  };
+  });
 }

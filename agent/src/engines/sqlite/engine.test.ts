@@ -31,7 +31,6 @@ describe("SqliteEngine: connection test and listing", () => {
   });
 
   it.each([
-    ["a missing file", () => path.join(tmp, "nope.sqlite"), "missing"],
     ["a folder", () => tmp, "not_a_file"],
     ["an empty file", () => (fs.writeFileSync(path.join(tmp, "empty.sqlite"), ""), path.join(tmp, "empty.sqlite")), "not_a_database"],
     ["a text file", () => (fs.writeFileSync(path.join(tmp, "notes.txt"), "hello, not a database\n".repeat(100)), path.join(tmp, "notes.txt")), "not_a_database"],
@@ -49,6 +48,17 @@ describe("SqliteEngine: connection test and listing", () => {
     const err = await engine.testConnection({ path: file }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "DB_CONNECTION_TEST_FAILED", details: { path: file, reason } });
     expect((err as Error).message).toContain(file);
+  });
+
+  it("a file that does not exist is DATABASE_NOT_FOUND (422, not retried) in the connection test and the dump", async () => {
+    for (const file of [path.join(tmp, "nope.sqlite"), path.join(tmp, "no-such-dir", "x.sqlite")]) {
+      const test = await engine.testConnection({ path: file }).catch((e: unknown) => e);
+      expect(test).toMatchObject({ code: "DATABASE_NOT_FOUND", status: 422, retryable: false, details: { path: file, reason: "missing" } });
+      expect((test as Error).message).toContain(file);
+      const dump = await engine.dump({ path: file });
+      dump.stdout.resume();
+      await expect(dump.done).rejects.toMatchObject({ code: "DATABASE_NOT_FOUND", details: { path: file, reason: "missing" } });
+    }
   });
 
   it("refuses hostile paths in the connection schema: relative, NUL, newline", () => {

@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
@@ -7,6 +6,7 @@ import Database from "better-sqlite3";
 import { HoldfastError, type ResolvedBackupOptions, type SqliteConnection } from "@holdfast/shared";
 import { SAFE_ID } from "../../fs-safe.js";
 import { freeBytesAt } from "../../host/free-space.js";
+import { EngineBase, type EngineOptionsBase } from "../engine-base.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine, Fingerprint, PreflightIssue, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
 import { startSqliteDump } from "./dump.js";
 import { makePrivateDir } from "./private-dir.js";
@@ -14,14 +14,11 @@ import { COMPANION_SUFFIXES, restoreSqlite } from "./restore.js";
 import { runSqliteTask } from "./run-worker.js";
 import { sqliteError } from "./sqlite-errors.js";
 
-export interface SqliteEngineOptions {
-  /** Where dump copies and drill scratch files go (a 0700 dir each); os.tmpdir() by default. */
-  tmpDir?: string;
+export interface SqliteEngineOptions extends EngineOptionsBase {
   /** How long a read waits for another connection's lock before the database counts as locked. */
   busyTimeoutMs?: number;
   /** Fingerprint every dump's snapshot, drill or not (tests); by default only a backup with `verify` pays that extra read. */
   fingerprintDumps?: boolean;
-  zstdPath?: string;
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
@@ -41,17 +38,12 @@ export function linkedSqliteVersion(): string {
  * copy that streams out as the artifact (a plain database file, `.sqlite[.gz|.zst]`), restored by an
  * atomic rename. All database work runs on a worker thread (run-worker.ts). See README.md.
  */
-export class SqliteEngine implements Engine<SqliteConnection> {
+export class SqliteEngine extends EngineBase<SqliteEngineOptions> implements Engine<SqliteConnection> {
   readonly engine = "sqlite" as const;
   readonly toolName = "sqlite online backup API";
-  private readonly tmpDir: string;
-  private readonly busyTimeoutMs: number;
-  private readonly opts: SqliteEngineOptions;
 
-  constructor(opts: SqliteEngineOptions = {}) {
-    this.opts = opts;
-    this.tmpDir = opts.tmpDir ?? os.tmpdir();
-    this.busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  private get busyTimeoutMs(): number {
+    return this.opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   }
 
   async toolVersion(): Promise<string | null> {
@@ -98,7 +90,7 @@ export class SqliteEngine implements Engine<SqliteConnection> {
 
   async restore(artifact: Readable, target: SqliteConnection, opts: RestoreOptions): Promise<RestoreResult> {
     if (opts.format !== "sqlite") throw new HoldfastError("VALIDATION_FAILED", `A SQLite datasource restores only the "sqlite" format, not "${opts.format}"`);
-    return restoreSqlite({ artifact, target, opts, ...(this.opts.zstdPath ? { tools: { zstdPath: this.opts.zstdPath } } : {}) });
+    return restoreSqlite({ artifact, target, opts, tools: this.codecTools });
   }
 
   async listDatabases(connection: SqliteConnection): Promise<DatabaseInfo[]> {

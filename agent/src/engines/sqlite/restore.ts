@@ -7,6 +7,8 @@ import { pipeline } from "node:stream/promises";
 import { HoldfastError, type SqliteConnection } from "@holdfast/shared";
 import { createDecoder, type CodecTools } from "../../pipeline/codec.js";
 import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
+import { fileFailureCode } from "../failure-codes.js";
+import { targetNotEmpty } from "../restore-target.js";
 import type { RestoreOptions, RestoreResult } from "../types.js";
 import { runSqliteTask } from "./run-worker.js";
 import { sqliteError } from "./sqlite-errors.js";
@@ -28,8 +30,13 @@ function failed(stage: string, message: string, details: Record<string, unknown>
 /** What is at the target path now: nothing, an empty file, or a database that `overwrite` must allow replacing. */
 async function inspectTarget(target: string, overwrite: boolean): Promise<fs.Stats | null> {
   const dir = path.dirname(target);
-  const dirStat = await fs.promises.stat(dir).catch(() => null);
-  if (!dirStat?.isDirectory()) throw failed("target", `The folder of the restore target ${target} does not exist`, { path: target });
+  const dirStat = await fs.promises.stat(dir).catch((err: NodeJS.ErrnoException) => {
+    const cause = fileFailureCode(err.code);
+    if (!cause) return null;
+    const why = cause === "DATABASE_NOT_FOUND" ? "does not exist" : `cannot be read by the agent (${err.code})`;
+    throw new HoldfastError(cause, `The folder of the restore target ${target} ${why}`, { stage: "target", path: target, cause: err.code });
+  });
+  if (!dirStat?.isDirectory()) throw failed("target", `The restore target ${target} is not in a folder (${dir} is not one)`, { path: target });
   const st = await fs.promises.lstat(target).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return null;
     throw failed("target", `The restore target ${target} cannot be inspected (${err.code})`, { path: target, cause: err.code });
@@ -38,7 +45,7 @@ async function inspectTarget(target: string, overwrite: boolean): Promise<fs.Sta
   // A rename over a symlink would replace the link, not the database it points to: say so instead.
   if (!st.isFile()) throw failed("target", `The restore target ${target} is not a regular file${st.isSymbolicLink() ? " (a symlink: give the real path)" : ""}`, { path: target });
   if (st.size > 0 && !overwrite) {
-    throw new HoldfastError("RESTORE_TARGET_NOT_EMPTY", `The restore target ${target} already holds a database (${st.size} bytes)`, { path: target, sizeBytes: st.size });
+    throw targetNotEmpty(`The restore target ${target} already holds a database (${st.size} bytes)`, { path: target, sizeBytes: st.size });
   }
   return st;
 }

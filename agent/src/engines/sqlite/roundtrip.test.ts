@@ -4,9 +4,9 @@ import path from "node:path";
 import zlib from "node:zlib";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { resolveBackupOptions, type Codec } from "@holdfast/shared";
-import { artifactExtension } from "../../pipeline/codec.js";
+import { artifactExtension, resolveBackupOptions, type Codec } from "@holdfast/shared";
 import { runPipeline } from "../../pipeline/run-pipeline.js";
+import { stageBackup } from "../../testing/engines.js";
 import { makeTempDir, ManualClock } from "../../testing/helpers.js";
 import { SqliteEngine } from "./engine.js";
 
@@ -34,12 +34,7 @@ function makeAwkwardDatabase(file: string): void {
 
 async function backup(file: string, codec: Codec, runId: string) {
   const resolved = resolveBackupOptions({ compression: { codec } }, "sqlite");
-  const runDir = fs.mkdtempSync(path.join(tmp, "run-"));
-  const dump = await engine.dump({ path: file }, resolved);
-  const artifact = await runPipeline({
-    dump, runDir, runId, clock: new ManualClock(),
-    compression: { codec: resolved.codec, level: resolved.level }, extension: artifactExtension(resolved.format, resolved.codec),
-  });
+  const { artifact, dump } = await stageBackup(engine, { path: file }, resolved, { tmp, runId });
   return { artifact, fingerprint: await dump.sourceFingerprint!(), format: resolved.format };
 }
 
@@ -110,6 +105,7 @@ describe("SQLite through the agent's pipeline and back with engine.restore", () 
 
     const refused = await engine.restore(fs.createReadStream(artifact.stagingPath), { path: target }, { format: "sqlite", codec: "gzip" }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY", status: 409, details: { path: target } });
+    expect((refused as Error).message).toContain("send options.overwrite: true to replace them");
     expect(fs.readFileSync(target).equals(before)).toBe(true);
     expect(fs.existsSync(target + "-wal")).toBe(true);
 
@@ -173,14 +169,14 @@ describe("SQLite through the agent's pipeline and back with engine.restore", () 
     expect(fs.readdirSync(runDir)).toEqual([]);
   });
 
-  it("refuses a target that is a symlink or in a missing folder (stage target)", async () => {
+  it("refuses a target that is a symlink (RESTORE_FAILED, stage target) or in a missing folder (DATABASE_NOT_FOUND)", async () => {
     const link = path.join(tmp, "link.sqlite");
     fs.symlinkSync(source, link);
     const { artifact } = await backup(source, "none", "run_link");
-    for (const target of [link, path.join(tmp, "no-such-dir", "x.sqlite")]) {
-      const err = await engine.restore(fs.createReadStream(artifact.stagingPath), { path: target }, { format: "sqlite", codec: "none", overwrite: true }).catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: "RESTORE_FAILED", details: { stage: "target" } });
-    }
+    const restore = (target: string) => engine.restore(fs.createReadStream(artifact.stagingPath), { path: target }, { format: "sqlite", codec: "none", overwrite: true }).catch((e: unknown) => e);
+    expect(await restore(link)).toMatchObject({ code: "RESTORE_FAILED", details: { stage: "target" } });
+    const inMissing = path.join(tmp, "no-such-dir", "x.sqlite");
+    expect(await restore(inMissing)).toMatchObject({ code: "DATABASE_NOT_FOUND", status: 422, details: { stage: "target", path: inMissing } });
     expect(fs.readlinkSync(link)).toBe(source);
   });
 

@@ -1,4 +1,5 @@
 import { HoldfastError } from "@holdfast/shared";
+import { fileFailureCode, type DatabaseFailureCode } from "../failure-codes.js";
 import { SqliteWorkerError } from "./run-worker.js";
 import type { SqliteFailure } from "./worker-protocol.js";
 
@@ -27,9 +28,20 @@ function sentence(f: SqliteFailure, ctx: SqliteErrorContext): string {
 }
 
 /**
- * A catalog error for a SQLite failure. One code per operation (a connection test, a dump, a restore)
- * and the cause in `details.reason` (`locked`, `missing`, `not_a_database`, `corrupt`...), with SQLite's
- * own code in `details.sqliteCode`: the run's error says exactly what happened.
+ * SQLite's one classifier: a database file that does not exist (or sits under a missing folder) is
+ * DATABASE_NOT_FOUND, one the agent's user may not read DATABASE_AUTH_FAILED (fileFailureCode); a
+ * lock, a file that is not a database or a corrupt one keeps the operation's code.
+ */
+export function classifySqliteFailure(f: SqliteFailure): DatabaseFailureCode | null {
+  if (f.reason === "missing") return "DATABASE_NOT_FOUND";
+  return f.reason === "unreadable" ? fileFailureCode(f.sqliteCode) : null;
+}
+
+/**
+ * A catalog error for a SQLite failure: one code per operation (a connection test, a dump, a restore)
+ * unless classifySqliteFailure names the cause, and the cause in `details.reason` (`locked`, `missing`,
+ * `not_a_database`, `corrupt`...), with SQLite's own code in `details.sqliteCode`: the run's error
+ * says exactly what happened.
  */
 export function sqliteError(code: SqliteErrorCode, err: unknown, ctx: SqliteErrorContext): HoldfastError {
   if (err instanceof HoldfastError) return err;
@@ -37,7 +49,7 @@ export function sqliteError(code: SqliteErrorCode, err: unknown, ctx: SqliteErro
     err instanceof SqliteWorkerError
       ? err.failure
       : { reason: "other", message: err instanceof Error ? err.message : String(err), ...((err as NodeJS.ErrnoException)?.code ? { sqliteCode: (err as NodeJS.ErrnoException).code } : {}) };
-  return new HoldfastError(code, sentence(failure, ctx), {
+  return new HoldfastError(classifySqliteFailure(failure) ?? code, sentence(failure, ctx), {
     path: ctx.path,
     reason: failure.reason,
     ...(ctx.stage ? { stage: ctx.stage } : {}),
