@@ -127,6 +127,24 @@ describe.each(DIALECTS)("destinations API on %s", (dialect) => {
     expect((await call("PATCH", `/${id}`, { type: "local" })).body.error?.code).toBe("VALIDATION_FAILED");
   });
 
+  it("refuses a local folder on /proc at once, and leaves nothing spinning behind the answer", async () => {
+    const before = (await call("GET", "")).body.items;
+    const refused = await call("POST", "", { name: "proc", type: "local", config: { path: "/proc/backups" } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: "DESTINATION_REFUSED", details: { fsType: "proc", mountPoint: "/proc" } });
+    expect((await call("GET", "")).body.items).toEqual(before);
+
+    // The server (this process) spends next to no CPU once it answered: Node's recursive mkdir
+    // under /proc used to loop on a core for ever. CPU time over a window, not a wall-clock bound.
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    expect(cpuMs).toBeLessThan((performance.now() - t0) / 2);
+    expect((await call("GET", "")).status).toBe(200);
+  });
+
   it("keeps one default destination", async () => {
     const a = (await call("POST", "", { name: "a", type: "local", config: { path: join(srv.dir, "a") }, isDefault: true })).body;
     expect(a.isDefault).toBe(true);
