@@ -1,5 +1,5 @@
 export { loadEnv, type AgentEnv } from "./env.js";
-export { createLogger, silentLogger, REDACT_PATHS, type Logger } from "./log.js";
+export { createLogger, silentLogger, type Logger } from "./log.js";
 export { AGENT_VERSION } from "./version.js";
 export { createRunContext, startAgent, SHUTDOWN_DRAIN_MS, type RunningAgent, type StartAgentOptions } from "./agent.js";
 export { enroll, signEnrollPop, sha256Hex, normalizeServerUrl } from "./identity/enroll.js";
