@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Id } from "../ids.js";
 
 /**
  * Names that reach a dump tool are data, never options: a leading `-` could be read as a flag, `=` or
@@ -110,7 +111,7 @@ export type DatasourceConnection = ConnectionOf<Engine>;
 export const DatasourceConnection = z.union([PostgresConnection, MysqlConnection, MongoConnection, SqliteConnection, FilesConnection]);
 
 const common = {
-  datasourceId: z.string().min(1).max(64),
+  datasourceId: Id,
   name: z.string().min(1).max(200),
   /** A run longer than this is killed and fails RUN_TIMEOUT, so one hung dump never blocks the queue. */
   maxDurationMinutes: z.number().int().min(1).max(10_080).default(360),
