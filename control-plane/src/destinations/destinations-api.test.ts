@@ -82,8 +82,9 @@ describe.each(DIALECTS)("destinations API on %s", (dialect) => {
   it("refuses bad input with a catalog code and stores nothing", async () => {
     const before = (await call("GET", "")).body.items;
     const cases: [unknown, number, string][] = [
-      [s3Body({ config: { ...s3.config(), endpoint: "http://169.254.169.254" } }), 400, "VALIDATION_FAILED"],
-      [s3Body({ config: { ...s3.config(), endpoint: "http://[fd00:ec2::254]:80" } }), 400, "VALIDATION_FAILED"],
+      [s3Body({ config: { ...s3.config(), endpoint: "http://169.254.169.254" } }), 422, "DESTINATION_ENDPOINT_FORBIDDEN"],
+      [s3Body({ config: { ...s3.config(), endpoint: "http://[fd00:ec2::254]:80" } }), 422, "DESTINATION_ENDPOINT_FORBIDDEN"],
+      [s3Body({ config: { ...s3.config(), endpoint: "http://[64:ff9b::169.254.169.254]" } }), 422, "DESTINATION_ENDPOINT_FORBIDDEN"],
       [s3Body({ config: { ...s3.config(), endpoint: "http://metadata.google.internal" } }), 400, "VALIDATION_FAILED"],
       [s3Body({ config: { ...s3.config(), accessKeyId: "NOSUCHKEY" } }), 422, "DESTINATION_AUTH_FAILED"],
       [s3Body({ config: { ...s3.config(), bucket: "no-such-bucket" } }), 422, "DESTINATION_REFUSED"],
