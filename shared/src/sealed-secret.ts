@@ -5,7 +5,7 @@ import { z } from "zod";
  * (destination credentials): AES-256-GCM under a 32-byte key, a fresh random 96-bit nonce per seal,
  * the owning row's id as associated data (a value copied onto another row does not open), written as
  * `v1.` + base64url(nonce ‖ ciphertext ‖ 128-bit tag). The cipher runs in each package (Node's
- * OpenSSL; docs/decisions.md, "Secrets at rest"); the format is defined here once.
+ * OpenSSL; docs/decisions.md, "Sealed secrets"); the format is defined here once.
  */
 export const SEALED_SECRET = { version: "v1", algorithm: "aes-256-gcm", keyBytes: 32, nonceBytes: 12, tagBytes: 16 } as const;
 

@@ -38,7 +38,7 @@ export const TlsSettings = z
 export type TlsSettings = z.infer<typeof TlsSettings>;
 
 /**
- * The three ways to authenticate (issue 5): a password by value (sealed on the agent, masked
+ * The three ways to authenticate (README.md, "Engines"): a password by value (sealed on the agent, masked
  * everywhere else), a `passwordFile` the agent reads at each run (the operator's secret manager owns
  * it; its first line is the password), or neither (peer or trust authentication).
  */

@@ -32,7 +32,7 @@ export const Events = {
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     codec: Codec,
     fileName: z.string().min(1).max(255),
-    // Metadata added with issue 5; optional so an older agent's events still validate.
+    // Metadata added after the first agents shipped; optional so an older agent's events still validate.
     format: DumpFormat.optional(),
     /** Compression level; null for `none`. */
     level: z.number().int().nullable().optional(),
