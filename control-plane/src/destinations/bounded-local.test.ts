@@ -2,9 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { errorOf, randomSource, sha256Of } from "../testing/destination-contract.js";
+import { destinationContract, errorOf, randomSource, sha256Of } from "../testing/destination-contract.js";
 import { boundedLocalDestination } from "./bounded-local.js";
 import { openDestination } from "./open-destination.js";
 
@@ -25,33 +24,25 @@ async function runningChildren(): Promise<number[]> {
   return pids;
 }
 
+describe("local destination in a child process (contract)", () => {
+  let dir: string;
+  let n = 0;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "holdfast-bounded-"));
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+  destinationContract(() => {
+    const root = join(dir, `root${n++}`);
+    return { dest: () => boundedLocalDestination({ path: root }), knowsFreeSpace: true, rawNames: async () => (await readdir(root, { recursive: true }).catch(() => [])).map(String) };
+  });
+});
+
 describe("local destination in a child process", () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "holdfast-bounded-"));
   });
   afterEach(async () => rm(dir, { recursive: true, force: true }));
-
-  it("writes, lists, reads back and deletes through the child, bytes intact", async () => {
-    const dest = boundedLocalDestination({ path: join(dir, "root") });
-    const src = randomSource(3 * 1024 * 1024 + 17);
-    const put = await dest.put(src.stream, "ds_1/2026/05/a.sql.gz");
-    expect(put).toEqual({ path: join(dir, "root", "ds_1", "2026", "05", "a.sql.gz"), bytes: 3 * 1024 * 1024 + 17 });
-    expect(await dest.list("ds_1/")).toMatchObject([{ name: "ds_1/2026/05/a.sql.gz", bytes: put.bytes }]);
-    expect((await dest.stat("ds_1/2026/05/a.sql.gz"))?.modifiedAt).toBeInstanceOf(Date);
-    expect(await sha256Of(await dest.get("ds_1/2026/05/a.sql.gz"))).toBe(src.sha256());
-    await dest.delete("ds_1/2026/05/a.sql.gz");
-    expect(await dest.stat("ds_1/2026/05/a.sql.gz")).toBeNull();
-    expect(await dest.test()).toMatchObject({ ok: true, bytes: 256 * 1024 });
-    expect(await dest.freeSpace()).toBeGreaterThan(0);
-    expect(await runningChildren()).toEqual([]);
-  });
-
-  it("answers the child's catalog errors as they are", async () => {
-    const dest = boundedLocalDestination({ path: join(dir, "root") });
-    expect((await errorOf(dest.get("ds_1/none.gz"))).code).toBe("ARTIFACT_NOT_FOUND");
-    expect((await errorOf(dest.put(Readable.from([Buffer.from("x")]), "../escape.gz"))).code).toBe("DELIVERY_FAILED");
-  });
 
   it("never renames a half-sent object into place: a source that fails leaves nothing, and says so", async () => {
     const dest = boundedLocalDestination({ path: dir });

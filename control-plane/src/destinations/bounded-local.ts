@@ -8,6 +8,7 @@ import { type ErrorBody, HoldfastError } from "@holdfast/shared";
 import { sourceFailed, watchSource } from "./failures.js";
 import type { ChildMessage, LocalOperation, LocalResults, ParentMessage } from "./local-operation.js";
 import { newProbeName } from "./probe.js";
+import { nameSegments, splitPrefix } from "./relative-name.js";
 import { assertNotPseudoFilesystem } from "./pseudo-filesystems.js";
 import type { Destination } from "./types.js";
 
@@ -138,8 +139,11 @@ class ChildOperation {
 export function boundedLocalDestination(config: { path: string }, opts: LocalDestinationOptions = {}): Destination {
   const root = resolve(config.path);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCAL_TIMEOUT_MS;
+  /** Refusals that need no file system (a pseudo-filesystem by the mount table, a bad name) start no process. */
   const start = (op: LocalOperation): ChildOperation => {
     assertNotPseudoFilesystem(root);
+    if ("name" in op) nameSegments(op.name);
+    if (op.kind === "list") splitPrefix(op.prefix);
     return new ChildOperation(op, timeoutMs);
   };
   const call = async <K extends keyof LocalResults>(op: LocalOperation & { kind: K }): Promise<LocalResults[K]> =>
