@@ -24,5 +24,5 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Run ids become path segments: only a safe alphabet is allowed, so `../x` cannot escape staging. */
-export const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+/** Run ids become path segments: only ids' own alphabet is allowed, so `../x` cannot escape staging. */
+export { SAFE_ID } from "@holdfast/shared";

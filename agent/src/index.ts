@@ -1,8 +1,8 @@
 export { loadEnv, DEFAULT_LIMITS, type AgentEnv, type AgentLimits } from "./env.js";
-export { createLogger, silentLogger, REDACT_PATHS, type Logger } from "./log.js";
+export { createLogger, silentLogger, type Logger } from "./log.js";
 export { AGENT_VERSION } from "./version.js";
 export { createRunContext, startAgent, SHUTDOWN_DRAIN_MS, type RunningAgent, type StartAgentOptions } from "./agent.js";
-export { enroll, signEnrollPop, sha256Hex, normalizeServerUrl } from "./identity/enroll.js";
+export { enroll, signEnrollPop, normalizeServerUrl } from "./identity/enroll.js";
 export { generateKeyPair, exportPublicJwk, writePrivateKey, readPrivateKey, PRIVATE_KEY_FILE } from "./identity/keys.js";
 export { readIdentity, writeIdentity, hasIdentity, AgentIdentity, IDENTITY_FILE } from "./identity/identity-file.js";
 export { signConnectionToken } from "./identity/sign-connection-token.js";

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { parseOrThrow } from "@holdfast/shared";
+import { DEFAULT_LOCAL_TIMEOUT_MS } from "./destinations/bounded-local.js";
 
 /** Command-line flags that override the environment (a flag wins over its variable). */
 export interface EnvFlags {
@@ -40,6 +41,11 @@ const RawEnv = z.object({
   deliveryAttempts: intFrom(1, 100).default(8),
   /** Wait after the first failed try; doubles after each, capped at an hour. */
   deliveryBackoffMs: intFrom(1, 3_600_000).default(60_000),
+  /**
+   * How long a local destination's folder may stay silent in one step (a dead NFS or FUSE mount);
+   * then the operation's process is killed and the answer is DESTINATION_UNREACHABLE.
+   */
+  localDestinationTimeoutMs: intFrom(100, 3_600_000).default(DEFAULT_LOCAL_TIMEOUT_MS),
   /** How often the retention executor runs; 0 turns it off. */
   retentionIntervalMs: intFrom(0, 30 * 86_400_000).default(3_600_000),
   /** Manual backups of a datasource none of whose schedules sets manualRetentionDays: days kept (0: until deleted). */
@@ -68,6 +74,7 @@ export type Env = {
   spoolMaxBytes: number | null;
   deliveryAttempts: number;
   deliveryBackoffMs: number;
+  localDestinationTimeoutMs: number;
   retentionIntervalMs: number;
   manualRetentionDays: number;
   /** HOLDFAST_MASTER_KEY (base64), or undefined to use `masterKeyFile`. Never logged. */
@@ -99,6 +106,7 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       spoolMaxGb: blankToUndefined(vars.HOLDFAST_SPOOL_MAX_GB),
       deliveryAttempts: blankToUndefined(vars.HOLDFAST_DELIVERY_ATTEMPTS),
       deliveryBackoffMs: blankToUndefined(vars.HOLDFAST_DELIVERY_BACKOFF_MS),
+      localDestinationTimeoutMs: blankToUndefined(vars.HOLDFAST_LOCAL_DESTINATION_TIMEOUT_MS),
       retentionIntervalMs: blankToUndefined(vars.HOLDFAST_RETENTION_INTERVAL_MS),
       manualRetentionDays: blankToUndefined(vars.HOLDFAST_MANUAL_RETENTION_DAYS),
       masterKey: blankToUndefined(vars.HOLDFAST_MASTER_KEY),
@@ -121,6 +129,7 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     spoolMaxBytes: raw.spoolMaxGb === undefined ? null : Math.floor(raw.spoolMaxGb * 1e9),
     deliveryAttempts: raw.deliveryAttempts,
     deliveryBackoffMs: raw.deliveryBackoffMs,
+    localDestinationTimeoutMs: raw.localDestinationTimeoutMs,
     retentionIntervalMs: raw.retentionIntervalMs,
     manualRetentionDays: raw.manualRetentionDays,
     masterKey: raw.masterKey,

@@ -2,6 +2,8 @@ export * from "./errors.js";
 export * from "./run-state.js";
 export * from "./clock.js";
 export * from "./ids.js";
+export * from "./log-redaction.js";
+export * from "./sealed-secret.js";
 export * from "./protocol/envelope.js";
 export * from "./protocol/commands.js";
 export * from "./protocol/events.js";

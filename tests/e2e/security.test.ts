@@ -127,4 +127,24 @@ describe("enrollment and agent credentials", () => {
     expect(body).toMatchObject({ error: { code: "VALIDATION_FAILED" } });
     expect(JSON.stringify(body)).not.toMatch(/\bat .*\.(js|ts):\d+/);
   });
+
+  it("refuses a local destination on /proc at once, and the server spins no core afterwards", async () => {
+    const refused = await client.post("/destinations", { name: "proc", type: "local", config: { path: "/proc/backups" } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: "DESTINATION_REFUSED", details: { fsType: "proc" } });
+
+    // The server's CPU time (utime + stime, in clock ticks of 10 ms) over a second after the answer:
+    // Node's recursive mkdir under /proc used to keep a core busy for ever.
+    const cpuTicks = () => {
+      const stat = readFileSync(`/proc/${cp.process.child.pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return Number(fields[11]) + Number(fields[12]);
+    };
+    const before = cpuTicks();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(cpuTicks() - before).toBeLessThan(50);
+
+    const fine = await client.post("/destinations", { name: "here", type: "local", config: { path: path.join(tempDir("dst"), "backups") } });
+    expect(fine.status).toBe(201);
+  });
 });

@@ -23,7 +23,7 @@ export interface DrillInput {
 }
 
 /**
- * The restore drill (issue 6): restore the artifact into a scratch target beside the source, compare
+ * The restore drill (docs/decisions.md, "Restore drill"): restore the artifact into a scratch target beside the source, compare
  * fingerprints, drop the scratch. Every failure becomes `verified: false` with its error: a drill
  * judges the backup, it never fails the run that made it. Never throws.
  */

@@ -6,9 +6,9 @@ import tar from "tar-stream";
 import { HoldfastError } from "@holdfast/shared";
 
 /**
- * A directory-format dump as ONE tar stream (ARCHITECTURE, "one file per artifact"). pg_dump -Fd
- * writes a flat directory (toc.dat and one file per table); each file is streamed into the tar in
- * turn, with backpressure, so memory stays flat whatever the table sizes.
+ * A directory-format dump as ONE tar stream (docs/architecture.md, "The backup path": one file per
+ * artifact). pg_dump -Fd writes a flat directory (toc.dat and one file per table); each file is
+ * streamed into the tar in turn, with backpressure, so memory stays flat whatever the table sizes.
  */
 export function packDirectory(dir: string): { stream: Readable; done: Promise<void> } {
   const pack = tar.pack();

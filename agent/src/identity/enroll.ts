@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
+import fs from "node:fs";
 import os from "node:os";
 import { SignJWT, type CryptoKey } from "jose";
 import {
   AGENT_ROUTES,
   ENROLL_POP,
+  enrollmentTokenHash,
   EnrollResponse,
   ErrorBody,
   HoldfastError,
@@ -16,14 +18,10 @@ import { EnrollWorkspace } from "./enroll-workspace.js";
 import { hasIdentity, IDENTITY_FILE, writeIdentity, type AgentIdentity } from "./identity-file.js";
 import { exportPublicJwk, generateKeyPair, PRIVATE_KEY_FILE, writePrivateKey } from "./keys.js";
 
-export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
-}
-
 /** Proof of possession: the new key signs the token's hash, so a stolen request cannot enroll another key. */
 export async function signEnrollPop(privateKey: CryptoKey, token: string, clock: Clock): Promise<string> {
   const iat = Math.floor(clock.now().getTime() / 1000);
-  return new SignJWT({ tokenHash: sha256Hex(token) })
+  return new SignJWT({ tokenHash: await enrollmentTokenHash(token) })
     .setProtectedHeader({ alg: ENROLL_POP.alg, typ: ENROLL_POP.typ })
     .setAudience(ENROLL_POP.audience)
     .setIssuedAt(iat)

@@ -4,9 +4,9 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_JWT, AGENT_ROUTES, ENROLL_POP, EnrollRequest, HoldfastError } from "@holdfast/shared";
+import { AGENT_JWT, AGENT_ROUTES, ENROLL_POP, EnrollRequest, enrollmentTokenHash, HoldfastError } from "@holdfast/shared";
 import { makeTempDir, ManualClock } from "../testing/helpers.js";
-import { enroll, sha256Hex } from "./enroll.js";
+import { enroll } from "./enroll.js";
 import { readIdentity } from "./identity-file.js";
 import { generateKeyPair, PRIVATE_KEY_FILE, readPrivateKey } from "./keys.js";
 import { signConnectionToken } from "./sign-connection-token.js";
@@ -45,7 +45,7 @@ function startFakeEnrollServer(clock: ManualClock) {
     }
     const key = await importJWK(body.publicKeyJwk, "EdDSA");
     const { payload } = await jwtVerify(body.pop, key, { algorithms: ["EdDSA"], typ: ENROLL_POP.typ, audience: ENROLL_POP.audience, currentDate: clock.now() });
-    if (payload.tokenHash !== sha256Hex(body.token)) throw new Error("tokenHash mismatch");
+    if (payload.tokenHash !== (await enrollmentTokenHash(body.token))) throw new Error("tokenHash mismatch");
     res.writeHead(201, { "content-type": "application/json" });
     res.end(JSON.stringify({ agentId: "agt_1", keyId: await calculateJwkThumbprint(body.publicKeyJwk), name: body.name ?? body.hostname }));
   });

@@ -35,8 +35,9 @@ function inProcess(stream: Duplex): CodecStage {
 }
 
 /**
- * zstd as a child process: ARCHITECTURE measured the `zstd` tool at about 3x the speed of the
- * zstd-napi binding (0.69 s against 2.13 s for -3 on 684 MB), and it compresses on another core.
+ * zstd as a child process: the `zstd` tool measured about 3x the speed of the zstd-napi binding
+ * (0.69 s against 2.13 s for -3 on 684 MB), and it compresses on another core (docs/decisions.md,
+ * "Backup options").
  */
 function zstdChild(args: string[], tools: CodecTools): CodecStage {
   const tool = spawnFilter("zstd", tools.zstdPath ?? "zstd", args, CODEC_ENV);

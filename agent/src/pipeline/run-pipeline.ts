@@ -102,7 +102,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
     await encoder.done;
     await encrypt?.done;
     if (meter.bytes === 0) {
-      // A dump tool that "succeeded" without a byte is never a backup (issue 5, no false greens).
+      // A dump tool that "succeeded" without a byte is never a backup (docs/decisions.md, "No false greens").
       throw new HoldfastError("DUMP_FAILED", "The dump tool exited 0 but wrote nothing", { rawSizeBytes: 0 });
     }
     await partial.commit().catch((err: unknown) => {

@@ -34,7 +34,7 @@ export interface RunRecord {
   artifactExpiresAt: string | null;
   /** Set once the sweeper removed the artifact past its TTL. */
   artifactExpiredAt: string | null;
-  /** What the run dumps; runs recorded before issue 5 read as the defaults (plain, gzip -6). */
+  /** What the run dumps; runs recorded before store v3 read as the defaults (plain, gzip -6). */
   options: ResolvedBackupOptions;
   artifactMeta: ArtifactMeta | null;
 }

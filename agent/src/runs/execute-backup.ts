@@ -25,7 +25,7 @@ export interface ExecuteOptions {
   scheduleId?: string | null;
 }
 
-/** A dump below this share of the last comparable one is refused as implausible (issue 5, no false greens). */
+/** A dump below this share of the last comparable one is refused as implausible (docs/decisions.md, "No false greens"). */
 export const PLAUSIBLE_SHARE_OF_PREVIOUS = 0.1;
 
 /**

@@ -46,7 +46,7 @@ const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
-  // v2 (issue 4): per-datasource run limit and soft delete, queue/artifact TTLs, run logs, indexes
+  // v2: per-datasource run limit and soft delete, queue/artifact TTLs, run logs, indexes
   // for the sweeper. Artifacts staged before v2 get finished_at + 24 h, the old promised TTL.
   `
   ALTER TABLE datasources ADD COLUMN max_duration_minutes INTEGER NOT NULL DEFAULT 360;
@@ -69,13 +69,13 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX idempotency_created ON idempotency(created_at);
   CREATE INDEX outbox_acked ON outbox(acked, occurred_at);
   `,
-  // v3 (issue 5): a run's backup options (resolved, JSON) so a queued run dumps as it was asked,
+  // v3: a run's backup options (resolved, JSON) so a queued run dumps as it was asked,
   // and the artifact's metadata (format, codec, level, server version, ...) as JSON.
   `
   ALTER TABLE runs ADD COLUMN options TEXT;
   ALTER TABLE runs ADD COLUMN artifact_meta TEXT;
   `,
-  // v4 (issue 5, restore): restore runs share the runs table (and so the one slot and the state
+  // v4: restore runs share the runs table (and so the one slot and the state
   // machine). restore_stage is where a restore is (download, verify, restore): a failure names it.
   `
   ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'backup';

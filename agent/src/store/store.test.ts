@@ -49,7 +49,27 @@ describe("agent store", () => {
       expect(fs.readFileSync(path.join(store.dataDir, f)).includes(Buffer.from(PASSWORD))).toBe(false);
     }
     const stored = JSON.parse(store.db.prepare("SELECT connection FROM datasources WHERE id = 'ds_1'").pluck().get() as string);
-    expect(Object.keys(stored.password).sort()).toEqual(["ct", "iv", "tag", "v"]);
+    expect(stored.password).toMatch(/^v1\.[A-Za-z0-9_-]+$/);
+  });
+
+  it("still opens a password an agent sealed before the shared format (a JSON object of base64 fields)", () => {
+    const oldDir = path.join(dir, "old-agent");
+    fs.mkdirSync(oldDir, { mode: 0o700 });
+    fs.writeFileSync(path.join(oldDir, SECRET_KEY_FILE), Buffer.alloc(32, 7), { mode: 0o600 });
+    const old = openStore({ dataDir: oldDir, stagingRoot, clock }).store;
+    try {
+      // What the agent's SecretBox wrote with that key before, for ds_legacy.
+      const sealed = { v: 1, iv: "wF06Yfa7Fyq57B3F", tag: "ekeNIRwgaMYj2OHJuf8LlQ==", ct: "CP+iaee+ZOzJ6utM/sO+qhiJPw==" };
+      const connection = { host: "h", port: 5432, database: "app", username: "app", password: sealed };
+      old.db.prepare("INSERT INTO datasources (id, name, engine, connection, created_at, updated_at) VALUES ('ds_legacy','old','postgres',?, '', '')").run(JSON.stringify(connection));
+      expect(getDatasource(old, "ds_legacy")?.connection).toMatchObject({ password: "pg pass: héllo 'x'" });
+      // Written again, it takes the shared format and still opens.
+      saveDatasource(old, getDatasource(old, "ds_legacy")!);
+      expect(JSON.parse(old.db.prepare("SELECT connection FROM datasources WHERE id = 'ds_legacy'").pluck().get() as string).password).toMatch(/^v1\./);
+      expect(getDatasource(old, "ds_legacy")?.connection).toMatchObject({ password: "pg pass: héllo 'x'" });
+    } finally {
+      old.close();
+    }
   });
 
   it("binds each ciphertext to its datasource id (AAD): copied to another row it does not decrypt", () => {

@@ -3,13 +3,11 @@ import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError, SAFE_ID } from "@holdfast/shared";
 
-// Run ids become file names: only the characters newId() produces, so no path can be smuggled in.
-const SAFE_RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
-
+// Run ids become file names: only ids' own alphabet, so no path can be smuggled in.
 export function assertRunId(runId: string): void {
-  if (!SAFE_RUN_ID.test(runId)) throw new HoldfastError("RUN_NOT_FOUND", "No such run");
+  if (!SAFE_ID.test(runId)) throw new HoldfastError("RUN_NOT_FOUND", "No such run");
 }
 
 /** Bytes received so far for a run; grows with each upload until it has the artifact's size. */

@@ -79,7 +79,7 @@ export async function attemptDelivery(ctx: DeliveryContext, claimed: DeliveryRow
     await assertWithinQuota(ctx, { destinationId: row.id, maxSizeGb: row.maxSizeGb, deliveryId: claimed.id, bytes: run.sizeBytes ?? 0 });
     objectName = artifactObjectName(run);
     parts = run.artifactMeta ? (JSON.parse(run.artifactMeta) as ArtifactMeta).parts : undefined;
-    destination = openDestination(row.type as DestinationType, fullConfig(ctx.secrets, row));
+    destination = openDestination(row.type as DestinationType, fullConfig(ctx.secrets, row), ctx.env);
     const { path, bytes } = await writeArtifact({ destination, run, engine, objectName, spoolPath: spooledPath(ctx.env.spoolDir, run.id), onStream: hooks.onStream });
     const now = ctx.clock.now().getTime();
     await db
@@ -101,13 +101,14 @@ export async function attemptDelivery(ctx: DeliveryContext, claimed: DeliveryRow
     }
     const final = claimed.attempts >= policy.attempts || !error.retryable;
     const nextAttemptAt = final ? null : now + backoffAfter(claimed.attempts, policy.backoffMs);
+    // Removed before the row says failed, so whoever reads `failed` finds nothing half written.
+    if (final && destination && objectName) await removeObjects(destination, objectsOf(objectName, parts), log);
     await db
       .update(t.deliveries)
-      .set({ state: final ? "failed" : "pending", error: JSON.stringify(error), nextAttemptAt, durationMs: now - started, updatedAt: now })
+      .set({ state: final ? "failed" : "pending", error: JSON.stringify(error), nextAttemptAt, durationMs: now - started, updatedAt: ctx.clock.now().getTime() })
       .where(eq(t.deliveries.id, claimed.id));
     if (final) {
       log.error({ err: error, attempts: claimed.attempts }, "delivery failed; giving up");
-      if (destination && objectName) await removeObjects(destination, objectsOf(objectName, parts), log);
     } else {
       log.warn({ err: error, retryAt: new Date(nextAttemptAt!).toISOString() }, "delivery attempt failed; retrying later");
     }

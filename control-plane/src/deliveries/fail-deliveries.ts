@@ -3,8 +3,9 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 
 /**
- * Gives up on every waiting delivery of a run with this error: the artifact never verified, or the
- * agent's copy is gone before the control plane held it. Nothing was written for them.
+ * Gives up on every waiting delivery of a run with this error, no next try left scheduled: the run
+ * ended without an artifact, the artifact never verified, or the agent's copy is gone before the
+ * control plane held it. Nothing was written for them.
  */
 export async function failDeliveries(ctx: DbContext, runId: string, error: HoldfastError): Promise<void> {
   const { db, t } = ctx.database;

@@ -3,7 +3,7 @@ import type { AppContext } from "../context.js";
 import { type DestinationView, makeOnlyDefault, sealConfig, toView } from "./destination-rows.js";
 import { verifyDestination } from "./open-destination.js";
 
-export type DestinationContext = Pick<AppContext, "database" | "clock" | "secrets">;
+export type DestinationContext = Pick<AppContext, "database" | "clock" | "secrets" | "env">;
 
 /**
  * Records a destination once it proved to work: the endpoint policy and a probe object written,
@@ -11,7 +11,7 @@ export type DestinationContext = Pick<AppContext, "database" | "clock" | "secret
  * at a forbidden endpoint answers its 4xx/503 and nothing is stored.
  */
 export async function createDestination(ctx: DestinationContext, body: CreateDestinationBody): Promise<DestinationView> {
-  await verifyDestination(body.type, body.config);
+  await verifyDestination(body.type, body.config, ctx.env);
   const id = newId("dst");
   const sealed = sealConfig(ctx.secrets, id, body.type, body.config);
   const { db, t } = ctx.database;

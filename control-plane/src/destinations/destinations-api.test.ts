@@ -82,8 +82,9 @@ describe.each(DIALECTS)("destinations API on %s", (dialect) => {
   it("refuses bad input with a catalog code and stores nothing", async () => {
     const before = (await call("GET", "")).body.items;
     const cases: [unknown, number, string][] = [
-      [s3Body({ config: { ...s3.config(), endpoint: "http://169.254.169.254" } }), 400, "VALIDATION_FAILED"],
-      [s3Body({ config: { ...s3.config(), endpoint: "http://[fd00:ec2::254]:80" } }), 400, "VALIDATION_FAILED"],
+      [s3Body({ config: { ...s3.config(), endpoint: "http://169.254.169.254" } }), 422, "DESTINATION_ENDPOINT_FORBIDDEN"],
+      [s3Body({ config: { ...s3.config(), endpoint: "http://[fd00:ec2::254]:80" } }), 422, "DESTINATION_ENDPOINT_FORBIDDEN"],
+      [s3Body({ config: { ...s3.config(), endpoint: "http://[64:ff9b::169.254.169.254]" } }), 422, "DESTINATION_ENDPOINT_FORBIDDEN"],
       [s3Body({ config: { ...s3.config(), endpoint: "http://metadata.google.internal" } }), 400, "VALIDATION_FAILED"],
       [s3Body({ config: { ...s3.config(), accessKeyId: "NOSUCHKEY" } }), 422, "DESTINATION_AUTH_FAILED"],
       [s3Body({ config: { ...s3.config(), bucket: "no-such-bucket" } }), 422, "DESTINATION_REFUSED"],
@@ -125,6 +126,24 @@ describe.each(DIALECTS)("destinations API on %s", (dialect) => {
     expect((await call("PATCH", `/${id}`, { config: { bucket: "Not A Bucket!" } })).body.error?.code).toBe("VALIDATION_FAILED");
     expect((await call("PATCH", `/${id}`, {})).body.error?.code).toBe("VALIDATION_FAILED");
     expect((await call("PATCH", `/${id}`, { type: "local" })).body.error?.code).toBe("VALIDATION_FAILED");
+  });
+
+  it("refuses a local folder on /proc at once, and leaves nothing spinning behind the answer", async () => {
+    const before = (await call("GET", "")).body.items;
+    const refused = await call("POST", "", { name: "proc", type: "local", config: { path: "/proc/backups" } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: "DESTINATION_REFUSED", details: { fsType: "proc", mountPoint: "/proc" } });
+    expect((await call("GET", "")).body.items).toEqual(before);
+
+    // The server (this process) spends next to no CPU once it answered: Node's recursive mkdir
+    // under /proc used to loop on a core for ever. CPU time over a window, not a wall-clock bound.
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    expect(cpuMs).toBeLessThan((performance.now() - t0) / 2);
+    expect((await call("GET", "")).status).toBe(200);
   });
 
   it("keeps one default destination", async () => {

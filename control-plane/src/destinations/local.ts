@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { HoldfastError } from "@holdfast/shared";
 import { fsFailure, notFound, sourceFailed, watchSource } from "./failures.js";
 import { probeDestination } from "./probe.js";
+import { assertNotPseudoFilesystem, readMounts, realLocation } from "./pseudo-filesystems.js";
 import { nameSegments, splitPrefix, TEMP_SUFFIX } from "./relative-name.js";
 import type { Destination, ObjectEntry, ObjectInfo } from "./types.js";
 
@@ -21,15 +22,31 @@ function outside(name: string): HoldfastError {
 
 const isMissing = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as NodeJS.ErrnoException).code ?? "");
 
-/** A folder on the control plane's own disk (or a mount). */
-export function localDestination(config: { path: string }): Destination {
+/**
+ * A folder on the control plane's own disk (or a mount), written by this process. Any of these calls
+ * can block for ever on a dead mount, so the control plane runs them in a child process it can kill
+ * (`bounded-local.ts`); this is what that child runs.
+ */
+export function localDestination(config: { path: string }, opts: { probeName?: string } = {}): Destination {
   const root = resolve(config.path);
+  let checked: Promise<void> | undefined;
+
+  /** Refuses a root on a pseudo-filesystem, where it is and where its symlinks lead, before touching it. */
+  function guard(): Promise<void> {
+    checked ??= (async () => {
+      const mounts = readMounts();
+      assertNotPseudoFilesystem(root, mounts);
+      assertNotPseudoFilesystem(await realLocation(root).catch((err: unknown) => Promise.reject(fsFailure(err, `Reading ${root}`))), mounts, root);
+    })();
+    return checked;
+  }
 
   /**
    * The real folder a name's parent lives in, checked to be inside the real root: a symlink inside
    * the root could still point elsewhere. Null when the folder does not exist (reads find nothing).
    */
   async function realParent(name: string): Promise<{ dir: string; base: string } | null> {
+    await guard();
     const segments = nameSegments(name);
     const target = resolve(root, ...segments);
     if (escapes(root, target)) throw outside(name);
@@ -66,6 +83,7 @@ export function localDestination(config: { path: string }): Destination {
       try {
         const target = resolve(root, ...nameSegments(relativeName));
         if (escapes(root, target)) throw outside(relativeName);
+        await guard();
         await mkdir(dirname(target), { recursive: true, mode: 0o750 }).catch((err: unknown) => {
           throw fsFailure(err, `Creating the folder of ${relativeName}`);
         });
@@ -109,6 +127,7 @@ export function localDestination(config: { path: string }): Destination {
       const { folder } = splitPrefix(prefix);
       const start = resolve(root, ...folder);
       if (escapes(root, join(start, "x"))) throw outside(prefix);
+      await guard();
       let realRoot: string;
       let realStart: string;
       try {
@@ -166,9 +185,10 @@ export function localDestination(config: { path: string }): Destination {
       }
     },
 
-    test: () => probeDestination(self),
+    test: () => probeDestination(self, opts.probeName),
 
     async freeSpace() {
+      await guard();
       // The root may not exist yet: the disk it will be on is its nearest existing ancestor's.
       for (let dir = root; ; dir = dirname(dir)) {
         try {

@@ -5,6 +5,8 @@ import type { Destination, ProbeResult } from "./types.js";
 
 const PROBE_BYTES = 256 * 1024;
 
+export const newProbeName = () => `.holdfast-probe-${randomBytes(8).toString("hex")}`;
+
 async function sha256Of(stream: Readable): Promise<{ hex: string; bytes: number }> {
   const hash = createHash("sha256");
   let bytes = 0;
@@ -18,10 +20,10 @@ async function sha256Of(stream: Readable): Promise<{ hex: string; bytes: number 
 /**
  * `test()` of every destination, written once against the interface: puts a random probe object at
  * the destination's root, reads it back and compares its SHA-256, deletes it and checks it is gone.
- * The probe is removed on failure too, where the destination still lets us.
+ * The probe is removed on failure too, where the destination still lets us. `name` is random unless
+ * a caller (the local destination's child process) was handed one.
  */
-export async function probeDestination(dest: Omit<Destination, "test">): Promise<ProbeResult> {
-  const name = `.holdfast-probe-${randomBytes(8).toString("hex")}`;
+export async function probeDestination(dest: Omit<Destination, "test">, name = newProbeName()): Promise<ProbeResult> {
   const body = randomBytes(PROBE_BYTES);
   const expected = createHash("sha256").update(body).digest("hex");
   const t0 = performance.now();

@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { S3Client } from "@aws-sdk/client-s3";
 import { HoldfastError, type S3DestinationConfig } from "@holdfast/shared";
-import { ENDPOINT_FORBIDDEN, guardedLookup } from "./endpoint-guard.js";
+import { assertEndpointLiteralAllowed, ENDPOINT_FORBIDDEN, guardedLookup } from "./endpoint-guard.js";
 import { reasonOf } from "./failures.js";
 
 const AWS_HOST = /(^|\.)amazonaws\.com(\.cn)?$/i;
@@ -11,8 +11,10 @@ const AWS_HOST = /(^|\.)amazonaws\.com(\.cn)?$/i;
  * A client for one destination. Credentials are the configured ones only: the SDK's default chain
  * (environment, instance metadata) is never consulted. Non-AWS endpoints get checksums only where
  * the API requires them: many S3-compatible servers refuse the SDK's default flexible checksums.
+ * A literal refused address is refused here: sockets connect to an address without a lookup.
  */
 export function newS3Client(config: S3DestinationConfig): S3Client {
+  assertEndpointLiteralAllowed(config);
   const custom = config.endpoint !== undefined && !AWS_HOST.test(new URL(config.endpoint).hostname);
   const lookup = config.allowPrivateEndpoint ? undefined : guardedLookup;
   return new S3Client({

@@ -5,7 +5,7 @@ import { S3DestinationConfig } from "@holdfast/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { destinationContract, errorOf, randomSource, sha256Of } from "../testing/destination-contract.js";
 import { startS3Server, type TestS3Server } from "../testing/s3-server.js";
-import { assertEndpointAllowed, guardedLookup } from "./endpoint-guard.js";
+import { assertEndpointAllowed, guardedLookup, refusedEndpointReason } from "./endpoint-guard.js";
 import { partSizeFor, s3Destination } from "./s3.js";
 import { s3Failure } from "./s3-client.js";
 
@@ -104,8 +104,51 @@ describe("s3 destination against s3rver", () => {
 describe("S3 endpoint policy", () => {
   const resolvingTo = (...addresses: string[]) => async () => addresses.map((address) => ({ address }));
 
-  it.each(["http://169.254.169.254", "http://169.254.10.1:9000", "http://[fe80::1]:9000", "http://metadata.google.internal", "http://[fd00:ec2::254]", "http://[::ffff:169.254.169.254]"])(
-    "refuses %s",
+  it.each([
+    "169.254.169.254",
+    "169.254.0.1",
+    "169.254.255.255",
+    "[fe80::1]",
+    "fe80::abcd:1%eth0",
+    "febf::1",
+    "metadata.google.internal",
+    "METADATA.GOOGLE.INTERNAL.",
+    "fd00:ec2::254",
+    "[fd00:ec2:0:0:0:0:0:254]",
+    // IPv4-mapped, dotted and hex; IPv4-compatible; NAT64's well-known prefix: all reach 169.254.169.254.
+    "::ffff:169.254.169.254",
+    "[::ffff:a9fe:a9fe]",
+    "::169.254.169.254",
+    "::a9fe:a9fe",
+    "64:ff9b::169.254.169.254",
+    "64:ff9b::a9fe:a9fe",
+    "64:ff9b::a9fe:1",
+    "0:0:0:0:0:ffff:a9fe:0101",
+  ])("refuses the host %s", (host) => {
+    expect(refusedEndpointReason(host)).not.toBeNull();
+  });
+
+  it.each(["127.0.0.1", "10.0.0.5", "192.168.1.1", "169.253.1.1", "169.255.0.1", "::1", "fec0::1", "fd00:ec2::253", "s3.amazonaws.com", "minio.lan", "::ffff:10.0.0.1", "64:ff9b::a00:5", "64:ff9b::1:a9fe:a9fe", "not an address"])(
+    "allows the host %s",
+    (host) => {
+      expect(refusedEndpointReason(host)).toBeNull();
+    },
+  );
+
+  it.each([
+    "http://169.254.169.254",
+    "http://0xA9FEA9FE",
+    "http://2852039166/",
+    "http://169.254.10.1:9000",
+    "http://[fe80::1]:9000",
+    "http://metadata.google.internal",
+    "http://[fd00:ec2::254]",
+    "http://[::ffff:169.254.169.254]",
+    "http://[::ffff:a9fe:a9fe]",
+    "http://[64:ff9b::169.254.169.254]",
+    "http://[::169.254.169.254]",
+  ])(
+    "refuses the endpoint %s in any spelling URL parsing accepts, unless allowed",
     async (endpoint) => {
       expect((await errorOf(assertEndpointAllowed({ endpoint }, resolvingTo("10.0.0.1")))).code).toBe("DESTINATION_ENDPOINT_FORBIDDEN");
       await assertEndpointAllowed({ endpoint, allowPrivateEndpoint: true });

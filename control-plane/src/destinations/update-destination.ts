@@ -41,7 +41,7 @@ export async function updateDestination(ctx: DestinationContext, id: string, bod
     const stored = fullConfig(ctx.secrets, row);
     const config = parseOrThrow(DESTINATION_CONFIGS[type], mergeConfig(type, stored, body.config), "destination config") as DestinationConfig;
     if (JSON.stringify(config) !== JSON.stringify(parseOrThrow(DESTINATION_CONFIGS[type], stored))) {
-      await verifyDestination(type, config);
+      await verifyDestination(type, config, ctx.env);
       Object.assign(set, sealConfig(ctx.secrets, id, type, config));
     }
   }

@@ -1,6 +1,6 @@
-import { HoldfastError, newId } from "@holdfast/shared";
+import { enrollmentTokenHash, HoldfastError, newId } from "@holdfast/shared";
 import type { DbContext } from "../context.js";
-import { newSecret, sha256Hex } from "../crypto.js";
+import { newSecret } from "../crypto.js";
 
 export const ENROLLMENT_TOKEN_PREFIX = "hf_enr_";
 export const DEFAULT_ENROLLMENT_TTL_MS = 15 * 60_000;
@@ -32,6 +32,6 @@ export async function createEnrollmentToken(
   const now = ctx.clock.now().getTime();
   const id = newId("tok");
   const { db, t } = ctx.database;
-  await db.insert(t.enrollmentTokens).values({ id, tokenHash: sha256Hex(token), expiresAt: now + ttlMs, createdAt: now });
+  await db.insert(t.enrollmentTokens).values({ id, tokenHash: await enrollmentTokenHash(token), expiresAt: now + ttlMs, createdAt: now });
   return { id, token, expiresAt: new Date(now + ttlMs) };
 }

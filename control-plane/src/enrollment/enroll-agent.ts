@@ -1,5 +1,6 @@
 import {
   ENROLL_POP,
+  enrollmentTokenHash,
   type EnrollRequest,
   type EnrollResponse,
   HoldfastError,
@@ -8,7 +9,7 @@ import {
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { calculateJwkThumbprint, importJWK, jwtVerify } from "jose";
 import type { DbContext } from "../context.js";
-import { constantTimeEqual, sha256Hex } from "../crypto.js";
+import { constantTimeEqual } from "../crypto.js";
 
 /** Checks the proof of possession: signed by the presented key, for enrollment, over this token. */
 async function verifyPop(req: EnrollRequest, tokenHash: string, now: Date): Promise<void> {
@@ -39,7 +40,7 @@ async function verifyPop(req: EnrollRequest, tokenHash: string, now: Date): Prom
  */
 export async function enrollAgent(ctx: DbContext, req: EnrollRequest): Promise<EnrollResponse> {
   const now = ctx.clock.now();
-  const tokenHash = sha256Hex(req.token);
+  const tokenHash = await enrollmentTokenHash(req.token);
   await verifyPop(req, tokenHash, now);
 
   const keyId = await calculateJwkThumbprint({ ...req.publicKeyJwk }, "sha256");

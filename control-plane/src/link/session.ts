@@ -15,12 +15,11 @@ import {
   PROTOCOL_VERSION,
   type ResponseEnvelope,
 } from "@holdfast/shared";
-import { eq } from "drizzle-orm";
 import type { WebSocket } from "ws";
 import { markAgentOnline, touchAgent } from "../agents/presence.js";
 import type { AppContext } from "../context.js";
 import type { Logger } from "../logger.js";
-import { ingestEvent } from "../runs/ingest-event.js";
+import { ingestEvent, lastAckedSequence } from "../runs/ingest-event.js";
 
 interface Pending {
   type: CommandType;
@@ -79,14 +78,12 @@ export class AgentSession {
 
   /** Sends hello with the sequence the agent's replay starts after, and starts the heartbeat. */
   async start(): Promise<void> {
-    const { db, t } = this.ctx.database;
-    const agent = (await db.select({ seq: t.agents.lastAckedSequence }).from(t.agents).where(eq(t.agents.id, this.agentId)).limit(1))[0];
     const hello: HelloFrame = {
       type: "hello",
       protocolVersion: PROTOCOL_VERSION,
       sessionId: this.sessionId,
       serverTime: this.ctx.clock.now().toISOString(),
-      lastAckedSequence: agent?.seq ?? 0,
+      lastAckedSequence: await lastAckedSequence(this.ctx, this.agentId),
     };
     this.send(hello);
     this.scheduleHeartbeat();

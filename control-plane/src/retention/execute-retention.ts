@@ -29,7 +29,7 @@ async function deleteBackup(ctx: RetentionContext, plan: DestinationPlan, item: 
   if (!backup.ok || backup.deliveryState !== "completed") return skip("not a completed delivery");
   if (!recordsName(backup.path, backup.objectName)) return skip(`the recorded location ${backup.path} is not ${backup.objectName}`);
   const row = await findDestinationRow(ctx, plan.destinationId);
-  const destination = openDestination(row.type as DestinationType, fullConfig(ctx.secrets, row));
+  const destination = openDestination(row.type as DestinationType, fullConfig(ctx.secrets, row), ctx.env);
   const data = objectsOf(backup.objectName, backup.parts).filter((n) => n !== sidecarName(backup.objectName));
   const objects = [sidecarName(backup.objectName), ...data];
   for (const name of objects) await destination.delete(name);

@@ -1,4 +1,4 @@
-import type { AgentEventFrame } from "@holdfast/shared";
+import { type AgentEventFrame, ERROR_CATALOG } from "@holdfast/shared";
 import { and, asc, eq } from "drizzle-orm";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,12 +32,13 @@ describe.each(DIALECTS)("ingestEvent on %s", (dialect) => {
   async function addDelivery(runId: string) {
     const { db, t } = tdb.database;
     await db.insert(t.destinations).values({ id: `dst_${runId}`, name: runId, type: "local", config: "{}", createdAt: 1 });
-    await db.insert(t.deliveries).values({ id: `dlv_${runId}`, runId, destinationId: `dst_${runId}`, state: "pending", attempts: 0, updatedAt: 1 });
+    // A delivery waiting for its next try.
+    await db.insert(t.deliveries).values({ id: `dlv_${runId}`, runId, destinationId: `dst_${runId}`, state: "pending", attempts: 1, nextAttemptAt: 2, updatedAt: 1 });
   }
   async function deliveryError(runId: string) {
     const { db, t } = tdb.database;
     const d = (await db.select().from(t.deliveries).where(eq(t.deliveries.runId, runId)))[0];
-    return { state: d?.state, error: d?.error ? (JSON.parse(d.error) as { code: string }) : null };
+    return { state: d?.state, nextAttemptAt: d?.nextAttemptAt, error: d?.error ? (JSON.parse(d.error) as { code: string; retryable: boolean }) : null };
   }
 
   beforeAll(async () => {
@@ -86,7 +87,8 @@ describe.each(DIALECTS)("ingestEvent on %s", (dialect) => {
     await ingest("agt_1", event("agt_1", "backupStarted", { datasourceId: "ds_1", startedAt: at }, "run_2"));
     await ingest("agt_1", event("agt_1", "backupFailed", { finishedAt: at, error: { code: "AGENT_RESTARTED", message: "restarted", retryable: true } }, "run_2"));
     expect(await getRun(tdb.ctx, "run_2")).toMatchObject({ state: "failed", error: { code: "AGENT_RESTARTED", retryable: true } });
-    expect(await deliveryError("run_2")).toMatchObject({ state: "failed", error: { code: "DELIVERY_FAILED" } });
+    // The catalog's retryable, and no next try left scheduled on a failed row.
+    expect(await deliveryError("run_2")).toMatchObject({ state: "failed", nextAttemptAt: null, error: { code: "DELIVERY_FAILED", retryable: ERROR_CATALOG.DELIVERY_FAILED.retryable } });
   });
 
   it("cancels a queued run with its reason and expires another", async () => {
@@ -110,7 +112,7 @@ describe.each(DIALECTS)("ingestEvent on %s", (dialect) => {
     await ingest("agt_3", event("agt_3", "backupCompleted", completed("run_x"), "run_x"));
     await ingest("agt_3", event("agt_3", "artifactExpired", { expiredAt: at }, "run_x"));
     expect(await getRun(tdb.ctx, "run_x")).toMatchObject({ state: "completed", artifactExpiredAt: at });
-    expect(await deliveryError("run_x")).toMatchObject({ state: "failed", error: { code: "ARTIFACT_EXPIRED" } });
+    expect(await deliveryError("run_x")).toMatchObject({ state: "failed", nextAttemptAt: null, error: { code: "ARTIFACT_EXPIRED", retryable: ERROR_CATALOG.ARTIFACT_EXPIRED.retryable } });
   });
 
   it("applies events in sequence order whatever the arrival order, and reports the gap", async () => {

@@ -1,6 +1,7 @@
-import { type AgentEventFrame, type AgentRunState, canTransition, type EventType, Events, isEventType, type RunState } from "@holdfast/shared";
-import { and, eq, inArray, lt } from "drizzle-orm";
+import { type AgentEventFrame, type AgentRunState, canTransition, type EventType, Events, HoldfastError, isEventType, type RunState } from "@holdfast/shared";
+import { and, eq, lt } from "drizzle-orm";
 import { exists, spooledPath } from "../artifacts/spool.js";
+import { failDeliveries } from "../deliveries/fail-deliveries.js";
 import { artifactMetaOf } from "./get-run.js";
 import type { AppContext } from "../context.js";
 import type { Tables } from "../db/index.js";
@@ -52,14 +53,20 @@ export async function ingestEvent(ctx: IngestContext, agentId: string, event: Ag
   return { ackSequence, gap: event.sequence > ackSequence };
 }
 
+/** The last event sequence of the agent stored and applied: what hello tells it to replay after. 0 before any. */
+export async function lastAckedSequence(ctx: Pick<AppContext, "database">, agentId: string): Promise<number> {
+  const { db, t } = ctx.database;
+  const agent = (await db.select({ seq: t.agents.lastAckedSequence }).from(t.agents).where(eq(t.agents.id, agentId)).limit(1))[0];
+  return agent?.seq ?? 0;
+}
+
 /**
  * Moves the agent's acknowledged sequence over every contiguous stored event, applying each to its run
  * first. A gap (an event lost in flight) holds both back until the replay fills it.
  */
 async function applyContiguous(ctx: IngestContext, agentId: string): Promise<{ from: number; to: number }> {
   const { db, t } = ctx.database;
-  const agent = (await db.select({ seq: t.agents.lastAckedSequence }).from(t.agents).where(eq(t.agents.id, agentId)).limit(1))[0];
-  const from = agent?.seq ?? 0;
+  const from = await lastAckedSequence(ctx, agentId);
   let seq = from;
   for (;;) {
     const next = (
@@ -212,7 +219,7 @@ async function applyToRun(ctx: IngestContext, run: RunRow, event: AgentEventFram
       if (event.type === "backupFailed") set.error = JSON.stringify(event.data.error);
       if (event.type === "backupCancelled") set.cancelReason = event.data.reason;
       if ((await transition(ctx, run, to, set, log)) === "applied") {
-        await failWaitingDeliveries(ctx, run.id, ["pending"], { code: "DELIVERY_FAILED", message: `The run ${to}; there is no artifact to deliver`, retryable: false });
+        await failDeliveries(ctx, run.id, new HoldfastError("DELIVERY_FAILED", `The run ${to}; there is no artifact to deliver`, { runId: run.id }));
       }
       return;
     }
@@ -243,20 +250,8 @@ async function applyToRun(ctx: IngestContext, run: RunRow, event: AgentEventFram
       // A verified spool copy no longer needs the agent's; without one, the bytes are gone for good.
       if (await exists(spooledPath(ctx.env.spoolDir, run.id))) return;
       log.warn("artifact expired on the agent before the control plane held it");
-      await failWaitingDeliveries(ctx, run.id, ["pending", "running"], {
-        code: "ARTIFACT_EXPIRED",
-        message: "The agent's staged artifact expired before it was pulled",
-        retryable: false,
-      });
+      await failDeliveries(ctx, run.id, new HoldfastError("ARTIFACT_EXPIRED", "The agent's staged artifact expired before it was pulled", { runId: run.id }));
       return;
     }
   }
-}
-
-async function failWaitingDeliveries(ctx: IngestContext, runId: string, states: string[], error: { code: string; message: string; retryable: boolean }): Promise<void> {
-  const { db, t } = ctx.database;
-  await db
-    .update(t.deliveries)
-    .set({ state: "failed", error: JSON.stringify(error), updatedAt: ctx.clock.now().getTime() })
-    .where(and(eq(t.deliveries.runId, runId), inArray(t.deliveries.state, states)));
 }

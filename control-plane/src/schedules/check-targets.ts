@@ -5,8 +5,7 @@ import { type DatasourceView, getDatasource } from "../datasources/get-datasourc
 
 /**
  * The datasource a schedule backs up, refused when its agent was revoked: such a schedule could
- * only ever record missed firings, so nothing is stored (issue 7, "a schedule for an agent that is
- * gone"). An agent that is merely offline is fine: its firings wait for it (`pending`).
+ * only ever record missed firings, so nothing is stored. An agent that is merely offline is fine: its firings wait for it (`pending`).
  */
 export async function usableDatasource(ctx: DbContext, datasourceId: string): Promise<DatasourceView> {
   const datasource = await getDatasource(ctx, datasourceId);

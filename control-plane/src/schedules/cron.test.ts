@@ -20,7 +20,7 @@ describe("compileCron", () => {
     ["0 3 * * *"],
     ["*/15 * * * *"],
     ["0 3 * * MON-FRI"],
-    ["30 0 3 * * *"], // seconds first: accepted (ARCHITECTURE, Clocks)
+    ["30 0 3 * * *"], // seconds first: accepted (docs/architecture.md, "Conventions": clocks)
     ["@daily"],
     ["0 0 29 2 *"], // fires in leap years only
   ])("accepts %s", (cron) => {

@@ -28,8 +28,8 @@ export function assertTimeZone(timeZone: string): void {
 
 /**
  * A schedule's cron as a croner job that never runs by itself (paused): only asked for times.
- * Five fields, or six with seconds first: ARCHITECTURE's "Clocks" decision accepts seconds so the
- * end-to-end suites see schedules fire within seconds. croner would also take an ISO date (a
+ * Five fields, or six with seconds first: seconds are accepted so the end-to-end suites see
+ * schedules fire within seconds (docs/architecture.md, "Conventions"). croner would also take an ISO date (a
  * one-off job) or seven fields (years); neither is a schedule, so both are refused.
  * DST, as croner does it: a time that a spring-forward skips runs once, at the first valid time
  * after the gap (02:30 daily in Berlin runs at 03:00 CEST on that day); a time that a fall-back

@@ -1,41 +1,38 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError, packSealed, SEALED_SECRET, unpackSealed } from "@holdfast/shared";
 
-const VERSION = "v1";
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
+const { algorithm, keyBytes, nonceBytes, tagBytes } = SEALED_SECRET;
 
 /**
- * Seals small secrets (destination credentials) with AES-256-GCM under the master key. Each seal
- * takes a fresh random nonce; the `context` (the owning row's id) is bound as associated data, so a
- * sealed value copied onto another row does not open there. Output: `v1.<base64url(nonce|ct|tag)>`.
+ * Seals small secrets (destination credentials) under the master key, in shared's one format
+ * (`SEALED_SECRET`): the `context` (the owning row's id) is bound as associated data, so a sealed
+ * value copied onto another row does not open there.
  */
 export class SecretBox {
   readonly #key: Buffer;
 
   constructor(key: Buffer) {
-    if (key.length !== 32) throw new Error("the master key must be 32 bytes");
+    if (key.length !== keyBytes) throw new Error(`the master key must be ${keyBytes} bytes`);
     this.#key = Buffer.from(key);
   }
 
   seal(plaintext: string, context: string): string {
-    const nonce = randomBytes(NONCE_BYTES);
-    const cipher = createCipheriv("aes-256-gcm", this.#key, nonce, { authTagLength: TAG_BYTES });
+    const nonce = randomBytes(nonceBytes);
+    const cipher = createCipheriv(algorithm, this.#key, nonce, { authTagLength: tagBytes });
     cipher.setAAD(Buffer.from(context, "utf8"));
-    const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-    return `${VERSION}.${Buffer.concat([nonce, body, cipher.getAuthTag()]).toString("base64url")}`;
+    const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+    return packSealed({ nonce, ciphertext, tag: cipher.getAuthTag() });
   }
 
   /** The plaintext, or INTERNAL_ERROR when the value was sealed under another key or context, or altered. */
   open(sealed: string, context: string): string {
-    const [version, payload] = sealed.split(".");
-    const raw = Buffer.from(payload ?? "", "base64url");
-    if (version !== VERSION || raw.length < NONCE_BYTES + TAG_BYTES) throw unreadable();
+    const parts = unpackSealed(sealed);
+    if (!parts) throw unreadable();
     try {
-      const decipher = createDecipheriv("aes-256-gcm", this.#key, raw.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
+      const decipher = createDecipheriv(algorithm, this.#key, parts.nonce, { authTagLength: tagBytes });
       decipher.setAAD(Buffer.from(context, "utf8"));
-      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-      return Buffer.concat([decipher.update(raw.subarray(NONCE_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString("utf8");
+      decipher.setAuthTag(parts.tag);
+      return Buffer.concat([decipher.update(parts.ciphertext), decipher.final()]).toString("utf8");
     } catch {
       throw unreadable();
     }

@@ -35,6 +35,12 @@ describe("SecretBox", () => {
     for (const junk of ["", "v1.", "v2.abc", "v1.AAAA", "plain"]) expect(() => box.open(junk, "dst_1")).toThrow(HoldfastError);
   });
 
+  it("opens what was sealed before the format moved to shared (same key, same context)", () => {
+    const sealed = "v1.hMOUvo1JC-N0nEJslZTpjEF5322M_ivFJgm7WEDzpmjmm0aBYletr-K41w";
+    expect(new SecretBox(Buffer.alloc(32, 7)).open(sealed, "dst_legacy")).toBe("AKIA/secret+key");
+    expect(() => new SecretBox(Buffer.alloc(32, 7)).open(sealed, "dst_other")).toThrow(HoldfastError);
+  });
+
   it("wants a 32-byte key", () => {
     expect(() => new SecretBox(randomBytes(16))).toThrow();
   });

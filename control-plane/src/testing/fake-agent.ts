@@ -3,6 +3,7 @@ import {
   AGENT_ROUTES,
   type CommandType,
   ENROLL_POP,
+  enrollmentTokenHash,
   type EnrollResponse,
   type ErrorBody,
   makeErrorResponse,
@@ -11,7 +12,7 @@ import {
   type RequestEnvelope,
   WS_SUBPROTOCOL,
 } from "@holdfast/shared";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import WebSocket from "ws";
 
@@ -27,7 +28,7 @@ export async function newAgentKey(): Promise<AgentKey> {
 }
 
 export async function signPop(key: AgentKey, token: string, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
-  const tokenHash = createHash("sha256").update(token).digest("hex");
+  const tokenHash = await enrollmentTokenHash(token);
   const iat = Math.floor(Date.now() / 1000);
   return new SignJWT({ tokenHash, aud: ENROLL_POP.audience, iat, exp: iat + ENROLL_POP.lifetimeSeconds, ...claims })
     .setProtectedHeader({ alg: "EdDSA", typ: ENROLL_POP.typ, ...header })

@@ -21,6 +21,12 @@ export async function hashPassword(password: string): Promise<string> {
   return ["scrypt", N, R, P, salt.toString("base64url"), key.toString("base64url")].join("$");
 }
 
+/**
+ * A hash no password matches, with the current parameters: checking a password against it costs the
+ * same scrypt as against a stored hash, so an unknown e-mail is not answered faster than a known one.
+ */
+export const UNMATCHABLE_PASSWORD_HASH = ["scrypt", N, R, P, Buffer.alloc(16).toString("base64url"), Buffer.alloc(KEYLEN).toString("base64url")].join("$");
+
 export async function verifyPasswordHash(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split("$");
   if (scheme !== "scrypt" || !n || !r || !p || !salt || !hash) return false;

@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { Id } from "../ids.js";
 import { CONNECTION_SCHEMAS, MAX_DURATION_MINUTES, type Engine } from "../protocol/datasource.js";
 
 function bodyOf<E extends Engine>(engine: E) {
   return z
     .object({
-      agentId: z.string().min(1).max(64),
+      agentId: Id,
       name: z.string().min(1).max(200),
       engine: z.literal(engine),
       connection: CONNECTION_SCHEMAS[engine],

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { REDACTED } from "../protocol/datasource.js";
-import { refusedEndpointReason } from "./endpoint-policy.js";
+import { refusedEndpointName } from "./endpoint-policy.js";
 
-export { refusedEndpointReason } from "./endpoint-policy.js";
+export { normalizeHost, refusedEndpointName } from "./endpoint-policy.js";
 
 /** A stored secret must be a real one: the mask copied back from a GET is refused on create. */
 const secret = (max: number) =>
@@ -48,13 +48,13 @@ export const S3DestinationConfig = z
     accessKeyId: z.string().min(1).max(256),
     secretAccessKey: secret(1024),
     storageClass: z.string().regex(/^[A-Z0-9_]{1,64}$/, "must be a storage class such as STANDARD_IA").optional(),
-    /** Lets the endpoint be a link-local or cloud metadata address; off, such endpoints are refused (SSRF). */
+    /** Lets the endpoint be a link-local or cloud metadata address; off, such endpoints are refused (SSRF, 422 from the control plane). */
     allowPrivateEndpoint: z.boolean().optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (!c.endpoint || c.allowPrivateEndpoint) return;
-    const reason = refusedEndpointReason(new URL(c.endpoint).hostname);
+    const reason = refusedEndpointName(new URL(c.endpoint).hostname);
     if (reason) ctx.addIssue({ code: "custom", path: ["endpoint"], message: `${reason}; set allowPrivateEndpoint: true if you mean it` });
   });
 export type S3DestinationConfig = z.infer<typeof S3DestinationConfig>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { Id } from "../ids.js";
 import { RunKind, RunState } from "../run-state.js";
 
-const Id = z.string().min(1).max(128);
 const isoTime = z.iso.datetime({ offset: true });
 
 /** The page size of `GET /api/v1/runs`: 50 unless asked, never more than 200. */

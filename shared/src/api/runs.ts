@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { Id } from "../ids.js";
 import { BackupOptions, RestoreRequestOptions } from "../protocol/backup-options.js";
 
 export const StartBackupBody = z
   .object({
-    destinationIds: z.array(z.string().min(1).max(64)).min(1).max(20),
+    destinationIds: z.array(Id).min(1).max(20),
     idempotencyKey: z.string().min(1).max(200).optional(),
     options: BackupOptions.optional(),
   })
@@ -13,7 +14,7 @@ export type StartBackupBody = z.infer<typeof StartBackupBody>;
 /** `POST /api/v1/runs/:runId/restore`: restores that backup run's artifact into a datasource. */
 export const RestoreRunBody = z
   .object({
-    targetDatasourceId: z.string().min(1).max(64),
+    targetDatasourceId: Id,
     /** `identity`: the age private key of an encrypted backup, used for this restore only and never stored. */
     options: RestoreRequestOptions.default({}),
   })

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { Id } from "../ids.js";
 import { BackupOptions } from "../protocol/backup-options.js";
 
-const Id = z.string().min(1).max(64);
 const Count = z.number().int().min(0).max(10_000);
 
 /**

@@ -17,6 +17,15 @@ export const ENROLL_POP = {
   lifetimeSeconds: 300,
 } as const;
 
+/**
+ * An enrollment token as the control plane stores it (never the token itself) and as the agent's
+ * proof of possession carries it: the hex SHA-256 of its text. Web Crypto, so it needs no Node.
+ */
+export async function enrollmentTokenHash(token: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export const WS_SUBPROTOCOL = "holdfast.v1";
 
 /** Routes of the agent side of the control plane. */

@@ -57,7 +57,7 @@ const BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
 /**
  * An age X25519 public key (`age1...`). Its private half stays with the operator: the agent can
- * encrypt with it and never decrypt (issue 5). The library checks the checksum; this is the shape.
+ * encrypt with it and never decrypt (docs/decisions.md, "Encryption"). The library checks the checksum; this is the shape.
  */
 export const AgeRecipient = z.string().regex(new RegExp(`^age1[${BECH32}]{58}$`), "must be an age X25519 recipient (age1...)");
 
@@ -90,7 +90,7 @@ export const BackupOptions = z
     globals: z.boolean().optional(),
     /** age-encrypt the artifact on the agent, after compression (docs/decisions.md). */
     encryption: Encryption.optional(),
-    /** Restore drill: after the backup the agent restores it into a scratch target and compares (issue 6). */
+    /** Restore drill: after the backup the agent restores it into a scratch target and compares (docs/decisions.md, "Restore drill"). */
     verify: z.boolean().optional(),
     /** Deliver the artifact in parts of at most this many MiB (docs/decisions.md, "Split artifacts"). */
     maxFileSizeMb: z.number().int().min(1).max(10_000_000).optional(),

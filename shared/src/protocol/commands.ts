@@ -1,28 +1,28 @@
 import { z } from "zod";
+import { Id } from "../ids.js";
 import { ErrorBody } from "../errors.js";
 import { AgentRunState, RunTrigger } from "../run-state.js";
 import { DatasourceConfig, DatasourceConnection, Engine } from "./datasource.js";
 import { BackupOptions, Codec, DumpFormat, RestoreRequestOptions } from "./backup-options.js";
 
-const id = z.string().min(1).max(128);
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const isoTime = z.iso.datetime({ offset: true });
 
 /** A datasource as the agent shows it: never the password itself. */
 const DatasourceView = z.object({
-  datasourceId: id,
+  datasourceId: Id,
   name: z.string(),
   engine: Engine,
   connection: DatasourceConnection,
   maxDurationMinutes: z.number().int(),
 });
 
-const ExecutionStatus = z.object({ runId: id, state: AgentRunState, queuedPosition: z.number().int().nullable() });
+const ExecutionStatus = z.object({ runId: Id, state: AgentRunState, queuedPosition: z.number().int().nullable() });
 
 const QueuedRun = z.object({
-  runId: id,
-  datasourceId: id,
-  scheduleId: id.nullable(),
+  runId: Id,
+  datasourceId: Id,
+  scheduleId: Id.nullable(),
   trigger: RunTrigger,
   requestedBy: z.string(),
   queuedAt: isoTime,
@@ -57,7 +57,7 @@ export const Commands = {
       uptimeSeconds: z.number().min(0),
       stagingDir: z.string(),
       stagingFreeBytes: z.number().int().nullable(),
-      runningRunId: id.nullable(),
+      runningRunId: Id.nullable(),
       queueLength: z.number().int().min(0),
       unackedEvents: z.number().int().min(0),
     }),
@@ -66,12 +66,12 @@ export const Commands = {
   getSession: {
     mutating: false,
     payload: z.object({}).strict(),
-    data: z.object({ agentId: id, sessionId: id, connectedAt: isoTime, protocolVersion: z.number().int(), agentVersion: z.string() }),
+    data: z.object({ agentId: Id, sessionId: Id, connectedAt: isoTime, protocolVersion: z.number().int(), agentVersion: z.string() }),
   },
   /** The preflight startBackup runs too: a blocking issue refuses the run (DATABASE_AUTH_FAILED, DATABASE_NOT_FOUND, TOOL_NOT_FOUND, DATABASE_UNREACHABLE, else 503 PRECONDITION_FAILED). */
   validateServerBackupPrerequisites: {
     mutating: false,
-    payload: z.object({ datasourceId: id }).strict(),
+    payload: z.object({ datasourceId: Id }).strict(),
     data: z.object({
       ok: z.boolean(),
       blockingIssues: z.array(Issue),
@@ -93,19 +93,19 @@ export const Commands = {
   createDatabaseConfig: {
     mutating: true,
     payload: DatasourceConfig,
-    data: z.object({ datasourceId: id, connection: DatasourceConnection }),
+    data: z.object({ datasourceId: Id, connection: DatasourceConnection }),
   },
   /** Replaces a datasource's config; a missing password keeps the stored one. */
   updateDatabaseConfig: {
     mutating: true,
     payload: DatasourceConfig,
-    data: z.object({ datasourceId: id, connection: DatasourceConnection }),
+    data: z.object({ datasourceId: Id, connection: DatasourceConnection }),
   },
   /** Refused with 409 INVALID_STATE_TRANSITION while a run of it is queued or running. */
   deleteDatabaseConfig: {
     mutating: true,
-    payload: z.object({ datasourceId: id }).strict(),
-    data: z.object({ datasourceId: id, deleted: z.literal(true) }),
+    payload: z.object({ datasourceId: Id }).strict(),
+    data: z.object({ datasourceId: Id, deleted: z.literal(true) }),
   },
   listDatabaseConfigs: {
     mutating: false,
@@ -114,18 +114,18 @@ export const Commands = {
   },
   getDatabaseConfig: {
     mutating: false,
-    payload: z.object({ datasourceId: id }).strict(),
+    payload: z.object({ datasourceId: Id }).strict(),
     data: DatasourceView,
   },
   /** The databases the datasource's credentials can see on its server. */
   listDatabases: {
     mutating: false,
-    payload: z.object({ datasourceId: id }).strict(),
+    payload: z.object({ datasourceId: Id }).strict(),
     data: z.object({ items: z.array(z.object({ name: z.string(), sizeBytes: z.number().int().nullable() })) }),
   },
   testDatabaseConnection: {
     mutating: false,
-    payload: z.object({ datasourceId: id }).strict(),
+    payload: z.object({ datasourceId: Id }).strict(),
     data: z.object({
       ok: z.literal(true),
       latencyMs: z.number(),
@@ -137,10 +137,10 @@ export const Commands = {
     mutating: true,
     payload: z
       .object({
-        runId: id,
-        datasourceId: id,
+        runId: Id,
+        datasourceId: Id,
         trigger: RunTrigger,
-        scheduleId: id.optional(),
+        scheduleId: Id.optional(),
         requestedBy: z.string().max(320),
         /** How to dump and compress; absent = plain SQL through gzip -6 (the walking skeleton's artifact). */
         options: BackupOptions.optional(),
@@ -151,47 +151,47 @@ export const Commands = {
   /** Stops the running run: the dump is killed, staging removed, the run ends `cancelled`. */
   cancelBackup: {
     mutating: true,
-    payload: z.object({ runId: id }).strict(),
+    payload: z.object({ runId: Id }).strict(),
     data: ExecutionStatus,
   },
   /** Removes a queued run; 404 QUEUED_BACKUP_NOT_FOUND if it is not queued (any more). */
   cancelQueuedBackup: {
     mutating: true,
-    payload: z.object({ runId: id }).strict(),
+    payload: z.object({ runId: Id }).strict(),
     data: ExecutionStatus,
   },
   getExecutionStatus: {
     mutating: false,
-    payload: z.object({ runId: id }).strict(),
+    payload: z.object({ runId: Id }).strict(),
     data: ExecutionStatus,
   },
   getExecutionQueue: {
     mutating: false,
     payload: z.object({}).strict(),
     data: z.object({
-      running: z.object({ runId: id, datasourceId: id, trigger: RunTrigger, startedAt: isoTime }).nullable(),
+      running: z.object({ runId: Id, datasourceId: Id, trigger: RunTrigger, startedAt: isoTime }).nullable(),
       queued: z.array(QueuedRun),
       maxQueueSize: z.number().int().positive(),
     }),
   },
   getRunLogs: {
     mutating: false,
-    payload: z.object({ runId: id }).strict(),
+    payload: z.object({ runId: Id }).strict(),
     data: z.object({
-      runId: id,
+      runId: Id,
       lines: z.array(z.object({ at: isoTime, level: z.enum(["debug", "info", "warn", "error"]), message: z.string() })),
     }),
   },
   getRunErrorDetails: {
     mutating: false,
-    payload: z.object({ runId: id }).strict(),
-    data: z.object({ runId: id, state: AgentRunState, error: ErrorBody.nullable() }),
+    payload: z.object({ runId: Id }).strict(),
+    data: z.object({ runId: Id, state: AgentRunState, error: ErrorBody.nullable() }),
   },
   getArtifactMetadata: {
     mutating: false,
-    payload: z.object({ runId: id }).strict(),
+    payload: z.object({ runId: Id }).strict(),
     data: z.object({
-      runId: id,
+      runId: Id,
       sizeBytes: z.number().int().min(0),
       sha256: sha256Hex,
       chunkSize: z.number().int().positive(),
@@ -205,13 +205,13 @@ export const Commands = {
    */
   readArtifact: {
     mutating: false,
-    payload: z.object({ runId: id, offset: z.number().int().min(0), uploadToken: z.string().min(32).max(256) }).strict(),
-    data: z.object({ runId: id, sizeBytes: z.number().int().min(0), sha256: sha256Hex }),
+    payload: z.object({ runId: Id, offset: z.number().int().min(0), uploadToken: z.string().min(32).max(256) }).strict(),
+    data: z.object({ runId: Id, sizeBytes: z.number().int().min(0), sha256: sha256Hex }),
   },
   cleanupStaging: {
     mutating: true,
-    payload: z.object({ runId: id }).strict(),
-    data: z.object({ runId: id, removed: z.boolean() }),
+    payload: z.object({ runId: Id }).strict(),
+    data: z.object({ runId: Id, removed: z.boolean() }),
   },
   /**
    * Restores a backup run's artifact into a datasource of this agent (a restore run `runId`, kind
@@ -224,9 +224,9 @@ export const Commands = {
     mutating: true,
     payload: z
       .object({
-        runId: id,
-        sourceRunId: id,
-        targetDatasourceId: id,
+        runId: Id,
+        sourceRunId: Id,
+        targetDatasourceId: Id,
         sizeBytes: z.number().int().min(0),
         sha256: sha256Hex,
         fileName: z.string().min(1).max(255),
@@ -237,7 +237,7 @@ export const Commands = {
         options: RestoreRequestOptions.default({}),
       })
       .strict(),
-    data: z.object({ runId: id, state: AgentRunState }),
+    data: z.object({ runId: Id, state: AgentRunState }),
   },
   /** Replays every outbox event after `afterSequence`. */
   resync: {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Id } from "../ids.js";
 
 /**
  * Names that reach a dump tool are data, never options: a leading `-` could be read as a flag, `=` or
@@ -37,7 +38,7 @@ export const TlsSettings = z
 export type TlsSettings = z.infer<typeof TlsSettings>;
 
 /**
- * The three ways to authenticate (issue 5): a password by value (sealed on the agent, masked
+ * The three ways to authenticate (README.md, "Engines"): a password by value (sealed on the agent, masked
  * everywhere else), a `passwordFile` the agent reads at each run (the operator's secret manager owns
  * it; its first line is the password), or neither (peer or trust authentication).
  */
@@ -110,7 +111,7 @@ export type DatasourceConnection = ConnectionOf<Engine>;
 export const DatasourceConnection = z.union([PostgresConnection, MysqlConnection, MongoConnection, SqliteConnection, FilesConnection]);
 
 const common = {
-  datasourceId: z.string().min(1).max(64),
+  datasourceId: Id,
   name: z.string().min(1).max(200),
   /** A run longer than this is killed and fails RUN_TIMEOUT, so one hung dump never blocks the queue. */
   maxDurationMinutes: z.number().int().min(1).max(10_080).default(360),

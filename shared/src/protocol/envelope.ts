@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Id } from "../ids.js";
 import { ErrorBody } from "../errors.js";
 
 export const PROTOCOL_VERSION = 1;
@@ -6,14 +7,13 @@ export const PROTOCOL_VERSION = 1;
 /** Largest JSON frame either side accepts on the link; artifact bytes travel by HTTP instead. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
-const id = z.string().min(1).max(128);
 const isoTime = z.iso.datetime({ offset: true });
 
 /** A command, sent by the control plane to an agent. */
 export const RequestEnvelope = z
   .object({
     type: z.string().min(1).max(64),
-    requestId: id,
+    requestId: Id,
     timestamp: isoTime,
     idempotencyKey: z.string().min(1).max(200).optional(),
     payload: z.unknown(),
@@ -25,7 +25,7 @@ export type RequestEnvelope = z.infer<typeof RequestEnvelope>;
 export const ResponseEnvelope = z
   .object({
     type: z.string().regex(/Response$/),
-    requestId: id,
+    requestId: Id,
     statusCode: z.number().int().min(100).max(599),
     success: z.boolean(),
     data: z.unknown(),
@@ -38,9 +38,9 @@ export type ResponseEnvelope = z.infer<typeof ResponseEnvelope>;
 export const EventEnvelope = z
   .object({
     type: z.string().min(1).max(64),
-    eventId: id,
+    eventId: Id,
     sequence: z.number().int().positive(),
-    runId: id.optional(),
+    runId: Id.optional(),
     occurredAt: isoTime,
     data: z.unknown(),
   })
@@ -52,7 +52,7 @@ export const HelloFrame = z
   .object({
     type: z.literal("hello"),
     protocolVersion: z.literal(PROTOCOL_VERSION),
-    sessionId: id,
+    sessionId: Id,
     serverTime: isoTime,
     lastAckedSequence: z.number().int().min(0),
   })

@@ -1,10 +1,10 @@
 import { z } from "zod";
+import { Id } from "../ids.js";
 import { ErrorBody } from "../errors.js";
 import { RunTrigger } from "../run-state.js";
 import { AgeRecipient, ArtifactPart, Codec, DumpFormat } from "./backup-options.js";
 import { Verification } from "./verification.js";
 
-const id = z.string().min(1).max(128);
 const isoTime = z.iso.datetime({ offset: true });
 
 /** backupCompleted: the run's end with its artifact (size, hash, name) and what describes it. */
@@ -15,7 +15,7 @@ const BackupCompleted = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   codec: Codec,
   fileName: z.string().min(1).max(255),
-  // Metadata added with issue 5; optional so an older agent's events still validate.
+  // Metadata added after the first agents shipped; optional so an older agent's events still validate.
   format: DumpFormat.optional(),
   /** Compression level; null for `none`. */
   level: z.number().int().nullable().optional(),
@@ -44,14 +44,14 @@ export type ArtifactMeta = z.infer<typeof ArtifactMeta>;
 /** Every event an agent emits, by type: the schema of its `data`. Events about a run carry `runId`. */
 export const Events = {
   backupQueued: z.object({
-    datasourceId: id,
+    datasourceId: Id,
     trigger: RunTrigger,
-    scheduleId: id.nullable(),
+    scheduleId: Id.nullable(),
     queuedPosition: z.number().int().min(0),
   }),
   /** A queued run left the queue for the slot; backupStarted follows. */
-  backupDequeued: z.object({ datasourceId: id, waitedMs: z.number().int().min(0) }),
-  backupStarted: z.object({ datasourceId: id, startedAt: isoTime }),
+  backupDequeued: z.object({ datasourceId: Id, waitedMs: z.number().int().min(0) }),
+  backupStarted: z.object({ datasourceId: Id, startedAt: isoTime }),
   /** A step of the run began: what the operator sees as "now dumping", "now staging". */
   backupStep: z.object({ step: z.enum(["preflight", "dump", "compress", "stage", "drill", "verify"]), message: z.string().max(500) }),
   backupProgress: z.object({
@@ -65,7 +65,7 @@ export const Events = {
   /** A queued run waited past its TTL and was dropped without running. */
   backupExpired: z.object({ finishedAt: isoTime, queuedAt: isoTime }),
   /** A restore run took the slot; its steps are download, verify, restore (in that order). */
-  restoreStarted: z.object({ datasourceId: id, sourceRunId: id, startedAt: isoTime }),
+  restoreStarted: z.object({ datasourceId: Id, sourceRunId: Id, startedAt: isoTime }),
   restoreStep: z.object({ step: z.enum(["download", "verify", "restore"]), message: z.string().max(500) }),
   restoreProgress: z.object({ step: z.enum(["download", "restore"]), bytes: z.number().int().min(0), percent: z.number().min(0).max(100).nullable() }),
   restoreCompleted: z.object({ finishedAt: isoTime, durationMs: z.number().int().min(0) }),

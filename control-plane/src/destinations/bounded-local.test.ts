@@ -1,0 +1,84 @@
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { destinationContract, errorOf, randomSource, sha256Of } from "../testing/destination-contract.js";
+import { boundedLocalDestination } from "./bounded-local.js";
+import { openDestination } from "./open-destination.js";
+
+/** Our child processes still alive (by their parent pid and command line), from /proc. */
+async function runningChildren(): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8");
+      if (ppid === process.pid && cmdline.includes("local-child")) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+describe("local destination in a child process (contract)", () => {
+  let dir: string;
+  let n = 0;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "holdfast-bounded-"));
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+  destinationContract(() => {
+    const root = join(dir, `root${n++}`);
+    return { dest: () => boundedLocalDestination({ path: root }), knowsFreeSpace: true, rawNames: async () => (await readdir(root, { recursive: true }).catch(() => [])).map(String) };
+  });
+});
+
+describe("local destination in a child process", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "holdfast-bounded-"));
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  it("never renames a half-sent object into place: a source that fails leaves nothing, and says so", async () => {
+    const dest = boundedLocalDestination({ path: dir });
+    const src = randomSource(4 * 1024 * 1024, 256 * 1024, 1024 * 1024);
+    const err = await errorOf(dest.put(src.stream, "ds_1/half.gz"));
+    expect(err.message).toContain("source died");
+    expect(await readdir(join(dir, "ds_1"))).toEqual([]);
+    expect(await runningChildren()).toEqual([]);
+  });
+
+  it("refuses a folder under /proc before it starts a process", async () => {
+    const err = await errorOf(boundedLocalDestination({ path: "/proc/backups" }).test());
+    expect(err.code).toBe("DESTINATION_REFUSED");
+    expect(err.details).toMatchObject({ fsType: "proc", mountPoint: "/proc" });
+    expect(await runningChildren()).toEqual([]);
+  });
+
+  it("refuses a symlink that leads into /proc (the child resolves it before touching anything)", async () => {
+    await symlink("/proc", join(dir, "innocent"));
+    const err = await errorOf(boundedLocalDestination({ path: join(dir, "innocent", "backups") }).test());
+    expect(err.code).toBe("DESTINATION_REFUSED");
+    expect(err.details).toMatchObject({ fsType: "proc", mountPoint: "/proc" });
+  });
+
+  it("stops a call that blocks (a FIFO nobody writes to): DESTINATION_UNREACHABLE after the timeout, and the child is gone", async () => {
+    await mkdir(join(dir, "ds_1"));
+    expect(spawnSync("mkfifo", [join(dir, "ds_1", "stuck.gz")]).status).toBe(0);
+    // As deliveries, retention and restores open it, with HOLDFAST_LOCAL_DESTINATION_TIMEOUT_MS=300.
+    const dest = openDestination("local", { path: dir }, { localDestinationTimeoutMs: 300 });
+    const err = await errorOf(dest.get("ds_1/stuck.gz"));
+    expect(err.code).toBe("DESTINATION_UNREACHABLE");
+    expect(err.retryable).toBe(true);
+    expect(err.details).toMatchObject({ operation: "get" });
+    expect(await runningChildren()).toEqual([]);
+    // A folder that answers is still served after that.
+    await writeFile(join(dir, "ds_1", "fine.gz"), "fine");
+    expect(await sha256Of(await dest.get("ds_1/fine.gz"))).toHaveLength(64);
+  });
+});

@@ -1,0 +1,215 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+import { PassThrough, type Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type ErrorBody, HoldfastError } from "@holdfast/shared";
+import { sourceFailed, watchSource } from "./failures.js";
+import type { ChildMessage, LocalOperation, LocalResults, ParentMessage } from "./local-operation.js";
+import { newProbeName } from "./probe.js";
+import { nameSegments, splitPrefix } from "./relative-name.js";
+import { assertNotPseudoFilesystem } from "./pseudo-filesystems.js";
+import type { Destination } from "./types.js";
+
+/** How long a local folder may stay silent in one step of an operation (HOLDFAST_LOCAL_DESTINATION_TIMEOUT_MS). */
+export const DEFAULT_LOCAL_TIMEOUT_MS = 60_000;
+/** Starting Node itself is not the folder's fault, but it is bounded too. */
+const STARTUP_MS = 30_000;
+
+export interface LocalDestinationOptions {
+  timeoutMs?: number;
+  /** The probe object's name; random unless a test plants something there. */
+  probeName?: () => string;
+}
+
+/** Children still running, killed if the control plane exits: one blocked on a dead mount would outlive it. */
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
+/** The child's command line: the built JS beside this file, or the TypeScript source through tsx (tests). */
+function childArgs(op: LocalOperation): string[] {
+  const self = import.meta.url;
+  if (!self.endsWith(".ts")) return [fileURLToPath(new URL("./local-child.js", self)), JSON.stringify(op)];
+  const tsx = pathToFileURL(createRequire(self).resolve("tsx")).href;
+  return ["--conditions=@holdfast/source", "--import", tsx, fileURLToPath(new URL("./local-child.ts", self)), JSON.stringify(op)];
+}
+
+/**
+ * One operation in its own child process. A call on a dead mount (NFS, FUSE) blocks inside the kernel
+ * and no timer can stop it, but a process can be killed: when the child stays silent for `timeoutMs`
+ * in any step, it is killed with SIGKILL and the caller gets DESTINATION_UNREACHABLE once it is gone.
+ */
+class ChildOperation {
+  readonly child: ChildProcess;
+  /** Settles once the process has exited and its pipes closed: null when it ended well, else why not. */
+  readonly closed: Promise<HoldfastError | null>;
+  /** The operation's result (for `get`: `streaming`, the bytes follow on stdout). */
+  readonly answer: Promise<unknown>;
+  private timer: NodeJS.Timeout | undefined;
+  private stalled = false;
+  private reported: ErrorBody | undefined;
+  private stderr = "";
+
+  constructor(
+    private readonly op: LocalOperation,
+    private readonly timeoutMs: number,
+  ) {
+    this.child = spawn(process.execPath, childArgs(op), {
+      stdio: [op.kind === "put" ? "pipe" : "ignore", op.kind === "get" ? "pipe" : "ignore", "pipe", "ipc"],
+      serialization: "advanced",
+      // Nothing of ours (NODE_OPTIONS included) is the child's business.
+      env: process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {},
+    });
+    live.add(this.child);
+    this.child.stderr!.on("data", (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-2000)));
+    this.closed = new Promise((done) => {
+      this.child.once("error", (err) => {
+        this.reported ??= { code: "INTERNAL_ERROR", message: `Could not start the local destination's process: ${err.message}`, retryable: true };
+      });
+      this.child.once("close", (code, signal) => {
+        live.delete(this.child);
+        this.disarm();
+        done(this.outcome(code, signal));
+      });
+    });
+    this.answer = new Promise((resolveAnswer, reject) => {
+      this.child.on("message", (m: ChildMessage) => {
+        if ("ready" in m) this.arm();
+        else if ("error" in m) this.reported = m.error;
+        else resolveAnswer(m.ok);
+      });
+      void this.closed.then((err) => reject(err ?? new HoldfastError("DELIVERY_FAILED", "The local destination's process ended without an answer")));
+    });
+    this.answer.catch(() => {});
+    this.timer = setTimeout(() => this.stall(), STARTUP_MS + timeoutMs);
+  }
+
+  /** (Re)starts the silence timer: called on every sign of progress. */
+  arm(): void {
+    this.disarm();
+    this.timer = setTimeout(() => this.stall(), this.timeoutMs);
+  }
+
+  /** Stops the timer while the other side (our source, our reader) is the one that is slow. */
+  disarm(): void {
+    clearTimeout(this.timer);
+  }
+
+  send(m: ParentMessage): void {
+    if (this.child.connected) this.child.send(m, () => {});
+  }
+
+  private stall(): void {
+    this.stalled = true;
+    this.child.kill("SIGKILL");
+  }
+
+  private outcome(code: number | null, signal: NodeJS.Signals | null): HoldfastError | null {
+    if (this.stalled) {
+      return new HoldfastError(
+        "DESTINATION_UNREACHABLE",
+        `The folder ${this.op.root} did not answer for ${this.timeoutMs / 1000} s (${this.op.kind}); the operation was stopped`,
+        { reason: `no answer within ${this.timeoutMs} ms`, operation: this.op.kind },
+      );
+    }
+    if (this.reported) return HoldfastError.from(this.reported);
+    if (code === 0) return null;
+    const lastLine = this.stderr.trim().split("\n").pop() ?? "";
+    return new HoldfastError("DELIVERY_FAILED", `The local destination's process ended with ${signal ?? `exit code ${code}`}`, { reason: lastLine });
+  }
+
+  /** The result, then the process gone (it exits by itself once it answered). */
+  async result(): Promise<unknown> {
+    const value = await this.answer;
+    this.arm();
+    const err = await this.closed;
+    if (err) throw err;
+    return value;
+  }
+}
+
+/**
+ * The local destination as the control plane uses it: the same folder semantics as `localDestination`
+ * (which the child runs), every operation in a child process bounded by `timeoutMs` of silence, and a
+ * folder on a pseudo-filesystem (by the mount table) refused before any process starts.
+ */
+export function boundedLocalDestination(config: { path: string }, opts: LocalDestinationOptions = {}): Destination {
+  const root = resolve(config.path);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCAL_TIMEOUT_MS;
+  /** Refusals that need no file system (a pseudo-filesystem by the mount table, a bad name) start no process. */
+  const start = (op: LocalOperation): ChildOperation => {
+    assertNotPseudoFilesystem(root);
+    if ("name" in op) nameSegments(op.name);
+    if (op.kind === "list") splitPrefix(op.prefix);
+    return new ChildOperation(op, timeoutMs);
+  };
+  const call = async <K extends keyof LocalResults>(op: LocalOperation & { kind: K }): Promise<LocalResults[K]> =>
+    (await start(op).result()) as LocalResults[K];
+
+  return {
+    async put(stream, name, putOpts) {
+      const source = watchSource(stream);
+      let op: ChildOperation;
+      try {
+        op = start({ root, kind: "put", name, ...(putOpts?.bytes === undefined ? {} : { bytes: putOpts.bytes }) });
+      } catch (err) {
+        stream.destroy();
+        throw err;
+      }
+      // Progress is what the child takes in: a child blocked on the disk stops reading, the pipe fills.
+      const progress = new Transform({
+        transform(chunk, _enc, done) {
+          op.arm();
+          done(null, chunk);
+        },
+      });
+      source.sink(progress);
+      try {
+        await pipeline(stream, progress, op.child.stdin!);
+        op.send("commit");
+      } catch {
+        op.send("abort");
+      }
+      try {
+        return (await op.result()) as LocalResults["put"];
+      } catch (err) {
+        throw source.failure() ? sourceFailed(source.failure()) : err;
+      }
+    },
+
+    async get(name) {
+      const op = start({ root, kind: "get", name });
+      await op.answer;
+      const bytes = op.child.stdout!;
+      const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+      op.arm();
+      bytes.on("data", (chunk: Buffer) => {
+        op.arm();
+        if (out.write(chunk)) return;
+        // The reader is slow, not the folder: no timer until it wants more.
+        bytes.pause();
+        op.disarm();
+        out.once("drain", () => {
+          op.arm();
+          bytes.resume();
+        });
+      });
+      // Whole only when the child ended well after its last byte; killed or failed midway, the reader gets the error.
+      bytes.once("end", () => void op.closed.then((err) => (err ? out.destroy(err) : out.end())));
+      void op.closed.then((err) => err && out.destroy(err));
+      out.once("close", () => {
+        if (op.child.exitCode === null && op.child.signalCode === null) op.child.kill("SIGKILL");
+      });
+      return out as Readable;
+    },
+
+    stat: (name) => call({ root, kind: "stat", name }),
+    list: (prefix) => call({ root, kind: "list", prefix }),
+    delete: (name) => call({ root, kind: "delete", name }),
+    freeSpace: () => call({ root, kind: "freeSpace" }),
+    test: () => call({ root, kind: "test", probeName: (opts.probeName ?? newProbeName)() }),
+  };
+}
