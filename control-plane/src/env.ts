@@ -1,7 +1,9 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { parseOrThrow } from "@holdfast/shared";
+import type { BlockList } from "node:net";
 import { DEFAULT_LOCAL_TIMEOUT_MS } from "./destinations/bounded-local.js";
+import { parseTrustedProxies } from "./http/client-address.js";
 
 /** Command-line flags that override the environment (a flag wins over its variable). */
 export interface EnvFlags {
@@ -50,6 +52,8 @@ const RawEnv = z.object({
   retentionIntervalMs: intFrom(0, 30 * 86_400_000).default(3_600_000),
   /** Manual backups of a datasource none of whose schedules sets manualRetentionDays: days kept (0: until deleted). */
   manualRetentionDays: intFrom(0, 100_000).default(0),
+  /** Reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDR ranges, comma-separated. */
+  trustedProxies: z.string().optional(),
   /** Encrypts destination credentials at rest: base64 of 32 bytes. Absent, `<dataDir>/master.key` holds it. */
   masterKey: z
     .string()
@@ -81,6 +85,8 @@ export type Env = {
   masterKey: string | undefined;
   /** Created (0600) on first start when no HOLDFAST_MASTER_KEY is set. */
   masterKeyFile: string;
+  /** HOLDFAST_TRUSTED_PROXIES; null: the socket's peer is always the client. */
+  trustedProxies: BlockList | null;
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -110,6 +116,7 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       retentionIntervalMs: blankToUndefined(vars.HOLDFAST_RETENTION_INTERVAL_MS),
       manualRetentionDays: blankToUndefined(vars.HOLDFAST_MANUAL_RETENTION_DAYS),
       masterKey: blankToUndefined(vars.HOLDFAST_MASTER_KEY),
+      trustedProxies: blankToUndefined(vars.HOLDFAST_TRUSTED_PROXIES),
     },
     "configuration",
   );
@@ -134,6 +141,7 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     manualRetentionDays: raw.manualRetentionDays,
     masterKey: raw.masterKey,
     masterKeyFile: resolve(dataDir, "master.key"),
+    trustedProxies: parseTrustedProxies(raw.trustedProxies),
   };
 }
 

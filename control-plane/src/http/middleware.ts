@@ -6,6 +6,7 @@ import { matchedRoutes } from "hono/route";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppContext } from "../context.js";
 import { resolveApiToken } from "../users/api-tokens.js";
+import { clientInfo } from "./client-address.js";
 import type { HonoEnv } from "./types.js";
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -21,6 +22,7 @@ export function requestContext(ctx: AppContext): MiddlewareHandler<HonoEnv> {
     const started = performance.now();
     c.set("requestId", id);
     c.set("log", ctx.log.child({ requestId: id }));
+    c.set("client", clientInfo(c.env?.incoming?.socket, (name) => c.req.header(name), ctx.env.trustedProxies));
     c.header("x-request-id", id);
     await next();
     const line = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) };
