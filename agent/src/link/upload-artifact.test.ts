@@ -50,4 +50,22 @@ describe("uploadArtifact", () => {
     });
     expect(req.body.equals(content.subarray(offset))).toBe(true);
   });
+
+  it("gives up on a control plane that stops reading, instead of waiting for ever", async () => {
+    // A server that accepts the request and then neither reads its body nor answers.
+    const sockets: import("node:net").Socket[] = [];
+    const stalled = http.createServer((req) => {
+      req.pause();
+      sockets.push(req.socket);
+    });
+    await new Promise<void>((r) => stalled.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`;
+      const upload = uploadArtifact({ serverUrl: url, runId: "run_1", path: file, offset: 0, sizeBytes: content.length, uploadToken: "t".repeat(40), idleTimeoutMs: 300 });
+      await expect(upload).rejects.toMatchObject({ code: "AGENT_TIMEOUT" });
+    } finally {
+      for (const s of sockets) s.destroy();
+      stalled.close();
+    }
+  });
 });

@@ -16,7 +16,12 @@ export interface UploadOptions {
   offset: number;
   sizeBytes: number;
   uploadToken: string;
+  /** How long the connection may make no progress (the server neither reads nor answers) before the upload is abandoned. */
+  idleTimeoutMs?: number;
 }
+
+/** A control plane that stops reading for this long is gone; it asks again with the offset it holds. */
+export const UPLOAD_IDLE_TIMEOUT_MS = 60_000;
 
 export interface UploadResult {
   status: number;
@@ -40,6 +45,12 @@ export async function uploadArtifact(opts: UploadOptions): Promise<UploadResult>
       "content-type": "application/offset+octet-stream",
       "content-length": String(opts.sizeBytes - opts.offset),
     },
+  });
+  // Every I/O has a bound: a socket with no traffic either way for this long is destroyed, which
+  // fails the body's pipeline and the answer below (a slow but moving transfer never trips it).
+  const idleMs = opts.idleTimeoutMs ?? UPLOAD_IDLE_TIMEOUT_MS;
+  req.setTimeout(idleMs, () => {
+    req.destroy(new HoldfastError("AGENT_TIMEOUT", `The control plane took no bytes and sent no answer for ${Math.round(idleMs / 1000)} s; the upload stops and resumes when asked again`, { runId: opts.runId }));
   });
   const response = new Promise<http.IncomingMessage>((resolve, reject) => {
     req.once("response", resolve);
