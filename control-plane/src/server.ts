@@ -68,6 +68,11 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
 
   const app = createApp(ctx);
   const server = createAdaptorServer({ fetch: app.fetch, hostname: env.host }) as Server;
+  // Node ends any request whose body takes over 5 minutes (requestTimeout), which would cut every
+  // large artifact upload and make it resume; what bounds a transfer here is silence instead: a
+  // socket with no traffic either way for 2 minutes is closed (event streams send a comment every 15 s).
+  server.requestTimeout = 0;
+  server.timeout = 120_000;
   const link = attachLinkServer(ctx, server, hub);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

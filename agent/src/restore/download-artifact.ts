@@ -23,6 +23,8 @@ export interface DownloadOptions {
   backoffMs?: number;
   /** Called with the bytes held so far as they arrive. */
   onProgress?: (bytes: number) => void;
+  /** How long the connection may carry nothing before this attempt is abandoned (default 60 s); the next one resumes. */
+  idleTimeoutMs?: number;
 }
 
 export interface DownloadResult {
@@ -93,6 +95,9 @@ async function fetchFrom(opts: DownloadOptions, handle: fs.promises.FileHandle, 
       headers: { authorization: `Bearer ${opts.downloadToken}`, ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
       signal: opts.signal,
     });
+    // A control plane that stops sending is cut after a silence, and the next attempt resumes.
+    const idleMs = opts.idleTimeoutMs ?? 60_000;
+    req.setTimeout(idleMs, () => req.destroy(new HoldfastError("RESTORE_FAILED", `The control plane sent nothing for ${Math.round(idleMs / 1000)} s`, { stage: "download" })));
     req.once("response", resolve);
     req.once("error", reject);
     req.end();

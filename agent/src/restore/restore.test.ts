@@ -26,6 +26,8 @@ function fakeControlPlane() {
     files: new Map<string, Buffer>(),
     /** The first GET is cut after this many bytes (its socket destroyed). */
     cutFirstAfter: null as number | null,
+    /** The first GET goes silent after this many bytes, its socket left open. */
+    stallFirstAfter: null as number | null,
     corruptAt: null as number | null,
     ranges: [] as Array<string | null>,
   };
@@ -52,6 +54,10 @@ function fakeControlPlane() {
       "content-length": String(slice.length),
       ...(m ? { "content-range": `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
     });
+    if (state.stallFirstAfter !== null && state.ranges.length === 1) {
+      res.write(slice.subarray(0, state.stallFirstAfter));
+      return;
+    }
     if (state.cutFirstAfter !== null && state.ranges.length === 1) {
       res.write(slice.subarray(0, state.cutFirstAfter), () => setTimeout(() => res.socket?.destroy(), 20));
       return;
@@ -78,6 +84,7 @@ describe("restore transport on the agent", () => {
   beforeEach(() => {
     env = setupRunEnv({ prefix: "restore" });
     cp.state.cutFirstAfter = null;
+    cp.state.stallFirstAfter = null;
     cp.state.corruptAt = null;
     cp.state.ranges = [];
   });
@@ -120,6 +127,20 @@ describe("restore transport on the agent", () => {
     await expect(
       downloadArtifact({ serverUrl, sourceRunId: "run_src_a", downloadToken: TOKEN, sizeBytes: body.length, file, clock: env.clock, signal: new AbortController().signal }),
     ).rejects.toMatchObject({ code: "EEXIST" });
+  });
+
+  it("abandons an attempt on which the control plane went silent, and resumes from the bytes held", async () => {
+    const body = Buffer.alloc(1024 * 1024 + 9, 3);
+    cp.state.files.set("run_src_stall", body);
+    cp.state.stallFirstAfter = 100_000;
+    const file = path.join(env.dir, "stalled.download");
+    const result = await downloadArtifact({
+      serverUrl, sourceRunId: "run_src_stall", downloadToken: TOKEN, sizeBytes: body.length, file, clock: env.clock,
+      signal: new AbortController().signal, backoffMs: 0, idleTimeoutMs: 300,
+    });
+    expect(result.attempts).toBe(2);
+    expect(cp.state.ranges[1]).toBe("bytes=100000-");
+    expect(fs.readFileSync(file).equals(body)).toBe(true);
   });
 
   it("a refused token ends the download at once: no retries", async () => {
