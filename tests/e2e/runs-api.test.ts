@@ -31,9 +31,9 @@ describe("runs through the REST API", () => {
     const connection = { host: "127.0.0.1", port: await closedPort(), database: rig.source.name, username: "postgres" };
     const datasource = { agentId: rig.agent.agentId, name: "closed port", engine: "postgres", connection };
     const tested = await rig.client.post("/datasources", datasource);
-    expect(tested.status, JSON.stringify(tested.body)).toBeGreaterThanOrEqual(400);
-    // The agent's own answer to a refused connection (DATABASE_UNREACHABLE once it classifies them).
-    expect(["DB_CONNECTION_TEST_FAILED", "DATABASE_UNREACHABLE"]).toContain(tested.body.error.code);
+    expect(tested.status, JSON.stringify(tested.body)).toBe(503);
+    // The agent's own answer to a refused connection: the server is unreachable, worth retrying.
+    expect(tested.body.error).toMatchObject({ code: "DATABASE_UNREACHABLE", retryable: true });
     expect((await rig.client.get("/datasources")).body.items.map((d: { name: string }) => d.name)).not.toContain("closed port");
 
     const untested = await rig.client.post("/datasources", { ...datasource, test: false });
@@ -42,12 +42,12 @@ describe("runs through the REST API", () => {
 
     const refused = await rig.client.post(`/datasources/${untested.body.id}/backups`, { destinationIds: [rig.destinationId] });
     expect(refused.status, JSON.stringify(refused.body)).toBe(503);
-    expect(refused.body.error).toMatchObject({ code: "PRECONDITION_FAILED", details: { runId: expect.stringMatching(/^run_/) } });
+    expect(refused.body.error).toMatchObject({ code: "DATABASE_UNREACHABLE", details: { runId: expect.stringMatching(/^run_/) } });
     expect(refused.body.error.details.blockingIssues.length).toBeGreaterThan(0);
     const runId = refused.body.error.details.runId as string;
 
     const run = (await rig.client.get(`/runs/${runId}`)).body;
-    expect(run).toMatchObject({ state: "failed", trigger: "manual", datasourceId: untested.body.id, error: { code: "PRECONDITION_FAILED", details: { blockingIssues: refused.body.error.details.blockingIssues } } });
+    expect(run).toMatchObject({ state: "failed", trigger: "manual", datasourceId: untested.body.id, error: { code: "DATABASE_UNREACHABLE", details: { blockingIssues: refused.body.error.details.blockingIssues } } });
     expect(run.deliveries).toEqual([expect.objectContaining({ destinationId: rig.destinationId, state: "failed" })]);
     expect((await rig.client.get(`/runs?datasourceId=${untested.body.id}`)).body.items.map((r: { runId: string }) => r.runId)).toEqual([runId]);
     expect((await rig.client.get("/stats")).body.successRate.days7.failed).toBeGreaterThanOrEqual(1);
