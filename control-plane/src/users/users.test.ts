@@ -13,7 +13,7 @@ describe.each(DIALECTS)("users on %s", (dialect) => {
   afterAll(async () => tdb.cleanup());
 
   it("creates a user whose password verifies, and no other password does", async () => {
-    const user = await createUser(tdb.ctx, { email: "Ops@Example.com", role: "operator", password: "correct horse battery" });
+    const { user } = await createUser(tdb.ctx, { email: "Ops@Example.com", role: "operator", password: "correct horse battery" });
     expect(user).toMatchObject({ email: "ops@example.com", role: "operator" });
     expect(user.id).toMatch(/^usr_/);
     await expect(verifyPassword(tdb.ctx, "ops@example.com", "correct horse battery")).resolves.toMatchObject({ id: user.id });
@@ -35,7 +35,7 @@ describe.each(DIALECTS)("users on %s", (dialect) => {
   });
 
   it("resolves an API token to its user; stores only its hash; refuses others", async () => {
-    const { token } = await createApiToken(tdb.ctx, "ops@example.com");
+    const { token } = await createApiToken(tdb.ctx, { email: "ops@example.com" });
     expect(token).toMatch(/^hf_api_[A-Za-z0-9_-]{43}$/);
     await expect(resolveApiToken(tdb.ctx, token)).resolves.toMatchObject({ email: "ops@example.com", role: "operator" });
     const { db, t } = tdb.database;
@@ -47,6 +47,6 @@ describe.each(DIALECTS)("users on %s", (dialect) => {
   });
 
   it("refuses a token for an unknown user", async () => {
-    expect(await code(createApiToken(tdb.ctx, "ghost@example.com"))).toBe("USER_NOT_FOUND");
+    expect(await code(createApiToken(tdb.ctx, { email: "ghost@example.com" }))).toBe("USER_NOT_FOUND");
   });
 });
