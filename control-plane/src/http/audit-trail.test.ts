@@ -59,11 +59,16 @@ describe("the audit trail of /api/v1", () => {
     await call("PATCH", `/users/${me}`, admin, { role: "viewer" });
     await call("DELETE", "/users/usr_nobody", admin);
     await call("POST", "/users", admin, { email: "not an email", role: "viewer" });
+    await call("DELETE", `/users/${"x".repeat(300)}`, admin);
+    await call("DELETE", "/users/%E0%A4%A", admin);
     const rows = (await table()).slice(before);
     expect(rows.map((r) => [r.action, r.status, r.errorCode, r.target])).toEqual([
       ["PATCH /users/:id", 409, "LAST_ADMIN", JSON.stringify({ id: me })],
       ["DELETE /users/:id", 404, "USER_NOT_FOUND", JSON.stringify({ id: "usr_nobody" })],
       ["POST /users", 400, "VALIDATION_FAILED", "{}"],
+      // A junk id is kept short, and a malformed escape as it was sent.
+      ["DELETE /users/:id", 400, "VALIDATION_FAILED", JSON.stringify({ id: "x".repeat(128) })],
+      ["DELETE /users/:id", 404, "USER_NOT_FOUND", JSON.stringify({ id: "%E0%A4%A" })],
     ]);
   });
 

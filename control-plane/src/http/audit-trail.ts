@@ -14,13 +14,24 @@ function routePattern(c: Context<HonoEnv>): string | undefined {
   return route?.path.slice(route.basePath.length);
 }
 
+/** An id as the path carried it, cut to the length of any id of ours (ids.ts): a junk path stays a short record. */
+function pathValue(segment: string): string {
+  let value = segment;
+  try {
+    value = decodeURIComponent(segment);
+  } catch {
+    // A malformed escape is recorded as sent; the route's validator refused it.
+  }
+  return value.slice(0, 128);
+}
+
 /** The path's ids by the pattern's names: `/users/:id` over `/users/usr_1` → `{id: "usr_1"}`. */
 function pathIds(pattern: string, path: string): Record<string, string> {
   const names = pattern.split("/");
   const values = path.split("/").slice(-names.length);
   const ids: Record<string, string> = {};
   names.forEach((name, i) => {
-    if (name.startsWith(":") && values[i] !== undefined) ids[name.slice(1)] = decodeURIComponent(values[i]);
+    if (name.startsWith(":") && values[i] !== undefined) ids[name.slice(1)] = pathValue(values[i]);
   });
   return ids;
 }
