@@ -7,7 +7,7 @@ CREATE TABLE "audit_log" (
 	"action" text NOT NULL,
 	"target" text NOT NULL,
 	"fields" text NOT NULL,
-	"status" integer NOT NULL,
+	"status" bigint NOT NULL,
 	"error_code" text,
 	"client_address" text NOT NULL,
 	"request_id" text

@@ -241,7 +241,7 @@ export const auditLog = pgTable(
     target: text("target").notNull(),
     /** JSON: the names of the fields the request sent (`["role"]`). */
     fields: text("fields").notNull(),
-    status: integer("status").notNull(),
+    status: bigint("status", { mode: "number" }).notNull(),
     errorCode: text("error_code"),
     clientAddress: text("client_address").notNull(),
     requestId: text("request_id"),
