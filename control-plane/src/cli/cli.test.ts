@@ -39,7 +39,7 @@ describe("holdfast CLI", () => {
       expect(unnamed.code).toBe(0);
       const tooHigh = cli(["api-token", "create", "--email", "ops@example.com", "--role", "admin", "--data-dir", dir]);
       expect(tooHigh).toMatchObject({ code: 1, stdout: "" });
-      expect(tooHigh.stderr).toMatch(/^holdfast: .*at most the operator role, not admin \(API_TOKEN_ROLE_TOO_HIGH\)\n$/);
+      expect(tooHigh.stderr).toMatch(/^holdfast: .*at most the operator role \(the user's role\), not admin \(API_TOKEN_ROLE_TOO_HIGH\)\n$/);
 
       const database = await openDatabase({ databaseUrl: undefined, sqlitePath: join(dir, "holdfast.db") });
       const rows = await database.db.select().from(database.t.apiTokens);

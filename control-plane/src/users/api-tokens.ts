@@ -33,7 +33,8 @@ export async function createApiToken(ctx: DbContext, owner: { email: string } | 
   const cap = opts.cap ? lowerRole(opts.cap, userRole) : userRole;
   const role = opts.role ?? cap;
   if (!roleAtLeast(cap, role)) {
-    throw new HoldfastError("API_TOKEN_ROLE_TOO_HIGH", `A token for ${user.email} made this way may have at most the ${cap} role, not ${role}`, { role, userRole: cap });
+    const limit = cap === userRole ? "the user's role" : "the role this request acts with";
+    throw new HoldfastError("API_TOKEN_ROLE_TOO_HIGH", `An API token for ${user.email} may have at most the ${cap} role (${limit}), not ${role}`, { role, userRole: cap });
   }
   const token = newSecret(API_TOKEN_PREFIX);
   const { db, t } = ctx.database;

@@ -5,11 +5,13 @@ import { createUser } from "../../users/create-user.js";
 import { getUser, listUsers } from "../../users/find-user.js";
 import { createApiTokenAs, listApiTokens, revokeApiToken } from "../../users/manage-api-tokens.js";
 import { deleteUser, setPassword, updateUser } from "../../users/update-user.js";
+import type { UserRecord } from "../../users/user-record.js";
 import { jsonBody, params, query } from "../validate.js";
 import type { HonoEnv } from "../types.js";
 
 /** A generated password, answered once beside the user; absent when the admin chose it. */
-const withPassword = <T extends object>(user: T, generatedPassword: string | null) => (generatedPassword === null ? user : { ...user, password: generatedPassword });
+const withPassword = (user: UserRecord, generatedPassword: string | null): UserRecord & { password?: string } =>
+  generatedPassword === null ? user : { ...user, password: generatedPassword };
 
 /**
  * Users (admin) and API tokens (each user their own, admins everyone's). Mounted under `/api/v1`,
