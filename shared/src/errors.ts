@@ -12,10 +12,11 @@ export const ERROR_CATALOG = {
   UNKNOWN_MESSAGE_TYPE: { status: 400, retryable: false, action: "Send only message types of protocol v1; check the peer's version." },
   // 401/403: who you are and what you may do
   UNAUTHENTICATED: { status: 401, retryable: false, action: "Send a valid bearer token or log in again." },
-  ENROLLMENT_TOKEN_INVALID: { status: 401, retryable: false, action: "Create a new enrollment token: this one is unknown, used or expired." },
+  ENROLLMENT_TOKEN_INVALID: { status: 401, retryable: false, action: "Create a new enrollment token: this one is unknown, used, revoked or expired." },
   AGENT_CREDENTIALS_INVALID: { status: 401, retryable: false, action: "The agent's signed token was refused; check its clock and key, or enroll it again." },
   FORBIDDEN: { status: 403, retryable: false, action: "Ask an admin for a role that may do this." },
   AGENT_REVOKED: { status: 403, retryable: false, action: "This agent was revoked; enroll the host again with a new token." },
+  USER_DISABLED: { status: 403, retryable: false, action: "This account is disabled, and so are its API tokens: ask an admin to enable it (PATCH /api/v1/users/:id {\"disabled\": false})." },
   // 404
   NOT_FOUND: { status: 404, retryable: false, action: "Check the path." },
   AGENT_NOT_FOUND: { status: 404, retryable: false, action: "Check the agent id (GET /api/v1/agents lists them)." },
@@ -23,7 +24,9 @@ export const ERROR_CATALOG = {
   DESTINATION_NOT_FOUND: { status: 404, retryable: false, action: "Check the destination ids." },
   SCHEDULE_NOT_FOUND: { status: 404, retryable: false, action: "Check the schedule id (GET /api/v1/schedules lists them)." },
   RUN_NOT_FOUND: { status: 404, retryable: false, action: "Check the run id." },
-  USER_NOT_FOUND: { status: 404, retryable: false, action: "Check the e-mail address, or create the user first." },
+  USER_NOT_FOUND: { status: 404, retryable: false, action: "Check the user's id or e-mail address (GET /api/v1/users lists them), or create the user first." },
+  API_TOKEN_NOT_FOUND: { status: 404, retryable: false, action: "Check the token's id (GET /api/v1/api-tokens lists yours); a revoked token is gone for good." },
+  ENROLLMENT_TOKEN_NOT_FOUND: { status: 404, retryable: false, action: "Check the id (GET /api/v1/enrollment-tokens lists the pending ones); a revoked token is gone for good." },
   ARTIFACT_NOT_FOUND: { status: 404, retryable: false, action: "The run has no staged artifact; it may have failed or been cleaned up." },
   QUEUED_BACKUP_NOT_FOUND: { status: 404, retryable: false, action: "The run is no longer queued; read its status." },
   // 409: the state does not allow it now
@@ -31,6 +34,8 @@ export const ERROR_CATALOG = {
   BACKUP_NOT_RUNNING: { status: 409, retryable: false, action: "Nothing to cancel: read the run's status." },
   INVALID_STATE_TRANSITION: { status: 409, retryable: false, action: "The run is already in another state; read it before acting." },
   ALREADY_EXISTS: { status: 409, retryable: false, action: "Use another name, or change the existing item." },
+  LAST_ADMIN: { status: 409, retryable: false, action: "At least one enabled admin must remain: make another user an admin (or enable one) first, then try again." },
+  ENROLLMENT_TOKEN_USED: { status: 409, retryable: false, action: "The token already enrolled an agent (details.agentId): to cut that host off, revoke the agent (POST /api/v1/agents/:id/revoke)." },
   UPLOAD_OFFSET_MISMATCH: { status: 409, retryable: true, action: "Resume the upload from details.expectedOffset." },
   RUN_NOT_RESTORABLE: { status: 409, retryable: false, action: "Restore from a completed backup run whose artifact the control plane still holds (spool or a completed delivery)." },
   RESTORE_TARGET_NOT_EMPTY: { status: 409, retryable: false, action: "The target database holds objects; restore into an empty one or pass options.overwrite: true." },
@@ -41,6 +46,7 @@ export const ERROR_CATALOG = {
   // 416
   RANGE_NOT_SATISFIABLE: { status: 416, retryable: false, action: "Ask for a Range that starts inside the artifact (bytes=N- with N below its size)." },
   // 422: well-formed but refused by the domain
+  API_TOKEN_ROLE_TOO_HIGH: { status: 422, retryable: false, action: "An API token acts with at most its user's role: choose a role up to details.userRole, or give the user that role first." },
   IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, action: "Use a new idempotency key for a different request." },
   DB_CONNECTION_TEST_FAILED: { status: 422, retryable: true, action: "The connection failed for a reason other than credentials, a missing database or an unreachable server (TLS, a passwordFile the agent cannot use, a SQLite file that is locked or not a database...): read the message and details.stderr." },
   DATABASE_AUTH_FAILED: { status: 422, retryable: false, action: "The database server refused the credentials: check the username and password (or passwordFile) of the datasource, and that the user may connect to that database from the agent's host (for a SQLite file or a folder: that the agent's user may read it)." },

@@ -1,14 +1,17 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { openDatabase } from "../db/index.js";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
 /** Runs the real CLI from source in a child process, to its end. */
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, ["--conditions=@holdfast/source", "--import", "tsx", MAIN, ...args], { env: { PATH: process.env.PATH }, encoding: "utf8", timeout: 30_000 });
+function cli(args: string[], input = "") {
+  const r = spawnSync(process.execPath, ["--conditions=@holdfast/source", "--import", "tsx", MAIN, ...args], { env: { PATH: process.env.PATH }, encoding: "utf8", timeout: 30_000, input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -22,5 +25,31 @@ describe("holdfast CLI", () => {
     const r = cli(["--frobnicate"]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/unknown option '--frobnicate'/);
+  });
+
+  it("api-token create names the token (--name, or a default), caps its role (--role), and prints only the secret", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "holdfast-cli-"));
+    try {
+      expect(cli(["user", "create", "--email", "ops@example.com", "--role", "operator", "--password-stdin", "--data-dir", dir], "a long enough password\n").code).toBe(0);
+      const named = cli(["api-token", "create", "--email", "ops@example.com", "--name", "grafana", "--role", "viewer", "--data-dir", dir]);
+      expect(named.code).toBe(0);
+      expect(named.stdout).toMatch(/^hf_api_[\w-]{43}\n$/);
+      expect(named.stderr).toContain('"grafana" for ops@example.com, acting as viewer');
+      const unnamed = cli(["api-token", "create", "--email", "ops@example.com", "--data-dir", dir]);
+      expect(unnamed.code).toBe(0);
+      const tooHigh = cli(["api-token", "create", "--email", "ops@example.com", "--role", "admin", "--data-dir", dir]);
+      expect(tooHigh).toMatchObject({ code: 1, stdout: "" });
+      expect(tooHigh.stderr).toMatch(/^holdfast: .*at most the operator role \(the user's role\), not admin \(API_TOKEN_ROLE_TOO_HIGH\)\n$/);
+
+      const database = await openDatabase({ databaseUrl: undefined, sqlitePath: join(dir, "holdfast.db") });
+      const rows = await database.db.select().from(database.t.apiTokens);
+      await database.close();
+      expect(rows.map((r) => [r.name, r.role, r.tokenPrefix])).toEqual([
+        ["grafana", "viewer", named.stdout.slice(0, 11)],
+        [expect.stringMatching(/^cli \d{4}-\d\d-\d\d \d\d:\d\d$/), "operator", unnamed.stdout.slice(0, 11)],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { HoldfastError, Role, systemClock } from "@holdfast/shared";
+import { ApiTokenName, DEFAULT_ENROLLMENT_TTL, HoldfastError, parseOrThrow, Role, systemClock } from "@holdfast/shared";
 import type { DbContext } from "../context.js";
 import { openDatabase } from "../db/index.js";
 import { createEnrollmentToken, parseTtl } from "../enrollment/create-token.js";
@@ -97,7 +97,7 @@ user
       if (!opts.passwordStdin) throw new HoldfastError("VALIDATION_FAILED", "Pass --password-stdin and the password on stdin");
       const password = await readStdin();
       const created = await withDatabase(opts, (ctx) => createUser(ctx, { email: opts.email, role: opts.role, password }));
-      process.stdout.write(`${created.id}\n`);
+      process.stdout.write(`${created.user.id}\n`);
     }),
   );
 
@@ -107,11 +107,16 @@ program
   .command("create")
   .description("create an API token for a user; prints the token once")
   .requiredOption("--email <email>", "the user's e-mail address")
+  .option("--name <name>", "what the token is for, to tell it from the user's others (default: \"cli <date>\")")
+  .addOption(new Option("--role <role>", "the most the token may do (default: the user's role; never above it)").choices(Role.options))
   .addOption(dataDir())
   .action(
-    run(async (opts: { email: string; dataDir?: string }) => {
-      const { token } = await withDatabase(opts, (ctx) => createApiToken(ctx, opts.email));
+    run(async (opts: { email: string; name?: string; role?: Role; dataDir?: string }) => {
+      const name = opts.name ?? `cli ${new Date().toISOString().slice(0, 16).replace("T", " ")}`;
+      const parsed = parseOrThrow(ApiTokenName, name, "--name");
+      const { token, effectiveRole } = await withDatabase(opts, (ctx) => createApiToken(ctx, { email: opts.email }, { name: parsed, role: opts.role }));
       process.stdout.write(`${token}\n`);
+      say(`holdfast: API token "${parsed}" for ${opts.email}, acting as ${effectiveRole}; shown once`);
     }),
   );
 
@@ -120,12 +125,13 @@ program
   .description("manage enrollment tokens")
   .command("create")
   .description("create a single-use enrollment token for an agent; prints it once")
-  .option("--ttl <duration>", "how long it stays valid, e.g. 15m, 2h (max 24h)", "15m")
+  .option("--ttl <duration>", "how long it stays valid, e.g. 15m, 2h (max 24h)", DEFAULT_ENROLLMENT_TTL)
+  .option("--name <name>", "a name to recognise it by in the pending list")
   .addOption(dataDir())
   .action(
-    run(async (opts: { ttl: string; dataDir?: string }) => {
+    run(async (opts: { ttl: string; name?: string; dataDir?: string }) => {
       const ttlMs = parseTtl(opts.ttl);
-      const { token, expiresAt } = await withDatabase(opts, (ctx) => createEnrollmentToken(ctx, { ttlMs }));
+      const { token, expiresAt } = await withDatabase(opts, (ctx) => createEnrollmentToken(ctx, { ttlMs, name: opts.name }));
       process.stdout.write(`${token}\n`);
       say(`holdfast: valid until ${expiresAt.toISOString()}, single use`);
     }),

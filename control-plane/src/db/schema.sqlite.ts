@@ -12,6 +12,8 @@ export const users = sqliteTable("users", {
   passwordHash: text("password_hash").notNull(),
   role: text("role").notNull(),
   createdAt: integer("created_at").notNull(),
+  /** Set while the user is disabled: every way of signing in, and every API token of theirs, is refused. */
+  disabledAt: integer("disabled_at"),
 });
 
 export const apiTokens = sqliteTable("api_tokens", {
@@ -19,7 +21,14 @@ export const apiTokens = sqliteTable("api_tokens", {
   userId: text("user_id").notNull().references(() => users.id),
   tokenHash: text("token_hash").notNull().unique(),
   createdAt: integer("created_at").notNull(),
+  /** Written at most once a minute per token (users/api-tokens.ts), not on every request. */
   lastUsedAt: integer("last_used_at"),
+  name: text("name").notNull().default("API token"),
+  /** The most the token may do (its user's role caps it too); null on tokens made before roles on tokens: they act with their user's role. */
+  role: text("role"),
+  /** The start of the secret (`hf_api_abcd`), to recognise a token by; null on tokens made before it was kept. */
+  tokenPrefix: text("token_prefix"),
+  revokedAt: integer("revoked_at"),
 });
 
 export const enrollmentTokens = sqliteTable("enrollment_tokens", {
@@ -29,6 +38,10 @@ export const enrollmentTokens = sqliteTable("enrollment_tokens", {
   usedAt: integer("used_at"),
   usedByAgentId: text("used_by_agent_id"),
   createdAt: integer("created_at").notNull(),
+  name: text("name"),
+  /** The e-mail of the user who made it through the API; null when made with `holdfast token create`. */
+  createdBy: text("created_by"),
+  revokedAt: integer("revoked_at"),
 });
 
 export const agents = sqliteTable("agents", {
@@ -205,4 +218,33 @@ export const schedules = sqliteTable(
     deletedAt: integer("deleted_at"),
   },
   (t) => [index("schedules_datasource_id_idx").on(t.datasourceId)],
+);
+
+/**
+ * Who did what to which object, when, from where, and how it ended (http/audit-trail.ts,
+ * audit/record-audit.ts). Never a secret and never a request body: `fields` names what a request
+ * sent, not the values.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    at: integer("at").notNull(),
+    /** Null when nobody was authenticated (a failed sign-in). */
+    actorUserId: text("actor_user_id"),
+    actorEmail: text("actor_email"),
+    /** The API token's id, or `session`. */
+    credential: text("credential"),
+    /** `PATCH /users/:id` for an API call, or a domain event such as `session.signIn`. */
+    action: text("action").notNull(),
+    /** JSON: the ids of the objects acted on (`{"id": "usr_…"}`). */
+    target: text("target").notNull(),
+    /** JSON: the names of the fields the request sent (`["role"]`). */
+    fields: text("fields").notNull(),
+    status: integer("status").notNull(),
+    errorCode: text("error_code"),
+    clientAddress: text("client_address").notNull(),
+    requestId: text("request_id"),
+  },
+  (t) => [index("audit_log_at_idx").on(t.at, t.id)],
 );

@@ -1,21 +1,22 @@
-import { enrollmentTokenHash, HoldfastError, newId } from "@holdfast/shared";
+import { EnrollmentTtl, enrollmentTokenHash, HoldfastError, MAX_ENROLLMENT_TTL_MS, newId, parseOrThrow } from "@holdfast/shared";
 import type { DbContext } from "../context.js";
 import { newSecret } from "../crypto.js";
+import { enrollCommands, type ReadyCommand } from "./enroll-commands.js";
 
 export const ENROLLMENT_TOKEN_PREFIX = "hf_enr_";
 export const DEFAULT_ENROLLMENT_TTL_MS = 15 * 60_000;
-export const MAX_ENROLLMENT_TTL_MS = 24 * 60 * 60_000;
 
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `90s`, `15m`, `2h` → milliseconds; VALIDATION_FAILED for anything else or beyond 24 h. */
+/** `90s`, `15m`, `2h` → milliseconds; VALIDATION_FAILED for anything else or beyond 24 h (shared's EnrollmentTtl). */
 export function parseTtl(text: string): number {
-  const m = /^(\d{1,6})([smh])$/.exec(text.trim());
-  const ms = m ? Number(m[1]) * UNITS[m[2] as string]! : NaN;
-  if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_ENROLLMENT_TTL_MS) {
-    throw new HoldfastError("VALIDATION_FAILED", `Invalid TTL "${text}": use a number with s, m or h, at most 24h`, { ttl: text });
-  }
-  return ms;
+  return parseOrThrow(EnrollmentTtl, text, "TTL");
+}
+
+export interface NewEnrollmentToken {
+  ttlMs?: number;
+  /** To recognise it in the pending list (`db-7 in Frankfurt`). */
+  name?: string | undefined;
+  /** The e-mail of the user making it; none from the CLI. */
+  createdBy?: string | undefined;
 }
 
 /**
@@ -24,14 +25,27 @@ export function parseTtl(text: string): number {
  */
 export async function createEnrollmentToken(
   ctx: DbContext,
-  input: { ttlMs?: number } = {},
-): Promise<{ id: string; token: string; expiresAt: Date }> {
+  input: NewEnrollmentToken = {},
+): Promise<{ id: string; token: string; name: string | null; expiresAt: Date }> {
   const ttlMs = input.ttlMs ?? DEFAULT_ENROLLMENT_TTL_MS;
   if (ttlMs <= 0 || ttlMs > MAX_ENROLLMENT_TTL_MS) throw new HoldfastError("VALIDATION_FAILED", "TTL must be between 1 s and 24 h");
   const token = newSecret(ENROLLMENT_TOKEN_PREFIX, "base32");
   const now = ctx.clock.now().getTime();
   const id = newId("tok");
+  const name = input.name ?? null;
   const { db, t } = ctx.database;
-  await db.insert(t.enrollmentTokens).values({ id, tokenHash: await enrollmentTokenHash(token), expiresAt: now + ttlMs, createdAt: now });
-  return { id, token, expiresAt: new Date(now + ttlMs) };
+  await db.insert(t.enrollmentTokens).values({ id, tokenHash: await enrollmentTokenHash(token), expiresAt: now + ttlMs, createdAt: now, name, createdBy: input.createdBy ?? null });
+  return { id, token, name, expiresAt: new Date(now + ttlMs) };
+}
+
+/**
+ * `POST /api/v1/enrollment-tokens`: a token, answered once with the commands that enroll a host
+ * with it against `serverUrl` (where the admin reached this control plane).
+ */
+export async function issueEnrollmentToken(
+  ctx: DbContext,
+  input: NewEnrollmentToken & { serverUrl: string },
+): Promise<{ id: string; name: string | null; expiresAt: string; token: string; serverUrl: string; commands: { install: ReadyCommand; enroll: ReadyCommand } }> {
+  const { id, token, name, expiresAt } = await createEnrollmentToken(ctx, input);
+  return { id, name, expiresAt: expiresAt.toISOString(), token, serverUrl: input.serverUrl, commands: enrollCommands(input.serverUrl, token) };
 }

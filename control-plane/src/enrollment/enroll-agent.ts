@@ -55,12 +55,13 @@ export async function enrollAgent(ctx: DbContext, req: EnrollRequest): Promise<E
       and(
         eq(t.enrollmentTokens.tokenHash, tokenHash),
         isNull(t.enrollmentTokens.usedAt),
+        isNull(t.enrollmentTokens.revokedAt),
         gt(t.enrollmentTokens.expiresAt, now.getTime()),
       ),
     )
     .returning({ id: t.enrollmentTokens.id });
   const token = claimed[0];
-  if (!token) throw new HoldfastError("ENROLLMENT_TOKEN_INVALID", "The enrollment token is unknown, used or expired");
+  if (!token) throw new HoldfastError("ENROLLMENT_TOKEN_INVALID", "The enrollment token is unknown, used, revoked or expired");
 
   const inserted = await db
     .insert(t.agents)

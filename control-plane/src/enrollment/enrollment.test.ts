@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HoldfastError, parseOrThrow, EnrollRequest } from "@holdfast/shared";
 import { createTestDatabase, DIALECTS, type TestDatabase } from "../testing/databases.js";
 import { enrollBody, newAgentKey, signPop } from "../testing/fake-agent.js";
-import { createEnrollmentToken, enrollAgent, parseTtl } from "./index.js";
+import { createEnrollmentToken, enrollAgent, enrollCommands, listPendingEnrollmentTokens, parseTtl, revokeEnrollmentToken } from "./index.js";
 
 const code = (p: Promise<unknown>) => p.then(() => "resolved", (e: unknown) => (e instanceof HoldfastError ? e.code : String(e)));
 
@@ -80,6 +80,46 @@ describe.each(DIALECTS)("enrollment on %s", (dialect) => {
     const again = parseOrThrow(EnrollRequest, enrollBody(key, second.token, await signPop(key, second.token)));
     expect(await code(enrollAgent(tdb.ctx, again))).toBe("ALREADY_EXISTS");
     await expect(enrollAgent(tdb.ctx, await request(second.token))).resolves.toBeDefined();
+  });
+});
+
+describe.each(DIALECTS)("pending enrollment tokens on %s", (dialect) => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await createTestDatabase(dialect);
+  });
+  afterAll(async () => tdb.cleanup());
+
+  it("lists the unused, unrevoked, unexpired tokens without their secret; a revoked one no longer enrolls", async () => {
+    const kept = await createEnrollmentToken(tdb.ctx, { name: "db-7", createdBy: "root@example.com" });
+    const revoked = await createEnrollmentToken(tdb.ctx, { name: "typo" });
+    const used = await createEnrollmentToken(tdb.ctx);
+    const { agentId } = await enrollAgent(tdb.ctx, await request(used.token));
+    await createEnrollmentToken({ ...tdb.ctx, clock: { ...tdb.ctx.clock, now: () => new Date(Date.now() - 16 * 60_000) } });
+
+    await revokeEnrollmentToken(tdb.ctx, revoked.id);
+    const pending = await listPendingEnrollmentTokens(tdb.ctx);
+    expect(pending).toEqual([{ id: kept.id, name: "db-7", createdBy: "root@example.com", createdAt: expect.any(String), expiresAt: kept.expiresAt.toISOString() }]);
+    expect(await code(enrollAgent(tdb.ctx, await request(revoked.token)))).toBe("ENROLLMENT_TOKEN_INVALID");
+
+    expect(await code(revokeEnrollmentToken(tdb.ctx, revoked.id))).toBe("ENROLLMENT_TOKEN_NOT_FOUND");
+    expect(await code(revokeEnrollmentToken(tdb.ctx, "tok_nothing"))).toBe("ENROLLMENT_TOKEN_NOT_FOUND");
+    const refusal = await revokeEnrollmentToken(tdb.ctx, used.id).catch((e: unknown) => e as HoldfastError);
+    expect(refusal).toMatchObject({ code: "ENROLLMENT_TOKEN_USED", details: { agentId } });
+    // The kept token still enrolls.
+    await expect(enrollAgent(tdb.ctx, await request(kept.token))).resolves.toMatchObject({ name: "db-host-1" });
+  });
+});
+
+describe("enrollCommands", () => {
+  it("puts the token in the environment, never in argv, and quotes what a shell would glob", () => {
+    const token = "hf_enr_abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst";
+    const { install, enroll } = enrollCommands("https://[::1]:8443", token);
+    expect(enroll.argv).toEqual(["holdfast-agent", "enroll", "--server", "https://[::1]:8443", "--data-dir", "/var/lib/holdfast-agent"]);
+    expect(enroll.env).toEqual({ HOLDFAST_ENROLL_TOKEN: token });
+    expect(enroll.shell).toBe(`HOLDFAST_ENROLL_TOKEN=${token} holdfast-agent enroll --server 'https://[::1]:8443' --data-dir /var/lib/holdfast-agent`);
+    expect(install.shell).toBe(`HOLDFAST_ENROLL_TOKEN=${token} sudo --preserve-env=HOLDFAST_ENROLL_TOKEN sh install/install-agent.sh 'https://[::1]:8443'`);
+    for (const c of [install, enroll]) expect(c.argv.join(" ")).not.toContain(token);
   });
 });
 

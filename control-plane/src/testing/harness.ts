@@ -49,7 +49,7 @@ export async function startTestServer(dialect: Dialect = "sqlite", opts: StartOp
       if (known) return known;
       const email = `${role}@test.local`;
       await createUser(ctx, { email, role, password: "a long enough password" });
-      const { token } = await createApiToken(ctx, email);
+      const { token } = await createApiToken(ctx, { email });
       tokens.set(role, token);
       return token;
     },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HoldfastError } from "@holdfast/shared";
 import { createTestDatabase, DIALECTS, type TestDatabase } from "../testing/databases.js";
-import { createApiToken, createUser, resolveApiToken, verifyPassword } from "./index.js";
+import { createApiToken, createUser, deleteUser, listUsers, resolveApiToken, setPassword, verifyPassword } from "./index.js";
 
 const code = (p: Promise<unknown>) => p.then(() => "resolved", (e: unknown) => (e instanceof HoldfastError ? e.code : String(e)));
 
@@ -13,7 +13,7 @@ describe.each(DIALECTS)("users on %s", (dialect) => {
   afterAll(async () => tdb.cleanup());
 
   it("creates a user whose password verifies, and no other password does", async () => {
-    const user = await createUser(tdb.ctx, { email: "Ops@Example.com", role: "operator", password: "correct horse battery" });
+    const { user } = await createUser(tdb.ctx, { email: "Ops@Example.com", role: "operator", password: "correct horse battery" });
     expect(user).toMatchObject({ email: "ops@example.com", role: "operator" });
     expect(user.id).toMatch(/^usr_/);
     await expect(verifyPassword(tdb.ctx, "ops@example.com", "correct horse battery")).resolves.toMatchObject({ id: user.id });
@@ -35,7 +35,7 @@ describe.each(DIALECTS)("users on %s", (dialect) => {
   });
 
   it("resolves an API token to its user; stores only its hash; refuses others", async () => {
-    const { token } = await createApiToken(tdb.ctx, "ops@example.com");
+    const { token } = await createApiToken(tdb.ctx, { email: "ops@example.com" });
     expect(token).toMatch(/^hf_api_[A-Za-z0-9_-]{43}$/);
     await expect(resolveApiToken(tdb.ctx, token)).resolves.toMatchObject({ email: "ops@example.com", role: "operator" });
     const { db, t } = tdb.database;
@@ -47,6 +47,30 @@ describe.each(DIALECTS)("users on %s", (dialect) => {
   });
 
   it("refuses a token for an unknown user", async () => {
-    expect(await code(createApiToken(tdb.ctx, "ghost@example.com"))).toBe("USER_NOT_FOUND");
+    expect(await code(createApiToken(tdb.ctx, { email: "ghost@example.com" }))).toBe("USER_NOT_FOUND");
+  });
+
+  it("generates a password when none is given, answers it once and stores only its hash", async () => {
+    const { user, generatedPassword } = await createUser(tdb.ctx, { email: "gen@example.com", role: "viewer" });
+    expect(generatedPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    await expect(verifyPassword(tdb.ctx, "gen@example.com", generatedPassword!)).resolves.toMatchObject({ id: user.id });
+    expect(JSON.stringify(await tdb.database.db.select().from(tdb.database.t.users))).not.toContain(generatedPassword!);
+
+    const reset = await setPassword(tdb.ctx, user.id, {});
+    expect(reset.generatedPassword).not.toBe(generatedPassword);
+    expect(await code(verifyPassword(tdb.ctx, "gen@example.com", generatedPassword!))).toBe("UNAUTHENTICATED");
+    await expect(verifyPassword(tdb.ctx, "gen@example.com", reset.generatedPassword!)).resolves.toMatchObject({ id: user.id });
+    await expect(setPassword(tdb.ctx, user.id, { password: "chosen by the admin" })).resolves.toMatchObject({ generatedPassword: null });
+    await expect(verifyPassword(tdb.ctx, "gen@example.com", "chosen by the admin")).resolves.toMatchObject({ id: user.id });
+    expect(await code(setPassword(tdb.ctx, "usr_nobody", {}))).toBe("USER_NOT_FOUND");
+  });
+
+  it("deletes a user with their API tokens", async () => {
+    const { user } = await createUser(tdb.ctx, { email: "gone@example.com", role: "operator", password: "a long enough password" });
+    const { token } = await createApiToken(tdb.ctx, { userId: user.id }, { name: "theirs" });
+    await deleteUser(tdb.ctx, user.id);
+    expect((await listUsers(tdb.ctx)).map((u) => u.email)).not.toContain("gone@example.com");
+    expect(await code(resolveApiToken(tdb.ctx, token))).toBe("UNAUTHENTICATED");
+    expect(await code(deleteUser(tdb.ctx, user.id))).toBe("USER_NOT_FOUND");
   });
 });

@@ -47,6 +47,25 @@ export const API_ROUTE_ROLES = {
   "POST /runs/:runId/cancel": "operator",
 
   "GET /stats": "viewer",
+
+  "GET /users": "admin",
+  "POST /users": "admin",
+  "GET /users/:id": "admin",
+  "PATCH /users/:id": "admin",
+  "DELETE /users/:id": "admin",
+  "POST /users/:id/password": "admin",
+
+  // Everyone manages their own API tokens; another user's need admin, checked by the domain
+  // (users/manage-api-tokens.ts), since the same routes serve both.
+  "GET /api-tokens": "viewer",
+  "POST /api-tokens": "viewer",
+  "DELETE /api-tokens/:id": "viewer",
+
+  "POST /enrollment-tokens": "admin",
+  "GET /enrollment-tokens": "admin",
+  "DELETE /enrollment-tokens/:id": "admin",
+
+  "GET /audit": "admin",
 } as const satisfies Record<string, Role>;
 
 export type ApiRoute = keyof typeof API_ROUTE_ROLES;

@@ -42,14 +42,18 @@ import { startBackup } from "../../runs/start-backup.js";
 import { startRestore } from "../../runs/start-restore.js";
 import { createSchedule, deleteSchedule, getSchedule, listSchedules, nextScheduleFirings, updateSchedule } from "../../schedules/index.js";
 import { getStats } from "../../stats/get-stats.js";
+import { auditTrail } from "../audit-trail.js";
 import { authenticate, scoped } from "../middleware.js";
 import { jsonBody, params, query } from "../validate.js";
 import type { HonoEnv } from "../types.js";
+import { adminRoutes } from "./admin.js";
+import { userRoutes } from "./users.js";
 
 /**
  * `/api/v1`: each route declares the shared schemas of its path, query and body (checked before it
  * runs, typed for `hc<AppType>`) and makes one domain call. Who may call it: `API_ROUTE_ROLES` in
- * shared, enforced by `authenticate`.
+ * shared, enforced by `authenticate`. Every mutating call of an authenticated user is recorded by
+ * `auditTrail`. Users, API tokens, enrollment tokens and the audit log are in their own files.
  */
 export function apiRoutes(ctx: AppContext) {
   return new Hono<HonoEnv>()
@@ -61,6 +65,7 @@ export function apiRoutes(ctx: AppContext) {
           throw new HoldfastError("PAYLOAD_TOO_LARGE", "The request body is larger than 1 MiB");
         },
       }),
+      auditTrail(ctx),
       authenticate(ctx),
     )
     .get("/agents", async (c) => c.json({ items: await listAgents(ctx) }))
@@ -117,5 +122,7 @@ export function apiRoutes(ctx: AppContext) {
     .post("/runs/:runId/cancel", params(RunIdParam), jsonBody(CancelRunBody, "cancel request"), async (c) =>
       c.json(await cancelRun(scoped(ctx, c), { runId: c.req.valid("param").runId, requestedBy: c.get("user").email })),
     )
-    .get("/schedules/:id/retention/preview", params(IdParam), async (c) => c.json(await previewRetention(ctx, c.req.valid("param").id)));
+    .get("/schedules/:id/retention/preview", params(IdParam), async (c) => c.json(await previewRetention(ctx, c.req.valid("param").id)))
+    .route("/", userRoutes(ctx))
+    .route("/", adminRoutes(ctx));
 }
