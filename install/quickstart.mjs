@@ -82,7 +82,7 @@ try {
     password = randomBytes(15).toString("base64url");
     await run(holdfast, ["migrate"]);
     await run(holdfast, ["user", "create", "--email", email, "--role", "admin", "--password-stdin"], { input: `${password}\n` });
-    apiToken = await run(holdfast, ["api-token", "create", "--email", email]);
+    apiToken = await run(holdfast, ["api-token", "create", "--email", email, "--name", "quick start"]);
   }
 
   children.push(daemon(holdfast, ["serve", "--port", port], "control-plane.log"));
