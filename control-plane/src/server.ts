@@ -19,6 +19,7 @@ import { type RetentionTimer, startRetentionTimer } from "./retention/execute-re
 import { createScheduler, type Scheduler } from "./firing/loop.js";
 import { loadMasterKey } from "./secrets/master-key.js";
 import { SecretBox } from "./secrets/secret-box.js";
+import { issueSetupToken, setupUrl } from "./setup/setup-token.js";
 
 export interface StartOptions {
   clock?: Clock;
@@ -40,6 +41,11 @@ export interface RunningServer {
   retention: RetentionTimer;
   /** Absent when started with `scheduler: false`. */
   scheduler: Scheduler | undefined;
+  /**
+   * While no user exists: the one-time URL that creates the first admin (its token in the fragment).
+   * Printed by `holdfast serve`, never logged.
+   */
+  setupUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -63,6 +69,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   ctx.puller = puller;
   deliveries = createDeliveryWorker(ctx, { ...opts.deliveries, onSpoolFreed: () => puller.spoolFreed() });
   await markAllAgentsOffline(ctx);
+  const setupToken = await issueSetupToken(ctx);
   const scheduler = opts.scheduler === false ? undefined : createScheduler(ctx, { tickMs: env.schedulerTickMs, graceMs: env.misfireGraceMs });
   if (scheduler) ctx.scheduler = scheduler;
 
@@ -111,5 +118,6 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
     })();
     return closing;
   };
-  return { url, ctx, server, puller, deliveries, retention, scheduler, close };
+  const setupLink = setupToken === null ? undefined : setupUrl(url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, "//localhost"), setupToken);
+  return { url, ctx, server, puller, deliveries, retention, scheduler, setupUrl: setupLink, close };
 }

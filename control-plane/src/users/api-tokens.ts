@@ -1,9 +1,10 @@
-import { HoldfastError, newId, Role } from "@holdfast/shared";
+import { HoldfastError, newId } from "@holdfast/shared";
 import { eq } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import { constantTimeEqual, newSecret, sha256Hex } from "../crypto.js";
 import type { UserView } from "./create-user.js";
 import { getUserByEmail } from "./find-user.js";
+import { signedInUser } from "./signed-in-user.js";
 
 export const API_TOKEN_PREFIX = "hf_api_";
 
@@ -32,6 +33,7 @@ export async function resolveApiToken(ctx: DbContext, token: string): Promise<Us
   const row = rows[0];
   // The lookup is by hash; the compare is belt and braces against a collation surprise.
   if (!row || !constantTimeEqual(row.tokenHash, hash)) throw refused;
+  const user = signedInUser(row, refused);
   await db.update(t.apiTokens).set({ lastUsedAt: ctx.clock.now().getTime() }).where(eq(t.apiTokens.id, row.tokenId));
-  return { id: row.id, email: row.email, role: Role.parse(row.role) };
+  return user;
 }

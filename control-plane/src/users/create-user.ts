@@ -1,4 +1,4 @@
-import { Email, HoldfastError, newId, parseOrThrow, Role } from "@holdfast/shared";
+import { Email, HoldfastError, NewPassword, newId, parseOrThrow, Role } from "@holdfast/shared";
 import { z } from "zod";
 import type { DbContext } from "../context.js";
 import { hashPassword } from "./password.js";
@@ -6,7 +6,7 @@ import { hashPassword } from "./password.js";
 export const CreateUserInput = z.object({
   email: Email,
   role: Role,
-  password: z.string().min(12, "must be at least 12 characters").max(1024),
+  password: NewPassword,
 });
 export type CreateUserInput = z.input<typeof CreateUserInput>;
 

@@ -11,6 +11,10 @@ import {
   NextFiringsQuery,
   RestoreRunBody,
   RunIdParam,
+  type SessionView,
+  SetupBody,
+  type SetupStatus,
+  SignInBody,
   StartBackupBody,
   StatsQuery,
   UpdateDestinationBody,
@@ -41,8 +45,11 @@ import { listRuns } from "../../runs/list-runs.js";
 import { startBackup } from "../../runs/start-backup.js";
 import { startRestore } from "../../runs/start-restore.js";
 import { createSchedule, deleteSchedule, getSchedule, listSchedules, nextScheduleFirings, updateSchedule } from "../../schedules/index.js";
+import { endSession, sessionView, signIn } from "../../sessions/index.js";
+import { anyUserExists, completeSetup } from "../../setup/index.js";
 import { getStats } from "../../stats/get-stats.js";
 import { authenticate, scoped } from "../middleware.js";
+import { clearSessionCookie, readSessionCookie, requireCsrf, setSessionCookie } from "../session-cookie.js";
 import { jsonBody, params, query } from "../validate.js";
 import type { HonoEnv } from "../types.js";
 
@@ -63,6 +70,33 @@ export function apiRoutes(ctx: AppContext) {
       }),
       authenticate(ctx),
     )
+    .post("/session", jsonBody(SignInBody, "sign-in"), async (c) => {
+      const previous = readSessionCookie(c);
+      const { token, view } = await signIn(scoped(ctx, c), c.req.valid("json"), c.get("client").address);
+      // A sign-in replaces the browser's session: a session id planted before it is worth nothing after.
+      if (previous) await endSession(ctx, previous);
+      setSessionCookie(c, token, ctx.env.sessionMaxMs);
+      return c.json(view, 201);
+    })
+    .get("/session", async (c) => {
+      const credentials = c.get("credentials");
+      if (!credentials) return c.json({ signedIn: false } as SessionView);
+      const user = c.get("user");
+      if (credentials.via === "token") return c.json({ signedIn: true, via: "token", user } as SessionView);
+      return c.json(sessionView(ctx, credentials.token, { user, session: credentials.session }));
+    })
+    .delete("/session", async (c) => {
+      const credentials = c.get("credentials");
+      if (credentials?.via === "session") {
+        requireCsrf(c, credentials.token);
+        await endSession(ctx, credentials.token);
+        c.get("log").info({ userId: c.get("user").id, sessionId: credentials.session.id }, "signed out");
+      }
+      clearSessionCookie(c);
+      return c.body(null, 204);
+    })
+    .get("/setup", async (c) => c.json({ needed: !(await anyUserExists(ctx)) } satisfies SetupStatus))
+    .post("/setup", jsonBody(SetupBody, "setup"), async (c) => c.json({ user: await completeSetup(ctx, c.req.valid("json")) }, 201))
     .get("/agents", async (c) => c.json({ items: await listAgents(ctx) }))
     .post("/agents/:id/revoke", params(IdParam), async (c) => {
       const { id } = c.req.valid("param");
