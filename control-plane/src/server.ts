@@ -49,6 +49,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+function setupNotice(link: string): string {
+  return `holdfast: no user exists yet. Create the first admin at\n  ${link}\n(it works once, until the next start replaces it; behind a proxy, open the same /setup#token=… on its address)\n`;
+}
+
 /** Opens the database, starts HTTP and the agent link, resumes pending pulls. */
 export async function startServer(env: Env, opts: StartOptions = {}): Promise<RunningServer> {
   const log = opts.logger ?? createLogger(env.logLevel);
@@ -86,7 +90,10 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   const { port } = server.address() as AddressInfo;
   const host = env.host.includes(":") ? `[${env.host}]` : env.host;
   const url = `http://${host}:${port}`;
-  if (!opts.quiet) process.stderr.write(`holdfast listening on ${url}\n`);
+  const setupLink = setupToken === null ? undefined : setupUrl(url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, "//localhost"), setupToken);
+  // stderr only, never the log: whoever holds the setup URL may create the first admin. Written before
+  // the listening line, in one write, so whoever has read that line has read the URL, if any.
+  if (!opts.quiet) process.stderr.write(`${setupLink ? setupNotice(setupLink) : ""}holdfast listening on ${url}\n`);
   log.info({ url, database: database.dialect, spool: env.spoolDir }, "control plane started");
   await puller.resumeAll();
   await deliveries.start();
@@ -118,6 +125,5 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
     })();
     return closing;
   };
-  const setupLink = setupToken === null ? undefined : setupUrl(url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, "//localhost"), setupToken);
   return { url, ctx, server, puller, deliveries, retention, scheduler, setupUrl: setupLink, close };
 }

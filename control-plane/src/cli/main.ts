@@ -61,10 +61,6 @@ program
   .action(
     run(async (opts: { dataDir?: string; port?: string; host?: string }) => {
       const server = await startServer(loadEnv(opts));
-      // stderr only, never the log: whoever holds this URL may create the first admin.
-      if (server.setupUrl) {
-        say(`holdfast: no user exists yet. Create the first admin at\n  ${server.setupUrl}\n(it works once, until the next start replaces it; behind a proxy, open the same /setup#token=… on its address)`);
-      }
       const stop = (signal: string) => {
         say(`holdfast: ${signal} received, shutting down`);
         server.close().then(

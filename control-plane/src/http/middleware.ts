@@ -15,7 +15,9 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Every request gets an id, echoed in `x-request-id`, and a logger carrying it: domain functions get
- * that logger through `scoped()`, so their lines carry `requestId` too. One access line per request.
+ * that logger through `scoped()`, so their lines carry `requestId` too. One access line per request,
+ * with the client's address and, for a refusal, its catalog code: a refused request is logged there
+ * once, not again by the code that refused it.
  */
 export function requestContext(ctx: AppContext): MiddlewareHandler<HonoEnv> {
   return async (c, next) => {
@@ -28,7 +30,7 @@ export function requestContext(ctx: AppContext): MiddlewareHandler<HonoEnv> {
     c.header("x-request-id", id);
     await next();
     const code = c.get("errorCode");
-    const line = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), ...(code ? { code } : {}) };
+    const line = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), address: c.get("client").address, ...(code ? { code } : {}) };
     if (c.req.path === "/healthz") c.get("log").debug(line, "request");
     else c.get("log").info(line, "request");
   };

@@ -71,8 +71,12 @@ async function countFailure(ctx: LockContext, key: string, threshold: number): P
   const failures = row?.failures ?? 1;
   const lockMs = lockMsAfter(failures, threshold);
   if (lockMs === 0) return;
-  // Only the latest count sets the lock: a failure counted meanwhile sets its own, longer one.
-  await db.update(f).set({ lockedUntil: now + lockMs }).where(and(eq(f.key, key), eq(f.failures, failures)));
+  // Never shortens a lock: a failure counted meanwhile may have set its own, longer one already.
+  const until = now + lockMs;
+  await db
+    .update(f)
+    .set({ lockedUntil: sql`case when ${f.lockedUntil} > ${until} then ${f.lockedUntil} else ${until} end` })
+    .where(eq(f.key, key));
   ctx.log.warn({ key, failures, lockedSeconds: lockMs / 1000 }, "sign-in locked");
 }
 

@@ -1,4 +1,4 @@
-import { HoldfastError, newId, type SessionView, type SignInBody } from "@holdfast/shared";
+import { newId, type SessionView, type SignInBody } from "@holdfast/shared";
 import { newSecret, sha256Hex } from "../crypto.js";
 import { verifyPassword } from "../users/verify-password.js";
 import { type SessionContext, pruneSessions, type ResolvedSession, sessionEnds } from "./resolve-session.js";
@@ -22,12 +22,10 @@ export async function signIn(ctx: SessionContext, body: SignInBody, address: str
   await Promise.all([pruneSessions(ctx), pruneFailures(ctx)]);
   const keys = lockKeys(body.email, address);
   await refuseIfLocked(ctx, keys);
+  // A refusal is logged once, on the request's access line (its code and address); a lock that starts, here.
   const user = await verifyPassword(ctx, body.email, body.password, {
     before: () => refuseIfLocked(ctx, keys),
     after: (ok) => (ok ? forgetAccountFailures(ctx, keys) : recordFailure(ctx, keys)),
-  }).catch((err: unknown) => {
-    if (err instanceof HoldfastError && err.code === "INVALID_CREDENTIALS") ctx.log.info({ email: body.email, address }, "sign-in refused: wrong e-mail or password");
-    throw err;
   });
   const token = newSecret(SESSION_TOKEN_PREFIX);
   const now = ctx.clock.now().getTime();
