@@ -20,6 +20,8 @@ export function readSessionCookie(c: Context<HonoEnv>): string | undefined {
 
 export function setSessionCookie(c: Context<HonoEnv>, token: string, maxAgeMs: number): void {
   const prefix = cookiePrefix(c);
+  // One Set-Cookie per answer: a stale cookie's clearing (by authenticate) gives way to the new one.
+  c.header("set-cookie", undefined);
   setCookie(c, COOKIE, token, { httpOnly: true, sameSite: "Strict", secure: prefix !== undefined, path: "/", maxAge: Math.floor(maxAgeMs / 1000), ...(prefix ? { prefix } : {}) });
 }
 

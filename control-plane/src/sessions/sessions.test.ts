@@ -157,6 +157,21 @@ describe.each(DIALECTS)("browser sessions on %s", (dialect) => {
     expect(await lastSeen(), "the ended session's row is gone").toBeUndefined();
   });
 
+  it("lets a browser whose session ended sign out and sign in again: a stale cookie stops neither", async () => {
+    const browser = await signedIn();
+    const stale = { ...browser.cookie! };
+    clock.advance(srv.ctx.env.sessionIdleMs + MIN);
+    expect((await browser.fetch("/api/v1/session", { method: "DELETE" })).status).toBe(204);
+    expect(browser.lastSetCookie?.attributes.get("max-age"), "the ended session's cookie is cleared").toBe("0");
+    browser.cookie = stale;
+    expect(await (await browser.fetch("/api/v1/session")).json()).toEqual({ signedIn: false });
+    browser.cookie = stale;
+    const again = await browser.signIn("ops@example.com", PASSWORD);
+    expect(again.status).toBe(201);
+    expect(again.res.headers.getSetCookie(), "one Set-Cookie: the new session's").toEqual([expect.stringMatching(/^holdfast_session=hf_ses_/)]);
+    expect((await browser.fetch("/api/v1/runs")).status).toBe(200);
+  });
+
   it("ends a session a day after sign-in however busy it is", async () => {
     const browser = await signedIn();
     const started = clock.t;

@@ -40,8 +40,7 @@ export class Browser {
     const csrf = typeof init.csrf === "string" ? init.csrf : init.csrf ? this.csrfToken : undefined;
     if (csrf !== undefined) headers.set(CSRF_HEADER, csrf);
     const res = await fetch(`${this.baseUrl}${path}`, { method: init.method ?? "GET", headers, body: init.json === undefined ? null : JSON.stringify(init.json) });
-    const set = res.headers.get("set-cookie");
-    if (set) {
+    for (const set of res.headers.getSetCookie()) {
       this.lastSetCookie = parseSetCookie(set);
       const { name, value, attributes } = this.lastSetCookie;
       this.cookie = attributes.get("max-age") === "0" ? undefined : { name, value };

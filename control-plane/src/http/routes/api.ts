@@ -87,12 +87,13 @@ export function apiRoutes(ctx: AppContext) {
     })
     .delete("/session", async (c) => {
       const credentials = c.get("credentials");
+      // Without a live session there is nothing to end (a refused cookie was cleared by authenticate).
       if (credentials?.via === "session") {
         requireCsrf(c, credentials.token);
         await endSession(ctx, credentials.token);
+        clearSessionCookie(c);
         c.get("log").info({ userId: c.get("user").id, sessionId: credentials.session.id }, "signed out");
       }
-      clearSessionCookie(c);
       return c.body(null, 204);
     })
     .get("/setup", async (c) => c.json({ needed: !(await anyUserExists(ctx)) } satisfies SetupStatus))
