@@ -113,6 +113,21 @@ describe.each(DIALECTS)("sign-in lock-out on %s", (dialect) => {
     expect(await signIn("g@example.com", WRONG, attacker)).toEqual(locked(120));
   });
 
+  it("forgets failures a day after the last one: the count starts again, and the row goes at the next sign-in", async () => {
+    const { db, t } = srv.ctx.database;
+    const keys = async () => (await db.select().from(t.signInFailures)).map((r) => r.key);
+    for (let i = 0; i < ACCOUNT_FAILURES - 1; i++) expect(await signIn("forgetful@example.com", WRONG, freshAddress())).toEqual(invalid);
+    expect(await keys()).toContain("account:forgetful@example.com");
+    clock.advance(24 * 3_600_000 + 1);
+    // Without forgetting, this failure would be the one that locks.
+    expect(await signIn("forgetful@example.com", WRONG, freshAddress())).toEqual(invalid);
+    expect(await signIn("forgetful@example.com", WRONG, freshAddress())).toEqual(invalid);
+    expect(await signIn("forgetful@example.com", WRONG, freshAddress())).toEqual(invalid);
+    expect(await signIn("forgetful@example.com", WRONG, freshAddress())).toEqual(locked(60));
+    // The other tests' counters, a day old and unlocked, were pruned by those sign-ins.
+    expect((await keys()).filter((k) => k.startsWith("account:")).sort()).toEqual(["account:forgetful@example.com"]);
+  });
+
   it("runs no more password checks in a burst than the lock allows", async () => {
     const answers = await Promise.all(Array.from({ length: 12 }, () => signIn("burst@example.com", WRONG, freshAddress())));
     const checked = answers.filter((a) => a.status === 401).length;

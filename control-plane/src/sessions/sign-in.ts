@@ -17,11 +17,11 @@ export interface SignedIn {
  * the lock), INVALID_CREDENTIALS for a wrong password or an unknown e-mail alike, each failure counted.
  */
 export async function signIn(ctx: SessionContext, body: SignInBody, address: string): Promise<SignedIn> {
-  // Sign-ins are rare and every row they create ends within a day: pruning here keeps both tables
-  // bounded without a timer of its own.
-  await Promise.all([pruneSessions(ctx), pruneFailures(ctx)]);
   const keys = lockKeys(body.email, address);
   await refuseIfLocked(ctx, keys);
+  // Sign-ins are rare and every row they create ends within a day: pruning at each one that is not
+  // refused outright keeps both tables bounded without a timer of its own.
+  await Promise.all([pruneSessions(ctx), pruneFailures(ctx)]);
   // A refusal is logged once, on the request's access line (its code and address); a lock that starts, here.
   const user = await verifyPassword(ctx, body.email, body.password, {
     before: () => refuseIfLocked(ctx, keys),
