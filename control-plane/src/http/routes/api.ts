@@ -97,7 +97,11 @@ export function apiRoutes(ctx: AppContext) {
       return c.body(null, 204);
     })
     .get("/setup", async (c) => c.json({ needed: !(await anyUserExists(ctx)) } satisfies SetupStatus))
-    .post("/setup", jsonBody(SetupBody, "setup"), async (c) => c.json({ user: await completeSetup(ctx, c.req.valid("json")) }, 201))
+    .post("/setup", jsonBody(SetupBody, "setup"), async (c) => {
+      const user = await completeSetup(ctx, c.req.valid("json"));
+      c.get("log").info({ userId: user.id, email: user.email, address: c.get("client").address }, "first admin created");
+      return c.json({ user }, 201);
+    })
     .get("/agents", async (c) => c.json({ items: await listAgents(ctx) }))
     .post("/agents/:id/revoke", params(IdParam), async (c) => {
       const { id } = c.req.valid("param");
