@@ -71,6 +71,17 @@ describe("loadEnv", () => {
     expect(() => loadEnv({}, { HOLDFAST_DELIVERY_ATTEMPTS: "0" })).toThrow(/deliveryAttempts/);
   });
 
+  it("reads the session and sign-in settings: idle 60 min, at most 24 h, locks after 5 failures per e-mail and 25 per address", () => {
+    expect(loadEnv({}, {})).toMatchObject({ sessionIdleMs: 60 * 60_000, sessionMaxMs: 24 * 3_600_000, signInAccountFailures: 5, signInAddressFailures: 25 });
+    const env = loadEnv(
+      {},
+      { HOLDFAST_SESSION_IDLE_MINUTES: "15", HOLDFAST_SESSION_MAX_HOURS: "8", HOLDFAST_SIGNIN_ACCOUNT_FAILURES: "3", HOLDFAST_SIGNIN_ADDRESS_FAILURES: "100" },
+    );
+    expect(env).toMatchObject({ sessionIdleMs: 15 * 60_000, sessionMaxMs: 8 * 3_600_000, signInAccountFailures: 3, signInAddressFailures: 100 });
+    expect(() => loadEnv({}, { HOLDFAST_SESSION_IDLE_MINUTES: "1" })).toThrow(/sessionIdleMinutes/);
+    expect(() => loadEnv({}, { HOLDFAST_SIGNIN_ACCOUNT_FAILURES: "0" })).toThrow(/signInAccountFailures/);
+  });
+
   it("treats any non-postgres database URL as SQLite", () => {
     expect(usesPostgres(loadEnv({}, { HOLDFAST_DATABASE_URL: "file:x.db" }))).toBe(false);
   });

@@ -54,6 +54,14 @@ const RawEnv = z.object({
   manualRetentionDays: intFrom(0, 100_000).default(0),
   /** Reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDR ranges, comma-separated. */
   trustedProxies: z.string().optional(),
+  /** A browser session ends after this long without a request (docs/decisions.md, "Sessions and CSRF"). */
+  sessionIdleMinutes: intFrom(5, 24 * 60).default(60),
+  /** ... and this long after sign-in, however busy. */
+  sessionMaxHours: intFrom(1, 30 * 24).default(24),
+  /** Failed sign-ins for one e-mail before it is locked (1 min, doubling to 1 h). */
+  signInAccountFailures: intFrom(1, 1000).default(5),
+  /** Failed sign-ins from one address, across e-mails, before it is locked: password spraying. */
+  signInAddressFailures: intFrom(1, 100_000).default(25),
   /** Encrypts destination credentials at rest: base64 of 32 bytes. Absent, `<dataDir>/master.key` holds it. */
   masterKey: z
     .string()
@@ -87,6 +95,12 @@ export type Env = {
   masterKeyFile: string;
   /** HOLDFAST_TRUSTED_PROXIES; null: the socket's peer is always the client. */
   trustedProxies: BlockList | null;
+  /** HOLDFAST_SESSION_IDLE_MINUTES in ms. */
+  sessionIdleMs: number;
+  /** HOLDFAST_SESSION_MAX_HOURS in ms. */
+  sessionMaxMs: number;
+  signInAccountFailures: number;
+  signInAddressFailures: number;
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -117,6 +131,10 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       manualRetentionDays: blankToUndefined(vars.HOLDFAST_MANUAL_RETENTION_DAYS),
       masterKey: blankToUndefined(vars.HOLDFAST_MASTER_KEY),
       trustedProxies: blankToUndefined(vars.HOLDFAST_TRUSTED_PROXIES),
+      sessionIdleMinutes: blankToUndefined(vars.HOLDFAST_SESSION_IDLE_MINUTES),
+      sessionMaxHours: blankToUndefined(vars.HOLDFAST_SESSION_MAX_HOURS),
+      signInAccountFailures: blankToUndefined(vars.HOLDFAST_SIGNIN_ACCOUNT_FAILURES),
+      signInAddressFailures: blankToUndefined(vars.HOLDFAST_SIGNIN_ADDRESS_FAILURES),
     },
     "configuration",
   );
@@ -142,6 +160,10 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     masterKey: raw.masterKey,
     masterKeyFile: resolve(dataDir, "master.key"),
     trustedProxies: parseTrustedProxies(raw.trustedProxies),
+    sessionIdleMs: raw.sessionIdleMinutes * 60_000,
+    sessionMaxMs: raw.sessionMaxHours * 3_600_000,
+    signInAccountFailures: raw.signInAccountFailures,
+    signInAddressFailures: raw.signInAddressFailures,
   };
 }
 

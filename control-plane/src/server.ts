@@ -19,6 +19,7 @@ import { type RetentionTimer, startRetentionTimer } from "./retention/execute-re
 import { createScheduler, type Scheduler } from "./firing/loop.js";
 import { loadMasterKey } from "./secrets/master-key.js";
 import { SecretBox } from "./secrets/secret-box.js";
+import { issueSetupToken, setupUrl } from "./setup/setup-token.js";
 
 export interface StartOptions {
   clock?: Clock;
@@ -40,7 +41,16 @@ export interface RunningServer {
   retention: RetentionTimer;
   /** Absent when started with `scheduler: false`. */
   scheduler: Scheduler | undefined;
+  /**
+   * While no user exists: the one-time URL that creates the first admin (its token in the fragment).
+   * Printed by `holdfast serve`, never logged.
+   */
+  setupUrl: string | undefined;
   close(): Promise<void>;
+}
+
+function setupNotice(link: string): string {
+  return `holdfast: no user exists yet. Create the first admin at\n  ${link}\n(it works once, until the next start replaces it; behind a proxy, open the same /setup#token=… on its address)\n`;
 }
 
 /** Opens the database, starts HTTP and the agent link, resumes pending pulls. */
@@ -63,6 +73,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   ctx.puller = puller;
   deliveries = createDeliveryWorker(ctx, { ...opts.deliveries, onSpoolFreed: () => puller.spoolFreed() });
   await markAllAgentsOffline(ctx);
+  const setupToken = await issueSetupToken(ctx);
   const scheduler = opts.scheduler === false ? undefined : createScheduler(ctx, { tickMs: env.schedulerTickMs, graceMs: env.misfireGraceMs });
   if (scheduler) ctx.scheduler = scheduler;
 
@@ -84,7 +95,10 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   const { port } = server.address() as AddressInfo;
   const host = env.host.includes(":") ? `[${env.host}]` : env.host;
   const url = `http://${host}:${port}`;
-  if (!opts.quiet) process.stderr.write(`holdfast listening on ${url}\n`);
+  const setupLink = setupToken === null ? undefined : setupUrl(url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, "//localhost"), setupToken);
+  // stderr only, never the log: whoever holds the setup URL may create the first admin. Written before
+  // the listening line, in one write, so whoever has read that line has read the URL, if any.
+  if (!opts.quiet) process.stderr.write(`${setupLink ? setupNotice(setupLink) : ""}holdfast listening on ${url}\n`);
   log.info({ url, database: database.dialect, spool: env.spoolDir }, "control plane started");
   await puller.resumeAll();
   await deliveries.start();
@@ -116,5 +130,5 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
     })();
     return closing;
   };
-  return { url, ctx, server, puller, deliveries, retention, scheduler, close };
+  return { url, ctx, server, puller, deliveries, retention, scheduler, setupUrl: setupLink, close };
 }

@@ -11,10 +11,14 @@ export const ERROR_CATALOG = {
   MALFORMED_FRAME: { status: 400, retryable: false, action: "Send a JSON text frame that matches a protocol v1 envelope." },
   UNKNOWN_MESSAGE_TYPE: { status: 400, retryable: false, action: "Send only message types of protocol v1; check the peer's version." },
   // 401/403: who you are and what you may do
-  UNAUTHENTICATED: { status: 401, retryable: false, action: "Send a valid bearer token or log in again." },
+  UNAUTHENTICATED: { status: 401, retryable: false, action: "Send a valid bearer token or sign in again (POST /api/v1/session)." },
+  INVALID_CREDENTIALS: { status: 401, retryable: false, action: "Check the e-mail and the password. Repeated failures lock sign-in for a growing while (429 SIGN_IN_LOCKED)." },
+  SESSION_EXPIRED: { status: 401, retryable: false, action: "The session ended (idle too long, older than its maximum age, or signed out): sign in again with POST /api/v1/session." },
+  SETUP_TOKEN_INVALID: { status: 401, retryable: false, action: "Use the setup URL the latest `holdfast serve` printed on its stderr: each start replaces the token, and a token works once." },
   ENROLLMENT_TOKEN_INVALID: { status: 401, retryable: false, action: "Create a new enrollment token: this one is unknown, used, revoked or expired." },
   AGENT_CREDENTIALS_INVALID: { status: 401, retryable: false, action: "The agent's signed token was refused; check its clock and key, or enroll it again." },
   FORBIDDEN: { status: 403, retryable: false, action: "Ask an admin for a role that may do this." },
+  CSRF_CHECK_FAILED: { status: 403, retryable: false, action: "A request that changes something and is signed in by the session cookie needs the header X-CSRF-Token: the csrfToken that POST or GET /api/v1/session answered, sent from a page of this origin. API tokens need none." },
   AGENT_REVOKED: { status: 403, retryable: false, action: "This agent was revoked; enroll the host again with a new token." },
   USER_DISABLED: { status: 403, retryable: false, action: "This account is disabled, and so are its API tokens: ask an admin to enable it (PATCH /api/v1/users/:id {\"disabled\": false})." },
   // 404
@@ -33,6 +37,7 @@ export const ERROR_CATALOG = {
   BACKUP_ALREADY_RUNNING: { status: 409, retryable: true, action: "Wait for the running backup (details.runId) to finish, then try again." },
   BACKUP_NOT_RUNNING: { status: 409, retryable: false, action: "Nothing to cancel: read the run's status." },
   INVALID_STATE_TRANSITION: { status: 409, retryable: false, action: "The run is already in another state; read it before acting." },
+  SETUP_ALREADY_DONE: { status: 409, retryable: false, action: "The first admin exists: sign in (POST /api/v1/session); an admin creates further users." },
   ALREADY_EXISTS: { status: 409, retryable: false, action: "Use another name, or change the existing item." },
   LAST_ADMIN: { status: 409, retryable: false, action: "At least one enabled admin must remain: make another user an admin (or enable one) first, then try again." },
   ENROLLMENT_TOKEN_USED: { status: 409, retryable: false, action: "The token already enrolled an agent (details.agentId): to cut that host off, revoke the agent (POST /api/v1/agents/:id/revoke)." },
@@ -62,6 +67,7 @@ export const ERROR_CATALOG = {
   // 429
   QUEUE_OVERFLOW: { status: 429, retryable: true, action: "The agent's queue is full; wait for queued runs to finish." },
   RATE_LIMITED: { status: 429, retryable: true, action: "Slow down and retry later." },
+  SIGN_IN_LOCKED: { status: 429, retryable: true, action: "Too many failed sign-ins for this account or from this address: wait details.retryAfterSeconds (also the Retry-After header), then try again." },
   // 500: it went wrong while doing it
   INTERNAL_ERROR: { status: 500, retryable: true, action: "Retry; if it persists, read the server log for details.requestId." },
   DUMP_FAILED: { status: 500, retryable: true, action: "Read details.stderr of the run: the dump tool failed." },

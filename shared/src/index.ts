@@ -22,3 +22,4 @@ export * from "./api/audit.js";
 export * from "./api/schedules.js";
 export * from "./api/params.js";
 export * from "./api/route-roles.js";
+export * from "./api/sessions.js";

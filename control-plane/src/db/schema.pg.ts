@@ -31,6 +31,49 @@ export const apiTokens = pgTable("api_tokens", {
   revokedAt: bigint("revoked_at", { mode: "number" }),
 });
 
+/**
+ * Signed-in browser sessions. The cookie's random value is stored only as its SHA-256; a session ends
+ * when idle for HOLDFAST_SESSION_IDLE_MINUTES after `last_seen_at` (updated at most once a minute)
+ * or HOLDFAST_SESSION_MAX_HOURS after `created_at`, and goes with its user.
+ */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: bigint("created_at", { mode: "number" }).notNull(),
+    lastSeenAt: bigint("last_seen_at", { mode: "number" }).notNull(),
+  },
+  (t) => [index("sessions_user_id_idx").on(t.userId), index("sessions_last_seen_at_idx").on(t.lastSeenAt), index("sessions_created_at_idx").on(t.createdAt)],
+);
+
+/**
+ * Failed sign-ins counted per key: `account:<e-mail as typed, lower case>` (whether or not the account
+ * exists, so a lock says nothing about it) and `address:<client address>`. Kept in the database so a
+ * restart does not reset them; forgotten a day after their last failure.
+ */
+export const signInFailures = pgTable(
+  "sign_in_failures",
+  {
+    key: text("key").primaryKey(),
+    failures: integer("failures").notNull(),
+    lastFailureAt: bigint("last_failure_at", { mode: "number" }).notNull(),
+    lockedUntil: bigint("locked_until", { mode: "number" }),
+  },
+  (t) => [index("sign_in_failures_last_failure_at_idx").on(t.lastFailureAt)],
+);
+
+/** The first admin's setup token (SHA-256 only), replaced at each start while no user exists; claimed once. */
+export const setupTokens = pgTable("setup_tokens", {
+  id: text("id").primaryKey(),
+  tokenHash: text("token_hash").notNull().unique(),
+  createdAt: bigint("created_at", { mode: "number" }).notNull(),
+  claimedAt: bigint("claimed_at", { mode: "number" }),
+});
+
 export const enrollmentTokens = pgTable("enrollment_tokens", {
   id: text("id").primaryKey(),
   tokenHash: text("token_hash").notNull().unique(),

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppContext } from "../context.js";
+import { SETUP_PAGE, SETUP_PAGE_HEADERS } from "../setup/setup-page.js";
 import { errorHandler, notFound, requestContext } from "./middleware.js";
 import { agentRoutes } from "./routes/agent.js";
 import { apiRoutes } from "./routes/api.js";
@@ -26,6 +27,7 @@ export function createApp(ctx: AppContext) {
     .route("/api/v1", apiRoutes(ctx))
     .route("/agent/v1", agentRoutes(ctx))
     .get("/healthz", (c) => c.json({ ok: true as const }))
+    .get("/setup", (c) => c.html(SETUP_PAGE, 200, SETUP_PAGE_HEADERS))
     .get("/", (c) => c.html(HOME));
 }
 

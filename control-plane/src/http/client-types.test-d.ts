@@ -1,4 +1,4 @@
-import type { CreateScheduleBody, ListRunsQuery, StartBackupBody } from "@holdfast/shared";
+import type { CreateScheduleBody, ListRunsQuery, SessionView, SetupBody, SignInBody, StartBackupBody } from "@holdfast/shared";
 import { hc, type InferRequestType, type InferResponseType } from "hono/client";
 import { describe, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
@@ -36,5 +36,15 @@ describe("hc<AppType>", () => {
     expectTypeOf<InferResponseType<typeof api.runs.$get, 200>["nextCursor"]>().toEqualTypeOf<RunPage["nextCursor"]>();
     // @ts-expect-error no such run state
     void api.runs.$get({ query: { state: "exploded" } });
+  });
+
+  it("types the session and the setup: e-mail and password in, who is signed in (and the CSRF token) out", () => {
+    expectTypeOf<InferRequestType<typeof api.session.$post>["json"]>().toEqualTypeOf<z.input<typeof SignInBody>>();
+    expectTypeOf<InferResponseType<typeof api.session.$post, 201>>().toEqualTypeOf<SessionView>();
+    expectTypeOf<InferResponseType<typeof api.session.$get, 200>>().toEqualTypeOf<SessionView>();
+    expectTypeOf<InferRequestType<typeof api.setup.$post>["json"]>().toEqualTypeOf<z.input<typeof SetupBody>>();
+    expectTypeOf<InferResponseType<typeof api.setup.$get, 200>>().toEqualTypeOf<{ needed: boolean }>();
+    // @ts-expect-error a sign-in needs its password
+    void api.session.$post({ json: { email: "a@example.com" } });
   });
 });

@@ -42,6 +42,7 @@ describe("who may call each /api/v1 route", () => {
       const route = `${method} ${pattern}`;
       const needed = roleForRoute(method, pattern);
       if (!needed) throw new Error(`${route} is missing from API_ROUTE_ROLES`);
+      if (needed === "open") continue;
       expect((await call(method, pattern)).status, `${route} without a token`).toBe(401);
       for (const role of ROLES) {
         const res = await call(method, pattern, tokens[role]);
@@ -52,6 +53,17 @@ describe("who may call each /api/v1 route", () => {
         } else {
           expect([401, 403], `${route} as ${role}: ${JSON.stringify(body)}`).not.toContain(res.status);
         }
+      }
+    }
+  });
+
+  it("lets anyone call the open routes (signing in, the first admin's setup), with a token or without", async () => {
+    const open = declaredRoutes(srv).filter((r) => roleForRoute(r.method, r.pattern) === "open");
+    expect(open.map((r) => `${r.method} ${r.pattern}`).sort()).toEqual(["DELETE /session", "GET /session", "GET /setup", "POST /session", "POST /setup"]);
+    for (const { method, pattern } of open) {
+      for (const token of [undefined, ...ROLES.map((r) => tokens[r])]) {
+        const res = await call(method, pattern, token);
+        expect([401, 403], `${method} ${pattern} ${token ? "with a token" : "without one"}`).not.toContain(res.status);
       }
     }
   });

@@ -3,6 +3,7 @@ import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import { constantTimeEqual, newSecret, sha256Hex } from "../crypto.js";
 import { assertUserActive, type AuthenticatedUser } from "./authenticated-user.js";
+import { signedInUser } from "./signed-in-user.js";
 import { getUserByEmail, getUserRow } from "./find-user.js";
 import { type ApiTokenView, effectiveRole, toApiTokenView } from "./api-token-view.js";
 
@@ -73,12 +74,11 @@ export async function resolveApiToken(ctx: DbContext, token: string): Promise<Au
     .limit(1);
   const row = rows[0];
   // The lookup is by hash; the compare is belt and braces against a collation surprise.
-  if (!row || !constantTimeEqual(row.tokenHash, hash)) throw refused;
-  assertUserActive(row);
+  const user = signedInUser(row && constantTimeEqual(row.tokenHash, hash) ? row : undefined, refused, { kind: "api-token", id: row?.tokenId ?? "" }, row ? effectiveRole(row.tokenRole, Role.parse(row.role)) : undefined);
   const now = ctx.clock.now().getTime();
-  if (row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USE_RESOLUTION_MS) {
+  if (row!.lastUsedAt === null || now - row!.lastUsedAt >= LAST_USE_RESOLUTION_MS) {
     const stale = or(isNull(t.apiTokens.lastUsedAt), lt(t.apiTokens.lastUsedAt, now - LAST_USE_RESOLUTION_MS + 1));
-    await db.update(t.apiTokens).set({ lastUsedAt: now }).where(and(eq(t.apiTokens.id, row.tokenId), stale));
+    await db.update(t.apiTokens).set({ lastUsedAt: now }).where(and(eq(t.apiTokens.id, user.credential.id), stale));
   }
-  return { id: row.id, email: row.email, role: effectiveRole(row.tokenRole, Role.parse(row.role)), credential: { kind: "api-token", id: row.tokenId } };
+  return user;
 }

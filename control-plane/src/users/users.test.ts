@@ -17,8 +17,8 @@ describe.each(DIALECTS)("users on %s", (dialect) => {
     expect(user).toMatchObject({ email: "ops@example.com", role: "operator" });
     expect(user.id).toMatch(/^usr_/);
     await expect(verifyPassword(tdb.ctx, "ops@example.com", "correct horse battery")).resolves.toMatchObject({ id: user.id });
-    expect(await code(verifyPassword(tdb.ctx, "ops@example.com", "wrong horse battery"))).toBe("UNAUTHENTICATED");
-    expect(await code(verifyPassword(tdb.ctx, "nobody@example.com", "correct horse battery"))).toBe("UNAUTHENTICATED");
+    expect(await code(verifyPassword(tdb.ctx, "ops@example.com", "wrong horse battery"))).toBe("INVALID_CREDENTIALS");
+    expect(await code(verifyPassword(tdb.ctx, "nobody@example.com", "correct horse battery"))).toBe("INVALID_CREDENTIALS");
   });
 
   it("stores a salted hash, never the password", async () => {

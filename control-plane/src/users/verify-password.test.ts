@@ -25,8 +25,8 @@ describe("verifyPassword", () => {
   it("runs one hash for a known e-mail, right or wrong, and one for an unknown e-mail", async () => {
     const cases: [string, string, string][] = [
       ["ops@example.com", "correct horse battery", "resolved"],
-      ["ops@example.com", "wrong horse battery", "UNAUTHENTICATED"],
-      ["nobody@example.com", "correct horse battery", "UNAUTHENTICATED"],
+      ["ops@example.com", "wrong horse battery", "INVALID_CREDENTIALS"],
+      ["nobody@example.com", "correct horse battery", "INVALID_CREDENTIALS"],
     ];
     for (const [email, pw, expected] of cases) {
       hashed.mockClear();

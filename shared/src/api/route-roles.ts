@@ -1,13 +1,23 @@
 import type { Role } from "./users.js";
 
+/** Who may call a route: at least this role, or anyone (`open`: signing in, the first admin's setup). */
+export type RouteAccess = Role | "open";
+
 /**
  * The least role each `/api/v1` route needs, keyed by method and path pattern as the control plane
  * declares the route (`:param` segments, relative to `/api/v1`). The control plane enforces this
  * table before any route runs, so a refusal names the role the route itself needs; a console reads
  * it to hide what a user may not do. A route missing here is refused to everyone, and the control
- * plane's route test fails until it is added.
+ * plane's route test fails until it is added. An `open` route runs without credentials; one sent
+ * and valid still says who is calling (`GET /session`).
  */
 export const API_ROUTE_ROLES = {
+  "POST /session": "open",
+  "GET /session": "open",
+  "DELETE /session": "open",
+  "GET /setup": "open",
+  "POST /setup": "open",
+
   "GET /agents": "viewer",
   "POST /agents/:id/revoke": "admin",
   "GET /agents/:id/queue": "viewer",
@@ -66,12 +76,12 @@ export const API_ROUTE_ROLES = {
   "DELETE /enrollment-tokens/:id": "admin",
 
   "GET /audit": "admin",
-} as const satisfies Record<string, Role>;
+} as const satisfies Record<string, RouteAccess>;
 
 export type ApiRoute = keyof typeof API_ROUTE_ROLES;
 
-/** The role a route needs (`"POST"`, `"/runs/:runId/cancel"`), or undefined for a route not in the table. */
-export function roleForRoute(method: string, pattern: string): Role | undefined {
+/** Who may call a route (`"POST"`, `"/runs/:runId/cancel"`), or undefined for a route not in the table. */
+export function roleForRoute(method: string, pattern: string): RouteAccess | undefined {
   const key = `${method.toUpperCase()} ${pattern}`;
   return Object.hasOwn(API_ROUTE_ROLES, key) ? API_ROUTE_ROLES[key as ApiRoute] : undefined;
 }

@@ -11,6 +11,10 @@ import {
   NextFiringsQuery,
   RestoreRunBody,
   RunIdParam,
+  type SessionView,
+  SetupBody,
+  type SetupStatus,
+  SignInBody,
   StartBackupBody,
   StatsQuery,
   UpdateDestinationBody,
@@ -41,9 +45,12 @@ import { listRuns } from "../../runs/list-runs.js";
 import { startBackup } from "../../runs/start-backup.js";
 import { startRestore } from "../../runs/start-restore.js";
 import { createSchedule, deleteSchedule, getSchedule, listSchedules, nextScheduleFirings, updateSchedule } from "../../schedules/index.js";
+import { endSession, sessionView, signIn } from "../../sessions/index.js";
+import { anyUserExists, completeSetup } from "../../setup/index.js";
 import { getStats } from "../../stats/get-stats.js";
 import { auditTrail } from "../audit-trail.js";
 import { authenticate, scoped } from "../middleware.js";
+import { clearSessionCookie, readSessionCookie, requireCsrf, setSessionCookie } from "../session-cookie.js";
 import { jsonBody, params, query } from "../validate.js";
 import type { HonoEnv } from "../types.js";
 import { adminRoutes } from "./admin.js";
@@ -68,6 +75,38 @@ export function apiRoutes(ctx: AppContext) {
       auditTrail(ctx),
       authenticate(ctx),
     )
+    .post("/session", jsonBody(SignInBody, "sign-in"), async (c) => {
+      const previous = readSessionCookie(c);
+      const { token, view } = await signIn(scoped(ctx, c), c.req.valid("json"), c.get("client").address);
+      // A sign-in replaces the browser's session: a session id planted before it is worth nothing after.
+      if (previous) await endSession(ctx, previous);
+      setSessionCookie(c, token, ctx.env.sessionMaxMs);
+      return c.json(view, 201);
+    })
+    .get("/session", async (c) => {
+      const credentials = c.get("credentials");
+      if (!credentials) return c.json({ signedIn: false } as SessionView);
+      const user = c.get("user");
+      if (credentials.via === "token") return c.json({ signedIn: true, via: "token", user: { id: user.id, email: user.email, role: user.role } } as SessionView);
+      return c.json(sessionView(ctx, credentials.token, { user, session: credentials.session }));
+    })
+    .delete("/session", async (c) => {
+      const credentials = c.get("credentials");
+      // Without a live session there is nothing to end (a refused cookie was cleared by authenticate).
+      if (credentials?.via === "session") {
+        requireCsrf(c, credentials.token);
+        await endSession(ctx, credentials.token);
+        clearSessionCookie(c);
+        c.get("log").info({ userId: c.get("user").id, sessionId: credentials.session.id }, "signed out");
+      }
+      return c.body(null, 204);
+    })
+    .get("/setup", async (c) => c.json({ needed: !(await anyUserExists(ctx)) } satisfies SetupStatus))
+    .post("/setup", jsonBody(SetupBody, "setup"), async (c) => {
+      const user = await completeSetup(ctx, c.req.valid("json"));
+      c.get("log").info({ userId: user.id, email: user.email, address: c.get("client").address }, "first admin created");
+      return c.json({ user }, 201);
+    })
     .get("/agents", async (c) => c.json({ items: await listAgents(ctx) }))
     .post("/agents/:id/revoke", params(IdParam), async (c) => {
       const { id } = c.req.valid("param");
