@@ -67,6 +67,25 @@ describe.each(DIALECTS)("browser sessions on %s", (dialect) => {
     expect(await who.json()).toEqual(body);
   });
 
+  it("records every sign-in in the audit log, a refused one without the typed e-mail or any password", async () => {
+    const { db, t } = srv.ctx.database;
+    const before = (await db.select().from(t.auditLog)).length;
+    expect((await new Browser(srv.url).signIn("ops@example.com", "not the password at all")).status).toBe(401);
+    expect((await new Browser(srv.url).signIn("nobody-here@example.com", "not the password at all")).status).toBe(401);
+    expect((await new Browser(srv.url).signIn("ops@example.com", PASSWORD)).status).toBe(201);
+    const rows = (await db.select().from(t.auditLog)).slice(before).filter((r) => r.action === "session.signIn");
+    const [user] = await db.select().from(t.users).where(eq(t.users.email, "ops@example.com"));
+    expect(rows.map((r) => ({ actor: r.actorUserId, target: JSON.parse(r.target), status: r.status, code: r.errorCode }))).toEqual([
+      { actor: null, target: { userId: user!.id }, status: 401, code: "INVALID_CREDENTIALS" },
+      { actor: null, target: {}, status: 401, code: "INVALID_CREDENTIALS" },
+      { actor: user!.id, target: {}, status: 201, code: null },
+    ]);
+    const stored = JSON.stringify(rows);
+    expect(stored).not.toContain("nobody-here");
+    expect(stored).not.toContain("not the password");
+    expect(stored).not.toContain(PASSWORD);
+  });
+
   it("says nobody is signed in without credentials, and names the token's user with one", async () => {
     expect(await (await new Browser(srv.url).fetch("/api/v1/session")).json()).toEqual({ signedIn: false });
     const token = await srv.token("viewer");

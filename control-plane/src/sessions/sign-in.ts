@@ -1,4 +1,6 @@
-import { newId, type SessionView, type SignInBody } from "@holdfast/shared";
+import { HoldfastError, newId, type SessionView, type SignInBody } from "@holdfast/shared";
+import { eq } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit.js";
 import { newSecret, sha256Hex } from "../crypto.js";
 import { verifyPassword } from "../users/verify-password.js";
 import { type SessionContext, pruneSessions, type ResolvedSession, sessionEnds } from "./resolve-session.js";
@@ -16,7 +18,25 @@ export interface SignedIn {
  * address is locked (checked again once the password check's turn comes, so a queued burst stops at
  * the lock), INVALID_CREDENTIALS for a wrong password or an unknown e-mail alike, each failure counted.
  */
-export async function signIn(ctx: SessionContext, body: SignInBody, address: string): Promise<SignedIn> {
+export async function signIn(ctx: SessionContext, body: SignInBody, address: string, requestId?: string): Promise<SignedIn> {
+  const audit = { action: "session.signIn", clientAddress: address, requestId: requestId ?? null };
+  try {
+    const signedIn = await openSession(ctx, body, address);
+    const { user } = signedIn.view as Extract<SessionView, { via: "session" }>;
+    await recordAudit(ctx, { ...audit, actor: { userId: user.id, email: user.email, credential: "session" }, status: 201 });
+    return signedIn;
+  } catch (err) {
+    if (err instanceof HoldfastError) {
+      // Never the e-mail as typed (people type passwords into that box): the account's id when one has that e-mail.
+      const { db, t } = ctx.database;
+      const [known] = await db.select({ id: t.users.id }).from(t.users).where(eq(t.users.email, body.email)).limit(1);
+      await recordAudit(ctx, { ...audit, actor: null, target: known ? { userId: known.id } : {}, status: err.status, errorCode: err.code });
+    }
+    throw err;
+  }
+}
+
+async function openSession(ctx: SessionContext, body: SignInBody, address: string): Promise<SignedIn> {
   const keys = lockKeys(body.email, address);
   await refuseIfLocked(ctx, keys);
   // Sign-ins are rare and every row they create ends within a day: pruning at each one that is not

@@ -30,13 +30,18 @@ export async function updateUser(ctx: DbContext, userId: string, change: UpdateU
   return toUserRecord(row);
 }
 
-/** Sets a user's password, or generates one (answered once). The user's API tokens stay valid. */
+/**
+ * Sets a user's password, or generates one (answered once). The user's browser sessions end (a
+ * password is reset because it leaked or was forgotten: whoever signed in with the old one is out);
+ * their API tokens stay valid (revoked one by one where that is the point).
+ */
 export async function setPassword(ctx: DbContext, userId: string, body: SetPasswordBody): Promise<{ user: UserRecord; generatedPassword: string | null }> {
   await getUserRow(ctx, userId);
   const generatedPassword = body.password === undefined ? generatePassword() : null;
   const passwordHash = await hashPassword(body.password ?? generatedPassword!);
   const { db, t } = ctx.database;
   const rows = await db.update(t.users).set({ passwordHash }).where(eq(t.users.id, userId)).returning();
+  await db.delete(t.sessions).where(eq(t.sessions.userId, userId));
   // No row: the user was deleted meanwhile, and getUserRow says so.
   return { user: toUserRecord(rows[0] ?? (await getUserRow(ctx, userId))), generatedPassword };
 }

@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HoldfastError } from "@holdfast/shared";
 import { createTestDatabase, DIALECTS, type TestDatabase } from "../testing/databases.js";
@@ -56,9 +57,13 @@ describe.each(DIALECTS)("users on %s", (dialect) => {
     await expect(verifyPassword(tdb.ctx, "gen@example.com", generatedPassword!)).resolves.toMatchObject({ id: user.id });
     expect(JSON.stringify(await tdb.database.db.select().from(tdb.database.t.users))).not.toContain(generatedPassword!);
 
+    const { db, t } = tdb.database;
+    await db.insert(t.sessions).values({ id: "ses_before_reset", userId: user.id, tokenHash: "0".repeat(64), createdAt: 1, lastSeenAt: 1 });
     const reset = await setPassword(tdb.ctx, user.id, {});
+    // Whoever signed in with the old password is signed out.
+    expect(await db.select().from(t.sessions).where(eq(t.sessions.userId, user.id))).toEqual([]);
     expect(reset.generatedPassword).not.toBe(generatedPassword);
-    expect(await code(verifyPassword(tdb.ctx, "gen@example.com", generatedPassword!))).toBe("UNAUTHENTICATED");
+    expect(await code(verifyPassword(tdb.ctx, "gen@example.com", generatedPassword!))).toBe("INVALID_CREDENTIALS");
     await expect(verifyPassword(tdb.ctx, "gen@example.com", reset.generatedPassword!)).resolves.toMatchObject({ id: user.id });
     await expect(setPassword(tdb.ctx, user.id, { password: "chosen by the admin" })).resolves.toMatchObject({ generatedPassword: null });
     await expect(verifyPassword(tdb.ctx, "gen@example.com", "chosen by the admin")).resolves.toMatchObject({ id: user.id });

@@ -49,6 +49,7 @@ import { endSession, sessionView, signIn } from "../../sessions/index.js";
 import { anyUserExists, completeSetup } from "../../setup/index.js";
 import { getStats } from "../../stats/get-stats.js";
 import { auditTrail } from "../audit-trail.js";
+import { recordAudit } from "../../audit/record-audit.js";
 import { authenticate, scoped } from "../middleware.js";
 import { clearSessionCookie, readSessionCookie, requireCsrf, setSessionCookie } from "../session-cookie.js";
 import { jsonBody, params, query } from "../validate.js";
@@ -77,7 +78,7 @@ export function apiRoutes(ctx: AppContext) {
     )
     .post("/session", jsonBody(SignInBody, "sign-in"), async (c) => {
       const previous = readSessionCookie(c);
-      const { token, view } = await signIn(scoped(ctx, c), c.req.valid("json"), c.get("client").address);
+      const { token, view } = await signIn(scoped(ctx, c), c.req.valid("json"), c.get("client").address, c.get("requestId"));
       // A sign-in replaces the browser's session: a session id planted before it is worth nothing after.
       if (previous) await endSession(ctx, previous);
       setSessionCookie(c, token, ctx.env.sessionMaxMs);
@@ -105,6 +106,7 @@ export function apiRoutes(ctx: AppContext) {
     .post("/setup", jsonBody(SetupBody, "setup"), async (c) => {
       const user = await completeSetup(ctx, c.req.valid("json"));
       c.get("log").info({ userId: user.id, email: user.email, address: c.get("client").address }, "first admin created");
+      await recordAudit(scoped(ctx, c), { action: "setup.firstAdmin", actor: null, target: { userId: user.id }, status: 201, clientAddress: c.get("client").address, requestId: c.get("requestId") });
       return c.json({ user }, 201);
     })
     .get("/agents", async (c) => c.json({ items: await listAgents(ctx) }))
