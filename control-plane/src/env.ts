@@ -54,6 +54,16 @@ const RawEnv = z.object({
   manualRetentionDays: intFrom(0, 100_000).default(0),
   /** Reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDR ranges, comma-separated. */
   trustedProxies: z.string().optional(),
+  /** The live event feed keeps the newest this many events for clients that reconnect... */
+  eventsKeepCount: intFrom(10, 10_000_000).default(10_000),
+  /** ...and none older than this; a client whose last event is gone gets `resync`. */
+  eventsKeepMs: intFrom(1_000, 30 * 86_400_000).default(86_400_000),
+  /** Live events queued for one client that does not read before it is disconnected. */
+  eventsClientBuffer: intFrom(10, 1_000_000).default(1_000),
+  /** How often the feed is read for new events while a client listens. */
+  eventsPollMs: intFrom(10, 10_000).default(250),
+  /** How long a live event stream stays silent before a keep-alive comment. */
+  eventsKeepAliveMs: intFrom(100, 300_000).default(15_000),
   /** Encrypts destination credentials at rest: base64 of 32 bytes. Absent, `<dataDir>/master.key` holds it. */
   masterKey: z
     .string()
@@ -87,6 +97,11 @@ export type Env = {
   masterKeyFile: string;
   /** HOLDFAST_TRUSTED_PROXIES; null: the socket's peer is always the client. */
   trustedProxies: BlockList | null;
+  eventsKeepCount: number;
+  eventsKeepMs: number;
+  eventsClientBuffer: number;
+  eventsPollMs: number;
+  eventsKeepAliveMs: number;
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -117,6 +132,11 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       manualRetentionDays: blankToUndefined(vars.HOLDFAST_MANUAL_RETENTION_DAYS),
       masterKey: blankToUndefined(vars.HOLDFAST_MASTER_KEY),
       trustedProxies: blankToUndefined(vars.HOLDFAST_TRUSTED_PROXIES),
+      eventsKeepCount: blankToUndefined(vars.HOLDFAST_EVENTS_KEEP_COUNT),
+      eventsKeepMs: blankToUndefined(vars.HOLDFAST_EVENTS_KEEP_MS),
+      eventsClientBuffer: blankToUndefined(vars.HOLDFAST_EVENTS_CLIENT_BUFFER),
+      eventsPollMs: blankToUndefined(vars.HOLDFAST_EVENTS_POLL_MS),
+      eventsKeepAliveMs: blankToUndefined(vars.HOLDFAST_EVENTS_KEEPALIVE_MS),
     },
     "configuration",
   );
@@ -142,6 +162,11 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     masterKey: raw.masterKey,
     masterKeyFile: resolve(dataDir, "master.key"),
     trustedProxies: parseTrustedProxies(raw.trustedProxies),
+    eventsKeepCount: raw.eventsKeepCount,
+    eventsKeepMs: raw.eventsKeepMs,
+    eventsClientBuffer: raw.eventsClientBuffer,
+    eventsPollMs: raw.eventsPollMs,
+    eventsKeepAliveMs: raw.eventsKeepAliveMs,
   };
 }
 

@@ -20,3 +20,5 @@ export * from "./api/users.js";
 export * from "./api/schedules.js";
 export * from "./api/params.js";
 export * from "./api/route-roles.js";
+export * from "./api/live-events.js";
+export * from "./api/responses.js";

@@ -1,8 +1,11 @@
 import { Hono } from "hono";
 import type { AppContext } from "../context.js";
 import { errorHandler, notFound, requestContext } from "./middleware.js";
+import { checkReadiness } from "../health/readiness.js";
 import { agentRoutes } from "./routes/agent.js";
 import { apiRoutes } from "./routes/api.js";
+import { eventRoutes } from "./routes/events.js";
+import { referenceRoutes } from "./routes/reference.js";
 import type { HonoEnv } from "./types.js";
 
 const HOME = `<!doctype html>
@@ -22,10 +25,17 @@ export function createApp(ctx: AppContext) {
   app.use("*", requestContext(ctx));
   app.onError(errorHandler(ctx));
   app.notFound(notFound);
+  // Mounted after apiRoutes, so its authentication (a `use("*")` under /api/v1) runs before them too.
   return app
     .route("/api/v1", apiRoutes(ctx))
+    .route("/api/v1", eventRoutes(ctx))
+    .route("/api/v1", referenceRoutes(() => app.routes))
     .route("/agent/v1", agentRoutes(ctx))
     .get("/healthz", (c) => c.json({ ok: true as const }))
+    .get("/readyz", async (c) => {
+      await checkReadiness(ctx);
+      return c.json({ ok: true as const });
+    })
     .get("/", (c) => c.html(HOME));
 }
 
