@@ -1,5 +1,5 @@
 import { LIVE_EVENT_ROLES, type LiveEvent, type RunProgressEvent } from "@holdfast/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DIALECTS } from "../testing/databases.js";
 import type { FakeAgent } from "../testing/fake-agent.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
@@ -159,6 +159,12 @@ describe.each(DIALECTS)("GET /api/v1/events on %s", (dialect) => {
   it("sends a keep-alive comment on a quiet stream", async () => {
     const client = await open();
     await client.until("two keep-alives", () => client.keepAlives >= 2);
+  });
+
+  it("forgets every client that went away", async () => {
+    expect(srv.liveEvents.stats().subscribers).toBeGreaterThan(0);
+    for (const c of clients) c.close();
+    await vi.waitFor(() => expect(srv.liveEvents.stats()).toMatchObject({ subscribers: 0, live: 0, cut: 0 }));
   });
 });
 
