@@ -1,5 +1,4 @@
-import type { ProgressFeed, ProgressReport } from "../context.js";
-import type { AppContext } from "../context.js";
+import type { AppContext, ProgressFeed, ProgressReport } from "../context.js";
 import { appendLiveEvent, isRunning } from "./feed.js";
 
 type ProgressContext = Pick<AppContext, "database" | "clock" | "log">;

@@ -1,6 +1,7 @@
 import { API_RESPONSES, API_ROUTE_ROLES, type ApiRoute, ApiErrorResponse, HealthAnswer } from "@holdfast/shared";
 import type { RouterRoute } from "hono/types";
 import { z } from "zod";
+import { READINESS_TIMEOUT_MS } from "../health/readiness.js";
 import { declaredSchema, type RequestPart } from "../http/validate.js";
 
 type Json = Record<string, unknown>;
@@ -11,7 +12,7 @@ export const API_BASE = "/api/v1";
 /** Routes outside the role table that everyone may call. */
 const OPEN_ROUTES = [
   { method: "GET", path: "/healthz", summary: "Liveness: the process answers. Asks nothing of the database.", notReady: false },
-  { method: "GET", path: "/readyz", summary: "Readiness: the database answers within 2 s and the server is not stopping; else 503 NOT_READY with details.reason.", notReady: true },
+  { method: "GET", path: "/readyz", summary: `Readiness: the database answers within ${READINESS_TIMEOUT_MS / 1000} s and the server is not stopping; else 503 NOT_READY with details.reason.`, notReady: true },
 ] as const;
 
 const ERROR_REF = { $ref: "#/components/schemas/ApiError" };
