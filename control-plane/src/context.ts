@@ -1,8 +1,9 @@
-import type { Clock, CommandData, CommandPayload, CommandType } from "@holdfast/shared";
+import type { Clock, CommandData, CommandPayload, CommandType, RunKind } from "@holdfast/shared";
 import type { DownloadTokens } from "./artifacts/download-tokens.js";
 import type { UploadTokens } from "./artifacts/upload-tokens.js";
 import type { Database } from "./db/index.js";
 import type { Env } from "./env.js";
+import type { EventHub } from "./events/hub.js";
 import type { Logger } from "./logger.js";
 import type { SecretBox } from "./secrets/secret-box.js";
 
@@ -37,6 +38,33 @@ export interface SchedulerHooks {
   onAgentOnline(agentId: string): void;
 }
 
+/** One progress sample of a running run, as event ingestion hands it to the live event feed. */
+export interface ProgressReport {
+  runId: string;
+  agentId: string;
+  datasourceId: string;
+  kind: RunKind;
+  step: string;
+  bytes: number;
+  percent: number | null;
+  /** The agent's time of the sample, and of the run's start (epoch ms). */
+  occurredAt: number;
+  startedAt: number | null;
+}
+
+/**
+ * What event ingestion tells the live event feed (events/). State changes need no call: the
+ * database's triggers record them with the change.
+ */
+export interface ProgressFeed {
+  report(progress: ProgressReport): void;
+}
+
+/** Where the process is in its life: `/readyz` answers 503 once it is stopping. */
+export interface Lifecycle {
+  stopping: boolean;
+}
+
 /**
  * Everything a domain function may use, set once at start-up (openstatus's `ctx`). Tests build one
  * with the parts they need.
@@ -55,6 +83,12 @@ export interface AppContext {
   secrets: SecretBox;
   /** Absent where no scheduler runs (tests that build a context by hand). */
   scheduler?: SchedulerHooks;
+  /** Absent in contexts built by hand for tests that do not watch progress. */
+  progress?: ProgressFeed;
+  /** The live event feed's subscriptions (`GET /api/v1/events`); absent in contexts built by hand. */
+  liveEvents?: EventHub;
+  /** Absent in contexts built by hand: such a process is never stopping. */
+  lifecycle?: Lifecycle;
 }
 
 /** A context slice for the functions that only touch the database. */

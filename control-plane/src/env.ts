@@ -62,6 +62,16 @@ const RawEnv = z.object({
   signInAccountFailures: intFrom(1, 1000).default(5),
   /** Failed sign-ins from one address, across e-mails, before it is locked: password spraying. */
   signInAddressFailures: intFrom(1, 100_000).default(25),
+  /** The live event feed keeps the newest this many events for clients that reconnect... */
+  eventsKeepCount: intFrom(10, 10_000_000).default(10_000),
+  /** ...and none older than this; a client whose last event is gone gets `resync`. */
+  eventsKeepMs: intFrom(1_000, 30 * 86_400_000).default(86_400_000),
+  /** Live events queued for one client that does not read before it is disconnected. */
+  eventsClientBuffer: intFrom(10, 1_000_000).default(1_000),
+  /** How often the feed is read for new events while a client listens. */
+  eventsPollMs: intFrom(10, 10_000).default(250),
+  /** How long a live event stream stays silent before a keep-alive comment. */
+  eventsKeepAliveMs: intFrom(100, 300_000).default(15_000),
   /** Encrypts destination credentials at rest: base64 of 32 bytes. Absent, `<dataDir>/master.key` holds it. */
   masterKey: z
     .string()
@@ -101,6 +111,11 @@ export type Env = {
   sessionMaxMs: number;
   signInAccountFailures: number;
   signInAddressFailures: number;
+  eventsKeepCount: number;
+  eventsKeepMs: number;
+  eventsClientBuffer: number;
+  eventsPollMs: number;
+  eventsKeepAliveMs: number;
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -135,6 +150,11 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       sessionMaxHours: blankToUndefined(vars.HOLDFAST_SESSION_MAX_HOURS),
       signInAccountFailures: blankToUndefined(vars.HOLDFAST_SIGNIN_ACCOUNT_FAILURES),
       signInAddressFailures: blankToUndefined(vars.HOLDFAST_SIGNIN_ADDRESS_FAILURES),
+      eventsKeepCount: blankToUndefined(vars.HOLDFAST_EVENTS_KEEP_COUNT),
+      eventsKeepMs: blankToUndefined(vars.HOLDFAST_EVENTS_KEEP_MS),
+      eventsClientBuffer: blankToUndefined(vars.HOLDFAST_EVENTS_CLIENT_BUFFER),
+      eventsPollMs: blankToUndefined(vars.HOLDFAST_EVENTS_POLL_MS),
+      eventsKeepAliveMs: blankToUndefined(vars.HOLDFAST_EVENTS_KEEPALIVE_MS),
     },
     "configuration",
   );
@@ -164,6 +184,11 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     sessionMaxMs: raw.sessionMaxHours * 3_600_000,
     signInAccountFailures: raw.signInAccountFailures,
     signInAddressFailures: raw.signInAddressFailures,
+    eventsKeepCount: raw.eventsKeepCount,
+    eventsKeepMs: raw.eventsKeepMs,
+    eventsClientBuffer: raw.eventsClientBuffer,
+    eventsPollMs: raw.eventsPollMs,
+    eventsKeepAliveMs: raw.eventsKeepAliveMs,
   };
 }
 

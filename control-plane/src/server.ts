@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import { CLOSE_CODES, type Clock, systemClock } from "@holdfast/shared";
+import { CLOSE_CODES, type Clock, type LiveEventRoles, systemClock } from "@holdfast/shared";
 import { markAllAgentsOffline } from "./agents/presence.js";
 import { createPuller, type Puller, type PullerOptions } from "./artifacts/pull-artifact.js";
 import { UploadTokens } from "./artifacts/upload-tokens.js";
@@ -10,6 +10,8 @@ import type { AppContext } from "./context.js";
 import { openDatabase } from "./db/index.js";
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from "./deliveries/delivery-worker.js";
 import type { Env } from "./env.js";
+import { EventHub } from "./events/hub.js";
+import { RunProgressFeed } from "./events/progress.js";
 import { createApp } from "./http/app.js";
 import { LinkHub } from "./link/hub.js";
 import { attachLinkServer } from "./link/link-server.js";
@@ -30,6 +32,8 @@ export interface StartOptions {
   quiet?: boolean;
   /** false: no firing loop (unit tests that drive their own scheduler on a manual clock). */
   scheduler?: boolean;
+  /** Who receives which live event kind (tests of the role filter pass another table). */
+  liveEventRoles?: LiveEventRoles;
 }
 
 export interface RunningServer {
@@ -39,6 +43,7 @@ export interface RunningServer {
   puller: Puller;
   deliveries: DeliveryWorker;
   retention: RetentionTimer;
+  liveEvents: EventHub;
   /** Absent when started with `scheduler: false`. */
   scheduler: Scheduler | undefined;
   /**
@@ -64,7 +69,20 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
 
   // The parts refer to each other (sessions ingest events that kick the puller, which sends
   // commands over the link), so the context is filled in once they all exist.
-  const ctx = { database, env, clock, log, secrets, uploads: new UploadTokens(clock), downloads: new DownloadTokens(clock) } as AppContext;
+  const lifecycle = { stopping: false };
+  const ctx = { database, env, clock, log, secrets, lifecycle, uploads: new UploadTokens(clock), downloads: new DownloadTokens(clock) } as AppContext;
+  const liveEvents = new EventHub(ctx, {
+    pollMs: env.eventsPollMs,
+    keepAliveMs: env.eventsKeepAliveMs,
+    clientBuffer: env.eventsClientBuffer,
+    window: { count: env.eventsKeepCount, maxAgeMs: env.eventsKeepMs },
+    pruneEveryMs: 60_000,
+    ...(opts.liveEventRoles ? { roles: opts.liveEventRoles } : {}),
+  });
+  await liveEvents.start();
+  ctx.liveEvents = liveEvents;
+  const progress = new RunProgressFeed(ctx);
+  ctx.progress = progress;
   const hub = new LinkHub(ctx);
   ctx.link = hub;
   // A verified spool copy starts its deliveries; a removed one lets waiting pulls into the spool.
@@ -109,6 +127,9 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      lifecycle.stopping = true;
+      // Streams end first: their clients reconnect (elsewhere, or after the restart) with their last id.
+      await liveEvents.close();
       link.close();
       puller.close();
       await scheduler?.stop();
@@ -125,10 +146,11 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
       // Tries under way are cut and go back to pending: the next start resumes them.
       await deliveries.close();
       await retention.close();
+      progress.close();
       await database.close();
       log.info("control plane stopped");
     })();
     return closing;
   };
-  return { url, ctx, server, puller, deliveries, retention, scheduler, setupUrl: setupLink, close };
+  return { url, ctx, server, puller, deliveries, retention, liveEvents, scheduler, setupUrl: setupLink, close };
 }

@@ -37,7 +37,7 @@ export const REGENERATE_COMMAND = "npm run docs:protocol --workspace shared";
 
 type Json = { [k: string]: unknown };
 
-const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
+export const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
 const code = (v: unknown) => `\`${JSON.stringify(v)}\``;
 const SAFE_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -82,7 +82,7 @@ function objectOf(s: Json): Json | undefined {
 }
 
 /** Flattens an object schema into rows `field | type | required`, nested fields as `a.b` and `a[].b`. */
-function fieldRows(s: Json, prefix = ""): string[] {
+export function fieldRows(s: Json, prefix = ""): string[] {
   const props = (s.properties ?? {}) as Record<string, Json>;
   const required = new Set((s.required ?? []) as string[]);
   const rows: string[] = [];
@@ -185,19 +185,27 @@ export function renderProtocolDoc(): string {
   return `${parts.join("\n\n")}\n`;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const text = renderProtocolDoc();
+/**
+ * What a render script does when run: write the page, or with `--check` exit 1 if the file differs
+ * from what it renders. Shared by the generated pages (this one, control-plane's docs/api.md).
+ */
+export function writeOrCheck(path: string, text: string, command: string): void {
+  const name = path.slice(path.lastIndexOf("/docs/") + 1);
   if (process.argv.includes("--check")) {
     let current = "";
     try {
-      current = readFileSync(PROTOCOL_DOC_PATH, "utf8");
+      current = readFileSync(path, "utf8");
     } catch {}
     if (current !== text) {
-      process.stderr.write(`docs/protocol.md is stale; run: ${REGENERATE_COMMAND}\n`);
+      process.stderr.write(`${name} is stale; run: ${command}\n`);
       process.exit(1);
     }
   } else {
-    writeFileSync(PROTOCOL_DOC_PATH, text);
-    process.stderr.write(`wrote ${PROTOCOL_DOC_PATH}\n`);
+    writeFileSync(path, text);
+    process.stderr.write(`wrote ${path}\n`);
   }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  writeOrCheck(PROTOCOL_DOC_PATH, renderProtocolDoc(), REGENERATE_COMMAND);
 }

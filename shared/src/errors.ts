@@ -85,6 +85,7 @@ export const ERROR_CATALOG = {
   FIRING_MISSED: { status: 503, retryable: false, action: "A schedule's firing never reached the agent within the grace window (details.reason); check the agent and the control plane were up. HOLDFAST_MISFIRE_GRACE_MS sets the window." },
   AGENT_OFFLINE: { status: 503, retryable: true, action: "Start the agent or check its network; retry once it is online." },
   AGENT_STOPPING: { status: 503, retryable: true, action: "The agent is shutting down; the run can be retried once it is back." },
+  NOT_READY: { status: 503, retryable: true, action: "The control plane is stopping or cannot reach its own database (details.reason): retry in a moment, or on another replica; if it lasts, check the database." },
   AGENT_TIMEOUT: { status: 504, retryable: true, action: "The agent did not answer in time; retry." },
 } as const satisfies Record<string, { status: number; retryable: boolean; action: string }>;
 

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { ApiTokenName, DEFAULT_ENROLLMENT_TTL, HoldfastError, parseOrThrow, Role, systemClock } from "@holdfast/shared";
 import type { DbContext } from "../context.js";
@@ -8,6 +7,7 @@ import { type EnvFlags, loadEnv } from "../env.js";
 import { startServer } from "../server.js";
 import { createApiToken } from "../users/api-tokens.js";
 import { createUser } from "../users/create-user.js";
+import { VERSION } from "../version.js";
 
 // stdout carries only each command's result (an id, a token), so scripts can capture it;
 // every message goes to stderr.
@@ -42,8 +42,6 @@ function run<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
   };
 }
 
-/** The package's own version: main.ts sits two folders below package.json both in src/ and in dist/. */
-const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 const dataDir = () => new Option("--data-dir <dir>", "data directory (default $HOLDFAST_DATA_DIR or ./data)");
 

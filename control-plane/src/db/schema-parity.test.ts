@@ -37,7 +37,7 @@ const names = (columns: ReadonlyArray<object>, dialect: Dialect) =>
   columns.map((c) => (is(c, SQL) ? { sql: sqlText(dialect, c) } : (c as IndexedPart).name));
 
 function describeColumn(dialect: Dialect, col: Column) {
-  const c = col as Column & { autoIncrement?: boolean };
+  const c = col as Column & { autoIncrement?: boolean; generatedIdentity?: unknown };
   return {
     name: c.name,
     kind: KIND[c.columnType] ?? `unmapped ${c.columnType}`,
@@ -51,7 +51,9 @@ function describeColumn(dialect: Dialect, col: Column) {
     enumValues: c.enumValues ?? null,
     generated: c.generated ? { type: c.generated.type, as: valueOrSql(dialect, c.generated.as) } : null,
     ...(c.uniqueType !== undefined ? { uniqueType: c.uniqueType } : {}),
-    ...(c.autoIncrement ? { autoIncrement: true } : {}),
+    // SQLite's AUTOINCREMENT and a PostgreSQL identity say the same: the database numbers the rows
+    // and never hands a number out twice.
+    ...(c.autoIncrement || c.generatedIdentity ? { autoIncrement: true } : {}),
   };
 }
 

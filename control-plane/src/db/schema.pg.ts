@@ -291,3 +291,19 @@ export const auditLog = pgTable(
   },
   (t) => [index("audit_log_at_idx").on(t.at, t.id)],
 );
+
+/**
+ * The live event feed (see schema.sqlite.ts). The identity is drawn after a statement-level trigger
+ * took an advisory lock held to commit (migration 0006), so ids become visible in the order they were
+ * handed out and a reader that saw id N never sees a smaller one appear later.
+ */
+export const liveEvents = pgTable(
+  "live_events",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
+    type: text("type").notNull(),
+    occurredAt: bigint("occurred_at", { mode: "number" }).notNull(),
+    data: text("data").notNull(),
+  },
+  (t) => [index("live_events_occurred_at_idx").on(t.occurredAt)],
+);

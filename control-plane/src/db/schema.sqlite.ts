@@ -291,3 +291,21 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_log_at_idx").on(t.at, t.id)],
 );
+
+/**
+ * The live event feed of `GET /api/v1/events` (control-plane/src/events/README.md): run, delivery
+ * and agent changes written by triggers in the same statement as the change, run progress by the
+ * control plane. The id is the event's SSE id: AUTOINCREMENT, so an id is never handed out twice,
+ * even after the newest rows were pruned.
+ */
+export const liveEvents = sqliteTable(
+  "live_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    type: text("type").notNull(),
+    occurredAt: integer("occurred_at").notNull(),
+    /** The event without `id` and `at` (JSON), as `RecordedLiveEvent` in shared parses it once they are added. */
+    data: text("data").notNull(),
+  },
+  (t) => [index("live_events_occurred_at_idx").on(t.occurredAt)],
+);

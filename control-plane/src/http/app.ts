@@ -2,8 +2,11 @@ import { Hono } from "hono";
 import type { AppContext } from "../context.js";
 import { SETUP_PAGE, SETUP_PAGE_HEADERS } from "../setup/setup-page.js";
 import { errorHandler, notFound, requestContext } from "./middleware.js";
+import { checkReadiness } from "../health/readiness.js";
 import { agentRoutes } from "./routes/agent.js";
 import { apiRoutes } from "./routes/api.js";
+import { eventRoutes } from "./routes/events.js";
+import { referenceRoutes } from "./routes/reference.js";
 import type { HonoEnv } from "./types.js";
 
 const HOME = `<!doctype html>
@@ -23,11 +26,18 @@ export function createApp(ctx: AppContext) {
   app.use("*", requestContext(ctx));
   app.onError(errorHandler(ctx));
   app.notFound(notFound);
+  // Mounted after apiRoutes, so its authentication (a `use("*")` under /api/v1) runs before them too.
   return app
     .route("/api/v1", apiRoutes(ctx))
+    .route("/api/v1", eventRoutes(ctx))
+    .route("/api/v1", referenceRoutes(() => app.routes))
     .route("/agent/v1", agentRoutes(ctx))
     .get("/healthz", (c) => c.json({ ok: true as const }))
     .get("/setup", (c) => c.html(SETUP_PAGE, 200, SETUP_PAGE_HEADERS))
+    .get("/readyz", async (c) => {
+      await checkReadiness(ctx);
+      return c.json({ ok: true as const });
+    })
     .get("/", (c) => c.html(HOME));
 }
 

@@ -46,7 +46,10 @@ describe("who may call each /api/v1 route", () => {
       expect((await call(method, pattern)).status, `${route} without a token`).toBe(401);
       for (const role of ROLES) {
         const res = await call(method, pattern, tokens[role]);
-        const body = res.status === 204 ? null : ((await res.json()) as { error?: { code: string; message: string; details?: Record<string, unknown> } });
+        // A stream (GET /events) never ends by itself: its answer is the status and the open stream.
+        const streaming = res.headers.get("content-type")?.startsWith("text/event-stream") === true;
+        if (streaming) await res.body?.cancel();
+        const body = res.status === 204 || streaming ? null : ((await res.json()) as { error?: { code: string; message: string; details?: Record<string, unknown> } });
         if (RANK[role] < RANK[needed]) {
           expect(res.status, `${route} as ${role}`).toBe(403);
           expect(body?.error, `${route} as ${role}`).toMatchObject({ code: "FORBIDDEN", message: `This needs the ${needed} role; you are ${role}`, details: { needed, role } });

@@ -10,6 +10,22 @@ import type { HonoEnv } from "./types.js";
  * parsed value with `c.req.valid(…)`, and `hc<AppType>` carries the schema's input type to clients.
  */
 
+/** Which part of a request a route's validator checks: what the OpenAPI document lists for the route. */
+export type RequestPart = "path" | "query" | "header" | "body";
+
+const declared = new WeakMap<object, { part: RequestPart; schema: z.ZodType }>();
+
+/** Records the schema a validator checks, so the OpenAPI document is built from the very same schemas. */
+function declare<M extends object>(middleware: M, part: RequestPart, schema: z.ZodType): M {
+  declared.set(middleware, { part, schema });
+  return middleware;
+}
+
+/** The part and schema a route handler validates, if it is one of these validators. */
+export function declaredSchema(handler: unknown): { part: RequestPart; schema: z.ZodType } | undefined {
+  return typeof handler === "function" ? declared.get(handler) : undefined;
+}
+
 /** The hook of @hono/zod-validator: a failure is thrown, so the one error renderer answers it. */
 const throwIssues =
   (what: string) =>
@@ -19,12 +35,17 @@ const throwIssues =
 
 /** The query string, parsed with the schema (`?limit=20` reaches the handler as a number). */
 export function query<S extends z.ZodType>(schema: S) {
-  return zValidator("query", schema, throwIssues("query"));
+  return declare(zValidator("query", schema, throwIssues("query")), "query", schema);
 }
 
 /** The path's parameters, parsed with the schema. */
 export function params<S extends z.ZodType>(schema: S) {
-  return zValidator("param", schema, throwIssues("path"));
+  return declare(zValidator("param", schema, throwIssues("path")), "path", schema);
+}
+
+/** Request headers, parsed with the schema (names in lower case). */
+export function headers<S extends z.ZodType>(schema: S) {
+  return declare(zValidator("header", schema, throwIssues("headers")), "header", schema);
 }
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
@@ -51,8 +72,9 @@ async function readJsonBody(c: Context<HonoEnv>, what: string): Promise<unknown>
 
 /** The JSON body, parsed with the schema; `what` names it in the error (`Invalid backup request: …`). */
 export function jsonBody<S extends z.ZodType>(schema: S, what: string): MiddlewareHandler<HonoEnv, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> {
-  return async (c, next) => {
+  const middleware: MiddlewareHandler<HonoEnv, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> = async (c, next) => {
     c.req.addValidatedData("json", parseOrThrow(schema, await readJsonBody(c, what), what) as object);
     await next();
   };
+  return declare(middleware, "body", schema);
 }

@@ -1,4 +1,4 @@
-import { type AgentEventFrame, type AgentRunState, canTransition, type EventType, Events, HoldfastError, isEventType, type RunState } from "@holdfast/shared";
+import { type AgentEventFrame, type AgentRunState, canTransition, type EventType, Events, HoldfastError, isEventType, type RunKind, type RunState } from "@holdfast/shared";
 import { and, eq, lt } from "drizzle-orm";
 import { exists, spooledPath } from "../artifacts/spool.js";
 import { failDeliveries } from "../deliveries/fail-deliveries.js";
@@ -7,7 +7,7 @@ import type { AppContext } from "../context.js";
 import type { Tables } from "../db/index.js";
 import type { Logger } from "../logger.js";
 
-type IngestContext = Pick<AppContext, "database" | "clock" | "puller" | "log" | "env">;
+type IngestContext = Pick<AppContext, "database" | "clock" | "puller" | "log" | "env" | "progress">;
 type RunRow = Tables["runs"]["$inferSelect"];
 type EventRow = Tables["agentEvents"]["$inferSelect"];
 
@@ -169,6 +169,22 @@ async function annotate(ctx: IngestContext, run: RunRow, when: RunState, set: Ru
     .where(and(eq(t.runs.id, run.id), eq(t.runs.state, when)));
 }
 
+/** Progress of a running run, for the live event feed (which throttles it). */
+function reportProgress(ctx: IngestContext, run: RunRow, data: { step: string; bytes: number; percent: number | null }, occurredAt: string): void {
+  if (run.state !== "running") return;
+  ctx.progress?.report({
+    runId: run.id,
+    agentId: run.agentId,
+    datasourceId: run.datasourceId,
+    kind: run.kind as RunKind,
+    step: data.step,
+    bytes: data.bytes,
+    percent: data.percent,
+    occurredAt: Date.parse(occurredAt),
+    startedAt: run.startedAt,
+  });
+}
+
 async function applyToRun(ctx: IngestContext, run: RunRow, event: AgentEventFrame, log: Logger): Promise<void> {
   const ms = (iso: string) => Date.parse(iso);
   switch (event.type) {
@@ -187,7 +203,8 @@ async function applyToRun(ctx: IngestContext, run: RunRow, event: AgentEventFram
     case "backupStep":
       return annotate(ctx, run, "running", { step: event.data.step }, log);
     case "backupProgress":
-      return annotate(ctx, run, "running", { progressBytes: event.data.bytes }, log);
+      await annotate(ctx, run, "running", { progressBytes: event.data.bytes }, log);
+      return reportProgress(ctx, run, event.data, event.occurredAt);
     case "backupCompleted": {
       const d = event.data;
       const result = await transition(
@@ -230,7 +247,8 @@ async function applyToRun(ctx: IngestContext, run: RunRow, event: AgentEventFram
     case "restoreStep":
       return annotate(ctx, run, "running", { step: event.data.step }, log);
     case "restoreProgress":
-      return annotate(ctx, run, "running", { progressBytes: event.data.bytes }, log);
+      await annotate(ctx, run, "running", { progressBytes: event.data.bytes }, log);
+      return reportProgress(ctx, run, event.data, event.occurredAt);
     case "restoreCompleted":
       await transition(ctx, run, "completed", { finishedAt: ms(event.data.finishedAt), step: null }, log);
       return;

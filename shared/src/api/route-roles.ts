@@ -76,6 +76,13 @@ export const API_ROUTE_ROLES = {
   "DELETE /enrollment-tokens/:id": "admin",
 
   "GET /audit": "admin",
+
+  // The live events: every kind is viewer-readable today; a kind a role may not see is filtered
+  // out of the stream (LIVE_EVENT_ROLES in live-events.ts), never refused as a whole.
+  "GET /events": "viewer",
+  // The API's own description: nothing a viewer cannot learn by calling the API, but not public:
+  // it names every route and field of this version to whoever asks.
+  "GET /openapi.json": "viewer",
 } as const satisfies Record<string, RouteAccess>;
 
 export type ApiRoute = keyof typeof API_ROUTE_ROLES;

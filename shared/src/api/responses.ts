@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { ErrorBody } from "../errors.js";
+import { RunState } from "../run-state.js";
+import { LiveEvent } from "./live-events.js";
+import type { ApiRoute } from "./route-roles.js";
+
+/** Every refusal of the REST API: the catalog's error body with the request's id (echoed in `x-request-id`). */
+export const ApiErrorResponse = z.object({
+  error: ErrorBody.extend({ requestId: z.string() }),
+});
+export type ApiErrorResponse = z.infer<typeof ApiErrorResponse>;
+
+/** A run was recorded and handed to its agent (`202`): follow it with `GET /runs/:runId` or `GET /events`. */
+export const RunAccepted = z.object({ runId: z.string() });
+
+/** `GET /healthz` (the process answers) and `GET /readyz` (it may take traffic: its database answers, it is not stopping). */
+export const HealthAnswer = z.object({ ok: z.literal(true) });
+
+/**
+ * The answers the shared package describes, by route: what `hc<AppType>` already types for a
+ * TypeScript client, written down for the OpenAPI document and for clients in other languages.
+ * A route missing here is documented with its status and no schema.
+ */
+export const API_RESPONSES: Partial<Record<ApiRoute, { status: number; body: z.ZodType; mediaType?: string }>> = {
+  "POST /datasources/:id/backups": { status: 202, body: RunAccepted },
+  "POST /runs/:runId/restore": { status: 202, body: RunAccepted },
+  "POST /runs/:runId/cancel": { status: 200, body: z.object({ runId: z.string(), state: RunState }) },
+  "POST /agents/:id/revoke": { status: 200, body: z.object({ id: z.string(), status: z.literal("revoked") }) },
+  "GET /schedules/:id/next": { status: 200, body: z.object({ next: z.array(z.iso.datetime({ offset: true })) }) },
+  "DELETE /destinations/:id": { status: 204, body: z.null() },
+  "DELETE /schedules/:id": { status: 204, body: z.null() },
+  // Each SSE message's `data`, as JSON.
+  "GET /events": { status: 200, body: LiveEvent, mediaType: "text/event-stream" },
+  "GET /openapi.json": { status: 200, body: z.object({ openapi: z.string() }).loose() },
+};
