@@ -24,7 +24,7 @@ export const ERROR_CATALOG = {
   SCHEDULE_NOT_FOUND: { status: 404, retryable: false, action: "Check the schedule id (GET /api/v1/schedules lists them)." },
   RUN_NOT_FOUND: { status: 404, retryable: false, action: "Check the run id." },
   USER_NOT_FOUND: { status: 404, retryable: false, action: "Check the e-mail address, or create the user first." },
-  ARTIFACT_NOT_FOUND: { status: 404, retryable: false, action: "The run has no staged artifact; it may have failed or been cleaned up." },
+  ARTIFACT_NOT_FOUND: { status: 404, retryable: false, action: "The run has no artifact to read: it failed, is a restore, has not finished, or its copies were cleaned up or deleted (GET /api/v1/runs/:runId/deliveries shows each copy)." },
   QUEUED_BACKUP_NOT_FOUND: { status: 404, retryable: false, action: "The run is no longer queued; read its status." },
   // 409: the state does not allow it now
   BACKUP_ALREADY_RUNNING: { status: 409, retryable: true, action: "Wait for the running backup (details.runId) to finish, then try again." },
@@ -32,6 +32,8 @@ export const ERROR_CATALOG = {
   INVALID_STATE_TRANSITION: { status: 409, retryable: false, action: "The run is already in another state; read it before acting." },
   ALREADY_EXISTS: { status: 409, retryable: false, action: "Use another name, or change the existing item." },
   UPLOAD_OFFSET_MISMATCH: { status: 409, retryable: true, action: "Resume the upload from details.expectedOffset." },
+  NEWEST_GOOD_BACKUP: { status: 409, retryable: false, action: "This is the newest good (or newest verified) backup of its datasource, which retention never deletes: add ?force=true to delete it anyway." },
+  ARTIFACT_IN_USE: { status: 409, retryable: true, action: "A delivery or a restore is reading this backup (details); delete it once they ended." },
   RUN_NOT_RESTORABLE: { status: 409, retryable: false, action: "Restore from a completed backup run whose artifact the control plane still holds (spool or a completed delivery)." },
   RESTORE_TARGET_NOT_EMPTY: { status: 409, retryable: false, action: "The target database holds objects; restore into an empty one or pass options.overwrite: true." },
   // 410
@@ -39,7 +41,7 @@ export const ERROR_CATALOG = {
   // 413
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, action: "Send a smaller message." },
   // 416
-  RANGE_NOT_SATISFIABLE: { status: 416, retryable: false, action: "Ask for a Range that starts inside the artifact (bytes=N- with N below its size)." },
+  RANGE_NOT_SATISFIABLE: { status: 416, retryable: false, action: "Ask for a Range inside the artifact: it starts below the size (Content-Range: bytes */size gives it), and a suffix (bytes=-N) is not zero." },
   // 422: well-formed but refused by the domain
   IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, action: "Use a new idempotency key for a different request." },
   DB_CONNECTION_TEST_FAILED: { status: 422, retryable: true, action: "The connection failed for a reason other than credentials, a missing database or an unreachable server (TLS, a passwordFile the agent cannot use, a SQLite file that is locked or not a database...): read the message and details.stderr." },
