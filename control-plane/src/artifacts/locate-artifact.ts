@@ -81,9 +81,11 @@ function readSlices(destination: Destination, slices: Slice[], start: number, en
   async function* bytes() {
     for (const slice of slices) {
       if (slice.offset + slice.sizeBytes <= start || slice.offset > end) continue;
-      current = await destination.get(slice.name);
+      // The first slice is read from where the range starts in it: nothing before is fetched.
+      const skip = Math.max(0, start - slice.offset);
+      current = await destination.get(slice.name, skip > 0 ? { start: skip } : {});
       if (out.destroyed) current.destroy();
-      let pos = slice.offset;
+      let pos = slice.offset + skip;
       for await (const chunk of current as AsyncIterable<Buffer>) {
         const from = Math.max(0, start - pos);
         const to = Math.min(chunk.length, end - pos + 1);
