@@ -1,7 +1,9 @@
-import type { CreateScheduleBody, ListRunsQuery, StartBackupBody } from "@holdfast/shared";
+import type { CreateScheduleBody, ListRunsQuery, StartBackupBody, UpdateDatasourceBody } from "@holdfast/shared";
 import { hc, type InferRequestType, type InferResponseType } from "hono/client";
 import { describe, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
+import type { DeletedArtifact } from "../artifacts/delete-artifact.js";
+import type { UpdatedDatasource } from "../datasources/update-datasource.js";
 import type { RunPage } from "../runs/list-runs.js";
 import type { ScheduleView } from "../schedules/schedule-rows.js";
 import type { AppType } from "./app.js";
@@ -36,5 +38,16 @@ describe("hc<AppType>", () => {
     expectTypeOf<InferResponseType<typeof api.runs.$get, 200>["nextCursor"]>().toEqualTypeOf<RunPage["nextCursor"]>();
     // @ts-expect-error no such run state
     void api.runs.$get({ query: { state: "exploded" } });
+  });
+
+  it("types PATCH /datasources/:id and DELETE /runs/:runId/artifact: the change in, what was saved or deleted out", () => {
+    type Patch = InferRequestType<(typeof api.datasources)[":id"]["$patch"]>;
+    expectTypeOf<Patch["json"]>().toEqualTypeOf<z.input<typeof UpdateDatasourceBody>>();
+    expectTypeOf<InferResponseType<(typeof api.datasources)[":id"]["$patch"], 200>>().toEqualTypeOf<UpdatedDatasource>();
+    // @ts-expect-error tags are a list
+    void api.datasources[":id"].$patch({ param: { id: "ds_1" }, json: { tags: "prod" } });
+    type Delete = InferRequestType<(typeof api.runs)[":runId"]["artifact"]["$delete"]>;
+    expectTypeOf<Delete["query"]["force"]>().toEqualTypeOf<"true" | "false" | undefined>();
+    expectTypeOf<InferResponseType<(typeof api.runs)[":runId"]["artifact"]["$delete"], 200>>().toEqualTypeOf<DeletedArtifact>();
   });
 });
