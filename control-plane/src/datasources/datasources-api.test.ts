@@ -131,6 +131,7 @@ describe.each(DIALECTS)("datasources as objects (GET, PATCH, DELETE /datasources
     const bad = await call("PATCH", `/datasources/${id}`, { connection: { port: "5432" } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.issues).toEqual([{ path: "connection.port", message: expect.any(String) }]);
+    expect((await call("PATCH", `/datasources/${id}`, { test: false })).body.error.message).toBe("Invalid datasource update: must change at least one field");
     expect(updates).toHaveLength(asked);
   });
 

@@ -67,7 +67,8 @@ export const UpdateDatasourceBody = z
     agentId: Id.optional(),
     test: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .refine((b) => Object.keys(b).some((k) => k !== "test"), "must change at least one field");
 export type UpdateDatasourceBody = z.infer<typeof UpdateDatasourceBody>;
 
 /** `GET /api/v1/datasources?tag=prod&agentId=…`: both optional, combined with AND. */
