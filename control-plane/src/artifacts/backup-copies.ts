@@ -19,7 +19,8 @@ export interface BackupCopy {
 }
 
 export interface BackupCopies {
-  run: RunRow;
+  /** A completed backup: its size and SHA-256 are known. */
+  run: RunRow & { sizeBytes: number; sha256: string };
   /** Where every destination holds it: `<datasource>/<yyyy>/<mm>/<time>_<run><ext>`. */
   objectName: string;
   parts: ArtifactPart[] | undefined;
@@ -46,7 +47,7 @@ export async function backupCopies(ctx: DbContext, runId: string): Promise<Backu
       sourceRunId: run.sourceRunId,
     });
   }
-  if (run.state !== "completed" || run.sizeBytes === null) {
+  if (run.state !== "completed" || run.sizeBytes === null || run.sha256 === null) {
     const unfinished = ["pending", "queued", "running"].includes(run.state);
     throw new HoldfastError(
       "ARTIFACT_NOT_FOUND",
@@ -62,7 +63,7 @@ export async function backupCopies(ctx: DbContext, runId: string): Promise<Backu
     .where(eq(t.deliveries.runId, runId))
     .orderBy(asc(t.deliveries.id));
   return {
-    run,
+    run: { ...run, sizeBytes: run.sizeBytes, sha256: run.sha256 },
     objectName: artifactObjectName(run),
     parts: run.artifactMeta ? (JSON.parse(run.artifactMeta) as ArtifactMeta).parts : undefined,
     copies: rows.map(({ d, name, retiredAt }) => ({

@@ -76,7 +76,7 @@ export async function downloadArtifact(ctx: DownloadContext, req: ArtifactReques
   if (!held) throw noCopyLeft(backup);
   try {
     const size = held.sizeBytes;
-    const sha256 = run.sha256!;
+    const { sha256 } = run;
     const etag = `"${sha256}"`;
     const range = req.ifRange !== undefined && req.ifRange.trim() !== etag ? null : parseRange(req.range, size);
     const start = range?.start ?? 0;

@@ -100,7 +100,9 @@ export async function updateDatasource(ctx: UpdateContext, id: string, body: Upd
     refuseMove("engine", current.engine, body.engine);
     refuseMove("agentId", current.agentId, body.agentId);
 
-    const stored = CONNECTION_SCHEMAS[current.engine].parse(current.connection);
+    // The stored copy as the schema writes it (defaults, field order), so an unchanged one compares equal.
+    const parsed = CONNECTION_SCHEMAS[current.engine].safeParse(current.connection);
+    const stored = parsed.success ? parsed.data : current.connection;
     const connection = body.connection ? mergeConnection(current.engine, current.connection, body.connection) : stored;
     const connectionChanged = newPassword(connection) || JSON.stringify(connection) !== JSON.stringify(stored);
     const name = body.name ?? current.name;
