@@ -145,6 +145,20 @@ describe.each(DIALECTS)("a backup as an object (GET and DELETE /runs/:runId/arti
     expect((await body(range)).equals(bytes.subarray(0, 1024))).toBe(true);
   });
 
+  it("cuts the connection before anything else is written when a copy turns out wrong at its last few bytes", { timeout: 30_000 }, async () => {
+    // The last chunk read is 5 bytes: shorter than any error text a server might append after it.
+    const bytes = randomBytes(3 * 1024 * 1024 + 5);
+    const runId = await seedBackup(srv.ctx, { agentId, datasourceId: dsId, destinationIds: [localId], bytes });
+    const rotten = Buffer.from(bytes);
+    rotten[0]! ^= 0xff;
+    await writeFile(spooledPath(srv.ctx.env.spoolDir, runId), rotten);
+    for (let i = 0; i < 5; i++) {
+      const res = await get(runId);
+      expect(res.headers.get("content-length")).toBe(String(bytes.length));
+      await expect(res.arrayBuffer()).rejects.toThrow();
+    }
+  });
+
   it("stops reading when the client goes away: the spool file is closed, and the destination's reading process ends", { timeout: 60_000 }, async () => {
     const bytes = randomBytes(48 * 1024 * 1024);
     const spooled = await seedBackup(srv.ctx, { agentId, datasourceId: dsId, destinationIds: [localId], bytes });

@@ -8,7 +8,7 @@ import type { AppContext } from "../../context.js";
 import { enrollAgent } from "../../enrollment/enroll-agent.js";
 import { jsonBody } from "../validate.js";
 import type { HonoEnv } from "../types.js";
-import { withUnsatisfiableRange } from "./range-answer.js";
+import { artifactResponse, withUnsatisfiableRange } from "./artifact-response.js";
 
 /**
  * `/agent/v1`: what agents call over plain HTTP. Enrollment is authorised by the enrollment token
@@ -50,7 +50,6 @@ export function agentRoutes(ctx: AppContext) {
       const { status, headers, body } = await withUnsatisfiableRange(c, () =>
         serveDownload(ctx, { runId: c.req.param("runId"), authorization: c.req.header("authorization"), range: c.req.header("range") }),
       );
-      // @hono/node-server writes a web stream to the socket waiting for "drain": backpressure end to end.
-      return new Response(Readable.toWeb(body) as ReadableStream, { status, headers });
+      return artifactResponse(c, status, headers, body);
     });
 }

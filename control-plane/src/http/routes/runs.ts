@@ -1,4 +1,3 @@
-import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { CancelRunBody, DeleteArtifactQuery, ListRunsQuery, RestoreRunBody, RunIdParam } from "@holdfast/shared";
 import { deleteArtifact } from "../../artifacts/delete-artifact.js";
@@ -14,7 +13,7 @@ import { startRestore } from "../../runs/start-restore.js";
 import { scoped } from "../middleware.js";
 import { jsonBody, params, query } from "../validate.js";
 import type { HonoEnv } from "../types.js";
-import { withUnsatisfiableRange } from "./range-answer.js";
+import { artifactResponse, withUnsatisfiableRange } from "./artifact-response.js";
 
 /** `/api/v1/runs…`, mounted by `apiRoutes` behind its authentication and body limit. */
 export function runRoutes(ctx: AppContext) {
@@ -36,8 +35,7 @@ export function runRoutes(ctx: AppContext) {
       const { status, headers, body } = await withUnsatisfiableRange(c, () =>
         downloadArtifact(scoped(ctx, c), { runId: c.req.valid("param").runId, range: c.req.header("range"), ifRange: c.req.header("if-range"), head: c.req.method === "HEAD" }),
       );
-      // @hono/node-server writes a web stream to the socket waiting for "drain", and cancels it when the client goes away.
-      return new Response(body ? (Readable.toWeb(body) as ReadableStream) : null, { status, headers });
+      return artifactResponse(c, status, headers, body);
     })
     .delete("/runs/:runId/artifact", params(RunIdParam), query(DeleteArtifactQuery), async (c) =>
       c.json(await deleteArtifact(scoped(ctx, c), { runId: c.req.valid("param").runId, force: c.req.valid("query").force, deletedBy: c.get("user").email })),
