@@ -58,7 +58,7 @@ describe.each(DIALECTS)("a backup as an object (GET and DELETE /runs/:runId/arti
   async function delivered(bytes: Buffer, opts: { partSize?: number; finishedAt?: number } = {}) {
     const runId = await seedBackup(srv.ctx, { agentId, datasourceId: dsId, destinationIds: [localId], bytes, ...opts });
     srv.deliveries.kick();
-    await vi.waitFor(async () => expect(await exists(spooledPath(srv.ctx.env.spoolDir, runId))).toBe(false), { timeout: 20_000 });
+    await vi.waitFor(async () => expect(await exists(spooledPath(srv.ctx.env.spoolDir, runId))).toBe(false), { timeout: 60_000 });
     const run = await getRunRow(srv.ctx, runId);
     return { runId, name: artifactObjectName(run) };
   }
@@ -119,7 +119,7 @@ describe.each(DIALECTS)("a backup as an object (GET and DELETE /runs/:runId/arti
     await current.arrayBuffer();
   });
 
-  it("joins a split artifact's parts from the destination once the spool copy is gone, whole and across part boundaries", { timeout: 30_000 }, async () => {
+  it("joins a split artifact's parts from the destination once the spool copy is gone, whole and across part boundaries", { timeout: 120_000 }, async () => {
     const bytes = randomBytes(250_000);
     const { runId, name } = await delivered(bytes, { partSize: 100_000 });
     expect((await readdir(join(folder, name, ".."))).filter((f) => f.startsWith(name.split("/").at(-1)!))).toHaveLength(4);
@@ -131,7 +131,7 @@ describe.each(DIALECTS)("a backup as an object (GET and DELETE /runs/:runId/arti
     expect((await body(across)).equals(bytes.subarray(99_990, 200_010))).toBe(true);
   });
 
-  it("cuts a whole download whose copy no longer matches the SHA-256 (fewer bytes than announced), while a range is still served", { timeout: 30_000 }, async () => {
+  it("cuts a whole download whose copy no longer matches the SHA-256 (fewer bytes than announced), while a range is still served", { timeout: 120_000 }, async () => {
     const bytes = randomBytes(3 * 1024 * 1024);
     const { runId, name } = await delivered(bytes);
     const rotten = Buffer.from(bytes);
@@ -145,7 +145,7 @@ describe.each(DIALECTS)("a backup as an object (GET and DELETE /runs/:runId/arti
     expect((await body(range)).equals(bytes.subarray(0, 1024))).toBe(true);
   });
 
-  it("cuts the connection before anything else is written when a copy turns out wrong at its last few bytes", { timeout: 30_000 }, async () => {
+  it("cuts the connection before anything else is written when a copy turns out wrong at its last few bytes", { timeout: 120_000 }, async () => {
     // The last chunk read is 5 bytes: shorter than any error text a server might append after it.
     const bytes = randomBytes(3 * 1024 * 1024 + 5);
     const runId = await seedBackup(srv.ctx, { agentId, datasourceId: dsId, destinationIds: [localId], bytes });
@@ -159,7 +159,7 @@ describe.each(DIALECTS)("a backup as an object (GET and DELETE /runs/:runId/arti
     }
   });
 
-  it("stops reading when the client goes away: the spool file is closed, and the destination's reading process ends", { timeout: 60_000 }, async () => {
+  it("stops reading when the client goes away: the spool file is closed, and the destination's reading process ends", { timeout: 120_000 }, async () => {
     const bytes = randomBytes(48 * 1024 * 1024);
     const spooled = await seedBackup(srv.ctx, { agentId, datasourceId: dsId, destinationIds: [localId], bytes });
     const spoolFile = spooledPath(srv.ctx.env.spoolDir, spooled);
@@ -168,16 +168,16 @@ describe.each(DIALECTS)("a backup as an object (GET and DELETE /runs/:runId/arti
     await res.body!.getReader().read();
     expect(await openPaths()).toContain(spoolFile);
     abort.abort();
-    await vi.waitFor(async () => expect(await openPaths()).not.toContain(spoolFile), { timeout: 20_000 });
+    await vi.waitFor(async () => expect(await openPaths()).not.toContain(spoolFile), { timeout: 60_000 });
 
     srv.deliveries.kick();
-    await vi.waitFor(async () => expect(await exists(spoolFile)).toBe(false), { timeout: 30_000 });
+    await vi.waitFor(async () => expect(await exists(spoolFile)).toBe(false), { timeout: 60_000 });
     const fromFolder = new AbortController();
     const res2 = await srv.api(`/api/v1/runs/${spooled}/artifact`, { token: operator, signal: fromFolder.signal });
     await res2.body!.getReader().read();
     expect((await processesMentioning(folder)).some((cmd) => cmd.includes('"kind":"get"'))).toBe(true);
     fromFolder.abort();
-    await vi.waitFor(async () => expect((await processesMentioning(folder)).filter((cmd) => cmd.includes('"kind":"get"'))).toEqual([]), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await processesMentioning(folder)).filter((cmd) => cmd.includes('"kind":"get"'))).toEqual([]), { timeout: 60_000 });
   });
 
   it("answers ARTIFACT_NOT_FOUND saying why for a restore run, a failed backup and a backup whose copies were all deleted", async () => {
@@ -196,7 +196,7 @@ describe.each(DIALECTS)("a backup as an object (GET and DELETE /runs/:runId/arti
     expect((await get("run_nope")).status).toBe(404);
   });
 
-  it("deletes a backup by hand from the folder and the records, refuses the newest good one without ?force=true, and says when nothing is left", { timeout: 60_000 }, async () => {
+  it("deletes a backup by hand from the folder and the records, refuses the newest good one without ?force=true, and says when nothing is left", { timeout: 120_000 }, async () => {
     const otherDs = await seedDatasource(srv.ctx, agentId, "other");
     const seed = async (finishedAt: number) => {
       const runId = await seedBackup(srv.ctx, { agentId, datasourceId: otherDs, destinationIds: [localId], bytes: randomBytes(1000), createdAt: finishedAt - 60_000, finishedAt });
@@ -205,7 +205,7 @@ describe.each(DIALECTS)("a backup as an object (GET and DELETE /runs/:runId/arti
     const older = await seed(Date.now() - 3_600_000);
     const newer = await seed(Date.now() - 60_000);
     srv.deliveries.kick();
-    for (const id of [older, newer]) await vi.waitFor(async () => expect(await exists(spooledPath(srv.ctx.env.spoolDir, id))).toBe(false), { timeout: 20_000 });
+    for (const id of [older, newer]) await vi.waitFor(async () => expect(await exists(spooledPath(srv.ctx.env.spoolDir, id))).toBe(false), { timeout: 60_000 });
     const nameOf = async (id: string) => artifactObjectName(await getRunRow(srv.ctx, id));
 
     const refused = await del(newer);
@@ -233,7 +233,7 @@ describe.each(DIALECTS)("a backup as an object (GET and DELETE /runs/:runId/arti
     expect(await exists(join(folder, await nameOf(newer)))).toBe(false);
   });
 
-  it("deletes the sidecar first: a destination that fails midway leaves the record live and the answer says so, and deleting again finishes", { timeout: 60_000 }, async () => {
+  it("deletes the sidecar first: a destination that fails midway leaves the record live and the answer says so, and deleting again finishes", { timeout: 120_000 }, async () => {
     const { runId, name } = await delivered(randomBytes(2000));
     await delivered(randomBytes(10)); // newer: this one is not the newest good backup
     // A folder where the artifact was: unlink fails on it, after the sidecar went.
@@ -253,7 +253,7 @@ describe.each(DIALECTS)("a backup as an object (GET and DELETE /runs/:runId/arti
     expect((await db.select().from(t.deliveries).where(eq(t.deliveries.runId, runId)))[0]!.deletedAt).not.toBeNull();
   });
 
-  it("refuses while a delivery is still writing it or a restore reads it (ARTIFACT_IN_USE), and leaves a deleted destination's copy alone", { timeout: 60_000 }, async () => {
+  it("refuses while a delivery is still writing it or a restore reads it (ARTIFACT_IN_USE), and leaves a deleted destination's copy alone", { timeout: 120_000 }, async () => {
     const { db, t } = srv.ctx.database;
     const writing = await seedBackup(srv.ctx, { agentId, datasourceId: dsId, destinationIds: [localId], bytes: randomBytes(100) });
     await db.update(t.deliveries).set({ state: "running", updatedAt: Date.now() }).where(eq(t.deliveries.runId, writing));
@@ -273,7 +273,7 @@ describe.each(DIALECTS)("a backup as an object (GET and DELETE /runs/:runId/arti
     const secondId = ((await created.json()) as { id: string }).id;
     const both = await seedBackup(srv.ctx, { agentId, datasourceId: dsId, destinationIds: [localId, secondId], bytes: randomBytes(100) });
     srv.deliveries.kick();
-    await vi.waitFor(async () => expect(await exists(spooledPath(srv.ctx.env.spoolDir, both))).toBe(false), { timeout: 20_000 });
+    await vi.waitFor(async () => expect(await exists(spooledPath(srv.ctx.env.spoolDir, both))).toBe(false), { timeout: 60_000 });
     expect((await srv.api(`/api/v1/destinations/${secondId}`, { method: "DELETE", token: operator })).status).toBe(204);
     const res = await del(both, "?force=true");
     expect(res.status).toBe(200);
