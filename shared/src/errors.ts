@@ -31,7 +31,7 @@ export const ERROR_CATALOG = {
   USER_NOT_FOUND: { status: 404, retryable: false, action: "Check the user's id or e-mail address (GET /api/v1/users lists them), or create the user first." },
   API_TOKEN_NOT_FOUND: { status: 404, retryable: false, action: "Check the token's id (GET /api/v1/api-tokens lists yours); a revoked token is gone for good." },
   ENROLLMENT_TOKEN_NOT_FOUND: { status: 404, retryable: false, action: "Check the id (GET /api/v1/enrollment-tokens lists the pending ones); a revoked token is gone for good." },
-  ARTIFACT_NOT_FOUND: { status: 404, retryable: false, action: "The run has no staged artifact; it may have failed or been cleaned up." },
+  ARTIFACT_NOT_FOUND: { status: 404, retryable: false, action: "The run has no artifact to read: it failed, is a restore, has not finished, or its copies were cleaned up or deleted (GET /api/v1/runs/:runId/deliveries shows each copy)." },
   QUEUED_BACKUP_NOT_FOUND: { status: 404, retryable: false, action: "The run is no longer queued; read its status." },
   // 409: the state does not allow it now
   BACKUP_ALREADY_RUNNING: { status: 409, retryable: true, action: "Wait for the running backup (details.runId) to finish, then try again." },
@@ -42,6 +42,8 @@ export const ERROR_CATALOG = {
   LAST_ADMIN: { status: 409, retryable: false, action: "At least one enabled admin must remain: make another user an admin (or enable one) first, then try again." },
   ENROLLMENT_TOKEN_USED: { status: 409, retryable: false, action: "The token already enrolled an agent (details.agentId): to cut that host off, revoke the agent (POST /api/v1/agents/:id/revoke)." },
   UPLOAD_OFFSET_MISMATCH: { status: 409, retryable: true, action: "Resume the upload from details.expectedOffset." },
+  NEWEST_GOOD_BACKUP: { status: 409, retryable: false, action: "This is the newest good (or newest verified) backup of its datasource, which retention never deletes: add ?force=true to delete it anyway." },
+  ARTIFACT_IN_USE: { status: 409, retryable: true, action: "A delivery or a restore is reading this backup (details); delete it once they ended." },
   RUN_NOT_RESTORABLE: { status: 409, retryable: false, action: "Restore from a completed backup run whose artifact the control plane still holds (spool or a completed delivery)." },
   RESTORE_TARGET_NOT_EMPTY: { status: 409, retryable: false, action: "The target database holds objects; restore into an empty one or pass options.overwrite: true." },
   // 410
@@ -49,7 +51,7 @@ export const ERROR_CATALOG = {
   // 413
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, action: "Send a smaller message." },
   // 416
-  RANGE_NOT_SATISFIABLE: { status: 416, retryable: false, action: "Ask for a Range that starts inside the artifact (bytes=N- with N below its size)." },
+  RANGE_NOT_SATISFIABLE: { status: 416, retryable: false, action: "Ask for a Range inside the artifact: it starts below the size (Content-Range: bytes */size gives it), and a suffix (bytes=-N) is not zero." },
   // 422: well-formed but refused by the domain
   API_TOKEN_ROLE_TOO_HIGH: { status: 422, retryable: false, action: "An API token acts with at most its user's role: choose a role up to details.userRole, or give the user that role first." },
   IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, action: "Use a new idempotency key for a different request." },

@@ -173,6 +173,10 @@ export async function enrollAgent(cp: ControlPlane, opts: { serverUrl?: string; 
 export type Api = {
   get(p: string): Promise<{ status: number; body: any }>;
   post(p: string, body?: unknown): Promise<{ status: number; body: any }>;
+  patch(p: string, body: unknown): Promise<{ status: number; body: any }>;
+  delete(p: string): Promise<{ status: number; body: any }>;
+  /** The raw answer (an artifact's bytes, its headers), the token added. */
+  fetch(p: string, headers?: Record<string, string>): Promise<Response>;
 };
 
 export function api(cp: ControlPlane, token: string): Api {
@@ -185,7 +189,13 @@ export function api(cp: ControlPlane, token: string): Api {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
-  return { get: (p) => call("GET", p), post: (p, b) => call("POST", p, b) };
+  return {
+    get: (p) => call("GET", p),
+    post: (p, b) => call("POST", p, b),
+    patch: (p, b) => call("PATCH", p, b),
+    delete: (p) => call("DELETE", p),
+    fetch: (p, headers = {}) => fetch(`${cp.url}/api/v1${p}`, { headers: { authorization: `Bearer ${token}`, ...headers } }),
+  };
 }
 
 export async function waitForAgentStatus(client: Api, agentId: string, status: "online" | "offline"): Promise<void> {

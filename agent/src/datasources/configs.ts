@@ -1,7 +1,7 @@
-import { HoldfastError, redactConnection, type CommandData, type DatasourceConfig } from "@holdfast/shared";
+import { DatasourceConfig, type DatasourceConfigUpdate, HoldfastError, REDACTED, redactConnection, type CommandData } from "@holdfast/shared";
 import { engineFor } from "../engines/registry.js";
 import type { RunContext } from "../runs/context.js";
-import { deleteDatasource, listDatasources, requireDatasource, saveDatasource, toDatasourceView, updateDatasource } from "../store/datasources.js";
+import { deleteDatasource, listDatasources, replaceDatasource, requireDatasource, saveDatasource, toDatasourceView } from "../store/datasources.js";
 import { findActiveRunOf } from "../queue/queue-queries.js";
 
 type ConfigAnswer = CommandData<"createDatabaseConfig">;
@@ -11,10 +11,46 @@ export function createDatabaseConfig(ctx: RunContext, config: DatasourceConfig):
   return { datasourceId: config.datasourceId, connection: redactConnection(config.connection) };
 }
 
-/** Replaces an existing config (404 DATASOURCE_NOT_FOUND otherwise); no password in it keeps the stored one. */
-export function updateDatabaseConfig(ctx: RunContext, config: DatasourceConfig): ConfigAnswer {
-  const saved = updateDatasource(ctx.store, config);
-  return { datasourceId: saved.datasourceId, connection: redactConnection(saved.connection) };
+/**
+ * The config an update asks for, its password settled: one given replaces the stored one; none keeps
+ * it unless the update names a `passwordFile` or says `storedPassword: "remove"`. The engine never
+ * changes (another engine is another datasource, with other tools and other backups).
+ */
+export function mergeUpdate(current: DatasourceConfig, update: DatasourceConfigUpdate): DatasourceConfig {
+  if (update.engine !== current.engine) {
+    throw new HoldfastError(
+      "VALIDATION_FAILED",
+      `Datasource ${current.datasourceId} is ${current.engine}; the engine of a datasource never changes: create a new datasource for ${update.engine}`,
+      { issues: [{ path: "engine", message: `must stay ${current.engine}` }] },
+    );
+  }
+  const { storedPassword, test: _test, maxDurationMinutes, ...rest } = update;
+  // The mask is what every answer shows for a password: sent back, it means "unchanged".
+  const { password, ...connection } = rest.connection as { password?: string; passwordFile?: string };
+  const given = password === REDACTED ? undefined : password;
+  const stored = (current.connection as { password?: string }).password;
+  const kept = given === undefined && connection.passwordFile === undefined && storedPassword === "keep" ? stored : undefined;
+  return DatasourceConfig.parse({
+    ...rest,
+    connection: { ...connection, ...((given ?? kept) !== undefined ? { password: given ?? kept } : {}) },
+    maxDurationMinutes: maxDurationMinutes ?? current.maxDurationMinutes,
+  });
+}
+
+/**
+ * Replaces an existing config (404 DATASOURCE_NOT_FOUND otherwise). With `test`, the engine connects
+ * with the new config before it is saved: a failure answers the engine's error and the stored
+ * config stays as it was, so there is never a broken config to roll back.
+ */
+export async function updateDatabaseConfig(ctx: RunContext, update: DatasourceConfigUpdate): Promise<CommandData<"updateDatabaseConfig">> {
+  const next = mergeUpdate(requireDatasource(ctx.store, update.datasourceId), update);
+  const test = update.test ? await engineFor(ctx.engines, next.engine).testConnection(next.connection) : null;
+  const saved = replaceDatasource(ctx.store, next);
+  ctx.log.info({ datasourceId: saved.datasourceId, tested: update.test }, "datasource updated");
+  return {
+    ...toDatasourceView(saved),
+    test: test ? { ok: true, latencyMs: test.latencyMs, serverVersion: test.serverVersion, databaseSizeBytes: test.databaseSizeBytes } : null,
+  };
 }
 
 /** Refused with 409 INVALID_STATE_TRANSITION while a run of the datasource is queued or running. */

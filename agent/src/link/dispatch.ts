@@ -73,7 +73,7 @@ export function createHandlers(deps: DispatchDeps): Handlers {
     getSession: (_payload, link) => ok(describeSession(link, deps.agentId)),
     validateServerBackupPrerequisites: async (payload) => ok(await preflight(run, payload.datasourceId)),
     createDatabaseConfig: (payload) => ok(createDatabaseConfig(run, payload)),
-    updateDatabaseConfig: (payload) => ok(updateDatabaseConfig(run, payload)),
+    updateDatabaseConfig: async (payload) => ok(await updateDatabaseConfig(run, payload)),
     deleteDatabaseConfig: (payload) => ok(deleteDatabaseConfig(run, payload.datasourceId)),
     listDatabaseConfigs: () => ok(listDatabaseConfigs(run)),
     getDatabaseConfig: (payload) => ok(getDatabaseConfig(run, payload.datasourceId)),

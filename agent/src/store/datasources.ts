@@ -52,18 +52,12 @@ export function listDatasources(store: AgentStore): DatasourceConfig[] {
   return rows.map((r) => fromRow(store, r));
 }
 
-function passwordOf(connection: DatasourceConnection): string | undefined {
-  return "password" in connection ? connection.password : undefined;
-}
-
-/** Replaces an existing datasource's config; a config without a password keeps the stored one. */
-export function updateDatasource(store: AgentStore, config: DatasourceConfig): DatasourceConfig {
+/** Replaces an existing datasource's config as given (DATASOURCE_NOT_FOUND when there is none, or it was deleted). */
+export function replaceDatasource(store: AgentStore, config: DatasourceConfig): DatasourceConfig {
   return store.transaction(() => {
-    const current = requireDatasource(store, config.datasourceId);
-    const password = passwordOf(config.connection) ?? (current.engine === config.engine ? passwordOf(current.connection) : undefined);
-    const merged = { ...config, connection: { ...config.connection, ...(password !== undefined ? { password } : {}) } } as DatasourceConfig;
-    saveDatasource(store, merged);
-    return merged;
+    requireDatasource(store, config.datasourceId);
+    saveDatasource(store, config);
+    return config;
   });
 }
 

@@ -207,8 +207,12 @@ describe("restore direction: POST /runs/:id/restore and GET /agent/v1/artifacts/
     expect(Buffer.from(await bounded.arrayBuffer()).equals(artifact.subarray(10, 20))).toBe(true);
     const past = await download(source, token, `bytes=${artifact.length}-`);
     expect(past.status).toBe(416);
+    expect(past.headers.get("content-range")).toBe(`bytes */${artifact.length}`);
     expect((await codeOf(past)).code).toBe("RANGE_NOT_SATISFIABLE");
-    expect((await download(source, token, "bytes=-5")).status).toBe(400);
+    const last = await download(source, token, "bytes=-5");
+    expect(last.status).toBe(206);
+    expect(Buffer.from(await last.arrayBuffer()).equals(artifact.subarray(-5))).toBe(true);
+    expect((await download(source, token, "bytes=9-3")).status).toBe(400);
   });
 
   it("serves a completed local delivery once the spool copy is gone, if its size is right", async () => {

@@ -6,12 +6,12 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { artifactObjectName, partNames, recordsName } from "../deliveries/object-name.js";
 import { fullConfig } from "../destinations/destination-rows.js";
-import { openDestination } from "../destinations/open-destination.js";
+import { type DestinationLimits, openDestination } from "../destinations/open-destination.js";
 import type { Destination } from "../destinations/types.js";
 import type { ArtifactMeta, RunRow } from "../runs/get-run.js";
 import { spooledPath } from "./spool.js";
 
-type LocateContext = Pick<AppContext, "database" | "clock" | "secrets" | "log"> & { env: { spoolDir: string } };
+type LocateContext = Pick<AppContext, "database" | "clock" | "secrets" | "log"> & { env: { spoolDir: string } & DestinationLimits };
 type LocatedRun = Pick<RunRow, "id" | "sizeBytes" | "datasourceId" | "createdAt" | "fileName" | "artifactMeta">;
 
 export interface HeldArtifact {
@@ -71,14 +71,22 @@ async function slicesOn(destination: Destination, run: LocatedRun, name: string)
   return slices.every((s) => listed.get(s.name) === s.sizeBytes) ? slices : null;
 }
 
-/** The slices overlapping `start..end`, read one after another and trimmed to the range. */
+/**
+ * The slices overlapping `start..end`, read one after another and trimmed to the range. Destroying
+ * the result (a reader that went away) destroys the slice being read at once, closing the
+ * destination's read, rather than waiting for its next chunk.
+ */
 function readSlices(destination: Destination, slices: Slice[], start: number, end: number): Readable {
+  let current: Readable | undefined;
   async function* bytes() {
     for (const slice of slices) {
       if (slice.offset + slice.sizeBytes <= start || slice.offset > end) continue;
-      const stream = await destination.get(slice.name);
-      let pos = slice.offset;
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+      // The first slice is read from where the range starts in it: nothing before is fetched.
+      const skip = Math.max(0, start - slice.offset);
+      current = await destination.get(slice.name, skip > 0 ? { start: skip } : {});
+      if (out.destroyed) current.destroy();
+      let pos = slice.offset + skip;
+      for await (const chunk of current as AsyncIterable<Buffer>) {
         const from = Math.max(0, start - pos);
         const to = Math.min(chunk.length, end - pos + 1);
         pos += chunk.length;
@@ -87,7 +95,9 @@ function readSlices(destination: Destination, slices: Slice[], start: number, en
       }
     }
   }
-  return Readable.from(bytes(), { objectMode: false, highWaterMark: 1024 * 1024 });
+  const out = Readable.from(bytes(), { objectMode: false, highWaterMark: 1024 * 1024 });
+  out.once("close", () => current?.destroy());
+  return out;
 }
 
 /**
@@ -120,7 +130,7 @@ export async function openHeldArtifact(ctx: LocateContext, run: LocatedRun): Pro
       continue;
     }
     try {
-      const destination = openDestination(row.type as DestinationType, fullConfig(ctx.secrets, row));
+      const destination = openDestination(row.type as DestinationType, fullConfig(ctx.secrets, row), ctx.env);
       const slices = await slicesOn(destination, run, name);
       if (!slices) continue;
       return { source: "destination", destinationId: row.id, sizeBytes: size, read: async (start, end) => readSlices(destination, slices, start, end), close: async () => {} };

@@ -3,6 +3,7 @@ import { HoldfastError } from "@holdfast/shared";
 import type { AppContext } from "../context.js";
 import { getRunRow } from "../runs/get-run.js";
 import { openHeldArtifact } from "./locate-artifact.js";
+import { parseRange } from "./byte-range.js";
 import { assertRunId } from "./spool.js";
 
 type DownloadContext = Pick<AppContext, "database" | "clock" | "env" | "downloads" | "log" | "secrets">;
@@ -18,19 +19,6 @@ export interface DownloadResponse {
   status: 200 | 206;
   headers: Record<string, string>;
   body: Readable;
-}
-
-/** `bytes=N-` (what the agent sends to resume) or `bytes=N-M`; null without a Range header. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null {
-  if (header === undefined) return null;
-  const m = /^bytes=(\d{1,15})-(\d{0,15})$/.exec(header.trim());
-  if (!m) throw new HoldfastError("VALIDATION_FAILED", "Range must be bytes=N- or bytes=N-M (one range)", { header: "range" });
-  const start = Number(m[1]);
-  const end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (start >= size || end < start) {
-    throw new HoldfastError("RANGE_NOT_SATISFIABLE", `Range starts at ${start}; the artifact has ${size} bytes`, { sizeBytes: size });
-  }
-  return { start, end };
 }
 
 /**

@@ -1,8 +1,8 @@
 import { type CreateDatasourceBody, HoldfastError, newId, redactConnection, type DatasourceConfig } from "@holdfast/shared";
 import type { AppContext } from "../context.js";
-import { getAgent } from "../agents/get-agent.js";
 import type { DatasourceView } from "./get-datasource.js";
 import { isUniqueViolation } from "../db/unique-violation.js";
+import { connectedAgent } from "./connected-agent.js";
 import { assertNameFree } from "./unique-name.js";
 
 /** What the connection test found before the datasource was stored, or that it was asked not to run. */
@@ -20,16 +20,24 @@ export interface CreatedDatasource extends DatasourceView {
  * used on that agent is 409 ALREADY_EXISTS.
  */
 export async function createDatasource(ctx: AppContext, body: CreateDatasourceBody): Promise<CreatedDatasource> {
-  const agent = await getAgent(ctx, body.agentId);
-  if (agent.status === "revoked") throw new HoldfastError("AGENT_REVOKED", `Agent ${agent.id} was revoked`, { agentId: agent.id });
-  if (!ctx.link.isOnline(agent.id)) throw new HoldfastError("AGENT_OFFLINE", `Agent ${agent.id} is not connected`, { agentId: agent.id });
+  const agent = await connectedAgent(ctx, body.agentId);
   await assertNameFree(ctx, agent.id, body.name);
 
   const id = newId("ds");
-  const { agentId: _onControlPlaneOnly, test, ...rest } = body;
+  const { agentId: _agent, tags, note, test, ...rest } = body;
   const config: DatasourceConfig = { ...rest, datasourceId: id };
   await ctx.link.sendCommand(agent.id, "createDatabaseConfig", config, { idempotencyKey: `create-${id}` });
-  const view: DatasourceView = { id, agentId: agent.id, name: body.name, engine: body.engine, connection: redactConnection(body.connection) };
+  const view: DatasourceView = {
+    id,
+    agentId: agent.id,
+    name: body.name,
+    engine: body.engine,
+    connection: redactConnection(body.connection),
+    maxDurationMinutes: body.maxDurationMinutes,
+    tags,
+    note: note ?? null,
+    createdAt: ctx.clock.now().toISOString(),
+  };
   let outcome: CreationTest;
   try {
     outcome = test ? await testConnection(ctx, agent.id, id) : { skipped: true };
@@ -56,7 +64,10 @@ async function insertDatasource(ctx: AppContext, view: DatasourceView): Promise<
       name: view.name,
       engine: view.engine,
       connectionRedacted: JSON.stringify(view.connection),
-      createdAt: ctx.clock.now().getTime(),
+      maxDurationMinutes: view.maxDurationMinutes,
+      tags: JSON.stringify(view.tags),
+      note: view.note,
+      createdAt: Date.parse(view.createdAt),
     });
   } catch (err) {
     // Another creation of the same name won the race past the check: answer as the check does.

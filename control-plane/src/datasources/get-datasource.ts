@@ -1,6 +1,9 @@
 import { HoldfastError, type DatasourceConnection, type Engine } from "@holdfast/shared";
 import { eq } from "drizzle-orm";
 import type { DbContext } from "../context.js";
+import type { Tables } from "../db/index.js";
+
+export type DatasourceRow = Tables["datasources"]["$inferSelect"];
 
 export interface DatasourceView {
   id: string;
@@ -9,22 +12,48 @@ export interface DatasourceView {
   engine: Engine;
   /** The redacted copy: the password, if any, is a mask. The agent alone holds the real one. */
   connection: DatasourceConnection;
+  /** A run longer than this is stopped (RUN_TIMEOUT). */
+  maxDurationMinutes: number;
+  tags: string[];
+  note: string | null;
+  createdAt: string;
 }
 
-/** The datasource, or DATASOURCE_NOT_FOUND. */
-export async function getDatasource(ctx: DbContext, datasourceId: string): Promise<DatasourceView> {
+/**
+ * The datasource row, or DATASOURCE_NOT_FOUND. A retired one is found only when `retired` says so
+ * (its runs, backups and restores from them still refer to it); otherwise the refusal says it was
+ * deleted and that its backups remain.
+ */
+export async function findDatasourceRow(ctx: DbContext, datasourceId: string, opts: { retired?: boolean } = {}): Promise<DatasourceRow> {
   const { db, t } = ctx.database;
   const row = (await db.select().from(t.datasources).where(eq(t.datasources.id, datasourceId)).limit(1))[0];
   if (!row) throw new HoldfastError("DATASOURCE_NOT_FOUND", `No datasource ${datasourceId}`, { datasourceId });
-  return toView(row);
+  if (row.deletedAt !== null && !opts.retired) {
+    const when = new Date(row.deletedAt).toISOString();
+    throw new HoldfastError(
+      "DATASOURCE_NOT_FOUND",
+      `Datasource ${datasourceId} ("${row.name}") was deleted at ${when}; its backups stay listed, downloadable and restorable into another datasource`,
+      { datasourceId, deletedAt: when },
+    );
+  }
+  return row;
 }
 
-export function toView(row: { id: string; agentId: string; name: string; engine: string; connectionRedacted: string }): DatasourceView {
+/** The live datasource, or DATASOURCE_NOT_FOUND. */
+export async function getDatasource(ctx: DbContext, datasourceId: string): Promise<DatasourceView> {
+  return toView(await findDatasourceRow(ctx, datasourceId));
+}
+
+export function toView(row: DatasourceRow): DatasourceView {
   return {
     id: row.id,
     agentId: row.agentId,
     name: row.name,
     engine: row.engine as Engine,
     connection: JSON.parse(row.connectionRedacted) as DatasourceConnection,
+    maxDurationMinutes: row.maxDurationMinutes,
+    tags: JSON.parse(row.tags) as string[],
+    note: row.note,
+    createdAt: new Date(row.createdAt).toISOString(),
   };
 }

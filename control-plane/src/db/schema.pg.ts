@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, boolean, doublePrecision, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 
 /**
@@ -120,9 +121,17 @@ export const datasources = pgTable(
     engine: text("engine").notNull(),
     connectionRedacted: text("connection_redacted").notNull(),
     createdAt: bigint("created_at", { mode: "number" }).notNull(),
+    /** The agent's limit on a run, as the agent last confirmed it (rows from before it was recorded show the default). */
+    maxDurationMinutes: integer("max_duration_minutes").notNull().default(360),
+    /** JSON array of short labels, for filtering and grouping. */
+    tags: text("tags").notNull().default("[]"),
+    note: text("note"),
+    /** Retired: gone from the API and refused for new work, kept so its runs and schedules keep their reference. */
+    deletedAt: bigint("deleted_at", { mode: "number" }),
   },
-  // One name per agent: the name is how an operator tells an agent's databases apart.
-  (t) => [uniqueIndex("datasources_agent_id_name_unique").on(t.agentId, t.name)],
+  // One name per agent among live datasources: the name is how an operator tells an agent's
+  // databases apart, and a retired datasource's name is free again.
+  (t) => [uniqueIndex("datasources_agent_id_name_live_unique").on(t.agentId, t.name).where(sql`${t.deletedAt} IS NULL`)],
 );
 
 export const destinations = pgTable("destinations", {

@@ -180,8 +180,8 @@ export function boundedLocalDestination(config: { path: string }, opts: LocalDes
       }
     },
 
-    async get(name) {
-      const op = start({ root, kind: "get", name });
+    async get(name, opts = {}) {
+      const op = start({ root, kind: "get", name, ...(opts.start ? { start: opts.start } : {}) });
       await op.answer;
       const bytes = op.child.stdout!;
       const out = new PassThrough({ highWaterMark: 1024 * 1024 });

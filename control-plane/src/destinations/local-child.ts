@@ -45,7 +45,7 @@ async function run(op: LocalOperation): Promise<void> {
     case "put":
       return send({ ok: await dest.put(committedInput(), op.name, op.bytes === undefined ? {} : { bytes: op.bytes }) });
     case "get": {
-      const stream = await dest.get(op.name);
+      const stream = await dest.get(op.name, { start: op.start ?? 0 });
       await send({ ok: "streaming" });
       return pipeline(stream, process.stdout);
     }

@@ -4,7 +4,8 @@ import type { ObjectEntry, ObjectInfo, ProbeResult } from "./types.js";
 /** One call of the local destination, as the parent hands it to the child process (argv, JSON). */
 export type LocalOperation = { root: string } & (
   | { kind: "put"; name: string; bytes?: number }
-  | { kind: "get" | "stat" | "delete"; name: string }
+  | { kind: "get"; name: string; start?: number }
+  | { kind: "stat" | "delete"; name: string }
   | { kind: "list"; prefix: string }
   | { kind: "freeSpace" }
   | { kind: "test"; probeName: string }

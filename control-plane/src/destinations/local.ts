@@ -171,13 +171,13 @@ export function localDestination(config: { path: string }, opts: { probeName?: s
       }
     },
 
-    async get(relativeName) {
+    async get(relativeName, opts = {}) {
       const parent = await realParent(relativeName);
       if (!parent) throw notFound(relativeName);
       try {
         // O_NOFOLLOW: a symlink planted under the name is not read through.
         const handle = await open(join(parent.dir, parent.base), constants.O_RDONLY | constants.O_NOFOLLOW);
-        return handle.createReadStream({ highWaterMark: 1024 * 1024 }) as unknown as Readable;
+        return handle.createReadStream({ highWaterMark: 1024 * 1024, start: opts.start ?? 0 }) as unknown as Readable;
       } catch (err) {
         if (isMissing(err)) throw notFound(relativeName);
         if ((err as NodeJS.ErrnoException).code === "ELOOP") throw outside(relativeName);

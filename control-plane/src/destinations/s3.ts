@@ -131,11 +131,12 @@ export function s3Destination(config: S3DestinationConfig): Destination {
       await withClient(`Deleting ${relativeName}`, (client) => client.send(new DeleteObjectCommand({ Bucket: config.bucket, Key: keyOf(relativeName) })));
     },
 
-    async get(relativeName) {
+    async get(relativeName, opts = {}) {
       nameSegments(relativeName);
       const client = newS3Client(config);
       try {
-        const res = await client.send(new GetObjectCommand({ Bucket: config.bucket, Key: keyOf(relativeName) }));
+        const range = opts.start ? { Range: `bytes=${opts.start}-` } : {};
+        const res = await client.send(new GetObjectCommand({ Bucket: config.bucket, Key: keyOf(relativeName), ...range }));
         if (!(res.Body instanceof Readable)) throw new HoldfastError("DELIVERY_FAILED", `Reading ${relativeName}: the S3 answer has no body`);
         // The client lives as long as its body streams.
         res.Body.once("close", () => client.destroy());

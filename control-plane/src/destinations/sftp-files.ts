@@ -73,16 +73,16 @@ async function readPiece(sftp: SFTPWrapper, handle: Buffer, position: number, le
 }
 
 /**
- * The file's bytes as a stream, with several read requests in flight (one at a time, as ssh2's own
- * read stream does, leaves a loopback link mostly idle). The session closes when the stream ends or
- * is destroyed; `mapError` turns SFTP errors into catalog errors.
+ * The file's bytes from `start` on as a stream, with several read requests in flight (one at a time,
+ * as ssh2's own read stream does, leaves a loopback link mostly idle). The session closes when the
+ * stream ends or is destroyed; `mapError` turns SFTP errors into catalog errors.
  */
-export async function readFile(session: SftpSession, path: string, mapError: (err: unknown) => Error): Promise<Readable> {
+export async function readFile(session: SftpSession, path: string, mapError: (err: unknown) => Error, start = 0): Promise<Readable> {
   const { sftp } = session;
   const handle = await call<Buffer>((cb) => sftp.open(path, "r", cb));
   const size = (await call<Stats>((cb) => sftp.fstat(handle, cb))).size;
   const pieces: Promise<Buffer>[] = [];
-  let requested = 0;
+  let requested = start;
   const fill = () => {
     while (pieces.length < READS_AHEAD && requested < size) {
       const piece = readPiece(sftp, handle, requested, Math.min(READ_PIECE, size - requested));

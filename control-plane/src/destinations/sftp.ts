@@ -114,13 +114,13 @@ export function sftpDestination(config: SftpDestinationConfig): Destination {
     },
 
     /** The object's bytes; the SSH connection lives until the stream ends or is destroyed. */
-    async get(relativeName) {
+    async get(relativeName, opts = {}) {
       const path = pathOf(nameSegments(relativeName));
       const action = `Reading ${relativeName}`;
       const session = await openSftp(config, action);
       try {
         if (!(await statOrNull(session.sftp, path))?.isFile()) throw notFound(relativeName);
-        return await readFile(session, path, (err) => sshFailure(err, action));
+        return await readFile(session, path, (err) => sshFailure(err, action), opts.start ?? 0);
       } catch (err) {
         session.close();
         throw sshFailure(err, action);

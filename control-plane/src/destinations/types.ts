@@ -39,8 +39,11 @@ export interface Destination {
   list(prefix: string): Promise<ObjectEntry[]>;
   /** Removes the object; removing one that is not there is no error. */
   delete(relativeName: string): Promise<void>;
-  /** The object's bytes (ARTIFACT_NOT_FOUND when there is none), for a restore from the destination. */
-  get(relativeName: string): Promise<Readable>;
+  /**
+   * The object's bytes (ARTIFACT_NOT_FOUND when there is none), for a restore or a download from the
+   * destination; from byte `opts.start` on when given, without reading what comes before it.
+   */
+  get(relativeName: string, opts?: { start?: number }): Promise<Readable>;
   /** Writes, reads back and deletes a probe object. */
   test(): Promise<ProbeResult>;
   /** Free bytes where knowable, else null. */

@@ -1,7 +1,9 @@
-import type { CreateScheduleBody, ListRunsQuery, SessionView, SetupBody, SignInBody, StartBackupBody } from "@holdfast/shared";
+import type { CreateScheduleBody, ListRunsQuery, SessionView, SetupBody, SignInBody, StartBackupBody, UpdateDatasourceBody } from "@holdfast/shared";
 import { hc, type InferRequestType, type InferResponseType } from "hono/client";
 import { describe, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
+import type { DeletedArtifact } from "../artifacts/delete-artifact.js";
+import type { UpdatedDatasource } from "../datasources/update-datasource.js";
 import type { RunPage } from "../runs/list-runs.js";
 import type { ScheduleView } from "../schedules/schedule-rows.js";
 import type { AppType } from "./app.js";
@@ -46,5 +48,16 @@ describe("hc<AppType>", () => {
     expectTypeOf<InferResponseType<typeof api.setup.$get, 200>>().toEqualTypeOf<{ needed: boolean }>();
     // @ts-expect-error a sign-in needs its password
     void api.session.$post({ json: { email: "a@example.com" } });
+  });
+
+  it("types PATCH /datasources/:id and DELETE /runs/:runId/artifact: the change in, what was saved or deleted out", () => {
+    type Patch = InferRequestType<(typeof api.datasources)[":id"]["$patch"]>;
+    expectTypeOf<Patch["json"]>().toEqualTypeOf<z.input<typeof UpdateDatasourceBody>>();
+    expectTypeOf<InferResponseType<(typeof api.datasources)[":id"]["$patch"], 200>>().toEqualTypeOf<UpdatedDatasource>();
+    // @ts-expect-error tags are a list
+    void api.datasources[":id"].$patch({ param: { id: "ds_1" }, json: { tags: "prod" } });
+    type Delete = InferRequestType<(typeof api.runs)[":runId"]["artifact"]["$delete"]>;
+    expectTypeOf<Delete["query"]["force"]>().toEqualTypeOf<"true" | "false" | undefined>();
+    expectTypeOf<InferResponseType<(typeof api.runs)[":runId"]["artifact"]["$delete"], 200>>().toEqualTypeOf<DeletedArtifact>();
   });
 });

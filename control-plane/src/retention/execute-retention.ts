@@ -1,9 +1,8 @@
-import { type DestinationType, HoldfastError } from "@holdfast/shared";
-import { and, eq, isNull } from "drizzle-orm";
+import { HoldfastError } from "@holdfast/shared";
+import { isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
-import { objectsOf, recordsName, sidecarName } from "../deliveries/object-name.js";
-import { findDestinationRow, fullConfig } from "../destinations/destination-rows.js";
-import { openDestination } from "../destinations/open-destination.js";
+import { deleteDelivered } from "../deliveries/delete-delivered.js";
+import { recordsName } from "../deliveries/object-name.js";
 import type { DestinationPlan, PlannedBackup } from "./plan-destinations.js";
 import { planManualBackups, planScheduleBackups } from "./plan-destinations.js";
 import { manualRetentionDaysFor, schedulesWithRetention } from "./policies.js";
@@ -18,27 +17,17 @@ export interface RetentionReport {
 }
 
 /**
- * Deletes the objects of one planned backup (sidecar first, so a half-deleted backup never looks
- * restorable; then its parts or artifact), then records the deletion on the delivery row. Only an
- * object Holdfast recorded writing is touched: the row's recorded location must be the name the
- * run's objects are written under, and every name deleted derives from it.
+ * Deletes the objects of one planned backup and records it (deleteDelivered). Only an object
+ * Holdfast recorded writing is touched: the row's recorded location must be the name the run's
+ * objects are written under, and every name deleted derives from it.
  */
 async function deleteBackup(ctx: RetentionContext, plan: DestinationPlan, item: PlannedBackup, why: string, report: RetentionReport): Promise<void> {
   const { backup } = item;
   const skip = (reason: string): void => void report.skipped.push({ runId: backup.id, destinationId: plan.destinationId, reason });
   if (!backup.ok || backup.deliveryState !== "completed") return skip("not a completed delivery");
   if (!recordsName(backup.path, backup.objectName)) return skip(`the recorded location ${backup.path} is not ${backup.objectName}`);
-  const row = await findDestinationRow(ctx, plan.destinationId);
-  const destination = openDestination(row.type as DestinationType, fullConfig(ctx.secrets, row), ctx.env);
-  const data = objectsOf(backup.objectName, backup.parts).filter((n) => n !== sidecarName(backup.objectName));
-  const objects = [sidecarName(backup.objectName), ...data];
-  for (const name of objects) await destination.delete(name);
   const reason = `retention: ${item.reasons.join("; ")}`;
-  const { db, t } = ctx.database;
-  await db
-    .update(t.deliveries)
-    .set({ deletedAt: ctx.clock.now().getTime(), deletionReason: reason, updatedAt: ctx.clock.now().getTime() })
-    .where(and(eq(t.deliveries.id, backup.deliveryId), isNull(t.deliveries.deletedAt)));
+  const objects = await deleteDelivered(ctx, { deliveryId: backup.deliveryId, destinationId: plan.destinationId, objectName: backup.objectName, parts: backup.parts }, reason);
   ctx.log.info({ runId: backup.id, destinationId: plan.destinationId, objects, why }, "retention deleted a backup");
   report.deleted.push({ runId: backup.id, destinationId: plan.destinationId, objects, reason });
 }
@@ -69,7 +58,8 @@ export async function executeRetention(ctx: RetentionContext, now = ctx.clock.no
     await apply(ctx, await planScheduleBackups(ctx, schedule, now), (i) => !i.backup.manual, `schedule ${schedule.id}`, report);
   }
   const { db, t } = ctx.database;
-  for (const { id } of await db.select({ id: t.datasources.id }).from(t.datasources)) {
+  // A deleted datasource's backups are kept until deleted by hand (docs/decisions.md).
+  for (const { id } of await db.select({ id: t.datasources.id }).from(t.datasources).where(isNull(t.datasources.deletedAt))) {
     const days = await manualRetentionDaysFor(ctx, id, ctx.env.manualRetentionDays);
     if (days > 0) await apply(ctx, await planManualBackups(ctx, id, days, now), (i) => i.backup.manual === true, `manual backups of ${id}`, report);
   }

@@ -20,11 +20,15 @@ export async function findSchedule(ctx: DbContext, id: string): Promise<Schedule
   return row;
 }
 
-/** Every live schedule that has a retention policy. */
+/** Every live schedule of a live datasource that has a retention policy (a deleted datasource's backups are kept). */
 export async function schedulesWithRetention(ctx: DbContext): Promise<ScheduleRow[]> {
   const { db, t } = ctx.database;
-  const rows = await db.select().from(t.schedules).where(isNull(t.schedules.deletedAt));
-  return rows.filter((r) => policyOf(r) !== null);
+  const rows = await db
+    .select({ schedule: t.schedules })
+    .from(t.schedules)
+    .innerJoin(t.datasources, eq(t.datasources.id, t.schedules.datasourceId))
+    .where(and(isNull(t.schedules.deletedAt), isNull(t.datasources.deletedAt)));
+  return rows.map((r) => r.schedule).filter((r) => policyOf(r) !== null);
 }
 
 /**

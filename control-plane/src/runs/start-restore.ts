@@ -2,7 +2,7 @@ import { HoldfastError, newId, type RestoreRunBody } from "@holdfast/shared";
 import { eq } from "drizzle-orm";
 import { openHeldArtifact } from "../artifacts/locate-artifact.js";
 import type { AppContext } from "../context.js";
-import { getDatasource } from "../datasources/get-datasource.js";
+import { findDatasourceRow, getDatasource } from "../datasources/get-datasource.js";
 import { getRunRow, type ArtifactMeta, type RunRow } from "./get-run.js";
 
 export interface StartRestoreInput {
@@ -38,7 +38,8 @@ export async function startRestore(ctx: AppContext, input: StartRestoreInput): P
   }
   await held.close();
   const target = await getDatasource(ctx, body.targetDatasourceId);
-  const origin = await getDatasource(ctx, source.datasourceId).catch(() => null);
+  // The backup's own datasource may have been deleted since: its engine still decides.
+  const origin = await findDatasourceRow(ctx, source.datasourceId, { retired: true }).catch(() => null);
   if (origin && origin.engine !== target.engine) {
     throw new HoldfastError("RUN_NOT_RESTORABLE", `Run ${source.id} is a ${origin.engine} backup; datasource ${target.id} is ${target.engine}`, {
       runId: source.id,

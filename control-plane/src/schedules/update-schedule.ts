@@ -23,6 +23,8 @@ export async function updateSchedule(ctx: ScheduleContext, id: string, body: Upd
   compileCron(cron, timezone);
   const split = splitVerify(body.options, body.verify);
   if (body.options !== undefined) assertOptionsFitEngine((await getDatasource(ctx, current.datasourceId)).engine, split.options);
+  // A deleted datasource's schedules stay paused: DATASOURCE_NOT_FOUND says it was deleted.
+  if (body.paused === false && current.paused) await getDatasource(ctx, current.datasourceId);
   if (body.destinationIds) await assertDestinationsExist(ctx, body.destinationIds);
 
   const now = ctx.clock.now().getTime();

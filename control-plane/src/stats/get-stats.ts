@@ -28,7 +28,7 @@ export async function getStats(ctx: DbContext, { days }: StatsQuery): Promise<St
     .where(and(eq(t.runs.kind, "backup"), gte(t.runs.createdAt, since)));
 
   const lastGoodBackup: StatsView["lastGoodBackup"] = [];
-  for (const ds of await db.select({ id: t.datasources.id, name: t.datasources.name }).from(t.datasources).orderBy(t.datasources.name)) {
+  for (const ds of await db.select({ id: t.datasources.id, name: t.datasources.name }).from(t.datasources).where(isNull(t.datasources.deletedAt)).orderBy(t.datasources.name)) {
     const good = await db
       .select({ id: t.runs.id, finishedAt: t.runs.finishedAt })
       .from(t.runs)

@@ -86,6 +86,11 @@ export function destinationContract(setup: () => ContractSetup): void {
       expect(await d.list("ds_3/")).toEqual([]);
 
       expect(await sha256Of(await d.get("ds_1/2026/05/big.bin"))).toBe(src.sha256());
+      // From an offset: the same bytes as the whole object's tail.
+      const tail = Buffer.concat(await (await d.get("ds_1/2026/05/big.bin", { start: 20 * MIB - 100_000 })).toArray());
+      const whole = Buffer.concat(await (await d.get("ds_1/2026/05/big.bin")).toArray());
+      expect(tail.length).toBe(100_000);
+      expect(tail.equals(whole.subarray(20 * MIB - 100_000))).toBe(true);
 
       await d.delete("ds_1/2026/05/big.bin");
       expect(await d.stat("ds_1/2026/05/big.bin")).toBeNull();

@@ -25,6 +25,9 @@ export const API_ROUTE_ROLES = {
 
   "POST /datasources": "operator",
   "GET /datasources": "viewer",
+  "GET /datasources/:id": "viewer",
+  "PATCH /datasources/:id": "operator",
+  "DELETE /datasources/:id": "operator",
   // Test and preflight make the agent connect to the database: acting on it, not reading ours.
   "POST /datasources/:id/test": "operator",
   "POST /datasources/:id/preflight": "operator",
@@ -55,6 +58,9 @@ export const API_ROUTE_ROLES = {
   "GET /runs/:runId/logs": "viewer",
   "POST /runs/:runId/restore": "operator",
   "POST /runs/:runId/cancel": "operator",
+  // The backup's bytes: a viewer sees that backups exist, not the data in them.
+  "GET /runs/:runId/artifact": "operator",
+  "DELETE /runs/:runId/artifact": "operator",
 
   "GET /stats": "viewer",
 

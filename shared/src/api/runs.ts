@@ -24,3 +24,12 @@ export type RestoreRunBody = z.infer<typeof RestoreRunBody>;
 /** `POST /api/v1/runs/:runId/cancel` takes no options; a body, if sent, must be an empty object. */
 export const CancelRunBody = z.object({}).strict();
 export type CancelRunBody = z.infer<typeof CancelRunBody>;
+
+/**
+ * `DELETE /api/v1/runs/:runId/artifact?force=true`: `force` deletes a backup retention would never
+ * delete (the newest good or newest verified one of its datasource).
+ */
+export const DeleteArtifactQuery = z
+  .object({ force: z.enum(["true", "false"]).default("false").transform((v) => v === "true") })
+  .strict();
+export type DeleteArtifactQuery = z.infer<typeof DeleteArtifactQuery>;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Id } from "../ids.js";
 import { ErrorBody } from "../errors.js";
 import { AgentRunState, RunTrigger } from "../run-state.js";
-import { DatasourceConfig, DatasourceConnection, Engine } from "./datasource.js";
+import { DatasourceConfig, DatasourceConfigUpdate, DatasourceConnection, Engine } from "./datasource.js";
 import { BackupOptions, Codec, DumpFormat, RestoreRequestOptions } from "./backup-options.js";
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -15,6 +15,14 @@ const DatasourceView = z.object({
   engine: Engine,
   connection: DatasourceConnection,
   maxDurationMinutes: z.number().int(),
+});
+
+/** What a connection test found. */
+const ConnectionTest = z.object({
+  ok: z.literal(true),
+  latencyMs: z.number(),
+  serverVersion: z.string(),
+  databaseSizeBytes: z.number().nullable(),
 });
 
 const ExecutionStatus = z.object({ runId: Id, state: AgentRunState, queuedPosition: z.number().int().nullable() });
@@ -95,11 +103,15 @@ export const Commands = {
     payload: DatasourceConfig,
     data: z.object({ datasourceId: Id, connection: DatasourceConnection }),
   },
-  /** Replaces a datasource's config; a missing password keeps the stored one. */
+  /**
+   * Replaces a datasource's config (DATASOURCE_NOT_FOUND when there is none, VALIDATION_FAILED for
+   * another engine); with `test: true` only once the agent connected with it, so a failed test
+   * leaves the stored config as it was. Answers the config as saved, its password masked, and the test's result.
+   */
   updateDatabaseConfig: {
     mutating: true,
-    payload: DatasourceConfig,
-    data: z.object({ datasourceId: Id, connection: DatasourceConnection }),
+    payload: DatasourceConfigUpdate,
+    data: DatasourceView.extend({ test: ConnectionTest.nullable() }),
   },
   /** Refused with 409 INVALID_STATE_TRANSITION while a run of it is queued or running. */
   deleteDatabaseConfig: {
@@ -126,12 +138,7 @@ export const Commands = {
   testDatabaseConnection: {
     mutating: false,
     payload: z.object({ datasourceId: Id }).strict(),
-    data: z.object({
-      ok: z.literal(true),
-      latencyMs: z.number(),
-      serverVersion: z.string(),
-      databaseSizeBytes: z.number().nullable(),
-    }),
+    data: ConnectionTest,
   },
   startBackup: {
     mutating: true,

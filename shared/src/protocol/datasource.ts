@@ -110,11 +110,13 @@ export type DatasourceConnection = ConnectionOf<Engine>;
 /** Any engine's connection (for answers that show one; requests validate against their engine's). */
 export const DatasourceConnection = z.union([PostgresConnection, MysqlConnection, MongoConnection, SqliteConnection, FilesConnection]);
 
+/** A run longer than this is killed and fails RUN_TIMEOUT, so one hung dump never blocks the queue. */
+export const MaxDurationMinutes = z.number().int().min(1).max(10_080);
+
 const common = {
   datasourceId: Id,
   name: z.string().min(1).max(200),
-  /** A run longer than this is killed and fails RUN_TIMEOUT, so one hung dump never blocks the queue. */
-  maxDurationMinutes: z.number().int().min(1).max(10_080).default(360),
+  maxDurationMinutes: MaxDurationMinutes.default(360),
 };
 
 function configOf<E extends Engine>(engine: E) {
@@ -125,6 +127,36 @@ function configOf<E extends Engine>(engine: E) {
 export const DatasourceConfig = z.discriminatedUnion("engine", [configOf("postgres"), configOf("mysql"), configOf("sqlite"), configOf("files"), configOf("mongodb")]);
 export type DatasourceConfig = z.infer<typeof DatasourceConfig>;
 export const MAX_DURATION_MINUTES = common.maxDurationMinutes;
+
+/**
+ * What becomes of the stored password when the new connection carries none: kept (a form that never
+ * saw it sends it back without one), or removed (peer or trust authentication from now on). A
+ * connection naming a `passwordFile` always drops the stored password: the two never go together.
+ */
+export const StoredPassword = z.enum(["keep", "remove"]);
+export type StoredPassword = z.infer<typeof StoredPassword>;
+
+function updateOf<E extends Engine>(engine: E) {
+  return z
+    .object({
+      ...common,
+      engine: z.literal(engine),
+      connection: CONNECTION_SCHEMAS[engine],
+      /** Absent: the stored value stays. */
+      maxDurationMinutes: MaxDurationMinutes.optional(),
+      storedPassword: StoredPassword.default("keep"),
+      /** Connect with the new config before saving it; a failed test saves nothing and answers the engine's error. */
+      test: z.boolean().default(false),
+    })
+    .strict();
+}
+
+/**
+ * `updateDatabaseConfig`: the datasource's new config, whole but for its password (see
+ * `StoredPassword`). The engine never changes: a config for another engine is refused.
+ */
+export const DatasourceConfigUpdate = z.discriminatedUnion("engine", [updateOf("postgres"), updateOf("mysql"), updateOf("sqlite"), updateOf("files"), updateOf("mongodb")]);
+export type DatasourceConfigUpdate = z.infer<typeof DatasourceConfigUpdate>;
 
 export const REDACTED = "********";
 

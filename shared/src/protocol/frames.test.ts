@@ -27,6 +27,8 @@ const samplePayloads: { [T in CommandType]: CommandPayload<T> } = {
     engine: "postgres",
     connection: { host: "/var/run/postgresql", port: 5432, database: "orders", username: "backup" },
     maxDurationMinutes: 60,
+    storedPassword: "remove",
+    test: true,
   },
   deleteDatabaseConfig: { datasourceId: "ds_1" },
   listDatabaseConfigs: {},

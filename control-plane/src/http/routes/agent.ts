@@ -8,6 +8,7 @@ import type { AppContext } from "../../context.js";
 import { enrollAgent } from "../../enrollment/enroll-agent.js";
 import { jsonBody } from "../validate.js";
 import type { HonoEnv } from "../types.js";
+import { artifactResponse, withUnsatisfiableRange } from "./artifact-response.js";
 
 /**
  * `/agent/v1`: what agents call over plain HTTP. Enrollment is authorised by the enrollment token
@@ -46,12 +47,9 @@ export function agentRoutes(ctx: AppContext) {
         const offset = await currentUploadOffset(ctx, c.req.param("runId"), c.req.header("authorization"));
         return c.body(null, 200, { [UPLOAD_OFFSET_HEADER]: String(offset), "cache-control": "no-store" });
       }
-      const { status, headers, body } = await serveDownload(ctx, {
-        runId: c.req.param("runId"),
-        authorization: c.req.header("authorization"),
-        range: c.req.header("range"),
-      });
-      // @hono/node-server writes a web stream to the socket waiting for "drain": backpressure end to end.
-      return new Response(Readable.toWeb(body) as ReadableStream, { status, headers });
+      const { status, headers, body } = await withUnsatisfiableRange(c, () =>
+        serveDownload(ctx, { runId: c.req.param("runId"), authorization: c.req.header("authorization"), range: c.req.header("range") }),
+      );
+      return artifactResponse(c, status, headers, body);
     });
 }

@@ -1,13 +1,10 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import {
-  CancelRunBody,
-  CreateDatasourceBody,
   CreateDestinationBody,
   CreateScheduleBody,
   HoldfastError,
   IdParam,
-  ListRunsQuery,
   NextFiringsQuery,
   RestoreRunBody,
   RunIdParam,
@@ -25,25 +22,12 @@ import { getAgentQueue } from "../../agents/get-agent-queue.js";
 import { listAgents } from "../../agents/list-agents.js";
 import { revokeAgent } from "../../agents/revoke-agent.js";
 import type { AppContext } from "../../context.js";
-import { createDatasource } from "../../datasources/create-datasource.js";
-import { listDatabases } from "../../datasources/list-databases.js";
-import { listDatasources } from "../../datasources/list-datasources.js";
-import { preflightDatasource } from "../../datasources/preflight-datasource.js";
-import { testDatasource } from "../../datasources/test-datasource.js";
-import { listRunDeliveries } from "../../deliveries/list-deliveries.js";
 import { createDestination } from "../../destinations/create-destination.js";
 import { deleteDestination } from "../../destinations/delete-destination.js";
 import { getDestination, listDestinations } from "../../destinations/get-destination.js";
 import { testDestination } from "../../destinations/test-destination.js";
 import { updateDestination } from "../../destinations/update-destination.js";
 import { previewRetention } from "../../retention/preview-retention.js";
-import { cancelRun } from "../../runs/cancel-run.js";
-import { getRun } from "../../runs/get-run.js";
-import { getRunLogs } from "../../runs/get-run-logs.js";
-import { listRunEvents } from "../../runs/list-run-events.js";
-import { listRuns } from "../../runs/list-runs.js";
-import { startBackup } from "../../runs/start-backup.js";
-import { startRestore } from "../../runs/start-restore.js";
 import { createSchedule, deleteSchedule, getSchedule, listSchedules, nextScheduleFirings, updateSchedule } from "../../schedules/index.js";
 import { endSession, sessionView, signIn } from "../../sessions/index.js";
 import { anyUserExists, completeSetup } from "../../setup/index.js";
@@ -56,6 +40,8 @@ import { jsonBody, params, query } from "../validate.js";
 import type { HonoEnv } from "../types.js";
 import { adminRoutes } from "./admin.js";
 import { userRoutes } from "./users.js";
+import { datasourceRoutes } from "./datasources.js";
+import { runRoutes } from "./runs.js";
 
 /**
  * `/api/v1`: each route declares the shared schemas of its path, query and body (checked before it
@@ -117,15 +103,6 @@ export function apiRoutes(ctx: AppContext) {
     })
     .get("/agents/:id/queue", params(IdParam), async (c) => c.json(await getAgentQueue(scoped(ctx, c), c.req.valid("param").id)))
     .get("/agents/:id/health", params(IdParam), async (c) => c.json(await getAgentHealth(scoped(ctx, c), c.req.valid("param").id)))
-    .post("/datasources", jsonBody(CreateDatasourceBody, "datasource"), async (c) => c.json(await createDatasource(scoped(ctx, c), c.req.valid("json")), 201))
-    .get("/datasources", async (c) => c.json({ items: await listDatasources(ctx) }))
-    .post("/datasources/:id/test", params(IdParam), async (c) => c.json(await testDatasource(scoped(ctx, c), c.req.valid("param").id)))
-    .post("/datasources/:id/preflight", params(IdParam), async (c) => c.json(await preflightDatasource(scoped(ctx, c), c.req.valid("param").id)))
-    .get("/datasources/:id/databases", params(IdParam), async (c) => c.json(await listDatabases(scoped(ctx, c), c.req.valid("param").id)))
-    .post("/datasources/:id/backups", params(IdParam), jsonBody(StartBackupBody, "backup request"), async (c) => {
-      const { runId } = await startBackup(scoped(ctx, c), { datasourceId: c.req.valid("param").id, body: c.req.valid("json"), requestedBy: c.get("user").email });
-      return c.json({ runId }, 202);
-    })
     .post("/destinations", jsonBody(CreateDestinationBody, "destination"), async (c) => c.json(await createDestination(scoped(ctx, c), c.req.valid("json")), 201))
     .get("/destinations", async (c) => c.json({ items: await listDestinations(ctx) }))
     .get("/destinations/:id", params(IdParam), async (c) => c.json(await getDestination(ctx, c.req.valid("param").id)))
@@ -150,20 +127,10 @@ export function apiRoutes(ctx: AppContext) {
     .post("/schedules/:id/pause", params(IdParam), async (c) => c.json(await updateSchedule(scoped(ctx, c), c.req.valid("param").id, { paused: true })))
     .post("/schedules/:id/resume", params(IdParam), async (c) => c.json(await updateSchedule(scoped(ctx, c), c.req.valid("param").id, { paused: false })))
     .get("/schedules/:id/next", params(IdParam), query(NextFiringsQuery), async (c) => c.json(await nextScheduleFirings(ctx, c.req.valid("param").id, c.req.valid("query"))))
-    .get("/runs", query(ListRunsQuery), async (c) => c.json(await listRuns(ctx, c.req.valid("query"))))
-    .get("/runs/:runId", params(RunIdParam), async (c) => c.json(await getRun(ctx, c.req.valid("param").runId)))
-    .get("/runs/:runId/deliveries", params(RunIdParam), async (c) => c.json({ items: await listRunDeliveries(ctx, c.req.valid("param").runId) }))
     .get("/stats", query(StatsQuery), async (c) => c.json(await getStats(ctx, c.req.valid("query"))))
-    .get("/runs/:runId/events", params(RunIdParam), async (c) => c.json({ items: await listRunEvents(ctx, c.req.valid("param").runId) }))
-    .get("/runs/:runId/logs", params(RunIdParam), async (c) => c.json(await getRunLogs(scoped(ctx, c), c.req.valid("param").runId)))
-    .post("/runs/:runId/restore", params(RunIdParam), jsonBody(RestoreRunBody, "restore request"), async (c) => {
-      const { runId } = await startRestore(scoped(ctx, c), { sourceRunId: c.req.valid("param").runId, body: c.req.valid("json"), requestedBy: c.get("user").email });
-      return c.json({ runId }, 202);
-    })
-    .post("/runs/:runId/cancel", params(RunIdParam), jsonBody(CancelRunBody, "cancel request"), async (c) =>
-      c.json(await cancelRun(scoped(ctx, c), { runId: c.req.valid("param").runId, requestedBy: c.get("user").email })),
-    )
     .get("/schedules/:id/retention/preview", params(IdParam), async (c) => c.json(await previewRetention(ctx, c.req.valid("param").id)))
+    .route("/", datasourceRoutes(ctx))
+    .route("/", runRoutes(ctx))
     .route("/", userRoutes(ctx))
     .route("/", adminRoutes(ctx));
 }

@@ -1,0 +1,34 @@
+import { Hono } from "hono";
+import { CreateDatasourceBody, IdParam, ListDatasourcesQuery, StartBackupBody, UpdateDatasourceBody } from "@holdfast/shared";
+import type { AppContext } from "../../context.js";
+import { createDatasource } from "../../datasources/create-datasource.js";
+import { deleteDatasource } from "../../datasources/delete-datasource.js";
+import { getDatasource } from "../../datasources/get-datasource.js";
+import { listDatabases } from "../../datasources/list-databases.js";
+import { listDatasources } from "../../datasources/list-datasources.js";
+import { preflightDatasource } from "../../datasources/preflight-datasource.js";
+import { testDatasource } from "../../datasources/test-datasource.js";
+import { updateDatasource } from "../../datasources/update-datasource.js";
+import { startBackup } from "../../runs/start-backup.js";
+import { scoped } from "../middleware.js";
+import { jsonBody, params, query } from "../validate.js";
+import type { HonoEnv } from "../types.js";
+
+/** `/api/v1/datasources…`, mounted by `apiRoutes` behind its authentication and body limit. */
+export function datasourceRoutes(ctx: AppContext) {
+  return new Hono<HonoEnv>()
+    .post("/datasources", jsonBody(CreateDatasourceBody, "datasource"), async (c) => c.json(await createDatasource(scoped(ctx, c), c.req.valid("json")), 201))
+    .get("/datasources", query(ListDatasourcesQuery), async (c) => c.json({ items: await listDatasources(ctx, c.req.valid("query")) }))
+    .get("/datasources/:id", params(IdParam), async (c) => c.json(await getDatasource(ctx, c.req.valid("param").id)))
+    .patch("/datasources/:id", params(IdParam), jsonBody(UpdateDatasourceBody, "datasource update"), async (c) =>
+      c.json(await updateDatasource(scoped(ctx, c), c.req.valid("param").id, c.req.valid("json"))),
+    )
+    .delete("/datasources/:id", params(IdParam), async (c) => c.json(await deleteDatasource(scoped(ctx, c), c.req.valid("param").id)))
+    .post("/datasources/:id/test", params(IdParam), async (c) => c.json(await testDatasource(scoped(ctx, c), c.req.valid("param").id)))
+    .post("/datasources/:id/preflight", params(IdParam), async (c) => c.json(await preflightDatasource(scoped(ctx, c), c.req.valid("param").id)))
+    .get("/datasources/:id/databases", params(IdParam), async (c) => c.json(await listDatabases(scoped(ctx, c), c.req.valid("param").id)))
+    .post("/datasources/:id/backups", params(IdParam), jsonBody(StartBackupBody, "backup request"), async (c) => {
+      const { runId } = await startBackup(scoped(ctx, c), { datasourceId: c.req.valid("param").id, body: c.req.valid("json"), requestedBy: c.get("user").email });
+      return c.json({ runId }, 202);
+    });
+}
