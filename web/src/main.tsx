@@ -1,3 +1,4 @@
+import "./zod-config.js";
 import "@mantine/core/styles.css";
 import "./theme/global.css";
 import { RouterProvider } from "@tanstack/react-router";

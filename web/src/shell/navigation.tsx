@@ -22,6 +22,7 @@ export function Navigation({ onNavigate }: { onNavigate: () => void }) {
               label={label}
               leftSection={<Icon size={18} stroke={1.6} aria-hidden />}
               active={active}
+              variant="filled"
               aria-current={active ? "page" : undefined}
               onClick={onNavigate}
             />

@@ -1,5 +1,5 @@
-import { AppShell, Burger, Group, Text } from "@mantine/core";
-import { useDisclosure } from "@mantine/hooks";
+import { AppShell, Burger, Group, Text, useMantineTheme } from "@mantine/core";
+import { useDisclosure, useMediaQuery } from "@mantine/hooks";
 import { IconShieldLock } from "@tabler/icons-react";
 import { Link, useRouterState } from "@tanstack/react-router";
 import { type ReactNode, useEffect, useRef } from "react";
@@ -15,6 +15,10 @@ import classes from "./shell.module.css";
  */
 export function Shell({ children }: { children: ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure(false);
+  const { breakpoints } = useMantineTheme();
+  // On a narrow window the closed navigation is only slid out of view: inert keeps the keyboard and
+  // screen readers out of it too.
+  const narrow = useMediaQuery(`(max-width: calc(${breakpoints.sm} - 0.1px))`);
   const main = useRef<HTMLElement>(null);
   const pathname = useRouterState({ select: (s) => s.location.pathname });
   const first = useRef(true);
@@ -48,7 +52,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="sm">
+      <AppShell.Navbar p="sm" inert={narrow && !opened}>
         <AppShell.Section grow>
           <Navigation onNavigate={close} />
         </AppShell.Section>

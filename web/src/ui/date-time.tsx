@@ -8,7 +8,7 @@ import { useNow } from "./use-now.js";
  */
 export function DateTime({ value, relative = false, seconds = false, withZone = true }: { value: string | null; relative?: boolean; seconds?: boolean; withZone?: boolean }) {
   const now = useNow();
-  if (value === null) return <Text span c="dimmed">never</Text>;
+  if (value === null) return <Text span inherit c="dimmed">never</Text>;
   const full = formatDateTime(value, { seconds, withZone: true });
   const shown = formatDateTime(value, { seconds, withZone });
   return (

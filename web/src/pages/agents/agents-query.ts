@@ -1,5 +1,5 @@
 import { queryOptions } from "@tanstack/react-query";
-import { api, unwrap } from "../../api/client.js";
+import { type Answer, api, unwrap } from "../../api/client.js";
 
 export const AGENTS_QUERY_KEY = ["agents"] as const;
 
@@ -12,3 +12,6 @@ export const agentsQuery = queryOptions({
   queryFn: async () => (await unwrap(api.agents.$get())).items,
   refetchInterval: 15_000,
 });
+
+/** One agent as `GET /api/v1/agents` lists it. */
+export type AgentItem = Answer<Awaited<ReturnType<typeof api.agents.$get>>>["items"][number];
