@@ -172,4 +172,23 @@ describe("the console, served by a real control plane", () => {
     expect(await problems()).toEqual([]);
     await page.close();
   });
+
+  // Last: the choice is kept in this browser's storage, shared by the tests above.
+  it("keeps a colour scheme chosen by hand over the system's across reloads, until told to follow the system again", async () => {
+    const { page, problems } = await rig.open("/", { token: rig.adminToken });
+    await page.emulateMedia({ colorScheme: "light" });
+    const scheme = () => page.evaluate(() => document.documentElement.dataset.mantineColorScheme);
+    await expect.poll(scheme).toBe("light");
+    await page.getByRole("button", { name: "Colour scheme: Follow the system" }).click();
+    await page.getByRole("menuitem", { name: "Dark" }).click();
+    await expect.poll(scheme).toBe("dark");
+    await page.reload();
+    await page.getByRole("heading", { name: "Dashboard", level: 1 }).waitFor();
+    expect(await scheme()).toBe("dark");
+    await page.getByRole("button", { name: "Colour scheme: Dark" }).click();
+    await page.getByRole("menuitem", { name: "Follow the system" }).click();
+    await expect.poll(scheme).toBe("light");
+    expect(await problems()).toEqual([]);
+    await page.close();
+  });
 });
