@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: type-checks every package with its tests, runs every suite of every package, then the
-// end-to-end suites, and prints one closing line "N passed, N failed, N skipped" for people and CI
-// alike. Type-checking and unit suites run side by side; the end-to-end suites start real processes
-// and servers, so they run after, with vitest's own parallelism. A package whose typecheck fails
-// counts as one failure: vitest strips types, so a wrong type would otherwise pass unnoticed.
+// end-to-end suites, then the browser suites, and prints one closing line "N passed, N failed, N
+// skipped" for people and CI alike. Type-checking and unit suites run side by side; the end-to-end
+// and browser suites start real processes and servers, so they run after, one after the other, each
+// with vitest's own bounded parallelism. A package whose typecheck fails counts as one failure:
+// vitest strips types, so a wrong type would otherwise pass unnoticed.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -50,10 +51,12 @@ function countReport(report) {
   return { passed, failed, skipped };
 }
 
-function runSuite(workspace) {
-  const out = path.join(reports, `${workspace.replaceAll("/", "_")}.json`);
+/** Runs a workspace's vitest suite (its default config, or `config`), reported under `label`. */
+function runSuite(workspace, { config, label = workspace } = {}) {
+  const out = path.join(reports, `${label.replaceAll("/", "_")}.json`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [vitest, "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], {
+    const args = [vitest, "run", ...(config ? ["--config", config] : []), "--reporter=default", "--reporter=json", `--outputFile.json=${out}`];
+    const child = spawn(process.execPath, args, {
       cwd: path.join(root, workspace),
       stdio: ["ignore", "inherit", "inherit"],
       env: { ...process.env, FORCE_COLOR: process.env.CI ? "0" : process.env.FORCE_COLOR },
@@ -61,20 +64,22 @@ function runSuite(workspace) {
     child.on("close", (code) => {
       const counts = existsSync(out) ? countReport(JSON.parse(readFileSync(out, "utf8"))) : { passed: 0, failed: 0, skipped: 0 };
       if (code !== 0 && counts.failed === 0) counts.failed = 1;
-      resolve({ workspace, ...counts });
+      resolve({ workspace: label, ...counts });
     });
   });
 }
 
 const only = process.argv.slice(2);
 const selected = (w) => only.length === 0 || only.includes(w);
-const units = ["shared", "agent", "control-plane"].filter(selected);
-const checked = [...units, ...(selected("tests") ? ["tests"] : [])];
+const units = ["shared", "agent", "control-plane", "web"].filter(selected);
+const checked = [...units, ...(selected("tests") || selected("tests/browser") ? ["tests"] : [])];
 
-const [checks, results] = await Promise.all([Promise.all(checked.map(typecheck)), Promise.all(units.map(runSuite))]);
+const [checks, results] = await Promise.all([Promise.all(checked.map(typecheck)), Promise.all(units.map((w) => runSuite(w)))]);
 if (selected("tests")) results.push(await runSuite("tests"));
+// The console in Chromium against the built control plane (tests/vitest.browser.config.ts).
+if (selected("tests") || selected("tests/browser")) results.push(await runSuite("tests", { config: "vitest.browser.config.ts", label: "tests/browser" }));
 // A failed typecheck is one failure of its package, so the package lines add up to the total.
-for (const c of checks.filter((c) => !c.ok)) results.find((r) => r.workspace === c.workspace).failed += 1;
+for (const c of checks.filter((c) => !c.ok)) results.find((r) => r.workspace === c.workspace || r.workspace.startsWith(`${c.workspace}/`)).failed += 1;
 
 for (const c of checks.filter((c) => !c.ok)) process.stdout.write(`\n${c.workspace}: typecheck failed\n${c.output.trimEnd()}\n`);
 

@@ -30,7 +30,9 @@ export class LiveEventClient {
     this.ended = (async () => {
       const decoder = new TextDecoder();
       try {
-        for await (const chunk of body) parser.feed(decoder.decode(chunk, { stream: true }));
+        // A reader rather than `for await`: the browser suite's DOM typings have no async iterator on ReadableStream.
+        const reader = body.getReader();
+        for (let read = await reader.read(); !read.done; read = await reader.read()) parser.feed(decoder.decode(read.value, { stream: true }));
       } catch {
         // Cut by the server or closed by the test: either way the stream is over.
       }

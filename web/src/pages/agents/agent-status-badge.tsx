@@ -1,0 +1,19 @@
+import type { AgentStatus } from "@holdfast/shared";
+import { Badge } from "@mantine/core";
+
+const LOOK: Record<AgentStatus, { color: string; label: string; hint: string }> = {
+  online: { color: "green", label: "online", hint: "connected now" },
+  offline: { color: "gray", label: "offline", hint: "not connected: its runs wait for it" },
+  revoked: { color: "red", label: "revoked", hint: "its key is refused; enroll the host again to use it" },
+  incompatible: { color: "orange", label: "incompatible", hint: "its version cannot talk to this control plane: upgrade it" },
+};
+
+/** An agent's status as a coloured word (the word carries it, not only the colour). */
+export function AgentStatusBadge({ status }: { status: AgentStatus }) {
+  const look = LOOK[status];
+  return (
+    <Badge color={look.color} variant={status === "online" ? "filled" : "light"} title={look.hint}>
+      {look.label}
+    </Badge>
+  );
+}
