@@ -87,6 +87,11 @@ describe.each(DIALECTS)("a backup as an object (GET and DELETE /runs/:runId/arti
     expect(head.headers.get("content-length")).toBe("300000");
     expect(head.headers.get("x-holdfast-sha256")).toBe(sha(bytes));
     expect((await body(head)).length).toBe(0);
+
+    // The download is in the audit log with who took it; the HEAD is not.
+    const { db, t } = srv.ctx.database;
+    const records = (await db.select().from(t.auditLog)).filter((r) => r.action === "artifact.download" && JSON.parse(r.target).runId === runId);
+    expect(records.map((r) => ({ status: r.status, actor: r.actorEmail }))).toEqual([{ status: 200, actor: expect.stringContaining("@") }]);
   });
 
   it("serves one range as 206 (a-b, a-, -n), refuses one past the end with 416 and the size, and ignores a range whose If-Range is stale", async () => {

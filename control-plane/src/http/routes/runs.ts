@@ -1,6 +1,7 @@
 import { Hono } from "hono";
-import { CancelRunBody, DeleteArtifactQuery, ListRunsQuery, RestoreRunBody, RunIdParam } from "@holdfast/shared";
+import { CancelRunBody, DeleteArtifactQuery, type ErrorCode, HoldfastError, ListRunsQuery, RestoreRunBody, RunIdParam } from "@holdfast/shared";
 import { deleteArtifact } from "../../artifacts/delete-artifact.js";
+import { auditActor, recordAudit } from "../../audit/record-audit.js";
 import { downloadArtifact } from "../../artifacts/download-artifact.js";
 import type { AppContext } from "../../context.js";
 import { listRunDeliveries } from "../../deliveries/list-deliveries.js";
@@ -32,10 +33,23 @@ export function runRoutes(ctx: AppContext) {
     )
     // hono answers HEAD with this GET route: the headers (size, SHA-256) without reading a byte.
     .get("/runs/:runId/artifact", params(RunIdParam), async (c) => {
-      const { status, headers, body } = await withUnsatisfiableRange(c, () =>
-        downloadArtifact(scoped(ctx, c), { runId: c.req.valid("param").runId, range: c.req.header("range"), ifRange: c.req.header("if-range"), head: c.req.method === "HEAD" }),
-      );
-      return artifactResponse(c, status, headers, body);
+      const runId = c.req.valid("param").runId;
+      const head = c.req.method === "HEAD";
+      // Reading a backup is as sensitive as changing one: every download (not a HEAD) is in the audit log.
+      const audit = (status: number, errorCode: ErrorCode | null) =>
+        head
+          ? Promise.resolve()
+          : recordAudit(scoped(ctx, c), { action: "artifact.download", actor: auditActor(c.get("user")), target: { runId }, status, errorCode, clientAddress: c.get("client").address, requestId: c.get("requestId") });
+      try {
+        const { status, headers, body } = await withUnsatisfiableRange(c, () =>
+          downloadArtifact(scoped(ctx, c), { runId, range: c.req.header("range"), ifRange: c.req.header("if-range"), head }),
+        );
+        await audit(status, null);
+        return artifactResponse(c, status, headers, body);
+      } catch (err) {
+        if (err instanceof HoldfastError) await audit(err.status, err.code);
+        throw err;
+      }
     })
     .delete("/runs/:runId/artifact", params(RunIdParam), query(DeleteArtifactQuery), async (c) =>
       c.json(await deleteArtifact(scoped(ctx, c), { runId: c.req.valid("param").runId, force: c.req.valid("query").force, deletedBy: c.get("user").email })),
