@@ -10,7 +10,8 @@ import type { HonoEnv } from "./types.js";
  * `__Host-` prefix, which a browser accepts only from a secure origin for this exact host, so a
  * sibling subdomain cannot plant one. Over plain HTTP (the loopback default) neither is possible.
  */
-const COOKIE = "holdfast_session";
+export const SESSION_COOKIE_NAME = "holdfast_session";
+const COOKIE = SESSION_COOKIE_NAME;
 
 const cookiePrefix = (c: Context<HonoEnv>) => (c.get("client").tls ? ("host" as const) : undefined);
 

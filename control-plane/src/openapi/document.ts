@@ -1,3 +1,4 @@
+import { SESSION_COOKIE_NAME } from "../http/session-cookie.js";
 import { API_RESPONSES, API_ROUTE_ROLES, type ApiRoute, ApiErrorResponse, HealthAnswer } from "@holdfast/shared";
 import type { RouterRoute } from "hono/types";
 import { z } from "zod";
@@ -63,8 +64,9 @@ function operation(key: ApiRoute, validated: Map<RequestPart, z.ZodType>): Json 
   return {
     operationId: key.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_|_$/g, ""),
     summary: key,
-    description: `Least role: \`${role}\`.`,
+    description: role === "open" ? "Open: no credentials needed (sent ones are used when valid)." : `Least role: \`${role}\`.`,
     "x-holdfast-role": role,
+    ...(role === "open" ? { security: [{}, { bearer: [] }, { session: [] }] } : {}),
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(body
       ? // An empty body is read as `{}`: required only where `{}` is refused.
@@ -73,8 +75,12 @@ function operation(key: ApiRoute, validated: Map<RequestPart, z.ZodType>): Json 
     responses: {
       ...successResponse(key),
       ...(validated.size > 0 ? { "400": errorResponse("VALIDATION_FAILED: `details.issues` lists each field that failed.") } : {}),
-      "401": errorResponse("UNAUTHENTICATED: no valid credentials."),
-      "403": errorResponse(`FORBIDDEN: this needs the ${role} role (\`details.needed\`).`),
+      "401": errorResponse(role === "open" ? "Refused credentials (INVALID_CREDENTIALS, SETUP_TOKEN_INVALID...)." : "UNAUTHENTICATED: no valid credentials."),
+      "403": errorResponse(
+        role === "open"
+          ? "CSRF_CHECK_FAILED: a change made with the session cookie without its X-CSRF-Token."
+          : `FORBIDDEN: this needs the ${role} role (\`details.needed\`); CSRF_CHECK_FAILED: a change made with the session cookie without its X-CSRF-Token.`,
+      ),
       "4XX": errorResponse("Another refusal of the error catalog (docs/protocol.md)."),
       "5XX": errorResponse("A failure of the error catalog (docs/protocol.md); `retryable` says whether to try again."),
     },
@@ -122,10 +128,18 @@ export function buildOpenApiDocument(routes: readonly RouterRoute[], version: st
         "catalog (docs/protocol.md). Each operation's least role is in `x-holdfast-role`.",
     },
     servers: [{ url: "/" }],
-    security: [{ bearer: [] }],
+    security: [{ bearer: [] }, { session: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API token (`hf_api_…`, `holdfast api-token create`)." } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "An API token (`hf_api_…`, `holdfast api-token create`)." },
+        session: {
+          type: "apiKey",
+          in: "cookie",
+          name: SESSION_COOKIE_NAME,
+          description: "The browser session of `POST /api/v1/session` (`__Host-` prefixed over TLS). A request that changes something with it also sends `X-CSRF-Token`.",
+        },
+      },
       schemas: { ApiError: jsonSchema(ApiErrorResponse, "output") },
     },
   };
