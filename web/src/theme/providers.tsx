@@ -2,6 +2,7 @@ import { MantineProvider } from "@mantine/core";
 import { QueryClientProvider } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { queryClient } from "../api/query-client.js";
+import { LiveEventsProvider } from "../live/index.js";
 import { ViewerProvider } from "../session/viewer.js";
 import { cssVariablesResolver, theme } from "./theme.js";
 
@@ -10,7 +11,9 @@ export function Providers({ nonce, children }: { nonce: string | undefined; chil
   return (
     <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto" {...(nonce ? { getStyleNonce: () => nonce } : {})}>
       <QueryClientProvider client={queryClient}>
-        <ViewerProvider>{children}</ViewerProvider>
+        <ViewerProvider>
+          <LiveEventsProvider>{children}</LiveEventsProvider>
+        </ViewerProvider>
       </QueryClientProvider>
     </MantineProvider>
   );

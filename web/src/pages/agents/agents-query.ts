@@ -1,7 +1,8 @@
 import { queryOptions } from "@tanstack/react-query";
 import { type Answer, api, unwrap } from "../../api/client.js";
+import { queryKeys } from "../../api/query-keys.js";
 
-export const AGENTS_QUERY_KEY = ["agents"] as const;
+export const AGENTS_QUERY_KEY = queryKeys.agents;
 
 /**
  * The agents and their status. Polled every 15 s (the control plane's heartbeat) until the console

@@ -1,0 +1,27 @@
+/**
+ * Every query key of the console, in one place: the live event stream (`live/`) invalidates by these
+ * prefixes when the control plane reports a change, so a page that keys its queries here stays fresh
+ * without polling. A key is a prefix of the keys under it: invalidating `["runs"]` refreshes every
+ * run list and every run.
+ */
+export const queryKeys = {
+  session: ["session"] as const,
+  agents: ["agents"] as const,
+  agent: (id: string) => ["agents", id] as const,
+  datasources: ["datasources"] as const,
+  datasource: (id: string) => ["datasources", id] as const,
+  destinations: ["destinations"] as const,
+  destination: (id: string) => ["destinations", id] as const,
+  schedules: ["schedules"] as const,
+  schedule: (id: string) => ["schedules", id] as const,
+  /** Run lists (with their filters after the prefix) and single runs (`["runs", "one", runId]`). */
+  runs: ["runs"] as const,
+  runList: (filters: Record<string, unknown>) => ["runs", "list", filters] as const,
+  run: (runId: string) => ["runs", "one", runId] as const,
+  runDeliveries: (runId: string) => ["runs", "one", runId, "deliveries"] as const,
+  runLogs: (runId: string) => ["runs", "one", runId, "logs"] as const,
+  stats: ["stats"] as const,
+  users: ["users"] as const,
+  apiTokens: ["api-tokens"] as const,
+  enrollmentTokens: ["enrollment-tokens"] as const,
+} as const;
