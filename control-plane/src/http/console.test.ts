@@ -80,11 +80,15 @@ describe("the console at /", () => {
   });
 
   it("keeps the API's JSON 404 for its paths, even for a browser", async () => {
-    for (const path of ["/api/v1/nowhere", "/agent/v1/nowhere", "/install/nothing.sh", "/readyz", "/api"]) {
+    for (const path of ["/api/v1/nowhere", "/agent/v1/nowhere", "/install/nothing.sh", "/api"]) {
       const res = await srv.api(path, { headers: BROWSER, token: await srv.token("viewer") });
       expect(res.status, path).toBe(404);
       expect(res.headers.get("content-type"), path).toContain("application/json");
     }
+    // The probes answer their JSON to a browser too, never the console's page.
+    const ready = await srv.api("/readyz", { headers: BROWSER });
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ok: true });
     const unauthenticated = await app.request("/api/v1/agents", { headers: BROWSER });
     expect(unauthenticated.status).toBe(401);
   });
