@@ -38,6 +38,7 @@ const pages = [
   page("/users", lazyRouteComponent(placeholders, "UsersPage")),
   page("/api-tokens", lazyRouteComponent(placeholders, "ApiTokensPage")),
   page("/enrollment-tokens", lazyRouteComponent(placeholders, "EnrollmentTokensPage")),
+  page("/sso", lazyRouteComponent(() => import("./pages/sso-settings/sso-settings-page.js"), "SsoSettingsPage")),
 ];
 
 const SignInPage = lazyRouteComponent(() => import("./pages/sign-in/sign-in-page.js"), "SignInPage");
@@ -45,10 +46,10 @@ const SignInPage = lazyRouteComponent(() => import("./pages/sign-in/sign-in-page
 const signInRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/sign-in",
-  validateSearch: z.object({ redirect: z.string().optional() }),
+  validateSearch: z.object({ redirect: z.string().optional(), ssoError: z.string().max(60).optional() }),
   component: function SignIn() {
-    const { redirect } = signInRoute.useSearch();
-    return <SignInPage redirect={redirect} />;
+    const { redirect, ssoError } = signInRoute.useSearch();
+    return <SignInPage redirect={redirect} ssoError={ssoError} />;
   },
 });
 

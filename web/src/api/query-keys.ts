@@ -24,4 +24,7 @@ export const queryKeys = {
   users: ["users"] as const,
   apiTokens: ["api-tokens"] as const,
   enrollmentTokens: ["enrollment-tokens"] as const,
+  /** Whether single sign-on is on (the sign-in page), and its settings (admin). */
+  sso: ["sso"] as const,
+  ssoSettings: ["sso", "settings"] as const,
 } as const;

@@ -42,6 +42,7 @@ import { adminRoutes } from "./admin.js";
 import { userRoutes } from "./users.js";
 import { datasourceRoutes } from "./datasources.js";
 import { runRoutes } from "./runs.js";
+import { ssoRoutes } from "./sso.js";
 
 /**
  * `/api/v1`: each route declares the shared schemas of its path, query and body (checked before it
@@ -132,5 +133,6 @@ export function apiRoutes(ctx: AppContext) {
     .route("/", datasourceRoutes(ctx))
     .route("/", runRoutes(ctx))
     .route("/", userRoutes(ctx))
-    .route("/", adminRoutes(ctx));
+    .route("/", adminRoutes(ctx))
+    .route("/", ssoRoutes(ctx));
 }

@@ -7,9 +7,10 @@ import { csrfToken } from "../../session/csrf.js";
 import { safeRedirect } from "../../session/redirect.js";
 import { useViewer } from "../../session/viewer.js";
 import { SignInForm } from "./sign-in-form.js";
+import { SsoSignIn } from "./sso-sign-in.js";
 
 /** The sign-in page; after signing in, the viewer goes back to the page that sent them here. */
-export function SignInPage({ redirect }: { redirect: string | undefined }) {
+export function SignInPage({ redirect, ssoError }: { redirect: string | undefined; ssoError?: string | undefined }) {
   const { setUser } = useViewer();
   const router = useRouter();
   const queryClient = useQueryClient();
@@ -29,6 +30,7 @@ export function SignInPage({ redirect }: { redirect: string | undefined }) {
               Backups of your databases, under one console.
             </Text>
           </Stack>
+          <SsoSignIn redirect={redirect} ssoError={ssoError} />
           <SignInForm
             onSignedIn={({ user, csrfToken: token }) => {
               csrfToken.set(token);
