@@ -1,6 +1,7 @@
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, Outlet } from "@tanstack/react-router";
 import { z } from "zod";
 import { NotFoundPage } from "./pages/not-found-page.js";
+import { SessionGate } from "./session/session-gate.js";
 import { Shell } from "./shell/shell.js";
 import { ErrorState, LoadingState } from "./ui/states.js";
 
@@ -19,7 +20,9 @@ const shellRoute = createRoute({
   id: "shell",
   component: () => (
     <Shell>
-      <Outlet />
+      <SessionGate>
+        <Outlet />
+      </SessionGate>
     </Shell>
   ),
 });
@@ -52,8 +55,14 @@ const signInRoute = createRoute({
   },
 });
 
+const setupRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/setup",
+  component: lazyRouteComponent(() => import("./pages/setup/setup-page.js"), "SetupPage"),
+});
+
 export const router = createRouter({
-  routeTree: rootRoute.addChildren([shellRoute.addChildren(pages), signInRoute]),
+  routeTree: rootRoute.addChildren([shellRoute.addChildren(pages), signInRoute, setupRoute]),
   defaultPendingComponent: () => <LoadingState label="Loading the page" />,
   defaultPendingMs: 300,
   defaultErrorComponent: ({ error, reset }) => <ErrorState title="This page failed" error={error} onRetry={reset} />,
