@@ -38,9 +38,9 @@ const pages = [
   page("/datasources", lazyRouteComponent(placeholders, "DatasourcesPage")),
   page("/schedules", lazyRouteComponent(placeholders, "SchedulesPage")),
   page("/destinations", lazyRouteComponent(placeholders, "DestinationsPage")),
-  page("/users", lazyRouteComponent(placeholders, "UsersPage")),
-  page("/api-tokens", lazyRouteComponent(placeholders, "ApiTokensPage")),
-  page("/enrollment-tokens", lazyRouteComponent(placeholders, "EnrollmentTokensPage")),
+  page("/users", lazyRouteComponent(() => import("./pages/users/users-page.js"), "UsersPage")),
+  page("/api-tokens", lazyRouteComponent(() => import("./pages/api-tokens/api-tokens-page.js"), "ApiTokensPage")),
+  page("/enrollment-tokens", lazyRouteComponent(() => import("./pages/enrollment-tokens/enrollment-tokens-page.js"), "EnrollmentTokensPage")),
 ];
 
 const SignInPage = lazyRouteComponent(() => import("./pages/sign-in/sign-in-page.js"), "SignInPage");
