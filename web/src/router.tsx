@@ -1,6 +1,7 @@
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, Outlet } from "@tanstack/react-router";
 import { z } from "zod";
 import { NotFoundPage } from "./pages/not-found-page.js";
+import { SessionGate } from "./session/session-gate.js";
 import { Shell } from "./shell/shell.js";
 import { ErrorState, LoadingState } from "./ui/states.js";
 
@@ -19,7 +20,9 @@ const shellRoute = createRoute({
   id: "shell",
   component: () => (
     <Shell>
-      <Outlet />
+      <SessionGate>
+        <Outlet />
+      </SessionGate>
     </Shell>
   ),
 });
@@ -35,9 +38,9 @@ const pages = [
   page("/datasources", lazyRouteComponent(placeholders, "DatasourcesPage")),
   page("/schedules", lazyRouteComponent(placeholders, "SchedulesPage")),
   page("/destinations", lazyRouteComponent(placeholders, "DestinationsPage")),
-  page("/users", lazyRouteComponent(placeholders, "UsersPage")),
-  page("/api-tokens", lazyRouteComponent(placeholders, "ApiTokensPage")),
-  page("/enrollment-tokens", lazyRouteComponent(placeholders, "EnrollmentTokensPage")),
+  page("/users", lazyRouteComponent(() => import("./pages/users/users-page.js"), "UsersPage")),
+  page("/api-tokens", lazyRouteComponent(() => import("./pages/api-tokens/api-tokens-page.js"), "ApiTokensPage")),
+  page("/enrollment-tokens", lazyRouteComponent(() => import("./pages/enrollment-tokens/enrollment-tokens-page.js"), "EnrollmentTokensPage")),
   page("/sso", lazyRouteComponent(() => import("./pages/sso-settings/sso-settings-page.js"), "SsoSettingsPage")),
 ];
 
@@ -53,8 +56,14 @@ const signInRoute = createRoute({
   },
 });
 
+const setupRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/setup",
+  component: lazyRouteComponent(() => import("./pages/setup/setup-page.js"), "SetupPage"),
+});
+
 export const router = createRouter({
-  routeTree: rootRoute.addChildren([shellRoute.addChildren(pages), signInRoute]),
+  routeTree: rootRoute.addChildren([shellRoute.addChildren(pages), signInRoute, setupRoute]),
   defaultPendingComponent: () => <LoadingState label="Loading the page" />,
   defaultPendingMs: 300,
   defaultErrorComponent: ({ error, reset }) => <ErrorState title="This page failed" error={error} onRetry={reset} />,

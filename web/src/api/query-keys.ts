@@ -6,6 +6,8 @@
  */
 export const queryKeys = {
   session: ["session"] as const,
+  /** Whether the first admin is still to be created (`GET /setup`). */
+  setup: ["setup"] as const,
   agents: ["agents"] as const,
   agent: (id: string) => ["agents", id] as const,
   datasources: ["datasources"] as const,

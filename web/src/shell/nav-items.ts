@@ -18,8 +18,8 @@ export const NAV_ITEMS: NavItem[] = [
   { to: "/datasources", label: "Datasources", icon: IconDatabase, reads: "GET /datasources" },
   { to: "/schedules", label: "Schedules", icon: IconCalendarTime, reads: "GET /schedules" },
   { to: "/destinations", label: "Destinations", icon: IconTruckDelivery, reads: "GET /destinations" },
-  { to: "/users", label: "Users", icon: IconUsers },
-  { to: "/api-tokens", label: "API tokens", icon: IconApi },
-  { to: "/enrollment-tokens", label: "Enrollment tokens", icon: IconKey },
+  { to: "/users", label: "Users", icon: IconUsers, reads: "GET /users" },
+  { to: "/api-tokens", label: "API tokens", icon: IconApi, reads: "GET /api-tokens" },
+  { to: "/enrollment-tokens", label: "Enrollment tokens", icon: IconKey, reads: "GET /enrollment-tokens" },
   { to: "/sso", label: "Single sign-on", icon: IconLogin, reads: "GET /sso/settings" },
 ];

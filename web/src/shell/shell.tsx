@@ -6,6 +6,7 @@ import { type ReactNode, useEffect, useRef } from "react";
 import { viewerTimeZone } from "../format/time.js";
 import { ColorSchemeMenu } from "./color-scheme-menu.js";
 import { Navigation } from "./navigation.js";
+import { UserMenu } from "./user-menu.js";
 import classes from "./shell.module.css";
 
 /**
@@ -44,11 +45,12 @@ export function Shell({ children }: { children: ReactNode }) {
               Holdfast
             </Link>
           </Group>
-          <Group gap="md" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
             <Text size="sm" c="dimmed" visibleFrom="xs">
               Times in {viewerTimeZone()}
             </Text>
             <ColorSchemeMenu />
+            <UserMenu />
           </Group>
         </Group>
       </AppShell.Header>
