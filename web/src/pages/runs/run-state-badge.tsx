@@ -16,7 +16,7 @@ const LOOK: Record<RunState, { color: string; hint: string }> = {
 export function RunStateBadge({ state }: { state: RunState }) {
   const look = LOOK[state];
   return (
-    <Badge color={look.color} variant={state === "running" || state === "completed" || state === "failed" ? "filled" : "light"} title={look.hint}>
+    <Badge component="span" color={look.color} variant={state === "running" || state === "completed" || state === "failed" ? "filled" : "light"} title={look.hint}>
       {state}
     </Badge>
   );
