@@ -1,6 +1,7 @@
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, Outlet } from "@tanstack/react-router";
 import { z } from "zod";
 import { NotFoundPage } from "./pages/not-found-page.js";
+import { RunsSearch } from "./pages/runs/runs-search.js";
 import { SessionGate } from "./session/session-gate.js";
 import { Shell } from "./shell/shell.js";
 import { ErrorState, LoadingState } from "./ui/states.js";
@@ -33,7 +34,8 @@ const page = (path: string, component: ReturnType<typeof lazyRouteComponent>) =>
 
 const pages = [
   page("/", lazyRouteComponent(placeholders, "DashboardPage")),
-  page("/runs", lazyRouteComponent(placeholders, "RunsPage")),
+  createRoute({ getParentRoute: () => shellRoute, path: "/runs", validateSearch: RunsSearch, component: lazyRouteComponent(() => import("./pages/runs/runs-page.js"), "RunsPage") }),
+  createRoute({ getParentRoute: () => shellRoute, path: "/runs/$runId", component: lazyRouteComponent(() => import("./pages/run/run-page.js"), "RunPage") }),
   page("/agents", lazyRouteComponent(() => import("./pages/agents/agents-page.js"), "AgentsPage")),
   page("/datasources", lazyRouteComponent(placeholders, "DatasourcesPage")),
   page("/schedules", lazyRouteComponent(placeholders, "SchedulesPage")),

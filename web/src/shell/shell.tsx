@@ -3,6 +3,7 @@ import { useDisclosure, useMediaQuery } from "@mantine/hooks";
 import { IconShieldLock } from "@tabler/icons-react";
 import { Link, useRouterState } from "@tanstack/react-router";
 import { type ReactNode, useEffect, useRef } from "react";
+import { useLiveConnection } from "../live/index.js";
 import { viewerTimeZone } from "../format/time.js";
 import { ColorSchemeMenu } from "./color-scheme-menu.js";
 import { Navigation } from "./navigation.js";
@@ -15,6 +16,8 @@ import classes from "./shell.module.css";
  * navigation, focus moves to the page so a keyboard or screen-reader user starts reading it there.
  */
 export function Shell({ children }: { children: ReactNode }) {
+  // A signed-in page is shown: the tab's live event stream is open while it is.
+  useLiveConnection();
   const [opened, { toggle, close }] = useDisclosure(false);
   const { breakpoints } = useMantineTheme();
   // On a narrow window the closed navigation is only slid out of view: inert keeps the keyboard and
