@@ -29,7 +29,7 @@ const placeholders = () => import("./pages/placeholders.js");
 const page = (path: string, component: ReturnType<typeof lazyRouteComponent>) => createRoute({ getParentRoute: () => shellRoute, path, component });
 
 const pages = [
-  page("/", lazyRouteComponent(placeholders, "DashboardPage")),
+  page("/", lazyRouteComponent(() => import("./pages/dashboard/dashboard-page.js"), "DashboardPage")),
   page("/runs", lazyRouteComponent(placeholders, "RunsPage")),
   page("/agents", lazyRouteComponent(() => import("./pages/agents/agents-page.js"), "AgentsPage")),
   page("/datasources", lazyRouteComponent(placeholders, "DatasourcesPage")),
