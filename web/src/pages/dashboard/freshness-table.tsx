@@ -7,7 +7,7 @@ import { freshnessVerdict } from "./freshness-verdict.js";
 /** Each datasource's last good backup, its age, and whether that is older than its schedules imply. */
 export function FreshnessTable({ items }: { items: DatasourceFreshness[] }) {
   return (
-    <Table.ScrollContainer minWidth={560}>
+    <Table.ScrollContainer minWidth={560} scrollAreaProps={{ viewportProps: { tabIndex: 0, role: "region", "aria-label": "Datasources, scrolls sideways" } }}>
       <Table verticalSpacing="sm" highlightOnHover>
         <Table.Thead>
           <Table.Tr>
@@ -34,7 +34,7 @@ export function FreshnessTable({ items }: { items: DatasourceFreshness[] }) {
                 </Table.Td>
                 <Table.Td>
                   <Tooltip label={verdict.hint} multiline maw={280} openDelay={200}>
-                    <Badge color={verdict.color} variant={verdict.color === "red" ? "filled" : "light"} tabIndex={0} aria-description={verdict.hint}>
+                    <Badge color={verdict.color} variant="filled" tabIndex={0} aria-description={verdict.hint}>
                       {verdict.label}
                     </Badge>
                   </Tooltip>

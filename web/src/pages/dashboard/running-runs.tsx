@@ -16,7 +16,7 @@ function RunningRunRow({ run, datasourceName }: { run: RunningRun; datasourceNam
     <Paper withBorder p="sm" radius="md" component="li">
       <Group justify="space-between" wrap="wrap" gap="xs" mb={6}>
         <Group gap="xs" miw={0}>
-          <Badge variant="light" color="blue">
+          <Badge variant="default">
             {run.kind}
           </Badge>
           <Text fw={600} className={classes.name}>

@@ -8,7 +8,7 @@ const percent = new Intl.NumberFormat("en", { style: "percent", maximumFractionD
 /** What Holdfast keeps in each destination, against its quota when it has one. */
 export function StorageTable({ items }: { items: DestinationStorage[] }) {
   return (
-    <Table.ScrollContainer minWidth={520}>
+    <Table.ScrollContainer minWidth={520} scrollAreaProps={{ viewportProps: { tabIndex: 0, role: "region", "aria-label": "Storage per destination, scrolls sideways" } }}>
       <Table verticalSpacing="sm">
         <Table.Thead>
           <Table.Tr>

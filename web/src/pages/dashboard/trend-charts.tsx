@@ -49,7 +49,6 @@ export function TrendCharts({ series }: { series: DayFigures[] }) {
           tickLine="none"
           gridAxis="y"
           tooltipAnimationDuration={0}
-          aria-label="Bar chart: size of completed backups per day"
         />
       </ChartBlock>
       <ChartBlock title="Backup duration" description="Mean and longest start-to-finish time per day (UTC days).">
@@ -68,7 +67,6 @@ export function TrendCharts({ series }: { series: DayFigures[] }) {
           tickLine="none"
           gridAxis="y"
           tooltipAnimationDuration={0}
-          aria-label="Line chart: mean and longest backup duration per day"
         />
       </ChartBlock>
       <ChartBlock title="Outcomes" description="Backups completed and failed or missed per day (UTC days).">
@@ -86,7 +84,6 @@ export function TrendCharts({ series }: { series: DayFigures[] }) {
           gridAxis="y"
           yAxisProps={{ allowDecimals: false, width: 72 }}
           tooltipAnimationDuration={0}
-          aria-label="Stacked bar chart: completed and failed backups per day"
         />
       </ChartBlock>
     </SimpleGrid>
