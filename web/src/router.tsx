@@ -33,7 +33,7 @@ const placeholders = () => import("./pages/placeholders.js");
 const page = (path: string, component: ReturnType<typeof lazyRouteComponent>) => createRoute({ getParentRoute: () => shellRoute, path, component });
 
 const pages = [
-  page("/", lazyRouteComponent(placeholders, "DashboardPage")),
+  page("/", lazyRouteComponent(() => import("./pages/dashboard/dashboard-page.js"), "DashboardPage")),
   createRoute({ getParentRoute: () => shellRoute, path: "/runs", validateSearch: RunsSearch, component: lazyRouteComponent(() => import("./pages/runs/runs-page.js"), "RunsPage") }),
   createRoute({ getParentRoute: () => shellRoute, path: "/runs/$runId", component: lazyRouteComponent(() => import("./pages/run/run-page.js"), "RunPage") }),
   page("/agents", lazyRouteComponent(() => import("./pages/agents/agents-page.js"), "AgentsPage")),

@@ -1,7 +1,6 @@
 import { PageNotBuilt } from "./page-not-built.js";
 
 // One component per page of the navigation not built yet, each replaced by its own folder when it is.
-export const DashboardPage = () => <PageNotBuilt title="Dashboard" api="GET /api/v1/stats" />;
 export const DatasourcesPage = () => <PageNotBuilt title="Datasources" api="GET /api/v1/datasources" />;
 export const SchedulesPage = () => <PageNotBuilt title="Schedules" api="GET /api/v1/schedules" />;
 export const DestinationsPage = () => <PageNotBuilt title="Destinations" api="GET /api/v1/destinations" />;
