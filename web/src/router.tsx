@@ -26,13 +26,14 @@ const shellRoute = createRoute({
 
 // Each page is its own chunk, loaded when first visited: the initial load stays the shell.
 const placeholders = () => import("./pages/placeholders.js");
-const page = (path: string, component: ReturnType<typeof lazyRouteComponent>) => createRoute({ getParentRoute: () => shellRoute, path, component });
+const page = <P extends string>(path: P, component: ReturnType<typeof lazyRouteComponent>) => createRoute({ getParentRoute: () => shellRoute, path, component });
 
 const pages = [
   page("/", lazyRouteComponent(placeholders, "DashboardPage")),
   page("/runs", lazyRouteComponent(placeholders, "RunsPage")),
   page("/agents", lazyRouteComponent(() => import("./pages/agents/agents-page.js"), "AgentsPage")),
-  page("/datasources", lazyRouteComponent(placeholders, "DatasourcesPage")),
+  page("/datasources", lazyRouteComponent(() => import("./pages/datasources/datasources-page.js"), "DatasourcesPage")),
+  page("/datasources/$id", lazyRouteComponent(() => import("./pages/datasources/datasource-page.js"), "DatasourcePage")),
   page("/schedules", lazyRouteComponent(placeholders, "SchedulesPage")),
   page("/destinations", lazyRouteComponent(placeholders, "DestinationsPage")),
   page("/users", lazyRouteComponent(placeholders, "UsersPage")),
