@@ -35,7 +35,7 @@ const pages = [
   page("/datasources", lazyRouteComponent(() => import("./pages/datasources/datasources-page.js"), "DatasourcesPage")),
   page("/datasources/$id", lazyRouteComponent(() => import("./pages/datasources/datasource-page.js"), "DatasourcePage")),
   page("/schedules", lazyRouteComponent(placeholders, "SchedulesPage")),
-  page("/destinations", lazyRouteComponent(placeholders, "DestinationsPage")),
+  page("/destinations", lazyRouteComponent(() => import("./pages/destinations/destinations-page.js"), "DestinationsPage")),
   page("/users", lazyRouteComponent(placeholders, "UsersPage")),
   page("/api-tokens", lazyRouteComponent(placeholders, "ApiTokensPage")),
   page("/enrollment-tokens", lazyRouteComponent(placeholders, "EnrollmentTokensPage")),
