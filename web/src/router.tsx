@@ -30,16 +30,17 @@ const shellRoute = createRoute({
 
 // Each page is its own chunk, loaded when first visited: the initial load stays the shell.
 const placeholders = () => import("./pages/placeholders.js");
-const page = (path: string, component: ReturnType<typeof lazyRouteComponent>) => createRoute({ getParentRoute: () => shellRoute, path, component });
+const page = <P extends string>(path: P, component: ReturnType<typeof lazyRouteComponent>) => createRoute({ getParentRoute: () => shellRoute, path, component });
 
 const pages = [
   page("/", lazyRouteComponent(() => import("./pages/dashboard/dashboard-page.js"), "DashboardPage")),
   createRoute({ getParentRoute: () => shellRoute, path: "/runs", validateSearch: RunsSearch, component: lazyRouteComponent(() => import("./pages/runs/runs-page.js"), "RunsPage") }),
   createRoute({ getParentRoute: () => shellRoute, path: "/runs/$runId", component: lazyRouteComponent(() => import("./pages/run/run-page.js"), "RunPage") }),
   page("/agents", lazyRouteComponent(() => import("./pages/agents/agents-page.js"), "AgentsPage")),
-  page("/datasources", lazyRouteComponent(placeholders, "DatasourcesPage")),
+  page("/datasources", lazyRouteComponent(() => import("./pages/datasources/datasources-page.js"), "DatasourcesPage")),
+  page("/datasources/$id", lazyRouteComponent(() => import("./pages/datasources/datasource-page.js"), "DatasourcePage")),
   page("/schedules", lazyRouteComponent(placeholders, "SchedulesPage")),
-  page("/destinations", lazyRouteComponent(placeholders, "DestinationsPage")),
+  page("/destinations", lazyRouteComponent(() => import("./pages/destinations/destinations-page.js"), "DestinationsPage")),
   page("/users", lazyRouteComponent(() => import("./pages/users/users-page.js"), "UsersPage")),
   page("/api-tokens", lazyRouteComponent(() => import("./pages/api-tokens/api-tokens-page.js"), "ApiTokensPage")),
   page("/enrollment-tokens", lazyRouteComponent(() => import("./pages/enrollment-tokens/enrollment-tokens-page.js"), "EnrollmentTokensPage")),

@@ -1,6 +1,4 @@
 import { PageNotBuilt } from "./page-not-built.js";
 
 // One component per page of the navigation not built yet, each replaced by its own folder when it is.
-export const DatasourcesPage = () => <PageNotBuilt title="Datasources" api="GET /api/v1/datasources" />;
 export const SchedulesPage = () => <PageNotBuilt title="Schedules" api="GET /api/v1/schedules" />;
-export const DestinationsPage = () => <PageNotBuilt title="Destinations" api="GET /api/v1/destinations" />;

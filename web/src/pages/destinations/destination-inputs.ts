@@ -1,0 +1,61 @@
+import { DESTINATION_CONFIGS, DESTINATION_SECRET_FIELDS, type DestinationType, REDACTED } from "@holdfast/shared";
+import type { FormErrors } from "@mantine/form";
+import { fieldsOf, type SchemaField } from "../../ui/schema-form/field-kinds.js";
+import { initialInputs, type InputValues, toPayload } from "../../ui/schema-form/form-values.js";
+import type { DestinationItem } from "./destinations-query.js";
+
+export interface DestinationInputs {
+  name: string;
+  type: DestinationType;
+  config: InputValues;
+  maxSizeGb: number | "";
+  isDefault: boolean;
+}
+
+const FIELDS = Object.fromEntries(Object.entries(DESTINATION_CONFIGS).map(([type, schema]) => [type, fieldsOf(schema)])) as Record<DestinationType, SchemaField[]>;
+
+export const configFields = (type: DestinationType) => FIELDS[type];
+export const secretFields = (type: DestinationType): readonly string[] => DESTINATION_SECRET_FIELDS[type];
+
+export function blankInputs(type: DestinationType): DestinationInputs {
+  return { name: "", type, config: initialInputs(FIELDS[type]), maxSizeGb: "", isDefault: false };
+}
+
+/** The stored secrets (answered as the mask) are never put in a field. */
+export function storedInputs(d: DestinationItem): DestinationInputs {
+  const config = { ...d.config };
+  for (const field of secretFields(d.type)) delete config[field];
+  return { name: d.name, type: d.type, config: initialInputs(FIELDS[d.type], config), maxSizeGb: d.maxSizeGb ?? "", isDefault: d.isDefault };
+}
+
+/** The secrets the server holds for a stored destination. */
+export const storedSecretsOf = (d: DestinationItem | undefined) => (d ? secretFields(d.type).filter((f) => d.config[f] === REDACTED) : []);
+
+export function createBody(inputs: DestinationInputs): Record<string, unknown> {
+  return {
+    name: inputs.name,
+    type: inputs.type,
+    config: toPayload(FIELDS[inputs.type], inputs.config, { update: false }),
+    ...(inputs.maxSizeGb === "" ? {} : { maxSizeGb: inputs.maxSizeGb }),
+    ...(inputs.isDefault ? { isDefault: true } : {}),
+  };
+}
+
+export function updateBody(inputs: DestinationInputs): Record<string, unknown> {
+  return {
+    name: inputs.name,
+    config: toPayload(FIELDS[inputs.type], inputs.config, { update: true, secrets: secretFields(inputs.type) }),
+    maxSizeGb: inputs.maxSizeGb === "" ? null : inputs.maxSizeGb,
+    isDefault: inputs.isDefault,
+  };
+}
+
+/**
+ * In an update, a secret left empty keeps the stored one: the schema's "required" (or SFTP's "a
+ * password or a key") does not apply to a field the server already holds.
+ */
+export function withoutKeptSecrets(errors: FormErrors, inputs: DestinationInputs, stored: readonly string[]): FormErrors {
+  if (stored.length === 0) return errors;
+  const kept = secretFields(inputs.type).filter((f) => inputs.config[f] === "");
+  return Object.fromEntries(Object.entries(errors).filter(([path]) => !kept.some((f) => path === `config.${f}`)));
+}

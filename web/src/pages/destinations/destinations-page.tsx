@@ -1,0 +1,139 @@
+import { Badge, Button, Group, Paper, Progress, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { IconPlus, IconTruckDelivery } from "@tabler/icons-react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { queryKeys } from "../../api/query-keys.js";
+import { formatBytes } from "../../format/bytes.js";
+import { Can } from "../../session/viewer.js";
+import { PageHeader } from "../../ui/page-header.js";
+import { QueryView } from "../../ui/query-view.js";
+import { EmptyState, ErrorState } from "../../ui/states.js";
+import { statsQuery } from "../datasources/datasources-query.js";
+import { DeleteDestinationButton } from "./delete-destination-button.js";
+import { DestinationModal } from "./destination-modal.js";
+import { TYPE_LABELS, whereOf } from "./destination-texts.js";
+import { type DestinationItem, destinationsQuery, probeQuery } from "./destinations-query.js";
+import classes from "./destinations.module.css";
+
+/** Where backups are delivered: each destination's usage against its quota, its free space once tested, and its settings. */
+export function DestinationsPage() {
+  const destinations = useQuery(destinationsQuery);
+  const stats = useQuery(statsQuery);
+  const [editing, setEditing] = useState<DestinationItem | undefined>();
+  const [modalOpen, modal] = useDisclosure(false);
+  const queryClient = useQueryClient();
+  const openForm = (d?: DestinationItem) => {
+    setEditing(d);
+    modal.open();
+  };
+  return (
+    <>
+      <PageHeader
+        title="Destinations"
+        description="Where backups are delivered: folders on this host, S3 buckets, SFTP servers."
+        actions={
+          <Can route="POST /destinations">
+            <Button leftSection={<IconPlus size={16} aria-hidden />} onClick={() => openForm()}>
+              Add destination
+            </Button>
+          </Can>
+        }
+      />
+      <QueryView
+        query={destinations}
+        what="destinations"
+        isEmpty={(items) => items.length === 0}
+        empty={
+          <EmptyState title="No destinations yet" icon={<IconTruckDelivery size={32} stroke={1.4} aria-hidden />}>
+            <Text c="dimmed">Add one before scheduling backups: a folder on this host is enough to start, an offsite bucket is better.</Text>
+          </EmptyState>
+        }
+      >
+        {(items) => (
+          <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md" component="ul" aria-label="Destinations" className={classes.list}>
+            {items.map((d) => (
+              <DestinationCard key={d.id} destination={d} usage={stats.data?.storage.find((s) => s.destinationId === d.id)} onEdit={() => openForm(d)} />
+            ))}
+          </SimpleGrid>
+        )}
+      </QueryView>
+      <DestinationModal
+        opened={modalOpen}
+        {...(editing ? { stored: editing } : {})}
+        onClose={modal.close}
+        onSaved={() => {
+          modal.close();
+          void queryClient.invalidateQueries({ queryKey: queryKeys.destinations });
+          void queryClient.invalidateQueries({ queryKey: queryKeys.stats });
+        }}
+      />
+    </>
+  );
+}
+
+interface Usage {
+  bytes: number;
+  backups: number;
+}
+
+function DestinationCard({ destination: d, usage, onEdit }: { destination: DestinationItem; usage: Usage | undefined; onEdit: () => void }) {
+  const probe = useQuery(probeQuery(d.id));
+  const quotaBytes = d.maxSizeGb === null ? null : d.maxSizeGb * 1e9;
+  const used = usage?.bytes ?? 0;
+  const share = quotaBytes ? Math.min(100, (used / quotaBytes) * 100) : 0;
+  return (
+    <Paper component="li" withBorder p="md" aria-label={d.name}>
+      <Stack gap="xs">
+        <Group justify="space-between" align="flex-start" wrap="nowrap" gap="sm">
+          <Stack gap={2} miw={0}>
+            <Title order={2} size="h4" className={classes.wrap}>
+              {d.name}
+            </Title>
+            <Text size="sm" c="dimmed" ff="monospace" className={classes.wrap}>
+              {whereOf(d.type, d.config)}
+            </Text>
+          </Stack>
+          <Group gap={4} className={classes.keepWhole}>
+            {d.isDefault && <Badge variant="filled">default</Badge>}
+            <Badge variant="light" color="gray">
+              {TYPE_LABELS[d.type]}
+            </Badge>
+          </Group>
+        </Group>
+        <dl className={classes.facts}>
+          <dt>Used</dt>
+          <dd>{usage ? `${formatBytes(used)} in ${usage.backups} backup${usage.backups === 1 ? "" : "s"}` : "—"}</dd>
+          <dt>Quota</dt>
+          <dd>{quotaBytes === null ? "none" : `${formatBytes(quotaBytes)} (${share.toFixed(0)}% used)`}</dd>
+          <dt>Free space</dt>
+          <dd>{probe.data ? (probe.data.freeSpaceBytes === null ? "not reported by this type" : formatBytes(probe.data.freeSpaceBytes)) : "test to measure"}</dd>
+        </dl>
+        {quotaBytes !== null && <Progress value={share} color={share >= 90 ? "red" : share >= 75 ? "yellow" : "blue"} aria-label={`${d.name}: ${share.toFixed(0)}% of the quota used`} />}
+        <div aria-live="polite">
+          {probe.isError && <ErrorState title="The test failed" error={probe.error} />}
+          {probe.data && !probe.isFetching && (
+            <Text size="sm" className={classes.ok}>
+              Test passed: wrote, read back and deleted {formatBytes(probe.data.bytes)} in {Math.round(probe.data.writeMs + probe.data.readMs + probe.data.deleteMs)} ms.
+            </Text>
+          )}
+        </div>
+        <Group justify="flex-end" gap="xs">
+          <Can route="POST /destinations/:id/test">
+            <Button variant="light" size="compact-sm" loading={probe.isFetching} onClick={() => void probe.refetch()} aria-label={`Test ${d.name}`}>
+              Test
+            </Button>
+          </Can>
+          <Can route="PATCH /destinations/:id">
+            <Button variant="subtle" size="compact-sm" onClick={onEdit} aria-label={`Edit ${d.name}`}>
+              Edit
+            </Button>
+          </Can>
+          <Can route="DELETE /destinations/:id">
+            <DeleteDestinationButton destination={d} />
+          </Can>
+        </Group>
+      </Stack>
+    </Paper>
+  );
+}

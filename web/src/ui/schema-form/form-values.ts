@@ -1,0 +1,44 @@
+import type { SchemaField } from "./field-kinds.js";
+
+/** A field's value as an input holds it: "" for an empty text or number, [] for an empty list. */
+export type InputValue = string | number | boolean | string[] | { [field: string]: InputValue };
+export type InputValues = Record<string, InputValue>;
+
+/** The inputs' starting values: the stored value, else the schema's default, else empty. */
+export function initialInputs(fields: SchemaField[], stored: Record<string, unknown> = {}): InputValues {
+  const values: InputValues = {};
+  for (const field of fields) {
+    const value = stored[field.name] ?? field.defaultValue;
+    if (field.kind === "object") values[field.name] = initialInputs(field.fields, (value as Record<string, unknown> | undefined) ?? {});
+    else if (field.kind === "boolean") values[field.name] = value === true;
+    else if (field.kind === "list") values[field.name] = Array.isArray(value) ? value.map(String) : [];
+    else if (field.kind === "number") values[field.name] = typeof value === "number" ? value : "";
+    else values[field.name] = typeof value === "string" ? value : "";
+  }
+  return values;
+}
+
+const isEmpty = (v: unknown) => v === undefined || v === "" || (Array.isArray(v) && v.length === 0);
+
+/**
+ * The inputs as the API takes them. An empty optional field is left out of a creation and sent as
+ * `null` in an update (which removes it from the stored config); a secret left empty is left out
+ * of both: in an update, that keeps the stored one (the API's rule for write-only fields).
+ */
+export function toPayload(fields: SchemaField[], inputs: InputValues, opts: { update: boolean; secrets?: readonly string[] }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) {
+    const raw = inputs[field.name];
+    let value: unknown = raw;
+    if (field.kind === "object") {
+      const inner = toPayload(field.fields, (raw as InputValues | undefined) ?? {}, { update: false });
+      value = Object.values(inner).every((v) => v === undefined) ? undefined : inner;
+    } else if (field.kind === "boolean") {
+      // An optional switch left off is the API's default: not sent.
+      value = raw === true ? true : field.required || field.defaultValue !== undefined ? false : undefined;
+    } else if (isEmpty(raw)) value = undefined;
+    if (value === undefined && opts.update && !field.required && !opts.secrets?.includes(field.name)) value = null;
+    if (value !== undefined) out[field.name] = value;
+  }
+  return out;
+}
