@@ -26,14 +26,16 @@ const shellRoute = createRoute({
 
 // Each page is its own chunk, loaded when first visited: the initial load stays the shell.
 const placeholders = () => import("./pages/placeholders.js");
-const page = (path: string, component: ReturnType<typeof lazyRouteComponent>) => createRoute({ getParentRoute: () => shellRoute, path, component });
+// Generic in the path, so links and navigations to each page are typed.
+const page = <P extends string>(path: P, component: ReturnType<typeof lazyRouteComponent>) => createRoute({ getParentRoute: () => shellRoute, path, component });
 
 const pages = [
   page("/", lazyRouteComponent(placeholders, "DashboardPage")),
   page("/runs", lazyRouteComponent(placeholders, "RunsPage")),
   page("/agents", lazyRouteComponent(() => import("./pages/agents/agents-page.js"), "AgentsPage")),
   page("/datasources", lazyRouteComponent(placeholders, "DatasourcesPage")),
-  page("/schedules", lazyRouteComponent(placeholders, "SchedulesPage")),
+  page("/schedules", lazyRouteComponent(() => import("./pages/schedules/schedules-page.js"), "SchedulesPage")),
+  page("/schedules/$id", lazyRouteComponent(() => import("./pages/schedules/schedule-page.js"), "SchedulePage")),
   page("/destinations", lazyRouteComponent(placeholders, "DestinationsPage")),
   page("/users", lazyRouteComponent(placeholders, "UsersPage")),
   page("/api-tokens", lazyRouteComponent(placeholders, "ApiTokensPage")),

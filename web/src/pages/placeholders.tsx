@@ -4,7 +4,6 @@ import { PageNotBuilt } from "./page-not-built.js";
 export const DashboardPage = () => <PageNotBuilt title="Dashboard" api="GET /api/v1/stats" />;
 export const RunsPage = () => <PageNotBuilt title="Runs" api="GET /api/v1/runs" />;
 export const DatasourcesPage = () => <PageNotBuilt title="Datasources" api="GET /api/v1/datasources" />;
-export const SchedulesPage = () => <PageNotBuilt title="Schedules" api="GET /api/v1/schedules" />;
 export const DestinationsPage = () => <PageNotBuilt title="Destinations" api="GET /api/v1/destinations" />;
 export const UsersPage = () => <PageNotBuilt title="Users" api="holdfast user create" />;
 export const ApiTokensPage = () => <PageNotBuilt title="API tokens" api="holdfast api-token create" />;
