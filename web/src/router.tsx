@@ -29,7 +29,7 @@ const shellRoute = createRoute({
 });
 
 // Each page is its own chunk, loaded when first visited: the initial load stays the shell.
-const placeholders = () => import("./pages/placeholders.js");
+// Generic in the path, so links and navigations to each page are typed.
 const page = <P extends string>(path: P, component: ReturnType<typeof lazyRouteComponent>) => createRoute({ getParentRoute: () => shellRoute, path, component });
 
 const pages = [
@@ -39,7 +39,8 @@ const pages = [
   page("/agents", lazyRouteComponent(() => import("./pages/agents/agents-page.js"), "AgentsPage")),
   page("/datasources", lazyRouteComponent(() => import("./pages/datasources/datasources-page.js"), "DatasourcesPage")),
   page("/datasources/$id", lazyRouteComponent(() => import("./pages/datasources/datasource-page.js"), "DatasourcePage")),
-  page("/schedules", lazyRouteComponent(placeholders, "SchedulesPage")),
+  page("/schedules", lazyRouteComponent(() => import("./pages/schedules/schedules-page.js"), "SchedulesPage")),
+  page("/schedules/$id", lazyRouteComponent(() => import("./pages/schedules/schedule-page.js"), "SchedulePage")),
   page("/destinations", lazyRouteComponent(() => import("./pages/destinations/destinations-page.js"), "DestinationsPage")),
   page("/users", lazyRouteComponent(() => import("./pages/users/users-page.js"), "UsersPage")),
   page("/api-tokens", lazyRouteComponent(() => import("./pages/api-tokens/api-tokens-page.js"), "ApiTokensPage")),

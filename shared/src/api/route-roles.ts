@@ -48,6 +48,8 @@ export const API_ROUTE_ROLES = {
   "POST /destinations/:id/test": "operator",
 
   "POST /schedules": "operator",
+  // A cron's next firings before it is saved: computed, nothing read or stored.
+  "GET /schedules/preview": "viewer",
   "GET /schedules": "viewer",
   "GET /schedules/:id": "viewer",
   "PATCH /schedules/:id": "operator",

@@ -16,6 +16,10 @@ export const queryKeys = {
   destination: (id: string) => ["destinations", id] as const,
   schedules: ["schedules"] as const,
   schedule: (id: string) => ["schedules", id] as const,
+  /** A draft cron's next firings: computed from the cron and zone alone, so under no live prefix. */
+  cronPreview: (cron: string, timezone: string) => ["cron-preview", cron, timezone] as const,
+  /** What a (draft) retention policy keeps and deletes: it changes as backups come and go, so under runs. */
+  retentionPreview: (scheduleId: string, draft: Record<string, unknown>) => ["runs", "retention-preview", scheduleId, draft] as const,
   /** Run lists (with their filters after the prefix) and single runs (`["runs", "one", runId]`). */
   runs: ["runs"] as const,
   runList: (filters: Record<string, unknown>) => ["runs", "list", filters] as const,
