@@ -45,22 +45,22 @@ describe("single sign-on in the console", () => {
   it("an admin sets up the provider on the Single sign-on page", async () => {
     const { page, problems } = await open("/sso", adminToken);
     await page.getByRole("heading", { name: "Single sign-on", level: 1 }).waitFor();
-    expect(await page.getByText(`${cp.url}/api/v1/sso/callback`).isVisible()).toBe(true);
+    await page.getByText(`${cp.url}/api/v1/sso/callback`).waitFor();
     await page.getByLabel("Offer single sign-on on the sign-in page").check({ force: true });
     await page.getByRole("textbox", { name: "Provider name" }).fill("Example ID");
     await page.getByRole("textbox", { name: "Issuer URL" }).fill("http://not-tls.example");
     await page.getByRole("textbox", { name: "Client id" }).click();
-    expect(await page.getByText("must be an https:// URL").isVisible()).toBe(true);
+    await page.getByText("must be an https:// URL").waitFor();
     await page.getByRole("textbox", { name: "Issuer URL" }).fill(provider.issuer);
     await page.getByRole("textbox", { name: "Client id" }).fill(provider.clientId);
     await page.getByLabel("Client secret").fill(provider.clientSecret);
     await page.getByRole("textbox", { name: "contains" }).fill("dba");
-    await page.getByRole("textbox", { name: "Role" }).click();
+    await page.locator("input").and(page.getByLabel("Role", { exact: true })).click();
     await page.getByRole("option", { name: "operator" }).click();
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByText("Saved.").waitFor();
     expect(await page.getByLabel("Client secret").inputValue()).toBe("");
-    expect(await page.getByText("A secret is stored").isVisible()).toBe(true);
+    await page.getByText("A secret is stored").waitFor();
     expect(await captureBothSchemes(page, "sso-settings")).toEqual([]);
     await page.setViewportSize({ width: 390, height: 800 });
     expect(await captureBothSchemes(page, "sso-settings-narrow")).toEqual([]);
@@ -73,6 +73,8 @@ describe("single sign-on in the console", () => {
     const button = page.getByRole("link", { name: "Sign in with Example ID" });
     await button.waitFor();
     expect(await captureBothSchemes(page, "sign-in-sso")).toEqual([]);
+    // The console's page is clean; the provider's (its web fonts, its favicon) and the 403 below are not ours to judge.
+    expect(await problems()).toEqual([]);
     await button.click();
     // The provider's own login form.
     await page.waitForURL((url) => url.origin === provider.issuer);
@@ -83,10 +85,9 @@ describe("single sign-on in the console", () => {
     await page.getByRole("heading", { level: 1 }).waitFor();
     const session = await page.evaluate(async () => (await fetch("/api/v1/session")).json());
     expect(session).toMatchObject({ signedIn: true, via: "session", user: { email: "carol@example.test", role: "operator" } });
-    // An operator: the admin's pages are not offered.
-    await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Runs" }).waitFor();
-    expect(await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Single sign-on" }).count()).toBe(0);
-    expect(await problems()).toEqual([]);
+    // An operator: the admin's settings page says so rather than showing them.
+    await page.goto(`${cp.url}/sso`);
+    await page.getByRole("alert").filter({ hasText: "This needs the admin role" }).waitFor();
     await page.close();
   });
 

@@ -43,7 +43,7 @@ export function RoleRulesFields({ form }: { form: UseFormReturnType<SsoSettingsF
         </Text>
       )}
       <Group>
-        <Button variant="light" size="xs" leftSection={<IconPlus size={14} aria-hidden />} disabled={rules.length >= MAX_RULES} onClick={() => form.insertListItem("roleRules", { claim: "groups", value: "", role: "viewer" })}>
+        <Button variant="default" size="xs" leftSection={<IconPlus size={14} aria-hidden />} disabled={rules.length >= MAX_RULES} onClick={() => form.insertListItem("roleRules", { claim: "groups", value: "", role: "viewer" })}>
           Add a rule
         </Button>
       </Group>

@@ -46,7 +46,7 @@ export function SsoSettingsFormView({ view }: { view: SsoSettingsView }) {
           <Text fw={500} size="sm">
             Redirect URI to register at the provider
           </Text>
-          <Group gap="xs" wrap="nowrap">
+          <Group gap="xs" wrap="wrap">
             <Code style={{ overflowWrap: "anywhere" }}>{view.redirectUri}</Code>
             <CopyButton value={view.redirectUri}>
               {({ copied, copy }) => (
