@@ -35,6 +35,8 @@ const pages = [
   page("/", lazyRouteComponent(placeholders, "DashboardPage")),
   page("/runs", lazyRouteComponent(placeholders, "RunsPage")),
   page("/agents", lazyRouteComponent(() => import("./pages/agents/agents-page.js"), "AgentsPage")),
+  // Its own route (not `page`): links to it are typed with its parameter.
+  createRoute({ getParentRoute: () => shellRoute, path: "/agents/$agentId", component: lazyRouteComponent(() => import("./pages/agents/agent-page.js"), "AgentPage") }),
   page("/datasources", lazyRouteComponent(placeholders, "DatasourcesPage")),
   page("/schedules", lazyRouteComponent(placeholders, "SchedulesPage")),
   page("/destinations", lazyRouteComponent(placeholders, "DestinationsPage")),
