@@ -57,7 +57,7 @@ export function AgentsTable({ items }: { items: AgentItem[] }) {
 export function AgentIdentity({ agent }: { agent: Pick<AgentItem, "name" | "hostname" | "id"> }) {
   return (
     <Stack gap={0} miw={0}>
-      <Anchor component={Link} to="/agents/$agentId" params={{ agentId: agent.id }} fw={600} className={classes.wrap}>
+      <Anchor renderRoot={(props) => <Link to="/agents/$agentId" params={{ agentId: agent.id }} {...props} />} fw={600} className={classes.wrap}>
         {agent.name}
       </Anchor>
       <Text size="sm" c="dimmed" className={classes.wrap}>
