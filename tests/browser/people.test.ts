@@ -113,7 +113,7 @@ describe("people: users, API tokens, enrollment tokens", () => {
 
     const row = page.getByRole("row", { name: /\bci\b/ });
     expect(await row.textContent()).toContain("operator");
-    await page.getByRole("radio", { name: "Every user's" }).check({ force: true });
+    await page.getByText("Every user's").click();
     await page.getByRole("columnheader", { name: "User" }).waitFor();
     expect(await capture(page, "api-tokens")).toEqual([]);
 

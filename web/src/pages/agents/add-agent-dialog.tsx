@@ -62,7 +62,7 @@ export function AddAgentButton() {
             <Text size="sm">Run these on the database host, as the user the agent will run as:</Text>
             <EnrollCommands issued={issue.data} />
             {arrived ? (
-              <Alert color="green" variant="light" icon={<IconCircleCheck aria-hidden />} title={`${arrived.name} is online`} role="status">
+              <Alert color="blue" variant="light" icon={<IconCircleCheck aria-hidden />} title={`${arrived.name} is online`} role="status">
                 <Link to="/agents/$agentId" params={{ agentId: arrived.id }} onClick={dismiss}>
                   Open its page
                 </Link>
