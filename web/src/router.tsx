@@ -37,6 +37,8 @@ const pages = [
   createRoute({ getParentRoute: () => shellRoute, path: "/runs", validateSearch: RunsSearch, component: lazyRouteComponent(() => import("./pages/runs/runs-page.js"), "RunsPage") }),
   createRoute({ getParentRoute: () => shellRoute, path: "/runs/$runId", component: lazyRouteComponent(() => import("./pages/run/run-page.js"), "RunPage") }),
   page("/agents", lazyRouteComponent(() => import("./pages/agents/agents-page.js"), "AgentsPage")),
+  // Its own route (not `page`): links to it are typed with its parameter.
+  createRoute({ getParentRoute: () => shellRoute, path: "/agents/$agentId", component: lazyRouteComponent(() => import("./pages/agents/agent-page.js"), "AgentPage") }),
   page("/datasources", lazyRouteComponent(() => import("./pages/datasources/datasources-page.js"), "DatasourcesPage")),
   page("/datasources/$id", lazyRouteComponent(() => import("./pages/datasources/datasource-page.js"), "DatasourcePage")),
   page("/schedules", lazyRouteComponent(() => import("./pages/schedules/schedules-page.js"), "SchedulesPage")),

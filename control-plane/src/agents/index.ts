@@ -6,3 +6,4 @@ export { markAgentOnline, markAgentOffline, markAllAgentsOffline, touchAgent } f
 export { askAgent } from "./ask-agent.js";
 export { getAgentQueue } from "./get-agent-queue.js";
 export { getAgentHealth } from "./get-agent-health.js";
+export { getAgentCapabilities } from "./get-agent-capabilities.js";

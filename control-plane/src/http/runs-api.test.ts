@@ -140,6 +140,7 @@ describe("REST API: runs, queue, logs and agent reads", () => {
     expect(await errorOf(await cancel("run_missing"))).toMatchObject({ status: 404, code: "RUN_NOT_FOUND" });
     expect(await errorOf(await srv.api("/api/v1/agents/agt_missing/queue", { token: viewer }))).toMatchObject({ status: 404, code: "AGENT_NOT_FOUND" });
     expect(await errorOf(await srv.api("/api/v1/agents/agt_missing/health", { token: viewer }))).toMatchObject({ status: 404, code: "AGENT_NOT_FOUND" });
+    expect(await errorOf(await srv.api("/api/v1/agents/agt_missing/capabilities", { token: viewer }))).toMatchObject({ status: 404, code: "AGENT_NOT_FOUND" });
     expect(await errorOf(await srv.api("/api/v1/datasources/ds_missing/databases", { token: viewer }))).toMatchObject({ status: 404, code: "DATASOURCE_NOT_FOUND" });
     expect(await errorOf(await srv.api("/api/v1/datasources/ds_missing/preflight", { method: "POST", token: operator }))).toMatchObject({ status: 404, code: "DATASOURCE_NOT_FOUND" });
     const runId = await startRun();
@@ -158,13 +159,16 @@ describe("REST API: runs, queue, logs and agent reads", () => {
     expect(await errorOf(missing)).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
   });
 
-  it("relays the agent's queue, health, preflight, databases and run logs", async () => {
+  it("relays the agent's queue, health, capabilities, preflight, databases and run logs", async () => {
     const queue = { running: null, queued: [], maxQueueSize: 10 };
     agent.handlers.getExecutionQueue = () => ({ status: 200, data: queue });
     expect(await (await srv.api(`/api/v1/agents/${agent.identity.agentId}/queue`, { token: viewer })).json()).toEqual(queue);
     const health = { status: "ok", agentVersion: "0.1.0", uptimeSeconds: 5, stagingDir: "/tmp/x", stagingFreeBytes: 10, runningRunId: null, queueLength: 0, unackedEvents: 0 };
     agent.handlers.getServerHealth = () => ({ status: 200, data: health });
     expect(await (await srv.api(`/api/v1/agents/${agent.identity.agentId}/health`, { token: viewer })).json()).toEqual(health);
+    const capabilities = { protocolVersion: 1, agentVersion: "0.1.0", engines: [{ engine: "postgres", available: true, toolVersion: "16.1" }], codecs: ["gzip"] };
+    agent.handlers.capabilities = () => ({ status: 200, data: capabilities });
+    expect(await (await srv.api(`/api/v1/agents/${agent.identity.agentId}/capabilities`, { token: viewer })).json()).toEqual(capabilities);
     const preflight = {
       ok: true,
       blockingIssues: [],
@@ -192,7 +196,7 @@ describe("REST API: runs, queue, logs and agent reads", () => {
     const runId = await startRun();
     agent.ws.terminate();
     await vi.waitFor(() => expect(srv.ctx.link.isOnline(agent.identity.agentId)).toBe(false));
-    for (const path of [`/api/v1/agents/${agent.identity.agentId}/queue`, `/api/v1/agents/${agent.identity.agentId}/health`, `/api/v1/runs/${runId}/logs`, `/api/v1/datasources/${dsId}/databases`]) {
+    for (const path of [`/api/v1/agents/${agent.identity.agentId}/queue`, `/api/v1/agents/${agent.identity.agentId}/health`, `/api/v1/agents/${agent.identity.agentId}/capabilities`, `/api/v1/runs/${runId}/logs`, `/api/v1/datasources/${dsId}/databases`]) {
       expect(await errorOf(await srv.api(path, { token: viewer })), path).toMatchObject({ status: 503, code: "AGENT_OFFLINE", retryable: true });
     }
     expect(await errorOf(await cancel(runId))).toMatchObject({ status: 503, code: "AGENT_OFFLINE" });

@@ -28,6 +28,7 @@ export const API_ROUTE_ROLES = {
   "POST /agents/:id/revoke": "admin",
   "GET /agents/:id/queue": "viewer",
   "GET /agents/:id/health": "viewer",
+  "GET /agents/:id/capabilities": "viewer",
 
   "POST /datasources": "operator",
   "GET /datasources": "viewer",

@@ -30,7 +30,7 @@ export function CopyableValue({ label, value }: { label: string; value: string }
 /** The warning above a secret the server answers once: it is not kept in a form anyone can read again. */
 export function ShownOnceNotice({ what }: { what: string }) {
   return (
-    <Alert color="yellow" variant="light" icon={<IconEyeExclamation aria-hidden />} title={`Copy the ${what} now`}>
+    <Alert color="blue" variant="light" icon={<IconEyeExclamation aria-hidden />} title={`Copy the ${what} now`}>
       <Text size="sm">It is shown only this once: Holdfast keeps only its hash. If it is lost, make a new one.</Text>
     </Alert>
   );

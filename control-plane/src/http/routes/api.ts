@@ -20,6 +20,7 @@ import {
   UpdateScheduleBody,
 } from "@holdfast/shared";
 import { getAgentHealth } from "../../agents/get-agent-health.js";
+import { getAgentCapabilities } from "../../agents/get-agent-capabilities.js";
 import { getAgentQueue } from "../../agents/get-agent-queue.js";
 import { listAgents } from "../../agents/list-agents.js";
 import { revokeAgent } from "../../agents/revoke-agent.js";
@@ -106,6 +107,7 @@ export function apiRoutes(ctx: AppContext) {
     })
     .get("/agents/:id/queue", params(IdParam), async (c) => c.json(await getAgentQueue(scoped(ctx, c), c.req.valid("param").id)))
     .get("/agents/:id/health", params(IdParam), async (c) => c.json(await getAgentHealth(scoped(ctx, c), c.req.valid("param").id)))
+    .get("/agents/:id/capabilities", params(IdParam), async (c) => c.json(await getAgentCapabilities(scoped(ctx, c), c.req.valid("param").id)))
     .post("/destinations", jsonBody(CreateDestinationBody, "destination"), async (c) => c.json(await createDestination(scoped(ctx, c), c.req.valid("json")), 201))
     .get("/destinations", async (c) => c.json({ items: await listDestinations(ctx) }))
     .get("/destinations/:id", params(IdParam), async (c) => c.json(await getDestination(ctx, c.req.valid("param").id)))

@@ -1,9 +1,11 @@
 import { Box } from "@mantine/core";
 import { IconServer2 } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
+import { Can } from "../../session/viewer.js";
 import { PageHeader } from "../../ui/page-header.js";
 import { QueryView } from "../../ui/query-view.js";
 import { EmptyState } from "../../ui/states.js";
+import { AddAgentButton } from "./add-agent-dialog.js";
 import { AgentCards } from "./agent-cards.js";
 import { agentsQuery } from "./agents-query.js";
 import { AgentsTable } from "./agents-table.js";
@@ -14,7 +16,15 @@ export function AgentsPage() {
   const agents = useQuery(agentsQuery);
   return (
     <>
-      <PageHeader title="Agents" description="The daemons on your database hosts. Each one dials in to this control plane and runs its backups." />
+      <PageHeader
+        title="Agents"
+        description="The daemons on your database hosts. Each one dials in to this control plane and runs its backups."
+        actions={
+          <Can route="POST /enrollment-tokens">
+            <AddAgentButton />
+          </Can>
+        }
+      />
       <QueryView
         query={agents}
         what="agents"

@@ -1,4 +1,5 @@
-import { Stack, Table, Text, VisuallyHidden } from "@mantine/core";
+import { Anchor, Stack, Table, Text, VisuallyHidden } from "@mantine/core";
+import { Link } from "@tanstack/react-router";
 import { viewerTimeZone } from "../../format/time.js";
 import { Can } from "../../session/viewer.js";
 import { DateTime } from "../../ui/date-time.js";
@@ -56,9 +57,9 @@ export function AgentsTable({ items }: { items: AgentItem[] }) {
 export function AgentIdentity({ agent }: { agent: Pick<AgentItem, "name" | "hostname" | "id"> }) {
   return (
     <Stack gap={0} miw={0}>
-      <Text fw={600} className={classes.wrap}>
+      <Anchor renderRoot={(props) => <Link to="/agents/$agentId" params={{ agentId: agent.id }} {...props} />} fw={600} className={classes.wrap}>
         {agent.name}
-      </Text>
+      </Anchor>
       <Text size="sm" c="dimmed" className={classes.wrap}>
         {agent.hostname}
       </Text>

@@ -39,7 +39,7 @@ export function ResetPasswordButton({ user }: { user: UserItem }) {
   const generated = reset.data && "password" in reset.data ? reset.data.password : undefined;
   return (
     <>
-      <Button variant="subtle" size="compact-sm" onClick={open} aria-label={`Reset the password of ${user.email}`}>
+      <Button variant="default" size="compact-sm" onClick={open} aria-label={`Reset password of ${user.email}`}>
         Reset password
       </Button>
       <Modal opened={opened} onClose={dismiss} title={`New password for ${user.email}`} centered>

@@ -53,7 +53,7 @@ export function UserRow({ user }: { user: UserItem }) {
             disabled
           </Badge>
         ) : (
-          <Badge color="green" variant="light">
+          <Badge color="green" variant="filled">
             active
           </Badge>
         )}
@@ -63,7 +63,7 @@ export function UserRow({ user }: { user: UserItem }) {
       </Table.Td>
       <Table.Td>
         <Group gap="xs" wrap="nowrap">
-          <Button variant="subtle" size="compact-sm" color={disabled ? "green" : "orange"} loading={update.isPending} onClick={() => update.mutate({ disabled: !disabled })} aria-label={`${disabled ? "Enable" : "Disable"} ${user.email}`}>
+          <Button variant="default" size="compact-sm" loading={update.isPending} onClick={() => update.mutate({ disabled: !disabled })} aria-label={`${disabled ? "Enable" : "Disable"} ${user.email}`}>
             {disabled ? "Enable" : "Disable"}
           </Button>
           <ResetPasswordButton user={user} />

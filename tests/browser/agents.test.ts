@@ -1,0 +1,99 @@
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_PASSWORD, AGENT_BIN, api, ManagedProcess, runCli, tempDir } from "../support/processes.js";
+import { captureBothSchemes } from "./support/capture.js";
+import { type ConsoleRig, signIn, startConsoleRig } from "./support/console-rig.js";
+
+/** Screenshots and scans with the pointer away from any button (a hovered button is a lighter shade). */
+async function capture(page: Page, name: string): Promise<string[]> {
+  await page.mouse.move(0, 0);
+  return captureBothSchemes(page, name);
+}
+
+/**
+ * The enroll command as the page shows it (`HOLDFAST_ENROLL_TOKEN=… holdfast-agent enroll --server …
+ * --data-dir …`), run through the built agent: the token from its environment assignment, the
+ * arguments as shown, the data dir moved to a temporary folder (the test is not root).
+ */
+async function runShownEnrollCommand(command: string, dataDir: string): Promise<string> {
+  const match = /^HOLDFAST_ENROLL_TOKEN=(\S+) holdfast-agent (enroll .*)$/.exec(command.trim());
+  if (!match) throw new Error(`not an enroll command: ${command}`);
+  const args = match[2]!.split(" ");
+  args[args.indexOf("--data-dir") + 1] = dataDir;
+  const enrolled = await runCli(AGENT_BIN, args, { env: { HOLDFAST_ENROLL_TOKEN: match[1]! } });
+  if (enrolled.code !== 0) throw new Error(`enroll failed: ${enrolled.stderr}`);
+  return enrolled.stdout.trim();
+}
+
+describe("agents: add one with the commands the page shows, its page, revoke", () => {
+  let rig: ConsoleRig;
+  let page: Page;
+  let problems: () => Promise<string[]>;
+  let agent: ManagedProcess | undefined;
+  let agentId = "";
+  let agentName = "";
+
+  beforeAll(async () => {
+    rig = await startConsoleRig();
+    ({ page, problems } = await rig.open("/sign-in"));
+    await signIn(page, "admin@example.test", ADMIN_PASSWORD);
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await rig?.stop();
+  });
+
+  it("adds an agent: the dialog shows the enroll command once and sees the agent come online without a reload", async () => {
+    await page.goto(`${rig.cp.url}/agents`);
+    await page.getByRole("heading", { name: "No agents yet" }).waitFor();
+    await page.getByRole("button", { name: "Add agent" }).click();
+    const dialog = page.getByRole("dialog", { name: "Add agent" });
+    await dialog.getByLabel("Name").fill("db-host-1");
+    await dialog.getByRole("button", { name: "Make the commands" }).click();
+    await dialog.getByText("Waiting for the new agent to come online").waitFor();
+    const command = (await dialog.locator("pre").first().textContent()) ?? "";
+    expect(command).toContain(`holdfast-agent enroll --server ${rig.cp.url}`);
+    expect(await capture(page, "agents-add-waiting")).toEqual([]);
+
+    const dataDir = tempDir("added");
+    agentId = await runShownEnrollCommand(command, dataDir);
+    agent = ManagedProcess.start(AGENT_BIN, ["run", "--data-dir", dataDir]);
+    const online = dialog.getByRole("status").filter({ hasText: "is online" });
+    await online.waitFor({ timeout: 30_000 });
+    agentName = (await api(rig.cp, rig.adminToken).get("/agents")).body.items.find((a: { id: string }) => a.id === agentId).name;
+    expect(await online.textContent()).toContain(`${agentName} is online`);
+    expect(await capture(page, "agents-add-online")).toEqual([]);
+    await dialog.getByRole("link", { name: "Open its page" }).click();
+    await page.waitForURL(`${rig.cp.url}/agents/${agentId}`);
+    expect(await problems()).toEqual([]);
+  });
+
+  it("shows the agent's status, version, capabilities with tool versions, health and queue", async () => {
+    await page.getByRole("heading", { name: agentName, level: 1 }).waitFor();
+    await page.getByRole("region", { name: "Capabilities" }).getByRole("columnheader", { name: "Engine" }).waitFor();
+    expect(await page.getByRole("region", { name: "Capabilities" }).textContent()).toMatch(/postgres/);
+    await page.getByRole("region", { name: "Health" }).getByText("ok", { exact: true }).waitFor();
+    await page.getByRole("region", { name: "Queue" }).getByText("Nothing running or waiting").waitFor();
+    expect(await page.getByText("online", { exact: true }).count()).toBeGreaterThan(0);
+    expect(await capture(page, "agent-detail")).toEqual([]);
+    expect(await problems()).toEqual([]);
+  });
+
+  it("revokes the agent from its page after a confirmation", async () => {
+    await page.getByRole("button", { name: `Revoke ${agentName}` }).click();
+    const confirm = page.getByRole("dialog", { name: `Revoke agent ${agentName}?` });
+    await confirm.getByRole("button", { name: "Revoke" }).click();
+    await confirm.waitFor({ state: "hidden" });
+    await page.getByText("revoked", { exact: true }).waitFor();
+    const listed = (await api(rig.cp, rig.adminToken).get("/agents")).body.items.find((a: { id: string }) => a.id === agentId);
+    expect(listed.status).toBe("revoked");
+    expect(await problems()).toEqual([]);
+  });
+
+  it("says so for an agent id that does not exist", async () => {
+    await page.goto(`${rig.cp.url}/agents/agt_00000000000000000000000000000000`);
+    await page.getByRole("heading", { name: "No agent agt_00000000000000000000000000000000" }).waitFor();
+    expect(await capture(page, "agent-unknown")).toEqual([]);
+    expect(await problems()).toEqual([]);
+  });
+});
