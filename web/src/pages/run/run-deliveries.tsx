@@ -37,7 +37,7 @@ export function RunDeliveries({ runId }: { runId: string }) {
                   <Table.Tr key={d.id}>
                     <Table.Td className={classes.wrap}>{d.destinationName ?? d.destinationId}</Table.Td>
                     <Table.Td>
-                      <Badge color={COLOR[d.state]} variant="light">
+                      <Badge color={d.deletedAt ? "gray" : COLOR[d.state]} variant={d.deletedAt || d.state === "pending" ? "light" : "filled"}>
                         {d.deletedAt ? "deleted" : d.state}
                       </Badge>
                     </Table.Td>

@@ -1,11 +1,12 @@
-import { Badge, Paper, ScrollArea, Table, Text, Title } from "@mantine/core";
+import { Paper, ScrollArea, Table, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { formatDateTime } from "../../format/time.js";
 import { QueryView } from "../../ui/query-view.js";
 import { runLogsQuery } from "./run-query.js";
 import classes from "./run.module.css";
 
-const LEVEL_COLOR = { debug: "gray", info: "blue", warn: "orange", error: "red" } as const;
+// Dimmed for the routine, strong colours for what needs a look; the word carries the level too.
+const LEVEL_COLOR = { debug: "dimmed", info: "dimmed", warn: "orange.8", error: "red.8" } as const;
 
 /** The run's log, as its agent keeps it (asked live: an offline agent's logs cannot be read now). */
 export function RunLogs({ runId }: { runId: string }) {
@@ -23,10 +24,10 @@ export function RunLogs({ runId }: { runId: string }) {
                 {lines.map((line, i) => (
                   <Table.Tr key={`${line.at}-${i}`}>
                     <Table.Td className={classes.logTime}>{formatDateTime(line.at, { seconds: true, withZone: false })}</Table.Td>
-                    <Table.Td>
-                      <Badge size="xs" variant="light" color={LEVEL_COLOR[line.level]}>
+                    <Table.Td className={classes.logLevel}>
+                      <Text span inherit fw={700} c={LEVEL_COLOR[line.level]}>
                         {line.level}
-                      </Badge>
+                      </Text>
                     </Table.Td>
                     <Table.Td className={classes.wrap}>{line.message}</Table.Td>
                   </Table.Tr>
