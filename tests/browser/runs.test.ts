@@ -100,7 +100,7 @@ describe("runs and the run page", () => {
     await page.getByRole("link", { name: "Download" }).waitFor({ timeout: 90_000 });
     expect(await page.locator("header, main").getByText("completed", { exact: true }).first().isVisible()).toBe(true);
     const run = await waitForRun(client, backupId, (r) => r.state === "completed" && r.deliveries.every((d: { state: string }) => d.state === "completed"));
-    await expect.poll(() => page.getByTestId("run-sha256").textContent()).toBe(run.sha256);
+    await expect.poll(() => page.getByTestId("run-sha256").textContent(), { timeout: 30_000 }).toBe(run.sha256);
     const deliveries = page.getByRole("region", { name: "Deliveries" });
     await deliveries.getByRole("row", { name: /local disk/ }).getByText("completed").waitFor();
     expect(await stillMarked(page)).toBe(true);
@@ -178,27 +178,27 @@ describe("runs and the run page", () => {
   it("filters the history by status, trigger and kind, in the URL: a reload keeps the filter", async () => {
     const { page, problems } = await rig.open("/runs", { token: rig.adminToken });
     const rows = page.getByRole("table").getByRole("row");
-    await expect.poll(() => rows.count()).toBe(4);
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(4);
     expect(await captureBothSchemes(page, "runs")).toEqual([]);
 
     await page.getByRole("combobox", { name: "Kind" }).click();
     await page.getByRole("option", { name: "restore" }).click();
     await page.waitForURL(/kind=restore/);
-    await expect.poll(() => rows.count()).toBe(3);
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(3);
     expect(await rows.nth(1).textContent()).toContain(failedId);
     expect(await rows.nth(2).textContent()).toContain(restoreId);
 
     await page.goto(`${rig.cp.url}/runs?state=failed&trigger=manual`);
-    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(2);
     expect(await rows.nth(1).textContent()).toContain(failedId);
     await page.reload();
-    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(2);
     expect(await page.getByRole("combobox", { name: "Status" }).inputValue()).toBe("failed");
 
     await page.goto(`${rig.cp.url}/runs?trigger=schedule`);
     await page.getByRole("heading", { name: "No run matches these filters" }).waitFor();
     await page.getByRole("button", { name: "Clear filters" }).last().click();
-    await expect.poll(() => rows.count()).toBe(4);
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(4);
     expect(new URL(page.url()).search).toBe("");
     expect(await problems()).toEqual([]);
     await page.close();
@@ -207,7 +207,11 @@ describe("runs and the run page", () => {
   it("fits a phone: each run is a card, nothing scrolls sideways", async () => {
     const { page, problems } = await rig.open("/runs", { token: rig.adminToken });
     await page.setViewportSize({ width: 390, height: 844 });
-    await expect.poll(() => page.getByRole("list", { name: "Runs" }).getByRole("listitem").count()).toBe(3);
+    const cards = page.getByRole("list", { name: "Runs" }).getByRole("listitem");
+    await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(3);
+    // Each status word is shown whole, not cut to "FAIL…".
+    const badges = cards.locator(".mantine-Badge-label");
+    expect(await badges.evaluateAll((els) => els.map((el) => el.scrollWidth <= el.clientWidth))).toEqual([true, true, true]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
     expect(await captureBothSchemes(page, "runs-narrow")).toEqual([]);
     await page.goto(`${rig.cp.url}/runs/${backupId}`);

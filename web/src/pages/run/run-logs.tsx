@@ -5,8 +5,6 @@ import { QueryView } from "../../ui/query-view.js";
 import { runLogsQuery } from "./run-query.js";
 import classes from "./run.module.css";
 
-// Dimmed for the routine, strong colours for what needs a look; the word carries the level too.
-const LEVEL_COLOR = { debug: "dimmed", info: "dimmed", warn: "orange.8", error: "red.8" } as const;
 
 /** The run's log, as its agent keeps it (asked live: an offline agent's logs cannot be read now). */
 export function RunLogs({ runId }: { runId: string }) {
@@ -18,16 +16,14 @@ export function RunLogs({ runId }: { runId: string }) {
       </Title>
       <QueryView query={logs} what="the log from the agent" isEmpty={(lines) => lines.length === 0} empty={<Text c="dimmed">The agent has no log lines for this run.</Text>}>
         {(lines) => (
-          <ScrollArea.Autosize mah={420} type="auto">
+          <ScrollArea.Autosize mah={420} type="auto" viewportProps={{ tabIndex: 0, role: "region", "aria-label": "Log lines" }}>
             <Table verticalSpacing={4} className={classes.logs}>
               <Table.Tbody>
                 {lines.map((line, i) => (
                   <Table.Tr key={`${line.at}-${i}`}>
                     <Table.Td className={classes.logTime}>{formatDateTime(line.at, { seconds: true, withZone: false })}</Table.Td>
                     <Table.Td className={classes.logLevel}>
-                      <Text span inherit fw={700} c={LEVEL_COLOR[line.level]}>
-                        {line.level}
-                      </Text>
+                      <span className={classes[line.level]}>{line.level}</span>
                     </Table.Td>
                     <Table.Td className={classes.wrap}>{line.message}</Table.Td>
                   </Table.Tr>

@@ -16,7 +16,7 @@ const LOOK: Record<RunState, { color: string; hint: string }> = {
 export function RunStateBadge({ state }: { state: RunState }) {
   const look = LOOK[state];
   return (
-    <Badge component="span" color={look.color} variant={look.color === "gray" ? "light" : "filled"} title={look.hint}>
+    <Badge component="span" color={look.color} variant={look.color === "gray" ? "light" : "filled"} miw="max-content" title={look.hint}>
       {state}
     </Badge>
   );
