@@ -21,7 +21,8 @@ export function RunDeliveries({ runId }: { runId: string }) {
       </Title>
       <QueryView query={deliveries} what="deliveries" isEmpty={(items) => items.length === 0} empty={<Text c="dimmed">No delivery yet: they start once the backup is staged.</Text>}>
         {(items) => (
-          <Box className={classes.tableScroll}>
+          // Scrolls sideways on a phone: focusable, so a keyboard can scroll it too.
+          <Box className={classes.tableScroll} tabIndex={0} role="region" aria-label="Deliveries table">
             <Table verticalSpacing="xs">
               <Table.Thead>
                 <Table.Tr>
@@ -37,7 +38,7 @@ export function RunDeliveries({ runId }: { runId: string }) {
                   <Table.Tr key={d.id}>
                     <Table.Td className={classes.wrap}>{d.destinationName ?? d.destinationId}</Table.Td>
                     <Table.Td>
-                      <Badge color={COLOR[d.state]} variant="light">
+                      <Badge color={d.deletedAt ? "gray" : COLOR[d.state]} variant={d.deletedAt || d.state === "pending" ? "light" : "filled"} miw="max-content">
                         {d.deletedAt ? "deleted" : d.state}
                       </Badge>
                     </Table.Td>

@@ -30,7 +30,9 @@ export function RunDetails({ run }: { run: RunView }) {
       </Anchor>,
     ]);
   if (run.fireTime) items.push(["Fired for", <DateTime value={run.fireTime} key="f" />]);
-  items.push(["Queued", <DateTime value={run.queuedAt} key="q" />], ["Started", <DateTime value={run.startedAt} key="s" />], ["Finished", <DateTime value={run.finishedAt} key="e" />], ["Duration", runDuration(run)]);
+  // A time not reached yet reads "not yet" (DateTime's "never" would say it cannot happen).
+  const when = (value: string | null, key: string) => (value === null ? "not yet" : <DateTime value={value} key={key} />);
+  items.push(["Queued", when(run.queuedAt, "q")], ["Started", when(run.startedAt, "s")], ["Finished", when(run.finishedAt, "e")], ["Duration", runDuration(run)]);
   if (run.attempt > 1) items.push(["Attempt", `${run.attempt} (retry of ${run.retryOf ?? "an earlier run"})`]);
   if (run.kind === "backup" && run.state === "completed") {
     items.push(["Size", `${formatBytes(run.sizeBytes)}${run.rawSizeBytes !== null ? ` (${formatBytes(run.rawSizeBytes)} before compression)` : ""}`]);

@@ -63,7 +63,9 @@ export function RunCards({ items, nameOf }: { items: RunItem[]; nameOf: Names })
               <RunLink run={run} />
               <Text size="sm">{nameOf(run.datasourceId)}</Text>
             </Stack>
-            <RunStateBadge state={run.state} />
+            <div className={classes.keepWhole}>
+              <RunStateBadge state={run.state} />
+            </div>
           </Group>
           <Text size="sm" mt="xs">
             <DateTime value={runBegan(run)} /> · {run.trigger}
