@@ -93,7 +93,7 @@ describe("the dashboard", () => {
     expect(await captureBothSchemes(page, "dashboard-narrow")).toEqual([]);
     expect(await problems()).toEqual([]);
     await page.close();
-  }, 150_000); // an agent enrolled, a backup delivered and three pairs of captures with axe: slow on a busy 2-core machine
+  }, 240_000); // an agent enrolled, a backup delivered and three pairs of captures with axe: slow on a busy 2-core machine
 
   it("turns a datasource red when its schedule fired and no good backup followed", async () => {
     // Every 2 s, against a file that is not there: each firing fails, so the backup is overdue within seconds.
