@@ -42,14 +42,14 @@ async function call(url, token, method, route, body) {
   return answer;
 }
 
-async function waitForAgent(url, token, agentId, timeoutMs = 30_000) {
+async function waitForAgent(url, token, agentId, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { items } = await call(url, token, "GET", "/agents");
     if (items.some((a) => a.id === agentId && a.status === "online")) return;
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error("the local agent did not come online within 30 s");
+  throw new Error(`the local agent did not come online within ${timeoutMs / 1000} s`);
 }
 
 /** Makes the demo; returns what it made, also written to `<dataDir>/demo/demo.json`. */

@@ -13,7 +13,7 @@ async function startQuickstart(env: Record<string, string>): Promise<{ child: Ch
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
-  await waitFor("the quick start to be ready", () => output.includes("Press Ctrl+C to stop.") || child.exitCode !== null, 90_000);
+  await waitFor("the quick start to be ready", () => output.includes("Press Ctrl+C to stop.") || child.exitCode !== null, 180_000);
   if (child.exitCode !== null) throw new Error(`quickstart.mjs exited ${child.exitCode}:\n${output}`);
   return { child, output };
 }
@@ -99,5 +99,5 @@ describe("npm start on a fresh data dir: the first-run demo", () => {
     expect((await call("GET", "/datasources")).body.items).toHaveLength(1);
     expect((await call("GET", "/schedules")).body.items).toHaveLength(1);
     expect(await stop(second.child)).toBe(0);
-  });
+  }, 480_000); // two starts (migrations, an enrollment, the demo) and a backup: minutes on a loaded machine
 });

@@ -37,7 +37,7 @@ export function DashboardPage() {
 
   return (
     <>
-      <PageHeader title="Dashboard" description={`How your backups are doing. Times are in your time zone, ${viewerTimeZone()}.`} />
+      <PageHeader title="Dashboard" description={`How your backups are doing. Times are in ${viewerTimeZone()}, your time zone.`} />
       <SummaryCards agents={agents.data} stats={stats.data} running={running.data?.length} />
       <Stack gap="lg">
         {running.data && running.data.length > 0 && (

@@ -1,12 +1,57 @@
-import { Progress, Table, Text } from "@mantine/core";
+import { Box, Group, Paper, Progress, Stack, Table, Text } from "@mantine/core";
 import { formatBytes } from "../../format/bytes.js";
 import type { DestinationStorage } from "./dashboard-queries.js";
 import classes from "./dashboard.module.css";
 
 const percent = new Intl.NumberFormat("en", { style: "percent", maximumFractionDigits: 0 });
 
-/** What Holdfast keeps in each destination, against its quota when it has one. */
+function usage(d: DestinationStorage) {
+  const quota = d.maxSizeGb === null ? null : d.maxSizeGb * 1e9;
+  return { quota, share: quota === null ? null : d.bytes / quota };
+}
+
+function Usage({ d }: { d: DestinationStorage }) {
+  const { quota, share } = usage(d);
+  return (
+    <>
+      <Text size="sm" className={classes.figure}>
+        {formatBytes(d.bytes)}
+        {quota !== null && share !== null && ` of ${formatBytes(quota)} (${percent.format(share)})`}
+      </Text>
+      {share !== null && (
+        <Progress value={Math.min(100, share * 100)} color={share >= 0.9 ? "red" : share >= 0.75 ? "yellow" : "blue"} size="sm" mt={4} aria-label={`${d.name}: ${percent.format(share)} of its quota used`} />
+      )}
+    </>
+  );
+}
+
+/** What Holdfast keeps in each destination, against its quota when it has one; cards on a phone. */
 export function StorageTable({ items }: { items: DestinationStorage[] }) {
+  return (
+    <>
+      <Stack component="ul" gap="xs" className={classes.list} hiddenFrom="sm">
+        {items.map((d) => (
+          <Paper component="li" withBorder p="sm" radius="md" key={d.destinationId} aria-label={d.name}>
+            <Group justify="space-between" wrap="nowrap" align="flex-start" gap="xs">
+              <Text fw={600} size="sm" className={classes.name}>
+                {d.name}
+              </Text>
+              <Text size="sm" c="dimmed">
+                {d.type} · {d.backups} {d.backups === 1 ? "backup" : "backups"}
+              </Text>
+            </Group>
+            <Usage d={d} />
+          </Paper>
+        ))}
+      </Stack>
+      <Box visibleFrom="sm">
+        <StorageRows items={items} />
+      </Box>
+    </>
+  );
+}
+
+function StorageRows({ items }: { items: DestinationStorage[] }) {
   return (
     <Table.ScrollContainer minWidth={520} scrollAreaProps={{ viewportProps: { tabIndex: 0, role: "region", "aria-label": "Storage per destination, scrolls sideways" } }}>
       <Table verticalSpacing="sm">
@@ -20,8 +65,6 @@ export function StorageTable({ items }: { items: DestinationStorage[] }) {
         </Table.Thead>
         <Table.Tbody>
           {items.map((d) => {
-            const quota = d.maxSizeGb === null ? null : d.maxSizeGb * 1e9;
-            const share = quota === null ? null : d.bytes / quota;
             return (
               <Table.Tr key={d.destinationId}>
                 <Table.Td className={classes.name}>
@@ -32,13 +75,7 @@ export function StorageTable({ items }: { items: DestinationStorage[] }) {
                 <Table.Td>{d.type}</Table.Td>
                 <Table.Td className={classes.figure}>{d.backups}</Table.Td>
                 <Table.Td miw={180}>
-                  <Text size="sm" className={classes.figure}>
-                    {formatBytes(d.bytes)}
-                    {quota !== null && share !== null && ` of ${formatBytes(quota)} (${percent.format(share)})`}
-                  </Text>
-                  {share !== null && (
-                    <Progress value={Math.min(100, share * 100)} color={share >= 0.9 ? "red" : share >= 0.75 ? "yellow" : "blue"} size="sm" mt={4} aria-label={`${d.name}: ${percent.format(share)} of its quota used`} />
-                  )}
+                  <Usage d={d} />
                 </Table.Td>
               </Table.Tr>
             );

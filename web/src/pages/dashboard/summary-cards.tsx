@@ -10,7 +10,7 @@ const percent = new Intl.NumberFormat("en", { style: "percent", maximumFractionD
 
 function Card({ title, icon, value, color, children }: { title: string; icon: ReactNode; value: string; color?: string | undefined; children: ReactNode }) {
   return (
-    <Paper withBorder p="md" radius="md" component="section" aria-label={title}>
+    <Paper withBorder p={{ base: "sm", sm: "md" }} radius="md" component="section" aria-label={title}>
       <Group justify="space-between" wrap="nowrap" mb={4}>
         <Text size="sm" fw={600} c="dimmed">
           {title}
@@ -19,7 +19,7 @@ function Card({ title, icon, value, color, children }: { title: string; icon: Re
           {icon}
         </ThemeIcon>
       </Group>
-      <Text fz={28} fw={700} c={color} className={classes.figure}>
+      <Text fz={{ base: 22, sm: 28 }} fw={700} c={color} className={classes.figure}>
         {value}
       </Text>
       <Text size="sm" c="dimmed">
@@ -50,7 +50,7 @@ export function SummaryCards({ agents, stats, running }: { agents: AgentItem[] |
   const online = active.filter((a) => a.status === "online");
   const away = active.filter((a) => a.status !== "online");
   return (
-    <SimpleGrid cols={{ base: 1, xs: 2, lg: 4 }} mb="xl">
+    <SimpleGrid cols={{ base: 2, lg: 4 }} spacing={{ base: "xs", sm: "md" }} mb="xl">
       <Card
         title="Agents online"
         icon={<IconServer2 size={18} />}

@@ -26,6 +26,9 @@ function ChartBlock({ title, description, children }: { title: string; descripti
   );
 }
 
+/** `0.6 s`, `12.5 s`, then as formatDuration: an axis of short runs needs the tenths to tell its ticks apart. */
+const seconds = (v: number) => (v < 60 ? `${Number(v.toFixed(1))} s` : formatDuration(v * 1000));
+
 /** Backup size and duration per day over the stats window, from `GET /stats`'s series. */
 export function TrendCharts({ series }: { series: DayFigures[] }) {
   const data = series.map((d) => ({
@@ -47,7 +50,6 @@ export function TrendCharts({ series }: { series: DayFigures[] }) {
           valueFormatter={(v) => formatBytes(v)}
           yAxisProps={{ width: 72 }}
           tickLine="none"
-          gridAxis="y"
           tooltipAnimationDuration={0}
         />
       </ChartBlock>
@@ -60,12 +62,11 @@ export function TrendCharts({ series }: { series: DayFigures[] }) {
             { name: "avgSeconds", label: "Mean", color: "teal.6" },
             { name: "maxSeconds", label: "Longest", color: "orange.6" },
           ]}
-          valueFormatter={(v) => formatDuration(v * 1000)}
+          valueFormatter={seconds}
           yAxisProps={{ width: 72 }}
           withLegend
           connectNulls
           tickLine="none"
-          gridAxis="y"
           tooltipAnimationDuration={0}
         />
       </ChartBlock>
@@ -81,7 +82,6 @@ export function TrendCharts({ series }: { series: DayFigures[] }) {
           ]}
           withLegend
           tickLine="none"
-          gridAxis="y"
           yAxisProps={{ allowDecimals: false, width: 72 }}
           tooltipAnimationDuration={0}
         />
