@@ -36,7 +36,7 @@ export function RetireDatasourceButton({ datasource, onRetired }: { datasource: 
   };
   return (
     <>
-      <Button variant="light" color="red" onClick={open}>
+      <Button variant="default" onClick={open}>
         Retire
       </Button>
       <Modal opened={opened} onClose={dismiss} title={`Retire datasource ${datasource.name}?`} centered>
