@@ -137,7 +137,7 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     expect(await captureBothSchemes(page, "datasource-edit-dialog")).toEqual([]);
     await dialog.getByRole("button", { name: "Save changes" }).click();
     await dialog.waitFor({ state: "hidden" });
-    await page.getByText(other.name, { exact: true }).waitFor();
+    await page.getByRole("definition").getByText(other.name, { exact: true }).waitFor();
 
     const stored = await api(rig.cp, rig.adminToken).get(`/datasources/${datasourceId}`);
     expect(stored.body.connection).toMatchObject({ database: other.name, password: "********" });

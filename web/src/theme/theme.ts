@@ -22,9 +22,13 @@ export const theme = createTheme({
   },
 });
 
-/** Mantine's dimmed text (gray 6 on white, dark 2 on dark 7) is under 4.5:1; one shade stronger on each side. */
+/**
+ * Mantine's dimmed text (gray 6 on white, dark 2 on dark 7) is under 4.5:1; one shade stronger on
+ * each side. So is its error red (a field's message and its text while invalid): red 9 on white,
+ * red 4 on dark.
+ */
 export const cssVariablesResolver: CSSVariablesResolver = (t) => ({
   variables: {},
-  light: { "--mantine-color-dimmed": t.colors.gray[7]! },
-  dark: { "--mantine-color-dimmed": t.colors.dark[1]! },
+  light: { "--mantine-color-dimmed": t.colors.gray[7]!, "--mantine-color-error": t.colors.red[9]! },
+  dark: { "--mantine-color-dimmed": t.colors.dark[1]!, "--mantine-color-error": t.colors.red[4]! },
 });
