@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // `npm start`: Holdfast on this machine for a first look. The control plane on its embedded SQLite,
-// one local agent enrolled automatically, an admin user on first start. Everything lives under
-// ./data (or HOLDFAST_DATA_DIR); delete that folder to start over.
+// one local agent enrolled automatically, an admin user and a demo (quickstart-demo.mjs) on first
+// start. Everything lives under ./data (or HOLDFAST_DATA_DIR); delete that folder to start over.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { enrolledAgentId, setUpDemo } from "./quickstart-demo.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const holdfast = path.join(root, "control-plane/bin/holdfast.js");
@@ -94,15 +95,31 @@ try {
   }
   children.push(daemon(holdfastAgent, ["run", "--data-dir", agentDir], "agent.log"));
 
-  const lines = [`Holdfast is running at ${url}`, `  data:   ${dataDir} (logs in ${logDir})`];
+  let demo;
+  let demoError;
+  if (fresh) {
+    demo = await setUpDemo({ url, token: apiToken, dataDir, agentId: enrolledAgentId(agentDir) }).catch((err) => {
+      demoError = err instanceof Error ? err.message : String(err);
+    });
+  }
+
+  const lines = [`Holdfast is running: open ${url}`, `  data:   ${dataDir} (logs in ${logDir})`];
   if (fresh) {
     lines.push(
       `  admin:  ${email}  password: ${password}   (shown only now: keep it)`,
       `  token:  ${apiToken}   (API token of ${email}, shown only now)`,
       "",
-      "List the agents (the local one is enrolled already):",
-      `  curl -H "Authorization: Bearer ${apiToken}" ${url}/api/v1/agents`,
     );
+    if (demo) {
+      lines.push(
+        "A demo is set up: a small SQLite database (demo/shop.sqlite) backed up by the local agent into",
+        `demo/backups under the data dir, with a paused daily schedule. Sign in, open Datasources and press`,
+        `"Run now"; README.md ("The first-run demo") says how to remove it and add your own PostgreSQL.`,
+      );
+    } else {
+      lines.push(`The demo could not be set up (${demoError}); Holdfast itself runs. See ${logDir}.`);
+    }
+    lines.push("", "List the agents from a shell:", `  curl -H "Authorization: Bearer ${apiToken}" ${url}/api/v1/agents`);
   } else {
     lines.push(
       "",

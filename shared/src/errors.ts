@@ -89,6 +89,12 @@ export const ERROR_CATALOG = {
   AGENT_STOPPING: { status: 503, retryable: true, action: "The agent is shutting down; the run can be retried once it is back." },
   NOT_READY: { status: 503, retryable: true, action: "The control plane is stopping or cannot reach its own database (details.reason): retry in a moment, or on another replica; if it lasts, check the database." },
   AGENT_TIMEOUT: { status: 504, retryable: true, action: "The agent did not answer in time; retry." },
+  // Single sign-on (OpenID Connect)
+  SSO_DISABLED: { status: 409, retryable: false, action: "Single sign-on is off: sign in with your e-mail and password, or ask an admin to turn it on (PUT /api/v1/sso/settings)." },
+  SSO_SIGN_IN_FAILED: { status: 401, retryable: false, action: "The sign-in through the identity provider did not complete (it was refused there, took longer than 10 minutes, or came back to another browser tab): start it again with \"Sign in with\" on the sign-in page." },
+  SSO_NO_ROLE_MATCH: { status: 403, retryable: false, action: "Your identity provider account matched none of the claim-to-role rules: ask an admin to add you to a group a rule names, or to add a rule (Single sign-on settings)." },
+  SSO_PROVIDER_UNREACHABLE: { status: 503, retryable: true, action: "The identity provider's discovery document could not be fetched (details.reason): check the issuer URL, that the provider is up and that its TLS certificate is trusted by the control plane (NODE_EXTRA_CA_CERTS for a private CA)." },
+  PASSWORD_SIGN_IN_DISABLED: { status: 403, retryable: false, action: "Password sign-in is turned off on this control plane: use \"Sign in with\" the identity provider on the sign-in page. Only the break-glass admin may still sign in with a password." },
 } as const satisfies Record<string, { status: number; retryable: boolean; action: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -23,5 +23,6 @@ export * from "./api/schedules.js";
 export * from "./api/params.js";
 export * from "./api/route-roles.js";
 export * from "./api/sessions.js";
+export * from "./api/sso.js";
 export * from "./api/live-events.js";
 export * from "./api/responses.js";

@@ -34,8 +34,10 @@ describe("first admin and a browser session on a fresh control plane", () => {
     const token = new URLSearchParams(setupUrl.hash.slice(1)).get("token")!;
     const browser = new Browser(cp.url);
     expect(await (await browser.fetch("/api/v1/setup")).json()).toEqual({ needed: true });
-    const page = await browser.fetch("/setup");
+    // The setup link opens the console's setup page (index.html; the page reads the fragment itself).
+    const page = await browser.fetch("/setup", { headers: { accept: "text/html" } });
     expect(page.status).toBe(200);
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
 
     const created = await browser.fetch("/api/v1/setup", { method: "POST", json: { token, email: "root@example.test", password: "correct horse battery staple" } });
     expect(created.status).toBe(201);

@@ -103,6 +103,11 @@ export type ControlPlane = {
   dataDir: string;
   env: Record<string, string>;
   process: ManagedProcess;
+  /**
+   * The first admin's setup link (`…/setup#token=…`) that `holdfast serve` printed on stderr at its
+   * latest start, while no user existed; undefined once one does.
+   */
+  setupUrl(): string | undefined;
   /** Runs `holdfast <args>` against the same data. */
   cli(args: string[], input?: string): Promise<CliResult>;
   restart(): Promise<void>;
@@ -128,6 +133,8 @@ export async function startControlPlane(opts: { databaseUrl?: string; env?: Reco
     dataDir,
     env,
     process: await boot(),
+    // Printed before the listening line, which boot waited for (through /healthz answering).
+    setupUrl: () => /^\s+(http:\/\/\S+\/setup#token=\S+)$/m.exec(cp.process.output)?.[1],
     cli: (args, input) => runCli(HOLDFAST_BIN, args, { env, ...(input === undefined ? {} : { input }) }),
     async restart() {
       await cp.process.stop();
@@ -137,9 +144,12 @@ export async function startControlPlane(opts: { databaseUrl?: string; env?: Reco
   return cp;
 }
 
+/** The password of the users createAdmin makes. */
+export const ADMIN_PASSWORD = "correct horse battery staple";
+
 /** An admin user and its API token, made with the CLI as an operator would. */
 export async function createAdmin(cp: ControlPlane, email = "admin@example.test"): Promise<string> {
-  const user = await cp.cli(["user", "create", "--email", email, "--role", "admin", "--password-stdin"], "correct horse battery staple\n");
+  const user = await cp.cli(["user", "create", "--email", email, "--role", "admin", "--password-stdin"], `${ADMIN_PASSWORD}\n`);
   if (user.code !== 0) throw new Error(`user create failed: ${user.stderr}`);
   const token = await cp.cli(["api-token", "create", "--email", email]);
   if (token.code !== 0) throw new Error(`api-token create failed: ${token.stderr}`);

@@ -1,6 +1,8 @@
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, Outlet } from "@tanstack/react-router";
 import { z } from "zod";
 import { NotFoundPage } from "./pages/not-found-page.js";
+import { RunsSearch } from "./pages/runs/runs-search.js";
+import { SessionGate } from "./session/session-gate.js";
 import { Shell } from "./shell/shell.js";
 import { ErrorState, LoadingState } from "./ui/states.js";
 
@@ -19,26 +21,31 @@ const shellRoute = createRoute({
   id: "shell",
   component: () => (
     <Shell>
-      <Outlet />
+      <SessionGate>
+        <Outlet />
+      </SessionGate>
     </Shell>
   ),
 });
 
 // Each page is its own chunk, loaded when first visited: the initial load stays the shell.
-const placeholders = () => import("./pages/placeholders.js");
+// Generic in the path, so links and navigations to each page are typed.
 const page = <P extends string>(path: P, component: ReturnType<typeof lazyRouteComponent>) => createRoute({ getParentRoute: () => shellRoute, path, component });
 
 const pages = [
-  page("/", lazyRouteComponent(placeholders, "DashboardPage")),
-  page("/runs", lazyRouteComponent(placeholders, "RunsPage")),
+  page("/", lazyRouteComponent(() => import("./pages/dashboard/dashboard-page.js"), "DashboardPage")),
+  createRoute({ getParentRoute: () => shellRoute, path: "/runs", validateSearch: RunsSearch, component: lazyRouteComponent(() => import("./pages/runs/runs-page.js"), "RunsPage") }),
+  createRoute({ getParentRoute: () => shellRoute, path: "/runs/$runId", component: lazyRouteComponent(() => import("./pages/run/run-page.js"), "RunPage") }),
   page("/agents", lazyRouteComponent(() => import("./pages/agents/agents-page.js"), "AgentsPage")),
   page("/datasources", lazyRouteComponent(() => import("./pages/datasources/datasources-page.js"), "DatasourcesPage")),
   page("/datasources/$id", lazyRouteComponent(() => import("./pages/datasources/datasource-page.js"), "DatasourcePage")),
-  page("/schedules", lazyRouteComponent(placeholders, "SchedulesPage")),
+  page("/schedules", lazyRouteComponent(() => import("./pages/schedules/schedules-page.js"), "SchedulesPage")),
+  page("/schedules/$id", lazyRouteComponent(() => import("./pages/schedules/schedule-page.js"), "SchedulePage")),
   page("/destinations", lazyRouteComponent(() => import("./pages/destinations/destinations-page.js"), "DestinationsPage")),
-  page("/users", lazyRouteComponent(placeholders, "UsersPage")),
-  page("/api-tokens", lazyRouteComponent(placeholders, "ApiTokensPage")),
-  page("/enrollment-tokens", lazyRouteComponent(placeholders, "EnrollmentTokensPage")),
+  page("/users", lazyRouteComponent(() => import("./pages/users/users-page.js"), "UsersPage")),
+  page("/api-tokens", lazyRouteComponent(() => import("./pages/api-tokens/api-tokens-page.js"), "ApiTokensPage")),
+  page("/enrollment-tokens", lazyRouteComponent(() => import("./pages/enrollment-tokens/enrollment-tokens-page.js"), "EnrollmentTokensPage")),
+  page("/sso", lazyRouteComponent(() => import("./pages/sso-settings/sso-settings-page.js"), "SsoSettingsPage")),
 ];
 
 const SignInPage = lazyRouteComponent(() => import("./pages/sign-in/sign-in-page.js"), "SignInPage");
@@ -46,15 +53,21 @@ const SignInPage = lazyRouteComponent(() => import("./pages/sign-in/sign-in-page
 const signInRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/sign-in",
-  validateSearch: z.object({ redirect: z.string().optional() }),
+  validateSearch: z.object({ redirect: z.string().optional(), ssoError: z.string().max(60).optional() }),
   component: function SignIn() {
-    const { redirect } = signInRoute.useSearch();
-    return <SignInPage redirect={redirect} />;
+    const { redirect, ssoError } = signInRoute.useSearch();
+    return <SignInPage redirect={redirect} ssoError={ssoError} />;
   },
 });
 
+const setupRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/setup",
+  component: lazyRouteComponent(() => import("./pages/setup/setup-page.js"), "SetupPage"),
+});
+
 export const router = createRouter({
-  routeTree: rootRoute.addChildren([shellRoute.addChildren(pages), signInRoute]),
+  routeTree: rootRoute.addChildren([shellRoute.addChildren(pages), signInRoute, setupRoute]),
   defaultPendingComponent: () => <LoadingState label="Loading the page" />,
   defaultPendingMs: 300,
   defaultErrorComponent: ({ error, reset }) => <ErrorState title="This page failed" error={error} onRetry={reset} />,

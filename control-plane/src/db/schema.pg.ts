@@ -316,3 +316,17 @@ export const liveEvents = pgTable(
   },
   (t) => [index("live_events_occurred_at_idx").on(t.occurredAt)],
 );
+
+/** See schema.sqlite.ts. */
+export const ssoSettings = pgTable("sso_settings", {
+  id: text("id").primaryKey(),
+  enabled: boolean("enabled").notNull().default(false),
+  displayName: text("display_name").notNull(),
+  issuerUrl: text("issuer_url").notNull(),
+  clientId: text("client_id").notNull(),
+  clientSecretSealed: text("client_secret_sealed"),
+  roleRules: text("role_rules").notNull(),
+  passwordSignIn: text("password_sign_in").notNull().default("everyone"),
+  breakGlassEmail: text("break_glass_email"),
+  updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
+});

@@ -318,3 +318,21 @@ export const liveEvents = sqliteTable(
   },
   (t) => [index("live_events_occurred_at_idx").on(t.occurredAt)],
 );
+
+/**
+ * The single sign-on settings: one row (`id` = `default`) once an admin saved them. The client
+ * secret is sealed under the master key (secrets/), bound to this table's row id; role rules are
+ * JSON (`SsoRoleRule[]`).
+ */
+export const ssoSettings = sqliteTable("sso_settings", {
+  id: text("id").primaryKey(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(false),
+  displayName: text("display_name").notNull(),
+  issuerUrl: text("issuer_url").notNull(),
+  clientId: text("client_id").notNull(),
+  clientSecretSealed: text("client_secret_sealed"),
+  roleRules: text("role_rules").notNull(),
+  passwordSignIn: text("password_sign_in").notNull().default("everyone"),
+  breakGlassEmail: text("break_glass_email"),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import type { AppContext } from "../context.js";
-import { SETUP_PAGE, SETUP_PAGE_HEADERS } from "../setup/setup-page.js";
 import { serveConsole } from "./console.js";
 import { errorHandler, notFound, requestContext } from "./middleware.js";
 import { checkReadiness } from "../health/readiness.js";
@@ -31,7 +30,6 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
     .route("/api/v1", referenceRoutes(() => app.routes))
     .route("/agent/v1", agentRoutes(ctx))
     .get("/healthz", (c) => c.json({ ok: true as const }))
-    .get("/setup", (c) => c.html(SETUP_PAGE, 200, SETUP_PAGE_HEADERS))
     .get("/readyz", async (c) => {
       await checkReadiness(ctx);
       return c.json({ ok: true as const });

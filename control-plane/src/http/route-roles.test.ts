@@ -60,9 +60,9 @@ describe("who may call each /api/v1 route", () => {
     }
   });
 
-  it("lets anyone call the open routes (signing in, the first admin's setup), with a token or without", async () => {
+  it("lets anyone call the open routes (signing in, single sign-on, the first admin's setup), with a token or without", async () => {
     const open = declaredRoutes(srv).filter((r) => roleForRoute(r.method, r.pattern) === "open");
-    expect(open.map((r) => `${r.method} ${r.pattern}`).sort()).toEqual(["DELETE /session", "GET /session", "GET /setup", "POST /session", "POST /setup"]);
+    expect(open.map((r) => `${r.method} ${r.pattern}`).sort()).toEqual(["DELETE /session", "GET /session", "GET /setup", "GET /sso", "GET /sso/callback", "GET /sso/start", "POST /session", "POST /setup"]);
     for (const { method, pattern } of open) {
       for (const token of [undefined, ...ROLES.map((r) => tokens[r])]) {
         const res = await call(method, pattern, token);

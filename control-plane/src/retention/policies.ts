@@ -35,14 +35,17 @@ export async function schedulesWithRetention(ctx: DbContext): Promise<ScheduleRo
  * How many days a datasource's manual backups are kept. A manual backup belongs to no GFS series,
  * but the operator sets `manualRetentionDays` on the schedule form of that database: the largest
  * value among its live schedules applies (several schedules never shorten each other's promise).
- * Without one, HOLDFAST_MANUAL_RETENTION_DAYS; 0 keeps them until deleted.
+ * Without one, HOLDFAST_MANUAL_RETENTION_DAYS; 0 keeps them until deleted. `draft` previews a
+ * schedule's policy before it is saved.
  */
-export async function manualRetentionDaysFor(ctx: DbContext, datasourceId: string, fallback: number): Promise<number> {
+export async function manualRetentionDaysFor(ctx: DbContext, datasourceId: string, fallback: number, draft?: { scheduleId: string; policy: RetentionPolicy }): Promise<number> {
   const { db, t } = ctx.database;
   const rows = await db
-    .select({ retention: t.schedules.retention })
+    .select({ id: t.schedules.id, retention: t.schedules.retention })
     .from(t.schedules)
     .where(and(eq(t.schedules.datasourceId, datasourceId), isNull(t.schedules.deletedAt)));
-  const days = rows.map((r) => policyOf(r)?.manualRetentionDays ?? 0).filter((d) => d > 0);
+  // A draft (a preview of edits not saved) stands in for its schedule's stored policy.
+  const policies = rows.map((r) => (draft && r.id === draft.scheduleId ? draft.policy : policyOf(r)));
+  const days = policies.map((p) => p?.manualRetentionDays ?? 0).filter((d) => d > 0);
   return days.length > 0 ? Math.max(...days) : fallback;
 }

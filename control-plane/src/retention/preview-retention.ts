@@ -1,7 +1,8 @@
-import type { RetentionPolicy } from "@holdfast/shared";
+import { type RetentionPolicy, type RetentionPreviewQuery, draftPolicyOf } from "@holdfast/shared";
 import { inArray } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { planManualBackups, planScheduleBackups } from "./plan-destinations.js";
+import { assertTimeZone } from "../schedules/cron.js";
 import { findSchedule, manualRetentionDaysFor, policyOf } from "./policies.js";
 
 export interface RetentionPreview {
@@ -24,11 +25,20 @@ export interface RetentionPreview {
 /**
  * `GET /schedules/:id/retention/preview`: what the next retention pass would keep and delete on each
  * destination, and why, computed by the planners the executor uses, without touching anything.
+ * With a draft (`?keepDaily=7&timezone=…`), what it would do if the schedule had that policy and
+ * zone: the same backups, the same planners, nothing stored.
  */
-export async function previewRetention(ctx: Pick<AppContext, "database" | "clock" | "env">, scheduleId: string): Promise<RetentionPreview> {
-  const schedule = await findSchedule(ctx, scheduleId);
+export async function previewRetention(ctx: Pick<AppContext, "database" | "clock" | "env">, scheduleId: string, query: RetentionPreviewQuery = {}): Promise<RetentionPreview> {
+  const stored = await findSchedule(ctx, scheduleId);
+  if (query.timezone !== undefined) assertTimeZone(query.timezone);
+  const draft = draftPolicyOf(query);
+  const schedule = {
+    ...stored,
+    ...(draft ? { retention: JSON.stringify(draft) } : {}),
+    ...(query.timezone !== undefined ? { timezone: query.timezone } : {}),
+  };
   const now = ctx.clock.now();
-  const days = await manualRetentionDaysFor(ctx, schedule.datasourceId, ctx.env.manualRetentionDays);
+  const days = await manualRetentionDaysFor(ctx, schedule.datasourceId, ctx.env.manualRetentionDays, draft ? { scheduleId, policy: draft } : undefined);
   const gfs = await planScheduleBackups(ctx, schedule, now);
   // Manual runs started from the schedule are aged with the datasource's other manual backups.
   const manual = new Map<string, { keep: boolean; reasons: string[] }>();

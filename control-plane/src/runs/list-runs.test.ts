@@ -96,6 +96,7 @@ describe.each(DIALECTS)("GET /runs on %s", (dialect) => {
     ["scheduleId", () => "scheduleId=sch_nightly", (r: (typeof all)[number]) => r.scheduleId === "sch_nightly"],
     ["state", () => "state=missed", (r: (typeof all)[number]) => r.state === "missed"],
     ["kind", () => "kind=restore", (r: (typeof all)[number]) => r.kind === "restore"],
+    ["trigger", () => "trigger=manual", (r: (typeof all)[number]) => r.scheduleId === null],
     ["from/to", () => `from=${new Date(T0 + 10 * MIN).toISOString()}&to=${new Date(T0 + 20 * MIN).toISOString()}`, (r: (typeof all)[number]) => r.createdAt >= T0 + 10 * MIN && r.createdAt < T0 + 20 * MIN],
     ["combined", () => `datasourceId=${dsA}&state=completed&kind=backup`, (r: (typeof all)[number]) => r.datasourceId === dsA && r.state === "completed" && r.kind === "backup"],
   ])("filters by %s, across pages", async (_name, query, keep) => {
@@ -126,6 +127,7 @@ describe.each(DIALECTS)("GET /runs on %s", (dialect) => {
     ["limit=ten"],
     ["state=sleeping"],
     ["kind=snapshot"],
+    ["trigger=cron"],
     ["from=yesterday"],
     [`from=${new Date(T0 + MIN).toISOString()}&to=${new Date(T0).toISOString()}`],
     ["cursor=bm90LWEtY3Vyc29y"],

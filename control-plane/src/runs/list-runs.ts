@@ -24,6 +24,7 @@ export async function listRuns(ctx: DbContext, q: ListRunsQuery): Promise<RunPag
     q.scheduleId ? eq(r.scheduleId, q.scheduleId) : undefined,
     q.state ? eq(r.state, q.state) : undefined,
     q.kind ? eq(r.kind, q.kind) : undefined,
+    q.trigger ? eq(r.trigger, q.trigger) : undefined,
     q.from ? gte(r.createdAt, Date.parse(q.from)) : undefined,
     q.to ? lt(r.createdAt, Date.parse(q.to)) : undefined,
   ];

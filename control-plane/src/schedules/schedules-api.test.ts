@@ -131,6 +131,19 @@ describe("REST API: schedules", () => {
     expect(await errorOf(await get("/schedules/sch_nope/next"))).toMatchObject({ status: 404, code: "SCHEDULE_NOT_FOUND" });
   });
 
+  it("GET /schedules/preview answers a draft cron's firings to a viewer, and the catalog's refusal naming the field", async () => {
+    const res = await get("/schedules/preview?cron=0%203%20*%20*%20*&timezone=America/Sao_Paulo");
+    expect(res.status).toBe(200);
+    const { timezone, next } = await body(res);
+    expect(timezone).toBe("America/Sao_Paulo");
+    expect(next).toHaveLength(5);
+    for (const at of next as string[]) expect(at).toMatch(/T03:00:00-03:00$/);
+    expect((await body(await get("/schedules/preview?cron=*/15%20*%20*%20*%20*&timezone=UTC&count=2"))).next).toHaveLength(2);
+    expect(await errorOf(await get("/schedules/preview?cron=0%203%20*%20*&timezone=UTC"))).toMatchObject({ status: 400, code: "VALIDATION_FAILED", details: { issues: [{ path: "cron" }] } });
+    expect(await errorOf(await get("/schedules/preview?cron=0%203%20*%20*%20*&timezone=Nowhere/Land"))).toMatchObject({ status: 400, details: { issues: [{ path: "timezone" }] } });
+    expect(await errorOf(await get("/schedules/preview?timezone=UTC"))).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
+  });
+
   it("PATCH changes fields, refuses what create refuses, and never moves the datasource", async () => {
     const id = (await body(await post("/schedules", valid()))).id as string;
     const res = await patch(`/schedules/${id}`, { cron: "15 4 * * 1", timezone: "Europe/Berlin", name: "weekly", retry: { attempts: 0 } });

@@ -2,6 +2,8 @@ import { HoldfastError, newId, type SessionView, type SignInBody } from "@holdfa
 import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit.js";
 import { newSecret, sha256Hex } from "../crypto.js";
+import { refuseDisabledPasswordSignIn } from "../sso/settings.js";
+import type { UserView } from "../users/user-record.js";
 import { verifyPassword } from "../users/verify-password.js";
 import { type SessionContext, pruneSessions, type ResolvedSession, sessionEnds } from "./resolve-session.js";
 import { csrfTokenFor, SESSION_TOKEN_PREFIX } from "./session-token.js";
@@ -42,17 +44,23 @@ async function openSession(ctx: SessionContext, body: SignInBody, address: strin
   // Sign-ins are rare and every row they create ends within a day: pruning at each one that is not
   // refused outright keeps both tables bounded without a timer of its own.
   await Promise.all([pruneSessions(ctx), pruneFailures(ctx)]);
+  await refuseDisabledPasswordSignIn(ctx, body.email);
   // A refusal is logged once, on the request's access line (its code and address); a lock that starts, here.
   const user = await verifyPassword(ctx, body.email, body.password, {
     before: () => refuseIfLocked(ctx, keys),
     after: (ok) => (ok ? forgetAccountFailures(ctx, keys) : recordFailure(ctx, keys)),
   });
+  return startSession(ctx, user, address);
+}
+
+/** Opens a session for a user whose sign-in (a password, or single sign-on) succeeded. */
+export async function startSession(ctx: SessionContext, user: UserView, address: string, via = "password"): Promise<SignedIn> {
   const token = newSecret(SESSION_TOKEN_PREFIX);
   const now = ctx.clock.now().getTime();
   const session = { id: newId("ses"), createdAt: now, lastSeenAt: now };
   const { db, t } = ctx.database;
   await db.insert(t.sessions).values({ ...session, userId: user.id, tokenHash: sha256Hex(token) });
-  ctx.log.info({ userId: user.id, sessionId: session.id, address }, "signed in");
+  ctx.log.info({ userId: user.id, sessionId: session.id, address, via }, "signed in");
   return { token, view: sessionView(ctx, token, { user: { ...user, credential: { kind: "session", id: session.id } }, session }) };
 }
 

@@ -62,6 +62,13 @@ describe.each(DIALECTS)("GET /stats figures on %s", (dialect) => {
     await deliver(ids.deletedNewer, "dst_1", 55, { deletedAt: NOW });
     await deliver(await run(0.05, "completed", { size: 5 }), "dst_2", 5, { state: "failed" });
     await deliver(ids.good, "dst_gone", 999);
+
+    // ds_a daily at 03:00 UTC, ds_b hourly (its last good backup is 10 days old), ds_c's schedule paused.
+    const schedule = async (id: string, datasourceId: string, cron: string, paused = false) =>
+      db.insert(t.schedules).values({ id, datasourceId, name: id, cron, timezone: "UTC", destinationIds: '["dst_1"]', paused, fireCursor: 0, createdAt: 0, updatedAt: 0 });
+    await schedule("sch_a", "ds_a", "0 3 * * *");
+    await schedule("sch_b", "ds_b", "0 * * * *");
+    await schedule("sch_c", "ds_c", "0 * * * *", true);
   });
   afterAll(async () => tdb?.cleanup());
 
@@ -72,12 +79,18 @@ describe.each(DIALECTS)("GET /stats figures on %s", (dialect) => {
     expect(stats.generatedAt).toBe(new Date(NOW).toISOString());
   });
 
-  it("names each datasource's last good backup: completed and still held by a destination", async () => {
+  it("names each datasource's last good backup: completed and still held by a destination, and whether its schedules found it late", async () => {
     const stats = await getStats(ctx(), { days: 30 });
     expect(stats.lastGoodBackup).toEqual([
-      { datasourceId: "ds_a", datasourceName: "alpha", runId: ids.good, finishedAt: new Date(NOW - 0.1 * DAY + 2000).toISOString() },
-      { datasourceId: "ds_b", datasourceName: "beta", runId: ids.older, finishedAt: new Date(NOW - 10 * DAY + 1000).toISOString() },
-      { datasourceId: "ds_c", datasourceName: "gamma", runId: null, finishedAt: null },
+      {
+        datasourceId: "ds_a", datasourceName: "alpha", runId: ids.good, finishedAt: new Date(NOW - 0.1 * DAY + 2000).toISOString(),
+        activeSchedules: 1, dueAt: "2026-11-25T03:00:00.000Z", overdue: false,
+      },
+      {
+        datasourceId: "ds_b", datasourceName: "beta", runId: ids.older, finishedAt: new Date(NOW - 10 * DAY + 1000).toISOString(),
+        activeSchedules: 1, dueAt: "2026-11-14T13:00:00.000Z", overdue: true,
+      },
+      { datasourceId: "ds_c", datasourceName: "gamma", runId: null, finishedAt: null, activeSchedules: 0, dueAt: null, overdue: false },
     ]);
   });
 

@@ -27,6 +27,7 @@ export const API_RESPONSES: Partial<Record<ApiRoute, { status: number; body: z.Z
   "POST /runs/:runId/cancel": { status: 200, body: z.object({ runId: z.string(), state: RunState }) },
   "POST /agents/:id/revoke": { status: 200, body: z.object({ id: z.string(), status: z.literal("revoked") }) },
   "GET /schedules/:id/next": { status: 200, body: z.object({ next: z.array(z.iso.datetime({ offset: true })) }) },
+  "GET /schedules/preview": { status: 200, body: z.object({ timezone: z.string(), next: z.array(z.iso.datetime({ offset: true })) }) },
   "DELETE /destinations/:id": { status: 204, body: z.null() },
   "DELETE /schedules/:id": { status: 204, body: z.null() },
   // Each SSE message's `data`, as JSON.

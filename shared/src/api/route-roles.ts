@@ -17,6 +17,12 @@ export const API_ROUTE_ROLES = {
   "DELETE /session": "open",
   "GET /setup": "open",
   "POST /setup": "open",
+  // Single sign-on: the sign-in page asks whether it is on; the browser is sent through start and callback before it has a session.
+  "GET /sso": "open",
+  "GET /sso/start": "open",
+  "GET /sso/callback": "open",
+  "GET /sso/settings": "admin",
+  "PUT /sso/settings": "admin",
 
   "GET /agents": "viewer",
   "POST /agents/:id/revoke": "admin",
@@ -42,6 +48,8 @@ export const API_ROUTE_ROLES = {
   "POST /destinations/:id/test": "operator",
 
   "POST /schedules": "operator",
+  // A cron's next firings before it is saved: computed, nothing read or stored.
+  "GET /schedules/preview": "viewer",
   "GET /schedules": "viewer",
   "GET /schedules/:id": "viewer",
   "PATCH /schedules/:id": "operator",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Id } from "../ids.js";
-import { RunKind, RunState } from "../run-state.js";
+import { RunKind, RunState, RunTrigger } from "../run-state.js";
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -19,6 +19,7 @@ export const ListRunsQuery = z
     scheduleId: Id.optional(),
     state: RunState.optional(),
     kind: RunKind.optional(),
+    trigger: RunTrigger.optional(),
     from: isoTime.optional(),
     to: isoTime.optional(),
     limit: z.coerce.number().int().min(1).max(RUNS_PAGE.max).default(RUNS_PAGE.default),

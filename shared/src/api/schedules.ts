@@ -69,3 +69,45 @@ export const NextFiringsQuery = z
   .object({ count: z.coerce.number().int().min(1).max(NEXT_FIRINGS.max).default(NEXT_FIRINGS.default) })
   .strict();
 export type NextFiringsQuery = z.infer<typeof NextFiringsQuery>;
+
+/**
+ * `GET /api/v1/schedules/preview?cron=…&timezone=…&count=5`: the next firings of a cron not saved
+ * yet (a schedule form as it is typed), checked and computed as the scheduler would.
+ */
+export const CronPreviewQuery = z
+  .object({
+    cron: CreateScheduleBody.shape.cron,
+    timezone: CreateScheduleBody.shape.timezone,
+    count: NextFiringsQuery.shape.count,
+  })
+  .strict();
+export type CronPreviewQuery = z.infer<typeof CronPreviewQuery>;
+
+/** A retention count as a query string carries it (`?keepDaily=7`). */
+const CountParam = z.coerce.number().pipe(Count).optional();
+
+/**
+ * `GET /api/v1/schedules/:id/retention/preview`: without counts, what the schedule's stored policy
+ * would keep and delete; with any, what this draft policy would (a rule left out is off), on the
+ * same backups; `timezone` reads the calendar in another zone than the schedule's. A form previews
+ * its edits this way before saving. The keys are RetentionPolicy's, checked by the `satisfies` below.
+ */
+export const RetentionPreviewQuery = z
+  .object({
+    keepLast: CountParam,
+    keepDaily: CountParam,
+    keepWeekly: CountParam,
+    keepMonthly: CountParam,
+    keepYearly: CountParam,
+    manualRetentionDays: CountParam,
+    timezone: CreateScheduleBody.shape.timezone.optional(),
+  } satisfies Record<keyof RetentionPolicy | "timezone", z.ZodType>)
+  .strict();
+export type RetentionPreviewQuery = z.infer<typeof RetentionPreviewQuery>;
+
+/** The draft policy a retention preview query carries, or undefined when it carries none (the stored one applies). */
+export function draftPolicyOf(query: RetentionPreviewQuery): RetentionPolicy | undefined {
+  const { timezone: _zone, ...counts } = query;
+  const given = Object.entries(counts).filter(([, v]) => v !== undefined);
+  return given.length === 0 ? undefined : (Object.fromEntries(given) as RetentionPolicy);
+}

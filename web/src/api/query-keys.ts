@@ -6,6 +6,8 @@
  */
 export const queryKeys = {
   session: ["session"] as const,
+  /** Whether the first admin is still to be created (`GET /setup`). */
+  setup: ["setup"] as const,
   agents: ["agents"] as const,
   agent: (id: string) => ["agents", id] as const,
   datasources: ["datasources"] as const,
@@ -14,6 +16,10 @@ export const queryKeys = {
   destination: (id: string) => ["destinations", id] as const,
   schedules: ["schedules"] as const,
   schedule: (id: string) => ["schedules", id] as const,
+  /** A draft cron's next firings: computed from the cron and zone alone, so under no live prefix. */
+  cronPreview: (cron: string, timezone: string) => ["cron-preview", cron, timezone] as const,
+  /** What a (draft) retention policy keeps and deletes: it changes as backups come and go, so under runs. */
+  retentionPreview: (scheduleId: string, draft: Record<string, unknown>) => ["runs", "retention-preview", scheduleId, draft] as const,
   /** Run lists (with their filters after the prefix) and single runs (`["runs", "one", runId]`). */
   runs: ["runs"] as const,
   runList: (filters: Record<string, unknown>) => ["runs", "list", filters] as const,
@@ -24,4 +30,7 @@ export const queryKeys = {
   users: ["users"] as const,
   apiTokens: ["api-tokens"] as const,
   enrollmentTokens: ["enrollment-tokens"] as const,
+  /** Whether single sign-on is on (the sign-in page), and its settings (admin). */
+  sso: ["sso"] as const,
+  ssoSettings: ["sso", "settings"] as const,
 } as const;

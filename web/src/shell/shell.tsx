@@ -3,9 +3,11 @@ import { useDisclosure, useMediaQuery } from "@mantine/hooks";
 import { IconShieldLock } from "@tabler/icons-react";
 import { Link, useRouterState } from "@tanstack/react-router";
 import { type ReactNode, useEffect, useRef } from "react";
+import { useLiveConnection } from "../live/index.js";
 import { viewerTimeZone } from "../format/time.js";
 import { ColorSchemeMenu } from "./color-scheme-menu.js";
 import { Navigation } from "./navigation.js";
+import { UserMenu } from "./user-menu.js";
 import classes from "./shell.module.css";
 
 /**
@@ -14,6 +16,8 @@ import classes from "./shell.module.css";
  * navigation, focus moves to the page so a keyboard or screen-reader user starts reading it there.
  */
 export function Shell({ children }: { children: ReactNode }) {
+  // A signed-in page is shown: the tab's live event stream is open while it is.
+  useLiveConnection();
   const [opened, { toggle, close }] = useDisclosure(false);
   const { breakpoints } = useMantineTheme();
   // On a narrow window the closed navigation is only slid out of view: inert keeps the keyboard and
@@ -44,11 +48,12 @@ export function Shell({ children }: { children: ReactNode }) {
               Holdfast
             </Link>
           </Group>
-          <Group gap="md" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
             <Text size="sm" c="dimmed" visibleFrom="xs">
               Times in {viewerTimeZone()}
             </Text>
             <ColorSchemeMenu />
+            <UserMenu />
           </Group>
         </Group>
       </AppShell.Header>

@@ -3,10 +3,12 @@ import { bodyLimit } from "hono/body-limit";
 import {
   CreateDestinationBody,
   CreateScheduleBody,
+  CronPreviewQuery,
   HoldfastError,
   IdParam,
   NextFiringsQuery,
   RestoreRunBody,
+  RetentionPreviewQuery,
   RunIdParam,
   type SessionView,
   SetupBody,
@@ -28,7 +30,7 @@ import { getDestination, listDestinations } from "../../destinations/get-destina
 import { testDestination } from "../../destinations/test-destination.js";
 import { updateDestination } from "../../destinations/update-destination.js";
 import { previewRetention } from "../../retention/preview-retention.js";
-import { createSchedule, deleteSchedule, getSchedule, listSchedules, nextScheduleFirings, updateSchedule } from "../../schedules/index.js";
+import { createSchedule, deleteSchedule, getSchedule, listSchedules, nextScheduleFirings, previewFirings, updateSchedule } from "../../schedules/index.js";
 import { endSession, sessionView, signIn } from "../../sessions/index.js";
 import { anyUserExists, completeSetup } from "../../setup/index.js";
 import { getStats } from "../../stats/get-stats.js";
@@ -42,6 +44,7 @@ import { adminRoutes } from "./admin.js";
 import { userRoutes } from "./users.js";
 import { datasourceRoutes } from "./datasources.js";
 import { runRoutes } from "./runs.js";
+import { ssoRoutes } from "./sso.js";
 
 /**
  * `/api/v1`: each route declares the shared schemas of its path, query and body (checked before it
@@ -116,6 +119,8 @@ export function apiRoutes(ctx: AppContext) {
     .post("/destinations/:id/test", params(IdParam), async (c) => c.json(await testDestination(scoped(ctx, c), c.req.valid("param").id)))
     .post("/schedules", jsonBody(CreateScheduleBody, "schedule"), async (c) => c.json(await createSchedule(scoped(ctx, c), c.req.valid("json")), 201))
     .get("/schedules", async (c) => c.json({ items: await listSchedules(ctx) }))
+    // Before `/schedules/:id`, which would read `preview` as an id.
+    .get("/schedules/preview", query(CronPreviewQuery), async (c) => c.json(previewFirings(ctx, c.req.valid("query"))))
     .get("/schedules/:id", params(IdParam), async (c) => c.json(await getSchedule(ctx, c.req.valid("param").id)))
     .patch("/schedules/:id", params(IdParam), jsonBody(UpdateScheduleBody, "schedule"), async (c) =>
       c.json(await updateSchedule(scoped(ctx, c), c.req.valid("param").id, c.req.valid("json"))),
@@ -128,9 +133,12 @@ export function apiRoutes(ctx: AppContext) {
     .post("/schedules/:id/resume", params(IdParam), async (c) => c.json(await updateSchedule(scoped(ctx, c), c.req.valid("param").id, { paused: false })))
     .get("/schedules/:id/next", params(IdParam), query(NextFiringsQuery), async (c) => c.json(await nextScheduleFirings(ctx, c.req.valid("param").id, c.req.valid("query"))))
     .get("/stats", query(StatsQuery), async (c) => c.json(await getStats(ctx, c.req.valid("query"))))
-    .get("/schedules/:id/retention/preview", params(IdParam), async (c) => c.json(await previewRetention(ctx, c.req.valid("param").id)))
+    .get("/schedules/:id/retention/preview", params(IdParam), query(RetentionPreviewQuery), async (c) =>
+      c.json(await previewRetention(ctx, c.req.valid("param").id, c.req.valid("query"))),
+    )
     .route("/", datasourceRoutes(ctx))
     .route("/", runRoutes(ctx))
     .route("/", userRoutes(ctx))
-    .route("/", adminRoutes(ctx));
+    .route("/", adminRoutes(ctx))
+    .route("/", ssoRoutes(ctx));
 }

@@ -1,0 +1,70 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { newId } from "@holdfast/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../testing/harness.js";
+import { seedBackup, seedDatasource } from "../testing/seed-backup.js";
+import { previewRetention } from "./preview-retention.js";
+
+const DAY = 86_400_000;
+
+describe("previewRetention with a draft policy", () => {
+  let srv: TestServer;
+  const scheduleId = newId("sch");
+  const runs: string[] = [];
+
+  beforeAll(async () => {
+    srv = await startTestServer("sqlite", { scheduler: false });
+    const admin = await srv.token("admin");
+    const agentId = (await srv.enroll()).agentId;
+    const dsId = await seedDatasource(srv.ctx, agentId);
+    const res = await srv.api("/api/v1/destinations", { method: "POST", token: admin, json: { name: "disk", type: "local", config: { path: join(srv.dir, "backups") } } });
+    const destId = ((await res.json()) as { id: string }).id;
+    const now = Date.now();
+    const { db, t } = srv.ctx.database;
+    await db.insert(t.schedules).values({
+      id: scheduleId, datasourceId: dsId, name: "nightly", cron: "0 3 * * *", timezone: "UTC",
+      destinationIds: JSON.stringify([destId]), retention: JSON.stringify({ keepLast: 4 }), fireCursor: now, createdAt: now, updatedAt: now,
+    });
+    // Four daily scheduled backups, newest first in `runs`; their deliveries done, as retention needs.
+    for (const daysAgo of [1, 2, 3, 4]) {
+      runs.push(await seedBackup(srv.ctx, { agentId, datasourceId: dsId, destinationIds: [destId], bytes: randomBytes(100), createdAt: now - daysAgo * DAY, trigger: "schedule", scheduleId, spooled: false }));
+    }
+    await db.update(t.deliveries).set({ state: "completed" });
+  });
+  afterAll(async () => srv?.stop());
+
+  const fates = async (query = {}) => {
+    const preview = await previewRetention(srv.ctx, scheduleId, query);
+    return { preview, keep: preview.destinations[0]!.items.map((i) => i.keep) };
+  };
+
+  it("without a draft, plans with the stored policy", async () => {
+    const { preview, keep } = await fates();
+    expect(preview.policy).toEqual({ keepLast: 4 });
+    expect(keep).toEqual([true, true, true, true]);
+  });
+
+  it("with a draft, plans the same backups with the draft's rules (those left out are off), storing nothing", async () => {
+    const { preview, keep } = await fates({ keepLast: 2 });
+    expect(preview.policy).toEqual({ keepLast: 2 });
+    expect(keep).toEqual([true, true, false, false]);
+    expect(preview.destinations[0]).toMatchObject({ kept: 2, deleted: 2 });
+    expect(preview.destinations[0]!.items.map((i) => i.runId)).toEqual(runs);
+    expect((await fates()).preview.policy).toEqual({ keepLast: 4 });
+  });
+
+  it("reads the calendar in the draft's zone, and refuses a zone that is none", async () => {
+    expect((await fates({ keepDaily: 1, timezone: "America/Sao_Paulo" })).preview.timezone).toBe("America/Sao_Paulo");
+    await expect(previewRetention(srv.ctx, scheduleId, { timezone: "Mars/Base" })).rejects.toMatchObject({ code: "VALIDATION_FAILED", details: { issues: [{ path: "timezone" }] } });
+  });
+
+  it("answers over HTTP with the draft from the query", async () => {
+    const viewer = await srv.token("viewer");
+    const res = await srv.api(`/api/v1/schedules/${scheduleId}/retention/preview?keepLast=1&keepDaily=0`, { token: viewer });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { destinations: { kept: number; deleted: number }[] }).destinations[0]).toMatchObject({ kept: 1, deleted: 3 });
+    const bad = await srv.api(`/api/v1/schedules/${scheduleId}/retention/preview?keepLast=-1`, { token: viewer });
+    expect(bad.status).toBe(400);
+  });
+});

@@ -1,0 +1,231 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createScratchDatabase, type ScratchDatabase, snapshotTables } from "../support/postgres.js";
+import { type Agent, type Api, api, enrollAgent, tempDir, waitForAgentStatus, waitForRun } from "../support/processes.js";
+import { sha256File } from "../support/restore.js";
+import { loadAwkwardData, loadBulkData } from "../support/sample-data.js";
+import { captureBothSchemes } from "./support/capture.js";
+import { type ConsoleRig, startConsoleRig } from "./support/console-rig.js";
+
+// The runs pages against a real control plane, a real agent and real PostgreSQL: a backup followed
+// live to its end, its artifact downloaded, restored into another database through the page, and
+// the history filtered.
+describe("runs and the run page", () => {
+  let rig: ConsoleRig;
+  let agent: Agent;
+  let client: Api;
+  const dbs: ScratchDatabase[] = [];
+  let source: ScratchDatabase;
+  let target: ScratchDatabase;
+  let sourceDs: string;
+  let targetDs: string;
+  let destId: string;
+  let backupId: string | undefined;
+  let restoreId: string | undefined;
+
+  const datasource = async (name: string, database: string) => {
+    const res = await client.post("/datasources", { agentId: agent.agentId, name, engine: "postgres", connection: { host: "127.0.0.1", port: 5432, database, username: "postgres" } });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  };
+
+  beforeAll(async () => {
+    rig = await startConsoleRig();
+    client = api(rig.cp, rig.adminToken);
+    agent = await enrollAgent(rig.cp);
+    await agent.start();
+    source = await createScratchDatabase("hf_web_src");
+    target = await createScratchDatabase("hf_web_dst");
+    dbs.push(source, target);
+    await loadAwkwardData(source.url);
+    // Enough poorly compressible rows, compressed hard, for a backup that takes a few seconds.
+    await loadBulkData(source.url, 60);
+    await waitForAgentStatus(client, agent.agentId, "online");
+    sourceDs = await datasource("orders-production", source.name);
+    targetDs = await datasource("orders-staging", target.name);
+    const dest = await client.post("/destinations", { name: "local disk", type: "local", config: { path: tempDir("web-dest") } });
+    expect(dest.status).toBe(201);
+    destId = dest.body.id;
+  }, 240_000);
+
+  afterAll(async () => {
+    await agent?.process?.stop();
+    await rig?.stop();
+    for (const db of dbs) await db.drop();
+  });
+
+  /** Marks the document: a reload or a full navigation loses the mark, a live update keeps it. */
+  const markDocument = (page: Page) => page.evaluate(() => ((window as unknown as { holdfastTestMark: boolean }).holdfastTestMark = true));
+  const stillMarked = (page: Page) => page.evaluate(() => (window as unknown as { holdfastTestMark?: boolean }).holdfastTestMark === true);
+  const doneText = (page: Page) => page.getByRole("region", { name: "Progress" }).locator("dt:text-is('Done') + dd").textContent({ timeout: 1_000 }).catch(() => null);
+
+  it("shows an empty history with what makes a run appear", async () => {
+    const { page, problems } = await rig.open("/runs", { token: rig.adminToken });
+    await page.getByRole("heading", { name: "No runs yet" }).waitFor();
+    expect(await captureBothSchemes(page, "runs-empty")).toEqual([]);
+    expect(await problems()).toEqual([]);
+    await page.close();
+  });
+
+  it("follows a manual backup on its page without a reload: progress advances, then it completes", async () => {
+    const started = await client.post(`/datasources/${sourceDs}/backups`, { destinationIds: [destId], options: { compression: { codec: "gzip", level: 9 } } });
+    expect(started.status).toBe(202);
+    backupId = started.body.runId as string;
+    const { page, problems } = await rig.open(`/runs/${backupId}`, { token: rig.adminToken });
+    await page.getByRole("heading", { name: "Backup run", level: 1 }).waitFor();
+    await markDocument(page);
+
+    // Two different amounts of dumped data, one after the other, from the live stream.
+    const seen = new Set<string>();
+    await expect.poll(async () => {
+      const done = await doneText(page);
+      if (done && /\d/.test(done)) seen.add(done);
+      return seen.size;
+    }, { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(2);
+    expect(await captureBothSchemes(page, "run-running")).toEqual([]);
+
+    await page.getByRole("button", { name: "Download" }).waitFor({ timeout: 90_000 });
+    expect(await page.locator("header, main").getByText("completed", { exact: true }).first().isVisible()).toBe(true);
+    const run = await waitForRun(client, backupId, (r) => r.state === "completed" && r.deliveries.every((d: { state: string }) => d.state === "completed"));
+    await expect.poll(() => page.getByTestId("run-sha256").textContent()).toBe(run.sha256);
+    const deliveries = page.getByRole("region", { name: "Deliveries" });
+    await deliveries.getByRole("row", { name: /local disk/ }).getByText("completed").waitFor();
+    expect(await stillMarked(page)).toBe(true);
+    expect(await captureBothSchemes(page, "run-completed")).toEqual([]);
+    expect(await problems()).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it("downloads the artifact through a same-origin link whose bytes hash to the run's SHA-256", async () => {
+    expect(backupId).toBeDefined();
+    const { page, problems } = await rig.open(`/runs/${backupId}`, { token: rig.adminToken });
+    const link = page.getByRole("link", { name: "Download" });
+    expect(await link.getAttribute("href")).toBe(`/api/v1/runs/${backupId}/artifact`);
+    const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    const saved = path.join(tempDir("web-download"), download.suggestedFilename());
+    await download.saveAs(saved);
+    const run = (await client.get(`/runs/${backupId}`)).body;
+    expect(await sha256File(saved)).toBe(run.sha256);
+    expect((await readFile(saved)).length).toBe(run.sizeBytes);
+    expect(await problems()).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it("restores into another PostgreSQL database, confirming the target by name, and the copy equals the source", async () => {
+    expect(backupId).toBeDefined();
+    const { page, problems } = await rig.open(`/runs/${backupId}`, { token: rig.adminToken });
+    await page.getByRole("button", { name: "Restore…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Restore this backup" });
+    await dialog.getByRole("textbox", { name: "Restore into" }).click();
+    await page.getByRole("option", { name: "orders-staging" }).click();
+    await dialog.getByRole("checkbox", { name: "Overwrite what the target holds" }).check();
+    const confirm = dialog.getByRole("textbox", { name: "Type orders-staging to confirm" });
+    await confirm.fill("orders");
+    await dialog.getByRole("button", { name: "Overwrite orders-staging" }).click();
+    await dialog.getByText("Type orders-staging to confirm", { exact: true }).last().waitFor();
+    expect(await captureBothSchemes(page, "run-restore-dialog")).toEqual([]);
+    await confirm.fill("orders-staging");
+    await dialog.getByRole("button", { name: "Overwrite orders-staging" }).click();
+
+    await page.waitForURL((url) => url.pathname.startsWith("/runs/") && !url.pathname.endsWith(backupId!));
+    await page.getByRole("heading", { name: "Restore run", level: 1 }).waitFor();
+    restoreId = decodeURIComponent(new URL(page.url()).pathname.split("/").pop()!);
+    const run = await waitForRun(client, restoreId, (r) => r.state === "completed" || r.state === "failed", 120_000);
+    expect(run).toMatchObject({ kind: "restore", state: "completed", sourceRunId: backupId, datasourceId: targetDs });
+    await page.locator("main").getByText("completed", { exact: true }).first().waitFor();
+    const [before, after] = await Promise.all([snapshotTables(source.url), snapshotTables(target.url)]);
+    expect(Object.keys(after)).toContain("public.bulk");
+    expect(after).toEqual(before);
+    expect(await captureBothSchemes(page, "run-restore")).toEqual([]);
+    expect(await problems()).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it("shows a failed run's catalog code and what to do", async () => {
+    const broken = await datasource("no-such-database", `hf_missing_${process.pid}`);
+    const started = await client.post(`/datasources/${broken}/backups`, { destinationIds: [destId] });
+    expect(started.status).toBe(202);
+    const run = await waitForRun(client, started.body.runId, (r) => r.state === "failed");
+    const { page, problems } = await rig.open(`/runs/${run.runId}`, { token: rig.adminToken });
+    const alert = page.getByRole("alert").filter({ hasText: "This run failed" });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain(run.error.code);
+    expect(await alert.textContent()).toContain("What to do:");
+    expect(await captureBothSchemes(page, "run-failed")).toEqual([]);
+    expect(await problems()).toEqual([]);
+    await page.close();
+  });
+
+  it("filters the history by status, trigger and kind, in the URL: a reload keeps the filter", async () => {
+    const { page, problems } = await rig.open("/runs", { token: rig.adminToken });
+    const rows = page.getByRole("table").getByRole("row");
+    await expect.poll(() => rows.count()).toBe(4);
+    expect(await captureBothSchemes(page, "runs")).toEqual([]);
+
+    await page.getByRole("textbox", { name: "Kind" }).click();
+    await page.getByRole("option", { name: "restore" }).click();
+    await page.waitForURL(/kind=restore/);
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(1).textContent()).toContain(restoreId);
+
+    await page.goto(`${rig.cp.url}/runs?state=failed&trigger=manual`);
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(1).textContent()).toContain("no-such-database");
+    await page.reload();
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.getByRole("textbox", { name: "Status" }).inputValue()).toBe("failed");
+
+    await page.goto(`${rig.cp.url}/runs?trigger=schedule`);
+    await page.getByRole("heading", { name: "No run matches these filters" }).waitFor();
+    await page.getByRole("button", { name: "Clear filters" }).last().click();
+    await expect.poll(() => rows.count()).toBe(4);
+    expect(new URL(page.url()).search).toBe("");
+    expect(await problems()).toEqual([]);
+    await page.close();
+  });
+
+  it("fits a phone: each run is a card, nothing scrolls sideways", async () => {
+    const { page, problems } = await rig.open("/runs", { token: rig.adminToken });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(() => page.getByRole("list", { name: "Runs" }).getByRole("listitem").count()).toBe(3);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+    expect(await captureBothSchemes(page, "runs-narrow")).toEqual([]);
+    await page.goto(`${rig.cp.url}/runs/${backupId}`);
+    await page.getByRole("heading", { name: "Backup run", level: 1 }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+    expect(await captureBothSchemes(page, "run-narrow")).toEqual([]);
+    expect(await problems()).toEqual([]);
+    await page.close();
+  });
+
+  it("says an unknown run id is not found, in the page", async () => {
+    const { page, problems } = await rig.open("/runs/run_does_not_exist", { token: rig.adminToken });
+    await page.getByRole("heading", { name: "Run not found", level: 1 }).waitFor();
+    expect(await page.getByText("There is no run run_does_not_exist").count()).toBe(1);
+    expect(await captureBothSchemes(page, "run-not-found")).toEqual([]);
+    // The 404 of the run is the browser's console error; nothing else may be.
+    expect((await problems()).filter((p) => !p.includes("404"))).toEqual([]);
+    await page.close();
+  });
+
+  it("deletes the newest good backup only when told to delete it anyway", async () => {
+    const { page, problems } = await rig.open(`/runs/${backupId}`, { token: rig.adminToken });
+    await page.getByRole("button", { name: "Delete backup" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete this backup?" });
+    await dialog.getByRole("button", { name: "Delete backup" }).click();
+    await dialog.getByText("newest good", { exact: false }).first().waitFor();
+    const anyway = dialog.getByRole("checkbox", { name: /Delete it anyway/ });
+    expect(await dialog.getByRole("button", { name: "Delete backup" }).isDisabled()).toBe(true);
+    expect(await captureBothSchemes(page, "run-delete-dialog")).toEqual([]);
+    await anyway.check();
+    await dialog.getByRole("button", { name: "Delete backup" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    const deliveries = (await client.get(`/runs/${backupId}/deliveries`)).body.items;
+    expect(deliveries.every((d: { deletedAt: string | null }) => d.deletedAt !== null)).toBe(true);
+    await page.getByRole("region", { name: "Deliveries" }).getByText("deleted", { exact: true }).first().waitFor();
+    expect((await problems()).filter((p) => !p.includes("409"))).toEqual([]);
+    await page.close();
+  });
+});

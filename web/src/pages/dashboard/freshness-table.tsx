@@ -1,0 +1,54 @@
+import { Badge, Table, Text, Tooltip } from "@mantine/core";
+import { DateTime } from "../../ui/date-time.js";
+import type { DatasourceFreshness } from "./dashboard-queries.js";
+import classes from "./dashboard.module.css";
+import { freshnessVerdict } from "./freshness-verdict.js";
+
+/** Each datasource's last good backup, its age, and whether that is older than its schedules imply. */
+export function FreshnessTable({ items }: { items: DatasourceFreshness[] }) {
+  return (
+    <Table.ScrollContainer minWidth={560} scrollAreaProps={{ viewportProps: { tabIndex: 0, role: "region", "aria-label": "Datasources, scrolls sideways" } }}>
+      <Table verticalSpacing="sm" highlightOnHover>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">Datasource</Table.Th>
+            <Table.Th scope="col">Last good backup</Table.Th>
+            <Table.Th scope="col">Status</Table.Th>
+            <Table.Th scope="col">Next backup due</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {items.map((item) => {
+            const verdict = freshnessVerdict(item);
+            return (
+              <Table.Tr key={item.datasourceId}>
+                <Table.Td className={classes.name}>
+                  <Text fw={600} size="sm" inherit>
+                    {item.datasourceName}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" c={item.overdue ? "red" : undefined} fw={item.overdue ? 600 : undefined}>
+                    <DateTime value={item.finishedAt} relative />
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Tooltip label={verdict.hint} multiline maw={280} openDelay={200}>
+                    <Badge color={verdict.color} variant="filled" tabIndex={0} aria-description={verdict.hint}>
+                      {verdict.label}
+                    </Badge>
+                  </Tooltip>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" c={item.overdue ? "red" : undefined}>
+                    {item.dueAt ? <DateTime value={item.dueAt} relative /> : <Text span inherit c="dimmed">no active schedule</Text>}
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            );
+          })}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}

@@ -1,0 +1,28 @@
+import { Code, Stack, Text } from "@mantine/core";
+import { DateTime } from "../../ui/date-time.js";
+import { CopyableValue, ShownOnceNotice } from "../../ui/shown-once.js";
+import type { IssuedEnrollmentToken } from "./issue-enrollment-token.js";
+
+/** The commands that enroll a host with a new token, as the API answered them (the token is in them, shown this once). */
+export function EnrollCommands({ issued }: { issued: IssuedEnrollmentToken }) {
+  return (
+    <Stack>
+      <ShownOnceNotice what="commands" />
+      <Text size="sm">
+        The token works once, until <DateTime value={issued.expiresAt} />. It travels in the environment, never on the command line.
+      </Text>
+      <CopyableValue label="Enroll command" value={issued.commands.enroll.shell} />
+      <CopyableValue label="Then start the agent" value={`holdfast-agent run --data-dir ${dataDirOf(issued.commands.enroll.argv)}`} />
+      <CopyableValue label="Or install it as a service, from a Holdfast checkout" value={issued.commands.install.shell} />
+      <Text size="xs" c="dimmed">
+        Server address: <Code>{issued.serverUrl}</Code>
+      </Text>
+    </Stack>
+  );
+}
+
+/** The folder the enroll command writes the agent's identity to, which `run` then reads. */
+function dataDirOf(argv: string[]): string {
+  const i = argv.indexOf("--data-dir");
+  return i >= 0 && argv[i + 1] ? argv[i + 1]! : "/var/lib/holdfast-agent";
+}

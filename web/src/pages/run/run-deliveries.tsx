@@ -1,0 +1,82 @@
+import type { DeliveryState } from "@holdfast/shared";
+import { Badge, Box, Paper, Stack, Table, Text, Title } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
+import { formatBytes } from "../../format/bytes.js";
+import { viewerTimeZone } from "../../format/time.js";
+import { DateTime } from "../../ui/date-time.js";
+import { QueryView } from "../../ui/query-view.js";
+import { actionFor } from "./run-error.js";
+import { type DeliveryView, runDeliveriesQuery } from "./run-query.js";
+import classes from "./run.module.css";
+
+const COLOR: Record<DeliveryState, string> = { pending: "gray", running: "blue", completed: "green", failed: "red" };
+
+/** Where the backup went: each destination, its state, tries, the next try, and the last error. */
+export function RunDeliveries({ runId }: { runId: string }) {
+  const deliveries = useQuery(runDeliveriesQuery(runId));
+  return (
+    <Paper withBorder p="md" mb="lg" component="section" aria-labelledby="run-deliveries-title">
+      <Title order={2} size="h4" mb="sm" id="run-deliveries-title">
+        Deliveries
+      </Title>
+      <QueryView query={deliveries} what="deliveries" isEmpty={(items) => items.length === 0} empty={<Text c="dimmed">No delivery yet: they start once the backup is staged.</Text>}>
+        {(items) => (
+          <Box className={classes.tableScroll}>
+            <Table verticalSpacing="xs">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th scope="col">Destination</Table.Th>
+                  <Table.Th scope="col">State</Table.Th>
+                  <Table.Th scope="col">Tries</Table.Th>
+                  <Table.Th scope="col">Next try ({viewerTimeZone()})</Table.Th>
+                  <Table.Th scope="col">Stored</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((d) => (
+                  <Table.Tr key={d.id}>
+                    <Table.Td className={classes.wrap}>{d.destinationName ?? d.destinationId}</Table.Td>
+                    <Table.Td>
+                      <Badge color={COLOR[d.state]} variant="light">
+                        {d.deletedAt ? "deleted" : d.state}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>{d.attempts}</Table.Td>
+                    <Table.Td>{d.nextAttemptAt ? <DateTime value={d.nextAttemptAt} withZone={false} relative /> : "—"}</Table.Td>
+                    <Table.Td className={classes.wrap}>
+                      <Stored delivery={d} />
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Box>
+        )}
+      </QueryView>
+    </Paper>
+  );
+}
+
+function Stored({ delivery: d }: { delivery: DeliveryView }) {
+  return (
+    <Stack gap={2}>
+      {d.path && (
+        <Text size="xs" ff="monospace">
+          {d.path}
+        </Text>
+      )}
+      {d.bytes !== null && <Text size="xs">{formatBytes(d.bytes)}</Text>}
+      {d.deletedAt && (
+        <Text size="xs" c="dimmed">
+          Deleted <DateTime value={d.deletedAt} withZone={false} />
+          {d.deletionReason ? `: ${d.deletionReason}` : ""}
+        </Text>
+      )}
+      {d.error && (
+        <Text size="xs" c="red">
+          {d.error.message} ({d.error.code}). {actionFor(d.error.code)}
+        </Text>
+      )}
+    </Stack>
+  );
+}

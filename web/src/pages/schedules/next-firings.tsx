@@ -1,0 +1,52 @@
+import { List, Stack, Text, Title } from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { api, unwrap } from "../../api/client.js";
+import { queryKeys } from "../../api/query-keys.js";
+import { formatDateTime, viewerTimeZone } from "../../format/time.js";
+import { ErrorState, LoadingState } from "../../ui/states.js";
+
+const weekday = (zone: string) => new Intl.DateTimeFormat("en-US", { weekday: "short", timeZone: zone });
+
+/**
+ * The next five firings of the cron as the form has it, asked of the control plane (the scheduler's
+ * own croner), in the schedule's zone and, when it differs, the viewer's. Debounced: typing a cron
+ * asks once it pauses.
+ */
+export function NextFirings({ cron, timezone }: { cron: string; timezone: string }) {
+  const [[debouncedCron, debouncedZone]] = useDebouncedValue([cron.trim(), timezone] as const, 400);
+  const preview = useQuery({
+    queryKey: queryKeys.cronPreview(debouncedCron, debouncedZone),
+    queryFn: () => unwrap(api.schedules.preview.$get({ query: { cron: debouncedCron, timezone: debouncedZone, count: "5" } })),
+    enabled: debouncedCron !== "" && debouncedZone !== "",
+    placeholderData: keepPreviousData,
+    retry: false,
+  });
+  const mine = viewerTimeZone();
+  return (
+    <Stack gap="xs" aria-live="polite" aria-busy={preview.isFetching}>
+      <Title order={3} size="h5">
+        Next five firings ({timezone})
+      </Title>
+      {preview.isPending && preview.fetchStatus !== "idle" && <LoadingState label="Computing the next firings" />}
+      {preview.isError && <ErrorState title="This cron cannot run" error={preview.error} />}
+      {preview.data && !preview.isError && (
+        <List size="sm" spacing={4} aria-label="Next five firings">
+          {preview.data.next.map((at) => (
+            <List.Item key={at}>
+              <time dateTime={at}>
+                {weekday(preview.data.timezone).format(new Date(at))} {formatDateTime(at, { timeZone: preview.data.timezone })}
+              </time>
+              {preview.data.timezone !== mine && (
+                <Text span size="xs" c="dimmed">
+                  {" "}
+                  · {formatDateTime(at, { timeZone: mine, withZone: false })} your time
+                </Text>
+              )}
+            </List.Item>
+          ))}
+        </List>
+      )}
+    </Stack>
+  );
+}

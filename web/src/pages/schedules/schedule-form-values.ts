@@ -1,0 +1,106 @@
+import { type BackupOptions, Codec, CreateScheduleBody, type UpdateScheduleBody } from "@holdfast/shared";
+import type { z } from "zod";
+import { viewerTimeZone } from "../../format/time.js";
+import { countsOf, type RetentionCounts } from "./retention-fields.js";
+import type { DestinationItem, ScheduleItem } from "./schedules-query.js";
+
+/** The form's values: the create body's fields, with the two options the form offers pulled out. */
+export interface ScheduleFormValues {
+  datasourceId: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  destinationIds: string[];
+  /** "" is the engine's default format. */
+  format: string;
+  codec: Codec;
+  verify: boolean;
+  paused: boolean;
+  retention: RetentionCounts;
+  /** The options the form does not show (set through the API), kept as they are. */
+  otherOptions: BackupOptions;
+}
+
+export function newScheduleValues(destinations: DestinationItem[]): ScheduleFormValues {
+  return {
+    datasourceId: "",
+    name: "",
+    cron: "0 3 * * *",
+    timezone: viewerTimeZone(),
+    destinationIds: destinations.filter((d) => d.isDefault).map((d) => d.id),
+    format: "",
+    codec: "gzip",
+    verify: false,
+    paused: false,
+    retention: countsOf({ keepDaily: 7, keepWeekly: 4, keepMonthly: 6 }),
+    otherOptions: {},
+  };
+}
+
+export function valuesOf(s: ScheduleItem): ScheduleFormValues {
+  const { format, compression, ...otherOptions } = s.options ?? {};
+  return {
+    datasourceId: s.datasourceId,
+    name: s.name,
+    cron: s.cron,
+    timezone: s.timezone,
+    destinationIds: s.destinationIds,
+    format: format ?? "",
+    codec: compression?.codec ?? "gzip",
+    verify: s.verify,
+    paused: s.paused,
+    retention: countsOf(s.retention),
+    otherOptions: compression?.level !== undefined ? { ...otherOptions, compression } : otherOptions,
+  };
+}
+
+function optionsOf(v: ScheduleFormValues): BackupOptions {
+  const { compression: kept, ...rest } = v.otherOptions;
+  return {
+    ...rest,
+    ...(v.format ? { format: v.format as BackupOptions["format"] } : {}),
+    // gzip without a level is the default: not written, so the stored options stay as short as asked.
+    ...(v.codec !== "gzip" || kept?.level !== undefined ? { compression: { codec: v.codec, ...(kept?.codec === v.codec && kept.level !== undefined ? { level: kept.level } : {}) } } : {}),
+  };
+}
+
+/** `POST /schedules`. */
+export function createBodyOf(v: ScheduleFormValues): z.input<typeof CreateScheduleBody> {
+  const options = optionsOf(v);
+  return {
+    datasourceId: v.datasourceId,
+    ...(v.name.trim() ? { name: v.name.trim() } : {}),
+    cron: v.cron,
+    timezone: v.timezone,
+    destinationIds: v.destinationIds,
+    ...(Object.keys(options).length > 0 ? { options } : {}),
+    retention: v.retention,
+    verify: v.verify,
+    paused: v.paused,
+  };
+}
+
+/** `PATCH /schedules/:id`: every field the form shows, so an option set back to its default is cleared. */
+export function updateBodyOf(v: ScheduleFormValues): UpdateScheduleBody {
+  const { datasourceId: _ds, paused: _paused, name, ...rest } = createBodyOf(v);
+  return { ...rest, ...(name ? { name } : {}), options: optionsOf(v) } as UpdateScheduleBody;
+}
+
+const FIELD_OF: Record<string, string> = { "options.format": "format", "options.compression": "codec", "options.compression.codec": "codec", options: "format" };
+
+/** The create body's schema, checked as the user types; each issue on the form field it concerns. */
+export function validateSchedule(v: ScheduleFormValues): Record<string, string> {
+  const result = CreateScheduleBody.safeParse(createBodyOf(v));
+  const errors: Record<string, string> = {};
+  if (!v.datasourceId) errors.datasourceId = "Choose the datasource to back up";
+  if (result.success) return errors;
+  for (const issue of result.error.issues) {
+    const path = issue.path.join(".");
+    const field = FIELD_OF[path] ?? (path.startsWith("retention") ? path : (path.split(".")[0] ?? path));
+    if (!errors[field]) errors[field] = issue.message;
+  }
+  if (errors.destinationIds) errors.destinationIds = "Choose at least one destination";
+  return errors;
+}
+
+export const CODECS = Codec.options;
