@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, type ScratchDatabase } from "../support/postgres.js";
-import { type Agent, api, enrollAgent, waitForAgentStatus } from "../support/processes.js";
+import { type Agent, api, enrollAgent, tempDir, waitForAgentStatus, waitForRun } from "../support/processes.js";
 import { captureBothSchemes } from "./support/capture.js";
 import { type ConsoleRig, startConsoleRig } from "./support/console-rig.js";
 
@@ -152,6 +152,35 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     expect(await password.getAttribute("placeholder")).toBe("unchanged (type to replace)");
     expect(await password.getAttribute("type")).toBe("password");
     await again.getByRole("button", { name: "Cancel" }).click();
+    expect(await problems()).toEqual([]);
+    await page.close();
+  });
+
+  it("backs up now with the options PostgreSQL takes, checked as typed, and links to the run", async () => {
+    const client = api(rig.cp, rig.adminToken);
+    const destination = await client.post("/destinations", { name: "scratch", type: "local", config: { path: tempDir("console-backup-now") } });
+    expect(destination.status).toBe(201);
+    const { page, problems } = await rig.open(`/datasources/${datasourceId}`, { token: rig.adminToken });
+    await page.getByRole("button", { name: "Back up now" }).click();
+    const dialog = page.getByRole("dialog", { name: "Back up billing now" });
+    await dialog.waitFor();
+    // PostgreSQL's own options: its formats, schemas and cluster globals.
+    await dialog.getByRole("textbox", { name: "Only these schemas" }).waitFor();
+    expect(await dialog.getByRole("checkbox", { name: /cluster globals/ }).count()).toBe(1);
+    await dialog.getByRole("textbox", { name: "Encrypt to (age recipient)" }).fill("age1nope");
+    await dialog.getByText("must be an age X25519 recipient (age1...)").waitFor();
+    await dialog.getByRole("textbox", { name: "Encrypt to (age recipient)" }).fill("");
+    await dialog.getByRole("textbox", { name: "Destinations" }).click();
+    await page.getByRole("option", { name: "scratch" }).click();
+    await chooseOption(page, "Format", "custom");
+    expect(await captureBothSchemes(page, "datasource-backup-now-dialog")).toEqual([]);
+    await dialog.getByRole("button", { name: "Start backup" }).click();
+    const follow = dialog.getByRole("link", { name: "Follow its progress" });
+    await follow.waitFor();
+    const runId = new URL((await follow.getAttribute("href")) ?? "", rig.cp.url).pathname.split("/").pop();
+    const run = await waitForRun(client, runId ?? "", (r) => r.state === "completed" || r.state === "failed");
+    expect(run.state).toBe("completed");
+    expect(run.options).toEqual({ format: "custom" });
     expect(await problems()).toEqual([]);
     await page.close();
   });

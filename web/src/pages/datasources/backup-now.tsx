@@ -64,8 +64,8 @@ function BackupNowForm({ datasource, onClose }: { datasource: { id: string; engi
       <Stack>
         <Alert color="green" variant="light" classNames={{ title: classes.outcomeTitle }} title="Backup started" icon={<IconCircleCheck aria-hidden />}>
           <Text size="sm">
-            Run <code>{start.data.runId}</code> is with the agent. Follow it on the{" "}
-            <Anchor renderRoot={(props) => <Link {...props} to="/runs" />}>Runs page</Anchor>.
+            Run <code>{start.data.runId}</code> is with the agent.{" "}
+            <Anchor renderRoot={(props) => <Link {...props} to="/runs/$runId" params={{ runId: start.data.runId }} />}>Follow its progress</Anchor>.
           </Text>
         </Alert>
         <Group justify="flex-end">
