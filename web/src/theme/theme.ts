@@ -23,8 +23,9 @@ export const theme = createTheme({
 });
 
 /**
- * Mantine's dimmed text (gray 6 on white, dark 2 on dark 7) is under 4.5:1; one shade stronger on each
- * side. So is its error red (a field's message and text): red 9 on white, red 4 on dark.
+ * Mantine's dimmed text (gray 6 on white, dark 2 on dark 7) is under 4.5:1; one shade stronger on
+ * each side. So is its error red (a field's message and its text while invalid): red 9 on white,
+ * red 4 on dark.
  */
 export const cssVariablesResolver: CSSVariablesResolver = (t) => ({
   variables: {},

@@ -18,7 +18,7 @@ export function DatabasePicker({ datasourceId, onPick }: { datasourceId: string;
   return (
     <>
       <Group mt={6} gap="xs" align="flex-end">
-        <Button size="compact-sm" variant="light" loading={databases.isFetching} onClick={() => void databases.refetch()}>
+        <Button size="compact-sm" variant="default" loading={databases.isFetching} onClick={() => void databases.refetch()}>
           List databases
         </Button>
         {databases.data && (

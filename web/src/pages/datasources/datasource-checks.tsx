@@ -25,17 +25,17 @@ export function DatasourceChecks({ datasourceId, listsDatabases }: { datasourceI
         </Title>
         <Group gap="sm">
           <Can route="POST /datasources/:id/test">
-            <Button variant="light" loading={test.isPending} onClick={() => test.mutate()}>
+            <Button variant="default" loading={test.isPending} onClick={() => test.mutate()}>
               Test connection
             </Button>
           </Can>
           <Can route="POST /datasources/:id/preflight">
-            <Button variant="light" loading={preflight.isPending} onClick={() => preflight.mutate()}>
+            <Button variant="default" loading={preflight.isPending} onClick={() => preflight.mutate()}>
               Run preflight
             </Button>
           </Can>
           {listsDatabases && (
-            <Button variant="light" loading={databases.isFetching} onClick={() => void databases.refetch()}>
+            <Button variant="default" loading={databases.isFetching} onClick={() => void databases.refetch()}>
               List databases
             </Button>
           )}
@@ -43,7 +43,7 @@ export function DatasourceChecks({ datasourceId, listsDatabases }: { datasourceI
         <div aria-live="polite">
           {test.isError && <ErrorState title="Connection test failed" error={test.error} />}
           {test.data && (
-            <Alert color="green" variant="light" title="Connected" icon={<IconCircleCheck aria-hidden />}>
+            <Alert color="green" variant="light" classNames={{ title: classes.outcomeTitle }} title="Connected" icon={<IconCircleCheck aria-hidden />}>
               <Text size="sm">
                 {test.data.serverVersion} answered in {Math.round(test.data.latencyMs)} ms
                 {test.data.databaseSizeBytes !== null && `; the database holds ${formatBytes(test.data.databaseSizeBytes)}`}.
@@ -88,9 +88,9 @@ function PreflightResult({ result }: { result: Preflight }) {
   return (
     <Stack gap="sm">
       {result.ok ? (
-        <Alert color="green" variant="light" title="Ready to back up" icon={<IconCircleCheck aria-hidden />} />
+        <Alert color="green" variant="light" classNames={{ title: classes.outcomeTitle }} title="Ready to back up" icon={<IconCircleCheck aria-hidden />} />
       ) : (
-        <Alert color="red" variant="light" title="A backup would be refused" icon={<IconCircleX aria-hidden />}>
+        <Alert color="red" variant="light" classNames={{ title: classes.outcomeTitle }} title="A backup would be refused" icon={<IconCircleX aria-hidden />}>
           <List size="sm">
             {result.blockingIssues.map((i) => (
               <List.Item key={i.code + i.message}>
@@ -104,7 +104,7 @@ function PreflightResult({ result }: { result: Preflight }) {
         </Alert>
       )}
       {result.warnings.length > 0 && (
-        <Alert color="yellow" variant="light" title={`Warning${result.warnings.length === 1 ? "" : "s"}`} icon={<IconAlertTriangle aria-hidden />}>
+        <Alert color="yellow" variant="light" classNames={{ title: classes.outcomeTitle }} title={`Warning${result.warnings.length === 1 ? "" : "s"}`} icon={<IconAlertTriangle aria-hidden />}>
           <List size="sm">
             {result.warnings.map((w) => (
               <List.Item key={w.code + w.message}>{w.message}</List.Item>

@@ -9,6 +9,7 @@ import { PageHeader } from "../../ui/page-header.js";
 import { QueryView } from "../../ui/query-view.js";
 import { AgentStatusBadge } from "../agents/agent-status-badge.js";
 import { agentsQuery } from "../agents/agents-query.js";
+import { BackupNowButton } from "./backup-now.js";
 import { DatasourceChecks } from "./datasource-checks.js";
 import { DatasourceModal } from "./datasource-modal.js";
 import { type DatasourceItem, datasourceQuery } from "./datasources-query.js";
@@ -35,6 +36,9 @@ function DatasourceView({ ds }: { ds: DatasourceItem }) {
   const navigate = useNavigate();
   const actions = (
     <>
+      <Can route="POST /datasources/:id/backups">
+        <BackupNowButton datasource={ds} />
+      </Can>
       <Can route="PATCH /datasources/:id">
         <Button onClick={open}>Edit</Button>
       </Can>

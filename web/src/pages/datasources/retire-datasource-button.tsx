@@ -25,7 +25,9 @@ export function RetireDatasourceButton({ datasource, onRetired }: { datasource: 
     mutationFn: () => unwrap(api.datasources[":id"].$delete({ param: { id: datasource.id } })),
     onSuccess: async () => {
       close();
-      await queryClient.invalidateQueries({ queryKey: queryKeys.datasources });
+      // Gone: its own query is dropped, not refetched into a 404 while the page leaves.
+      queryClient.removeQueries({ queryKey: queryKeys.datasource(datasource.id) });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.datasources, exact: true });
       await queryClient.invalidateQueries({ queryKey: queryKeys.schedules });
       onRetired();
     },
@@ -36,7 +38,7 @@ export function RetireDatasourceButton({ datasource, onRetired }: { datasource: 
   };
   return (
     <>
-      <Button variant="light" color="red" onClick={open}>
+      <Button variant="default" onClick={open}>
         Retire
       </Button>
       <Modal opened={opened} onClose={dismiss} title={`Retire datasource ${datasource.name}?`} centered>

@@ -1,6 +1,6 @@
 import { Badge, Button, Group, Paper, Progress, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconPlus, IconTruckDelivery } from "@tabler/icons-react";
+import { IconCircleCheck, IconPlus, IconTruckDelivery } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { queryKeys } from "../../api/query-keys.js";
@@ -113,14 +113,14 @@ function DestinationCard({ destination: d, usage, onEdit }: { destination: Desti
         <div aria-live="polite">
           {probe.isError && <ErrorState title="The test failed" error={probe.error} />}
           {probe.data && !probe.isFetching && (
-            <Text size="sm" className={classes.ok}>
-              Test passed: wrote, read back and deleted {formatBytes(probe.data.bytes)} in {Math.round(probe.data.writeMs + probe.data.readMs + probe.data.deleteMs)} ms.
+            <Text size="sm">
+              <IconCircleCheck size={16} aria-hidden className={classes.ok} /> Test passed: wrote, read back and deleted {formatBytes(probe.data.bytes)} in {Math.round(probe.data.writeMs + probe.data.readMs + probe.data.deleteMs)} ms.
             </Text>
           )}
         </div>
         <Group justify="flex-end" gap="xs">
           <Can route="POST /destinations/:id/test">
-            <Button variant="light" size="compact-sm" loading={probe.isFetching} onClick={() => void probe.refetch()} aria-label={`Test ${d.name}`}>
+            <Button variant="default" size="compact-sm" loading={probe.isFetching} onClick={() => void probe.refetch()} aria-label={`Test ${d.name}`}>
               Test
             </Button>
           </Can>

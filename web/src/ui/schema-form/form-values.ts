@@ -1,7 +1,7 @@
 import type { SchemaField } from "./field-kinds.js";
 
-/** A field's value as an input holds it: "" for an empty text or number, [] for an empty list. */
-export type InputValue = string | number | boolean | string[] | { [field: string]: InputValue };
+/** A field's value as an input holds it: "" for an empty text or number, [] for an empty list, null for no choice. */
+export type InputValue = string | number | boolean | string[] | null | { [field: string]: InputValue };
 export type InputValues = Record<string, InputValue>;
 
 /** The inputs' starting values: the stored value, else the schema's default, else empty. */
@@ -13,12 +13,13 @@ export function initialInputs(fields: SchemaField[], stored: Record<string, unkn
     else if (field.kind === "boolean") values[field.name] = value === true;
     else if (field.kind === "list") values[field.name] = Array.isArray(value) ? value.map(String) : [];
     else if (field.kind === "number") values[field.name] = typeof value === "number" ? value : "";
+    else if (field.kind === "choice") values[field.name] = typeof value === "string" ? value : null;
     else values[field.name] = typeof value === "string" ? value : "";
   }
   return values;
 }
 
-const isEmpty = (v: unknown) => v === undefined || v === "" || (Array.isArray(v) && v.length === 0);
+const isEmpty = (v: unknown) => v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0);
 
 /**
  * The inputs as the API takes them. An empty optional field is left out of a creation and sent as
