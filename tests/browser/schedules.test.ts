@@ -104,7 +104,8 @@ describe("the Schedules page, on a real control plane, agent and PostgreSQL", ()
     expect(await captureBothSchemes(page, "schedules")).toEqual([]);
     await page.setViewportSize({ width: 390, height: 800 });
     await page.getByRole("list", { name: "Schedules" }).waitFor();
-    expect(await overflowing(page)).toEqual([]);
+    // The shell's navigation slides away in 200 ms: the page settles, then nothing may stick out.
+    await expect.poll(() => overflowing(page), { timeout: 5_000 }).toEqual([]);
     expect(await captureBothSchemes(page, "schedules-narrow")).toEqual([]);
     expect(await problems()).toEqual([]);
     await page.close();
@@ -135,6 +136,7 @@ describe("the Schedules page, on a real control plane, agent and PostgreSQL", ()
     });
     expect(run).toMatchObject({ kind: "backup", trigger: "manual", datasourceId: dsId, state: "completed" });
     expect(run.deliveries.map((d: { destinationId: string }) => d.destinationId)).toEqual([destId]);
+    await page.mouse.move(0, 0); // the page at rest, not "Run now" under the pointer
     expect(await captureBothSchemes(page, "schedule")).toEqual([]);
     expect(await problems()).toEqual([]);
     await page.close();
