@@ -57,7 +57,7 @@ export function CronField({ value, onChange, error, disabled = false }: CronFiel
               disabled={disabled}
             />
           )}
-          <TextInput label="At (24-hour)" type="time" value={preset.time} onChange={(e) => change({ ...preset, time: e.currentTarget.value })} disabled={disabled} />
+          <TextInput label="Time of day" type="time" value={preset.time} onChange={(e) => change({ ...preset, time: e.currentTarget.value })} disabled={disabled} />
         </Group>
       )}
       {preset.kind === "custom" && (

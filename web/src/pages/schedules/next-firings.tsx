@@ -38,9 +38,8 @@ export function NextFirings({ cron, timezone }: { cron: string; timezone: string
                 {weekday(preview.data.timezone).format(new Date(at))} {formatDateTime(at, { timeZone: preview.data.timezone })}
               </time>
               {preview.data.timezone !== mine && (
-                <Text span size="xs" c="dimmed">
-                  {" "}
-                  · {formatDateTime(at, { timeZone: mine, withZone: false })} your time
+                <Text size="xs" c="dimmed">
+                  {formatDateTime(at, { timeZone: mine, withZone: false })} your time
                 </Text>
               )}
             </List.Item>

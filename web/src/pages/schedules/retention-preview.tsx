@@ -44,7 +44,7 @@ export function RetentionPreview({ scheduleId, counts, timezone }: { scheduleId:
             <Text fw={600} size="sm" className={classes.wrap}>
               {d.destinationName ?? d.destinationId}
             </Text>
-            <Badge color="teal" variant="light">
+            <Badge color="teal" variant="filled">
               {d.kept} kept
             </Badge>
             <Badge color={d.deleted > 0 ? "red" : "gray"} variant="light">
@@ -73,7 +73,8 @@ export function RetentionPreview({ scheduleId, counts, timezone }: { scheduleId:
                       )}
                     </Table.Td>
                     <Table.Td>
-                      <Badge size="sm" variant="light" color={item.keep ? "teal" : "red"}>
+                      {/* Teal reaches AA contrast only filled (theme.ts). */}
+                      <Badge size="sm" variant={item.keep ? "filled" : "light"} color={item.keep ? "teal" : "red"}>
                         {item.keep ? "keep" : "delete"}
                       </Badge>
                     </Table.Td>

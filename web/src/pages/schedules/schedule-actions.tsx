@@ -44,9 +44,10 @@ function runOptionsOf(s: ScheduleItem) {
 
 /**
  * A backup now, with the schedule's destinations and options, as a manual run of its datasource.
- * The server's refusal (BACKUP_ALREADY_RUNNING, an agent offline) is shown as it says it.
+ * The server's refusal (BACKUP_ALREADY_RUNNING, an agent offline) is shown as it says it; the page
+ * says where the started run is (`onStarted`).
  */
-export function RunNowButton({ schedule, onStarted }: { schedule: ScheduleItem; onStarted?: (runId: string) => void }) {
+export function RunNowButton({ schedule, onStarted }: { schedule: ScheduleItem; onStarted: (runId: string) => void }) {
   const queryClient = useQueryClient();
   const run = useMutation({
     mutationFn: () => {
@@ -54,7 +55,7 @@ export function RunNowButton({ schedule, onStarted }: { schedule: ScheduleItem; 
       return unwrap(api.datasources[":id"].backups.$post({ param: { id: schedule.datasourceId }, json: { destinationIds: schedule.destinationIds, ...(options ? { options } : {}) } }));
     },
     onSuccess: ({ runId }) => {
-      onStarted?.(runId);
+      onStarted(runId);
       return queryClient.invalidateQueries({ queryKey: queryKeys.runs });
     },
   });
@@ -63,25 +64,20 @@ export function RunNowButton({ schedule, onStarted }: { schedule: ScheduleItem; 
       <Button leftSection={<IconRocket size={16} aria-hidden />} loading={run.isPending} onClick={() => run.mutate()}>
         Run now
       </Button>
-      <RunNowOutcome run={run} />
+      <Modal opened={run.isError} onClose={run.reset} title="The backup did not start" centered>
+        <ErrorState title="Refused" error={run.error} />
+      </Modal>
     </Can>
   );
 }
 
-function RunNowOutcome({ run }: { run: { isError: boolean; error: unknown; data: { runId: string } | undefined; reset: () => void } }) {
-  if (run.isError)
-    return (
-      <Modal opened onClose={run.reset} title="The backup did not start" centered>
-        <ErrorState title="Refused" error={run.error} />
-      </Modal>
-    );
-  if (run.data)
-    return (
-      <Alert color="teal" variant="light" role="status" withCloseButton onClose={run.reset} closeButtonLabel="Dismiss" w="100%">
-        Backup started: run <Code>{run.data.runId}</Code>. Follow it on the Runs page.
-      </Alert>
-    );
-  return null;
+/** Where the run "Run now" started can be followed. */
+export function RunStarted({ runId, onDismiss }: { runId: string; onDismiss: () => void }) {
+  return (
+    <Alert color="teal" variant="light" role="status" withCloseButton onClose={onDismiss} closeButtonLabel="Dismiss" mb="md">
+      Backup started: run <Code>{runId}</Code>. Follow it on the Runs page.
+    </Alert>
+  );
 }
 
 /** Deletes the schedule after a confirmation that says what stays: its past runs and backups. */

@@ -1,12 +1,13 @@
 import { Anchor, Group, Stack, Text } from "@mantine/core";
 import { useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
+import { useState } from "react";
 import { api, unwrap } from "../../api/client.js";
 import { queryKeys } from "../../api/query-keys.js";
 import { useCan } from "../../session/viewer.js";
 import { PageHeader } from "../../ui/page-header.js";
 import { ErrorState, LoadingState } from "../../ui/states.js";
-import { DeleteScheduleButton, PauseResumeButton, RunNowButton } from "./schedule-actions.js";
+import { DeleteScheduleButton, PauseResumeButton, RunNowButton, RunStarted } from "./schedule-actions.js";
 import { createBodyOf, newScheduleValues, updateBodyOf, valuesOf } from "./schedule-form-values.js";
 import { ScheduleForm } from "./schedule-form.js";
 import { PausedBadge } from "./schedule-status.js";
@@ -65,6 +66,7 @@ function EditSchedule({ id }: { id: string }) {
   const choices = useChoices();
   const queryClient = useQueryClient();
   const editable = useCan("PATCH /schedules/:id");
+  const [startedRun, setStartedRun] = useState<string | null>(null);
   if (schedule.isPending) return <LoadingState label="Loading the schedule" />;
   if (schedule.isError)
     return (
@@ -92,12 +94,18 @@ function EditSchedule({ id }: { id: string }) {
         }
         actions={
           <>
-            <RunNowButton schedule={s} />
+            <RunNowButton schedule={s} onStarted={setStartedRun} />
             <PauseResumeButton schedule={s} />
             <DeleteScheduleButton schedule={s} />
           </>
         }
       />
+      {!editable && (
+        <Text size="sm" c="dimmed" mb="md">
+          You can read this schedule; changing, running or pausing it needs the operator role.
+        </Text>
+      )}
+      {startedRun && <RunStarted runId={startedRun} onDismiss={() => setStartedRun(null)} />}
       {choices.error && <ErrorState title="Could not load the datasources and destinations" error={choices.error} onRetry={choices.retry} />}
       {choices.datasources && choices.destinations ? (
         <ScheduleForm

@@ -5,12 +5,13 @@ import { lastRunQuery } from "./schedules-query.js";
 
 export function PausedBadge({ paused }: { paused: boolean }) {
   return (
-    <Badge variant="light" color={paused ? "gray" : "teal"} style={{ flexShrink: 0 }}>
+    <Badge variant={paused ? "light" : "filled"} color={paused ? "gray" : "teal"} style={{ flexShrink: 0 }}>
       {paused ? "paused" : "active"}
     </Badge>
   );
 }
 
+// Teal reaches AA contrast only filled (theme.ts): the one good state is filled, the others light.
 const STATE_COLORS: Record<string, string> = { completed: "teal", failed: "red", cancelled: "gray", running: "blue", queued: "blue", pending: "yellow", missed: "orange" };
 
 /** The newest run the schedule fired: its state and when it was created. */
@@ -21,7 +22,7 @@ export function LastRun({ scheduleId }: { scheduleId: string }) {
   if (!run.data) return <DateTime value={null} />;
   return (
     <span>
-      <Badge variant="light" size="sm" color={STATE_COLORS[run.data.state] ?? "gray"} mr={6}>
+      <Badge variant={run.data.state === "completed" ? "filled" : "light"} size="sm" color={STATE_COLORS[run.data.state] ?? "gray"} mr={6}>
         {run.data.state}
       </Badge>
       <DateTime value={run.data.finishedAt ?? run.data.queuedAt} relative withZone={false} />
