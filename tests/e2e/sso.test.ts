@@ -51,7 +51,7 @@ describe("single sign-on through an OpenID provider", () => {
     const landed = await send(callback, { cookies: flowCookies });
     expect(landed.status).toBe(302);
     const session = landed.setCookies.find((c) => c.startsWith("holdfast_session="));
-    return { location: landed.location!, session: session?.split(";")[0], setCookies: landed.setCookies };
+    return { location: landed.location!, session: session?.split(";")[0], setCookies: landed.setCookies, code: new URL(callback).searchParams.get("code")! };
   }
 
   beforeAll(async () => {
@@ -93,8 +93,12 @@ describe("single sign-on through an OpenID provider", () => {
   });
 
   it("creates the user at the first sign-in with the role of the first matching rule, signs them in and lands on the page asked for", async () => {
-    const { location, session, setCookies } = await signInAs("alice");
+    const { location, session, setCookies, code } = await signInAs("alice");
     expect(location).toBe(`${cp.url}/runs`);
+    // Neither the authorization code nor the client secret reaches the control plane's log.
+    expect(code.length).toBeGreaterThan(10);
+    expect(cp.process.output).not.toContain(code);
+    expect(cp.process.output).not.toContain(provider.clientSecret);
     expect(session).toBeDefined();
     expect(setCookies.some((c) => c.startsWith("holdfast_sso_flow=;"))).toBe(true);
     const browser = new Browser(cp.url);

@@ -45,6 +45,7 @@ function successResponse(key: ApiRoute): Json {
   const known = API_RESPONSES[key];
   if (!known) return { "200": { description: "Success (JSON)." } };
   if (known.status === 204) return { "204": { description: "Done; no body." } };
+  if (known.status === 302) return { "302": { description: "A redirect for a browser to follow: the Location header says where." } };
   const mediaType = known.mediaType ?? "application/json";
   const description = mediaType === "text/event-stream" ? "A stream of server-sent events; each event's `data` is this JSON." : "Success.";
   return { [String(known.status)]: { description, content: { [mediaType]: { schema: jsonSchema(known.body, "output") } } } };

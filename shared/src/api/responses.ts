@@ -3,6 +3,7 @@ import { ErrorBody } from "../errors.js";
 import { RunState } from "../run-state.js";
 import { LiveEvent } from "./live-events.js";
 import type { ApiRoute } from "./route-roles.js";
+import { SsoSettingsView, SsoStatus } from "./sso.js";
 
 /** Every refusal of the REST API: the catalog's error body with the request's id (echoed in `x-request-id`). */
 export const ApiErrorResponse = z.object({
@@ -32,5 +33,11 @@ export const API_RESPONSES: Partial<Record<ApiRoute, { status: number; body: z.Z
   "DELETE /schedules/:id": { status: 204, body: z.null() },
   // Each SSE message's `data`, as JSON.
   "GET /events": { status: 200, body: LiveEvent, mediaType: "text/event-stream" },
+  "GET /sso": { status: 200, body: SsoStatus },
+  "GET /sso/settings": { status: 200, body: SsoSettingsView },
+  "PUT /sso/settings": { status: 200, body: SsoSettingsView },
+  // Browser navigations: a redirect to the provider, or back to the console (`/sign-in?ssoError=CODE` on a refusal).
+  "GET /sso/start": { status: 302, body: z.null() },
+  "GET /sso/callback": { status: 302, body: z.null() },
   "GET /openapi.json": { status: 200, body: z.object({ openapi: z.string() }).loose() },
 };

@@ -52,24 +52,29 @@ export const SsoSettingsBody = z
 export type SsoSettingsBody = z.infer<typeof SsoSettingsBody>;
 
 /** `GET /api/v1/sso/settings` (admin): the settings without the secret, and the redirect URI to register at the provider. */
-export interface SsoSettingsView {
+export const SsoSettingsView = z.object({
   /** False until an admin saved settings once. */
-  configured: boolean;
-  enabled: boolean;
-  displayName: string;
-  issuerUrl: string;
-  clientId: string;
-  clientSecretSet: boolean;
-  roleRules: SsoRoleRule[];
-  passwordSignIn: PasswordSignIn;
-  breakGlassEmail: string | null;
+  configured: z.boolean(),
+  enabled: z.boolean(),
+  displayName: z.string(),
+  issuerUrl: z.string(),
+  clientId: z.string(),
+  clientSecretSet: z.boolean(),
+  roleRules: z.array(SsoRoleRule),
+  passwordSignIn: PasswordSignIn,
+  breakGlassEmail: z.string().nullable(),
   /** The URL this control plane's callback answers at, as the request reached it. */
-  redirectUri: string;
-  updatedAt: string | null;
-}
+  redirectUri: z.string(),
+  updatedAt: z.iso.datetime().nullable(),
+});
+export type SsoSettingsView = z.infer<typeof SsoSettingsView>;
 
 /** `GET /api/v1/sso` (open): whether the sign-in page offers "Sign in with <displayName>", and whether the password form is for everyone. */
-export type SsoStatus = { enabled: false; passwordSignIn: "everyone" } | { enabled: true; displayName: string; passwordSignIn: PasswordSignIn };
+export const SsoStatus = z.discriminatedUnion("enabled", [
+  z.object({ enabled: z.literal(false), passwordSignIn: z.literal("everyone") }),
+  z.object({ enabled: z.literal(true), displayName: z.string(), passwordSignIn: PasswordSignIn }),
+]);
+export type SsoStatus = z.infer<typeof SsoStatus>;
 
 /** The query the sign-in page's link carries to `GET /api/v1/sso/start`: the console path to land on. */
 export const SsoStartQuery = z
