@@ -25,6 +25,9 @@ async function runShownEnrollCommand(command: string, dataDir: string): Promise<
   return enrolled.stdout.trim();
 }
 
+/** Enrolling and starting a real agent, and two scans of the dialog: the machine the suite shares may be busy. */
+const LONG_WALK = 150_000;
+
 describe("agents: add one with the commands the page shows, its page, revoke", () => {
   let rig: ConsoleRig;
   let page: Page;
@@ -66,7 +69,7 @@ describe("agents: add one with the commands the page shows, its page, revoke", (
     await dialog.getByRole("link", { name: "Open its page" }).click();
     await page.waitForURL(`${rig.cp.url}/agents/${agentId}`);
     expect(await problems()).toEqual([]);
-  });
+  }, LONG_WALK);
 
   it("shows the agent's status, version, capabilities with tool versions, health and queue", async () => {
     await page.getByRole("heading", { name: agentName, level: 1 }).waitFor();

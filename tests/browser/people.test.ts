@@ -5,6 +5,8 @@ import { captureBothSchemes } from "./support/capture.js";
 import { type ConsoleRig, signIn, startConsoleRig } from "./support/console-rig.js";
 
 const ADMIN_EMAIL = "admin@example.test";
+/** The longer walks (a dialog, a table, two scans of each): the machine the suite shares may be busy. */
+const LONG_WALK = 150_000;
 
 /** Chooses an option of a Mantine select (a combobox: open it, pick the option). */
 async function choose(page: Page, select: ReturnType<Page["getByLabel"]>, option: string): Promise<void> {
@@ -69,7 +71,7 @@ describe("people: users, API tokens, enrollment tokens", () => {
     await row.getByText("active", { exact: true }).waitFor();
     expect(await signsIn(rig.cp.url, "ops@example.test", "an operator's long password")).toBe(true);
     expect(await problems()).toEqual([]);
-  });
+  }, LONG_WALK);
 
   it("creates a viewer with a generated password shown once, and resets a password", async () => {
     await page.getByRole("button", { name: "New user" }).click();
@@ -90,7 +92,7 @@ describe("people: users, API tokens, enrollment tokens", () => {
     expect(await signsIn(rig.cp.url, "ops@example.test", "a brand new long password")).toBe(true);
     expect(await signsIn(rig.cp.url, "ops@example.test", "an operator's long password")).toBe(false);
     expect(await problems()).toEqual([]);
-  });
+  }, LONG_WALK);
 
   it("creates an API token shown once with a copy button, which works until revoked after a confirmation", async () => {
     await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "API tokens" }).click();
@@ -124,7 +126,7 @@ describe("people: users, API tokens, enrollment tokens", () => {
     await page.getByRole("row", { name: /\bci\b/ }).waitFor({ state: "detached" });
     expect((await api(rig.cp, token).get("/agents")).status).toBe(401);
     expect(await problems()).toEqual([]);
-  });
+  }, LONG_WALK);
 
   it("creates an enrollment token with a TTL, shows its enroll command once, lists it, and revokes it", async () => {
     await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Enrollment tokens" }).click();
@@ -169,6 +171,11 @@ describe("people: users, API tokens, enrollment tokens", () => {
     await page.goto(`${rig.cp.url}/enrollment-tokens`);
     await page.getByRole("heading", { name: "Only admins see enrollment tokens" }).waitFor();
     expect(await page.getByRole("button", { name: "New enrollment token" }).count()).toBe(0);
+
+    await page.goto(`${rig.cp.url}/agents`);
+    await page.getByRole("heading", { name: "Agents", level: 1 }).waitFor();
+    await page.getByRole("heading", { name: "No agents yet" }).waitFor();
+    expect(await page.getByRole("button", { name: "Add agent" }).count()).toBe(0);
 
     // Their own API tokens they manage, with at most their own role, and only theirs.
     await page.goto(`${rig.cp.url}/api-tokens`);

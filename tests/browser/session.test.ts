@@ -55,7 +55,7 @@ describe("sessions: the first admin's setup, signing in and out, an ended sessio
 
   it("says setup is done when the link is opened again", async () => {
     const { page, problems } = await rig.open("/setup");
-    await page.getByText("The first admin exists already.").waitFor();
+    await page.getByText("The first admin exists already").waitFor();
     expect(await captureBothSchemes(page, "setup-done")).toEqual([]);
     expect(await problems()).toEqual([]);
     await page.close();

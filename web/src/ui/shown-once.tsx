@@ -31,7 +31,7 @@ export function CopyableValue({ label, value }: { label: string; value: string }
 export function ShownOnceNotice({ what }: { what: string }) {
   return (
     <Alert color="blue" variant="light" icon={<IconEyeExclamation aria-hidden />} title={`Copy the ${what} now`}>
-      <Text size="sm">It is shown only this once: Holdfast keeps only its hash. If it is lost, make a new one.</Text>
+      <Text size="sm">This is the only time it is shown: Holdfast keeps only a hash of the secret in it. If it is lost, make a new one.</Text>
     </Alert>
   );
 }
