@@ -44,7 +44,7 @@ export function RunDeliveries({ runId }: { runId: string }) {
                     </Table.Td>
                     <Table.Td>{d.attempts}</Table.Td>
                     <Table.Td>{d.nextAttemptAt ? <DateTime value={d.nextAttemptAt} withZone={false} relative /> : "—"}</Table.Td>
-                    <Table.Td className={classes.wrap}>
+                    <Table.Td className={classes.storedCell}>
                       <Stored delivery={d} />
                     </Table.Td>
                   </Table.Tr>
