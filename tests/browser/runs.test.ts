@@ -232,6 +232,34 @@ describe("runs and the run page", () => {
     await page.close();
   });
 
+  it("shares one event stream between two tabs; when the leading tab closes, the other takes over", async () => {
+    const streams: string[] = [];
+    rig.browser.context.on("request", (r) => {
+      if (new URL(r.url()).pathname === "/api/v1/events") streams.push(r.url());
+    });
+    const first = await rig.open("/runs", { token: rig.adminToken });
+    await expect.poll(() => first.page.getByRole("table").getByRole("row").count(), { timeout: 30_000 }).toBe(4);
+    const second = await rig.open("/runs", { token: rig.adminToken });
+    const rows = second.page.getByRole("table").getByRole("row");
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(4);
+
+    // A new run shows in the second tab through the first tab's stream (the list does not poll).
+    const started = await client.post(`/datasources/${sourceDs}/backups`, { destinationIds: [destId] });
+    expect(started.status).toBe(202);
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(5);
+    expect(await rows.nth(1).textContent()).toContain(started.body.runId);
+    expect(streams).toHaveLength(1);
+
+    await first.page.close();
+    await expect.poll(() => streams.length, { timeout: 30_000 }).toBe(2);
+    const cancelled = await client.post(`/runs/${started.body.runId}/cancel`, {});
+    expect(cancelled.status).toBe(200);
+    await rows.nth(1).getByText("cancelled", { exact: true }).waitFor();
+    expect(await first.problems()).toEqual([]);
+    expect(await second.problems()).toEqual([]);
+    await second.page.close();
+  }, 120_000);
+
   it("deletes the newest good backup only when told to delete it anyway", async () => {
     const { page, problems } = await rig.open(`/runs/${backupId}`, { token: rig.adminToken });
     await page.getByRole("button", { name: "Delete backup" }).click();

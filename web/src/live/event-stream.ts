@@ -2,6 +2,7 @@ import { LiveEvent, type RecordedLiveEvent } from "@holdfast/shared";
 import type { QueryKey } from "@tanstack/react-query";
 import { keysForEvent, withoutCovered } from "./event-keys.js";
 import { NO_PROGRESS, type ProgressState, reduceProgress } from "./run-progress.js";
+import type { RelayMessage, TabShare } from "./tab-share.js";
 
 export type LiveStatus = "connecting" | "live" | "reconnecting";
 
@@ -15,6 +16,8 @@ export interface LiveStreamDeps {
    */
   probe(): Promise<boolean>;
   open?: (url: string) => EventSource;
+  /** Shares one stream among the browser's tabs; without it, this tab opens its own. */
+  share?: TabShare | undefined;
 }
 
 /** Replayed events arrive in bursts: their invalidations are gathered this long, then sent once. */
@@ -29,6 +32,10 @@ const RETRY_MS = [2_000, 5_000, 10_000, 30_000];
  * EventSource reconnects by itself after a cut and sends `Last-Event-ID`; when it gives up (the
  * answer was not a stream), this opens a new one after a pause. Any reconnect refetches everything
  * shown: what happened while cut off is then on screen even if the feed could not replay it.
+ *
+ * With `share`, only the tab that holds the lock connects; it posts every message, its status and its
+ * resyncs to the other tabs, which handle them as their own. A tab taking the lead over refetches
+ * everything: events between the old leader's end and its own `ready` are not replayed.
  */
 export class LiveStream {
   private source: EventSource | undefined;
@@ -41,6 +48,10 @@ export class LiveStream {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly eventListeners = new Set<(event: RecordedLiveEvent) => void>();
   private readonly changeListeners = new Set<() => void>();
+  private leading = false;
+  private resign: (() => void) | undefined;
+  private stopWaiting: AbortController | undefined;
+  private unlisten: (() => void) | undefined;
   status: LiveStatus = "connecting";
   progress: ProgressState = NO_PROGRESS;
 
@@ -50,7 +61,7 @@ export class LiveStream {
   hold(): () => void {
     this.holders++;
     clearTimeout(this.closeTimer);
-    if (!this.source && !this.retryTimer) this.connect();
+    if (!this.source && !this.retryTimer && !this.stopWaiting) this.start();
     let released = false;
     return () => {
       if (released) return;
@@ -95,16 +106,51 @@ export class LiveStream {
     for (const listener of this.eventListeners) listener(event);
   }
 
+  private start(): void {
+    const share = this.deps.share;
+    if (!share) return this.connect();
+    this.unlisten = share.listen((message) => this.relayed(message));
+    const waiting = new AbortController();
+    this.stopWaiting = waiting;
+    share.requestLead(waiting.signal, () => {
+      if (this.stopWaiting !== waiting) return Promise.resolve();
+      this.leading = true;
+      // Whatever the previous leader did not pass on before it went is fetched again.
+      this.wasCut = true;
+      this.connect();
+      return new Promise<void>((resolve) => (this.resign = resolve));
+    });
+    share.post({ kind: "hello" });
+  }
+
+  /** A message from another tab: the leader's stream, or a tab that just joined asking for the status. */
+  private relayed(message: RelayMessage): void {
+    if (this.leading) {
+      if (message.kind === "hello") this.deps.share?.post({ kind: "status", status: this.status });
+      return;
+    }
+    if (message.kind === "data") this.receive(message.data);
+    else if (message.kind === "status") this.setStatus(message.status);
+    else if (message.kind === "resync") this.resync();
+  }
+
   private connect(): void {
     this.retryTimer = undefined;
     const source = (this.deps.open ?? ((url) => new EventSource(url)))(this.deps.url);
     this.source = source;
     source.onopen = () => {
-      if (this.wasCut) this.resync();
+      if (this.wasCut) {
+        // The other tabs were cut off too (a `resync` in the stream reaches them as data).
+        if (this.leading) this.deps.share?.post({ kind: "resync" });
+        this.resync();
+      }
       this.retries = 0;
       this.setStatus("live");
     };
-    source.onmessage = (message: MessageEvent<string>) => this.receive(message.data);
+    source.onmessage = (message: MessageEvent<string>) => {
+      this.deps.share?.post({ kind: "data", data: message.data });
+      this.receive(message.data);
+    };
     source.onerror = () => {
       this.wasCut = true;
       this.setStatus("reconnecting");
@@ -136,6 +182,13 @@ export class LiveStream {
     this.retryTimer = undefined;
     this.source?.close();
     this.source = undefined;
+    this.stopWaiting?.abort();
+    this.stopWaiting = undefined;
+    this.unlisten?.();
+    this.unlisten = undefined;
+    this.leading = false;
+    this.resign?.();
+    this.resign = undefined;
     // Whatever happens while closed is missed: the next open refetches.
     this.wasCut = true;
     this.setStatus("connecting");
@@ -166,6 +219,7 @@ export class LiveStream {
   private setStatus(status: LiveStatus): void {
     if (status === this.status) return;
     this.status = status;
+    if (this.leading) this.deps.share?.post({ kind: "status", status });
     this.changed();
   }
 

@@ -1,6 +1,6 @@
 /**
- * The live event stream of `GET /api/v1/events`, shared by every page of a tab (at most one stream
- * per tab). The contract pages code against:
+ * The live event stream of `GET /api/v1/events`, shared by every page of a tab, and by the tabs of
+ * a browser (one leads and relays, `tab-share.ts`). The contract pages code against:
  *
  * - `<LiveEventsProvider>` (mounted once in theme/providers.tsx) holds the tab's stream;
  *   `useLiveConnection()` (in the signed-in shell) keeps it open. It resumes after a cut with

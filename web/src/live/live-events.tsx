@@ -4,6 +4,7 @@ import { createContext, type ReactNode, useContext, useEffect, useRef, useState,
 import { consoleFetch } from "../api/client.js";
 import { LiveStream, type LiveStatus } from "./event-stream.js";
 import type { RunProgress } from "./run-progress.js";
+import { browserTabShare } from "./tab-share.js";
 
 export type { LiveStatus } from "./event-stream.js";
 export type { RunProgress } from "./run-progress.js";
@@ -26,7 +27,10 @@ async function probe(): Promise<boolean> {
   }
 }
 
-/** The tab's stream, made once; it opens only while a signed-in page holds it (`useLiveConnection`). */
+/**
+ * The tab's stream, made once; it opens only while a signed-in page holds it (`useLiveConnection`),
+ * and only in the tab that leads: the browser's other tabs get its events over a BroadcastChannel.
+ */
 export function LiveEventsProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [stream] = useState(
@@ -38,6 +42,7 @@ export function LiveEventsProvider({ children }: { children: ReactNode }) {
         },
         invalidateAll: () => void queryClient.invalidateQueries(),
         probe,
+        share: browserTabShare(),
       }),
   );
   return <LiveContext.Provider value={stream}>{children}</LiveContext.Provider>;

@@ -5,6 +5,7 @@ import { queryKeys } from "../api/query-keys.js";
 import { keysForEvent, withoutCovered } from "./event-keys.js";
 import { LiveStream } from "./event-stream.js";
 import { etaSeconds, NO_PROGRESS, reduceProgress } from "./run-progress.js";
+import type { RelayMessage, TabShare } from "./tab-share.js";
 
 const at = "2026-12-07T03:00:00.000Z";
 const runState = (runId: string, state: "running" | "completed" | "failed", id = 1): RecordedLiveEvent => ({
@@ -208,5 +209,116 @@ describe("LiveStream", () => {
     sources[0]!.cut(true);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(sources).toHaveLength(1);
+  });
+});
+
+/** One browser's tabs: a lock granted in request order, and a channel delivering to every other tab. */
+function fakeBrowser() {
+  const waiting: { signal: AbortSignal; lead: () => Promise<void> }[] = [];
+  let held = false;
+  const grant = () => {
+    while (!held && waiting.length > 0) {
+      const next = waiting.shift()!;
+      if (next.signal.aborted) continue;
+      held = true;
+      void next.lead().then(() => {
+        held = false;
+        grant();
+      });
+    }
+  };
+  const tabs = new Set<(m: RelayMessage) => void>();
+  return {
+    share(): TabShare {
+      let mine: ((m: RelayMessage) => void) | undefined;
+      return {
+        requestLead(signal, lead) {
+          waiting.push({ signal, lead });
+          grant();
+        },
+        post: (message) => {
+          for (const tab of tabs) if (tab !== mine) tab(structuredClone(message));
+        },
+        listen(handler) {
+          mine = handler;
+          tabs.add(handler);
+          return () => tabs.delete(handler);
+        },
+      };
+    },
+  };
+}
+
+describe("LiveStream shared across tabs", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  function tab(browser: ReturnType<typeof fakeBrowser>, sources: FakeSource[]) {
+    const seen: RecordedLiveEvent[] = [];
+    let everything = 0;
+    const stream = new LiveStream({
+      url: "/api/v1/events",
+      invalidate: () => {},
+      invalidateAll: () => everything++,
+      probe: async () => true,
+      share: browser.share(),
+      open: () => {
+        const s = new FakeSource();
+        sources.push(s);
+        return s as unknown as EventSource;
+      },
+    });
+    stream.onEvent((e) => seen.push(e));
+    return { stream, seen, everything: () => everything };
+  }
+
+  it("opens one stream for all tabs; the others get its events, progress and status", async () => {
+    const browser = fakeBrowser();
+    const sources: FakeSource[] = [];
+    const a = tab(browser, sources);
+    const b = tab(browser, sources);
+    a.stream.hold();
+    b.stream.hold();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sources).toHaveLength(1);
+    sources[0]!.open();
+    sources[0]!.send(progress("r1", 42));
+    expect(b.seen).toEqual([progress("r1", 42)]);
+    expect(b.stream.progress.running.get("r1")?.bytes).toBe(42);
+    expect(b.stream.status).toBe("live");
+  });
+
+  it("hands the stream to a waiting tab when the leader closes, which refetches what it may have missed", async () => {
+    const browser = fakeBrowser();
+    const sources: FakeSource[] = [];
+    const a = tab(browser, sources);
+    const b = tab(browser, sources);
+    const releaseA = a.stream.hold();
+    b.stream.hold();
+    await vi.advanceTimersByTimeAsync(0);
+    sources[0]!.open();
+    releaseA();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(sources[0]!.closed).toBe(true);
+    expect(sources).toHaveLength(2);
+    const before = b.everything();
+    sources[1]!.open();
+    expect(b.everything()).toBe(before + 1);
+    sources[1]!.send(agent);
+    expect(b.seen).toEqual([agent]);
+  });
+
+  it("tells the other tabs to refetch everything when the leader resyncs", async () => {
+    const browser = fakeBrowser();
+    const sources: FakeSource[] = [];
+    const a = tab(browser, sources);
+    const b = tab(browser, sources);
+    a.stream.hold();
+    b.stream.hold();
+    await vi.advanceTimersByTimeAsync(0);
+    sources[0]!.open();
+    const before = b.everything();
+    sources[0]!.send({ id: 3, type: "resync", reason: "too-old" });
+    expect(b.everything()).toBe(before + 1);
   });
 });

@@ -1,4 +1,5 @@
-import { Button, Checkbox, Group, Modal, Stack, Text } from "@mantine/core";
+import { Alert, Button, Checkbox, Group, Modal, Stack, Text } from "@mantine/core";
+import { IconAlertTriangle } from "@tabler/icons-react";
 import { useDisclosure } from "@mantine/hooks";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -36,7 +37,12 @@ export function DeleteBackupButton({ runId }: { runId: string }) {
       <Modal opened={opened} onClose={dismiss} title="Delete this backup?" centered>
         <Stack>
           <Text size="sm">Its copies are deleted from every destination and from the control plane. The run stays in the history. This cannot be undone.</Text>
-          {remove.isError && <ErrorState title="The backup was not deleted" error={remove.error} />}
+          {remove.isError && !newest && <ErrorState title="The backup was not deleted" error={remove.error} />}
+          {newest && (
+            <Alert color="red" variant="light" title="This is the newest good backup of its datasource" icon={<IconAlertTriangle aria-hidden />}>
+              Retention never deletes it: it may be the only way back. Delete it only if it is broken or must not be kept.
+            </Alert>
+          )}
           {newest && <Checkbox label="Delete it anyway: I know it is the newest good backup of its datasource" checked={force} onChange={(e) => setForce(e.currentTarget.checked)} />}
           <Group justify="flex-end">
             <Button variant="default" onClick={dismiss}>

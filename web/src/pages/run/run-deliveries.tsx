@@ -1,5 +1,6 @@
 import type { DeliveryState } from "@holdfast/shared";
-import { Badge, Box, Paper, Stack, Table, Text, Title } from "@mantine/core";
+import { RunSection } from "./run-section.js";
+import { Badge, Box, Stack, Table, Text } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { formatBytes } from "../../format/bytes.js";
 import { viewerTimeZone } from "../../format/time.js";
@@ -15,10 +16,7 @@ const COLOR: Record<DeliveryState, string> = { pending: "gray", running: "blue",
 export function RunDeliveries({ runId }: { runId: string }) {
   const deliveries = useQuery(runDeliveriesQuery(runId));
   return (
-    <Paper withBorder p="md" mb="lg" component="section" aria-labelledby="run-deliveries-title">
-      <Title order={2} size="h4" mb="sm" id="run-deliveries-title">
-        Deliveries
-      </Title>
+    <RunSection title="Deliveries">
       <QueryView query={deliveries} what="deliveries" isEmpty={(items) => items.length === 0} empty={<Text c="dimmed">No delivery yet: they start once the backup is staged.</Text>}>
         {(items) => (
           // Scrolls sideways on a phone: focusable, so a keyboard can scroll it too.
@@ -44,7 +42,7 @@ export function RunDeliveries({ runId }: { runId: string }) {
                     </Table.Td>
                     <Table.Td>{d.attempts}</Table.Td>
                     <Table.Td>{d.nextAttemptAt ? <DateTime value={d.nextAttemptAt} withZone={false} relative /> : "—"}</Table.Td>
-                    <Table.Td className={classes.wrap}>
+                    <Table.Td className={classes.storedCell}>
                       <Stored delivery={d} />
                     </Table.Td>
                   </Table.Tr>
@@ -54,7 +52,7 @@ export function RunDeliveries({ runId }: { runId: string }) {
           </Box>
         )}
       </QueryView>
-    </Paper>
+    </RunSection>
   );
 }
 

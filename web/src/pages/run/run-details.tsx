@@ -1,4 +1,5 @@
-import { Anchor, Code, Paper, Title } from "@mantine/core";
+import { Anchor, Code } from "@mantine/core";
+import { RunSection } from "./run-section.js";
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { formatBytes } from "../../format/bytes.js";
@@ -42,11 +43,8 @@ export function RunDetails({ run }: { run: RunView }) {
     items.push(["SHA-256", <Code key="sha" className={classes.wrap} data-testid="run-sha256">{run.sha256 ?? "—"}</Code>]);
   }
   return (
-    <Paper withBorder p="md" mb="lg" component="section" aria-labelledby="run-details-title">
-      <Title order={2} size="h4" mb="sm" id="run-details-title">
-        Details
-      </Title>
+    <RunSection title="Details">
       <Facts items={items} />
-    </Paper>
+    </RunSection>
   );
 }

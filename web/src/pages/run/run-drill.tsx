@@ -1,4 +1,5 @@
-import { Alert, Badge, Group, Paper, Table, Text, Title } from "@mantine/core";
+import { Alert, Badge, Table, Text } from "@mantine/core";
+import { RunSection } from "./run-section.js";
 import { formatDuration } from "../../format/time.js";
 import { actionFor } from "./run-error.js";
 import type { RunView } from "./run-query.js";
@@ -8,15 +9,14 @@ export function RunDrill({ run }: { run: RunView }) {
   const v = run.verification;
   if (!v) return null;
   return (
-    <Paper withBorder p="md" mb="lg" component="section" aria-labelledby="run-drill-title">
-      <Group justify="space-between" mb="sm">
-        <Title order={2} size="h4" id="run-drill-title">
-          Restore drill
-        </Title>
+    <RunSection
+      title="Restore drill"
+      aside={
         <Badge color={v.verified ? "green" : "red"} variant="filled">
           {v.verified ? "verified" : "not verified"}
         </Badge>
-      </Group>
+      }
+    >
       <Text size="sm">
         {v.method}: {v.checked} compared in {formatDuration(v.durationMs)}.
       </Text>
@@ -46,6 +46,6 @@ export function RunDrill({ run }: { run: RunView }) {
           </Table.Tbody>
         </Table>
       )}
-    </Paper>
+    </RunSection>
   );
 }

@@ -1,4 +1,5 @@
-import { Paper, ScrollArea, Table, Text, Title } from "@mantine/core";
+import { ScrollArea, Table, Text } from "@mantine/core";
+import { RunSection } from "./run-section.js";
 import { useQuery } from "@tanstack/react-query";
 import { formatDateTime } from "../../format/time.js";
 import { QueryView } from "../../ui/query-view.js";
@@ -10,10 +11,7 @@ import classes from "./run.module.css";
 export function RunLogs({ runId }: { runId: string }) {
   const logs = useQuery(runLogsQuery(runId));
   return (
-    <Paper withBorder p="md" mb="lg" component="section" aria-labelledby="run-logs-title">
-      <Title order={2} size="h4" mb="sm" id="run-logs-title">
-        Log
-      </Title>
+    <RunSection title="Log">
       <QueryView query={logs} what="the log from the agent" isEmpty={(lines) => lines.length === 0} empty={<Text c="dimmed">The agent has no log lines for this run.</Text>}>
         {(lines) => (
           <ScrollArea.Autosize mah={420} type="auto" viewportProps={{ tabIndex: 0, role: "region", "aria-label": "Log lines" }}>
@@ -33,6 +31,6 @@ export function RunLogs({ runId }: { runId: string }) {
           </ScrollArea.Autosize>
         )}
       </QueryView>
-    </Paper>
+    </RunSection>
   );
 }

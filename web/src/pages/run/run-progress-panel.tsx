@@ -1,4 +1,5 @@
-import { Paper, Progress, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { Progress, SimpleGrid, Stack, Text } from "@mantine/core";
+import { RunSection } from "./run-section.js";
 import { formatBytes } from "../../format/bytes.js";
 import { formatDuration } from "../../format/time.js";
 import { etaSeconds, useLiveStatus, useRunProgress } from "../../live/index.js";
@@ -26,11 +27,8 @@ export function RunProgressPanel({ run }: { run: RunView }) {
   const eta = live ? etaSeconds(live) : undefined;
   const waiting = run.state !== "running";
   return (
-    <Paper withBorder p="md" mb="lg" component="section" aria-labelledby="run-progress-title">
+    <RunSection title="Progress">
       <Stack gap="sm">
-        <Title order={2} size="h4" id="run-progress-title">
-          Progress
-        </Title>
         {waiting ? (
           <Text>{run.state === "queued" ? "Waiting on its agent for a free slot." : "Recorded; waiting to be sent to its agent."}</Text>
         ) : (
@@ -55,7 +53,7 @@ export function RunProgressPanel({ run }: { run: RunView }) {
           </>
         )}
       </Stack>
-    </Paper>
+    </RunSection>
   );
 }
 
