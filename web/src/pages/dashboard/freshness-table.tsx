@@ -83,7 +83,7 @@ function FreshnessRows({ items }: { items: DatasourceFreshness[] }) {
                     <DateTime value={item.finishedAt} relative />
                   </Text>
                 </Table.Td>
-                <Table.Td>
+                <Table.Td className={classes.nowrap}>
                   <VerdictBadge item={item} />
                 </Table.Td>
                 <Table.Td>
