@@ -40,8 +40,9 @@ describe("the console, served by a real control plane", () => {
     await page.keyboard.press("Enter");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("main");
     let focused = "";
+    // Back from the main region into the navigation before it (the dashboard's own links come after).
     for (let i = 0; i < 30 && focused !== "Agents"; i++) {
-      await page.keyboard.press("Tab");
+      await page.keyboard.press("Shift+Tab");
       focused = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.innerText?.trim() ?? "");
     }
     expect(focused).toBe("Agents");

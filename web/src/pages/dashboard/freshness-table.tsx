@@ -8,7 +8,7 @@ function VerdictBadge({ item }: { item: DatasourceFreshness }) {
   const verdict = freshnessVerdict(item);
   return (
     <Tooltip label={verdict.hint} multiline maw={280} openDelay={200}>
-      <Badge color={verdict.color} variant="filled" tabIndex={0} aria-description={verdict.hint}>
+      <Badge color={verdict.color} variant="filled" tabIndex={0} aria-description={verdict.hint} className={classes.badge}>
         {verdict.label}
       </Badge>
     </Tooltip>
@@ -83,7 +83,7 @@ function FreshnessRows({ items }: { items: DatasourceFreshness[] }) {
                     <DateTime value={item.finishedAt} relative />
                   </Text>
                 </Table.Td>
-                <Table.Td>
+                <Table.Td className={classes.nowrap}>
                   <VerdictBadge item={item} />
                 </Table.Td>
                 <Table.Td>

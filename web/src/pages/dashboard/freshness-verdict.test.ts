@@ -20,8 +20,8 @@ describe("a datasource's backup freshness in words", () => {
   });
 
   it("tells a datasource never backed up from one whose first backup is still to come", () => {
-    expect(freshnessVerdict({ ...base, runId: null, finishedAt: null })).toMatchObject({ label: "first backup due", color: "yellow" });
+    expect(freshnessVerdict({ ...base, runId: null, finishedAt: null })).toMatchObject({ label: "first due", color: "yellow" });
     expect(freshnessVerdict({ ...base, runId: null, finishedAt: null, activeSchedules: 0, dueAt: null })).toMatchObject({ label: "never backed up", color: "gray" });
-    expect(freshnessVerdict({ ...base, activeSchedules: 0, dueAt: null })).toMatchObject({ label: "no active schedule", color: "gray" });
+    expect(freshnessVerdict({ ...base, activeSchedules: 0, dueAt: null })).toMatchObject({ label: "unscheduled", color: "gray" });
   });
 });

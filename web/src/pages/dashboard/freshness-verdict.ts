@@ -21,9 +21,9 @@ export function freshnessVerdict(item: DatasourceFreshness): FreshnessVerdict {
   }
   if (item.runId === null) {
     return item.activeSchedules > 0
-      ? { label: "first backup due", color: "yellow", hint: "Its schedule has not fired yet; Run now backs it up at once." }
+      ? { label: "first due", color: "yellow", hint: "Its schedule has not fired yet; Run now backs it up at once." }
       : { label: "never backed up", color: "gray", hint: "No active schedule: add one under Schedules, or use Run now." };
   }
-  if (item.activeSchedules === 0) return { label: "no active schedule", color: "gray", hint: "Backed up by hand only: add or resume a schedule to keep it current." };
+  if (item.activeSchedules === 0) return { label: "unscheduled", color: "gray", hint: "Backed up by hand only: add or resume a schedule to keep it current." };
   return { label: "on time", color: "green", hint: "Its last good backup is as recent as its schedules ask." };
 }

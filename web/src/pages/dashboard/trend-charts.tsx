@@ -39,25 +39,21 @@ export function TrendCharts({ series }: { series: DayFigures[] }) {
     avgSeconds: d.avgDurationMs === null ? null : d.avgDurationMs / 1000,
     maxSeconds: d.maxDurationMs === null ? null : d.maxDurationMs / 1000,
   }));
+  // What the three charts share: one day per tick, no tick marks, tooltips without animation.
+  const common = { h: 220, data, dataKey: "day", tickLine: "none", tooltipAnimationDuration: 0 } as const;
   return (
     <SimpleGrid cols={{ base: 1, md: 2 }} spacing="xl">
       <ChartBlock title="Size of completed backups" description="Bytes written per day (UTC days), all datasources together.">
         <BarChart
-          h={220}
-          data={data}
-          dataKey="day"
+          {...common}
           series={[{ name: "bytes", label: "Size", color: "blue.6" }]}
           valueFormatter={(v) => formatBytes(v)}
           yAxisProps={{ width: 72 }}
-          tickLine="none"
-          tooltipAnimationDuration={0}
         />
       </ChartBlock>
       <ChartBlock title="Backup duration" description="Mean and longest start-to-finish time per day (UTC days).">
         <LineChart
-          h={220}
-          data={data}
-          dataKey="day"
+          {...common}
           series={[
             { name: "avgSeconds", label: "Mean", color: "teal.6" },
             { name: "maxSeconds", label: "Longest", color: "orange.6" },
@@ -66,24 +62,18 @@ export function TrendCharts({ series }: { series: DayFigures[] }) {
           yAxisProps={{ width: 72 }}
           withLegend
           connectNulls
-          tickLine="none"
-          tooltipAnimationDuration={0}
         />
       </ChartBlock>
       <ChartBlock title="Outcomes" description="Backups completed and failed or missed per day (UTC days).">
         <BarChart
-          h={220}
-          data={data}
-          dataKey="day"
+          {...common}
           type="stacked"
           series={[
             { name: "completed", label: "Completed", color: "green.6" },
             { name: "failed", label: "Failed or missed", color: "red.6" },
           ]}
           withLegend
-          tickLine="none"
           yAxisProps={{ allowDecimals: false, width: 72 }}
-          tooltipAnimationDuration={0}
         />
       </ChartBlock>
     </SimpleGrid>
