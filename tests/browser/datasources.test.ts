@@ -165,12 +165,12 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     const dialog = page.getByRole("dialog", { name: "Back up billing now" });
     await dialog.waitFor();
     // PostgreSQL's own options: its formats, schemas and cluster globals.
-    await dialog.getByRole("textbox", { name: "Only these schemas" }).waitFor();
+    await dialog.getByRole("combobox", { name: "Only these schemas" }).waitFor();
     expect(await dialog.getByRole("checkbox", { name: /cluster globals/ }).count()).toBe(1);
     await dialog.getByRole("textbox", { name: "Encrypt to (age recipient)" }).fill("age1nope");
     await dialog.getByText("must be an age X25519 recipient (age1...)").waitFor();
     await dialog.getByRole("textbox", { name: "Encrypt to (age recipient)" }).fill("");
-    await dialog.getByRole("textbox", { name: "Destinations" }).click();
+    await dialog.getByRole("combobox", { name: "Destinations" }).click();
     await page.getByRole("option", { name: "scratch" }).click();
     await chooseOption(page, "Format", "custom");
     expect(await captureBothSchemes(page, "datasource-backup-now-dialog")).toEqual([]);
