@@ -5,6 +5,9 @@ import { type Agent, api, enrollAgent, tempDir, waitForAgentStatus, waitForRun }
 import { captureBothSchemes } from "./support/capture.js";
 import { type ConsoleRig, startConsoleRig } from "./support/console-rig.js";
 
+/** A ceiling, not a wait: each step drives a real browser and each capture runs axe twice, on a shared 2-core machine. */
+const SLOW = 180_000;
+
 /** The browser's console logs each refused request; the test expects those of `status` and nothing else. */
 const except = (status: number) => (problems: string[]) => problems.filter((p) => !p.includes(`status of ${status}`));
 
@@ -26,13 +29,13 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     await waitForAgentStatus(api(rig.cp, rig.adminToken), agent.agentId, "online");
     source = await createScratchDatabase("hf_console_ds");
     other = await createScratchDatabase("hf_console_ds_other");
-  });
+  }, SLOW);
   afterAll(async () => {
     await agent?.process?.stop();
     await rig?.stop();
     await source?.drop();
     await other?.drop();
-  });
+  }, SLOW);
 
   it("adds a PostgreSQL datasource through the form: checked as typed, the server's refusal of a wrong database shown, then saved", async () => {
     const { page, problems } = await rig.open("/datasources", { token: rig.adminToken });
@@ -82,7 +85,7 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     expect(stored.body.connection).toEqual({ host: "127.0.0.1", port: 5432, database: source.name, username: "postgres" });
     expect(except(422)(await problems())).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 
   it("lists the datasource with its engine, its agent online and no backup yet", async () => {
     const { page, problems } = await rig.open("/datasources", { token: rig.adminToken });
@@ -96,7 +99,7 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     await page.waitForURL(`${rig.cp.url}/datasources/${datasourceId}`);
     expect(await problems()).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 
   it("tests the connection, runs the preflight and lists the databases, all through the agent", async () => {
     const { page, problems } = await rig.open(`/datasources/${datasourceId}`, { token: rig.adminToken });
@@ -120,7 +123,7 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     expect(await captureBothSchemes(page, "datasource-detail")).toEqual([]);
     expect(await problems()).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 
   it("edits: picks another database from the server's list, sets a password that is never shown again", async () => {
     const { page, problems } = await rig.open(`/datasources/${datasourceId}`, { token: rig.adminToken });
@@ -154,7 +157,7 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     await again.getByRole("button", { name: "Cancel" }).click();
     expect(await problems()).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 
   it("backs up now with the options PostgreSQL takes, checked as typed, and links to the run", async () => {
     const client = api(rig.cp, rig.adminToken);
@@ -165,12 +168,12 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     const dialog = page.getByRole("dialog", { name: "Back up billing now" });
     await dialog.waitFor();
     // PostgreSQL's own options: its formats, schemas and cluster globals.
-    await dialog.getByRole("textbox", { name: "Only these schemas" }).waitFor();
+    await dialog.getByRole("combobox", { name: "Only these schemas" }).waitFor();
     expect(await dialog.getByRole("checkbox", { name: /cluster globals/ }).count()).toBe(1);
     await dialog.getByRole("textbox", { name: "Encrypt to (age recipient)" }).fill("age1nope");
     await dialog.getByText("must be an age X25519 recipient (age1...)").waitFor();
     await dialog.getByRole("textbox", { name: "Encrypt to (age recipient)" }).fill("");
-    await dialog.getByRole("textbox", { name: "Destinations" }).click();
+    await dialog.getByRole("combobox", { name: "Destinations" }).click();
     await page.getByRole("option", { name: "scratch" }).click();
     await chooseOption(page, "Format", "custom");
     expect(await captureBothSchemes(page, "datasource-backup-now-dialog")).toEqual([]);
@@ -183,7 +186,7 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     expect(run.options).toEqual({ format: "custom" });
     expect(await problems()).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 
   it("fits a phone: list, page and form without sideways scrolling", async () => {
     const { page, problems } = await rig.open("/datasources", { token: rig.adminToken });
@@ -202,7 +205,7 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     expect(await captureBothSchemes(page, "datasource-edit-narrow")).toEqual([]);
     expect(await problems()).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 
   it("retires the datasource after a confirmation that says what follows; it leaves the list", async () => {
     const { page, problems } = await rig.open(`/datasources/${datasourceId}`, { token: rig.adminToken });
@@ -217,7 +220,7 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     expect((await api(rig.cp, rig.adminToken).get(`/datasources/${datasourceId}`)).status).toBe(404);
     expect(await problems()).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 
   it("says so in the page when the datasource in the URL does not exist", async () => {
     const { page, problems } = await rig.open(`/datasources/${datasourceId}`, { token: rig.adminToken });
@@ -227,5 +230,5 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     expect(await captureBothSchemes(page, "datasource-not-found")).toEqual([]);
     expect(except(404)(await problems())).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 });

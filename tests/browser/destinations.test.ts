@@ -3,6 +3,9 @@ import { api, tempDir } from "../support/processes.js";
 import { captureBothSchemes } from "./support/capture.js";
 import { type ConsoleRig, startConsoleRig } from "./support/console-rig.js";
 
+/** A ceiling, not a wait: each step drives a real browser and each capture runs axe twice, on a shared 2-core machine. */
+const SLOW = 180_000;
+
 /** The browser's console logs each refused request; the test expects those of `status` and nothing else. */
 const except = (status: number) => (problems: string[]) => problems.filter((p) => !p.includes(`status of ${status}`));
 
@@ -11,10 +14,10 @@ describe("the destinations page, against a real control plane", () => {
   const folder = tempDir("console-destination");
   beforeAll(async () => {
     rig = await startConsoleRig();
-  });
+  }, SLOW);
   afterAll(async () => {
     await rig?.stop();
-  });
+  }, SLOW);
 
   it("adds a local destination: exactly that type's fields, checked as typed; an unusable folder shows the server's refusal", async () => {
     const { page, problems } = await rig.open("/destinations", { token: rig.adminToken });
@@ -49,7 +52,7 @@ describe("the destinations page, against a real control plane", () => {
     expect(await card.getByText("test to measure").count()).toBe(1);
     expect(except(422)(await problems())).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 
   it("shows S3's and SFTP's own fields, secrets masked", async () => {
     const { page, problems } = await rig.open("/destinations", { token: rig.adminToken });
@@ -69,7 +72,7 @@ describe("the destinations page, against a real control plane", () => {
     expect(await captureBothSchemes(page, "destinations-add-sftp")).toEqual([]);
     expect(await problems()).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 
   it("tests the destination: the probe passes and the free space is shown", async () => {
     const { page, problems } = await rig.open("/destinations", { token: rig.adminToken });
@@ -81,7 +84,7 @@ describe("the destinations page, against a real control plane", () => {
     expect(await captureBothSchemes(page, "destinations")).toEqual([]);
     expect(await problems()).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 
   it("edits the quota and shows the share used", async () => {
     const { page, problems } = await rig.open("/destinations", { token: rig.adminToken });
@@ -97,7 +100,7 @@ describe("the destinations page, against a real control plane", () => {
     expect((await api(rig.cp, rig.adminToken).get("/destinations")).body.items[0].maxSizeGb).toBe(2.5);
     expect(await problems()).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 
   it("fits a phone", async () => {
     const { page, problems } = await rig.open("/destinations", { token: rig.adminToken });
@@ -107,7 +110,7 @@ describe("the destinations page, against a real control plane", () => {
     expect(await captureBothSchemes(page, "destinations-narrow")).toEqual([]);
     expect(await problems()).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 
   it("deletes the destination after a confirmation that says what follows", async () => {
     const { page, problems } = await rig.open("/destinations", { token: rig.adminToken });
@@ -121,5 +124,5 @@ describe("the destinations page, against a real control plane", () => {
     expect((await api(rig.cp, rig.adminToken).get("/destinations")).body.items).toEqual([]);
     expect(await problems()).toEqual([]);
     await page.close();
-  });
+  }, SLOW);
 });

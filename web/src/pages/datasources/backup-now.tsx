@@ -1,5 +1,5 @@
 import { Codec, CODEC_LEVELS, type Engine, StartBackupBody } from "@holdfast/shared";
-import { Alert, Anchor, Button, Checkbox, Fieldset, Group, Modal, MultiSelect, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, TagsInput, Text, TextInput } from "@mantine/core";
+import { Alert, Anchor, Button, Checkbox, Fieldset, Group, Input, Modal, MultiSelect, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, TagsInput, Text, TextInput } from "@mantine/core";
 import { schemaResolver, useForm } from "@mantine/form";
 import { useDisclosure, useMediaQuery } from "@mantine/hooks";
 import { IconCircleCheck } from "@tabler/icons-react";
@@ -88,15 +88,15 @@ function BackupNowForm({ datasource, onClose }: { datasource: { id: string; engi
           <Stack gap="sm">
             {formats.length > 1 && <Select label="Format" data={[...formats]} allowDeselect={false} {...form.getInputProps("options.format")} />}
             <Stack gap={6}>
-              <Text size="sm" fw={500} id="codec-label">
+              <Input.Label id="codec-label">
                 Compression
-              </Text>
+              </Input.Label>
               <SegmentedControl aria-labelledby="codec-label" data={Codec.options} {...form.getInputProps("options.compression.codec")} />
             </Stack>
             {levels && <NumberInput label="Level" description={`${levels.min} to ${levels.max}; empty for ${levels.default}.`} min={levels.min} max={levels.max} allowDecimal={false} placeholder={String(levels.default)} {...form.getInputProps("options.compression.level")} />}
             {engineTakes(engine, { tables: {} }) && (
               <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-                <TagsInput label="Only these tables" description="pg_dump patterns; Enter after each." {...form.getInputProps("options.tables.include")} />
+                <TagsInput label="Only these tables" {...form.getInputProps("options.tables.include")} />
                 <TagsInput label="Not these tables" {...form.getInputProps("options.tables.exclude")} />
               </SimpleGrid>
             )}
@@ -108,9 +108,9 @@ function BackupNowForm({ datasource, onClose }: { datasource: { id: string; engi
             )}
             {engineTakes(engine, { schemaOnly: true }) && (
               <Stack gap={6}>
-                <Text size="sm" fw={500} id="content-label">
+                <Input.Label id="content-label">
                   What to dump
-                </Text>
+                </Input.Label>
                 <SegmentedControl aria-labelledby="content-label" data={[{ value: "all", label: "Schema and data" }, { value: "schemaOnly", label: "Schema only" }, { value: "dataOnly", label: "Data only" }]} {...form.getInputProps("options.content")} />
               </Stack>
             )}

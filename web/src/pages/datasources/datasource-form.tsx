@@ -1,5 +1,5 @@
 import { CreateDatasourceBody, Engine } from "@holdfast/shared";
-import { Button, Checkbox, Fieldset, Group, NumberInput, SegmentedControl, Select, Stack, TagsInput, Text, Textarea, TextInput } from "@mantine/core";
+import { Button, Checkbox, Fieldset, Group, Input, NumberInput, SegmentedControl, Select, Stack, TagsInput, Text, Textarea, TextInput } from "@mantine/core";
 import { schemaResolver, useForm } from "@mantine/form";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { ApiError } from "../../api/api-error.js";
@@ -88,9 +88,9 @@ export function DatasourceForm({ stored, onSaved, onCancel }: { stored?: Datasou
             <SchemaFields {...connectionProps} fields={fields.slice(0, split)} after={picker} />
             {credentials && (
               <Stack gap={6}>
-                <Text size="sm" fw={500} id="auth-label">
+                <Input.Label id="auth-label">
                   Authentication
-                </Text>
+                </Input.Label>
                 <SegmentedControl aria-labelledby="auth-label" data={AUTH_CHOICES} {...form.getInputProps("auth")} fullWidth />
                 <SchemaFields {...connectionProps} fields={fields.filter((f) => f.name === auth)} skip={[]} secrets={["password"]} storedSecrets={storedPassword ? ["password"] : []} />
               </Stack>

@@ -1,5 +1,5 @@
 import { CreateDestinationBody, DestinationType } from "@holdfast/shared";
-import { Button, Checkbox, Fieldset, Group, NumberInput, SegmentedControl, Stack, Text, TextInput } from "@mantine/core";
+import { Button, Checkbox, Fieldset, Group, Input, NumberInput, SegmentedControl, Stack, TextInput } from "@mantine/core";
 import { schemaResolver, useForm } from "@mantine/form";
 import { useMutation } from "@tanstack/react-query";
 import { ApiError } from "../../api/api-error.js";
@@ -42,9 +42,9 @@ export function DestinationForm({ stored, onSaved, onCancel }: { stored?: Destin
       <Stack>
         <TextInput label="Name" withAsterisk placeholder="offsite-s3" {...form.getInputProps("name")} data-autofocus />
         <Stack gap={6}>
-          <Text size="sm" fw={500} id="destination-type-label">
+          <Input.Label id="destination-type-label">
             Type
-          </Text>
+          </Input.Label>
           <SegmentedControl
             aria-labelledby="destination-type-label"
             data={DestinationType.options.map((t) => ({ value: t, label: TYPE_LABELS[t] }))}
