@@ -48,7 +48,7 @@ describe("the Schedules page, on a real control plane, agent and PostgreSQL", ()
     const dest = await client.post("/destinations", { name: "local disk", type: "local", config: { path: tempDir("sched-dest") } });
     expect(dest.status).toBe(201);
     destId = dest.body.id;
-  }, 120_000);
+  }, 240_000); // a control plane, an agent coming online and a database: slow on a loaded machine
   afterAll(async () => {
     await agent?.process?.stop();
     await rig?.stop();

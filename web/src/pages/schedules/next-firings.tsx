@@ -23,6 +23,8 @@ export function NextFirings({ cron, timezone }: { cron: string; timezone: string
     retry: false,
   });
   const mine = viewerTimeZone();
+  // A six-field cron fires on seconds: without them its firings would read alike.
+  const seconds = debouncedCron.split(/\s+/).length === 6;
   return (
     <Stack gap="xs" aria-live="polite" aria-busy={preview.isFetching}>
       <Title order={3} size="h5">
@@ -35,11 +37,11 @@ export function NextFirings({ cron, timezone }: { cron: string; timezone: string
           {preview.data.next.map((at) => (
             <List.Item key={at}>
               <time dateTime={at}>
-                {weekday(preview.data.timezone).format(new Date(at))} {formatDateTime(at, { timeZone: preview.data.timezone })}
+                {weekday(preview.data.timezone).format(new Date(at))} {formatDateTime(at, { timeZone: preview.data.timezone, seconds })}
               </time>
               {preview.data.timezone !== mine && (
                 <Text size="xs" c="dimmed">
-                  {formatDateTime(at, { timeZone: mine, withZone: false })} your time
+                  {formatDateTime(at, { timeZone: mine, withZone: false, seconds })} your time
                 </Text>
               )}
             </List.Item>

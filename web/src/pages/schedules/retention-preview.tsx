@@ -35,7 +35,8 @@ export function RetentionPreview({ scheduleId, counts, timezone }: { scheduleId:
       {preview.isError && <ErrorState title="No retention preview" error={preview.error} />}
       {preview.data && preview.data.destinations.length === 0 && (
         <Text size="sm" c="dimmed">
-          This schedule has no delivered backups yet: nothing would be deleted. The policy applies to this schedule's own backups only.
+          This schedule has no delivered backups of its own yet: nothing would be deleted. Its policy applies to the backups it fires; those started with Run
+          now are manual backups, kept for the Manual backups days.
         </Text>
       )}
       {preview.data?.destinations.map((d) => (

@@ -56,11 +56,12 @@ export function valuesOf(s: ScheduleItem): ScheduleFormValues {
 
 function optionsOf(v: ScheduleFormValues): BackupOptions {
   const { compression: kept, ...rest } = v.otherOptions;
+  // A level set through the API stays while its codec does; gzip without one is the default, not written.
+  const level = kept?.codec === v.codec ? kept.level : undefined;
   return {
     ...rest,
     ...(v.format ? { format: v.format as BackupOptions["format"] } : {}),
-    // gzip without a level is the default: not written, so the stored options stay as short as asked.
-    ...(v.codec !== "gzip" || kept?.level !== undefined ? { compression: { codec: v.codec, ...(kept?.codec === v.codec && kept.level !== undefined ? { level: kept.level } : {}) } } : {}),
+    ...(v.codec !== "gzip" || level !== undefined ? { compression: { codec: v.codec, ...(level !== undefined ? { level } : {}) } } : {}),
   };
 }
 

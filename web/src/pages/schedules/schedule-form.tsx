@@ -120,7 +120,8 @@ export function ScheduleForm({ initial, datasources, destinations, scheduleId, e
               <RetentionPreview scheduleId={scheduleId} counts={v.retention} timezone={v.timezone} />
             ) : (
               <Text size="sm" c="dimmed">
-                The policy applies to this schedule's own backups; once it has some, this shows what it keeps and deletes.
+                The policy applies to the backups this schedule fires (Run now's are manual backups, kept for the Manual backups days); once it has some, this shows
+                what it keeps and deletes.
               </Text>
             )}
           </Stack>
