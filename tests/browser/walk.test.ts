@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Page } from "playwright-core";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, type ScratchDatabase, snapshotTables } from "../support/postgres.js";
 import { AGENT_BIN, type Api, api, ManagedProcess, runCli, tempDir, waitForRun } from "../support/processes.js";
 import { sha256File } from "../support/restore.js";
@@ -22,6 +22,8 @@ const ZONE = "America/Sao_Paulo";
 const SOURCE = "walk-source";
 const TARGET = "walk-target";
 const DESTINATION = "walk-disk";
+/** Each step's time: the light and dark captures with their axe scans take seconds each on a loaded 2-core machine. */
+const STEP_MS = 240_000;
 
 /** The browser logs each refused request (a 401 while signed out) as a console error; nothing else may be one. */
 const unexpected = (problems: string[]) => problems.filter((p) => !/status of 401/.test(p));
@@ -73,14 +75,19 @@ describe("a new user's walk through the console", () => {
     await sql.end();
     // Enough poorly compressible rows for a backup that lasts long enough to watch it advance.
     await loadBulkData(source.url, 80);
-  }, 240_000);
+  }, STEP_MS);
+
+  // A failed step leaves the page as it was: its picture says where the walk stopped.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === "fail") await page?.screenshot({ path: path.join(SCREENSHOTS, "walk-failed-step.png"), fullPage: true }).catch(() => {});
+  });
 
   afterAll(async () => {
     await agent?.stop();
     await rig?.stop();
     await source?.drop();
     await target?.drop();
-  });
+  }, STEP_MS);
 
   it("1. creates the first admin on the setup page the setup link opens", async () => {
     const link = rig.cp.setupUrl();
@@ -102,7 +109,7 @@ describe("a new user's walk through the console", () => {
     client = api(rig.cp, token.stdout.trim());
     expect((await client.get("/users")).body.items.map((u: { email: string; role: string }) => [u.email, u.role])).toEqual([[ADMIN.email, "admin"]]);
     expect(await problems()).toEqual([]);
-  });
+  }, STEP_MS);
 
   it("2. adds an agent with the command the dialog shows and sees it come online there, without a reload", async () => {
     await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Agents" }).click();
@@ -129,7 +136,7 @@ describe("a new user's walk through the console", () => {
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "hidden" });
     expect(await problems()).toEqual([]);
-  }, 120_000);
+  }, STEP_MS);
 
   /** Adds a PostgreSQL datasource through the form (trust authentication) and returns its id, from the page it lands on. */
   async function addDatasource(name: string, database: string, screenshot?: string): Promise<string> {
@@ -160,7 +167,7 @@ describe("a new user's walk through the console", () => {
     expect(await connected.textContent()).toMatch(/PostgreSQL \d+.* answered in \d+ ms/);
     expect(await capture(page, "datasource")).toEqual([]);
     expect(await problems()).toEqual([]);
-  }, 120_000);
+  }, STEP_MS);
 
   it("4. adds a local destination in a temporary folder", async () => {
     const folder = tempDir("walk-destination");
@@ -177,7 +184,7 @@ describe("a new user's walk through the console", () => {
     expect(await capture(page, "destinations")).toEqual([]);
     expect((await client.get("/destinations")).body.items).toMatchObject([{ name: DESTINATION, type: "local", config: { path: folder } }]);
     expect(await problems()).toEqual([]);
-  });
+  }, STEP_MS);
 
   it("5. creates a daily schedule at 03:00 in São Paulo and sees its next five firings in that zone", async () => {
     await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Schedules" }).click();
@@ -209,7 +216,7 @@ describe("a new user's walk through the console", () => {
     expect(stored).toMatchObject({ datasourceId: sourceId, cron: "0 3 * * *", timezone: ZONE, paused: false });
     expect(stored.nextFireAt).toMatch(/T03:00:00-03:00$/);
     expect(await problems()).toEqual([]);
-  });
+  }, STEP_MS);
 
   /** Marks the document: a reload or a full navigation loses the mark, a live update keeps it. */
   const markDocument = () => page.evaluate(() => ((window as unknown as { holdfastWalkMark: boolean }).holdfastWalkMark = true));
@@ -248,7 +255,7 @@ describe("a new user's walk through the console", () => {
     expect(await stillMarked()).toBe(true);
     expect(await capture(page, "run-completed")).toEqual([]);
     expect(await problems()).toEqual([]);
-  }, 240_000);
+  }, STEP_MS);
 
   it("7. downloads the artifact from the run page; its SHA-256 is the run's", async () => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download" }).click()]);
@@ -257,7 +264,7 @@ describe("a new user's walk through the console", () => {
     const run = (await client.get(`/runs/${backupId}`)).body;
     expect(await sha256File(saved)).toBe(run.sha256);
     expect(await problems()).toEqual([]);
-  }, 120_000);
+  }, STEP_MS);
 
   it("8. restores the backup into another database, registered as a datasource, confirming with its name: it equals the source", async () => {
     targetId = await addDatasource(TARGET, target.name);
@@ -283,7 +290,7 @@ describe("a new user's walk through the console", () => {
     expect(after).toEqual(before);
     expect(await capture(page, "restore-completed")).toEqual([]);
     expect(await problems()).toEqual([]);
-  }, 240_000);
+  }, STEP_MS);
 
   it("9. creates a viewer, signs out, signs in as the viewer and finds no way to run a backup", async () => {
     await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Users" }).click();
@@ -320,5 +327,5 @@ describe("a new user's walk through the console", () => {
     expect(await page.getByRole("button", { name: "Back up now" }).count()).toBe(0);
     expect(await capture(page, "datasource-viewer")).toEqual([]);
     expect(unexpected(await problems())).toEqual([]);
-  });
+  }, STEP_MS);
 });
