@@ -3,9 +3,10 @@ import type { Page } from "playwright-core";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, type ScratchDatabase, snapshotTables } from "../support/postgres.js";
-import { AGENT_BIN, type Api, api, ManagedProcess, runCli, tempDir, waitForRun } from "../support/processes.js";
+import { AGENT_BIN, type Api, api, ManagedProcess, tempDir, waitForRun } from "../support/processes.js";
 import { sha256File } from "../support/restore.js";
 import { loadBulkData } from "../support/sample-data.js";
+import { runShownEnrollCommand } from "./support/enroll-command.js";
 import { captureBothSchemes, SCREENSHOTS } from "./support/capture.js";
 import { type ConsoleRig, signIn, startConsoleRig } from "./support/console-rig.js";
 
@@ -32,21 +33,6 @@ const unexpected = (problems: string[]) => problems.filter((p) => !/status of 40
 async function capture(page: Page, name: string): Promise<string[]> {
   await page.mouse.move(0, 0);
   return captureBothSchemes(page, `walk-${name}`);
-}
-
-/**
- * The enroll command as the page shows it (`HOLDFAST_ENROLL_TOKEN=… holdfast-agent enroll --server …
- * --data-dir …`), run through the built agent: the token from its environment assignment, the
- * arguments as shown, the data dir moved to a temporary folder (the test is not root).
- */
-async function runShownEnrollCommand(command: string, dataDir: string): Promise<string> {
-  const match = /^HOLDFAST_ENROLL_TOKEN=(\S+) holdfast-agent (enroll .*)$/.exec(command.trim());
-  if (!match) throw new Error(`not an enroll command: ${command}`);
-  const args = match[2]!.split(" ");
-  args[args.indexOf("--data-dir") + 1] = dataDir;
-  const enrolled = await runCli(AGENT_BIN, args, { env: { HOLDFAST_ENROLL_TOKEN: match[1]! } });
-  if (enrolled.code !== 0) throw new Error(`enroll failed: ${enrolled.stderr}`);
-  return enrolled.stdout.trim();
 }
 
 describe("a new user's walk through the console", () => {
