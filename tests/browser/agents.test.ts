@@ -1,6 +1,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_PASSWORD, AGENT_BIN, api, ManagedProcess, runCli, tempDir } from "../support/processes.js";
+import { ADMIN_PASSWORD, AGENT_BIN, api, ManagedProcess, tempDir } from "../support/processes.js";
+import { runShownEnrollCommand } from "./support/enroll-command.js";
 import { captureBothSchemes } from "./support/capture.js";
 import { type ConsoleRig, signIn, startConsoleRig } from "./support/console-rig.js";
 
@@ -8,21 +9,6 @@ import { type ConsoleRig, signIn, startConsoleRig } from "./support/console-rig.
 async function capture(page: Page, name: string): Promise<string[]> {
   await page.mouse.move(0, 0);
   return captureBothSchemes(page, name);
-}
-
-/**
- * The enroll command as the page shows it (`HOLDFAST_ENROLL_TOKEN=… holdfast-agent enroll --server …
- * --data-dir …`), run through the built agent: the token from its environment assignment, the
- * arguments as shown, the data dir moved to a temporary folder (the test is not root).
- */
-async function runShownEnrollCommand(command: string, dataDir: string): Promise<string> {
-  const match = /^HOLDFAST_ENROLL_TOKEN=(\S+) holdfast-agent (enroll .*)$/.exec(command.trim());
-  if (!match) throw new Error(`not an enroll command: ${command}`);
-  const args = match[2]!.split(" ");
-  args[args.indexOf("--data-dir") + 1] = dataDir;
-  const enrolled = await runCli(AGENT_BIN, args, { env: { HOLDFAST_ENROLL_TOKEN: match[1]! } });
-  if (enrolled.code !== 0) throw new Error(`enroll failed: ${enrolled.stderr}`);
-  return enrolled.stdout.trim();
 }
 
 /** Enrolling and starting a real agent, and two scans of the dialog: the machine the suite shares may be busy. */
