@@ -1,5 +1,6 @@
 import { Table } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
+import { viewerTimeZone } from "../../format/time.js";
 import { useCan } from "../../session/viewer.js";
 import { NotForYourRole } from "../../ui/not-for-your-role.js";
 import { PageHeader } from "../../ui/page-header.js";
@@ -36,7 +37,7 @@ function UsersList() {
                 <Table.Th scope="col">E-mail</Table.Th>
                 <Table.Th scope="col">Role</Table.Th>
                 <Table.Th scope="col">Status</Table.Th>
-                <Table.Th scope="col">Created</Table.Th>
+                <Table.Th scope="col">Created ({viewerTimeZone()})</Table.Th>
                 <Table.Th scope="col">Actions</Table.Th>
               </Table.Tr>
             </Table.Thead>
