@@ -272,23 +272,8 @@ describe("LiveStream shared across tabs", () => {
     return { stream, seen, everything: () => everything };
   }
 
-  it("opens one stream for all tabs; the others get its events, progress and status", async () => {
-    const browser = fakeBrowser();
-    const sources: FakeSource[] = [];
-    const a = tab(browser, sources);
-    const b = tab(browser, sources);
-    a.stream.hold();
-    b.stream.hold();
-    await vi.advanceTimersByTimeAsync(0);
-    expect(sources).toHaveLength(1);
-    sources[0]!.open();
-    sources[0]!.send(progress("r1", 42));
-    expect(b.seen).toEqual([progress("r1", 42)]);
-    expect(b.stream.progress.running.get("r1")?.bytes).toBe(42);
-    expect(b.stream.status).toBe("live");
-  });
-
-  it("hands the stream to a waiting tab when the leader closes, which refetches what it may have missed", async () => {
+  /** Two tabs of one browser, both showing a signed-in page, the first one leading on a stream that is open. */
+  async function twoTabs() {
     const browser = fakeBrowser();
     const sources: FakeSource[] = [];
     const a = tab(browser, sources);
@@ -296,7 +281,21 @@ describe("LiveStream shared across tabs", () => {
     const releaseA = a.stream.hold();
     b.stream.hold();
     await vi.advanceTimersByTimeAsync(0);
+    expect(sources).toHaveLength(1);
     sources[0]!.open();
+    return { sources, b, releaseA };
+  }
+
+  it("opens one stream for all tabs; the others get its events, progress and status", async () => {
+    const { sources, b } = await twoTabs();
+    sources[0]!.send(progress("r1", 42));
+    expect(b.seen).toEqual([progress("r1", 42)]);
+    expect(b.stream.progress.running.get("r1")?.bytes).toBe(42);
+    expect(b.stream.status).toBe("live");
+  });
+
+  it("hands the stream to a waiting tab when the leader closes, which refetches what it may have missed", async () => {
+    const { sources, b, releaseA } = await twoTabs();
     releaseA();
     await vi.advanceTimersByTimeAsync(1_000);
     expect(sources[0]!.closed).toBe(true);
@@ -309,14 +308,7 @@ describe("LiveStream shared across tabs", () => {
   });
 
   it("tells the other tabs to refetch everything when the leader resyncs", async () => {
-    const browser = fakeBrowser();
-    const sources: FakeSource[] = [];
-    const a = tab(browser, sources);
-    const b = tab(browser, sources);
-    a.stream.hold();
-    b.stream.hold();
-    await vi.advanceTimersByTimeAsync(0);
-    sources[0]!.open();
+    const { sources, b } = await twoTabs();
     const before = b.everything();
     sources[0]!.send({ id: 3, type: "resync", reason: "too-old" });
     expect(b.everything()).toBe(before + 1);
