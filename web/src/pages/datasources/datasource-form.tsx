@@ -18,7 +18,7 @@ const checkCreate = schemaResolver(CreateDatasourceBody, { sync: true });
 const AUTH_CHOICES: { value: AuthMode; label: string }[] = [
   { value: "password", label: "Password" },
   { value: "passwordFile", label: "Password file" },
-  { value: "none", label: "None (peer, trust)" },
+  { value: "none", label: "None" },
 ];
 
 /**
@@ -92,6 +92,11 @@ export function DatasourceForm({ stored, onSaved, onCancel }: { stored?: Datasou
                   Authentication
                 </Input.Label>
                 <SegmentedControl aria-labelledby="auth-label" data={AUTH_CHOICES} {...form.getInputProps("auth")} fullWidth />
+                {auth === "none" && (
+                  <Text size="sm" c="dimmed">
+                    No secret: the server trusts the agent's host or system user (peer or trust authentication).
+                  </Text>
+                )}
                 <SchemaFields {...connectionProps} fields={fields.filter((f) => f.name === auth)} skip={[]} secrets={["password"]} storedSecrets={storedPassword ? ["password"] : []} />
               </Stack>
             )}
