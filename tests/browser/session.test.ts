@@ -106,8 +106,12 @@ describe("sessions: the first admin's setup, signing in and out, an ended sessio
     const { page, problems } = await rig.open("/sign-in");
     await signIn(page, ADMIN.email, ADMIN.password);
     await page.getByRole("heading", { name: "Dashboard", level: 1 }).waitFor();
-    await page.context().clearCookies();
     await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Agents" }).click();
+    await page.getByRole("heading", { name: "Agents", level: 1 }).waitFor();
+    await page.context().clearCookies();
+    // The console notices by itself at its next request (the live stream's check, a refetch) or at
+    // the reload: either way it leaves for sign-in remembering this page.
+    await page.reload();
     await page.waitForURL(`${rig.cp.url}/sign-in?redirect=%2Fagents`);
     await signIn(page, ADMIN.email, ADMIN.password);
     expect(page.url()).toBe(`${rig.cp.url}/agents`);
