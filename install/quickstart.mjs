@@ -113,8 +113,8 @@ try {
     if (demo) {
       lines.push(
         "A demo is set up: a small SQLite database (demo/shop.sqlite) backed up by the local agent into",
-        `demo/backups under the data dir, with a paused daily schedule. Sign in, open Datasources and press`,
-        `"Run now"; README.md ("The first-run demo") says how to remove it and add your own PostgreSQL.`,
+        `demo/backups under the data dir, with a paused daily schedule. Sign in, open the datasource and press`,
+        `"Back up now"; README.md ("The first-run demo") says how to remove it and add your own PostgreSQL.`,
       );
     } else {
       lines.push(`The demo could not be set up (${demoError}); Holdfast itself runs. See ${logDir}.`);

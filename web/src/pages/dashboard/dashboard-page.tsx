@@ -86,7 +86,7 @@ export function DashboardPage() {
                 ) : (
                   <EmptyState title="No backups in the last 30 days" icon={<IconChartBar size={32} stroke={1.4} aria-hidden />}>
                     <Text c="dimmed" maw={520}>
-                      Size, duration and outcome per day appear here once backups run. Press Run now on a{" "}
+                      Size, duration and outcome per day appear here once backups run. Press Back up now on a{" "}
                       <Anchor component={Link} to="/datasources">
                         datasource
                       </Anchor>{" "}

@@ -3,6 +3,7 @@ import { Alert, Anchor, Button, Checkbox, Fieldset, Group, Input, Modal, MultiSe
 import { schemaResolver, useForm } from "@mantine/form";
 import { useDisclosure, useMediaQuery } from "@mantine/hooks";
 import { IconCircleCheck } from "@tabler/icons-react";
+import { useEffect, useRef } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { ApiError } from "../../api/api-error.js";
@@ -49,6 +50,14 @@ function BackupNowForm({ datasource, onClose }: { datasource: { id: string; engi
     validate: (values) => onListFields(checkBody(bodyOf(engine, values))),
     validateInputOnChange: true,
   });
+  // With one destination there is nothing to choose: it is filled in (the first-run demo has one).
+  const only = destinations.data?.length === 1 ? destinations.data[0]!.id : undefined;
+  const filled = useRef(false);
+  useEffect(() => {
+    if (!only || filled.current) return;
+    filled.current = true;
+    if (form.getValues().destinationIds.length === 0) form.setFieldValue("destinationIds", [only]);
+  }, [only, form]);
   const start = useMutation({
     mutationFn: (values: BackupInputs) => unwrap(api.datasources[":id"].backups.$post({ param: { id: datasource.id }, json: StartBackupBody.parse(bodyOf(engine, values)) })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: queryKeys.runs }),
