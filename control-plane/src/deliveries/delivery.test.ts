@@ -171,7 +171,7 @@ describe.each(DIALECTS)("delivery from the spool on %s", (dialect) => {
     bad[15_000] = bad[15_000]! ^ 0xff;
     await writeFile(spooled, bad);
     srv.deliveries.kick();
-    await vi.waitFor(async () => expect((await on(runId, dest.local)).state).toBe("failed"), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await on(runId, dest.local)).state).toBe("failed"), { timeout: 30_000 });
     expect(await on(runId, dest.local)).toMatchObject({ attempts: 1, error: { code: "CHECKSUM_MISMATCH", retryable: false } });
     expect(await open.local().list(await nameOf(runId))).toEqual([]);
     await vi.waitFor(async () => expect(await exists(spooled)).toBe(false));
@@ -182,9 +182,9 @@ describe.each(DIALECTS)("delivery from the spool on %s", (dialect) => {
     const res = await srv.api("/api/v1/destinations", { method: "POST", token: admin, json: { name: "small", type: "local", maxSizeGb: 0.0000025, config: { path: join(srv.dir, "small") } } });
     const small = ((await res.json()) as { id: string }).id;
     const first = await run(randomBytes(2_000), [small]);
-    await vi.waitFor(async () => expect((await on(first, small)).state).toBe("completed"), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await on(first, small)).state).toBe("completed"), { timeout: 30_000 });
     const second = await run(randomBytes(1_000), [small]);
-    await vi.waitFor(async () => expect((await on(second, small)).state).toBe("failed"), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await on(second, small)).state).toBe("failed"), { timeout: 30_000 });
     expect(await on(second, small)).toMatchObject({ attempts: 1, error: { code: "DESTINATION_QUOTA_EXCEEDED", retryable: false, details: { usedBytes: 2_000, maxSizeGb: 0.0000025 } } });
     expect(await open.local().list("")).not.toContainEqual(expect.objectContaining({ name: expect.stringContaining(second) }));
   });
