@@ -11,6 +11,7 @@ import { ErrorState } from "../../ui/states.js";
 import { EnrollCommands } from "../enrollment-tokens/enroll-commands.js";
 import { issueEnrollmentToken } from "../enrollment-tokens/issue-enrollment-token.js";
 import { agentsQuery } from "./agents-query.js";
+import { FormActions } from "../../ui/form-actions.js";
 
 /**
  * "Add agent": makes an enrollment token, shows the commands to run on the host (the token in them,
@@ -90,14 +91,7 @@ export function AddAgentButton() {
               <Text size="sm">An agent runs on each host whose databases you back up. Holdfast makes a single-use enrollment token for it, valid 15 minutes.</Text>
               {issue.isError && <ErrorState title="No enrollment token was made" error={issue.error} />}
               <TextInput label="Name" description="To recognise the token while it is pending, such as the host's name (optional)" value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={100} data-autofocus />
-              <Group justify="flex-end">
-                <Button variant="default" onClick={dismiss}>
-                  Cancel
-                </Button>
-                <Button type="submit" loading={issue.isPending}>
-                  Make the commands
-                </Button>
-              </Group>
+              <FormActions onCancel={dismiss} submitLabel="Make the commands" pending={issue.isPending} />
             </Stack>
           </form>
         )}

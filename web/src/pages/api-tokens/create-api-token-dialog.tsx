@@ -12,6 +12,7 @@ import { useViewer } from "../../session/viewer.js";
 import { fieldErrorsFrom } from "../../ui/form-errors.js";
 import { CopyableValue, ShownOnceNotice } from "../../ui/shown-once.js";
 import { ErrorState } from "../../ui/states.js";
+import { FormActions } from "../../ui/form-actions.js";
 
 /** The API's fields for your own token, the role chosen. */
 const TokenFields = CreateApiTokenBody.omit({ userId: true }).required({ role: true });
@@ -61,14 +62,7 @@ export function CreateApiTokenButton() {
               {create.isError && <ErrorState title="The token was not created" error={create.error} />}
               <TextInput label="Name" description="What uses it: ci, grafana, laptop" required data-autofocus key={form.key("name")} {...form.getInputProps("name")} />
               <Select label="Role" description="The most it may do; at most your own role" data={roles} allowDeselect={false} required key={form.key("role")} {...form.getInputProps("role")} />
-              <Group justify="flex-end">
-                <Button variant="default" onClick={dismiss}>
-                  Cancel
-                </Button>
-                <Button type="submit" loading={create.isPending}>
-                  Create token
-                </Button>
-              </Group>
+              <FormActions onCancel={dismiss} submitLabel="Create token" pending={create.isPending} />
             </Stack>
           </form>
         )}

@@ -11,6 +11,7 @@ import { fieldErrorsFrom } from "../../ui/form-errors.js";
 import { ErrorState } from "../../ui/states.js";
 import { EnrollCommands } from "./enroll-commands.js";
 import { issueEnrollmentToken } from "./issue-enrollment-token.js";
+import { FormActions } from "../../ui/form-actions.js";
 
 /** The TTLs offered; the API takes any up to 24 h (`90s`, `15m`, `2h`). */
 export const TTL_CHOICES = [
@@ -65,14 +66,7 @@ export function CreateEnrollmentTokenButton() {
               {issue.isError && <ErrorState title="The token was not created" error={issue.error} />}
               <TextInput label="Name" description="To recognise it in the pending list, such as db-7 in Frankfurt (optional)" data-autofocus key={form.key("name")} {...form.getInputProps("name")} />
               <Select label="Valid for" data={TTL_CHOICES} allowDeselect={false} required key={form.key("ttl")} {...form.getInputProps("ttl")} />
-              <Group justify="flex-end">
-                <Button variant="default" onClick={dismiss}>
-                  Cancel
-                </Button>
-                <Button type="submit" loading={issue.isPending}>
-                  Create token
-                </Button>
-              </Group>
+              <FormActions onCancel={dismiss} submitLabel="Create token" pending={issue.isPending} />
             </Stack>
           </form>
         )}

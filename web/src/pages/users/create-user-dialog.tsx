@@ -11,6 +11,7 @@ import { queryKeys } from "../../api/query-keys.js";
 import { fieldErrorsFrom } from "../../ui/form-errors.js";
 import { CopyableValue, ShownOnceNotice } from "../../ui/shown-once.js";
 import { ErrorState } from "../../ui/states.js";
+import { FormActions } from "../../ui/form-actions.js";
 
 /** The API's fields; an empty password means "generate one" (the API's absent password). */
 const UserFields = CreateUserBody.extend({ password: z.union([z.literal(""), Password]) });
@@ -72,14 +73,7 @@ export function CreateUserButton() {
                 key={form.key("password")}
                 {...form.getInputProps("password")}
               />
-              <Group justify="flex-end">
-                <Button variant="default" onClick={dismiss}>
-                  Cancel
-                </Button>
-                <Button type="submit" loading={create.isPending}>
-                  Create user
-                </Button>
-              </Group>
+              <FormActions onCancel={dismiss} submitLabel="Create user" pending={create.isPending} />
             </Stack>
           </form>
         )}

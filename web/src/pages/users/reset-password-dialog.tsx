@@ -10,6 +10,7 @@ import { fieldErrorsFrom } from "../../ui/form-errors.js";
 import { CopyableValue, ShownOnceNotice } from "../../ui/shown-once.js";
 import { ErrorState } from "../../ui/states.js";
 import type { UserItem } from "./users-query.js";
+import { FormActions } from "../../ui/form-actions.js";
 
 /** The API's field; empty means "generate one". */
 const PasswordFields = SetPasswordBody.extend({ password: z.union([z.literal(""), Password]) });
@@ -64,14 +65,7 @@ export function ResetPasswordButton({ user }: { user: UserItem }) {
                 key={form.key("password")}
                 {...form.getInputProps("password")}
               />
-              <Group justify="flex-end">
-                <Button variant="default" onClick={dismiss}>
-                  Cancel
-                </Button>
-                <Button type="submit" loading={reset.isPending}>
-                  Set password
-                </Button>
-              </Group>
+              <FormActions onCancel={dismiss} submitLabel="Set password" pending={reset.isPending} />
             </Stack>
           </form>
         )}
