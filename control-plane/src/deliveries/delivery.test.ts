@@ -20,7 +20,7 @@ import { startSftpServer, type TestSftpServer } from "../testing/sftp-server.js"
 import { startTcpGate, type TcpGate } from "../testing/tcp-gate.js";
 import type { DeliveryView } from "./list-deliveries.js";
 import { artifactObjectName } from "./object-name.js";
-import type { ArtifactSidecar } from "./sidecar.js";
+import { ArtifactSidecar } from "@holdfast/shared";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const NAME = /^ds_[0-9a-f]+\/\d{4}\/\d{2}\/\d{8}T\d{6}Z_run_[0-9a-f]+\.sql\.gz$/;
@@ -113,7 +113,7 @@ describe.each(DIALECTS)("delivery from the spool on %s", (dialect) => {
     expect(name.startsWith(`${dsId}/`)).toBe(true);
     const local = await on(runId, dest.local);
     expect(local.path).toBe(join(srv.dir, "backups", name));
-    const sidecar = JSON.parse((await buffer(await open.sftp().get(`${name}.json`))).toString()) as ArtifactSidecar;
+    const sidecar = ArtifactSidecar.parse(JSON.parse((await buffer(await open.sftp().get(`${name}.json`))).toString()));
     expect(sidecar).toEqual({
       holdfastSidecar: 1,
       runId,
@@ -151,7 +151,7 @@ describe.each(DIALECTS)("delivery from the spool on %s", (dialect) => {
       ]);
       const joined = Buffer.concat([await buffer(await d.get(`${name}.part0001`)), await buffer(await d.get(`${name}.part0002`)), await buffer(await d.get(`${name}.part0003`))]);
       expect(sha(joined)).toBe(sha(bytes));
-      const sidecar = JSON.parse((await buffer(await d.get(`${name}.json`))).toString()) as ArtifactSidecar;
+      const sidecar = ArtifactSidecar.parse(JSON.parse((await buffer(await d.get(`${name}.json`))).toString()));
       expect(sidecar.parts).toEqual([
         { index: 1, name: `${name.split("/").pop()}.part0001`, offset: 0, sizeBytes: 100_000, sha256: sha(bytes.subarray(0, 100_000)) },
         { index: 2, name: `${name.split("/").pop()}.part0002`, offset: 100_000, sizeBytes: 100_000, sha256: sha(bytes.subarray(100_000, 200_000)) },

@@ -1,38 +1,11 @@
 import { basename } from "node:path";
-import { artifactKindOf } from "@holdfast/shared";
+import { type ArtifactSidecar, artifactKindOf, Engine } from "@holdfast/shared";
 import type { ArtifactMeta, RunRow } from "../runs/get-run.js";
 import { partNames } from "./object-name.js";
 
-/**
- * `<artifact>.json`, written beside every delivered artifact after the artifact itself: with it, a
- * restore needs the destination alone (which engine, how to decompress and decrypt, which hash to
- * check, which parts to join in which order). It holds the age recipient, a public key; never a
- * secret.
- */
-export interface ArtifactSidecar {
-  holdfastSidecar: 1;
-  runId: string;
-  datasourceId: string;
-  engine: string | null;
-  /** The agent's file name; the object's name is the sidecar's own minus `.json`. */
-  fileName: string | null;
-  sha256: string;
-  sizeBytes: number;
-  rawSizeBytes: number | null;
-  format: string | null;
-  codec: string | null;
-  level: number | null;
-  serverVersion: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  encrypted: boolean;
-  recipient: string | null;
-  /** A split artifact: its parts in order, each with its object name and SHA-256; null when whole. */
-  parts: { index: number; name: string; offset: number; sizeBytes: number; sha256: string }[] | null;
-}
-
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/** The sidecar of a run delivered under `objectName` (its schema: shared `ArtifactSidecar`). */
 export function buildSidecar(run: RunRow, engine: string | null, objectName: string): ArtifactSidecar {
   const meta = run.artifactMeta ? (JSON.parse(run.artifactMeta) as ArtifactMeta) : null;
   const kind = run.fileName ? artifactKindOf(basename(run.fileName)) : null;
@@ -42,7 +15,8 @@ export function buildSidecar(run: RunRow, engine: string | null, objectName: str
     holdfastSidecar: 1,
     runId: run.id,
     datasourceId: run.datasourceId,
-    engine,
+    // The datasource row holds a string; only an engine of the schema goes into the sidecar.
+    engine: Engine.safeParse(engine).data ?? null,
     fileName: run.fileName,
     sha256: run.sha256 ?? "",
     sizeBytes: run.sizeBytes ?? 0,

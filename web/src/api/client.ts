@@ -2,7 +2,7 @@ import type { AppType } from "@holdfast/control-plane";
 import { type ClientResponse, hc, type parseResponse } from "hono/client";
 import { csrfToken } from "../session/csrf.js";
 import { goToSignIn } from "../session/redirect.js";
-import { errorFromResponse } from "./api-error.js";
+import { errorFromResponse } from "@holdfast/shared";
 import { createConsoleFetch } from "./console-fetch.js";
 
 /** The fetch under every API call of the console. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "./api-error.js";
+import { ApiError } from "@holdfast/shared";
 import { CSRF_HEADER, createConsoleFetch } from "./console-fetch.js";
 
 /** A fetch that records what it was asked and answers `status`. */

@@ -1,4 +1,4 @@
-import { unreachableError } from "./api-error.js";
+import { unreachableError } from "@holdfast/shared";
 
 /** The header a request signed in by the session cookie carries its CSRF token in, when it changes something. */
 export const CSRF_HEADER = "X-CSRF-Token";

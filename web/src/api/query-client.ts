@@ -1,5 +1,5 @@
 import { QueryClient } from "@tanstack/react-query";
-import { ApiError } from "./api-error.js";
+import { ApiError } from "@holdfast/shared";
 
 /**
  * One cache for the console. A failed read is retried twice only when the catalog says retrying can

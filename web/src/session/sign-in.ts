@@ -1,6 +1,6 @@
 import { Email, Role } from "@holdfast/shared";
 import { z } from "zod";
-import { errorFromResponse } from "../api/api-error.js";
+import { errorFromResponse } from "@holdfast/shared";
 import { createConsoleFetch } from "../api/console-fetch.js";
 import type { SignedInUser } from "./viewer.js";
 

@@ -1,4 +1,4 @@
-import type { ApiError } from "../api/api-error.js";
+import type { ApiError } from "@holdfast/shared";
 
 /**
  * The server's VALIDATION_FAILED issues as a form's field errors (`{"config.path": "must be…"}`),

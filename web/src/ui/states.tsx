@@ -1,7 +1,7 @@
 import { Alert, Button, Center, Code, Group, Loader, Stack, Text, Title } from "@mantine/core";
 import { IconAlertTriangle, IconRefresh } from "@tabler/icons-react";
 import type { ReactNode } from "react";
-import { ApiError } from "../api/api-error.js";
+import { ApiError } from "@holdfast/shared";
 
 /** A region that is loading: announced to screen readers, a spinner for the eye. */
 export function LoadingState({ label = "Loading" }: { label?: string }) {

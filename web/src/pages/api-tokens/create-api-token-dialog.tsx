@@ -5,7 +5,7 @@ import { useDisclosure } from "@mantine/hooks";
 import { IconPlus } from "@tabler/icons-react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { z } from "zod";
-import { ApiError } from "../../api/api-error.js";
+import { ApiError } from "@holdfast/shared";
 import { api, unwrap } from "../../api/client.js";
 import { queryKeys } from "../../api/query-keys.js";
 import { useViewer } from "../../session/viewer.js";

@@ -2,7 +2,7 @@ import { CreateDatasourceBody, Engine } from "@holdfast/shared";
 import { Button, Checkbox, Fieldset, Group, Input, NumberInput, SegmentedControl, Select, Stack, TagsInput, Text, Textarea, TextInput } from "@mantine/core";
 import { schemaResolver, useForm } from "@mantine/form";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { ApiError } from "../../api/api-error.js";
+import { ApiError } from "@holdfast/shared";
 import { api, unwrap } from "../../api/client.js";
 import { fieldErrorsFrom } from "../../ui/form-errors.js";
 import { SchemaFields } from "../../ui/schema-form/schema-fields.js";

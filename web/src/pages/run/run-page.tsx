@@ -1,7 +1,7 @@
 import { Anchor, Code, Stack, Text } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link } from "@tanstack/react-router";
-import { ApiError } from "../../api/api-error.js";
+import { ApiError } from "@holdfast/shared";
 import { useLiveStatus } from "../../live/index.js";
 import { PageHeader } from "../../ui/page-header.js";
 import { QueryView } from "../../ui/query-view.js";

@@ -3,7 +3,7 @@ import { useForm } from "@mantine/form";
 import { ENGINE_FORMATS } from "@holdfast/shared";
 import { useMutation } from "@tanstack/react-query";
 import { IconCheck } from "@tabler/icons-react";
-import { ApiError } from "../../api/api-error.js";
+import { ApiError } from "@holdfast/shared";
 import { fieldErrorsFrom } from "../../ui/form-errors.js";
 import { ErrorState } from "../../ui/states.js";
 import { CronField } from "./cron-field.js";

@@ -3,7 +3,7 @@ import { Button, PasswordInput, Stack, TextInput } from "@mantine/core";
 import { schemaResolver, useForm } from "@mantine/form";
 import { useMutation } from "@tanstack/react-query";
 import { z } from "zod";
-import { ApiError } from "../../api/api-error.js";
+import { ApiError } from "@holdfast/shared";
 import { unwrap } from "../../api/client.js";
 import { openApi } from "../../session/open-api.js";
 import { signIn } from "../../session/sign-in.js";

@@ -1,7 +1,7 @@
 import { Button, PasswordInput, Stack, TextInput } from "@mantine/core";
 import { schemaResolver, useForm } from "@mantine/form";
 import { useMutation } from "@tanstack/react-query";
-import { ApiError } from "../../api/api-error.js";
+import { ApiError } from "@holdfast/shared";
 import { signIn, SignInFields } from "../../session/sign-in.js";
 import type { SignedInUser } from "../../session/viewer.js";
 import { fieldErrorsFrom } from "../../ui/form-errors.js";

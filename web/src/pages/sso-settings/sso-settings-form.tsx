@@ -3,7 +3,7 @@ import { schemaResolver, useForm } from "@mantine/form";
 import type { SsoSettingsBody, SsoSettingsView } from "@holdfast/shared";
 import { IconCheck, IconCopy } from "@tabler/icons-react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { ApiError } from "../../api/api-error.js";
+import { ApiError } from "@holdfast/shared";
 import { api, unwrap } from "../../api/client.js";
 import { queryKeys } from "../../api/query-keys.js";
 import { fieldErrorsFrom } from "../../ui/form-errors.js";

@@ -4,7 +4,7 @@ import { schemaResolver, useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
 import { useMutation } from "@tanstack/react-query";
 import { z } from "zod";
-import { ApiError } from "../../api/api-error.js";
+import { ApiError } from "@holdfast/shared";
 import { api, unwrap } from "../../api/client.js";
 import { fieldErrorsFrom } from "../../ui/form-errors.js";
 import { CopyableValue, ShownOnceNotice } from "../../ui/shown-once.js";

@@ -1,4 +1,4 @@
-import { ERROR_CATALOG } from "@holdfast/shared";
+import { ERROR_CATALOG } from "../errors.js";
 import { describe, expect, it } from "vitest";
 import { errorFromResponse } from "./api-error.js";
 
@@ -20,10 +20,10 @@ describe("errorFromResponse", () => {
     expect(error.fieldIssues).toEqual(issues);
   });
 
-  it("shows a code newer than this console with its message and says to reload", async () => {
+  it("shows a code newer than this client with its message and says to update", async () => {
     const error = await errorFromResponse(answer(422, { error: { code: "SOMETHING_NEW", message: "A new refusal", retryable: false, requestId: "r" } }));
     expect(error).toMatchObject({ code: null, message: "A new refusal", status: 422, retryable: false });
-    expect(error.action).toMatch(/newer than this console/);
+    expect(error.action).toMatch(/newer than this client/);
   });
 
   it("reads a proxy's HTML error page as the control plane not answering, retryable, with the request id header", async () => {

@@ -1,4 +1,4 @@
-import { ERROR_CATALOG, type ErrorCode, type FieldIssue } from "@holdfast/shared";
+import { ERROR_CATALOG, type ErrorCode, type FieldIssue } from "../errors.js";
 import { z } from "zod";
 
 /** The catalog's error body as the REST API sends it; the code is read loosely so a newer server's code still shows its message. */
@@ -81,7 +81,7 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
     code: known,
     message,
     retryable: retryable ?? (known ? ERROR_CATALOG[known].retryable : false),
-    action: known ? ERROR_CATALOG[known].action : `Error ${code} is newer than this console; reload the page, or read the server log for the request id.`,
+    action: known ? ERROR_CATALOG[known].action : `Error ${code} is newer than this client: update it, or read the server log for the request id.`,
     details,
     requestId: parsed.data.error.requestId ?? requestId,
   });

@@ -1,0 +1,69 @@
+import type { Command } from "commander";
+import { call } from "../remote/client.js";
+import { CliError } from "../remote/cli-error.js";
+import { EXIT } from "../remote/exit-codes.js";
+import { color, printItem, printList, say } from "../remote/output.js";
+import { remote } from "../remote/remote-command.js";
+
+const statusColor = (status: string) => (status === "online" ? color.green(status) : status === "revoked" ? color.red(status) : color.yellow(status));
+
+/** `holdfast agents list|show|revoke`. */
+export function registerAgentsCommands(program: Command): void {
+  const agents = program.command("agents").description("the agents enrolled with the control plane");
+
+  agents
+    .command("list")
+    .description("list agents: id, name, host, status, last seen, version")
+    .action(
+      remote(async ({ api, json }) => {
+        const { items } = await call(api.agents.$get());
+        printList(
+          items,
+          [
+            { header: "ID", value: (a) => a.id },
+            { header: "NAME", value: (a) => a.name },
+            { header: "HOST", value: (a) => a.hostname },
+            { header: "STATUS", value: (a) => statusColor(a.status) },
+            { header: "LAST SEEN", value: (a) => a.lastSeenAt },
+            { header: "VERSION", value: (a) => a.version },
+          ],
+          { json, empty: "No agents yet: holdfast enroll-token create prints the command that installs one." },
+        );
+      }),
+    );
+
+  agents
+    .command("show")
+    .description("one agent: status, version, and (when online) its engines and tools")
+    .argument("<agent>", "agent id")
+    .action(
+      remote(async ({ api, json }, id: string) => {
+        const { items } = await call(api.agents.$get());
+        const agent = items.find((a) => a.id === id);
+        if (!agent) throw new CliError(`No agent ${id} (holdfast agents list shows them)`, EXIT.notFound, "AGENT_NOT_FOUND");
+        // Capabilities are asked live: an offline agent still shows what the control plane knows.
+        const capabilities = agent.status === "online" ? await call(api.agents[":id"].capabilities.$get({ param: { id } })).catch(() => null) : null;
+        printItem({ ...agent, capabilities }, [
+          ["ID", agent.id],
+          ["Name", agent.name],
+          ["Host", agent.hostname],
+          ["Status", statusColor(agent.status)],
+          ["Last seen", agent.lastSeenAt],
+          ["Version", agent.version],
+          ["Engines", capabilities ? JSON.stringify(capabilities) : agent.status === "online" ? "(the agent did not answer)" : "(offline)"],
+        ], { json });
+      }),
+    );
+
+  agents
+    .command("revoke")
+    .description("cut an agent off: its key is refused from now on and its connection closed")
+    .argument("<agent>", "agent id")
+    .action(
+      remote(async ({ api, json }, id: string) => {
+        const answer = await call(api.agents[":id"].revoke.$post({ param: { id } }));
+        if (json) process.stdout.write(`${JSON.stringify(answer)}\n`);
+        else say(`Agent ${id} revoked.`);
+      }),
+    );
+}
