@@ -28,3 +28,4 @@ export * from "./api/sso.js";
 export * from "./api/live-events.js";
 export * from "./api/responses.js";
 export * from "./api/api-error.js";
+export * from "./api/stored-backups.js";
