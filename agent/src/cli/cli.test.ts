@@ -125,4 +125,15 @@ describe("holdfast-agent CLI", () => {
     const second = await runOnce(dataDir);
     expect(opened(second.lines)).toEqual([]);
   });
+  it("restore and verify: a usage mistake exits 2, a missing sidecar exits 1 with one line", async () => {
+    const missingFlag = await cli(["verify"]);
+    expect(missingFlag.code).toBe(2);
+    expect(missingFlag.stderr).toContain("--from <path>");
+    const neither = await cli(["restore", "--from", path.join(tmp, "x.sql.gz")]);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain("give exactly one of --to <config> and --datasource <id>");
+    const none = await cli(["verify", "--from", path.join(tmp, "x.sql.gz.part0001")]);
+    expect(none).toMatchObject({ code: 1, stdout: "" });
+    expect(none.stderr).toBe(`holdfast-agent: No sidecar at ${path.join(tmp, "x.sql.gz.json")} (ENOENT): copy the artifact's .json beside it; without it nothing can be checked [ARTIFACT_NOT_FOUND]\n`);
+  });
 });

@@ -6,6 +6,7 @@ import { enroll } from "../identity/enroll.js";
 import { createLogger } from "../log.js";
 import { AGENT_VERSION } from "../version.js";
 import { readEnrollToken } from "./read-token.js";
+import { addRestoreCommands } from "./restore-commands.js";
 
 /** One line on stderr, never a stack trace: the reader is an operator at a shell. */
 function fail(err: unknown): never {
@@ -22,7 +23,9 @@ function fail(err: unknown): never {
 const program = new Command()
   .name("holdfast-agent")
   .description("Runs database dumps on this host for a Holdfast control plane.")
-  .version(AGENT_VERSION);
+  .version(AGENT_VERSION)
+  // A wrong flag or a missing argument is a usage error: exit 2 (commander says 1); --help and --version stay 0.
+  .exitOverride((err) => process.exit(err.exitCode === 1 ? 2 : err.exitCode));
 
 program
   .command("enroll")
@@ -80,5 +83,7 @@ program
     log.info({ exitCode: code }, "stopped");
     process.exit(code);
   });
+
+addRestoreCommands(program, fail);
 
 await program.parseAsync(process.argv).catch(fail);

@@ -5,6 +5,7 @@ import { engineFor } from "../engines/registry.js";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 import { openDecrypted } from "../pipeline/encrypt.js";
 import type { RunContext } from "../runs/context.js";
+import type { Engine } from "../engines/types.js";
 
 export interface RestoreTargetOptions {
   format: DumpFormat;
@@ -36,28 +37,35 @@ export interface RestoreTarget {
 export function restoreTargetFor(ctx: Pick<RunContext, "engines">, engineName: EngineName): RestoreTarget {
   const engine = engineFor(ctx.engines, engineName);
   return {
-    async restore(file, target, opts) {
-      const stored = fs.createReadStream(file, { highWaterMark: PIPELINE_CHUNK_BYTES });
-      // Decrypting streams from the verified file: the header is checked before the engine starts
-      // (DECRYPTION_FAILED leaves the target untouched), and no plaintext copy ever lands on disk.
-      let artifact: Readable;
-      try {
-        artifact = opts.identity === undefined ? stored : await openDecrypted(stored, opts.identity);
-      } catch (err) {
-        stored.destroy();
-        throw err;
-      }
-      const stop = () => artifact.destroy(new HoldfastError("RESTORE_FAILED", "The restore was stopped", { stage: "restore" }));
-      if (opts.signal.aborted) stop();
-      opts.signal.addEventListener("abort", stop, { once: true });
-      try {
-        const result = await engine.restore(artifact, target, { format: opts.format, codec: opts.codec, overwrite: opts.overwrite, globals: opts.globals ?? false });
-        return { warnings: result.warnings };
-      } finally {
-        opts.signal.removeEventListener("abort", stop);
-        artifact.destroy();
-        stored.destroy();
-      }
-    },
+    restore: (file, target, opts) => restoreStream(engine, fs.createReadStream(file, { highWaterMark: PIPELINE_CHUNK_BYTES }), target, opts),
   };
+}
+
+/**
+ * The one restore pipeline, for a restore from the control plane (a downloaded file) and one from a
+ * local folder (its parts joined, `holdfast-agent restore --from`): decrypt when given an identity,
+ * then the engine's restore (which decompresses and runs its tool). `stored` is the artifact as
+ * stored, already verified; it is destroyed in every outcome.
+ */
+export async function restoreStream(engine: Engine, stored: Readable, target: DatasourceConnection, opts: RestoreTargetOptions): Promise<{ warnings: string[] }> {
+  // Decrypting streams from the verified bytes: the header is checked before the engine starts
+  // (DECRYPTION_FAILED leaves the target untouched), and no plaintext copy ever lands on disk.
+  let artifact: Readable;
+  try {
+    artifact = opts.identity === undefined ? stored : await openDecrypted(stored, opts.identity);
+  } catch (err) {
+    stored.destroy();
+    throw err;
+  }
+  const stop = () => artifact.destroy(new HoldfastError("RESTORE_FAILED", "The restore was stopped", { stage: "restore" }));
+  if (opts.signal.aborted) stop();
+  opts.signal.addEventListener("abort", stop, { once: true });
+  try {
+    const result = await engine.restore(artifact, target, { format: opts.format, codec: opts.codec, overwrite: opts.overwrite, globals: opts.globals ?? false });
+    return { warnings: result.warnings };
+  } finally {
+    opts.signal.removeEventListener("abort", stop);
+    artifact.destroy();
+    stored.destroy();
+  }
 }
