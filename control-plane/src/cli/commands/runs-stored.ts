@@ -1,4 +1,4 @@
-import type { ValidateRunAnswer } from "@holdfast/shared";
+import { ERROR_CATALOG, type ValidateRunAnswer } from "@holdfast/shared";
 import { type Command, Option } from "commander";
 import { setTimeout as sleep } from "node:timers/promises";
 import prettyBytes from "pretty-bytes";
@@ -49,7 +49,9 @@ async function waitForDelivery(api: Api, runId: string, deliveryId: string, quie
     if (!delivery) throw new CliError(`Delivery ${deliveryId} of run ${runId} is gone`, EXIT.notFound, "RUN_NOT_FOUND");
     if (delivery.state === "completed") return delivery;
     if (delivery.state === "failed") {
-      throw new CliError(`The copy failed after ${delivery.attempts} ${delivery.attempts === 1 ? "try" : "tries"}: ${delivery.error?.message ?? "no reason given"}`, EXIT.failed, null, delivery.error?.action ?? null);
+      const { error } = delivery;
+      const tries = `${delivery.attempts} ${delivery.attempts === 1 ? "try" : "tries"}`;
+      throw new CliError(`The copy failed after ${tries}: ${error?.message ?? "no reason given"}`, EXIT.failed, error?.code ?? null, error ? ERROR_CATALOG[error.code].action : null);
     }
     const state = delivery.error ? `${delivery.state} (last try: ${delivery.error.message})` : delivery.state;
     if (!quiet && state !== last) say(`copy ${deliveryId}: ${state}`);
