@@ -18,7 +18,7 @@ export type CopyVerdict = Pick<StoredCopyCheck, "verdict" | "checked" | "bytesRe
 /** The longest a read may wait for its next chunk: a stalled destination is unreachable, not a hang. */
 export const READ_IDLE_MS = 60_000;
 /** A sidecar is a few KB (a part list of a huge split artifact, a few MB): anything far larger is not one. */
-const SIDECAR_MAX_BYTES = 64 * 1024 * 1024;
+export const SIDECAR_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The bytes of an object, each chunk handed to `onChunk`; fails when no chunk comes for `idleMs`. */
 async function readAll(stream: Readable, idleMs: number, onChunk: (chunk: Buffer) => void): Promise<number> {
@@ -87,17 +87,9 @@ export async function verifyStoredCopy(destination: Destination, objectName: str
     }
     if (parts && whole.digest("hex") !== recorded.sha256) return verdict("altered", checked, bytesRead, `the parts joined do not match the artifact's recorded SHA-256`);
 
-    const chunks: Buffer[] = [];
-    let sidecarBytes = 0;
-    bytesRead += await readAll(await destination.get(sidecarName(objectName)), idleMs, (chunk) => {
-      sidecarBytes += chunk.length;
-      if (sidecarBytes > SIDECAR_MAX_BYTES) throw new HoldfastError("VALIDATION_FAILED", "too large to be a sidecar");
-      chunks.push(chunk);
-    }).catch((err: unknown) => {
-      if (err instanceof HoldfastError && err.code === "VALIDATION_FAILED") return 0;
-      throw err;
-    });
-    const sidecar = parseSidecar(Buffer.concat(chunks));
+    const raw = await readSmallObject(destination, sidecarName(objectName), SIDECAR_MAX_BYTES, idleMs);
+    bytesRead += raw?.length ?? 0;
+    const sidecar = raw ? parseSidecar(raw) : null;
     if (!sidecar || sidecar.runId !== recorded.runId || sidecar.sha256 !== recorded.sha256 || sidecar.sizeBytes !== recorded.sizeBytes) {
       return verdict("altered", checked, bytesRead, `${sidecarName(objectName)} is not this artifact's sidecar (it does not parse, or names another run, size or SHA-256)`);
     }
@@ -107,6 +99,24 @@ export async function verifyStoredCopy(destination: Destination, objectName: str
     const code = err instanceof HoldfastError ? err.code : "DESTINATION_UNREACHABLE";
     return verdict("unreachable", checked, bytesRead, err instanceof Error ? err.message : String(err), code);
   }
+}
+
+/** A small object's bytes (a sidecar), or null when it is larger than `maxBytes`: then it is not what was looked for. */
+export async function readSmallObject(destination: Destination, name: string, maxBytes: number, idleMs = READ_IDLE_MS): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const tooLarge = new Error("too large");
+  try {
+    await readAll(await destination.get(name), idleMs, (chunk) => {
+      size += chunk.length;
+      if (size > maxBytes) throw tooLarge;
+      chunks.push(chunk);
+    });
+  } catch (err) {
+    if (err === tooLarge) return null;
+    throw err;
+  }
+  return Buffer.concat(chunks);
 }
 
 /** A sidecar's bytes as the shared schema reads them, or null when they are not one. */

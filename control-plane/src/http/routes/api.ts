@@ -45,6 +45,7 @@ import { adminRoutes } from "./admin.js";
 import { userRoutes } from "./users.js";
 import { datasourceRoutes } from "./datasources.js";
 import { runRoutes } from "./runs.js";
+import { storedBackupRoutes } from "./stored-backups.js";
 import { ssoRoutes } from "./sso.js";
 
 /**
@@ -141,6 +142,7 @@ export function apiRoutes(ctx: AppContext) {
     )
     .route("/", datasourceRoutes(ctx))
     .route("/", runRoutes(ctx))
+    .route("/", storedBackupRoutes(ctx))
     .route("/", userRoutes(ctx))
     .route("/", adminRoutes(ctx))
     .route("/", ssoRoutes(ctx));
