@@ -167,7 +167,7 @@ describe("holdfast's stored-backup commands", () => {
     // Without --yes, and with no terminal to ask on, nothing is removed: it says how to.
     const report = await cli(["cleanup", destA.name]);
     expect(report.code).toBe(0);
-    expect(report.stdout).toMatch(new RegExp(`^${orphanName.replaceAll(".", "\\.")} +${orphanRunId} +\\S+ +2$`, "m"));
+    expect(report.stdout).toMatch(new RegExp(`^${orphanName.replaceAll(".", "\\.")} +${orphanRunId} +\\d[\\d.]* k?B +2$`, "m"));
     expect(report.stdout).not.toContain(run.runId);
     expect(report.stderr).toContain("1 orphaned backup, 2 objects");
     expect(report.stderr).toContain(`holdfast cleanup ${destA.id} --yes`);
