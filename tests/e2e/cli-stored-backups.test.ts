@@ -142,6 +142,11 @@ describe("holdfast's stored-backup commands", () => {
     const answer = JSON.parse(validated.stdout);
     expect(answer.copies.map((c: { destinationId: string; verdict: string }) => [c.destinationId, c.verdict]).sort()).toEqual([[destA.id, "ok"], [destB.id, "ok"]].sort());
 
+    // B holds a live copy now: a second one there is refused as a conflict (4), nothing queued.
+    const again = await cli(["runs", "copy", run.runId, "--to", destB.id, "--wait"]);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toMatch(/^holdfast: .*\(ALREADY_EXISTS\)\n/);
+
     const unknown = await cli(["runs", "copy", run.runId, "--to", "no-such-destination"]);
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain("DESTINATION_NOT_FOUND");
