@@ -1,4 +1,4 @@
-import { copyFile, readdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, type ScratchDatabase, snapshotTables } from "../support/postgres.js";
@@ -47,6 +47,9 @@ describe("holdfast's stored-backup commands", () => {
   let run: { runId: string; sha256: string; datasourceId: string };
   /** The artifact's object name at A (and, once copied, at B). */
   let objectName: string;
+  /** The second control plane's admin client and CLI environment, once the import test made it. */
+  let client2: Api;
+  let env2: Record<string, string>;
 
   beforeAll(async () => {
     [stack, source] = await Promise.all([startStack(), createScratchDatabase("hf_clistore_src")]);
@@ -191,10 +194,11 @@ describe("holdfast's stored-backup commands", () => {
   });
 
   it("catalogue import gives an empty control plane A's backups, which then restore", async () => {
-    cp2 = await startControlPlane();
+    // One try per delivery: the last test's copy to a broken folder fails at once instead of retrying.
+    cp2 = await startControlPlane({ env: { HOLDFAST_DELIVERY_ATTEMPTS: "1" } });
     const token2 = await createAdmin(cp2);
-    const client2: Api = api(cp2, token2);
-    const env2 = { HOLDFAST_SERVER: cp2.url, HOLDFAST_TOKEN: token2, NO_COLOR: "1" };
+    client2 = api(cp2, token2);
+    env2 = { HOLDFAST_SERVER: cp2.url, HOLDFAST_TOKEN: token2, NO_COLOR: "1" };
     const dest = await client2.post("/destinations", { name: "found-a", type: "local", config: { path: folderA } });
     expect(dest.status).toBe(201);
 
@@ -233,5 +237,22 @@ describe("holdfast's stored-backup commands", () => {
     expect(restored).toMatchObject({ state: "completed", error: null });
     const [before, after] = await Promise.all([snapshotTables(source.url), snapshotTables(target.url)]);
     expect(after).toEqual(before);
+  });
+
+  it("runs copy --wait exits 1 with the destination's error when the copy fails", async () => {
+    // A folder that was fine when the destination was made, then replaced by a file: every write fails.
+    const broken = tempDir("cli-stored-broken");
+    const dest = await client2.post("/destinations", { name: "broken", type: "local", config: { path: broken } });
+    expect(dest.status).toBe(201);
+    await rm(broken, { recursive: true });
+    await writeFile(broken, "a file where the folder was\n");
+
+    const r = await cli(["runs", "copy", run.runId, "--to", "broken", "--wait"], env2);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^holdfast: The copy failed after 1 try: .+\n/m);
+    const deliveries = (await client2.get(`/runs/${run.runId}/deliveries`)).body.items as { destinationId: string; state: string }[];
+    expect(deliveries.find((d) => d.destinationId === dest.body.id)?.state).toBe("failed");
+    // The source copy is untouched and still sound.
+    expect((await cli(["runs", "validate", run.runId], env2)).code).toBe(0);
   });
 });
