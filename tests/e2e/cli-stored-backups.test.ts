@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { copyFile, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,6 +41,17 @@ describe("holdfast's stored-backup commands", () => {
   const dbs: ScratchDatabase[] = [];
   let env: Record<string, string>;
   const cli = (args: string[], environment = env) => runCli(HOLDFAST_BIN, args, { env: environment });
+  /** `holdfast <args>` on a pseudo-terminal (Python's pty module), `input` typed into it; stdout and stderr come back as one. */
+  const onTerminal = (args: string[], input: string) =>
+    new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const child = spawn("python3", ["-c", "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)", process.execPath, HOLDFAST_BIN, ...args], { env: { ...process.env, ...env } });
+      let output = "";
+      child.stdout.on("data", (d) => (output += d));
+      child.stderr.on("data", (d) => (output += d));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, output }));
+      child.stdin.end(input);
+    });
   const folderA = tempDir("cli-stored-a");
   const folderB = tempDir("cli-stored-b");
   let destA: { id: string; name: string };
@@ -179,6 +191,13 @@ describe("holdfast's stored-backup commands", () => {
     expect(report.stdout).not.toContain(run.runId);
     expect(report.stderr).toContain("1 orphaned backup, 2 objects");
     expect(report.stderr).toContain(`holdfast cleanup ${destA.id} --yes`);
+    expect(await filesUnder(folderA)).toEqual(before);
+
+    // On a terminal it asks; anything but yes keeps everything.
+    const asked = await onTerminal(["cleanup", destA.name], "n\n");
+    expect(asked.code).toBe(0);
+    expect(asked.output).toContain("Remove these 1 from folder-a? [y/N]");
+    expect(asked.output).toContain("Nothing removed.");
     expect(await filesUnder(folderA)).toEqual(before);
 
     const removed = await cli(["cleanup", destA.name, "--yes"]);
