@@ -89,6 +89,8 @@ export interface AppContext {
   liveEvents?: EventHub;
   /** Absent in contexts built by hand: such a process is never stopping. */
   lifecycle?: Lifecycle;
+  /** The delivery worker, told when a delivery was recorded outside a pull (a copy); absent in contexts built by hand. */
+  deliveries?: { kick(): void };
 }
 
 /** A context slice for the functions that only touch the database. */

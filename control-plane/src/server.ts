@@ -90,6 +90,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   const puller = createPuller(ctx, { ...opts.puller, onSpooled: () => deliveries?.kick() });
   ctx.puller = puller;
   deliveries = createDeliveryWorker(ctx, { ...opts.deliveries, onSpoolFreed: () => puller.spoolFreed() });
+  ctx.deliveries = deliveries;
   await markAllAgentsOffline(ctx);
   const setupToken = await issueSetupToken(ctx);
   const scheduler = opts.scheduler === false ? undefined : createScheduler(ctx, { tickMs: env.schedulerTickMs, graceMs: env.misfireGraceMs });

@@ -1,6 +1,7 @@
 import { AgentStatus } from "@holdfast/shared";
 import { asc } from "drizzle-orm";
 import type { DbContext } from "../context.js";
+import { type AgentRow, getAgent } from "./get-agent.js";
 
 export interface AgentView {
   id: string;
@@ -14,12 +15,21 @@ export interface AgentView {
 export async function listAgents(ctx: DbContext): Promise<AgentView[]> {
   const { db, t } = ctx.database;
   const rows = await db.select().from(t.agents).orderBy(asc(t.agents.createdAt), asc(t.agents.id));
-  return rows.map((a) => ({
+  return rows.map(agentView);
+}
+
+/** One agent as the list shows it (`holdfast agents show`), or AGENT_NOT_FOUND. */
+export async function showAgent(ctx: DbContext, agentId: string): Promise<AgentView> {
+  return agentView(await getAgent(ctx, agentId));
+}
+
+function agentView(a: AgentRow): AgentView {
+  return {
     id: a.id,
     name: a.name,
     hostname: a.hostname,
     status: AgentStatus.parse(a.status),
     lastSeenAt: a.lastSeenAt === null ? null : new Date(a.lastSeenAt).toISOString(),
     version: a.version,
-  }));
+  };
 }

@@ -1,13 +1,14 @@
 import type { Readable } from "node:stream";
 import { type DestinationType, type ErrorBody, HoldfastError } from "@holdfast/shared";
 import { and, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
-import { spooledPath } from "../artifacts/spool.js";
+import { type HeldArtifact, openHeldArtifact } from "../artifacts/locate-artifact.js";
+import { exists, spooledPath } from "../artifacts/spool.js";
 import type { AppContext } from "../context.js";
 import type { Tables } from "../db/index.js";
 import { findDestinationRow, fullConfig } from "../destinations/destination-rows.js";
 import { openDestination } from "../destinations/open-destination.js";
 import type { Destination } from "../destinations/types.js";
-import { getRunRow, type ArtifactMeta } from "../runs/get-run.js";
+import { getRunRow, type ArtifactMeta, type RunRow } from "../runs/get-run.js";
 import { artifactObjectName, objectsOf } from "./object-name.js";
 import { assertWithinQuota } from "./quota.js";
 import { backoffAfter, type DeliveryPolicy } from "./retry-policy.js";
@@ -72,6 +73,7 @@ export async function attemptDelivery(ctx: DeliveryContext, claimed: DeliveryRow
   let destination: Destination | undefined;
   let objectName: string | undefined;
   let parts: ArtifactMeta["parts"];
+  let held: HeldArtifact | null = null;
   try {
     const run = await getRunRow(ctx, claimed.runId);
     const row = await findDestinationRow(ctx, claimed.destinationId);
@@ -79,8 +81,10 @@ export async function attemptDelivery(ctx: DeliveryContext, claimed: DeliveryRow
     await assertWithinQuota(ctx, { destinationId: row.id, maxSizeGb: row.maxSizeGb, deliveryId: claimed.id, bytes: run.sizeBytes ?? 0 });
     objectName = artifactObjectName(run);
     parts = run.artifactMeta ? (JSON.parse(run.artifactMeta) as ArtifactMeta).parts : undefined;
+    const spoolPath = spooledPath(ctx.env.spoolDir, run.id);
+    held = (await exists(spoolPath)) ? null : await copySource(ctx, run);
     destination = openDestination(row.type as DestinationType, fullConfig(ctx.secrets, row), ctx.env);
-    const { path, bytes } = await writeArtifact({ destination, run, engine, objectName, spoolPath: spooledPath(ctx.env.spoolDir, run.id), onStream: hooks.onStream });
+    const { path, bytes } = await writeArtifact({ destination, run, engine, objectName, spoolPath, ...(held ? { held } : {}), onStream: hooks.onStream });
     const now = ctx.clock.now().getTime();
     await db
       .update(t.deliveries)
@@ -115,7 +119,20 @@ export async function attemptDelivery(ctx: DeliveryContext, claimed: DeliveryRow
     return final ? "failed" : "retrying";
   } finally {
     clearInterval(heartbeat);
+    await held?.close();
   }
+}
+
+/**
+ * Where a delivery reads when the spool copy is gone (a copy to another destination asked for
+ * after the first deliveries ended, or a failed delivery tried again): a destination holding a
+ * live copy, the same one a restore would read. Retryable when none answers now.
+ */
+async function copySource(ctx: DeliveryContext, run: RunRow): Promise<HeldArtifact> {
+  const held = await openHeldArtifact(ctx, run);
+  if (held?.source === "destination") return held;
+  await held?.close();
+  throw new HoldfastError("ARTIFACT_NOT_FOUND", `No readable copy of run ${run.id} was found to copy from (spool copy gone, no destination holds it whole)`, { runId: run.id }, true);
 }
 
 /** Best effort: a destination that is down now keeps what it had; nothing is recorded as written. */

@@ -89,11 +89,26 @@ export function createDeliveryWorker(ctx: DeliveryContext, opts: DeliveryWorkerO
     return names.filter((n) => n.endsWith(".artifact")).map((n) => n.slice(0, -".artifact".length));
   }
 
+  /**
+   * The runs with a delivery waiting whose spool copy is gone but a destination holds a completed
+   * one: a copy asked for later, read from that destination (attempt-delivery's copySource).
+   */
+  async function heldElsewhere(spooled: string[]): Promise<string[]> {
+    const waiting = (await db.selectDistinct({ runId: d.runId }).from(d).where(waitingStates)).map((r) => r.runId).filter((id) => !spooled.includes(id));
+    if (waiting.length === 0) return [];
+    const held = await db
+      .selectDistinct({ runId: d.runId })
+      .from(d)
+      .where(and(inArray(d.runId, waiting), eq(d.state, "completed"), isNull(d.deletedAt)));
+    return held.map((r) => r.runId);
+  }
+
   async function scan(): Promise<void> {
     const now = ctx.clock.now().getTime();
     // The spool is bounded, so this list stays short; deliveries of runs not pulled yet (or waiting
     // for room) are left out here and kicked by the puller once their copy is verified.
-    const runIds = await spooledRuns();
+    const spooled = await spooledRuns();
+    const runIds = [...spooled, ...(await heldElsewhere(spooled))];
     const due =
       runIds.length === 0
         ? []

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { pipeline, type Readable, Transform } from "node:stream";
 import { HoldfastError } from "@holdfast/shared";
@@ -15,12 +15,23 @@ export interface ByteRange {
  * atomically (temp + rename, S3's completed upload), so a bad part never lands under its name.
  */
 export function readVerified(path: string, range: ByteRange, label: string): Readable {
+  if (range.sizeBytes === 0) return verifiedStream(null, range, `${label} in the spool`);
+  const source = createReadStream(path, { start: range.offset, end: range.offset + range.sizeBytes - 1, highWaterMark: 1024 * 1024 });
+  return verifiedStream(source, range, `${label} in the spool`);
+}
+
+/**
+ * `source` (the bytes of `range`, from the spool or another destination) checked the same way.
+ * `whole`, when given, also hashes every byte passed: the artifact's hash across its parts in order.
+ */
+export function verifiedStream(source: Readable | null, range: ByteRange, label: string, whole?: Hash): Readable {
   const hash = createHash("sha256");
   let seen = 0;
   const tap = new Transform({
     readableHighWaterMark: 1024 * 1024,
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk);
+      whole?.update(chunk);
       seen += chunk.length;
       done(null, chunk);
     },
@@ -30,7 +41,7 @@ export function readVerified(path: string, range: ByteRange, label: string): Rea
       done(
         new HoldfastError(
           "CHECKSUM_MISMATCH",
-          `${label} in the spool no longer matches its SHA-256 (${seen} of ${range.sizeBytes} bytes read)`,
+          `${label} no longer matches its SHA-256 (${seen} of ${range.sizeBytes} bytes read)`,
           { expected: range.sha256, actual: digest, bytes: seen },
           false,
         ),
@@ -38,10 +49,10 @@ export function readVerified(path: string, range: ByteRange, label: string): Rea
     },
   });
   // An empty range has no `end` to give: read nothing rather than the whole file.
-  if (range.sizeBytes === 0) {
+  if (source === null || range.sizeBytes === 0) {
+    source?.destroy();
     tap.end();
     return tap;
   }
-  const source = createReadStream(path, { start: range.offset, end: range.offset + range.sizeBytes - 1, highWaterMark: 1024 * 1024 });
   return pipeline(source, tap, () => {});
 }

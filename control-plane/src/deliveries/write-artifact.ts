@@ -1,9 +1,12 @@
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
+import { HoldfastError } from "@holdfast/shared";
+import type { HeldArtifact } from "../artifacts/locate-artifact.js";
 import type { Destination } from "../destinations/types.js";
 import type { ArtifactMeta, RunRow } from "../runs/get-run.js";
 import { partNames, sidecarName } from "./object-name.js";
 import { buildSidecar } from "./sidecar.js";
-import { readVerified } from "./verified-read.js";
+import { type ByteRange, readVerified, verifiedStream } from "./verified-read.js";
 
 export interface WriteInput {
   destination: Destination;
@@ -12,6 +15,8 @@ export interface WriteInput {
   objectName: string;
   /** The verified spool copy. */
   spoolPath: string;
+  /** Another destination's copy to read instead, when the spool's is gone (a copy asked for later). */
+  held?: HeldArtifact;
   /** Called with each stream handed to the destination, so a shutdown can cut it. */
   onStream?: (stream: Readable) => void;
 }
@@ -23,8 +28,12 @@ export interface WriteInput {
  * location (for a split one, the name its parts hang off) and the artifact's bytes.
  */
 export async function writeArtifact(input: WriteInput): Promise<{ path: string; bytes: number }> {
-  const { destination, run, objectName, spoolPath } = input;
+  const { destination, run, objectName, spoolPath, held } = input;
   const parts = run.artifactMeta ? ((JSON.parse(run.artifactMeta) as ArtifactMeta).parts ?? []) : [];
+  // The artifact's hash across its parts, checked before the sidecar says the copy is whole.
+  const whole = createHash("sha256");
+  const read = async (range: ByteRange, label: string) =>
+    held ? verifiedStream(range.sizeBytes === 0 ? null : await held.read(range.offset, range.offset + range.sizeBytes - 1), range, `${label} read from destination ${held.destinationId}`, whole) : readVerified(spoolPath, range, label);
   const put = async (stream: Readable, name: string, bytes: number) => {
     input.onStream?.(stream);
     return destination.put(stream, name, { bytes });
@@ -37,14 +46,18 @@ export async function writeArtifact(input: WriteInput): Promise<{ path: string; 
     let first = "";
     for (const [i, part] of parts.entries()) {
       const name = names[i]!;
-      const written = await put(readVerified(spoolPath, part, `Part ${part.index} of run ${run.id}`), name, part.sizeBytes);
+      const written = await put(await read(part, `Part ${part.index} of run ${run.id}`), name, part.sizeBytes);
       bytes += written.bytes;
       if (i === 0) first = written.path.slice(0, written.path.length - (name.length - objectName.length));
     }
     path = first;
+    const digest = whole.digest("hex");
+    if (held && digest !== run.sha256) {
+      throw new HoldfastError("CHECKSUM_MISMATCH", `The parts of run ${run.id} read from destination ${held.destinationId} do not join into the recorded artifact`, { expected: run.sha256, actual: digest }, false);
+    }
   } else {
-    const whole = { offset: 0, sizeBytes: run.sizeBytes ?? 0, sha256: run.sha256 ?? "" };
-    const written = await put(readVerified(spoolPath, whole, `The artifact of run ${run.id}`), objectName, whole.sizeBytes);
+    const range = { offset: 0, sizeBytes: run.sizeBytes ?? 0, sha256: run.sha256 ?? "" };
+    const written = await put(await read(range, `The artifact of run ${run.id}`), objectName, range.sizeBytes);
     ({ path, bytes } = written);
   }
   const sidecar = Buffer.from(`${JSON.stringify(buildSidecar(run, input.engine, objectName), null, 2)}\n`);

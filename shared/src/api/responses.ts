@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { ErrorBody } from "../errors.js";
-import { RunState } from "../run-state.js";
+import { AgentStatus, RunState } from "../run-state.js";
 import { LiveEvent } from "./live-events.js";
 import type { ApiRoute } from "./route-roles.js";
 import { SsoSettingsView, SsoStatus } from "./sso.js";
+import { CatalogueImportAnswer, CopyRunAnswer, DeleteOrphansAnswer, OrphansAnswer, ValidateRunAnswer } from "./stored-backups.js";
 
 /** Every refusal of the REST API: the catalog's error body with the request's id (echoed in `x-request-id`). */
 export const ApiErrorResponse = z.object({
@@ -40,4 +41,13 @@ export const API_RESPONSES: Partial<Record<ApiRoute, { status: number; body: z.Z
   "GET /sso/start": { status: 302, body: z.null() },
   "GET /sso/callback": { status: 302, body: z.null() },
   "GET /openapi.json": { status: 200, body: z.object({ openapi: z.string() }).loose() },
+  "GET /agents/:id": {
+    status: 200,
+    body: z.object({ id: z.string(), name: z.string(), hostname: z.string(), status: AgentStatus, lastSeenAt: z.iso.datetime({ offset: true }).nullable(), version: z.string().nullable() }),
+  },
+  "POST /runs/:runId/validate": { status: 200, body: ValidateRunAnswer },
+  "POST /runs/:runId/copies": { status: 202, body: CopyRunAnswer },
+  "POST /destinations/:id/catalogue/import": { status: 200, body: CatalogueImportAnswer },
+  "GET /destinations/:id/orphans": { status: 200, body: OrphansAnswer },
+  "POST /destinations/:id/orphans/delete": { status: 200, body: DeleteOrphansAnswer },
 };

@@ -29,6 +29,7 @@ export const API_ROUTE_ROLES = {
   "GET /agents/:id/queue": "viewer",
   "GET /agents/:id/health": "viewer",
   "GET /agents/:id/capabilities": "viewer",
+  "GET /agents/:id": "viewer",
 
   "POST /datasources": "operator",
   "GET /datasources": "viewer",
@@ -47,6 +48,11 @@ export const API_ROUTE_ROLES = {
   "PATCH /destinations/:id": "operator",
   "DELETE /destinations/:id": "operator",
   "POST /destinations/:id/test": "operator",
+  // Records runs and deliveries from what a destination holds: rebuilding the catalogue is an admin's.
+  "POST /destinations/:id/catalogue/import": "admin",
+  // What no delivery record holds, and deleting it: objects chosen by listing, not by the catalogue.
+  "GET /destinations/:id/orphans": "admin",
+  "POST /destinations/:id/orphans/delete": "admin",
 
   "POST /schedules": "operator",
   // A cron's next firings before it is saved: computed, nothing read or stored.
@@ -70,6 +76,9 @@ export const API_ROUTE_ROLES = {
   // The backup's bytes: a viewer sees that backups exist, not the data in them.
   "GET /runs/:runId/artifact": "operator",
   "DELETE /runs/:runId/artifact": "operator",
+  // Reads every stored byte (operator, like the download) and tells only a verdict.
+  "POST /runs/:runId/validate": "operator",
+  "POST /runs/:runId/copies": "operator",
 
   "GET /stats": "viewer",
 

@@ -22,7 +22,7 @@ import {
 import { getAgentHealth } from "../../agents/get-agent-health.js";
 import { getAgentCapabilities } from "../../agents/get-agent-capabilities.js";
 import { getAgentQueue } from "../../agents/get-agent-queue.js";
-import { listAgents } from "../../agents/list-agents.js";
+import { listAgents, showAgent } from "../../agents/list-agents.js";
 import { revokeAgent } from "../../agents/revoke-agent.js";
 import type { AppContext } from "../../context.js";
 import { createDestination } from "../../destinations/create-destination.js";
@@ -45,6 +45,7 @@ import { adminRoutes } from "./admin.js";
 import { userRoutes } from "./users.js";
 import { datasourceRoutes } from "./datasources.js";
 import { runRoutes } from "./runs.js";
+import { storedBackupRoutes } from "./stored-backups.js";
 import { ssoRoutes } from "./sso.js";
 
 /**
@@ -100,6 +101,7 @@ export function apiRoutes(ctx: AppContext) {
       return c.json({ user }, 201);
     })
     .get("/agents", async (c) => c.json({ items: await listAgents(ctx) }))
+    .get("/agents/:id", params(IdParam), async (c) => c.json(await showAgent(ctx, c.req.valid("param").id)))
     .post("/agents/:id/revoke", params(IdParam), async (c) => {
       const { id } = c.req.valid("param");
       await revokeAgent(scoped(ctx, c), id);
@@ -140,6 +142,7 @@ export function apiRoutes(ctx: AppContext) {
     )
     .route("/", datasourceRoutes(ctx))
     .route("/", runRoutes(ctx))
+    .route("/", storedBackupRoutes(ctx))
     .route("/", userRoutes(ctx))
     .route("/", adminRoutes(ctx))
     .route("/", ssoRoutes(ctx));

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { CancelRunBody, DeleteArtifactQuery, type ErrorCode, HoldfastError, ListRunsQuery, RestoreRunBody, RunIdParam } from "@holdfast/shared";
+import { CancelRunBody, CopyRunBody, DeleteArtifactQuery, type ErrorCode, HoldfastError, ListRunsQuery, RestoreRunBody, RunIdParam, ValidateRunBody } from "@holdfast/shared";
+import { copyRun } from "../../artifacts/copy-run.js";
 import { deleteArtifact } from "../../artifacts/delete-artifact.js";
 import { auditActor, recordAudit } from "../../audit/record-audit.js";
 import { downloadArtifact } from "../../artifacts/download-artifact.js";
@@ -11,6 +12,7 @@ import { getRunLogs } from "../../runs/get-run-logs.js";
 import { listRunEvents } from "../../runs/list-run-events.js";
 import { listRuns } from "../../runs/list-runs.js";
 import { startRestore } from "../../runs/start-restore.js";
+import { validateRun } from "../../artifacts/validate-run.js";
 import { scoped } from "../middleware.js";
 import { jsonBody, params, query } from "../validate.js";
 import type { HonoEnv } from "../types.js";
@@ -51,6 +53,12 @@ export function runRoutes(ctx: AppContext) {
         throw err;
       }
     })
+    .post("/runs/:runId/validate", params(RunIdParam), jsonBody(ValidateRunBody, "validate request"), async (c) =>
+      c.json(await validateRun(scoped(ctx, c), c.req.valid("param").runId, c.req.valid("json"))),
+    )
+    .post("/runs/:runId/copies", params(RunIdParam), jsonBody(CopyRunBody, "copy request"), async (c) =>
+      c.json(await copyRun(scoped(ctx, c), c.req.valid("param").runId, c.req.valid("json").destinationId), 202),
+    )
     .delete("/runs/:runId/artifact", params(RunIdParam), query(DeleteArtifactQuery), async (c) =>
       c.json(await deleteArtifact(scoped(ctx, c), { runId: c.req.valid("param").runId, force: c.req.valid("query").force, deletedBy: c.get("user").email })),
     );
