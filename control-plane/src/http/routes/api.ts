@@ -46,6 +46,7 @@ import { userRoutes } from "./users.js";
 import { datasourceRoutes } from "./datasources.js";
 import { runRoutes } from "./runs.js";
 import { ssoRoutes } from "./sso.js";
+import { notificationRoutes } from "./notifications.js";
 
 /**
  * `/api/v1`: each route declares the shared schemas of its path, query and body (checked before it
@@ -142,5 +143,6 @@ export function apiRoutes(ctx: AppContext) {
     .route("/", runRoutes(ctx))
     .route("/", userRoutes(ctx))
     .route("/", adminRoutes(ctx))
-    .route("/", ssoRoutes(ctx));
+    .route("/", ssoRoutes(ctx))
+    .route("/", notificationRoutes(ctx));
 }
