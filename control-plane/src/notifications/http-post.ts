@@ -1,5 +1,6 @@
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+// The modules, not their `request`: read at call time, so an interceptor installed later (msw in tests) sees the call.
+import http from "node:http";
+import https from "node:https";
 import { HoldfastError } from "@holdfast/shared";
 import { ENDPOINT_FORBIDDEN } from "../destinations/endpoint-guard.js";
 import { forbiddenTarget, notifyLookup, refusedNotifyAddress } from "./address-guard.js";
@@ -25,7 +26,7 @@ export function postJson(url: string, body: unknown, opts: SendOptions & { heade
   const literal = refusedNotifyAddress(target.hostname, opts.strictAddresses);
   if (literal) return Promise.reject(forbiddenTarget(literal));
   const payload = typeof body === "string" ? body : JSON.stringify(body);
-  const request = target.protocol === "https:" ? httpsRequest : httpRequest;
+  const request = target.protocol === "https:" ? https.request : http.request;
   return new Promise<HttpAnswer>((resolve, reject) => {
     const req = request(
       target,

@@ -1,4 +1,5 @@
-import { HoldfastError, type NotificationChannelConfigs } from "@holdfast/shared";
+import { isIP } from "node:net";
+import { HoldfastError, normalizeHost, type NotificationChannelConfigs } from "@holdfast/shared";
 import { createTransport } from "nodemailer";
 import { resolveAllowed } from "../address-guard.js";
 import { type NotificationMessage, plainText, type SendOptions } from "../message.js";
@@ -26,7 +27,8 @@ export async function sendEmail(config: NotificationChannelConfigs["email"], mes
     requireTLS: config.security === "starttls",
     ignoreTLS: config.security === "none",
     ...(config.username ? { auth: { user: config.username, pass: config.password ?? "" } } : {}),
-    tls: { servername: config.host, rejectUnauthorized: config.verifyCertificate },
+    // The certificate is checked against the name the admin typed (SNI takes names only).
+    tls: { ...(isIP(normalizeHost(config.host)) ? {} : { servername: normalizeHost(config.host) }), rejectUnauthorized: config.verifyCertificate },
     connectionTimeout: opts.timeoutMs,
     greetingTimeout: opts.timeoutMs,
     socketTimeout: opts.timeoutMs,
