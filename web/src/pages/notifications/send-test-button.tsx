@@ -22,7 +22,7 @@ export function SendTestButton({ channel }: { channel: ChannelItem }) {
           </Text>
         )}
         {test.data && !test.data.ok && (
-          <Text size="sm" c="red.8" role="alert">
+          <Text size="sm" role="alert" className={classes.failed}>
             The test failed: {test.data.error?.message ?? "no reason given"}
           </Text>
         )}
