@@ -1,7 +1,7 @@
 import { HoldfastError, newId, type NotificationChannelType, type NotificationTestResult, toErrorBody } from "@holdfast/shared";
-import { assertTargetAllowed } from "./address-guard.js";
 import { type ChannelContext, findChannelRow, openChannelConfig } from "./channel-rows.js";
-import { sendThrough, targetHostOf } from "./channels/index.js";
+import { sendThrough } from "./channels/index.js";
+import { checkTarget } from "./check-target.js";
 
 /**
  * "Send test": one message through the channel now, outside the queue, so the admin sees at once
@@ -12,7 +12,7 @@ export async function testChannel(ctx: ChannelContext, id: string): Promise<Noti
   const type = row.type as NotificationChannelType;
   const config = openChannelConfig(ctx.secrets, row);
   try {
-    await assertTargetAllowed(targetHostOf(type, config as Record<string, unknown>), ctx.env.notifyStrictAddresses);
+    await checkTarget(ctx, type, config);
     await sendThrough(type, config, {
       id: newId("nts"),
       kind: "backup.succeeded",

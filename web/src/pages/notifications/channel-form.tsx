@@ -14,7 +14,7 @@ import { fieldErrorsFrom } from "../../ui/form-errors.js";
 import { FormActions } from "../../ui/form-actions.js";
 import { SchemaFields } from "../../ui/schema-form/schema-fields.js";
 import { ErrorState } from "../../ui/states.js";
-import { blankInputs, type ChannelInputs, configFields, createBody, secretFields, storedInputs, storedSecretsOf, updateBody, withoutKeptSecrets } from "./channel-inputs.js";
+import { blankInputs, type ChannelInputs, configFields, createBody, secretFields, storedInputs, storedSecretsOf, updateBody, withoutStoredSecrets } from "./channel-inputs.js";
 import { CONFIG_TEXTS, TYPE_LABELS } from "./channel-texts.js";
 import type { ChannelItem } from "./notifications-query.js";
 
@@ -30,7 +30,7 @@ export function ChannelForm({ stored, onSaved, onCancel }: { stored?: ChannelIte
   const kept = storedSecretsOf(stored);
   const form = useForm<ChannelInputs>({
     initialValues: stored ? storedInputs(stored) : blankInputs("webhook"),
-    validate: (values) => withoutKeptSecrets(checkCreate(createBody(values)), values, kept),
+    validate: (values) => withoutStoredSecrets(checkCreate(createBody(values)), values, kept),
     validateInputOnChange: true,
   });
   const save = useMutation({

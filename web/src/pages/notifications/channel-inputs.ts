@@ -9,7 +9,7 @@ import {
 } from "@holdfast/shared";
 import type { FormErrors } from "@mantine/form";
 import { fieldsOf, type SchemaField } from "../../ui/schema-form/field-kinds.js";
-import { initialInputs, type InputValues, toPayload } from "../../ui/schema-form/form-values.js";
+import { initialInputs, type InputValues, toPayload, withoutKeptSecrets } from "../../ui/schema-form/form-values.js";
 import type { ChannelItem } from "./notifications-query.js";
 
 export interface ChannelInputs {
@@ -53,9 +53,6 @@ export function updateBody(inputs: ChannelInputs): Record<string, unknown> {
   };
 }
 
-/** In an update, a secret left empty keeps the stored one: "required" does not apply to it. */
-export function withoutKeptSecrets(errors: FormErrors, inputs: ChannelInputs, stored: readonly string[]): FormErrors {
-  if (stored.length === 0) return errors;
-  const kept = secretFields(inputs.type).filter((f) => inputs.config[f] === "");
-  return Object.fromEntries(Object.entries(errors).filter(([path]) => !kept.some((f) => path === `config.${f}`)));
-}
+/** The form's errors without those of the secrets the server keeps (`withoutKeptSecrets`). */
+export const withoutStoredSecrets = (errors: FormErrors, inputs: ChannelInputs, stored: readonly string[]): FormErrors =>
+  withoutKeptSecrets(errors, inputs.config, secretFields(inputs.type), stored);
