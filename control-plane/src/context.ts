@@ -60,6 +60,16 @@ export interface ProgressFeed {
   report(progress: ProgressReport): void;
 }
 
+/** What the rest of the control plane tells notifications (notifications/): the worker and the agent presence alerts. */
+export interface NotificationHooks {
+  /** Sends were recorded: deliver them now. */
+  kick(): void;
+  /** The agent's session closed: "agent offline" once it stays away past the threshold. */
+  agentOffline(agentId: string): void;
+  /** The agent's session is ready: "agent back" if an offline alert was sent. */
+  agentOnline(agentId: string): void;
+}
+
 /** Where the process is in its life: `/readyz` answers 503 once it is stopping. */
 export interface Lifecycle {
   stopping: boolean;
@@ -87,6 +97,8 @@ export interface AppContext {
   progress?: ProgressFeed;
   /** The live event feed's subscriptions (`GET /api/v1/events`); absent in contexts built by hand. */
   liveEvents?: EventHub;
+  /** Absent in contexts built by hand: nothing is sent, sends stay recorded. */
+  notifications?: NotificationHooks;
   /** Absent in contexts built by hand: such a process is never stopping. */
   lifecycle?: Lifecycle;
   /** The delivery worker, told when a delivery was recorded outside a pull (a copy); absent in contexts built by hand. */

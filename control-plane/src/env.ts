@@ -73,6 +73,16 @@ const RawEnv = z.object({
   /** How long a live event stream stays silent before a keep-alive comment. */
   eventsKeepAliveMs: intFrom(100, 300_000).default(15_000),
   /** Encrypts destination credentials at rest: base64 of 32 bytes. Absent, `<dataDir>/master.key` holds it. */
+  /** Tries per notification send before it is failed (the first one included). */
+  notifyAttempts: intFrom(1, 100).default(6),
+  /** Wait after a send's first failed try; doubles after each, capped at an hour. */
+  notifyBackoffMs: intFrom(1, 3_600_000).default(30_000),
+  /** The longest one send may take (connecting, TLS, the remote's answer). */
+  notifyTimeoutMs: intFrom(100, 300_000).default(10_000),
+  /** How long an agent stays offline before "agent offline" is sent. */
+  notifyAgentOfflineMs: intFrom(0, 7 * 86_400_000).default(300_000),
+  /** On: notification URLs and SMTP hosts on loopback or private addresses are refused too (link-local and metadata always are). */
+  notifyStrictAddresses: z.enum(["0", "1", "false", "true"]).default("false"),
   masterKey: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be the base64 of 32 random bytes (openssl rand -base64 32)")
@@ -116,6 +126,11 @@ export type Env = {
   eventsClientBuffer: number;
   eventsPollMs: number;
   eventsKeepAliveMs: number;
+  notifyAttempts: number;
+  notifyBackoffMs: number;
+  notifyTimeoutMs: number;
+  notifyAgentOfflineMs: number;
+  notifyStrictAddresses: boolean;
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -155,6 +170,11 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       eventsClientBuffer: blankToUndefined(vars.HOLDFAST_EVENTS_CLIENT_BUFFER),
       eventsPollMs: blankToUndefined(vars.HOLDFAST_EVENTS_POLL_MS),
       eventsKeepAliveMs: blankToUndefined(vars.HOLDFAST_EVENTS_KEEPALIVE_MS),
+      notifyAttempts: blankToUndefined(vars.HOLDFAST_NOTIFY_ATTEMPTS),
+      notifyBackoffMs: blankToUndefined(vars.HOLDFAST_NOTIFY_BACKOFF_MS),
+      notifyTimeoutMs: blankToUndefined(vars.HOLDFAST_NOTIFY_TIMEOUT_MS),
+      notifyAgentOfflineMs: blankToUndefined(vars.HOLDFAST_NOTIFY_AGENT_OFFLINE_MS),
+      notifyStrictAddresses: blankToUndefined(vars.HOLDFAST_NOTIFY_STRICT_ADDRESSES),
     },
     "configuration",
   );
@@ -189,6 +209,11 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     eventsClientBuffer: raw.eventsClientBuffer,
     eventsPollMs: raw.eventsPollMs,
     eventsKeepAliveMs: raw.eventsKeepAliveMs,
+    notifyAttempts: raw.notifyAttempts,
+    notifyBackoffMs: raw.notifyBackoffMs,
+    notifyTimeoutMs: raw.notifyTimeoutMs,
+    notifyAgentOfflineMs: raw.notifyAgentOfflineMs,
+    notifyStrictAddresses: raw.notifyStrictAddresses === "1" || raw.notifyStrictAddresses === "true",
   };
 }
 

@@ -14,6 +14,8 @@ import { EventHub } from "./events/hub.js";
 import { RunProgressFeed } from "./events/progress.js";
 import { createApp } from "./http/app.js";
 import { LinkHub } from "./link/hub.js";
+import { createAgentPresenceAlerts } from "./notifications/agent-presence.js";
+import { createNotificationWorker, type NotificationWorker, type NotificationWorkerOptions } from "./notifications/send-worker.js";
 import { attachLinkServer } from "./link/link-server.js";
 import { createLogger, type Logger } from "./logger.js";
 import { checkPrivateModes, makePrivateDir } from "./private-files.js";
@@ -28,6 +30,7 @@ export interface StartOptions {
   logger?: Logger;
   puller?: PullerOptions;
   deliveries?: DeliveryWorkerOptions;
+  notifications?: NotificationWorkerOptions;
   /** Skip the "listening on" line (tests). */
   quiet?: boolean;
   /** false: no firing loop (unit tests that drive their own scheduler on a manual clock). */
@@ -42,6 +45,7 @@ export interface RunningServer {
   server: Server;
   puller: Puller;
   deliveries: DeliveryWorker;
+  notifications: NotificationWorker;
   retention: RetentionTimer;
   liveEvents: EventHub;
   /** Absent when started with `scheduler: false`. */
@@ -92,6 +96,9 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   deliveries = createDeliveryWorker(ctx, { ...opts.deliveries, onSpoolFreed: () => puller.spoolFreed() });
   ctx.deliveries = deliveries;
   await markAllAgentsOffline(ctx);
+  const notifications = createNotificationWorker(ctx, opts.notifications);
+  const presence = createAgentPresenceAlerts(ctx, env.notifyAgentOfflineMs);
+  ctx.notifications = { kick: notifications.kick, agentOffline: presence.offline, agentOnline: presence.online };
   const setupToken = await issueSetupToken(ctx);
   const scheduler = opts.scheduler === false ? undefined : createScheduler(ctx, { tickMs: env.schedulerTickMs, graceMs: env.misfireGraceMs });
   if (scheduler) ctx.scheduler = scheduler;
@@ -121,6 +128,8 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   log.info({ url, database: database.dialect, spool: env.spoolDir }, "control plane started");
   await puller.resumeAll();
   await deliveries.start();
+  notifications.start();
+  await presence.start();
   const retention = startRetentionTimer(ctx);
   // The first pass also catches up after a restart: firings due meanwhile, retries, pending runs.
   scheduler?.start();
@@ -146,6 +155,8 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
       await scheduler?.idle();
       // Tries under way are cut and go back to pending: the next start resumes them.
       await deliveries.close();
+      presence.close();
+      await notifications.close();
       await retention.close();
       progress.close();
       await database.close();
@@ -153,5 +164,5 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
     })();
     return closing;
   };
-  return { url, ctx, server, puller, deliveries, retention, liveEvents, scheduler, setupUrl: setupLink, close };
+  return { url, ctx, server, puller, deliveries, notifications, retention, liveEvents, scheduler, setupUrl: setupLink, close };
 }

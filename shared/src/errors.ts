@@ -95,6 +95,10 @@ export const ERROR_CATALOG = {
   SSO_NO_ROLE_MATCH: { status: 403, retryable: false, action: "Your identity provider account matched none of the claim-to-role rules: ask an admin to add you to a group a rule names, or to add a rule (Single sign-on settings)." },
   SSO_PROVIDER_UNREACHABLE: { status: 503, retryable: true, action: "The identity provider's discovery document could not be fetched (details.reason): check the issuer URL, that the provider is up and that its TLS certificate is trusted by the control plane (NODE_EXTRA_CA_CERTS for a private CA)." },
   PASSWORD_SIGN_IN_DISABLED: { status: 403, retryable: false, action: "Password sign-in is turned off on this control plane: use \"Sign in with\" the identity provider on the sign-in page. Only the break-glass admin may still sign in with a password." },
+  // Notifications
+  NOTIFICATION_CHANNEL_NOT_FOUND: { status: 404, retryable: false, action: "Check the channel id (GET /api/v1/notification-channels lists them)." },
+  NOTIFICATION_ENDPOINT_FORBIDDEN: { status: 422, retryable: false, action: "The channel's URL or SMTP host is, or resolves to, a link-local or cloud metadata address (or, with HOLDFAST_NOTIFY_STRICT_ADDRESSES on, a loopback or private one): use a public address." },
+  NOTIFICATION_SEND_FAILED: { status: 502, retryable: true, action: "The channel's service refused or did not answer (details.reason, details.status): check its URL, token or credentials; sends are retried with backoff." },
 } as const satisfies Record<string, { status: number; retryable: boolean; action: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -29,3 +29,4 @@ export * from "./api/live-events.js";
 export * from "./api/responses.js";
 export * from "./api/api-error.js";
 export * from "./api/stored-backups.js";
+export * from "./api/notifications.js";

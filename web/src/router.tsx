@@ -48,6 +48,7 @@ const pages = [
   page("/api-tokens", lazyRouteComponent(() => import("./pages/api-tokens/api-tokens-page.js"), "ApiTokensPage")),
   page("/enrollment-tokens", lazyRouteComponent(() => import("./pages/enrollment-tokens/enrollment-tokens-page.js"), "EnrollmentTokensPage")),
   page("/sso", lazyRouteComponent(() => import("./pages/sso-settings/sso-settings-page.js"), "SsoSettingsPage")),
+  page("/notifications", lazyRouteComponent(() => import("./pages/notifications/notifications-page.js"), "NotificationsPage")),
 ];
 
 const SignInPage = lazyRouteComponent(() => import("./pages/sign-in/sign-in-page.js"), "SignInPage");

@@ -8,13 +8,14 @@ import type { Tables } from "../db/index.js";
 import { findDestinationRow, fullConfig } from "../destinations/destination-rows.js";
 import { openDestination } from "../destinations/open-destination.js";
 import type { Destination } from "../destinations/types.js";
+import { notifyDeliveryCompleted, notifyDeliveryFailed } from "../notifications/producers.js";
 import { getRunRow, type ArtifactMeta, type RunRow } from "../runs/get-run.js";
 import { artifactObjectName, objectsOf } from "./object-name.js";
 import { assertWithinQuota } from "./quota.js";
 import { backoffAfter, type DeliveryPolicy } from "./retry-policy.js";
 import { writeArtifact } from "./write-artifact.js";
 
-export type DeliveryContext = Pick<AppContext, "database" | "clock" | "env" | "log" | "secrets">;
+export type DeliveryContext = Pick<AppContext, "database" | "clock" | "env" | "log" | "secrets" | "notifications">;
 export type DeliveryRow = Tables["deliveries"]["$inferSelect"];
 export type AttemptOutcome = "completed" | "retrying" | "failed" | "interrupted";
 
@@ -91,6 +92,7 @@ export async function attemptDelivery(ctx: DeliveryContext, claimed: DeliveryRow
       .set({ state: "completed", path, bytes, error: null, nextAttemptAt: null, durationMs: now - started, updatedAt: now })
       .where(eq(t.deliveries.id, claimed.id));
     log.info({ path, bytes, ms: now - started }, "artifact delivered");
+    await notifyDeliveryCompleted(ctx, claimed.destinationId);
     return "completed";
   } catch (err) {
     const error = errorBodyOf(err);
@@ -113,6 +115,7 @@ export async function attemptDelivery(ctx: DeliveryContext, claimed: DeliveryRow
       .where(eq(t.deliveries.id, claimed.id));
     if (final) {
       log.error({ err: error, attempts: claimed.attempts }, "delivery failed; giving up");
+      await notifyDeliveryFailed(ctx, claimed, error);
     } else {
       log.warn({ err: error, retryAt: new Date(nextAttemptAt!).toISOString() }, "delivery attempt failed; retrying later");
     }

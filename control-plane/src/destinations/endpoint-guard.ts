@@ -101,15 +101,20 @@ export async function assertEndpointAllowed(
   }
 }
 
+/** dns.lookup that fails when any answer is refused by `refuse` (an address → why not, or null). */
+export function lookupRefusing(refuse: (address: string) => string | null): LookupFunction {
+  return (hostname, options, callback) => {
+    lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, "", 0);
+      const refused = addresses.map((a) => refuse(a.address)).find((r) => r !== null);
+      if (refused) return callback(Object.assign(new Error(`${hostname}: ${refused}`), { code: ENDPOINT_FORBIDDEN }), "", 0);
+      if (options.all) return (callback as unknown as (e: null, a: typeof addresses) => void)(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: "ENOTFOUND" }), "", 0);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
 /** dns.lookup that fails when any answer is a refused address: the S3 client's sockets use it. */
-export const guardedLookup: LookupFunction = (hostname, options, callback) => {
-  lookup(hostname, { ...options, all: true }, (err, addresses) => {
-    if (err) return callback(err, "", 0);
-    const refused = addresses.map((a) => refusedEndpointReason(a.address)).find((r) => r !== null);
-    if (refused) return callback(Object.assign(new Error(`${hostname}: ${refused}`), { code: ENDPOINT_FORBIDDEN }), "", 0);
-    if (options.all) return (callback as unknown as (e: null, a: typeof addresses) => void)(null, addresses);
-    const first = addresses[0];
-    if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: "ENOTFOUND" }), "", 0);
-    callback(null, first.address, first.family);
-  });
-};
+export const guardedLookup: LookupFunction = lookupRefusing(refusedEndpointReason);

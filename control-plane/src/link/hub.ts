@@ -20,11 +20,13 @@ export class LinkHub implements AgentLink {
       onReady: () => {
         this.ctx.puller.onAgentOnline(agentId);
         this.ctx.scheduler?.onAgentOnline(agentId);
+        this.ctx.notifications?.agentOnline(agentId);
       },
       onClose: async (s) => {
         if (this.sessions.get(agentId) !== s) return;
         this.sessions.delete(agentId);
         await markAgentOffline(this.ctx, agentId).catch((err: unknown) => this.ctx.log.error({ err, agentId }, "could not mark the agent offline"));
+        this.ctx.notifications?.agentOffline(agentId);
       },
     });
     const previous = this.sessions.get(agentId);

@@ -7,7 +7,8 @@ import type { AppContext } from "../context.js";
 import type { Tables } from "../db/index.js";
 import type { Logger } from "../logger.js";
 
-type IngestContext = Pick<AppContext, "database" | "clock" | "puller" | "log" | "env" | "progress">;
+import { notifyBackupFailed, notifyBackupSucceeded } from "../notifications/producers.js";
+type IngestContext = Pick<AppContext, "database" | "clock" | "puller" | "log" | "env" | "progress" | "notifications">;
 type RunRow = Tables["runs"]["$inferSelect"];
 type EventRow = Tables["agentEvents"]["$inferSelect"];
 
@@ -226,6 +227,7 @@ async function applyToRun(ctx: IngestContext, run: RunRow, event: AgentEventFram
       );
       // Also when already completed: the pull is idempotent and may have been cut by a restart.
       if (result !== "refused") ctx.puller.kick(run.id);
+      if (result === "applied") await notifyBackupSucceeded(ctx, run);
       return;
     }
     case "backupFailed":
@@ -237,6 +239,7 @@ async function applyToRun(ctx: IngestContext, run: RunRow, event: AgentEventFram
       if (event.type === "backupCancelled") set.cancelReason = event.data.reason;
       if ((await transition(ctx, run, to, set, log)) === "applied") {
         await failDeliveries(ctx, run.id, new HoldfastError("DELIVERY_FAILED", `The run ${to}; there is no artifact to deliver`, { runId: run.id }));
+        if (event.type === "backupFailed") await notifyBackupFailed(ctx, run, event.data.error);
       }
       return;
     }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ErrorBody } from "../errors.js";
 import { AgentStatus, RunState } from "../run-state.js";
 import { LiveEvent } from "./live-events.js";
+import { NotificationChannelView, NotificationSendView, NotificationTestResult } from "./notifications.js";
 import type { ApiRoute } from "./route-roles.js";
 import { SsoSettingsView, SsoStatus } from "./sso.js";
 import { CatalogueImportAnswer, CopyRunAnswer, DeleteOrphansAnswer, OrphansAnswer, ValidateRunAnswer } from "./stored-backups.js";
@@ -40,6 +41,13 @@ export const API_RESPONSES: Partial<Record<ApiRoute, { status: number; body: z.Z
   // Browser navigations: a redirect to the provider, or back to the console (`/sign-in?ssoError=CODE` on a refusal).
   "GET /sso/start": { status: 302, body: z.null() },
   "GET /sso/callback": { status: 302, body: z.null() },
+  "GET /notification-channels": { status: 200, body: z.object({ items: z.array(NotificationChannelView) }) },
+  "POST /notification-channels": { status: 201, body: NotificationChannelView },
+  "GET /notification-channels/:id": { status: 200, body: NotificationChannelView },
+  "PATCH /notification-channels/:id": { status: 200, body: NotificationChannelView },
+  "DELETE /notification-channels/:id": { status: 204, body: z.null() },
+  "POST /notification-channels/:id/test": { status: 200, body: NotificationTestResult },
+  "GET /notification-sends": { status: 200, body: z.object({ items: z.array(NotificationSendView) }) },
   "GET /openapi.json": { status: 200, body: z.object({ openapi: z.string() }).loose() },
   "GET /agents/:id": {
     status: 200,

@@ -101,6 +101,15 @@ export const API_ROUTE_ROLES = {
 
   "GET /audit": "admin",
 
+  // Channels hold credentials and decide who hears about failures: only admins change them.
+  "GET /notification-channels": "viewer",
+  "POST /notification-channels": "admin",
+  "GET /notification-channels/:id": "viewer",
+  "PATCH /notification-channels/:id": "admin",
+  "DELETE /notification-channels/:id": "admin",
+  "POST /notification-channels/:id/test": "admin",
+  "GET /notification-sends": "viewer",
+
   // The live events: every kind is viewer-readable today; a kind a role may not see is filtered
   // out of the stream (LIVE_EVENT_ROLES in live-events.ts), never refused as a whole.
   "GET /events": "viewer",

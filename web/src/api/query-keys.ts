@@ -33,4 +33,6 @@ export const queryKeys = {
   /** Whether single sign-on is on (the sign-in page), and its settings (admin). */
   sso: ["sso"] as const,
   ssoSettings: ["sso", "settings"] as const,
+  notificationChannels: ["notification-channels"] as const,
+  notificationSends: ["notification-sends"] as const,
 } as const;

@@ -1,9 +1,9 @@
 import type { ApiRoute } from "@holdfast/shared";
-import { IconApi, IconCalendarTime, IconDatabase, IconGauge, IconKey, IconListCheck, IconLogin, IconServer2, IconTruckDelivery, IconUsers } from "@tabler/icons-react";
+import { IconApi, IconBell, IconCalendarTime, IconDatabase, IconGauge, IconKey, IconListCheck, IconLogin, IconServer2, IconTruckDelivery, IconUsers } from "@tabler/icons-react";
 import type { ComponentType } from "react";
 
 export interface NavItem {
-  to: "/" | "/agents" | "/datasources" | "/schedules" | "/runs" | "/destinations" | "/users" | "/api-tokens" | "/enrollment-tokens" | "/sso";
+  to: "/" | "/agents" | "/datasources" | "/schedules" | "/runs" | "/destinations" | "/users" | "/api-tokens" | "/enrollment-tokens" | "/sso" | "/notifications";
   label: string;
   icon: ComponentType<{ size?: number; stroke?: number; "aria-hidden"?: boolean }>;
   /** The route that lists what the page shows: the item is hidden from a role that may not call it. */
@@ -18,6 +18,7 @@ export const NAV_ITEMS: NavItem[] = [
   { to: "/datasources", label: "Datasources", icon: IconDatabase, reads: "GET /datasources" },
   { to: "/schedules", label: "Schedules", icon: IconCalendarTime, reads: "GET /schedules" },
   { to: "/destinations", label: "Destinations", icon: IconTruckDelivery, reads: "GET /destinations" },
+  { to: "/notifications", label: "Notifications", icon: IconBell, reads: "GET /notification-channels" },
   { to: "/users", label: "Users", icon: IconUsers, reads: "GET /users" },
   { to: "/api-tokens", label: "API tokens", icon: IconApi, reads: "GET /api-tokens" },
   { to: "/enrollment-tokens", label: "Enrollment tokens", icon: IconKey, reads: "GET /enrollment-tokens" },

@@ -47,6 +47,7 @@ import { datasourceRoutes } from "./datasources.js";
 import { runRoutes } from "./runs.js";
 import { storedBackupRoutes } from "./stored-backups.js";
 import { ssoRoutes } from "./sso.js";
+import { notificationRoutes } from "./notifications.js";
 
 /**
  * `/api/v1`: each route declares the shared schemas of its path, query and body (checked before it
@@ -145,5 +146,6 @@ export function apiRoutes(ctx: AppContext) {
     .route("/", storedBackupRoutes(ctx))
     .route("/", userRoutes(ctx))
     .route("/", adminRoutes(ctx))
-    .route("/", ssoRoutes(ctx));
+    .route("/", ssoRoutes(ctx))
+    .route("/", notificationRoutes(ctx));
 }

@@ -7,7 +7,7 @@ import { api, unwrap } from "../../api/client.js";
 import { fieldErrorsFrom } from "../../ui/form-errors.js";
 import { SchemaFields } from "../../ui/schema-form/schema-fields.js";
 import { ErrorState } from "../../ui/states.js";
-import { blankInputs, configFields, createBody, type DestinationInputs, secretFields, storedInputs, storedSecretsOf, updateBody, withoutKeptSecrets } from "./destination-inputs.js";
+import { blankInputs, configFields, createBody, type DestinationInputs, secretFields, storedInputs, storedSecretsOf, updateBody, withoutStoredSecrets } from "./destination-inputs.js";
 import type { DestinationItem } from "./destinations-query.js";
 import { CONFIG_TEXTS, TYPE_LABELS } from "./destination-texts.js";
 
@@ -23,7 +23,7 @@ export function DestinationForm({ stored, onSaved, onCancel }: { stored?: Destin
   const kept = storedSecretsOf(stored);
   const form = useForm<DestinationInputs>({
     initialValues: stored ? storedInputs(stored) : blankInputs("local"),
-    validate: (values) => withoutKeptSecrets(checkCreate(createBody(values)), values, kept),
+    validate: (values) => withoutStoredSecrets(checkCreate(createBody(values)), values, kept),
     validateInputOnChange: true,
   });
   const save = useMutation({

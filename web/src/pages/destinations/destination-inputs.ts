@@ -1,7 +1,7 @@
 import { DESTINATION_CONFIGS, DESTINATION_SECRET_FIELDS, type DestinationType, REDACTED } from "@holdfast/shared";
 import type { FormErrors } from "@mantine/form";
 import { fieldsOf, type SchemaField } from "../../ui/schema-form/field-kinds.js";
-import { initialInputs, type InputValues, toPayload } from "../../ui/schema-form/form-values.js";
+import { initialInputs, type InputValues, toPayload, withoutKeptSecrets } from "../../ui/schema-form/form-values.js";
 import type { DestinationItem } from "./destinations-query.js";
 
 export interface DestinationInputs {
@@ -50,12 +50,6 @@ export function updateBody(inputs: DestinationInputs): Record<string, unknown> {
   };
 }
 
-/**
- * In an update, a secret left empty keeps the stored one: the schema's "required" (or SFTP's "a
- * password or a key") does not apply to a field the server already holds.
- */
-export function withoutKeptSecrets(errors: FormErrors, inputs: DestinationInputs, stored: readonly string[]): FormErrors {
-  if (stored.length === 0) return errors;
-  const kept = secretFields(inputs.type).filter((f) => inputs.config[f] === "");
-  return Object.fromEntries(Object.entries(errors).filter(([path]) => !kept.some((f) => path === `config.${f}`)));
-}
+/** The form's errors without those of the secrets the server keeps (`withoutKeptSecrets`). */
+export const withoutStoredSecrets = (errors: FormErrors, inputs: DestinationInputs, stored: readonly string[]): FormErrors =>
+  withoutKeptSecrets(errors, inputs.config, secretFields(inputs.type), stored);

@@ -1,3 +1,4 @@
+import type { FormErrors } from "@mantine/form";
 import type { SchemaField } from "./field-kinds.js";
 
 /** A field's value as an input holds it: "" for an empty text or number, [] for an empty list, null for no choice. */
@@ -42,4 +43,14 @@ export function toPayload(fields: SchemaField[], inputs: InputValues, opts: { up
     if (value !== undefined) out[field.name] = value;
   }
   return out;
+}
+
+/**
+ * In an update, a secret left empty keeps the stored one: the schema's "required" (or SFTP's "a
+ * password or a key") does not apply to a field the server already holds.
+ */
+export function withoutKeptSecrets(errors: FormErrors, config: InputValues, secrets: readonly string[], stored: readonly string[]): FormErrors {
+  if (stored.length === 0) return errors;
+  const kept = secrets.filter((f) => config[f] === "");
+  return Object.fromEntries(Object.entries(errors).filter(([path]) => !kept.some((f) => path === `config.${f}`)));
 }

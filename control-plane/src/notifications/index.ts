@@ -1,0 +1,12 @@
+export { notify, closeCondition, type NotifyEvent, type NotifyOutcome } from "./notify.js";
+export { notifyBackupFailed, notifyBackupSucceeded, notifyDeliveryCompleted, notifyDeliveryFailed } from "./producers.js";
+export { createNotificationWorker, type NotificationWorker, type NotificationWorkerOptions } from "./send-worker.js";
+export { createAgentPresenceAlerts, type AgentPresenceAlerts } from "./agent-presence.js";
+export { createChannel } from "./create-channel.js";
+export { updateChannel } from "./update-channel.js";
+export { deleteChannel } from "./delete-channel.js";
+export { getChannel, listChannels } from "./get-channel.js";
+export { testChannel } from "./test-channel.js";
+export { listSends } from "./list-sends.js";
+export { SIGNATURE_HEADER, signWebhook } from "./channels/webhook.js";
+export type { NotificationMessage, NotificationSubject } from "./message.js";
