@@ -1,8 +1,8 @@
 import type { RunProgressEvent } from "@holdfast/shared";
 import { SingleBar } from "cli-progress";
 import prettyBytes from "pretty-bytes";
-import { colorErr, say } from "../remote/output.js";
-import type { FollowView, RunAnswer } from "./follow-run.js";
+import { say } from "../remote/output.js";
+import { type FollowView, RUN_ENDED, type RunAnswer } from "./follow-run.js";
 
 /** Piped output: at most one progress line this often (state and step changes are always printed). */
 const PLAIN_PROGRESS_EVERY_MS = 5_000;
@@ -98,7 +98,8 @@ export function progressView(runId: string, tty = process.stderr.isTTY === true)
       if (run.state !== state) {
         state = run.state;
         if (!["running"].includes(run.state)) stopBar();
-        if (!bar || run.state !== "running") say(`run ${runId}: ${run.state === "completed" ? colorErr.green(run.state) : run.state}`);
+        // The end is the outcome's to say (reportOutcome); on a terminal the bar shows "running".
+        if (!RUN_ENDED.has(run.state) && (!bar || run.state !== "running")) say(`run ${runId}: ${run.state}`);
       }
       // Polled figures keep the view moving when the live feed is not there.
       if (run.state === "running" && run.step !== null && (figures === undefined || figures.step !== run.step || (run.progressBytes ?? 0) > figures.bytes)) {
@@ -107,7 +108,8 @@ export function progressView(runId: string, tty = process.stderr.isTTY === true)
       for (const d of run.deliveries) {
         if (deliveryStates.get(d.destinationId) === d.state) continue;
         deliveryStates.set(d.destinationId, d.state);
-        if (run.state === "completed") say(`delivery to ${d.destinationId}: ${d.state}`);
+        // A log follows each delivery; a terminal gets them all in the outcome's summary.
+        if (run.state === "completed" && !bar) say(`run ${runId}: delivery to ${d.destinationId}: ${d.state}`);
       }
     },
     progress(event: RunProgressEvent) {
