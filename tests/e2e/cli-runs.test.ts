@@ -70,6 +70,13 @@ describe("holdfast backup, runs, restore and keys over the REST API", () => {
     expect(table.stdout).toMatch(new RegExp(`^ID\\s+KIND\\s+STATE[\\s\\S]*${runId}\\s+backup\\s+completed\\s+manual`, "m"));
     const events = json((await holdfast(["runs", "events", runId!, "--json"])).stdout);
     expect(events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(["backupStarted", "backupCompleted"]));
+    const logs = await holdfast(["runs", "logs", runId!]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toMatch(/^\S+ INFO  /m);
+    // A finished run cannot be cancelled: a conflict (exit 4) with the catalog's code.
+    const cancel = await holdfast(["runs", "cancel", runId!]);
+    expect(cancel.code).toBe(4);
+    expect(cancel.stderr).toContain("INVALID_STATE_TRANSITION");
     backup = { runId: runId!, sha256: run.sha256, sizeBytes: run.sizeBytes };
   });
 
