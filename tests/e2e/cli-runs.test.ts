@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, type ScratchDatabase, snapshotTables } from "../support/postgres.js";
-import { HOLDFAST_BIN, runCli, type Stack, startStack, tempDir, waitFor } from "../support/processes.js";
+import { HOLDFAST_BIN, runCli, type Stack, startStack, tempDir, waitFor, waitForRun } from "../support/processes.js";
 import { sha256File } from "../support/restore.js";
 import { loadBulkData } from "../support/sample-data.js";
 
@@ -87,6 +88,44 @@ describe("holdfast backup, runs, restore and keys over the REST API", () => {
     const unknown = await holdfast(["runs", "show", "run_doesnotexist0000"]);
     expect(unknown.code, unknown.stderr).toBe(3);
     expect(unknown.stderr).toContain("RUN_NOT_FOUND");
+  });
+
+  it("a second backup while one runs is a conflict (exit 4) naming the running run; runs wait on a cancelled run exits 1", async () => {
+    // pg_dump waits for a table another session holds exclusively: the backup stays running until released.
+    const sql = postgres(source.url, { max: 1, onnotice: () => {} });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const tx = sql.begin(async (t) => {
+      await t`LOCK TABLE bulk IN ACCESS EXCLUSIVE MODE`;
+      locked();
+      await held;
+    });
+    try {
+      await isLocked;
+      const first = await holdfast(["backup", "run", datasourceId]);
+      expect(first.code, first.stderr).toBe(0);
+      const runId = first.stdout.trim();
+      await waitForRun(stack.client, runId, (r) => r.state === "running");
+
+      const second = await holdfast(["backup", "run", datasourceId, "--json"]);
+      expect(second.code, second.stderr).toBe(4);
+      expect(second.stderr).toContain(`already running: run ${runId}`);
+      expect(second.stderr).toContain("(BACKUP_ALREADY_RUNNING)");
+      expect(json(second.stdout)).toEqual({ runningRunId: runId });
+
+      const waiting = holdfast(["runs", "wait", runId]);
+      const cancel = await holdfast(["runs", "cancel", runId]);
+      expect(cancel.code, cancel.stderr).toBe(0);
+      const waited = await waiting;
+      expect(waited.code, waited.stderr).toBe(1);
+      expect(waited.stderr).toContain(`Run ${runId} cancelled`);
+    } finally {
+      release();
+      await tx.catch(() => {});
+      await sql.end();
+    }
   });
 
   it("backup run --wait exits 1 with the catalog's code when the backup fails (its database was dropped)", async () => {
