@@ -128,14 +128,37 @@ describe("holdfast backup, runs, restore and keys over the REST API", () => {
     }
   });
 
-  it("backup run --wait exits 1 with the catalog's code when the backup fails (its database was dropped)", async () => {
+  it("backup run --wait exits 1 with the catalog's code when its database is dropped mid-backup, and when it is gone before", async () => {
     const doomed = await createScratchDatabase("hf_clidoomed");
+    const setup = postgres(doomed.url, { max: 1, onnotice: () => {} });
+    await setup`CREATE TABLE t (id int)`;
+    await setup.end();
     const id = await postgresDatasource("doomed", doomed);
+    // pg_dump waits for the locked table; dropping the database (FORCE) then ends its connection.
+    const sql = postgres(doomed.url, { max: 1, onnotice: () => {} });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const tx = sql.begin(async (t) => {
+      await t`LOCK TABLE t IN ACCESS EXCLUSIVE MODE`;
+      locked();
+      await new Promise(() => {});
+    });
+    tx.catch(() => {});
+    await isLocked;
+    const waiting = holdfast(["backup", "run", id, "--destination", destinationId, "--wait"]);
+    const runId = await waitFor("the doomed backup running", async () => (await stack.client.get(`/runs?datasourceId=${id}&state=running`)).body.items[0]?.runId as string | undefined);
     await doomed.drop();
-    const r = await holdfast(["backup", "run", id, "--destination", destinationId, "--wait"]);
+    await sql.end({ timeout: 1 }).catch(() => {});
+    const r = await waiting;
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/holdfast: .*\([A-Z_]+\)/);
+    expect(r.stderr).toMatch(new RegExp(`holdfast: Run ${runId} failed: .*\\([A-Z_]+\\)`));
     expect(r.stderr).not.toMatch(/\n\s+at /);
+
+    // Gone before: the agent refuses to start; the refused run is named.
+    const refused = await holdfast(["backup", "run", id, "--destination", destinationId, "--wait"]);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(/\(DATABASE_NOT_FOUND\)/);
+    expect(refused.stderr).toMatch(/run run_\w+ failed/);
   });
 
   it("runs download writes the artifact whose SHA-256 is the run's", async () => {

@@ -37,7 +37,10 @@ export function registerBackupCommands(program: Command): void {
             if (json && running) process.stdout.write(`${JSON.stringify({ runningRunId: running })}\n`);
             throw new CliError(`A backup of ${datasourceId} is already running${running ? `: run ${running} (holdfast runs wait ${running})` : ""}`, EXIT.conflict, error.code, error.action);
           }
-          throw cliErrorOfApi(error);
+          const refused = cliErrorOfApi(error);
+          // A start the agent refused is still recorded, as a failed run: name it for `runs show`.
+          if (typeof error.details?.runId === "string") throw new CliError(`${refused.message} (run ${error.details.runId} failed)`, refused.exitCode, refused.code, refused.action);
+          throw refused;
         }
         const { runId } = await res.json();
         if (!flags.wait) {
