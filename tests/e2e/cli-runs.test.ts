@@ -212,6 +212,17 @@ describe("holdfast backup, runs, restore and keys over the REST API", () => {
     expect(after).toEqual(before);
   });
 
+  it("runs list --all follows the cursor page after page; --limit caps the rows", async () => {
+    const all = json((await holdfast(["runs", "list", "--json"])).stdout) as { runId: string }[];
+    expect(all.length).toBeGreaterThan(2);
+    const paged = json((await holdfast(["runs", "list", "--all", "--limit", "1", "--json"])).stdout) as { runId: string }[];
+    expect(paged.map((r) => r.runId)).toEqual(all.map((r) => r.runId));
+    const two = json((await holdfast(["runs", "list", "--limit", "2", "--json"])).stdout) as { runId: string }[];
+    expect(two.map((r) => r.runId)).toEqual(all.slice(0, 2).map((r) => r.runId));
+    const usage = await holdfast(["runs", "list", "--status", "sleeping"]);
+    expect(usage.code).toBe(2);
+  });
+
   it("keys generate → an encrypted backup → keys test opens it with that key only", async () => {
     const key = path.join(work, "age.key");
     const other = path.join(work, "other.key");

@@ -42,7 +42,7 @@ export function registerRunsCommands(program: Command): void {
     .addOption(new Option("--trigger <trigger>", "manual or schedule").choices(ListRunsQuery.shape.trigger.unwrap().options))
     .addOption(new Option("--kind <kind>", "backup, restore or drill").choices(ListRunsQuery.shape.kind.unwrap().options))
     .addOption(new Option("--days <n>", "only runs created in the last n days").argParser(positiveInt("--days")))
-    .addOption(new Option("--limit <n>", `at most n runs (the server's page: ${RUNS_PAGE.default}, at most ${RUNS_PAGE.max}; with --all, the page size)`).argParser(positiveInt("--limit")))
+    .addOption(new Option("--limit <n>", `at most n runs (default ${RUNS_PAGE.default}; fetched ${RUNS_PAGE.max} a page; with --all, the page size)`).argParser(positiveInt("--limit")))
     .option("--all", "every matching run, page after page")
     .action(
       remote(async ({ api, json }, flags: { datasource?: string; status?: string; trigger?: string; kind?: string; days?: number; limit?: number; all?: boolean }) => {
@@ -56,14 +56,16 @@ export function registerRunsCommands(program: Command): void {
         });
         if (!parsed.success) throw new CliError(`${parsed.error.issues[0]!.path.join(".")}: ${parsed.error.issues[0]!.message}`, EXIT.usage, "VALIDATION_FAILED");
         const { limit, ...filters } = parsed.data;
+        // More than a page's worth (`--limit 500`) is fetched page after page, like --all.
+        const want = flags.all ? Infinity : (flags.limit ?? limit);
         const items: RunAnswer[] = [];
         let cursor: string | undefined;
         do {
           const page = await call(api.runs.$get({ query: { ...filters, limit: String(limit), ...(cursor ? { cursor } : {}) } as never }));
           items.push(...page.items);
-          cursor = flags.all ? (page.nextCursor ?? undefined) : undefined;
+          cursor = items.length < want ? (page.nextCursor ?? undefined) : undefined;
         } while (cursor);
-        printList(items, RUN_COLUMNS, { json, empty: "No runs match." });
+        printList(items.slice(0, want), RUN_COLUMNS, { json, empty: "No runs match." });
       }),
     );
 
