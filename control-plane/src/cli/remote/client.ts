@@ -3,7 +3,7 @@ import { type ClientResponse, hc, type parseResponse } from "hono/client";
 import type { AppType } from "../../http/app.js";
 import { CliError } from "./cli-error.js";
 import type { Connection } from "./connection.js";
-import { exitCodeOfStatus } from "./exit-codes.js";
+import { EXIT, exitCodeOfStatus } from "./exit-codes.js";
 
 /** How long an API call may take before the CLI gives up on it (a download has its own idle bound). */
 export const CALL_TIMEOUT_MS = 60_000;
@@ -17,9 +17,17 @@ export function tokenFetch(conn: Connection, timeoutMs = CALL_TIMEOUT_MS): typeo
     try {
       return await fetch(input, { ...init, headers, signal });
     } catch (err) {
-      throw unreachableError(err);
+      throw unreachableAt(conn.server, err);
     }
   };
+}
+
+/** No answer at all, as one line naming the URL tried and why (refused, no such host, timed out). */
+export function unreachableAt(server: string, err: unknown): CliError {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const why = (err as Error)?.name === "TimeoutError" ? "no answer in time" : (cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err));
+  const api = unreachableError(err);
+  return new CliError(`Cannot reach the control plane at ${server} (${why})`, EXIT.unreachable, null, api.action);
 }
 
 /**
