@@ -22,7 +22,7 @@ interface LoginFlags {
 
 /** The server to log in to: `--server`, `$HOLDFAST_SERVER`, or the one of the config file already there. */
 function serverFor(flag: string | undefined): string {
-  const server = flag ?? process.env.HOLDFAST_SERVER ?? safeConfig()?.server;
+  const server = flag ?? (process.env.HOLDFAST_SERVER || undefined) ?? safeConfig()?.server;
   if (!server) throw new CliError("Which control plane? Give --server URL (or set HOLDFAST_SERVER)", EXIT.usage);
   return checked(CliConfig.shape.server, server, "--server").replace(/\/+$/, "");
 }
