@@ -226,7 +226,7 @@ describe("holdfast CLI: resources over the REST API", () => {
     const revoked = await holdfast(["agents", "list"], { env: { HOLDFAST_SERVER: stack.cp.url, HOLDFAST_TOKEN: token } });
     expect(revoked.code).toBe(5);
     expect(revoked.stdout).toBe("");
-    expect(revoked.stderr).toMatch(/^holdfast: .*\(UNAUTHENTICATED\)\n/);
+    expect(revoked.stderr).toMatch(/^holdfast: .*run holdfast login.*\(UNAUTHENTICATED\)\n$/);
     expect((await holdfast(["whoami"])).code).toBe(5);
 
     const fresh = (await stack.cp.cli(["api-token", "create", "--email", "admin@example.test"])).stdout.trim();

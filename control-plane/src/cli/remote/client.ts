@@ -46,6 +46,9 @@ export type Answer<T extends ClientResponse<unknown>> = Awaited<ReturnType<typeo
 /** A failed call as one CLI line, its exit code from the status. */
 export function cliErrorOfApi(error: ApiError, server?: string): CliError {
   const message = error.status === 0 ? `${error.message}${server ? ` (${server})` : ""}` : error.message;
+  // A refused token (revoked, expired, unknown) is one line with the CLI's own remedy; the API's
+  // action speaks of signing in over HTTP.
+  if (error.status === 401 && error.code !== "INVALID_CREDENTIALS") return new CliError(`${message.replace(/\.$/, "")}: run holdfast login, or set HOLDFAST_TOKEN to a valid API token`, EXIT.unreachable, error.code, null);
   return new CliError(message, exitCodeOfStatus(error.status), error.code, error.action);
 }
 

@@ -29,3 +29,12 @@ describe("exit codes", () => {
     expect(err).toMatchObject({ exitCode: EXIT.unreachable, message: "Cannot reach the control plane at http://127.0.0.1:9 (ECONNREFUSED)" });
   });
 });
+
+describe("a refused token", () => {
+  it("is one line with the CLI's remedy, exit 5; a wrong password at login keeps its own message", () => {
+    const revoked = cliErrorOfApi(new ApiError({ status: 401, code: "UNAUTHENTICATED", message: "The API token was revoked.", retryable: false, action: "Send a valid bearer token…" }));
+    expect(revoked).toMatchObject({ exitCode: EXIT.unreachable, message: "The API token was revoked: run holdfast login, or set HOLDFAST_TOKEN to a valid API token", action: null });
+    const wrong = cliErrorOfApi(new ApiError({ status: 401, code: "INVALID_CREDENTIALS", message: "Wrong e-mail or password", retryable: false, action: "Check the e-mail and the password." }));
+    expect(wrong).toMatchObject({ exitCode: EXIT.unreachable, message: "Wrong e-mail or password" });
+  });
+});
