@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "no
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, type ScratchDatabase } from "../support/postgres.js";
-import { ADMIN_PASSWORD, type CliResult, freePort, HOLDFAST_BIN, runCli, type Stack, startStack, tempDir } from "../support/processes.js";
+import { ADMIN_PASSWORD, type CliResult, freePort, HOLDFAST_BIN, runCli, type Stack, startStack, tempDir, waitFor } from "../support/processes.js";
 
 /**
  * `holdfast` over the REST API, as an operator scripts it: login, then agents, enrollment tokens,
@@ -53,6 +53,31 @@ describe("holdfast CLI: resources over the REST API", () => {
     // The token is the user's own, named after this host.
     const tokens = (await stack.client.get("/api-tokens")).body.items;
     expect(tokens.find((t: { id: string }) => t.id === config.tokenId)?.name).toMatch(/^cli \S+ \d{4}-\d\d-\d\d$/);
+  });
+
+  it.skipIf(spawnSync("tmux", ["-V"]).status !== 0)("login on a terminal asks the e-mail and the password, and the password never shows", async () => {
+    const config = path.join(tempDir("cli-tty"), "cli.json");
+    const session = `holdfast-login-${process.pid}`;
+    const tmux = (...args: string[]) => spawnSync("tmux", args, { encoding: "utf8" });
+    const screen = () => tmux("capture-pane", "-p", "-t", session).stdout;
+    // The pane stays after the command ends (remain-on-exit), so its last screen can be read.
+    tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "30");
+    tmux("set-option", "-t", session, "remain-on-exit", "on");
+    tmux("respawn-pane", "-k", "-t", session, "env", `HOLDFAST_CONFIG=${config}`, process.execPath, HOLDFAST_BIN, "login", "--server", stack.cp.url);
+    try {
+      await waitFor("the e-mail question", () => screen().includes("E-mail"));
+      tmux("send-keys", "-t", session, "-l", "admin@example.test");
+      tmux("send-keys", "-t", session, "Enter");
+      await waitFor("the password question", () => screen().includes("Password"));
+      tmux("send-keys", "-t", session, "-l", ADMIN_PASSWORD);
+      tmux("send-keys", "-t", session, "Enter");
+      const last = await waitFor("the login to end", () => (screen().includes("Logged in") ? screen() : undefined));
+      expect(last).toContain(`Logged in to ${stack.cp.url} as admin@example.test`);
+      expect(last).not.toContain(ADMIN_PASSWORD);
+      expect(statSync(config).mode & 0o777).toBe(0o600);
+    } finally {
+      tmux("kill-session", "-t", session);
+    }
   });
 
   it("login without a terminal and without --email or the password is a usage error", async () => {
