@@ -2,9 +2,9 @@ import { type Command, Option } from "commander";
 import { CreateDatasourceBody, Engine, TlsMode, UpdateDatasourceBody } from "@holdfast/shared";
 import { call } from "../remote/client.js";
 import { EXIT } from "../remote/exit-codes.js";
-import { checked, collect, defined, intFlag, readJsonFile } from "../remote/flags.js";
+import { checked, collect, defined, intFlag, readJsonObject } from "../remote/flags.js";
 import { confirmOrRefuse, readSecret } from "../remote/input.js";
-import { color, printItem, printList, say } from "../remote/output.js";
+import { color, printDone, printItem, printList, say } from "../remote/output.js";
 import { remote } from "../remote/remote-command.js";
 import { bytes } from "../remote/units.js";
 
@@ -142,8 +142,7 @@ export function registerDatasourcesCommands(program: Command): void {
     .addHelpText("after", "\nExamples:\n  printf %s \"$PGPASSWORD\" | holdfast datasources create --agent AGENT --name shop --engine postgres \\\n      --host db.internal --database shop --user backup --password-stdin\n  holdfast datasources create --agent AGENT --name app --engine sqlite --path /srv/app/app.db\n  holdfast datasources create --file shop.json --password-stdin < password.txt")
     .action(
       remote(async ({ api, json }, flags: DatasourceFlags) => {
-        const file = flags.file ? (readJsonFile(flags.file) as Record<string, unknown>) : {};
-        const fromFile = typeof file === "object" && file !== null && !Array.isArray(file) ? file : {};
+        const fromFile = readJsonObject(flags.file);
         const password = await passwordFrom(flags);
         const body = checked(
           CreateDatasourceBody,
@@ -157,11 +156,7 @@ export function registerDatasourcesCommands(program: Command): void {
         );
         if (body.test) say(color.dim(`Connecting to it through agent ${body.agentId}…`));
         const ds = await call(api.datasources.$post({ json: body }));
-        if (json) process.stdout.write(`${JSON.stringify(ds, null, 2)}\n`);
-        else {
-          say(`Datasource "${ds.name}" created.`);
-          process.stdout.write(`${ds.id}\n`);
-        }
+        printDone(ds, { json, message: `Datasource "${ds.name}" created.`, id: ds.id });
       }),
     );
 
@@ -185,9 +180,7 @@ export function registerDatasourcesCommands(program: Command): void {
         },
         "datasource update",
       );
-      const ds = await call(api.datasources[":id"].$patch({ param: { id }, json: body }));
-      if (json) process.stdout.write(`${JSON.stringify(ds, null, 2)}\n`);
-      else say(`Datasource ${id} updated.`);
+      printDone(await call(api.datasources[":id"].$patch({ param: { id }, json: body })), { json, message: `Datasource ${id} updated.` });
     }),
   );
 
@@ -205,11 +198,8 @@ export function registerDatasourcesCommands(program: Command): void {
         }
         await confirmOrRefuse(`Delete datasource "${ds.name}"?`, flags.yes);
         const retired = await call(api.datasources[":id"].$delete({ param: { id } }));
-        if (json) process.stdout.write(`${JSON.stringify(retired, null, 2)}\n`);
-        else {
-          say(`Datasource ${id} deleted.`);
-          if (retired.pausedScheduleIds.length > 0) say(`Paused schedules: ${retired.pausedScheduleIds.join(", ")}`);
-        }
+        const paused = retired.pausedScheduleIds.length > 0 ? ` Paused schedules: ${retired.pausedScheduleIds.join(", ")}` : "";
+        printDone(retired, { json, message: `Datasource ${id} deleted.${paused}` });
       }),
     );
 

@@ -3,9 +3,9 @@ import { CreateDestinationBody, DestinationType, UpdateDestinationBody } from "@
 import { call } from "../remote/client.js";
 import { CliError } from "../remote/cli-error.js";
 import { EXIT } from "../remote/exit-codes.js";
-import { checked, defined, intFlag, readJsonFile } from "../remote/flags.js";
+import { checked, defined, intFlag, readJsonObject } from "../remote/flags.js";
 import { confirmOrRefuse, readSecret } from "../remote/input.js";
-import { color, printItem, printList, say } from "../remote/output.js";
+import { color, printDone, printItem, printList, say } from "../remote/output.js";
 import { remote } from "../remote/remote-command.js";
 import { bytes } from "../remote/units.js";
 
@@ -151,8 +151,7 @@ export function registerDestinationsCommands(program: Command): void {
     .addHelpText("after", "\nExamples:\n  holdfast destinations create --type local --name nas --path /mnt/backups\n  printf %s \"$AWS_SECRET_ACCESS_KEY\" | holdfast destinations create --type s3 --name offsite \\\n      --bucket acme-backups --region eu-west-1 --access-key-id AKIA… --secret-stdin\n  holdfast destinations create --type sftp --name vault --host vault.internal --user backup \\\n      --host-key-sha256 SHA256:… --private-key-file ~/.ssh/holdfast --path /srv/backups")
     .action(
       remote(async ({ api, json }, flags: DestinationFlags) => {
-        const file = flags.file ? (readJsonFile(flags.file) as Record<string, unknown>) : {};
-        const fromFile = typeof file === "object" && file !== null && !Array.isArray(file) ? file : {};
+        const fromFile = readJsonObject(flags.file);
         const type = flags.type ?? (typeof fromFile.type === "string" ? fromFile.type : undefined);
         const body = checked(
           CreateDestinationBody,
@@ -164,11 +163,7 @@ export function registerDestinationsCommands(program: Command): void {
           flags.file ?? "destination",
         );
         const d = await call(api.destinations.$post({ json: body }));
-        if (json) process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
-        else {
-          say(`Destination "${d.name}" created; holdfast destinations test ${d.id} checks that it takes a write.`);
-          process.stdout.write(`${d.id}\n`);
-        }
+        printDone(d, { json, message: `Destination "${d.name}" created; holdfast destinations test ${d.id} checks that it takes a write.`, id: d.id });
       }),
     );
 
@@ -191,9 +186,7 @@ export function registerDestinationsCommands(program: Command): void {
         },
         "destination update",
       );
-      const d = await call(api.destinations[":id"].$patch({ param: { id }, json: body }));
-      if (json) process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
-      else say(`Destination ${id} updated.`);
+      printDone(await call(api.destinations[":id"].$patch({ param: { id }, json: body })), { json, message: `Destination ${id} updated.` });
     }),
   );
 
@@ -208,8 +201,7 @@ export function registerDestinationsCommands(program: Command): void {
         if (!flags.yes) say(`Deleting destination "${d.name}" (${id}): no new deliveries go there and its credentials are wiped. The backups already there are left alone.`);
         await confirmOrRefuse(`Delete destination "${d.name}"?`, flags.yes);
         await call(api.destinations[":id"].$delete({ param: { id } }));
-        if (json) process.stdout.write(`${JSON.stringify({ id, deleted: true })}\n`);
-        else say(`Destination ${id} deleted.`);
+        printDone({ id, deleted: true }, { json, message: `Destination ${id} deleted.` });
       }),
     );
 

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { CreateScheduleBody, NEXT_FIRINGS, RetentionPreviewQuery, UpdateScheduleBody } from "@holdfast/shared";
 import { call } from "../remote/client.js";
-import { checked, collect, defined, intFlag, readJsonFile } from "../remote/flags.js";
+import { checked, collect, defined, intFlag, readJsonObject } from "../remote/flags.js";
 import { confirmOrRefuse } from "../remote/input.js";
-import { color, printItem, printList, renderTable, say } from "../remote/output.js";
+import { color, printDone, printItem, printList, renderTable, say } from "../remote/output.js";
 import { remote } from "../remote/remote-command.js";
 
 interface RetentionFlags {
@@ -140,16 +140,11 @@ export function registerSchedulesCommands(program: Command): void {
     .addHelpText("after", '\nExample:\n  holdfast schedules create --datasource DS --cron "0 3 * * *" --timezone Europe/Berlin \\\n      --destination DEST --keep-daily 7 --keep-weekly 4 --keep-monthly 12')
     .action(
       remote(async ({ api, json }, flags: ScheduleFlags) => {
-        const file = flags.file ? readJsonFile(flags.file) : {};
-        const fromFile = typeof file === "object" && file !== null && !Array.isArray(file) ? (file as Record<string, unknown>) : {};
+        const fromFile = readJsonObject(flags.file);
         const timezone = flags.timezone ?? (fromFile.timezone === undefined ? Intl.DateTimeFormat().resolvedOptions().timeZone : undefined);
         const body = checked(CreateScheduleBody, { ...fromFile, ...scheduleFields({ ...flags, timezone }), ...defined({ datasourceId: flags.datasource }) }, flags.file ?? "schedule");
         const s = await call(api.schedules.$post({ json: body }));
-        if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-        else {
-          say(`Schedule "${s.name}" created${s.nextFireAt ? `; it fires next at ${s.nextFireAt}` : ""}.`);
-          process.stdout.write(`${s.id}\n`);
-        }
+        printDone(s, { json, message: `Schedule "${s.name}" created${s.nextFireAt ? `; it fires next at ${s.nextFireAt}` : ""}.`, id: s.id });
       }),
     );
 
@@ -163,9 +158,7 @@ export function registerSchedulesCommands(program: Command): void {
   ).action(
     remote(async ({ api, json }, id: string, flags: ScheduleFlags) => {
       const body = checked(UpdateScheduleBody, scheduleFields(flags), "schedule update");
-      const s = await call(api.schedules[":id"].$patch({ param: { id }, json: body }));
-      if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-      else say(`Schedule ${id} updated.`);
+      printDone(await call(api.schedules[":id"].$patch({ param: { id }, json: body })), { json, message: `Schedule ${id} updated.` });
     }),
   );
 
@@ -179,8 +172,7 @@ export function registerSchedulesCommands(program: Command): void {
         const s = await call(api.schedules[":id"].$get({ param: { id } }));
         await confirmOrRefuse(`Delete schedule "${s.name}" (${id})?`, flags.yes);
         await call(api.schedules[":id"].$delete({ param: { id } }));
-        if (json) process.stdout.write(`${JSON.stringify({ id, deleted: true })}\n`);
-        else say(`Schedule ${id} deleted.`);
+        printDone({ id, deleted: true }, { json, message: `Schedule ${id} deleted.` });
       }),
     );
 
@@ -192,8 +184,7 @@ export function registerSchedulesCommands(program: Command): void {
       .action(
         remote(async ({ api, json }, id: string) => {
           const s = await call(paused ? api.schedules[":id"].pause.$post({ param: { id } }) : api.schedules[":id"].resume.$post({ param: { id } }));
-          if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-          else say(paused ? `Schedule ${id} paused.` : `Schedule ${id} resumed; it fires next at ${s.nextFireAt}.`);
+          printDone(s, { json, message: paused ? `Schedule ${id} paused.` : `Schedule ${id} resumed; it fires next at ${s.nextFireAt}.` });
         }),
       );
   }

@@ -30,6 +30,14 @@ export function readJsonFile(path: string): unknown {
   }
 }
 
+/** A `--file` body: a JSON object whose fields the flags given as well override. */
+export function readJsonObject(path: string | undefined): Record<string, unknown> {
+  if (path === undefined) return {};
+  const value = readJsonFile(path);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new CliError(`${path} must hold a JSON object`, EXIT.usage);
+  return value as Record<string, unknown>;
+}
+
 /** Commander's parser for an integer flag (`--port 5432`): a usage error otherwise. */
 export function intFlag(value: string): number {
   // Commander reports its own error type as a usage error (exit 2).
