@@ -93,6 +93,7 @@ describe("holdfast CLI: resources over the REST API", () => {
     expect(table.stdout).toContain(stack.agent.agentId);
     const shown = json(await holdfast(["agents", "show", stack.agent.agentId, "--json"]));
     expect(shown).toMatchObject({ id: stack.agent.agentId, status: "online" });
+    expect((await holdfast(["agents", "show", stack.agent.agentId])).stdout).toMatch(/^Engines:\s+.*postgres/m);
     const missing = await holdfast(["agents", "show", "agt_doesnotexist"]);
     expect(missing.code).toBe(3);
     expect(missing.stderr.trim().split("\n")).toHaveLength(1);
@@ -122,7 +123,7 @@ describe("holdfast CLI: resources over the REST API", () => {
 
     const probe = await holdfast(["destinations", "test", destinationId]);
     expect(probe.code, probe.stderr).toBe(0);
-    expect(probe.stdout).toMatch(/Write:\s+\d+ ms/);
+    expect(probe.stdout).toMatch(/Write:\s+[\d.]+ ms/);
     expect(probe.stdout).toMatch(/Free space:\s+[\d.]+ [kMGT]?B/);
     expect(json(await holdfast(["destinations", "test", destinationId, "--json"]))).toMatchObject({ ok: true, writeMs: expect.any(Number), freeSpaceBytes: expect.any(Number) });
     // A secret for a type that takes none, and an s3 destination without its bucket: refused before sending.
@@ -149,7 +150,7 @@ describe("holdfast CLI: resources over the REST API", () => {
 
     const test = await holdfast(["datasources", "test", datasourceId]);
     expect(test.code, test.stderr).toBe(0);
-    expect(test.stdout).toMatch(/Latency:\s+\d+/);
+    expect(test.stdout).toMatch(/Latency:\s+[\d.]+ ms/);
     const pre = await holdfast(["datasources", "preflight", datasourceId, "--json"]);
     const preflight = JSON.parse(pre.stdout);
     expect(pre.code).toBe(preflight.ok ? 0 : 1);

@@ -50,7 +50,15 @@ export function registerAgentsCommands(program: Command): void {
           ["Status", statusColor(agent.status)],
           ["Last seen", agent.lastSeenAt],
           ["Version", agent.version],
-          ["Engines", capabilities ? JSON.stringify(capabilities) : agent.status === "online" ? "(the agent did not answer)" : "(offline)"],
+          [
+            "Engines",
+            capabilities
+              ? capabilities.engines.map((e) => (e.available ? `${e.engine} (${e.toolVersion ?? "available"})` : color.dim(`${e.engine}: not installed`))).join(", ")
+              : agent.status === "online"
+                ? "(the agent did not answer)"
+                : "(offline)",
+          ],
+          ["Codecs", capabilities ? capabilities.codecs.join(", ") : "-"],
         ], { json });
       }),
     );

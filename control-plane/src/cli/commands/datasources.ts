@@ -6,7 +6,7 @@ import { checked, collect, defined, intFlag, readJsonObject } from "../remote/fl
 import { confirmOrRefuse, readSecret } from "../remote/input.js";
 import { color, printDone, printItem, printList, say } from "../remote/output.js";
 import { remote } from "../remote/remote-command.js";
-import { bytes } from "../remote/units.js";
+import { bytes, millis } from "../remote/units.js";
 
 /** The flags create and update share; each engine takes its own (a sqlite datasource has no --host). */
 interface DatasourceFlags {
@@ -212,7 +212,7 @@ export function registerDatasourcesCommands(program: Command): void {
         const test = await call(api.datasources[":id"].test.$post({ param: { id } }));
         printItem(test, [
           ["Connected", color.green("yes")],
-          ["Latency", `${test.latencyMs} ms`],
+          ["Latency", millis(test.latencyMs)],
           ["Server", test.serverVersion],
           ["Size", bytes(test.databaseSizeBytes)],
         ], { json });

@@ -7,7 +7,7 @@ import { checked, defined, intFlag, readJsonObject } from "../remote/flags.js";
 import { confirmOrRefuse, readSecret } from "../remote/input.js";
 import { color, printDone, printItem, printList, say } from "../remote/output.js";
 import { remote } from "../remote/remote-command.js";
-import { bytes } from "../remote/units.js";
+import { bytes, millis } from "../remote/units.js";
 
 interface DestinationFlags {
   name?: string;
@@ -214,9 +214,9 @@ export function registerDestinationsCommands(program: Command): void {
         const probe = await call(api.destinations[":id"].test.$post({ param: { id } }));
         printItem(probe, [
           ["Probe", color.green(`${bytes(probe.bytes)} written, read back and deleted`)],
-          ["Write", `${probe.writeMs} ms`],
-          ["Read", `${probe.readMs} ms`],
-          ["Delete", `${probe.deleteMs} ms`],
+          ["Write", millis(probe.writeMs)],
+          ["Read", millis(probe.readMs)],
+          ["Delete", millis(probe.deleteMs)],
           ["Free space", probe.freeSpaceBytes === null ? "(not known for this destination)" : bytes(probe.freeSpaceBytes)],
         ], { json });
       }),
