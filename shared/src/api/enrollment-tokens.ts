@@ -22,3 +22,14 @@ export const CreateEnrollmentTokenBody = z
   })
   .strict();
 export type CreateEnrollmentTokenBody = z.infer<typeof CreateEnrollmentTokenBody>;
+
+/**
+ * What starts the agent once the enroll command (`commands.enroll.argv` of the answer) ran: `run`
+ * with the data dir that command wrote the agent's identity to. The console's "Add agent" dialog
+ * and `holdfast enroll-token create` show the same line.
+ */
+export function agentRunCommand(enrollArgv: readonly string[]): string {
+  const i = enrollArgv.indexOf("--data-dir");
+  const dataDir = i >= 0 && enrollArgv[i + 1] ? enrollArgv[i + 1]! : "/var/lib/holdfast-agent";
+  return `holdfast-agent run --data-dir ${dataDir}`;
+}

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { call } from "../remote/client.js";
 import { CliError } from "../remote/cli-error.js";
 import { EXIT } from "../remote/exit-codes.js";
-import { color, printItem, printList, say } from "../remote/output.js";
+import { color, printDone, printItem, printList } from "../remote/output.js";
 import { remote } from "../remote/remote-command.js";
 
 const statusColor = (status: string) => (status === "online" ? color.green(status) : status === "revoked" ? color.red(status) : color.yellow(status));
@@ -50,7 +50,15 @@ export function registerAgentsCommands(program: Command): void {
           ["Status", statusColor(agent.status)],
           ["Last seen", agent.lastSeenAt],
           ["Version", agent.version],
-          ["Engines", capabilities ? JSON.stringify(capabilities) : agent.status === "online" ? "(the agent did not answer)" : "(offline)"],
+          [
+            "Engines",
+            capabilities
+              ? capabilities.engines.map((e) => (e.available ? `${e.engine} (${e.toolVersion ?? "available"})` : color.dim(`${e.engine}: not installed`))).join(", ")
+              : agent.status === "online"
+                ? "(the agent did not answer)"
+                : "(offline)",
+          ],
+          ["Codecs", capabilities ? capabilities.codecs.join(", ") : "-"],
         ], { json });
       }),
     );
@@ -61,9 +69,7 @@ export function registerAgentsCommands(program: Command): void {
     .argument("<agent>", "agent id")
     .action(
       remote(async ({ api, json }, id: string) => {
-        const answer = await call(api.agents[":id"].revoke.$post({ param: { id } }));
-        if (json) process.stdout.write(`${JSON.stringify(answer)}\n`);
-        else say(`Agent ${id} revoked.`);
+        printDone(await call(api.agents[":id"].revoke.$post({ param: { id } })), { json, message: `Agent ${id} revoked.` });
       }),
     );
 }

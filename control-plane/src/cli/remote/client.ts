@@ -3,7 +3,7 @@ import { type ClientResponse, hc, type parseResponse } from "hono/client";
 import type { AppType } from "../../http/app.js";
 import { CliError } from "./cli-error.js";
 import type { Connection } from "./connection.js";
-import { exitCodeOfStatus } from "./exit-codes.js";
+import { EXIT, exitCodeOfStatus } from "./exit-codes.js";
 
 /** How long an API call may take before the CLI gives up on it (a download has its own idle bound). */
 export const CALL_TIMEOUT_MS = 60_000;
@@ -17,9 +17,17 @@ export function tokenFetch(conn: Connection, timeoutMs = CALL_TIMEOUT_MS): typeo
     try {
       return await fetch(input, { ...init, headers, signal });
     } catch (err) {
-      throw unreachableError(err);
+      throw unreachableAt(conn.server, err);
     }
   };
+}
+
+/** No answer at all, as one line naming the URL tried and why (refused, no such host, timed out). */
+export function unreachableAt(server: string, err: unknown): CliError {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const why = (err as Error)?.name === "TimeoutError" ? "no answer in time" : (cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err));
+  const api = unreachableError(err);
+  return new CliError(`Cannot reach the control plane at ${server} (${why})`, EXIT.unreachable, null, api.action);
 }
 
 /**
@@ -38,6 +46,9 @@ export type Answer<T extends ClientResponse<unknown>> = Awaited<ReturnType<typeo
 /** A failed call as one CLI line, its exit code from the status. */
 export function cliErrorOfApi(error: ApiError, server?: string): CliError {
   const message = error.status === 0 ? `${error.message}${server ? ` (${server})` : ""}` : error.message;
+  // A refused token (revoked, expired, unknown) is one line with the CLI's own remedy; the API's
+  // action speaks of signing in over HTTP.
+  if (error.status === 401 && error.code !== "INVALID_CREDENTIALS") return new CliError(`${message.replace(/\.$/, "")}: run holdfast login, or set HOLDFAST_TOKEN to a valid API token`, EXIT.unreachable, error.code, null);
   return new CliError(message, exitCodeOfStatus(error.status), error.code, error.action);
 }
 

@@ -67,8 +67,9 @@ export function writeConfig(path: string, config: CliConfig): void {
  */
 export function resolveConnection(flags: { server?: string; token?: string }, env: NodeJS.ProcessEnv = process.env): Connection {
   const file = flags.server && flags.token ? null : readConfig(configPath(env));
-  const server = flags.server ?? env.HOLDFAST_SERVER ?? file?.server;
-  const token = flags.token ?? env.HOLDFAST_TOKEN ?? file?.token;
+  // An empty variable (`HOLDFAST_TOKEN= holdfast …`) counts as unset, as shells and most tools read it.
+  const server = flags.server ?? (env.HOLDFAST_SERVER || undefined) ?? file?.server;
+  const token = flags.token ?? (env.HOLDFAST_TOKEN || undefined) ?? file?.token;
   if (!server || !token) {
     throw new CliError("No control plane to talk to: run holdfast login, or set HOLDFAST_SERVER and HOLDFAST_TOKEN (or --server and --token)", EXIT.unreachable);
   }

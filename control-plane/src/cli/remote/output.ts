@@ -57,3 +57,16 @@ export function printItem(item: unknown, fields: readonly [label: string, value:
 
 /** A message for the person at the terminal: stderr, so stdout carries only results. */
 export const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * The answer of a change: `--json` prints it as the API gave it; otherwise a line for the person on
+ * stderr and, for a creation, the new id alone on stdout (`id=$(holdfast … create …)`).
+ */
+export function printDone(answer: unknown, opts: { json: boolean; message: string; id?: string }): void {
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+    return;
+  }
+  say(opts.message);
+  if (opts.id !== undefined) process.stdout.write(`${opts.id}\n`);
+}

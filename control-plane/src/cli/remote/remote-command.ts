@@ -15,6 +15,8 @@ export interface RemoteContext {
 /** The options every command that talks to a control plane takes (on the program, so anywhere on the line). */
 export function addConnectionOptions(program: Command): Command {
   return program
+    // Every command's --help lists these too (commands made after this inherit the setting).
+    .configureHelp({ showGlobalOptions: true })
     .addOption(new Option("--server <url>", "control plane URL (default: $HOLDFAST_SERVER, then holdfast login's config)"))
     .addOption(new Option("--token <token>", "API token (default: $HOLDFAST_TOKEN, then holdfast login's config); prefer the variable: argv is visible to other users in ps"))
     .addOption(new Option("--json", "print results as JSON (the API's field names)"));

@@ -1,4 +1,5 @@
 import { Code, Stack, Text } from "@mantine/core";
+import { agentRunCommand } from "@holdfast/shared";
 import { DateTime } from "../../ui/date-time.js";
 import { CopyableValue, ShownOnceNotice } from "../../ui/shown-once.js";
 import type { IssuedEnrollmentToken } from "./issue-enrollment-token.js";
@@ -12,17 +13,11 @@ export function EnrollCommands({ issued }: { issued: IssuedEnrollmentToken }) {
         The token works once, until <DateTime value={issued.expiresAt} />. It travels in the environment, never on the command line.
       </Text>
       <CopyableValue label="Enroll command" value={issued.commands.enroll.shell} />
-      <CopyableValue label="Then start the agent" value={`holdfast-agent run --data-dir ${dataDirOf(issued.commands.enroll.argv)}`} />
+      <CopyableValue label="Then start the agent" value={agentRunCommand(issued.commands.enroll.argv)} />
       <CopyableValue label="Or install it as a service, from a Holdfast checkout" value={issued.commands.install.shell} />
       <Text size="xs" c="dimmed">
         Server address: <Code>{issued.serverUrl}</Code>
       </Text>
     </Stack>
   );
-}
-
-/** The folder the enroll command writes the agent's identity to, which `run` then reads. */
-function dataDirOf(argv: string[]): string {
-  const i = argv.indexOf("--data-dir");
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : "/var/lib/holdfast-agent";
 }
