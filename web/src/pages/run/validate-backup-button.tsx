@@ -61,7 +61,7 @@ export function ValidateBackupButton({ runId }: { runId: string }) {
           )}
           <Group justify="flex-end">
             <Button variant="default" onClick={dismiss}>
-              Close
+              Done
             </Button>
             <Button loading={validate.isPending} onClick={() => validate.mutate()}>
               {validate.data ? "Validate again" : "Validate"}
