@@ -260,6 +260,38 @@ describe("runs and the run page", () => {
     await second.page.close();
   }, 120_000);
 
+  it("validates the backup's stored copy, then copies it to a second destination, which then validates too", async () => {
+    expect(backupId).toBeDefined();
+    const second = await client.post("/destinations", { name: "second disk", type: "local", config: { path: tempDir("web-dest-2") } });
+    expect(second.status).toBe(201);
+    const { page, problems } = await rig.open(`/runs/${backupId}`, { token: rig.adminToken });
+
+    await page.getByRole("button", { name: "Validate…" }).click();
+    const validate = page.getByRole("dialog", { name: "Validate the stored copies" });
+    await validate.getByRole("button", { name: "Validate", exact: true }).click();
+    const verdicts = validate.getByRole("table", { name: "Verdict per copy" });
+    await verdicts.getByRole("row", { name: /local disk.*ok/ }).waitFor();
+    await validate.getByRole("button", { name: "Done" }).click();
+
+    await page.getByRole("button", { name: "Copy to destination…" }).click();
+    const copy = page.getByRole("dialog", { name: "Copy this backup to another destination" });
+    await copy.getByRole("combobox", { name: "Destination" }).click();
+    // Only the destination lacking a copy is offered.
+    expect(await page.getByRole("option").allTextContents()).toEqual(["second disk"]);
+    await page.getByRole("option", { name: "second disk" }).click();
+    await copy.getByRole("button", { name: "Copy", exact: true }).click();
+    await copy.waitFor({ state: "hidden" });
+    const row = page.getByRole("region", { name: "Deliveries" }).getByRole("row", { name: /second disk/ });
+    await row.getByText("completed", { exact: true }).waitFor({ timeout: 60_000 });
+
+    await page.getByRole("button", { name: "Validate…" }).click();
+    await validate.getByRole("button", { name: "Validate", exact: true }).click();
+    await verdicts.getByRole("row", { name: /second disk.*ok/ }).waitFor();
+    expect(await verdicts.getByRole("row").count()).toBe(3);
+    expect(await problems()).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it("deletes the newest good backup only when told to delete it anyway", async () => {
     const { page, problems } = await rig.open(`/runs/${backupId}`, { token: rig.adminToken });
     await page.getByRole("button", { name: "Delete backup" }).click();

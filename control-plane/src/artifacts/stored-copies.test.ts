@@ -11,6 +11,7 @@ import { verifyStoredCopy } from "../deliveries/verify-stored-copy.js";
 import { localDestination } from "../destinations/local.js";
 import type { Destination } from "../destinations/types.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
+import { startS3Server, type TestS3Server } from "../testing/s3-server.js";
 import { seedBackup, seedDatasource } from "../testing/seed-backup.js";
 import { exists, spooledPath } from "./spool.js";
 
@@ -44,7 +45,7 @@ describe("validating and copying a stored backup (local destinations, SQLite)", 
   async function delivered(bytes: Buffer, to: string[], partSize?: number) {
     const runId = await seedBackup(srv.ctx, { agentId, datasourceId: dsId, destinationIds: to, bytes, ...(partSize ? { partSize } : {}) });
     srv.deliveries.kick();
-    await vi.waitFor(async () => expect(await exists(spooledPath(srv.ctx.env.spoolDir, runId))).toBe(false), { timeout: 20_000 });
+    await vi.waitFor(async () => expect(await exists(spooledPath(srv.ctx.env.spoolDir, runId))).toBe(false), { timeout: 90_000 });
     expect((await deliveries(runId)).map((d) => d.state)).toEqual(to.map(() => "completed"));
     const { db, t } = srv.ctx.database;
     const name = artifactObjectName((await db.select().from(t.runs).where(eq(t.runs.id, runId)))[0]!);
@@ -56,7 +57,7 @@ describe("validating and copying a stored backup (local destinations, SQLite)", 
     return Object.fromEntries(answer.copies.map((c) => [c.destinationId, c.verdict]));
   };
 
-  it("finds intact copies ok at both depths, having read every byte at full depth", { timeout: 30_000 }, async () => {
+  it("finds intact copies ok at both depths, having read every byte at full depth", { timeout: 120_000 }, async () => {
     const bytes = randomBytes(150_000);
     const { runId } = await delivered(bytes, [dest.a, dest.b], 60_000);
     const res = await validate(runId, "full");
@@ -76,7 +77,7 @@ describe("validating and copying a stored backup (local destinations, SQLite)", 
     expect((await validate(runId, "full", viewer)).status).toBe(403);
   });
 
-  it("tells a missing part from an altered byte, which only full depth sees", { timeout: 30_000 }, async () => {
+  it("tells a missing part from an altered byte, which only full depth sees", { timeout: 120_000 }, async () => {
     const bytes = randomBytes(150_000);
     const { runId, name } = await delivered(bytes, [dest.a, dest.b], 60_000);
     await rm(join(folder("a"), `${name}.part0002`));
@@ -106,14 +107,14 @@ describe("validating and copying a stored backup (local destinations, SQLite)", 
     expect(await verifyStoredCopy(stalled, "ds_1/x.sql.gz", recorded, "full", 50)).toMatchObject({ verdict: "unreachable", errorCode: "DESTINATION_UNREACHABLE", bytesRead: 0 });
   });
 
-  it("copies a backup whose spool copy is gone from a destination holding it, byte for byte, with its sidecar", { timeout: 30_000 }, async () => {
+  it("copies a backup whose spool copy is gone from a destination holding it, byte for byte, with its sidecar", { timeout: 120_000 }, async () => {
     const bytes = randomBytes(130_000);
     const { runId, name } = await delivered(bytes, [dest.a], 50_000);
     const res = await srv.api(`/api/v1/runs/${runId}/copies`, { method: "POST", token: admin, json: { destinationId: dest.b } });
     expect(res.status).toBe(202);
     const answer = (await res.json()) as CopyRunAnswer;
     expect(answer).toMatchObject({ runId, destinationId: dest.b });
-    await vi.waitFor(async () => expect((await deliveries(runId)).find((d) => d.id === answer.deliveryId)?.state).toBe("completed"), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await deliveries(runId)).find((d) => d.id === answer.deliveryId)?.state).toBe("completed"), { timeout: 90_000 });
     const joined = Buffer.concat(await Promise.all([1, 2, 3].map((i) => readFile(join(folder("b"), `${name}.part000${i}`)))));
     expect(sha(joined)).toBe(sha(bytes));
     expect(JSON.parse(await readFile(join(folder("b"), `${name}.json`), "utf8"))).toMatchObject({ runId, sha256: sha(bytes), sizeBytes: bytes.length });
@@ -124,6 +125,21 @@ describe("validating and copying a stored backup (local destinations, SQLite)", 
     expect(((await again.json()) as { error: { code: string } }).error.code).toBe("ALREADY_EXISTS");
     const nowhere = await srv.api(`/api/v1/runs/${runId}/copies`, { method: "POST", token: admin, json: { destinationId: "dst_0000000000000000" } });
     expect(((await nowhere.json()) as { error: { code: string } }).error.code).toBe("DESTINATION_NOT_FOUND");
+  });
+
+  it("copies a split backup held on a local disk to an S3 bucket, where a full validation reads it back whole", { timeout: 180_000 }, async () => {
+    const s3: TestS3Server = await startS3Server();
+    try {
+      const res = await srv.api("/api/v1/destinations", { method: "POST", token: admin, json: { name: "bucket", type: "s3", config: s3.config({ prefix: "copies" }) } });
+      const bucket = ((await res.json()) as { id: string }).id;
+      const bytes = randomBytes(120_000);
+      const { runId } = await delivered(bytes, [dest.a], 50_000);
+      const copy = (await (await srv.api(`/api/v1/runs/${runId}/copies`, { method: "POST", token: admin, json: { destinationId: bucket } })).json()) as CopyRunAnswer;
+      await vi.waitFor(async () => expect((await deliveries(runId)).find((d) => d.id === copy.deliveryId)?.state).toBe("completed"), { timeout: 120_000 });
+      expect(await verdicts(runId, "full")).toEqual({ [dest.a]: "ok", [bucket]: "ok" });
+    } finally {
+      await s3.stop();
+    }
   });
 
   it("refuses to copy a backup that never completed", async () => {

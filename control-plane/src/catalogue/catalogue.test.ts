@@ -29,7 +29,7 @@ describe("the catalogue rebuilt from a destination's sidecars, and its orphans (
   async function deliver(bytes: Buffer, partSize?: number) {
     const runId = await seedBackup(first.ctx, { agentId, datasourceId: dsId, destinationIds: [destId], bytes, ...(partSize ? { partSize } : {}) });
     first.deliveries.kick();
-    await vi.waitFor(async () => expect(await exists(spooledPath(first.ctx.env.spoolDir, runId))).toBe(false), { timeout: 20_000 });
+    await vi.waitFor(async () => expect(await exists(spooledPath(first.ctx.env.spoolDir, runId))).toBe(false), { timeout: 90_000 });
     const { db, t } = first.ctx.database;
     return { runId, bytes, name: artifactObjectName((await db.select().from(t.runs).where(eq(t.runs.id, runId)))[0]!) };
   }
@@ -43,7 +43,7 @@ describe("the catalogue rebuilt from a destination's sidecars, and its orphans (
     const res = await first.api("/api/v1/destinations", { method: "POST", token: admin, json: { name: "disk", type: "local", config: { path: folder } } });
     destId = ((await res.json()) as { id: string }).id;
     backups.push(await deliver(randomBytes(40_000)), await deliver(randomBytes(90_000), 40_000));
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => first?.stop());
 
   describe("import into an empty control plane", () => {
@@ -61,7 +61,7 @@ describe("the catalogue rebuilt from a destination's sidecars, and its orphans (
       (await (await second.api(`/api/v1/destinations/${secondDest}/catalogue/import`, { method: "POST", token, json: { dryRun } })).json()) as CatalogueImportAnswer;
     const runs = async () => ((await (await second.api("/api/v1/runs", { token })).json()) as { items: { runId: string; sizeBytes: number | null; sha256: string | null }[] }).items;
 
-    it("reports without writing in a dry run, then records the same runs with their sizes and hashes, and a second import records nothing", { timeout: 60_000 }, async () => {
+    it("reports without writing in a dry run, then records the same runs with their sizes and hashes, and a second import records nothing", { timeout: 180_000 }, async () => {
       const dry = await importNow(true);
       expect(dry).toMatchObject({ dryRun: true, found: 2, imported: 2 });
       expect(await runs()).toEqual([]);
@@ -86,7 +86,7 @@ describe("the catalogue rebuilt from a destination's sidecars, and its orphans (
       expect(again.entries.map((e) => e.outcome)).toEqual(["known", "known"]);
     });
 
-    it("reports a backup whose part is missing invalid, saying which", { timeout: 60_000 }, async () => {
+    it("reports a backup whose part is missing invalid, saying which", { timeout: 180_000 }, async () => {
       const broken = await deliver(randomBytes(50_000), 20_000);
       await rm(join(folder, `${broken.name}.part0002`));
       const answer = await importNow(true);
@@ -96,7 +96,7 @@ describe("the catalogue rebuilt from a destination's sidecars, and its orphans (
     });
   });
 
-  it("lists a backup no delivery holds as an orphan, never a file without a sidecar nor a live delivery, and deletes exactly it", { timeout: 60_000 }, async () => {
+  it("lists a backup no delivery holds as an orphan, never a file without a sidecar nor a live delivery, and deletes exactly it", { timeout: 180_000 }, async () => {
     const orphan = await deliver(randomBytes(30_000), 12_000);
     const live = await deliver(randomBytes(10_000));
     // The catalogue forgot the orphan's copy (retention marked it deleted, then the delete failed).

@@ -1,7 +1,7 @@
 import { readdir, rm } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { and, asc, eq, gt, inArray, isNull, lt, lte, or } from "drizzle-orm";
-import { spooledPath } from "../artifacts/spool.js";
+import { exists, spooledPath } from "../artifacts/spool.js";
 import { attemptDelivery, claimDelivery, type DeliveryContext } from "./attempt-delivery.js";
 import type { DeliveryPolicy } from "./retry-policy.js";
 
@@ -54,7 +54,8 @@ export function createDeliveryWorker(ctx: DeliveryContext, opts: DeliveryWorkerO
 
   async function releaseSpool(runId: string): Promise<void> {
     const left = await db.select({ id: d.id }).from(d).where(and(eq(d.runId, runId), waitingStates)).limit(1);
-    if (left[0]) return;
+    // A copy read from a destination had no spool copy to remove.
+    if (left[0] || !(await exists(spooledPath(ctx.env.spoolDir, runId)))) return;
     await rm(spooledPath(ctx.env.spoolDir, runId), { force: true });
     ctx.log.info({ runId }, "every delivery ended; spool copy removed");
     opts.onSpoolFreed?.();

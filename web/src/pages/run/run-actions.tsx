@@ -2,9 +2,11 @@ import { Button } from "@mantine/core";
 import { IconDownload } from "@tabler/icons-react";
 import { Can } from "../../session/viewer.js";
 import { CancelRunButton } from "./cancel-run-button.js";
+import { CopyBackupButton } from "./copy-backup-button.js";
 import { DeleteBackupButton } from "./delete-backup-button.js";
 import { RestoreButton } from "./restore-button.js";
 import { isActive, type RunView } from "./run-query.js";
+import { ValidateBackupButton } from "./validate-backup-button.js";
 
 /** What the viewer's role may do with this run, given its state. */
 export function RunActions({ run }: { run: RunView }) {
@@ -26,6 +28,12 @@ export function RunActions({ run }: { run: RunView }) {
           </Can>
           <Can route="POST /runs/:runId/restore">
             <RestoreButton run={run} />
+          </Can>
+          <Can route="POST /runs/:runId/validate">
+            <ValidateBackupButton runId={run.runId} />
+          </Can>
+          <Can route="POST /runs/:runId/copies">
+            <CopyBackupButton runId={run.runId} />
           </Can>
           <Can route="DELETE /runs/:runId/artifact">
             <DeleteBackupButton runId={run.runId} />
