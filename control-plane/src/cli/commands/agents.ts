@@ -1,7 +1,5 @@
 import type { Command } from "commander";
 import { call } from "../remote/client.js";
-import { CliError } from "../remote/cli-error.js";
-import { EXIT } from "../remote/exit-codes.js";
 import { color, printDone, printItem, printList } from "../remote/output.js";
 import { remote } from "../remote/remote-command.js";
 
@@ -38,9 +36,7 @@ export function registerAgentsCommands(program: Command): void {
     .argument("<agent>", "agent id")
     .action(
       remote(async ({ api, json }, id: string) => {
-        const { items } = await call(api.agents.$get());
-        const agent = items.find((a) => a.id === id);
-        if (!agent) throw new CliError(`No agent ${id} (holdfast agents list shows them)`, EXIT.notFound, "AGENT_NOT_FOUND");
+        const agent = await call(api.agents[":id"].$get({ param: { id } }));
         // Capabilities are asked live: an offline agent still shows what the control plane knows.
         const capabilities = agent.status === "online" ? await call(api.agents[":id"].capabilities.$get({ param: { id } })).catch(() => null) : null;
         printItem({ ...agent, capabilities }, [
