@@ -96,7 +96,9 @@ describe("holdfast CLI: resources over the REST API", () => {
     expect((await holdfast(["agents", "show", stack.agent.agentId])).stdout).toMatch(/^Engines:\s+.*postgres/m);
     const missing = await holdfast(["agents", "show", "agt_doesnotexist"]);
     expect(missing.code).toBe(3);
-    expect(missing.stderr.trim().split("\n")).toHaveLength(1);
+    // One line naming the failure, then the catalog's advice; never a stack trace.
+    expect(missing.stderr).toMatch(/^holdfast: .*\(AGENT_NOT_FOUND\)\n/);
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("enroll-token create prints the enroll and run commands, the token only in the environment part; --token-only for scripts", async () => {
