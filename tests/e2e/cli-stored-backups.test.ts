@@ -230,7 +230,9 @@ describe("holdfast's stored-backup commands", () => {
     const imported = await cli(["catalogue", "import", "found-a", "--json"], env2);
     expect(imported.code, imported.stderr).toBe(0);
     expect(JSON.parse(imported.stdout)).toMatchObject({ dryRun: false, found: 1, imported: 1, entries: [{ runId: run.runId, outcome: "imported", objectName }] });
-    const runs = (await client2.get("/runs")).body.items as { runId: string; sha256: string }[];
+    const listed = await cli(["runs", "list", "--json"], env2);
+    expect(listed.code, listed.stderr).toBe(0);
+    const runs = JSON.parse(listed.stdout) as { runId: string; sha256: string }[];
     expect(runs.map((r) => [r.runId, r.sha256])).toEqual([[run.runId, run.sha256]]);
 
     const second = await cli(["catalogue", "import", dest.body.id], env2);
@@ -250,10 +252,8 @@ describe("holdfast's stored-backup commands", () => {
       connection: { host: "127.0.0.1", port: 5432, database: target.name, username: "postgres" },
     });
     expect(targetDs.status).toBe(201);
-    const restore = await client2.post(`/runs/${run.runId}/restore`, { targetDatasourceId: targetDs.body.id });
-    expect(restore.status, JSON.stringify(restore.body)).toBe(202);
-    const restored = await waitForRun(client2, restore.body.runId, (r) => r.state === "completed" || r.state === "failed");
-    expect(restored).toMatchObject({ state: "completed", error: null });
+    const restored = await cli(["restore", run.runId, "--to", targetDs.body.id, "--wait"], env2);
+    expect(restored.code, restored.stderr).toBe(0);
     const [before, after] = await Promise.all([snapshotTables(source.url), snapshotTables(target.url)]);
     expect(after).toEqual(before);
   });
