@@ -7,6 +7,7 @@ import type { Tables } from "../db/index.js";
 import { findDestinationRow, fullConfig } from "../destinations/destination-rows.js";
 import { openDestination } from "../destinations/open-destination.js";
 import type { Destination } from "../destinations/types.js";
+import { metrics } from "../metrics/process-series.js";
 import { getRunRow, type ArtifactMeta } from "../runs/get-run.js";
 import { artifactObjectName, objectsOf } from "./object-name.js";
 import { assertWithinQuota } from "./quota.js";
@@ -87,6 +88,7 @@ export async function attemptDelivery(ctx: DeliveryContext, claimed: DeliveryRow
       .set({ state: "completed", path, bytes, error: null, nextAttemptAt: null, durationMs: now - started, updatedAt: now })
       .where(eq(t.deliveries.id, claimed.id));
     log.info({ path, bytes, ms: now - started }, "artifact delivered");
+    metrics.transferBytes.inc({ direction: "to_destination" }, bytes);
     return "completed";
   } catch (err) {
     const error = errorBodyOf(err);
