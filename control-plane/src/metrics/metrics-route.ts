@@ -22,7 +22,8 @@ function mayScrape(ctx: AppContext, c: Context<HonoEnv>): boolean {
 
 /** `GET /metrics`: Prometheus text of the process's counters and the catalogue's gauges. */
 export function metricsHandler(ctx: AppContext) {
-  const catalogue = catalogueRegistry(ctx);
+  // Built at the first scrape: the app is created before the context is complete (and, for the API doc, without a database).
+  let catalogue: Registry | undefined;
   return async (c: Context<HonoEnv>) => {
     if (!mayScrape(ctx, c)) {
       metrics.refusedAuthentications.inc({ credential: "metrics_token", code: "UNAUTHENTICATED" });
@@ -31,6 +32,7 @@ export function metricsHandler(ctx: AppContext) {
         ctx.env.metricsToken === undefined ? "Metrics are served to loopback only until HOLDFAST_METRICS_TOKEN is set" : "Send Authorization: Bearer <HOLDFAST_METRICS_TOKEN>",
       );
     }
+    catalogue ??= catalogueRegistry(ctx);
     const merged = Registry.merge([processRegistry, catalogue]);
     return c.body(await merged.metrics(), 200, { "content-type": merged.contentType, "cache-control": "no-store" });
   };
