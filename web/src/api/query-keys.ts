@@ -33,4 +33,7 @@ export const queryKeys = {
   /** Whether single sign-on is on (the sign-in page), and its settings (admin). */
   sso: ["sso"] as const,
   ssoSettings: ["sso", "settings"] as const,
+  /** The audit log (admin), with its filters after the prefix. No live event reports it: it refetches on focus. */
+  audit: ["audit"] as const,
+  auditList: (filters: Record<string, unknown>) => ["audit", "list", filters] as const,
 } as const;
