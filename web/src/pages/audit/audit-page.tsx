@@ -43,7 +43,7 @@ function AuditList() {
         empty={
           <EmptyState title={filtered ? "No record matches these filters" : "No records yet"} icon={<IconShieldSearch size={32} stroke={1.4} aria-hidden />}>
             {filtered ? (
-              <Button variant="light" onClick={() => setSearch({})}>
+              <Button variant="default" onClick={() => setSearch({})}>
                 Clear filters
               </Button>
             ) : (
