@@ -2,7 +2,7 @@ import { AgentStatus, DeliveryState, RunKind, RunState } from "@holdfast/shared"
 import { count, inArray, isNull, sql } from "drizzle-orm";
 import { Gauge, Registry } from "prom-client";
 import type { DbContext } from "../context.js";
-import { lastGoodBackups } from "../stats/last-good-backup.js";
+import { type LastGoodBackup, lastGoodBackups } from "../stats/last-good-backup.js";
 
 /** The catalogue's error code of a delivery's stored error (JSON of an ErrorBody). */
 function errorCodeSql(ctx: DbContext) {
@@ -79,31 +79,43 @@ export function catalogueRegistry(ctx: DbContext): Registry {
     },
   });
 
-  // Read once per scrape for both gauges; `overdue` is registered after, so it is filled when written.
-  const overdue = new Gauge({
-    name: "holdfast_backup_overdue",
-    help: "1 when a datasource's scheduled backup is past due beyond its grace with no newer good backup",
-    labelNames: ["datasource_id", "datasource"] as const,
-    registers: [],
-  });
+  // Both gauges below read the same rows: a scrape collects every metric at once, so the second
+  // collect finds the first one's query in flight and shares it.
+  let inFlight: Promise<{ now: number; rows: LastGoodBackup[] }> | undefined;
+  const lastGood = () => {
+    const now = ctx.clock.now().getTime();
+    inFlight ??= lastGoodBackups(ctx, now)
+      .then((rows) => ({ now, rows }))
+      .finally(() => {
+        inFlight = undefined;
+      });
+    return inFlight;
+  };
+  const labelsOf = (r: LastGoodBackup) => ({ datasource_id: r.datasourceId, datasource: r.datasourceName });
+
   new Gauge({
     name: "holdfast_last_good_backup_age_seconds",
     help: "Seconds since each datasource's last good backup finished (+Inf: none yet)",
     labelNames: ["datasource_id", "datasource"] as const,
     registers: [registry],
     async collect() {
-      const now = ctx.clock.now().getTime();
-      const rows = await lastGoodBackups(ctx, now);
+      const { now, rows } = await lastGood();
       this.reset();
-      overdue.reset();
-      for (const r of rows) {
-        const labels = { datasource_id: r.datasourceId, datasource: r.datasourceName };
-        this.set(labels, r.finishedAt === null ? Number.POSITIVE_INFINITY : Math.max(0, (now - Date.parse(r.finishedAt)) / 1000));
-        overdue.set(labels, r.overdue ? 1 : 0);
-      }
+      for (const r of rows) this.set(labelsOf(r), r.finishedAt === null ? Number.POSITIVE_INFINITY : Math.max(0, (now - Date.parse(r.finishedAt)) / 1000));
     },
   });
-  registry.registerMetric(overdue);
+
+  new Gauge({
+    name: "holdfast_backup_overdue",
+    help: "1 when a datasource's scheduled backup is past due beyond its grace with no newer good backup",
+    labelNames: ["datasource_id", "datasource"] as const,
+    registers: [registry],
+    async collect() {
+      const { rows } = await lastGood();
+      this.reset();
+      for (const r of rows) this.set(labelsOf(r), r.overdue ? 1 : 0);
+    },
+  });
 
   return registry;
 }

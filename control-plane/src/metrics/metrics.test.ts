@@ -4,40 +4,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { AGENT_ROUTES, UPLOAD_OFFSET_HEADER } from "@holdfast/shared";
-import type { FakeAgent } from "../testing/fake-agent.js";
+import { connect, type FakeAgent } from "../testing/fake-agent.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
+import { parseExposition, sample } from "../testing/prometheus-text.js";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const PG = { host: "db.internal", port: 5432, database: "shop", username: "backup" };
 const TOKEN = "m".repeat(40);
 const DOCS = join(import.meta.dirname, "../../../docs");
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Prometheus text format 0.0.4, as far as prom-client writes it: comments, then `name{k="v",…} value`. */
-function parseExposition(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`not an exposition line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, "$1");
-    samples.push({ name: m[1]!, labels, value: m[3] === "+Inf" ? Infinity : Number(m[3]) });
-  }
-  return samples;
-}
-
-/** The one sample with this name whose labels include `labels`; undefined when none. */
-function sample(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-  if (found.length > 1) throw new Error(`${name} ${JSON.stringify(labels)} matches ${found.length} samples`);
-  return found[0]?.value;
-}
 
 function patch(srv: TestServer, runId: string, token: string, offset: number, body: Buffer) {
   return fetch(`${srv.url}${AGENT_ROUTES.artifacts}/${runId}`, {
@@ -167,13 +141,16 @@ describe("/metrics counting a real backup", () => {
     expect(sample(s, "holdfast_deliveries", { state: "completed", error_code: "" })).toBe(1);
   });
 
-  it("counts refused credentials: an unknown API token and a wrong password", async () => {
+  it("counts refused credentials: an unknown API token, a wrong password, an agent's bad link credential", async () => {
     expect((await srv.api("/api/v1/runs", { token: "hf_api_notatokenatall" })).status).toBe(401);
     const signIn = await srv.api("/api/v1/session", { method: "POST", json: { email: "admin@test.local", password: "not the password at all" } });
     expect(signIn.status).toBe(401);
+    const link = await connect(srv.url, "not.a.jwt");
+    expect(link.ok ? 101 : link.status).toBe(401);
     const s = await scrape();
     expect(sample(s, "holdfast_refused_authentications_total", { credential: "api-token" })).toBe(1);
     expect(sample(s, "holdfast_refused_authentications_total", { credential: "session", code: "INVALID_CREDENTIALS" })).toBe(1);
+    expect(sample(s, "holdfast_refused_authentications_total", { credential: "agent" })).toBe(1);
   });
 
   it("ships alert rules and a dashboard that query only series this endpoint exposes", async () => {
