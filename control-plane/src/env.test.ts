@@ -82,6 +82,21 @@ describe("loadEnv", () => {
     expect(() => loadEnv({}, { HOLDFAST_SIGNIN_ACCOUNT_FAILURES: "0" })).toThrow(/signInAccountFailures/);
   });
 
+  it("reads the metrics token and the audit retention (400 days unless set; 0 keeps for ever), and never echoes a bad token", () => {
+    expect(loadEnv({}, {})).toMatchObject({ metricsToken: undefined, auditRetentionDays: 400 });
+    const token = "0123456789abcdef0123456789abcdef";
+    expect(loadEnv({}, { HOLDFAST_METRICS_TOKEN: token, HOLDFAST_AUDIT_RETENTION_DAYS: "0" })).toMatchObject({ metricsToken: token, auditRetentionDays: 0 });
+    let message = "";
+    try {
+      loadEnv({}, { HOLDFAST_METRICS_TOKEN: "short secret" });
+    } catch (err) {
+      message = JSON.stringify(err) + String(err);
+    }
+    expect(message).toMatch(/metricsToken/);
+    expect(message).not.toContain("short secret");
+    expect(() => loadEnv({}, { HOLDFAST_AUDIT_RETENTION_DAYS: "-1" })).toThrow(/auditRetentionDays/);
+  });
+
   it("treats any non-postgres database URL as SQLite", () => {
     expect(usesPostgres(loadEnv({}, { HOLDFAST_DATABASE_URL: "file:x.db" }))).toBe(false);
   });

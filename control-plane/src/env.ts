@@ -72,6 +72,10 @@ const RawEnv = z.object({
   eventsPollMs: intFrom(10, 10_000).default(250),
   /** How long a live event stream stays silent before a keep-alive comment. */
   eventsKeepAliveMs: intFrom(100, 300_000).default(15_000),
+  /** The bearer token `/metrics` asks of a scraper that is not on loopback; absent, only loopback may scrape. */
+  metricsToken: z.string().regex(/^[\x21-\x7e]{32,512}$/, "must be 32 to 512 printable characters without spaces (openssl rand -hex 32)").optional(),
+  /** Audit records older than this many days are pruned (0: kept for ever). */
+  auditRetentionDays: intFrom(0, 100_000).default(400),
   /** Encrypts destination credentials at rest: base64 of 32 bytes. Absent, `<dataDir>/master.key` holds it. */
   /** Tries per notification send before it is failed (the first one included). */
   notifyAttempts: intFrom(1, 100).default(6),
@@ -131,6 +135,10 @@ export type Env = {
   notifyTimeoutMs: number;
   notifyAgentOfflineMs: number;
   notifyStrictAddresses: boolean;
+  /** HOLDFAST_METRICS_TOKEN; undefined: `/metrics` answers loopback only. Never logged. */
+  metricsToken: string | undefined;
+  /** HOLDFAST_AUDIT_RETENTION_DAYS; 0 keeps the audit log for ever. */
+  auditRetentionDays: number;
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -175,6 +183,8 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       notifyTimeoutMs: blankToUndefined(vars.HOLDFAST_NOTIFY_TIMEOUT_MS),
       notifyAgentOfflineMs: blankToUndefined(vars.HOLDFAST_NOTIFY_AGENT_OFFLINE_MS),
       notifyStrictAddresses: blankToUndefined(vars.HOLDFAST_NOTIFY_STRICT_ADDRESSES),
+      metricsToken: blankToUndefined(vars.HOLDFAST_METRICS_TOKEN),
+      auditRetentionDays: blankToUndefined(vars.HOLDFAST_AUDIT_RETENTION_DAYS),
     },
     "configuration",
   );
@@ -214,6 +224,8 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     notifyTimeoutMs: raw.notifyTimeoutMs,
     notifyAgentOfflineMs: raw.notifyAgentOfflineMs,
     notifyStrictAddresses: raw.notifyStrictAddresses === "1" || raw.notifyStrictAddresses === "true",
+    metricsToken: raw.metricsToken,
+    auditRetentionDays: raw.auditRetentionDays,
   };
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { CLOSE_CODES, type Clock, type LiveEventRoles, systemClock } from "@holdfast/shared";
 import { markAllAgentsOffline } from "./agents/presence.js";
+import { startAuditPruning } from "./audit/prune-audit.js";
 import { createPuller, type Puller, type PullerOptions } from "./artifacts/pull-artifact.js";
 import { UploadTokens } from "./artifacts/upload-tokens.js";
 import { DownloadTokens } from "./artifacts/download-tokens.js";
@@ -131,6 +132,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   notifications.start();
   await presence.start();
   const retention = startRetentionTimer(ctx);
+  const auditPruning = startAuditPruning(ctx);
   // The first pass also catches up after a restart: firings due meanwhile, retries, pending runs.
   scheduler?.start();
 
@@ -158,6 +160,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
       presence.close();
       await notifications.close();
       await retention.close();
+      await auditPruning.close();
       progress.close();
       await database.close();
       log.info("control plane stopped");

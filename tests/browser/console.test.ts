@@ -23,7 +23,7 @@ describe("the console, served by a real control plane", () => {
     const nonce = /style-src 'self' 'nonce-([^']+)'/.exec(csp)?.[1];
     expect(nonce).toBeTruthy();
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Dashboard");
-    await expect.poll(() => page.getByRole("navigation", { name: "Pages" }).getByRole("link").count()).toBe(10);
+    await expect.poll(() => page.getByRole("navigation", { name: "Pages" }).getByRole("link").count()).toBe(12);
     // Mantine's own style tags were inserted and accepted: they carry this answer's nonce.
     const styleNonces = await page.evaluate(() => Array.from(document.querySelectorAll("style"), (s) => s.nonce));
     expect(styleNonces.length).toBeGreaterThan(0);

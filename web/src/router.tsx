@@ -1,6 +1,7 @@
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, Outlet } from "@tanstack/react-router";
 import { z } from "zod";
 import { NotFoundPage } from "./pages/not-found-page.js";
+import { AuditSearch } from "./pages/audit/audit-search.js";
 import { RunsSearch } from "./pages/runs/runs-search.js";
 import { SessionGate } from "./session/session-gate.js";
 import { Shell } from "./shell/shell.js";
@@ -49,6 +50,7 @@ const pages = [
   page("/enrollment-tokens", lazyRouteComponent(() => import("./pages/enrollment-tokens/enrollment-tokens-page.js"), "EnrollmentTokensPage")),
   page("/sso", lazyRouteComponent(() => import("./pages/sso-settings/sso-settings-page.js"), "SsoSettingsPage")),
   page("/notifications", lazyRouteComponent(() => import("./pages/notifications/notifications-page.js"), "NotificationsPage")),
+  createRoute({ getParentRoute: () => shellRoute, path: "/audit", validateSearch: AuditSearch, component: lazyRouteComponent(() => import("./pages/audit/audit-page.js"), "AuditPage") }),
 ];
 
 const SignInPage = lazyRouteComponent(() => import("./pages/sign-in/sign-in-page.js"), "SignInPage");

@@ -3,6 +3,7 @@ import { HoldfastError, sleep } from "@holdfast/shared";
 import { and, eq, inArray } from "drizzle-orm";
 import type { AppContext, ArtifactPuller } from "../context.js";
 import { failDeliveries } from "../deliveries/fail-deliveries.js";
+import { metrics } from "../metrics/process-series.js";
 import { getRunRow } from "../runs/get-run.js";
 import { exists, partialPath, sha256File, sizeOrZero, spooledPath, syncDir } from "./spool.js";
 import { createSpoolGate } from "./spool-gate.js";
@@ -95,6 +96,7 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
         continue;
       }
 
+      if (offset > 0) metrics.transferResumes.inc();
       const uploadToken = ctx.uploads.issue(runId, run.agentId);
       const upload = ctx.uploads.waitForUpload(runId, ctx.env.commandTimeoutMs);
       try {

@@ -4,6 +4,7 @@ import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError } from "@holdfast/shared";
 import type { AppContext } from "../context.js";
+import { metrics } from "../metrics/process-series.js";
 import { getRunRow } from "../runs/get-run.js";
 import { partialPath, sizeOrZero } from "./spool.js";
 
@@ -67,6 +68,7 @@ export async function receiveUpload(ctx: UploadContext, input: UploadInput): Pro
       await fsyncFile(path).catch(() => {});
     }
     const end = await sizeOrZero(path);
+    metrics.transferBytes.inc({ direction: "from_agent" }, end - offset);
     // One line per upload with its size and duration: operators see throughput, `npm run bench` reads it.
     ctx.log.info({ runId: input.runId, agentId, offset, bytes: end - offset, ms: Math.round(performance.now() - started) }, "artifact upload received");
     return { offset: end };

@@ -1,5 +1,5 @@
 import type { AuditQuery } from "@holdfast/shared";
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import { decodeRunCursor, encodeRunCursor } from "../runs/run-cursor.js";
 import type { AuditActor } from "./record-audit.js";
@@ -23,19 +23,32 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
+/** A LIKE pattern matching `"<id>"` anywhere in the target's JSON; `_` and `%` in the id match only themselves. */
+function quotedIdPattern(id: string): string {
+  return `%"${id.replace(/[\\%_]/g, (ch) => `\\${ch}`)}"%`;
+}
+
 /**
  * `GET /api/v1/audit`: newest first by (at, id), a page at a time, keyset-paginated like the run
  * list (its cursor format: a time and an id), so records written while a client pages never shift
- * a page.
+ * a page. The filters are ANDed; `object` matches any id of the target, by whatever role it plays.
  */
 export async function listAudit(ctx: DbContext, q: AuditQuery): Promise<AuditPage> {
   const { db, t } = ctx.database;
   const a = t.auditLog;
   const cursor = q.cursor ? decodeRunCursor(q.cursor) : undefined;
+  const where: (SQL | undefined)[] = [
+    q.actor ? or(eq(a.actorUserId, q.actor), eq(sql`lower(${a.actorEmail})`, q.actor.toLowerCase())) : undefined,
+    q.action ? eq(a.action, q.action) : undefined,
+    q.object ? sql`${a.target} like ${quotedIdPattern(q.object)} escape '\\'` : undefined,
+    q.from ? gte(a.at, Date.parse(q.from)) : undefined,
+    q.to ? lt(a.at, Date.parse(q.to)) : undefined,
+    cursor ? or(lt(a.at, cursor.createdAt), and(eq(a.at, cursor.createdAt), lt(a.id, cursor.id))) : undefined,
+  ];
   const rows = await db
     .select()
     .from(a)
-    .where(cursor ? or(lt(a.at, cursor.createdAt), and(eq(a.at, cursor.createdAt), lt(a.id, cursor.id))) : undefined)
+    .where(and(...where))
     .orderBy(desc(a.at), desc(a.id))
     .limit(q.limit + 1);
   const page = rows.slice(0, q.limit);

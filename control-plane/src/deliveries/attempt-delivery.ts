@@ -8,6 +8,7 @@ import type { Tables } from "../db/index.js";
 import { findDestinationRow, fullConfig } from "../destinations/destination-rows.js";
 import { openDestination } from "../destinations/open-destination.js";
 import type { Destination } from "../destinations/types.js";
+import { metrics } from "../metrics/process-series.js";
 import { notifyDeliveryCompleted, notifyDeliveryFailed } from "../notifications/producers.js";
 import { getRunRow, type ArtifactMeta, type RunRow } from "../runs/get-run.js";
 import { artifactObjectName, objectsOf } from "./object-name.js";
@@ -92,6 +93,7 @@ export async function attemptDelivery(ctx: DeliveryContext, claimed: DeliveryRow
       .set({ state: "completed", path, bytes, error: null, nextAttemptAt: null, durationMs: now - started, updatedAt: now })
       .where(eq(t.deliveries.id, claimed.id));
     log.info({ path, bytes, ms: now - started }, "artifact delivered");
+    metrics.transferBytes.inc({ direction: "to_destination" }, bytes);
     await notifyDeliveryCompleted(ctx, claimed.destinationId);
     return "completed";
   } catch (err) {

@@ -3,6 +3,7 @@ import type { AppContext } from "../context.js";
 import { serveConsole } from "./console.js";
 import { errorHandler, notFound, requestContext } from "./middleware.js";
 import { checkReadiness } from "../health/readiness.js";
+import { metricsHandler } from "../metrics/metrics-route.js";
 import { agentRoutes } from "./routes/agent.js";
 import { apiRoutes } from "./routes/api.js";
 import { eventRoutes } from "./routes/events.js";
@@ -34,6 +35,8 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
       await checkReadiness(ctx);
       return c.json({ ok: true as const });
     })
+    // Prometheus text, outside /api/v1 like the probes: its own bearer token, or loopback (metrics/).
+    .get("/metrics", metricsHandler(ctx))
     .use(serveConsole(options.consoleDir));
 }
 

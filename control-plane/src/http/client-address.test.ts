@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientInfo, parseTrustedProxies } from "./client-address.js";
+import { clientInfo, directFromLoopback, parseTrustedProxies } from "./client-address.js";
 
 const headers = (h: Record<string, string>) => (name: string) => h[name];
 
@@ -29,5 +29,16 @@ describe("clientInfo", () => {
     expect(() => parseTrustedProxies("10.0.0.0/33")).toThrow(/HOLDFAST_TRUSTED_PROXIES/);
     expect(() => parseTrustedProxies("proxy.local")).toThrow(/not an address/);
     expect(parseTrustedProxies(" ")).toBeNull();
+  });
+});
+
+describe("directFromLoopback (who may scrape /metrics without its token)", () => {
+  it("is this host's own connections, in either family, unless a trusted proxy relayed them", () => {
+    for (const peer of ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"]) expect(directFromLoopback({ remoteAddress: peer }, null), peer).toBe(true);
+    for (const peer of ["10.0.0.1", "::ffff:10.0.0.1", "203.0.113.9", "fe80::1", "unknown"]) expect(directFromLoopback({ remoteAddress: peer }, null), peer).toBe(false);
+    expect(directFromLoopback(undefined, null)).toBe(false);
+    // A proxy on the same host: everything it relays would look local.
+    expect(directFromLoopback({ remoteAddress: "127.0.0.1" }, parseTrustedProxies("127.0.0.1"))).toBe(false);
+    expect(directFromLoopback({ remoteAddress: "::1" }, parseTrustedProxies("10.0.0.0/8"))).toBe(true);
   });
 });

@@ -63,3 +63,19 @@ export function clientInfo(
   const proto = (header("x-forwarded-proto") ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean).pop();
   return { address, tls: proto === undefined ? direct.tls : proto === "https" };
 }
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
+LOOPBACK.addAddress("::1", "ipv6");
+
+/**
+ * Whether the socket's peer is this host and no trusted proxy relayed the request: a proxy on the
+ * same host would make every client on the network look local.
+ */
+export function directFromLoopback(socket: { remoteAddress?: string | undefined } | undefined, proxies: BlockList | null): boolean {
+  const peer = socket?.remoteAddress ?? "";
+  if (proxies && trusted(proxies, peer)) return false;
+  if (isIP(peer) === 6 && LOOPBACK.check(peer, "ipv6")) return true;
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(peer)?.[1] ?? peer;
+  return isIP(v4) === 4 && LOOPBACK.check(v4, "ipv4");
+}

@@ -31,7 +31,8 @@ export function requestContext(ctx: AppContext): MiddlewareHandler<HonoEnv> {
     await next();
     const code = c.get("errorCode");
     const line = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), address: c.get("client").address, ...(code ? { code } : {}) };
-    if (c.req.path === "/healthz") c.get("log").debug(line, "request");
+    // Probes and scrapes come every few seconds: their lines only at debug (a refused scrape stays at info).
+    if (c.req.path === "/healthz" || (c.req.path === "/metrics" && c.res.status === 200)) c.get("log").debug(line, "request");
     else c.get("log").info(line, "request");
   };
 }

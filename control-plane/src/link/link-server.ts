@@ -4,6 +4,7 @@ import { AGENT_ROUTES, type ErrorBody, HoldfastError, MAX_FRAME_BYTES, toErrorBo
 import { WebSocketServer } from "ws";
 import { authenticateAgentUpgrade } from "../agents/authenticate-upgrade.js";
 import type { AppContext } from "../context.js";
+import { metrics } from "../metrics/process-series.js";
 import type { LinkHub } from "./hub.js";
 
 /** Answers a refused upgrade with a plain HTTP response and drops the connection: no socket exists. */
@@ -51,6 +52,7 @@ export function attachLinkServer(ctx: AppContext, server: Server, hub: LinkHub):
         const status = err instanceof HoldfastError ? err.status : 500;
         if (!(err instanceof HoldfastError)) ctx.log.error({ err }, "agent upgrade failed");
         else ctx.log.warn({ code: err.code, reason: err.message }, "agent upgrade refused");
+        if (err instanceof HoldfastError && (err.status === 401 || err.status === 403)) metrics.refusedAuthentications.inc({ credential: "agent", code: err.code });
         refuse(socket, status, toErrorBody(err));
       },
     );

@@ -1,7 +1,8 @@
-import { type AgentEventFrame, type AgentRunState, canTransition, type EventType, Events, HoldfastError, isEventType, type RunKind, type RunState } from "@holdfast/shared";
+import { type AgentEventFrame, type AgentRunState, canTransition, type EventType, Events, HoldfastError, isEventType, isTerminal, type RunKind, type RunState } from "@holdfast/shared";
 import { and, eq, lt } from "drizzle-orm";
 import { exists, spooledPath } from "../artifacts/spool.js";
 import { failDeliveries } from "../deliveries/fail-deliveries.js";
+import { observeRunEnd } from "../metrics/process-series.js";
 import { artifactMetaOf } from "./get-run.js";
 import type { AppContext } from "../context.js";
 import type { Tables } from "../db/index.js";
@@ -153,6 +154,7 @@ async function transition(ctx: IngestContext, run: RunRow, to: AgentRunState, se
     return "refused";
   }
   log.info({ from: run.state, to }, "run state changed");
+  if (isTerminal(to)) observeRunEnd(run, to, set);
   return "applied";
 }
 

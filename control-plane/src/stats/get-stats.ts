@@ -1,8 +1,8 @@
 import type { StatsQuery } from "@holdfast/shared";
-import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
+import { and, eq, gte, isNull, sql } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import { dailySeries, type DayFigures, successRate, type SuccessRate, type WindowRun } from "./figures.js";
-import { backupFreshness } from "./freshness.js";
+import { type LastGoodBackup, lastGoodBackups } from "./last-good-backup.js";
 
 const DAY_MS = 86_400_000;
 
@@ -15,15 +15,7 @@ export interface StatsView {
    * there; `dueAt`, the first firing of an active schedule after it (null without one); `overdue`,
    * whether that firing is past by more than its grace (stats/freshness.ts) with no newer good backup.
    */
-  lastGoodBackup: {
-    datasourceId: string;
-    datasourceName: string;
-    runId: string | null;
-    finishedAt: string | null;
-    activeSchedules: number;
-    dueAt: string | null;
-    overdue: boolean;
-  }[];
+  lastGoodBackup: LastGoodBackup[];
   /** One entry per UTC day of the last `days`, oldest first. */
   series: DayFigures[];
   /** Per live destination, the bytes of the backups Holdfast delivered there and retention has not deleted. */
@@ -40,37 +32,7 @@ export async function getStats(ctx: DbContext, { days }: StatsQuery): Promise<St
     .from(t.runs)
     .where(and(eq(t.runs.kind, "backup"), gte(t.runs.createdAt, since)));
 
-  const lastGoodBackup: StatsView["lastGoodBackup"] = [];
-  const activeSchedules = await db
-    .select({ datasourceId: t.schedules.datasourceId, cron: t.schedules.cron, timezone: t.schedules.timezone, createdAt: t.schedules.createdAt })
-    .from(t.schedules)
-    .where(and(isNull(t.schedules.deletedAt), eq(t.schedules.paused, false)));
-  const datasources = await db
-    .select({ id: t.datasources.id, name: t.datasources.name, maxDurationMinutes: t.datasources.maxDurationMinutes })
-    .from(t.datasources)
-    .where(isNull(t.datasources.deletedAt))
-    .orderBy(t.datasources.name);
-  for (const ds of datasources) {
-    const good = await db
-      .select({ id: t.runs.id, finishedAt: t.runs.finishedAt, askedAt: sql<number | string>`coalesce(${t.runs.fireTime}, ${t.runs.createdAt})` })
-      .from(t.runs)
-      .innerJoin(t.deliveries, eq(t.deliveries.runId, t.runs.id))
-      .where(and(eq(t.runs.datasourceId, ds.id), eq(t.runs.kind, "backup"), eq(t.runs.state, "completed"), eq(t.deliveries.state, "completed"), isNull(t.deliveries.deletedAt)))
-      .orderBy(desc(t.runs.finishedAt), desc(t.runs.id))
-      .limit(1);
-    const g = good[0];
-    const schedules = activeSchedules.filter((s) => s.datasourceId === ds.id);
-    const { dueAt, overdue } = backupFreshness(g ? Number(g.askedAt) : null, schedules, ds.maxDurationMinutes * 60_000, now);
-    lastGoodBackup.push({
-      datasourceId: ds.id,
-      datasourceName: ds.name,
-      runId: g?.id ?? null,
-      finishedAt: g?.finishedAt ? new Date(g.finishedAt).toISOString() : null,
-      activeSchedules: schedules.length,
-      dueAt: dueAt === null ? null : new Date(dueAt).toISOString(),
-      overdue,
-    });
-  }
+  const lastGoodBackup = await lastGoodBackups(ctx, now);
 
   const used = await db
     .select({ destinationId: t.deliveries.destinationId, bytes: sql<string | number | null>`sum(${t.deliveries.bytes})`, backups: sql<string | number>`count(*)` })

@@ -1,4 +1,5 @@
 import { type HoldfastError, Role } from "@holdfast/shared";
+import { metrics } from "../metrics/process-series.js";
 import { assertUserActive, type AuthenticatedUser, type Credential } from "./authenticated-user.js";
 
 /** A user row as the credential lookups read it (joined from api_tokens, sessions, or by e-mail). */
@@ -15,6 +16,7 @@ export interface UserRow {
  * (USER_DISABLED), so no path can forget it.
  */
 export function signedInUser(row: UserRow | undefined, refusal: HoldfastError, credential: Credential, role?: Role): AuthenticatedUser {
+  if (!row || row.disabledAt !== null) metrics.refusedAuthentications.inc({ credential: credential.kind, code: row ? "USER_DISABLED" : refusal.code });
   if (!row) throw refusal;
   assertUserActive(row);
   return { id: row.id, email: row.email, role: role ?? Role.parse(row.role), credential };

@@ -35,4 +35,7 @@ export const queryKeys = {
   ssoSettings: ["sso", "settings"] as const,
   notificationChannels: ["notification-channels"] as const,
   notificationSends: ["notification-sends"] as const,
+  /** The audit log (admin), with its filters after the prefix. No live event reports it: it refetches on focus. */
+  audit: ["audit"] as const,
+  auditList: (filters: Record<string, unknown>) => ["audit", "list", filters] as const,
 } as const;

@@ -1,9 +1,9 @@
 import type { ApiRoute } from "@holdfast/shared";
-import { IconApi, IconBell, IconCalendarTime, IconDatabase, IconGauge, IconKey, IconListCheck, IconLogin, IconServer2, IconTruckDelivery, IconUsers } from "@tabler/icons-react";
+import { IconApi, IconBell, IconCalendarTime, IconDatabase, IconGauge, IconKey, IconListCheck, IconLogin, IconServer2, IconShieldSearch, IconTruckDelivery, IconUsers } from "@tabler/icons-react";
 import type { ComponentType } from "react";
 
 export interface NavItem {
-  to: "/" | "/agents" | "/datasources" | "/schedules" | "/runs" | "/destinations" | "/users" | "/api-tokens" | "/enrollment-tokens" | "/sso" | "/notifications";
+  to: "/" | "/agents" | "/datasources" | "/schedules" | "/runs" | "/destinations" | "/users" | "/api-tokens" | "/enrollment-tokens" | "/sso" | "/notifications" | "/audit";
   label: string;
   icon: ComponentType<{ size?: number; stroke?: number; "aria-hidden"?: boolean }>;
   /** The route that lists what the page shows: the item is hidden from a role that may not call it. */
@@ -23,4 +23,5 @@ export const NAV_ITEMS: NavItem[] = [
   { to: "/api-tokens", label: "API tokens", icon: IconApi, reads: "GET /api-tokens" },
   { to: "/enrollment-tokens", label: "Enrollment tokens", icon: IconKey, reads: "GET /enrollment-tokens" },
   { to: "/sso", label: "Single sign-on", icon: IconLogin, reads: "GET /sso/settings" },
+  { to: "/audit", label: "Audit log", icon: IconShieldSearch, reads: "GET /audit" },
 ];

@@ -21,7 +21,7 @@ export const RunsSearch = z.object({
 export type RunsSearch = z.infer<typeof RunsSearch>;
 
 /** Midnight at the start of `day` in the viewer's zone, as an ISO time. */
-function startOfDay(day: string, addDays = 0): string {
+export function startOfDay(day: string, addDays = 0): string {
   const [y, m, d] = day.split("-").map(Number) as [number, number, number];
   return new Date(y, m - 1, d + addDays).toISOString();
 }
