@@ -141,10 +141,13 @@ export function showTransfer(label: string, meter: import("../transfer/byte-mete
     return;
   }
   let last = 0;
+  let finished = false;
   meter.onChange(() => {
     const now = Date.now();
-    if (now - last < PLAIN_PROGRESS_EVERY_MS && meter.bytes < meter.total) return;
+    // The last byte is shown once, however many changes report it.
+    if (finished || (now - last < PLAIN_PROGRESS_EVERY_MS && meter.bytes < meter.total)) return;
     last = now;
+    finished = meter.bytes >= meter.total;
     say(figuresText(figures()));
   });
 }
