@@ -4,6 +4,7 @@ import { parseOrThrow } from "@holdfast/shared";
 import type { BlockList } from "node:net";
 import { DEFAULT_LOCAL_TIMEOUT_MS } from "./destinations/bounded-local.js";
 import { parseTrustedProxies } from "./http/client-address.js";
+import type { BucketLimit } from "./rate-limits/token-bucket.js";
 
 /** Command-line flags that override the environment (a flag wins over its variable). */
 export interface EnvFlags {
@@ -83,6 +84,18 @@ const RawEnv = z.object({
   notifyAgentOfflineMs: intFrom(0, 7 * 86_400_000).default(300_000),
   /** On: notification URLs and SMTP hosts on loopback or private addresses are refused too (link-local and metadata always are). */
   notifyStrictAddresses: z.enum(["0", "1", "false", "true"]).default("false"),
+  /** Requests per minute (the refill; 0: no limit) and at once (the burst) for one API token... */
+  rateApiTokenPerMin: intFrom(0, 1_000_000).default(1_200),
+  rateApiTokenBurst: intFrom(1, 1_000_000).default(600),
+  /** ...for one client address on the API, whatever its credentials (a team behind one NAT shares it)... */
+  rateApiAddressPerMin: intFrom(0, 1_000_000).default(3_000),
+  rateApiAddressBurst: intFrom(1, 1_000_000).default(1_000),
+  /** ...for sign-ins from one address (failed ones also lock: signInAddressFailures)... */
+  rateSignInPerMin: intFrom(0, 1_000_000).default(20),
+  rateSignInBurst: intFrom(1, 1_000_000).default(60),
+  /** ...and for agent enrollments from one address. */
+  rateEnrollPerMin: intFrom(0, 1_000_000).default(10),
+  rateEnrollBurst: intFrom(1, 1_000_000).default(30),
   masterKey: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be the base64 of 32 random bytes (openssl rand -base64 32)")
@@ -131,6 +144,8 @@ export type Env = {
   notifyTimeoutMs: number;
   notifyAgentOfflineMs: number;
   notifyStrictAddresses: boolean;
+  /** HOLDFAST_RATE_*: the token buckets of http/rate-limit.ts. */
+  rateLimits: { apiToken: BucketLimit; apiAddress: BucketLimit; signIn: BucketLimit; enroll: BucketLimit };
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -175,6 +190,14 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       notifyTimeoutMs: blankToUndefined(vars.HOLDFAST_NOTIFY_TIMEOUT_MS),
       notifyAgentOfflineMs: blankToUndefined(vars.HOLDFAST_NOTIFY_AGENT_OFFLINE_MS),
       notifyStrictAddresses: blankToUndefined(vars.HOLDFAST_NOTIFY_STRICT_ADDRESSES),
+      rateApiTokenPerMin: blankToUndefined(vars.HOLDFAST_RATE_API_TOKEN_PER_MIN),
+      rateApiTokenBurst: blankToUndefined(vars.HOLDFAST_RATE_API_TOKEN_BURST),
+      rateApiAddressPerMin: blankToUndefined(vars.HOLDFAST_RATE_API_ADDRESS_PER_MIN),
+      rateApiAddressBurst: blankToUndefined(vars.HOLDFAST_RATE_API_ADDRESS_BURST),
+      rateSignInPerMin: blankToUndefined(vars.HOLDFAST_RATE_SIGNIN_PER_MIN),
+      rateSignInBurst: blankToUndefined(vars.HOLDFAST_RATE_SIGNIN_BURST),
+      rateEnrollPerMin: blankToUndefined(vars.HOLDFAST_RATE_ENROLL_PER_MIN),
+      rateEnrollBurst: blankToUndefined(vars.HOLDFAST_RATE_ENROLL_BURST),
     },
     "configuration",
   );
@@ -214,6 +237,12 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     notifyTimeoutMs: raw.notifyTimeoutMs,
     notifyAgentOfflineMs: raw.notifyAgentOfflineMs,
     notifyStrictAddresses: raw.notifyStrictAddresses === "1" || raw.notifyStrictAddresses === "true",
+    rateLimits: {
+      apiToken: { perMinute: raw.rateApiTokenPerMin, burst: raw.rateApiTokenBurst },
+      apiAddress: { perMinute: raw.rateApiAddressPerMin, burst: raw.rateApiAddressBurst },
+      signIn: { perMinute: raw.rateSignInPerMin, burst: raw.rateSignInBurst },
+      enroll: { perMinute: raw.rateEnrollPerMin, burst: raw.rateEnrollBurst },
+    },
   };
 }
 
