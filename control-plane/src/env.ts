@@ -96,6 +96,16 @@ const RawEnv = z.object({
   /** ...and for agent enrollments from one address. */
   rateEnrollPerMin: intFrom(0, 1_000_000).default(10),
   rateEnrollBurst: intFrom(1, 1_000_000).default(30),
+  /** History kept, in days (0: for ever): runs (with their deliveries and events)... */
+  keepRunsDays: intFrom(0, 100_000).default(400),
+  /** ...run events and logs... */
+  keepEventsDays: intFrom(0, 100_000).default(90),
+  /** ...finished notification sends... */
+  keepNotificationSendsDays: intFrom(0, 100_000).default(90),
+  /** ...and audit records. A live backup's run and events are kept whatever their age. */
+  keepAuditDays: intFrom(0, 100_000).default(400),
+  /** How often that history is pruned; 0 turns it off. */
+  housekeepingIntervalMs: intFrom(0, 30 * 86_400_000).default(3_600_000),
   masterKey: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be the base64 of 32 random bytes (openssl rand -base64 32)")
@@ -145,6 +155,9 @@ export type Env = {
   notifyAgentOfflineMs: number;
   notifyStrictAddresses: boolean;
   /** HOLDFAST_RATE_*: the token buckets of http/rate-limit.ts. */
+  /** HOLDFAST_KEEP_*_DAYS: housekeeping/prune-history.ts. */
+  keepHistory: { runsDays: number; eventsDays: number; notificationSendsDays: number; auditDays: number };
+  housekeepingIntervalMs: number;
   rateLimits: { apiToken: BucketLimit; apiAddress: BucketLimit; signIn: BucketLimit; enroll: BucketLimit };
 };
 
@@ -190,6 +203,11 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       notifyTimeoutMs: blankToUndefined(vars.HOLDFAST_NOTIFY_TIMEOUT_MS),
       notifyAgentOfflineMs: blankToUndefined(vars.HOLDFAST_NOTIFY_AGENT_OFFLINE_MS),
       notifyStrictAddresses: blankToUndefined(vars.HOLDFAST_NOTIFY_STRICT_ADDRESSES),
+      keepRunsDays: blankToUndefined(vars.HOLDFAST_KEEP_RUNS_DAYS),
+      keepEventsDays: blankToUndefined(vars.HOLDFAST_KEEP_EVENTS_DAYS),
+      keepNotificationSendsDays: blankToUndefined(vars.HOLDFAST_KEEP_NOTIFICATION_SENDS_DAYS),
+      keepAuditDays: blankToUndefined(vars.HOLDFAST_KEEP_AUDIT_DAYS),
+      housekeepingIntervalMs: blankToUndefined(vars.HOLDFAST_HOUSEKEEPING_INTERVAL_MS),
       rateApiTokenPerMin: blankToUndefined(vars.HOLDFAST_RATE_API_TOKEN_PER_MIN),
       rateApiTokenBurst: blankToUndefined(vars.HOLDFAST_RATE_API_TOKEN_BURST),
       rateApiAddressPerMin: blankToUndefined(vars.HOLDFAST_RATE_API_ADDRESS_PER_MIN),
@@ -237,6 +255,8 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     notifyTimeoutMs: raw.notifyTimeoutMs,
     notifyAgentOfflineMs: raw.notifyAgentOfflineMs,
     notifyStrictAddresses: raw.notifyStrictAddresses === "1" || raw.notifyStrictAddresses === "true",
+    keepHistory: { runsDays: raw.keepRunsDays, eventsDays: raw.keepEventsDays, notificationSendsDays: raw.keepNotificationSendsDays, auditDays: raw.keepAuditDays },
+    housekeepingIntervalMs: raw.housekeepingIntervalMs,
     rateLimits: {
       apiToken: { perMinute: raw.rateApiTokenPerMin, burst: raw.rateApiTokenBurst },
       apiAddress: { perMinute: raw.rateApiAddressPerMin, burst: raw.rateApiAddressBurst },
