@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DIALECTS } from "../testing/databases.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
 import { TestClock } from "../testing/test-clock.js";
-import { takeToken } from "../rate-limits/index.js";
+import { pruneRateLimits, takeToken } from "../rate-limits/index.js";
 
 const TOKEN_BURST = 5;
 
@@ -57,5 +57,15 @@ describe.each(DIALECTS)("rate limits over HTTP on %s", (dialect) => {
     const limit = { burst: 1, perMinute: 60 };
     await takeToken(ctx, "test:shared", limit, "tries");
     await expect(takeToken({ ...ctx }, "test:shared", limit, "tries")).rejects.toMatchObject({ code: "RATE_LIMITED", details: { retryAfterSeconds: 1 } });
+  });
+
+  it("forgets full buckets when pruned: a bucket whose time has passed is full anyway", async () => {
+    const ctx = { database: srv.ctx.database, clock };
+    const { db, t } = srv.ctx.database;
+    await takeToken(ctx, "test:prune", { burst: 1, perMinute: 60 }, "tries");
+    const before = await db.$count(t.rateLimits);
+    clock.advance(3_600_000);
+    expect(await pruneRateLimits(ctx)).toBe(before);
+    expect(await db.$count(t.rateLimits)).toBe(0);
   });
 });
