@@ -82,10 +82,10 @@ describe("loadEnv", () => {
     expect(() => loadEnv({}, { HOLDFAST_SIGNIN_ACCOUNT_FAILURES: "0" })).toThrow(/signInAccountFailures/);
   });
 
-  it("reads the metrics token and the audit retention (400 days unless set; 0 keeps for ever), and never echoes a bad token", () => {
-    expect(loadEnv({}, {})).toMatchObject({ metricsToken: undefined, auditRetentionDays: 400 });
+  it("reads the metrics token, and never echoes a bad token", () => {
+    expect(loadEnv({}, {})).toMatchObject({ metricsToken: undefined });
     const token = "0123456789abcdef0123456789abcdef";
-    expect(loadEnv({}, { HOLDFAST_METRICS_TOKEN: token, HOLDFAST_AUDIT_RETENTION_DAYS: "0" })).toMatchObject({ metricsToken: token, auditRetentionDays: 0 });
+    expect(loadEnv({}, { HOLDFAST_METRICS_TOKEN: token })).toMatchObject({ metricsToken: token });
     let message = "";
     try {
       loadEnv({}, { HOLDFAST_METRICS_TOKEN: "short secret" });
@@ -94,7 +94,21 @@ describe("loadEnv", () => {
     }
     expect(message).toMatch(/metricsToken/);
     expect(message).not.toContain("short secret");
-    expect(() => loadEnv({}, { HOLDFAST_AUDIT_RETENTION_DAYS: "-1" })).toThrow(/auditRetentionDays/);
+  });
+
+  it("reads the rate limits and history kept: defaults above normal use, 0 per minute turns a limit off, 0 days keeps for ever", () => {
+    const defaults = loadEnv({}, {});
+    expect(defaults.rateLimits).toEqual({
+      apiToken: { perMinute: 1_200, burst: 600 },
+      apiAddress: { perMinute: 3_000, burst: 1_000 },
+      signIn: { perMinute: 20, burst: 60 },
+      enroll: { perMinute: 10, burst: 30 },
+    });
+    expect(defaults).toMatchObject({ keepHistory: { runsDays: 400, eventsDays: 90, notificationSendsDays: 90, auditDays: 400 }, housekeepingIntervalMs: 3_600_000 });
+    const env = loadEnv({}, { HOLDFAST_RATE_SIGNIN_PER_MIN: "0", HOLDFAST_RATE_ENROLL_BURST: "5", HOLDFAST_KEEP_AUDIT_DAYS: "0", HOLDFAST_HOUSEKEEPING_INTERVAL_MS: "0" });
+    expect(env.rateLimits).toMatchObject({ signIn: { perMinute: 0, burst: 60 }, enroll: { perMinute: 10, burst: 5 } });
+    expect(env).toMatchObject({ keepHistory: { auditDays: 0 }, housekeepingIntervalMs: 0 });
+    expect(() => loadEnv({}, { HOLDFAST_RATE_API_TOKEN_BURST: "0" })).toThrow(/rateApiTokenBurst/);
   });
 
   it("treats any non-postgres database URL as SQLite", () => {

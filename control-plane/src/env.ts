@@ -4,6 +4,7 @@ import { parseOrThrow } from "@holdfast/shared";
 import type { BlockList } from "node:net";
 import { DEFAULT_LOCAL_TIMEOUT_MS } from "./destinations/bounded-local.js";
 import { parseTrustedProxies } from "./http/client-address.js";
+import type { BucketLimit } from "./rate-limits/token-bucket.js";
 
 /** Command-line flags that override the environment (a flag wins over its variable). */
 export interface EnvFlags {
@@ -75,7 +76,6 @@ const RawEnv = z.object({
   /** The bearer token `/metrics` asks of a scraper that is not on loopback; absent, only loopback may scrape. */
   metricsToken: z.string().regex(/^[\x21-\x7e]{32,512}$/, "must be 32 to 512 printable characters without spaces (openssl rand -hex 32)").optional(),
   /** Audit records older than this many days are pruned (0: kept for ever). */
-  auditRetentionDays: intFrom(0, 100_000).default(400),
   /** Encrypts destination credentials at rest: base64 of 32 bytes. Absent, `<dataDir>/master.key` holds it. */
   /** Tries per notification send before it is failed (the first one included). */
   notifyAttempts: intFrom(1, 100).default(6),
@@ -87,6 +87,28 @@ const RawEnv = z.object({
   notifyAgentOfflineMs: intFrom(0, 7 * 86_400_000).default(300_000),
   /** On: notification URLs and SMTP hosts on loopback or private addresses are refused too (link-local and metadata always are). */
   notifyStrictAddresses: z.enum(["0", "1", "false", "true"]).default("false"),
+  /** Requests per minute (the refill; 0: no limit) and at once (the burst) for one API token... */
+  rateApiTokenPerMin: intFrom(0, 1_000_000).default(1_200),
+  rateApiTokenBurst: intFrom(1, 1_000_000).default(600),
+  /** ...for one client address on the API, whatever its credentials (a team behind one NAT shares it)... */
+  rateApiAddressPerMin: intFrom(0, 1_000_000).default(3_000),
+  rateApiAddressBurst: intFrom(1, 1_000_000).default(1_000),
+  /** ...for sign-ins from one address (failed ones also lock: signInAddressFailures)... */
+  rateSignInPerMin: intFrom(0, 1_000_000).default(20),
+  rateSignInBurst: intFrom(1, 1_000_000).default(60),
+  /** ...and for agent enrollments from one address. */
+  rateEnrollPerMin: intFrom(0, 1_000_000).default(10),
+  rateEnrollBurst: intFrom(1, 1_000_000).default(30),
+  /** History kept, in days (0: for ever): runs (with their deliveries and events)... */
+  keepRunsDays: intFrom(0, 100_000).default(400),
+  /** ...run events and logs... */
+  keepEventsDays: intFrom(0, 100_000).default(90),
+  /** ...finished notification sends... */
+  keepNotificationSendsDays: intFrom(0, 100_000).default(90),
+  /** ...and audit records. A live backup's run and events are kept whatever their age. */
+  keepAuditDays: intFrom(0, 100_000).default(400),
+  /** How often that history is pruned; 0 turns it off. */
+  housekeepingIntervalMs: intFrom(0, 30 * 86_400_000).default(3_600_000),
   masterKey: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be the base64 of 32 random bytes (openssl rand -base64 32)")
@@ -137,8 +159,11 @@ export type Env = {
   notifyStrictAddresses: boolean;
   /** HOLDFAST_METRICS_TOKEN; undefined: `/metrics` answers loopback only. Never logged. */
   metricsToken: string | undefined;
-  /** HOLDFAST_AUDIT_RETENTION_DAYS; 0 keeps the audit log for ever. */
-  auditRetentionDays: number;
+  /** HOLDFAST_KEEP_*_DAYS: housekeeping/prune-history.ts. */
+  keepHistory: { runsDays: number; eventsDays: number; notificationSendsDays: number; auditDays: number };
+  housekeepingIntervalMs: number;
+  /** HOLDFAST_RATE_*: the token buckets of http/rate-limit.ts. */
+  rateLimits: { apiToken: BucketLimit; apiAddress: BucketLimit; signIn: BucketLimit; enroll: BucketLimit };
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -184,7 +209,19 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       notifyAgentOfflineMs: blankToUndefined(vars.HOLDFAST_NOTIFY_AGENT_OFFLINE_MS),
       notifyStrictAddresses: blankToUndefined(vars.HOLDFAST_NOTIFY_STRICT_ADDRESSES),
       metricsToken: blankToUndefined(vars.HOLDFAST_METRICS_TOKEN),
-      auditRetentionDays: blankToUndefined(vars.HOLDFAST_AUDIT_RETENTION_DAYS),
+      keepRunsDays: blankToUndefined(vars.HOLDFAST_KEEP_RUNS_DAYS),
+      keepEventsDays: blankToUndefined(vars.HOLDFAST_KEEP_EVENTS_DAYS),
+      keepNotificationSendsDays: blankToUndefined(vars.HOLDFAST_KEEP_NOTIFICATION_SENDS_DAYS),
+      keepAuditDays: blankToUndefined(vars.HOLDFAST_KEEP_AUDIT_DAYS),
+      housekeepingIntervalMs: blankToUndefined(vars.HOLDFAST_HOUSEKEEPING_INTERVAL_MS),
+      rateApiTokenPerMin: blankToUndefined(vars.HOLDFAST_RATE_API_TOKEN_PER_MIN),
+      rateApiTokenBurst: blankToUndefined(vars.HOLDFAST_RATE_API_TOKEN_BURST),
+      rateApiAddressPerMin: blankToUndefined(vars.HOLDFAST_RATE_API_ADDRESS_PER_MIN),
+      rateApiAddressBurst: blankToUndefined(vars.HOLDFAST_RATE_API_ADDRESS_BURST),
+      rateSignInPerMin: blankToUndefined(vars.HOLDFAST_RATE_SIGNIN_PER_MIN),
+      rateSignInBurst: blankToUndefined(vars.HOLDFAST_RATE_SIGNIN_BURST),
+      rateEnrollPerMin: blankToUndefined(vars.HOLDFAST_RATE_ENROLL_PER_MIN),
+      rateEnrollBurst: blankToUndefined(vars.HOLDFAST_RATE_ENROLL_BURST),
     },
     "configuration",
   );
@@ -225,7 +262,14 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     notifyAgentOfflineMs: raw.notifyAgentOfflineMs,
     notifyStrictAddresses: raw.notifyStrictAddresses === "1" || raw.notifyStrictAddresses === "true",
     metricsToken: raw.metricsToken,
-    auditRetentionDays: raw.auditRetentionDays,
+    keepHistory: { runsDays: raw.keepRunsDays, eventsDays: raw.keepEventsDays, notificationSendsDays: raw.keepNotificationSendsDays, auditDays: raw.keepAuditDays },
+    housekeepingIntervalMs: raw.housekeepingIntervalMs,
+    rateLimits: {
+      apiToken: { perMinute: raw.rateApiTokenPerMin, burst: raw.rateApiTokenBurst },
+      apiAddress: { perMinute: raw.rateApiAddressPerMin, burst: raw.rateApiAddressBurst },
+      signIn: { perMinute: raw.rateSignInPerMin, burst: raw.rateSignInBurst },
+      enroll: { perMinute: raw.rateEnrollPerMin, burst: raw.rateEnrollBurst },
+    },
   };
 }
 

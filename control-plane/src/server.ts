@@ -3,7 +3,6 @@ import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { CLOSE_CODES, type Clock, type LiveEventRoles, systemClock } from "@holdfast/shared";
 import { markAllAgentsOffline } from "./agents/presence.js";
-import { startAuditPruning } from "./audit/prune-audit.js";
 import { createPuller, type Puller, type PullerOptions } from "./artifacts/pull-artifact.js";
 import { UploadTokens } from "./artifacts/upload-tokens.js";
 import { DownloadTokens } from "./artifacts/download-tokens.js";
@@ -19,6 +18,7 @@ import { createAgentPresenceAlerts } from "./notifications/agent-presence.js";
 import { createNotificationWorker, type NotificationWorker, type NotificationWorkerOptions } from "./notifications/send-worker.js";
 import { attachLinkServer } from "./link/link-server.js";
 import { createLogger, type Logger } from "./logger.js";
+import { type HousekeepingTimer, startHousekeepingTimer } from "./housekeeping/index.js";
 import { checkPrivateModes, makePrivateDir } from "./private-files.js";
 import { type RetentionTimer, startRetentionTimer } from "./retention/execute-retention.js";
 import { createScheduler, type Scheduler } from "./firing/loop.js";
@@ -48,6 +48,7 @@ export interface RunningServer {
   deliveries: DeliveryWorker;
   notifications: NotificationWorker;
   retention: RetentionTimer;
+  housekeeping: HousekeepingTimer;
   liveEvents: EventHub;
   /** Absent when started with `scheduler: false`. */
   scheduler: Scheduler | undefined;
@@ -132,7 +133,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   notifications.start();
   await presence.start();
   const retention = startRetentionTimer(ctx);
-  const auditPruning = startAuditPruning(ctx);
+  const housekeeping = startHousekeepingTimer(ctx);
   // The first pass also catches up after a restart: firings due meanwhile, retries, pending runs.
   scheduler?.start();
 
@@ -160,12 +161,12 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
       presence.close();
       await notifications.close();
       await retention.close();
-      await auditPruning.close();
+      await housekeeping.close();
       progress.close();
       await database.close();
       log.info("control plane stopped");
     })();
     return closing;
   };
-  return { url, ctx, server, puller, deliveries, notifications, retention, liveEvents, scheduler, setupUrl: setupLink, close };
+  return { url, ctx, server, puller, deliveries, notifications, retention, housekeeping, liveEvents, scheduler, setupUrl: setupLink, close };
 }

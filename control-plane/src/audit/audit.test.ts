@@ -3,7 +3,6 @@ import { DIALECTS } from "../testing/databases.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
 import { TestClock } from "../testing/test-clock.js";
 import { type AuditEntry, recordAudit } from "./record-audit.js";
-import { pruneAudit } from "./prune-audit.js";
 
 const DAY = 86_400_000;
 const T0 = Date.parse("2026-06-01T12:00:00Z");
@@ -85,12 +84,4 @@ describe.each(DIALECTS)("the audit log on %s: filters, pages, retention", (diale
     expect((await list({}, await srv.token("operator"))).status).toBe(403);
   });
 
-  it("prunes records older than the retention setting and keeps the rest", async () => {
-    const env = { ...srv.ctx.env, auditRetentionDays: 400 };
-    const ctx = { database: srv.ctx.database, env, log: srv.ctx.log, clock: new TestClock(T0 + 400 * DAY + 2.5 * 60_000) };
-    expect(await pruneAudit(ctx)).toBe(3);
-    expect(actions((await list({ to: new Date(T0 + DAY).toISOString() })).body)).toEqual(["session.signIn", "DELETE /destinations/:id", "artifact.download"]);
-    expect(await pruneAudit({ ...ctx, env: { ...env, auditRetentionDays: 0 }, clock: new TestClock(T0 + 10_000 * DAY) })).toBe(0);
-    expect((await list({ to: new Date(T0 + DAY).toISOString() })).body.items).toHaveLength(3);
-  });
 });

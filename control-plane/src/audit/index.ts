@@ -1,3 +1,2 @@
 export { recordAudit, auditActor, type AuditActor, type AuditContext, type AuditEntry } from "./record-audit.js";
 export { listAudit, type AuditPage, type AuditRecord } from "./list-audit.js";
-export { pruneAudit, startAuditPruning, type AuditPruning } from "./prune-audit.js";

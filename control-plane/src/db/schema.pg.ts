@@ -67,6 +67,20 @@ export const signInFailures = pgTable(
   (t) => [index("sign_in_failures_last_failure_at_idx").on(t.lastFailureAt)],
 );
 
+/**
+ * Request rate limits (http/rate-limit/): one token bucket per key (`api-token:<id>`, `api-address:<a>`,
+ * `sign-in:<a>`, `enroll:<a>`), kept as the time it is full again (GCRA's "theoretical arrival
+ * time"), so restarts and replicas share it. A row whose time has passed is a full bucket: pruned.
+ */
+export const rateLimits = pgTable(
+  "rate_limits",
+  {
+    key: text("key").primaryKey(),
+    tat: bigint("tat", { mode: "number" }).notNull(),
+  },
+  (t) => [index("rate_limits_tat_idx").on(t.tat)],
+);
+
 /** The first admin's setup token (SHA-256 only), replaced at each start while no user exists; claimed once. */
 export const setupTokens = pgTable("setup_tokens", {
   id: text("id").primaryKey(),

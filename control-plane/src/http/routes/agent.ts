@@ -6,6 +6,7 @@ import { currentUploadOffset, receiveUpload } from "../../artifacts/receive-uplo
 import { serveDownload } from "../../artifacts/serve-download.js";
 import type { AppContext } from "../../context.js";
 import { enrollAgent } from "../../enrollment/enroll-agent.js";
+import { byAddress, rateLimit } from "../rate-limit.js";
 import { jsonBody } from "../validate.js";
 import type { HonoEnv } from "../types.js";
 import { artifactResponse, withUnsatisfiableRange } from "./artifact-response.js";
@@ -19,6 +20,7 @@ export function agentRoutes(ctx: AppContext) {
   return new Hono<HonoEnv>()
     .post(
       "/enroll",
+      rateLimit(ctx, ctx.env.rateLimits.enroll, "enrollments from this address", byAddress("enroll")),
       bodyLimit({
         maxSize: 64 * 1024,
         onError: () => {

@@ -38,6 +38,7 @@ import { getStats } from "../../stats/get-stats.js";
 import { auditTrail } from "../audit-trail.js";
 import { recordAudit } from "../../audit/record-audit.js";
 import { authenticate, scoped } from "../middleware.js";
+import { byAddress, byApiToken, rateLimit } from "../rate-limit.js";
 import { clearSessionCookie, readSessionCookie, requireCsrf, setSessionCookie } from "../session-cookie.js";
 import { jsonBody, params, query } from "../validate.js";
 import type { HonoEnv } from "../types.js";
@@ -65,10 +66,13 @@ export function apiRoutes(ctx: AppContext) {
           throw new HoldfastError("PAYLOAD_TOO_LARGE", "The request body is larger than 1 MiB");
         },
       }),
+      // Before authentication, so a flood of bad credentials costs a row read, not a hash each.
+      rateLimit(ctx, ctx.env.rateLimits.apiAddress, "requests from this address", byAddress("api-address")),
       auditTrail(ctx),
       authenticate(ctx),
+      rateLimit(ctx, ctx.env.rateLimits.apiToken, "requests with this API token", byApiToken),
     )
-    .post("/session", jsonBody(SignInBody, "sign-in"), async (c) => {
+    .post("/session", rateLimit(ctx, ctx.env.rateLimits.signIn, "sign-ins from this address", byAddress("sign-in")), jsonBody(SignInBody, "sign-in"), async (c) => {
       const previous = readSessionCookie(c);
       const { token, view } = await signIn(scoped(ctx, c), c.req.valid("json"), c.get("client").address, c.get("requestId"));
       // A sign-in replaces the browser's session: a session id planted before it is worth nothing after.
