@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "no
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, type ScratchDatabase } from "../support/postgres.js";
-import { ADMIN_PASSWORD, type CliResult, freePort, HOLDFAST_BIN, runCli, type Stack, startStack, tempDir, waitFor } from "../support/processes.js";
+import { ADMIN_PASSWORD, type CliResult, enrollAgent, freePort, HOLDFAST_BIN, runCli, type Stack, startStack, tempDir, waitFor } from "../support/processes.js";
 
 /**
  * `holdfast` over the REST API, as an operator scripts it: login, then agents, enrollment tokens,
@@ -285,6 +285,17 @@ describe("holdfast CLI: resources over the REST API", () => {
       { encoding: "utf8", env: { ...process.env, ...env() } },
     );
     expect(r.stdout.trim()).toBe("datasources");
+  });
+
+  it("agents revoke cuts an agent off: shown revoked, and its credentials refused from then on", async () => {
+    const spare = await enrollAgent(stack.cp);
+    const r = await holdfast(["agents", "revoke", spare.agentId]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(await holdfast(["agents", "show", spare.agentId, "--json"]))).toMatchObject({ id: spare.agentId, status: "revoked" });
+    // The revoked agent cannot connect: it stops with EX_CONFIG (78), so its service manager stops restarting it.
+    await spare.start();
+    expect(await spare.process!.exited).toBe(78);
+    expect((await holdfast(["agents", "revoke", "agt_doesnotexist"])).code).toBe(3);
   });
 
   it("nothing written to a pipe carries an escape code, with or without NO_COLOR", async () => {
