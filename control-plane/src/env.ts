@@ -83,6 +83,10 @@ const RawEnv = z.object({
   notifyAgentOfflineMs: intFrom(0, 7 * 86_400_000).default(300_000),
   /** On: notification URLs and SMTP hosts on loopback or private addresses are refused too (link-local and metadata always are). */
   notifyStrictAddresses: z.enum(["0", "1", "false", "true"]).default("false"),
+  /** How often the RPO watch looks for datasources whose last good backup is older than their schedules allow (0: never). */
+  backupMissedCheckMs: intFrom(0, 86_400_000).default(60_000),
+  /** How long past a schedule's own allowance (stats/freshness.ts) "backup missed" waits. */
+  backupMissedGraceMs: intFrom(0, 7 * 86_400_000).default(900_000),
   masterKey: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be the base64 of 32 random bytes (openssl rand -base64 32)")
@@ -131,6 +135,8 @@ export type Env = {
   notifyTimeoutMs: number;
   notifyAgentOfflineMs: number;
   notifyStrictAddresses: boolean;
+  backupMissedCheckMs: number;
+  backupMissedGraceMs: number;
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -175,6 +181,8 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       notifyTimeoutMs: blankToUndefined(vars.HOLDFAST_NOTIFY_TIMEOUT_MS),
       notifyAgentOfflineMs: blankToUndefined(vars.HOLDFAST_NOTIFY_AGENT_OFFLINE_MS),
       notifyStrictAddresses: blankToUndefined(vars.HOLDFAST_NOTIFY_STRICT_ADDRESSES),
+      backupMissedCheckMs: blankToUndefined(vars.HOLDFAST_BACKUP_MISSED_CHECK_MS),
+      backupMissedGraceMs: blankToUndefined(vars.HOLDFAST_BACKUP_MISSED_GRACE_MS),
     },
     "configuration",
   );
@@ -214,6 +222,8 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     notifyTimeoutMs: raw.notifyTimeoutMs,
     notifyAgentOfflineMs: raw.notifyAgentOfflineMs,
     notifyStrictAddresses: raw.notifyStrictAddresses === "1" || raw.notifyStrictAddresses === "true",
+    backupMissedCheckMs: raw.backupMissedCheckMs,
+    backupMissedGraceMs: raw.backupMissedGraceMs,
   };
 }
 

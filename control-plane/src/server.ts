@@ -15,6 +15,7 @@ import { RunProgressFeed } from "./events/progress.js";
 import { createApp } from "./http/app.js";
 import { LinkHub } from "./link/hub.js";
 import { createAgentPresenceAlerts } from "./notifications/agent-presence.js";
+import { type RpoWatch, startRpoWatch } from "./notifications/backup-missed.js";
 import { createNotificationWorker, type NotificationWorker, type NotificationWorkerOptions } from "./notifications/send-worker.js";
 import { attachLinkServer } from "./link/link-server.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -46,6 +47,8 @@ export interface RunningServer {
   puller: Puller;
   deliveries: DeliveryWorker;
   notifications: NotificationWorker;
+  /** "Backup missed" and "backups on time again" (notifications/backup-missed.ts). */
+  rpoWatch: RpoWatch;
   retention: RetentionTimer;
   liveEvents: EventHub;
   /** Absent when started with `scheduler: false`. */
@@ -131,6 +134,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   notifications.start();
   await presence.start();
   const retention = startRetentionTimer(ctx);
+  const rpoWatch = startRpoWatch(ctx, { everyMs: env.backupMissedCheckMs, graceMs: env.backupMissedGraceMs });
   // The first pass also catches up after a restart: firings due meanwhile, retries, pending runs.
   scheduler?.start();
 
@@ -156,6 +160,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
       // Tries under way are cut and go back to pending: the next start resumes them.
       await deliveries.close();
       presence.close();
+      await rpoWatch.close();
       await notifications.close();
       await retention.close();
       progress.close();
@@ -164,5 +169,5 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
     })();
     return closing;
   };
-  return { url, ctx, server, puller, deliveries, notifications, retention, liveEvents, scheduler, setupUrl: setupLink, close };
+  return { url, ctx, server, puller, deliveries, notifications, rpoWatch, retention, liveEvents, scheduler, setupUrl: setupLink, close };
 }

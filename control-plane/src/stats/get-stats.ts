@@ -1,5 +1,6 @@
 import type { StatsQuery } from "@holdfast/shared";
-import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
+import { and, eq, gte, isNull, sql } from "drizzle-orm";
+import { lastGoodBackups } from "../artifacts/good-backup.js";
 import type { DbContext } from "../context.js";
 import { dailySeries, type DayFigures, successRate, type SuccessRate, type WindowRun } from "./figures.js";
 import { backupFreshness } from "./freshness.js";
@@ -11,8 +12,8 @@ export interface StatsView {
   /** Backups created in the last 7 and 30 days: completed against failed + missed (cancelled, expired and unfinished ones aside). */
   successRate: { days7: SuccessRate; days30: SuccessRate };
   /**
-   * Per datasource, its newest completed backup that reached at least one destination and is still
-   * there; `dueAt`, the first firing of an active schedule after it (null without one); `overdue`,
+   * Per datasource, its newest good backup (artifacts/good-backup.ts: completed, with a live copy no
+   * scrub found missing or altered); `dueAt`, the first firing of an active schedule after it (null without one); `overdue`,
    * whether that firing is past by more than its grace (stats/freshness.ts) with no newer good backup.
    */
   lastGoodBackup: {
@@ -50,22 +51,16 @@ export async function getStats(ctx: DbContext, { days }: StatsQuery): Promise<St
     .from(t.datasources)
     .where(isNull(t.datasources.deletedAt))
     .orderBy(t.datasources.name);
+  const lastGood = await lastGoodBackups(ctx, datasources.map((ds) => ds.id));
   for (const ds of datasources) {
-    const good = await db
-      .select({ id: t.runs.id, finishedAt: t.runs.finishedAt, askedAt: sql<number | string>`coalesce(${t.runs.fireTime}, ${t.runs.createdAt})` })
-      .from(t.runs)
-      .innerJoin(t.deliveries, eq(t.deliveries.runId, t.runs.id))
-      .where(and(eq(t.runs.datasourceId, ds.id), eq(t.runs.kind, "backup"), eq(t.runs.state, "completed"), eq(t.deliveries.state, "completed"), isNull(t.deliveries.deletedAt)))
-      .orderBy(desc(t.runs.finishedAt), desc(t.runs.id))
-      .limit(1);
-    const g = good[0];
+    const g = lastGood.get(ds.id);
     const schedules = activeSchedules.filter((s) => s.datasourceId === ds.id);
-    const { dueAt, overdue } = backupFreshness(g ? Number(g.askedAt) : null, schedules, ds.maxDurationMinutes * 60_000, now);
+    const { dueAt, overdue } = backupFreshness(g ? g.askedAt : null, schedules, ds.maxDurationMinutes * 60_000, now);
     lastGoodBackup.push({
       datasourceId: ds.id,
       datasourceName: ds.name,
       runId: g?.id ?? null,
-      finishedAt: g?.finishedAt ? new Date(g.finishedAt).toISOString() : null,
+      finishedAt: g ? g.finishedAt.toISOString() : null,
       activeSchedules: schedules.length,
       dueAt: dueAt === null ? null : new Date(dueAt).toISOString(),
       overdue,
