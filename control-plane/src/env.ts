@@ -109,6 +109,10 @@ const RawEnv = z.object({
   keepAuditDays: intFrom(0, 100_000).default(400),
   /** How often that history is pruned; 0 turns it off. */
   housekeepingIntervalMs: intFrom(0, 30 * 86_400_000).default(3_600_000),
+  /** How often the RPO watch looks for datasources whose last good backup is older than their schedules allow (0: never). */
+  backupMissedCheckMs: intFrom(0, 86_400_000).default(60_000),
+  /** How long past a schedule's own allowance (stats/freshness.ts) "backup missed" waits. */
+  backupMissedGraceMs: intFrom(0, 7 * 86_400_000).default(900_000),
   masterKey: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be the base64 of 32 random bytes (openssl rand -base64 32)")
@@ -164,6 +168,8 @@ export type Env = {
   housekeepingIntervalMs: number;
   /** HOLDFAST_RATE_*: the token buckets of http/rate-limit.ts. */
   rateLimits: { apiToken: BucketLimit; apiAddress: BucketLimit; signIn: BucketLimit; enroll: BucketLimit };
+  backupMissedCheckMs: number;
+  backupMissedGraceMs: number;
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -222,6 +228,8 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       rateSignInBurst: blankToUndefined(vars.HOLDFAST_RATE_SIGNIN_BURST),
       rateEnrollPerMin: blankToUndefined(vars.HOLDFAST_RATE_ENROLL_PER_MIN),
       rateEnrollBurst: blankToUndefined(vars.HOLDFAST_RATE_ENROLL_BURST),
+      backupMissedCheckMs: blankToUndefined(vars.HOLDFAST_BACKUP_MISSED_CHECK_MS),
+      backupMissedGraceMs: blankToUndefined(vars.HOLDFAST_BACKUP_MISSED_GRACE_MS),
     },
     "configuration",
   );
@@ -270,6 +278,8 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       signIn: { perMinute: raw.rateSignInPerMin, burst: raw.rateSignInBurst },
       enroll: { perMinute: raw.rateEnrollPerMin, burst: raw.rateEnrollBurst },
     },
+    backupMissedCheckMs: raw.backupMissedCheckMs,
+    backupMissedGraceMs: raw.backupMissedGraceMs,
   };
 }
 

@@ -15,6 +15,7 @@ import { RunProgressFeed } from "./events/progress.js";
 import { createApp } from "./http/app.js";
 import { LinkHub } from "./link/hub.js";
 import { createAgentPresenceAlerts } from "./notifications/agent-presence.js";
+import { type RpoWatch, startRpoWatch } from "./notifications/backup-missed.js";
 import { createNotificationWorker, type NotificationWorker, type NotificationWorkerOptions } from "./notifications/send-worker.js";
 import { attachLinkServer } from "./link/link-server.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -47,6 +48,8 @@ export interface RunningServer {
   puller: Puller;
   deliveries: DeliveryWorker;
   notifications: NotificationWorker;
+  /** "Backup missed" and "backups on time again" (notifications/backup-missed.ts). */
+  rpoWatch: RpoWatch;
   retention: RetentionTimer;
   housekeeping: HousekeepingTimer;
   liveEvents: EventHub;
@@ -134,6 +137,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   await presence.start();
   const retention = startRetentionTimer(ctx);
   const housekeeping = startHousekeepingTimer(ctx);
+  const rpoWatch = startRpoWatch(ctx, { everyMs: env.backupMissedCheckMs, graceMs: env.backupMissedGraceMs });
   // The first pass also catches up after a restart: firings due meanwhile, retries, pending runs.
   scheduler?.start();
 
@@ -159,6 +163,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
       // Tries under way are cut and go back to pending: the next start resumes them.
       await deliveries.close();
       presence.close();
+      await rpoWatch.close();
       await notifications.close();
       await retention.close();
       await housekeeping.close();
@@ -168,5 +173,5 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
     })();
     return closing;
   };
-  return { url, ctx, server, puller, deliveries, notifications, retention, housekeeping, liveEvents, scheduler, setupUrl: setupLink, close };
+  return { url, ctx, server, puller, deliveries, notifications, rpoWatch, retention, housekeeping, liveEvents, scheduler, setupUrl: setupLink, close };
 }

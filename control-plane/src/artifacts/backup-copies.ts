@@ -14,6 +14,9 @@ export interface BackupCopy {
   path: string | null;
   deletedAt: number | null;
   deletionReason: string | null;
+  /** A scrub found the object missing or altered (`damage` says which); null while it was not. */
+  damagedAt: number | null;
+  damage: string | null;
   /** The destination was deleted: its credentials are gone, so its objects can be neither read nor deleted. */
   destinationRetired: boolean;
 }
@@ -28,7 +31,7 @@ export interface BackupCopies {
 }
 
 /** A copy Holdfast wrote whole and may still touch: completed, not deleted, on a live destination, under the run's name. */
-export function isLiveCopy(c: BackupCopy, objectName: string): boolean {
+export function isLiveCopy(c: Pick<BackupCopy, "state" | "deletedAt" | "destinationRetired" | "path">, objectName: string): boolean {
   return c.state === "completed" && c.deletedAt === null && !c.destinationRetired && recordsName(c.path, objectName);
 }
 
@@ -74,6 +77,8 @@ export async function backupCopies(ctx: DbContext, runId: string): Promise<Backu
       path: d.path,
       deletedAt: d.deletedAt,
       deletionReason: d.deletionReason,
+      damagedAt: d.damagedAt,
+      damage: d.damage,
       destinationRetired: retiredAt !== null,
     })),
   };

@@ -5,9 +5,9 @@ import type { AppContext } from "../context.js";
 import { findDatasourceRow } from "../datasources/get-datasource.js";
 import { deleteDelivered } from "../deliveries/delete-delivered.js";
 import { protectedReasons } from "../retention/protected.js";
-import type { RetentionBackup } from "../retention/types.js";
 import type { RunRow } from "../runs/get-run.js";
 import { type BackupCopies, backupCopies, isLiveCopy, noCopyLeft } from "./backup-copies.js";
+import { goodBackups } from "./good-backup.js";
 import { exists, spooledPath } from "./spool.js";
 
 type DeleteContext = Pick<AppContext, "database" | "clock" | "env" | "log" | "secrets">;
@@ -47,27 +47,10 @@ async function assertNotInUse(ctx: DeleteContext, b: BackupCopies): Promise<void
 
 /**
  * What retention would never delete: the newest successful and the newest verified backup of the
- * datasource among those that still have a copy Holdfast can read (protected.ts, the one rule both
- * follow). Refused unless forced, naming the flag.
+ * datasource among its good ones (good-backup.ts; protected.ts, the one rule both follow). Refused unless forced, naming the flag.
  */
 async function assertNotLastGood(ctx: DeleteContext, run: RunRow): Promise<void> {
-  const { db, t } = ctx.database;
-  const rows = await db
-    .selectDistinct({ id: t.runs.id, finishedAt: t.runs.finishedAt, createdAt: t.runs.createdAt, verified: t.runs.verified })
-    .from(t.runs)
-    .innerJoin(t.deliveries, eq(t.deliveries.runId, t.runs.id))
-    .innerJoin(t.destinations, eq(t.destinations.id, t.deliveries.destinationId))
-    .where(
-      and(
-        eq(t.runs.datasourceId, run.datasourceId),
-        eq(t.runs.kind, "backup"),
-        eq(t.runs.state, "completed"),
-        eq(t.deliveries.state, "completed"),
-        isNull(t.deliveries.deletedAt),
-        isNull(t.destinations.deletedAt),
-      ),
-    );
-  const good: RetentionBackup[] = rows.map((r) => ({ id: r.id, finishedAt: new Date(r.finishedAt ?? r.createdAt), ok: true, verified: r.verified }));
+  const good = await goodBackups(ctx, eq(ctx.database.t.runs.datasourceId, run.datasourceId));
   const reasons = protectedReasons(good).get(run.id);
   if (!reasons) return;
   const ds = await findDatasourceRow(ctx, run.datasourceId, { retired: true });

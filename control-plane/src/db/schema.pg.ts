@@ -234,6 +234,12 @@ export const deliveries = pgTable(
     /** Set when retention deleted the object (and its sidecar), with why. */
     deletedAt: bigint("deleted_at", { mode: "number" }),
     deletionReason: text("deletion_reason"),
+    /**
+     * Set when a scrub found the stored object missing or altered (`damage` says which): the copy no
+     * longer makes its backup a good one (artifacts/good-backup.ts).
+     */
+    damagedAt: bigint("damaged_at", { mode: "number" }),
+    damage: text("damage"),
     updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
   },
   (t) => [index("deliveries_run_id_idx").on(t.runId), index("deliveries_state_idx").on(t.state)],

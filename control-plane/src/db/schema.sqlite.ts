@@ -234,6 +234,12 @@ export const deliveries = sqliteTable(
     /** Set when retention deleted the object (and its sidecar), with why. */
     deletedAt: integer("deleted_at"),
     deletionReason: text("deletion_reason"),
+    /**
+     * Set when a scrub found the stored object missing or altered (`damage` says which): the copy no
+     * longer makes its backup a good one (artifacts/good-backup.ts).
+     */
+    damagedAt: integer("damaged_at"),
+    damage: text("damage"),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [index("deliveries_run_id_idx").on(t.runId), index("deliveries_state_idx").on(t.state)],

@@ -2,6 +2,7 @@ export { notify, closeCondition, type NotifyEvent, type NotifyOutcome } from "./
 export { notifyBackupFailed, notifyBackupSucceeded, notifyDeliveryCompleted, notifyDeliveryFailed } from "./producers.js";
 export { createNotificationWorker, type NotificationWorker, type NotificationWorkerOptions } from "./send-worker.js";
 export { createAgentPresenceAlerts, type AgentPresenceAlerts } from "./agent-presence.js";
+export { checkBackupsMissed, startRpoWatch, type RpoWatch, type RpoReport } from "./backup-missed.js";
 export { createChannel } from "./create-channel.js";
 export { updateChannel } from "./update-channel.js";
 export { deleteChannel } from "./delete-channel.js";

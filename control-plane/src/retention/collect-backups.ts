@@ -1,5 +1,6 @@
 import type { ArtifactPart } from "@holdfast/shared";
 import { and, eq, isNull, type SQL } from "drizzle-orm";
+import { isUndamagedCopy } from "../artifacts/good-backup.js";
 import type { DbContext } from "../context.js";
 import { artifactObjectName } from "../deliveries/object-name.js";
 import type { ArtifactMeta } from "../runs/get-run.js";
@@ -39,7 +40,8 @@ export async function deliveredBackups(ctx: DbContext, where: SQL | undefined): 
     const backup: DeliveredBackup = {
       id: run.id,
       finishedAt: new Date(run.finishedAt ?? run.createdAt),
-      ok: run.state === "completed" && d.state === "completed",
+      // A copy a scrub found missing or altered is no candidate and protects nothing (good-backup.ts).
+      ok: run.state === "completed" && isUndamagedCopy({ ...d, destinationRetired: false }),
       verified: run.verified,
       manual: run.trigger === "manual",
       deliveryId: d.id,

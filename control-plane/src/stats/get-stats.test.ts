@@ -1,5 +1,6 @@
 import { type Clock, newId } from "@holdfast/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { artifactObjectName } from "../deliveries/object-name.js";
 import { createTestDatabase, DIALECTS, type TestDatabase } from "../testing/databases.js";
 import { getStats } from "./get-stats.js";
 
@@ -25,6 +26,7 @@ describe.each(DIALECTS)("GET /stats figures on %s", (dialect) => {
     await db.insert(t.destinations).values({ id: "dst_gone", name: "retired", type: "local", config: "{}", createdAt: 0, deletedAt: 1 });
 
     let n = 0;
+    const objectNames = new Map<string, string>();
     const run = async (daysAgo: number, state: string, o: { ds?: string; size?: number; durationMs?: number; kind?: string } = {}) => {
       const createdAt = NOW - daysAgo * DAY;
       const id = `run_${String(n++).padStart(3, "0")}`;
@@ -32,10 +34,11 @@ describe.each(DIALECTS)("GET /stats figures on %s", (dialect) => {
         id, kind: o.kind ?? "backup", trigger: "manual", agentId: "agt_1", datasourceId: o.ds ?? "ds_a", state, idempotencyKey: newId("idem"),
         sizeBytes: o.size ?? null, startedAt: createdAt, finishedAt: createdAt + (o.durationMs ?? 1000), createdAt,
       });
+      objectNames.set(id, artifactObjectName({ id, datasourceId: o.ds ?? "ds_a", createdAt, fileName: null }));
       return id;
     };
     const deliver = async (runId: string, destinationId: string, bytes: number, extra: { state?: string; deletedAt?: number } = {}) =>
-      db.insert(t.deliveries).values({ id: newId("dlv"), runId, destinationId, state: extra.state ?? "completed", path: "/p", attempts: 1, bytes, updatedAt: 0, deletedAt: extra.deletedAt ?? null });
+      db.insert(t.deliveries).values({ id: newId("dlv"), runId, destinationId, state: extra.state ?? "completed", path: objectNames.get(runId)!, attempts: 1, bytes, updatedAt: 0, deletedAt: extra.deletedAt ?? null });
 
     // Last 7 days: 4 completed, 1 failed, 1 missed (a cancelled one and a restore do not count).
     ids.good = await run(0.1, "completed", { size: 100, durationMs: 2000 });

@@ -1,4 +1,5 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
+import { lastGoodBackups as newestGoodBackups } from "../artifacts/good-backup.js";
 import type { DbContext } from "../context.js";
 import { backupFreshness } from "./freshness.js";
 
@@ -14,9 +15,9 @@ export interface LastGoodBackup {
 }
 
 /**
- * Per live datasource, by name: its newest completed backup that reached at least one destination
- * and is still there, and its freshness (stats/freshness.ts). The one definition of "last good
- * backup" that the dashboard's stats and the `/metrics` age gauge both read.
+ * Per live datasource, by name: its newest good backup (artifacts/good-backup.ts: completed, with a
+ * live copy no scrub found missing or altered) and its freshness (stats/freshness.ts), for the
+ * dashboard's stats and the `/metrics` age gauge.
  */
 export async function lastGoodBackups(ctx: DbContext, now: number): Promise<LastGoodBackup[]> {
   const { db, t } = ctx.database;
@@ -30,22 +31,16 @@ export async function lastGoodBackups(ctx: DbContext, now: number): Promise<Last
     .from(t.datasources)
     .where(isNull(t.datasources.deletedAt))
     .orderBy(t.datasources.name);
+  const newest = await newestGoodBackups(ctx, datasources.map((ds) => ds.id));
   for (const ds of datasources) {
-    const good = await db
-      .select({ id: t.runs.id, finishedAt: t.runs.finishedAt, askedAt: sql<number | string>`coalesce(${t.runs.fireTime}, ${t.runs.createdAt})` })
-      .from(t.runs)
-      .innerJoin(t.deliveries, eq(t.deliveries.runId, t.runs.id))
-      .where(and(eq(t.runs.datasourceId, ds.id), eq(t.runs.kind, "backup"), eq(t.runs.state, "completed"), eq(t.deliveries.state, "completed"), isNull(t.deliveries.deletedAt)))
-      .orderBy(desc(t.runs.finishedAt), desc(t.runs.id))
-      .limit(1);
-    const g = good[0];
+    const g = newest.get(ds.id);
     const schedules = activeSchedules.filter((s) => s.datasourceId === ds.id);
-    const { dueAt, overdue } = backupFreshness(g ? Number(g.askedAt) : null, schedules, ds.maxDurationMinutes * 60_000, now);
+    const { dueAt, overdue } = backupFreshness(g ? g.askedAt : null, schedules, ds.maxDurationMinutes * 60_000, now);
     lastGoodBackup.push({
       datasourceId: ds.id,
       datasourceName: ds.name,
       runId: g?.id ?? null,
-      finishedAt: g?.finishedAt ? new Date(g.finishedAt).toISOString() : null,
+      finishedAt: g ? g.finishedAt.toISOString() : null,
       activeSchedules: schedules.length,
       dueAt: dueAt === null ? null : new Date(dueAt).toISOString(),
       overdue,

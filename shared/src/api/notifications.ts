@@ -36,6 +36,7 @@ export const NOTIFICATION_KINDS = {
   "datasource.recovered": { label: "Datasource recovered", severity: "info", defaultOn: true, recovers: "datasource.unhealthy", afterAlertOnly: true },
   "destination.unreachable": { label: "Destination unreachable", severity: "warning", defaultOn: true },
   "destination.nearlyFull": { label: "Destination nearly full", severity: "warning", defaultOn: true },
+  "backup.onTime": { label: "Backups on time again", severity: "info", defaultOn: true, recovers: "backup.missed", afterAlertOnly: true },
 } as const satisfies Record<string, { label: string; severity: NotificationSeverity; defaultOn: boolean; recovers?: string; afterAlertOnly?: boolean }>;
 
 export type NotificationKind = keyof typeof NOTIFICATION_KINDS;

@@ -1,0 +1,76 @@
+import { and, eq, inArray, isNull, type SQL } from "drizzle-orm";
+import type { DbContext } from "../context.js";
+import { artifactObjectName } from "../deliveries/object-name.js";
+import { newestFirst, type RetentionBackup } from "../retention/types.js";
+import { type BackupCopy, isLiveCopy } from "./backup-copies.js";
+
+/**
+ * The one definition of a good backup, read by stats and the dashboard (last good backup, overdue),
+ * retention's and manual deletion's "newest good" protection, and the RPO watch: a completed backup
+ * with at least one copy that makes it good.
+ */
+
+type CopyFacts = Pick<BackupCopy, "state" | "deletedAt" | "destinationRetired" | "path" | "damagedAt">;
+
+/**
+ * Delivered whole, not deleted, on a destination Holdfast still holds, and not found missing or
+ * altered by a scrub since. Retention plans over these: whether the recorded name is the one it
+ * would delete is its executor's question, which skips and reports a copy under another name.
+ */
+export function isUndamagedCopy(c: Omit<CopyFacts, "path">): boolean {
+  return c.state === "completed" && c.deletedAt === null && !c.destinationRetired && c.damagedAt === null;
+}
+
+/** A copy that makes its completed backup good: undamaged and live (isLiveCopy: under the run's name, so it can be read). */
+export function isGoodCopy(c: CopyFacts, objectName: string): boolean {
+  return isUndamagedCopy(c) && isLiveCopy(c, objectName);
+}
+
+/** A good backup of a datasource. `finishedAt` as retention orders backups; `askedAt`, its firing (or creation) as freshness reads it. */
+export interface GoodBackup extends RetentionBackup {
+  datasourceId: string;
+  askedAt: number;
+  ok: true;
+}
+
+/**
+ * The good backups among the backup runs matching `where` (all when omitted), newest first. The
+ * query only narrows; isGoodCopy decides.
+ */
+export async function goodBackups(ctx: DbContext, where?: SQL): Promise<GoodBackup[]> {
+  const { db, t } = ctx.database;
+  const rows = await db
+    .select({
+      run: { id: t.runs.id, datasourceId: t.runs.datasourceId, createdAt: t.runs.createdAt, fileName: t.runs.fileName, finishedAt: t.runs.finishedAt, fireTime: t.runs.fireTime, verified: t.runs.verified },
+      d: { state: t.deliveries.state, path: t.deliveries.path, deletedAt: t.deliveries.deletedAt, damagedAt: t.deliveries.damagedAt },
+      retiredAt: t.destinations.deletedAt,
+    })
+    .from(t.runs)
+    .innerJoin(t.deliveries, eq(t.deliveries.runId, t.runs.id))
+    .innerJoin(t.destinations, eq(t.destinations.id, t.deliveries.destinationId))
+    .where(and(eq(t.runs.kind, "backup"), eq(t.runs.state, "completed"), eq(t.deliveries.state, "completed"), isNull(t.deliveries.deletedAt), isNull(t.deliveries.damagedAt), where));
+  const good = new Map<string, GoodBackup>();
+  for (const { run, d, retiredAt } of rows) {
+    if (good.has(run.id) || !isGoodCopy({ ...d, destinationRetired: retiredAt !== null }, artifactObjectName(run))) continue;
+    good.set(run.id, {
+      id: run.id,
+      datasourceId: run.datasourceId,
+      finishedAt: new Date(run.finishedAt ?? run.createdAt),
+      askedAt: run.fireTime ?? run.createdAt,
+      ok: true,
+      verified: run.verified,
+    });
+  }
+  return newestFirst([...good.values()]);
+}
+
+/** Each datasource's newest good backup; a datasource without one is absent. */
+export async function lastGoodBackups(ctx: DbContext, datasourceIds: readonly string[]): Promise<Map<string, GoodBackup>> {
+  const last = new Map<string, GoodBackup>();
+  if (datasourceIds.length === 0) return last;
+  const { t } = ctx.database;
+  for (const b of await goodBackups(ctx, inArray(t.runs.datasourceId, [...datasourceIds]))) {
+    if (!last.has(b.datasourceId)) last.set(b.datasourceId, b);
+  }
+  return last;
+}

@@ -1,0 +1,129 @@
+import { isNull, like } from "drizzle-orm";
+import { lastGoodBackups } from "../artifacts/good-backup.js";
+import type { AppContext } from "../context.js";
+import { type ActiveSchedule, backupFreshness } from "../stats/freshness.js";
+import { closeCondition, notify } from "./notify.js";
+
+type WatchContext = Pick<AppContext, "database" | "clock" | "log" | "notifications" | "link">;
+
+export interface RpoWatch {
+  /** One pass now (or the one under way): what it raised and what recovered. */
+  runNow(): Promise<RpoReport>;
+  close(): Promise<void>;
+}
+
+export interface RpoReport {
+  /** Datasources past their allowance in this pass (an alert already open is collapsed, not re-sent). */
+  missed: string[];
+  /** Datasources whose open "backup missed" closed because a good backup landed (or no schedule is left). */
+  recovered: string[];
+}
+
+const PREFIX = "missed:";
+const conditionKey = (datasourceId: string) => `${PREFIX}${datasourceId}`;
+
+interface WatchedSchedule extends ActiveSchedule {
+  datasourceId: string;
+  paused: boolean;
+}
+
+/**
+ * The schedules a datasource's backups are held to: its active ones; when all are paused, the paused
+ * ones, because pausing the only schedule by hand stops every backup and must not stay quiet (deleting
+ * the schedule is how to say no backups are wanted any more).
+ */
+function heldTo(schedules: readonly WatchedSchedule[]): { schedules: WatchedSchedule[]; paused: boolean } {
+  const active = schedules.filter((s) => !s.paused);
+  return active.length > 0 ? { schedules: active, paused: false } : { schedules: [...schedules], paused: schedules.length > 0 };
+}
+
+/**
+ * One pass of the RPO watch: every live datasource with a schedule whose last good backup
+ * (good-backup.ts) is overdue by stats/freshness.ts, later by `graceMs`, raises "backup missed",
+ * whatever kept the backup away (agent offline, schedule paused, failures, firings missed); notify()
+ * collapses it while the condition is open. An open one whose datasource is on time again sends
+ * "backups on time again".
+ */
+export async function checkBackupsMissed(ctx: WatchContext, graceMs: number): Promise<RpoReport> {
+  const now = ctx.clock.now().getTime();
+  const { db, t } = ctx.database;
+  const datasources = await db
+    .select({ id: t.datasources.id, name: t.datasources.name, agentId: t.datasources.agentId, maxDurationMinutes: t.datasources.maxDurationMinutes })
+    .from(t.datasources)
+    .where(isNull(t.datasources.deletedAt));
+  const schedules: WatchedSchedule[] = await db
+    .select({ datasourceId: t.schedules.datasourceId, cron: t.schedules.cron, timezone: t.schedules.timezone, createdAt: t.schedules.createdAt, paused: t.schedules.paused })
+    .from(t.schedules)
+    .where(isNull(t.schedules.deletedAt));
+  const open = new Set(
+    (await db.select({ key: t.notificationConditions.conditionKey }).from(t.notificationConditions).where(like(t.notificationConditions.conditionKey, `${PREFIX}%`))).map((r) => r.key),
+  );
+  const lastGood = await lastGoodBackups(ctx, datasources.map((ds) => ds.id));
+  const report: RpoReport = { missed: [], recovered: [] };
+  for (const ds of datasources) {
+    const held = heldTo(schedules.filter((s) => s.datasourceId === ds.id));
+    const good = lastGood.get(ds.id);
+    const wasOpen = open.delete(conditionKey(ds.id));
+    // Overdue `graceMs` ago is overdue by more than the grace now: the one computation the dashboard shows.
+    const { dueAt, overdue } = backupFreshness(good?.askedAt ?? null, held.schedules, ds.maxDurationMinutes * 60_000, now - graceMs);
+    if (overdue && dueAt !== null) {
+      report.missed.push(ds.id);
+      if (wasOpen) continue;
+      const last = good ? `Its last good backup is run ${good.id}, finished ${good.finishedAt.toISOString()}` : "It has no good backup yet";
+      const why = held.paused ? " Its schedule is paused." : !ctx.link.isOnline(ds.agentId) ? ` Its agent ${ds.agentId} is offline.` : "";
+      await notify(ctx, {
+        kind: "backup.missed",
+        subject: { datasourceId: ds.id },
+        conditionKey: conditionKey(ds.id),
+        title: `No backup of ${ds.name} since it was due`,
+        text: `A backup of ${ds.name} was due at ${new Date(dueAt).toISOString()} and none completed and reached a destination in time. ${last}.${why} This is not repeated until a good backup lands.`,
+      });
+    } else if (wasOpen) {
+      report.recovered.push(ds.id);
+      if (good && held.schedules.length > 0) {
+        await notify(ctx, {
+          kind: "backup.onTime",
+          subject: { datasourceId: ds.id, runId: good.id },
+          conditionKey: conditionKey(ds.id),
+          title: `Backups of ${ds.name} are on time again`,
+          text: `Run ${good.id} of ${ds.name} completed and is stored (finished ${good.finishedAt.toISOString()}).`,
+        });
+      } else {
+        await closeCondition(ctx, conditionKey(ds.id)); // its schedules were deleted: nothing is expected any more
+      }
+    }
+  }
+  // What is left open belongs to deleted datasources: it ends with them, silently.
+  for (const key of open) await closeCondition(ctx, key);
+  return report;
+}
+
+/** The RPO watch on an interval of the context's clock (0: never, but runNow still works). */
+export function startRpoWatch(ctx: WatchContext, opts: { everyMs: number; graceMs: number }): RpoWatch {
+  let current: Promise<RpoReport> | undefined;
+  let cancel: (() => void) | undefined;
+  let closed = false;
+  const runNow = () => {
+    current ??= checkBackupsMissed(ctx, opts.graceMs).finally(() => {
+      current = undefined;
+    });
+    return current;
+  };
+  const arm = () => {
+    if (closed || opts.everyMs === 0) return;
+    cancel = ctx.clock.setTimeout(() => {
+      runNow()
+        .catch((err: unknown) => ctx.log.error({ err }, "RPO watch pass failed"))
+        .finally(arm);
+    }, opts.everyMs);
+  };
+  arm();
+  return {
+    runNow,
+    async close() {
+      closed = true;
+      cancel?.();
+      await current?.catch(() => {});
+    },
+  };
+}
