@@ -84,7 +84,7 @@ describe.each(DIALECTS)("RPO watch on %s", (dialect) => {
     expect(dest.status).toBe(201);
     destinationId = dest.body.id as string;
     const hook = await api("POST", "/notification-channels", { name: "ops", type: "webhook", config: { url: receiver.url, secret: "webhook-secret-0123456789" }, events: ["backup.missed", "backup.onTime"] });
-    expect(hook.status).toBe(201);
+    expect(hook.status, JSON.stringify(hook.body)).toBe(201);
 
     // An agent that never connects: its datasources' backups cannot run.
     const { db, t } = srv.ctx.database;
