@@ -16,7 +16,9 @@ export async function validateRun(ctx: ValidateContext, runId: string, body: Val
   const b = await backupCopies(ctx, runId);
   const recorded = { runId, sizeBytes: b.run.sizeBytes, sha256: b.run.sha256, parts: b.parts };
   const copies: ValidateRunAnswer["copies"] = [];
-  for (const c of b.copies.filter((copy) => isLiveCopy(copy, b.objectName))) {
+  // By destination name: the order a person reads the answer in, the same on every call.
+  const live = b.copies.filter((copy) => isLiveCopy(copy, b.objectName)).sort((x, y) => x.destinationName.localeCompare(y.destinationName) || x.deliveryId.localeCompare(y.deliveryId));
+  for (const c of live) {
     const found = await openStoredDestination(ctx, c.destinationId).then(
       (destination) => verifyStoredCopy(destination, b.objectName, recorded, body.depth),
       (err: unknown) => ({ verdict: "unreachable" as const, checked: body.depth === "full" ? ("sha256" as const) : ("size" as const), bytesRead: 0, detail: (err as Error).message, errorCode: (err as { code?: string }).code ?? null }),
