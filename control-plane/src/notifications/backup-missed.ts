@@ -3,14 +3,12 @@ import { lastGoodBackups } from "../artifacts/good-backup.js";
 import type { AppContext } from "../context.js";
 import { type ActiveSchedule, backupFreshness } from "../stats/freshness.js";
 import { closeCondition, notify } from "./notify.js";
+import { type PeriodicPass, startPeriodicPass } from "../timers/periodic-pass.js";
 
 type WatchContext = Pick<AppContext, "database" | "clock" | "log" | "notifications" | "link">;
 
-export interface RpoWatch {
-  /** One pass now (or the one under way): what it raised and what recovered. */
-  runNow(): Promise<RpoReport>;
-  close(): Promise<void>;
-}
+/** `runNow()`: one pass now (or the one under way), what it raised and what recovered. */
+export type RpoWatch = PeriodicPass<RpoReport>;
 
 export interface RpoReport {
   /** Datasources past their allowance in this pass (an alert already open is collapsed, not re-sent). */
@@ -100,30 +98,5 @@ export async function checkBackupsMissed(ctx: WatchContext, graceMs: number): Pr
 
 /** The RPO watch on an interval of the context's clock (0: never, but runNow still works). */
 export function startRpoWatch(ctx: WatchContext, opts: { everyMs: number; graceMs: number }): RpoWatch {
-  let current: Promise<RpoReport> | undefined;
-  let cancel: (() => void) | undefined;
-  let closed = false;
-  const runNow = () => {
-    current ??= checkBackupsMissed(ctx, opts.graceMs).finally(() => {
-      current = undefined;
-    });
-    return current;
-  };
-  const arm = () => {
-    if (closed || opts.everyMs === 0) return;
-    cancel = ctx.clock.setTimeout(() => {
-      runNow()
-        .catch((err: unknown) => ctx.log.error({ err }, "RPO watch pass failed"))
-        .finally(arm);
-    }, opts.everyMs);
-  };
-  arm();
-  return {
-    runNow,
-    async close() {
-      closed = true;
-      cancel?.();
-      await current?.catch(() => {});
-    },
-  };
+  return startPeriodicPass(ctx, { name: "RPO watch pass", everyMs: opts.everyMs, pass: () => checkBackupsMissed(ctx, opts.graceMs) });
 }

@@ -6,6 +6,7 @@ import { recordsName } from "../deliveries/object-name.js";
 import type { DestinationPlan, PlannedBackup } from "./plan-destinations.js";
 import { planManualBackups, planScheduleBackups } from "./plan-destinations.js";
 import { manualRetentionDaysFor, schedulesWithRetention } from "./policies.js";
+import { type PeriodicPass, startPeriodicPass } from "../timers/periodic-pass.js";
 
 type RetentionContext = Pick<AppContext, "database" | "clock" | "log" | "secrets" | "env">;
 
@@ -66,42 +67,18 @@ export async function executeRetention(ctx: RetentionContext, now = ctx.clock.no
   return report;
 }
 
-export interface RetentionTimer {
-  /** Runs a pass now (or joins the one under way). */
-  runNow(): Promise<RetentionReport>;
-  close(): Promise<void>;
-}
+export type RetentionTimer = PeriodicPass<RetentionReport>;
 
 /**
  * Runs `executeRetention` every HOLDFAST_RETENTION_INTERVAL_MS (0: never), the first time after at
- * most five minutes so a control plane restarted often still gets to it. One pass at a time.
+ * most five minutes so a control plane restarted often still gets to it.
  */
 export function startRetentionTimer(ctx: RetentionContext, intervalMs = ctx.env.retentionIntervalMs): RetentionTimer {
-  let current: Promise<RetentionReport> | undefined;
-  let cancel: (() => void) | undefined;
-  let closed = false;
-  const runNow = () => {
-    current ??= executeRetention(ctx).finally(() => {
-      current = undefined;
-    });
-    return current;
-  };
-  const arm = (ms: number) => {
-    if (closed || intervalMs === 0) return;
-    cancel = ctx.clock.setTimeout(() => {
-      runNow()
-        .then((r) => r.deleted.length + r.skipped.length > 0 && ctx.log.info({ deleted: r.deleted.length, skipped: r.skipped.length }, "retention pass done"))
-        .catch((err: unknown) => ctx.log.error({ err }, "retention pass failed"))
-        .finally(() => arm(intervalMs));
-    }, ms);
-  };
-  arm(Math.min(intervalMs, 300_000));
-  return {
-    runNow,
-    async close() {
-      closed = true;
-      cancel?.();
-      await current?.catch(() => {});
-    },
-  };
+  return startPeriodicPass(ctx, {
+    name: "retention pass",
+    everyMs: intervalMs,
+    firstAfterMs: Math.min(intervalMs, 300_000),
+    pass: () => executeRetention(ctx),
+    report: (r) => r.deleted.length + r.skipped.length > 0 && ctx.log.info({ deleted: r.deleted.length, skipped: r.skipped.length }, "retention pass done"),
+  });
 }
