@@ -83,6 +83,18 @@ const RawEnv = z.object({
   notifyAgentOfflineMs: intFrom(0, 7 * 86_400_000).default(300_000),
   /** On: notification URLs and SMTP hosts on loopback or private addresses are refused too (link-local and metadata always are). */
   notifyStrictAddresses: z.enum(["0", "1", "false", "true"]).default("false"),
+  /** How often a datasource is checked through its agent unless it sets its own interval; 0 turns the checks off. */
+  healthIntervalMs: intFrom(0, 86_400_000).default(300_000),
+  /** How often every destination is probed; 0 turns the probes off. */
+  destinationProbeIntervalMs: intFrom(0, 86_400_000).default(900_000),
+  /** The longest one check or probe may take before it counts as `timeout`. */
+  healthTimeoutMs: intFrom(100, 600_000).default(30_000),
+  /** Health results older than this are pruned. */
+  healthKeepMs: intFrom(60_000, 3650 * 86_400_000).default(30 * 86_400_000),
+  /** A destination with less free space than this (bytes, where it can tell) is "nearly full". */
+  destinationMinFreeBytes: z.coerce.number().int().min(0).default(5e9),
+  /** ...as is one whose Holdfast-written bytes pass this fraction of its maxSizeGb. */
+  destinationFullFraction: z.coerce.number().min(0.01).max(1).default(0.9),
   masterKey: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be the base64 of 32 random bytes (openssl rand -base64 32)")
@@ -131,6 +143,12 @@ export type Env = {
   notifyTimeoutMs: number;
   notifyAgentOfflineMs: number;
   notifyStrictAddresses: boolean;
+  healthIntervalMs: number;
+  destinationProbeIntervalMs: number;
+  healthTimeoutMs: number;
+  healthKeepMs: number;
+  destinationMinFreeBytes: number;
+  destinationFullFraction: number;
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -175,6 +193,12 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       notifyTimeoutMs: blankToUndefined(vars.HOLDFAST_NOTIFY_TIMEOUT_MS),
       notifyAgentOfflineMs: blankToUndefined(vars.HOLDFAST_NOTIFY_AGENT_OFFLINE_MS),
       notifyStrictAddresses: blankToUndefined(vars.HOLDFAST_NOTIFY_STRICT_ADDRESSES),
+      healthIntervalMs: blankToUndefined(vars.HOLDFAST_HEALTH_INTERVAL_MS),
+      destinationProbeIntervalMs: blankToUndefined(vars.HOLDFAST_DESTINATION_PROBE_INTERVAL_MS),
+      healthTimeoutMs: blankToUndefined(vars.HOLDFAST_HEALTH_TIMEOUT_MS),
+      healthKeepMs: blankToUndefined(vars.HOLDFAST_HEALTH_KEEP_MS),
+      destinationMinFreeBytes: blankToUndefined(vars.HOLDFAST_DESTINATION_MIN_FREE_BYTES),
+      destinationFullFraction: blankToUndefined(vars.HOLDFAST_DESTINATION_FULL_FRACTION),
     },
     "configuration",
   );
@@ -214,6 +238,12 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     notifyTimeoutMs: raw.notifyTimeoutMs,
     notifyAgentOfflineMs: raw.notifyAgentOfflineMs,
     notifyStrictAddresses: raw.notifyStrictAddresses === "1" || raw.notifyStrictAddresses === "true",
+    healthIntervalMs: raw.healthIntervalMs,
+    destinationProbeIntervalMs: raw.destinationProbeIntervalMs,
+    healthTimeoutMs: raw.healthTimeoutMs,
+    healthKeepMs: raw.healthKeepMs,
+    destinationMinFreeBytes: raw.destinationMinFreeBytes,
+    destinationFullFraction: raw.destinationFullFraction,
   };
 }
 

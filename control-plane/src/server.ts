@@ -17,6 +17,7 @@ import { LinkHub } from "./link/hub.js";
 import { createAgentPresenceAlerts } from "./notifications/agent-presence.js";
 import { createNotificationWorker, type NotificationWorker, type NotificationWorkerOptions } from "./notifications/send-worker.js";
 import { attachLinkServer } from "./link/link-server.js";
+import { createHealthWorker, type HealthWorker, type HealthWorkerOptions } from "./health/health-worker.js";
 import { createLogger, type Logger } from "./logger.js";
 import { checkPrivateModes, makePrivateDir } from "./private-files.js";
 import { type RetentionTimer, startRetentionTimer } from "./retention/execute-retention.js";
@@ -31,6 +32,7 @@ export interface StartOptions {
   puller?: PullerOptions;
   deliveries?: DeliveryWorkerOptions;
   notifications?: NotificationWorkerOptions;
+  health?: HealthWorkerOptions;
   /** Skip the "listening on" line (tests). */
   quiet?: boolean;
   /** false: no firing loop (unit tests that drive their own scheduler on a manual clock). */
@@ -46,6 +48,8 @@ export interface RunningServer {
   puller: Puller;
   deliveries: DeliveryWorker;
   notifications: NotificationWorker;
+  /** Health checks of datasources (through their agents) and probes of destinations. */
+  health: HealthWorker;
   retention: RetentionTimer;
   liveEvents: EventHub;
   /** Absent when started with `scheduler: false`. */
@@ -131,6 +135,8 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   notifications.start();
   await presence.start();
   const retention = startRetentionTimer(ctx);
+  const health = createHealthWorker(ctx, opts.health);
+  health.start();
   // The first pass also catches up after a restart: firings due meanwhile, retries, pending runs.
   scheduler?.start();
 
@@ -144,6 +150,8 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
       puller.close();
       await scheduler?.stop();
       await hub.closeAll(CLOSE_CODES.serverShutdown, "control plane shutting down");
+      // Checks waiting on an agent were cut with its session; what remains finishes its record.
+      await health.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -164,5 +172,5 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
     })();
     return closing;
   };
-  return { url, ctx, server, puller, deliveries, notifications, retention, liveEvents, scheduler, setupUrl: setupLink, close };
+  return { url, ctx, server, puller, deliveries, notifications, health, retention, liveEvents, scheduler, setupUrl: setupLink, close };
 }
