@@ -25,7 +25,10 @@ export function datasourceRoutes(ctx: AppContext) {
       const health = await healthSummaries(ctx, items.map((d) => d.id));
       return c.json({ items: items.map((d) => ({ ...d, health: health.get(d.id)! })) });
     })
-    .get("/datasources/:id", params(IdParam), async (c) => c.json(await getDatasource(ctx, c.req.valid("param").id)))
+    .get("/datasources/:id", params(IdParam), async (c) => {
+      const ds = await getDatasource(ctx, c.req.valid("param").id);
+      return c.json({ ...ds, health: (await healthSummaries(ctx, [ds.id])).get(ds.id)! });
+    })
     .patch("/datasources/:id", params(IdParam), jsonBody(UpdateDatasourceBody, "datasource update"), async (c) =>
       c.json(await updateDatasource(scoped(ctx, c), c.req.valid("param").id, c.req.valid("json"))),
     )
