@@ -2,9 +2,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { eq } from "drizzle-orm";
 import { DIALECTS } from "../testing/databases.js";
 import type { FakeAgent } from "../testing/fake-agent.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
+import { seedBackup } from "../testing/seed-backup.js";
 import { startWebhookReceiver } from "../testing/webhook-receiver.js";
 
 type Json = Record<string, any>;
@@ -114,6 +116,22 @@ describe.each(DIALECTS)("health checks on %s", (dialect) => {
     await rm(folder);
     await vi.waitFor(() => expect(receiver.of("destination.recovered")).toHaveLength(1), WAIT);
     expect((await call("GET", `/destinations/${id}`)).body.health.status).toBe("healthy");
+  });
+
+  it("alerts when Holdfast's bytes pass 90% of a destination's quota, and recovers when the quota is raised", async () => {
+    const dest = await call("POST", "/destinations", { name: "quota", type: "local", config: { path: join(srv.dir, "quota-folder") }, maxSizeGb: 0.000001 });
+    expect(dest.status, JSON.stringify(dest.body)).toBe(201);
+    const id = dest.body.id as string;
+    // A delivered backup of 950 bytes, recorded as Holdfast's own: 95% of the 1000-byte quota.
+    await seedBackup(srv.ctx, { agentId: agent.identity.agentId, datasourceId: dsId, destinationIds: [id], bytes: Buffer.alloc(950), spooled: false });
+    const { db, t } = srv.ctx.database;
+    await db.update(t.deliveries).set({ state: "completed", bytes: 950 }).where(eq(t.deliveries.destinationId, id));
+    await vi.waitFor(() => expect(receiver.of("destination.nearlyFull")).toHaveLength(1), WAIT);
+    expect(receiver.of("destination.nearlyFull")[0]!.body.text).toContain("950 bytes used");
+    expect((await call("GET", `/destinations/${id}`)).body.health).toMatchObject({ status: "warning", usedBytes: 950, nearlyFull: expect.stringContaining("quota") });
+
+    expect((await call("PATCH", `/destinations/${id}`, { maxSizeGb: 1 })).status).toBe(200);
+    await vi.waitFor(() => expect(receiver.of("destination.recovered").filter((h) => h.body.conditionKey === `destination-space:${id}`)).toHaveLength(1), WAIT);
   });
 
   it("refuses a bad interval and an unknown datasource", async () => {
