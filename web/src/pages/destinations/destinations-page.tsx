@@ -109,14 +109,14 @@ function DestinationCard({ destination: d, usage, onEdit }: { destination: Desti
           <dd>{usage ? `${formatBytes(used)} in ${usage.backups} backup${usage.backups === 1 ? "" : "s"}` : "—"}</dd>
           <dt>Quota</dt>
           <dd>{quotaBytes === null ? "none" : `${formatBytes(quotaBytes)} (${share.toFixed(0)}% used)`}</dd>
+          <dt>Free space</dt>
+          <dd>{freeSpace(probe.data?.freeSpaceBytes ?? d.health.lastCheck?.freeBytes, probe.data !== undefined || d.health.lastCheck?.result === "ok")}</dd>
           <dt>Last probe</dt>
           <dd>
             <DateTime value={d.health.lastCheck?.checkedAt ?? null} relative withZone={false} />
             {d.health.lastCheck && d.health.lastCheck.result !== "ok" && ` (${d.health.lastCheck.result}: ${d.health.lastCheck.error?.message ?? ""})`}
             {d.health.nearlyFull && ` (nearly full: ${d.health.nearlyFull})`}
           </dd>
-          <dt>Free space</dt>
-          <dd>{freeSpace(probe.data?.freeSpaceBytes ?? d.health.lastCheck?.freeBytes, probe.data !== undefined || d.health.lastCheck?.result === "ok")}</dd>
         </dl>
         {quotaBytes !== null && <Progress value={share} color={share >= 90 ? "red" : share >= 75 ? "yellow" : "blue"} aria-label={`${d.name}: ${share.toFixed(0)}% of the quota used`} />}
         <div aria-live="polite">
