@@ -13,7 +13,8 @@ export async function getDatasourceHealth(ctx: DbContext & Pick<AppContext, "env
     status: healthStatusOf(checks),
     lastCheck: checks[0] ?? null,
     consecutiveFailures: consecutiveFailures(checks),
-    intervalMinutes: row.healthIntervalMinutes ?? ctx.env.healthIntervalMs / 60_000,
+    // HOLDFAST_HEALTH_INTERVAL_MS=0 turns every datasource's checks off, whatever its own interval.
+    intervalMinutes: ctx.env.healthIntervalMs === 0 ? 0 : (row.healthIntervalMinutes ?? ctx.env.healthIntervalMs / 60_000),
     checks,
   };
 }

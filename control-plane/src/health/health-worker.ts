@@ -57,7 +57,7 @@ export function createHealthWorker(ctx: HealthContext & ProbeContext, opts: Heal
       const rows = await db.select({ id: t.datasources.id, agentId: t.datasources.agentId, name: t.datasources.name, minutes: t.datasources.healthIntervalMinutes }).from(t.datasources).where(isNull(t.datasources.deletedAt));
       const byId = new Map(rows.map((r) => [r.id, r]));
       for (const id of await due([...byId.keys()], (i) => (byId.get(i)?.minutes ? byId.get(i)!.minutes! * 60_000 : healthIntervalMs))) {
-        if (closed || active.size >= concurrency) return;
+        if (closed || active.size >= concurrency) break;
         const ds = byId.get(id)!;
         launch(id, () => checkDatasource(ctx, ds));
       }
@@ -66,7 +66,7 @@ export function createHealthWorker(ctx: HealthContext & ProbeContext, opts: Heal
       const rows = await db.select().from(t.destinations).where(isNull(t.destinations.deletedAt));
       const byId = new Map(rows.map((r) => [r.id, r]));
       for (const id of await due([...byId.keys()], () => destinationProbeIntervalMs)) {
-        if (closed || active.size >= concurrency) return;
+        if (closed || active.size >= concurrency) break;
         launch(id, () => probeStoredDestination(ctx, byId.get(id)!));
       }
     }

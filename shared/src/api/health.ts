@@ -75,6 +75,7 @@ export type HealthSummary = z.infer<typeof HealthSummary>;
 
 /** `GET /datasources/:id/health`: status, the interval in force, and the recent checks, newest first. */
 export const DatasourceHealthAnswer = HealthSummary.extend({
+  /** Minutes between checks; 0: the control plane's checks are off. */
   intervalMinutes: z.number(),
   consecutiveFailures: z.number().int(),
   checks: z.array(HealthCheckView),

@@ -36,7 +36,7 @@ export function DatasourceHealth({ datasourceId }: { datasourceId: string }) {
               </Group>
               <dl className={classes.facts}>
                 <dt>Checked</dt>
-                <dd>every {h.intervalMinutes >= 1 ? `${h.intervalMinutes} min` : `${Math.round(h.intervalMinutes * 60)} s`} through its agent</dd>
+                <dd>{intervalText(h.intervalMinutes)}</dd>
                 <dt>Latency</dt>
                 <dd>{lastOk?.latencyMs != null ? `${Math.round(lastOk.latencyMs)} ms` : "—"}</dd>
                 <dt>Server version</dt>
@@ -82,4 +82,9 @@ export function DatasourceHealth({ datasourceId }: { datasourceId: string }) {
       </QueryView>
     </Paper>
   );
+}
+
+function intervalText(minutes: number): string {
+  if (minutes === 0) return "never: the control plane's health checks are off";
+  return `every ${minutes >= 1 ? `${minutes} min` : `${Math.round(minutes * 60)} s`} through its agent`;
 }
