@@ -113,6 +113,18 @@ const RawEnv = z.object({
   backupMissedCheckMs: intFrom(0, 86_400_000).default(60_000),
   /** How long past a schedule's own allowance (stats/freshness.ts) "backup missed" waits. */
   backupMissedGraceMs: intFrom(0, 7 * 86_400_000).default(900_000),
+  /** How often a datasource is checked through its agent unless it sets its own interval; 0 turns the checks off. */
+  healthIntervalMs: intFrom(0, 86_400_000).default(300_000),
+  /** How often every destination is probed; 0 turns the probes off. */
+  destinationProbeIntervalMs: intFrom(0, 86_400_000).default(900_000),
+  /** The longest one check or probe may take before it counts as `timeout`. */
+  healthTimeoutMs: intFrom(100, 600_000).default(30_000),
+  /** Health results older than this are pruned. */
+  healthKeepMs: intFrom(60_000, 3650 * 86_400_000).default(30 * 86_400_000),
+  /** A destination with less free space than this (bytes, where it can tell) is "nearly full". */
+  destinationMinFreeBytes: z.coerce.number().int().min(0).default(5e9),
+  /** ...as is one whose Holdfast-written bytes pass this fraction of its maxSizeGb. */
+  destinationFullFraction: z.coerce.number().min(0.01).max(1).default(0.9),
   masterKey: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be the base64 of 32 random bytes (openssl rand -base64 32)")
@@ -170,6 +182,12 @@ export type Env = {
   rateLimits: { apiToken: BucketLimit; apiAddress: BucketLimit; signIn: BucketLimit; enroll: BucketLimit };
   backupMissedCheckMs: number;
   backupMissedGraceMs: number;
+  healthIntervalMs: number;
+  destinationProbeIntervalMs: number;
+  healthTimeoutMs: number;
+  healthKeepMs: number;
+  destinationMinFreeBytes: number;
+  destinationFullFraction: number;
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -230,6 +248,12 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       rateEnrollBurst: blankToUndefined(vars.HOLDFAST_RATE_ENROLL_BURST),
       backupMissedCheckMs: blankToUndefined(vars.HOLDFAST_BACKUP_MISSED_CHECK_MS),
       backupMissedGraceMs: blankToUndefined(vars.HOLDFAST_BACKUP_MISSED_GRACE_MS),
+      healthIntervalMs: blankToUndefined(vars.HOLDFAST_HEALTH_INTERVAL_MS),
+      destinationProbeIntervalMs: blankToUndefined(vars.HOLDFAST_DESTINATION_PROBE_INTERVAL_MS),
+      healthTimeoutMs: blankToUndefined(vars.HOLDFAST_HEALTH_TIMEOUT_MS),
+      healthKeepMs: blankToUndefined(vars.HOLDFAST_HEALTH_KEEP_MS),
+      destinationMinFreeBytes: blankToUndefined(vars.HOLDFAST_DESTINATION_MIN_FREE_BYTES),
+      destinationFullFraction: blankToUndefined(vars.HOLDFAST_DESTINATION_FULL_FRACTION),
     },
     "configuration",
   );
@@ -280,6 +304,12 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     },
     backupMissedCheckMs: raw.backupMissedCheckMs,
     backupMissedGraceMs: raw.backupMissedGraceMs,
+    healthIntervalMs: raw.healthIntervalMs,
+    destinationProbeIntervalMs: raw.destinationProbeIntervalMs,
+    healthTimeoutMs: raw.healthTimeoutMs,
+    healthKeepMs: raw.healthKeepMs,
+    destinationMinFreeBytes: raw.destinationMinFreeBytes,
+    destinationFullFraction: raw.destinationFullFraction,
   };
 }
 

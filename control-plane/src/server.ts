@@ -18,6 +18,7 @@ import { createAgentPresenceAlerts } from "./notifications/agent-presence.js";
 import { type RpoWatch, startRpoWatch } from "./notifications/backup-missed.js";
 import { createNotificationWorker, type NotificationWorker, type NotificationWorkerOptions } from "./notifications/send-worker.js";
 import { attachLinkServer } from "./link/link-server.js";
+import { createHealthWorker, type HealthWorker, type HealthWorkerOptions } from "./health/health-worker.js";
 import { createLogger, type Logger } from "./logger.js";
 import { type HousekeepingTimer, startHousekeepingTimer } from "./housekeeping/index.js";
 import { checkPrivateModes, makePrivateDir } from "./private-files.js";
@@ -33,6 +34,7 @@ export interface StartOptions {
   puller?: PullerOptions;
   deliveries?: DeliveryWorkerOptions;
   notifications?: NotificationWorkerOptions;
+  health?: HealthWorkerOptions;
   /** Skip the "listening on" line (tests). */
   quiet?: boolean;
   /** false: no firing loop (unit tests that drive their own scheduler on a manual clock). */
@@ -50,6 +52,8 @@ export interface RunningServer {
   notifications: NotificationWorker;
   /** "Backup missed" and "backups on time again" (notifications/backup-missed.ts). */
   rpoWatch: RpoWatch;
+  /** Health checks of datasources (through their agents) and probes of destinations. */
+  health: HealthWorker;
   retention: RetentionTimer;
   housekeeping: HousekeepingTimer;
   liveEvents: EventHub;
@@ -138,6 +142,8 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   const retention = startRetentionTimer(ctx);
   const housekeeping = startHousekeepingTimer(ctx);
   const rpoWatch = startRpoWatch(ctx, { everyMs: env.backupMissedCheckMs, graceMs: env.backupMissedGraceMs });
+  const health = createHealthWorker(ctx, opts.health);
+  health.start();
   // The first pass also catches up after a restart: firings due meanwhile, retries, pending runs.
   scheduler?.start();
 
@@ -151,6 +157,8 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
       puller.close();
       await scheduler?.stop();
       await hub.closeAll(CLOSE_CODES.serverShutdown, "control plane shutting down");
+      // Checks waiting on an agent were cut with its session; what remains finishes its record.
+      await health.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -173,5 +181,5 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
     })();
     return closing;
   };
-  return { url, ctx, server, puller, deliveries, notifications, rpoWatch, retention, housekeeping, liveEvents, scheduler, setupUrl: setupLink, close };
+  return { url, ctx, server, puller, deliveries, notifications, rpoWatch, health, retention, housekeeping, liveEvents, scheduler, setupUrl: setupLink, close };
 }

@@ -30,3 +30,4 @@ export * from "./api/responses.js";
 export * from "./api/api-error.js";
 export * from "./api/stored-backups.js";
 export * from "./api/notifications.js";
+export * from "./api/health.js";

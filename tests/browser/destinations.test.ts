@@ -13,7 +13,8 @@ describe("the destinations page, against a real control plane", () => {
   let rig: ConsoleRig;
   const folder = tempDir("console-destination");
   beforeAll(async () => {
-    rig = await startConsoleRig();
+    // No periodic probes here: the free space shown comes from the Test button (health.test.ts shows the probes).
+    rig = await startConsoleRig({}, { env: { HOLDFAST_DESTINATION_PROBE_INTERVAL_MS: "0" } });
   }, SLOW);
   afterAll(async () => {
     await rig?.stop();

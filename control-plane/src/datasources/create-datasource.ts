@@ -24,7 +24,7 @@ export async function createDatasource(ctx: AppContext, body: CreateDatasourceBo
   await assertNameFree(ctx, agent.id, body.name);
 
   const id = newId("ds");
-  const { agentId: _agent, tags, note, test, ...rest } = body;
+  const { agentId: _agent, tags, note, test, healthIntervalMinutes, ...rest } = body;
   const config: DatasourceConfig = { ...rest, datasourceId: id };
   await ctx.link.sendCommand(agent.id, "createDatabaseConfig", config, { idempotencyKey: `create-${id}` });
   const view: DatasourceView = {
@@ -36,6 +36,7 @@ export async function createDatasource(ctx: AppContext, body: CreateDatasourceBo
     maxDurationMinutes: body.maxDurationMinutes,
     tags,
     note: note ?? null,
+    healthIntervalMinutes: healthIntervalMinutes ?? null,
     createdAt: ctx.clock.now().toISOString(),
   };
   let outcome: CreationTest;
@@ -67,6 +68,7 @@ async function insertDatasource(ctx: AppContext, view: DatasourceView): Promise<
       maxDurationMinutes: view.maxDurationMinutes,
       tags: JSON.stringify(view.tags),
       note: view.note,
+      healthIntervalMinutes: view.healthIntervalMinutes,
       createdAt: Date.parse(view.createdAt),
     });
   } catch (err) {

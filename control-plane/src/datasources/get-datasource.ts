@@ -16,6 +16,8 @@ export interface DatasourceView {
   maxDurationMinutes: number;
   tags: string[];
   note: string | null;
+  /** Minutes between health checks; null: the control plane's default. */
+  healthIntervalMinutes: number | null;
   createdAt: string;
 }
 
@@ -54,6 +56,7 @@ export function toView(row: DatasourceRow): DatasourceView {
     maxDurationMinutes: row.maxDurationMinutes,
     tags: JSON.parse(row.tags) as string[],
     note: row.note,
+    healthIntervalMinutes: row.healthIntervalMinutes ?? null,
     createdAt: new Date(row.createdAt).toISOString(),
   };
 }

@@ -28,7 +28,7 @@ export interface UpdatedDatasource extends DatasourceView {
 }
 
 /** The columns a PATCH writes. */
-type Editable = Pick<DatasourceRow, "name" | "connectionRedacted" | "maxDurationMinutes" | "tags" | "note">;
+type Editable = Pick<DatasourceRow, "name" | "connectionRedacted" | "maxDurationMinutes" | "tags" | "note" | "healthIntervalMinutes">;
 
 const newPassword = (c: Record<string, unknown>) => typeof c.password === "string" && c.password !== REDACTED;
 
@@ -111,13 +111,14 @@ export async function updateDatasource(ctx: UpdateContext, id: string, body: Upd
     if (name !== current.name) await assertNameFree(ctx, current.agentId, name, id);
     if (toAgent) await connectedAgent(ctx, current.agentId, "; it keeps this datasource's config, so a change of name, connection or run limit needs it");
 
-    const before: Editable = { name: row.name, connectionRedacted: row.connectionRedacted, maxDurationMinutes: row.maxDurationMinutes, tags: row.tags, note: row.note };
+    const before: Editable = { name: row.name, connectionRedacted: row.connectionRedacted, maxDurationMinutes: row.maxDurationMinutes, tags: row.tags, note: row.note, healthIntervalMinutes: row.healthIntervalMinutes };
     const after: Editable = {
       name,
       connectionRedacted: JSON.stringify(redactConnection(connection)),
       maxDurationMinutes,
       tags: body.tags ? JSON.stringify(body.tags) : row.tags,
       note: body.note === undefined ? row.note : body.note,
+      healthIntervalMinutes: body.healthIntervalMinutes === undefined ? row.healthIntervalMinutes : body.healthIntervalMinutes,
     };
     const written = await writeRow(ctx, id, after);
     if (!toAgent) return { ...toView(written), test: { skipped: true } };

@@ -140,6 +140,8 @@ export const datasources = pgTable(
     /** JSON array of short labels, for filtering and grouping. */
     tags: text("tags").notNull().default("[]"),
     note: text("note"),
+    /** Minutes between health checks; null: the control plane's default (HOLDFAST_HEALTH_INTERVAL_MS). */
+    healthIntervalMinutes: integer("health_interval_minutes"),
     /** Retired: gone from the API and refused for new work, kept so its runs and schedules keep their reference. */
     deletedAt: bigint("deleted_at", { mode: "number" }),
   },
@@ -399,3 +401,26 @@ export const notificationConditions = pgTable("notification_conditions", {
   /** Alerts of this condition collapsed since it opened. */
   repeats: integer("repeats").notNull().default(0),
 });
+
+/**
+ * Health checks (health/): one row per check of a datasource through its agent, or per probe of a
+ * destination (`subject_id` is a `ds_…` or a `dst_…`), newest read first; rows older than
+ * HOLDFAST_HEALTH_KEEP_MS are pruned. `result` is ok | timeout | auth_failed | unreachable | error.
+ */
+export const healthChecks = pgTable(
+  "health_checks",
+  {
+    id: text("id").primaryKey(),
+    subjectId: text("subject_id").notNull(),
+    checkedAt: bigint("checked_at", { mode: "number" }).notNull(),
+    result: text("result").notNull(),
+    latencyMs: doublePrecision("latency_ms"),
+    serverVersion: text("server_version"),
+    /** The database's size (datasources) or the free bytes reported (destinations). */
+    sizeBytes: bigint("size_bytes", { mode: "number" }),
+    freeBytes: bigint("free_bytes", { mode: "number" }),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+  },
+  (t) => [index("health_checks_subject_idx").on(t.subjectId, t.checkedAt), index("health_checks_checked_at_idx").on(t.checkedAt)],
+);

@@ -115,7 +115,8 @@ describe("REST API", () => {
     const { test, ...stored } = body as typeof body & { test: unknown };
     expect(test).toEqual({ ok: true, latencyMs: 4, serverVersion: "16.4" });
     const list = (await (await srv.api("/api/v1/datasources", { token: viewer })).json()) as { items: unknown[] };
-    expect(list.items).toEqual([stored]);
+    // The list adds each datasource's health (health/).
+    expect(list.items).toEqual([{ ...stored, health: expect.objectContaining({ status: expect.any(String) }) }]);
     // Testing the connection relays the agent's answer, and its failure.
     agent.handlers.testDatabaseConnection = () => ({ status: 200, data: { ok: true, latencyMs: 2, serverVersion: "16.1", databaseSizeBytes: 10 } });
     const ok = await srv.api(`/api/v1/datasources/${body.id}/test`, { method: "POST", token: admin });

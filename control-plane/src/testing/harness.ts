@@ -29,7 +29,15 @@ export async function startTestServer(dialect: Dialect = "sqlite", opts: StartOp
   const dir = await mkdtemp(join(tmpdir(), "holdfast-srv-"));
   const env = loadEnv(
     { dataDir: dir, port: 0, host: "127.0.0.1" },
-    { HOLDFAST_HEARTBEAT_MS: "60000", HOLDFAST_COMMAND_TIMEOUT_MS: "5000", ...(db?.databaseUrl ? { HOLDFAST_DATABASE_URL: db.databaseUrl } : {}), ...opts.vars },
+    {
+      HOLDFAST_HEARTBEAT_MS: "60000",
+      HOLDFAST_COMMAND_TIMEOUT_MS: "5000",
+      // Health checks and probes off unless a test turns them on: they would send commands to scripted agents and write to test folders.
+      HOLDFAST_HEALTH_INTERVAL_MS: "0",
+      HOLDFAST_DESTINATION_PROBE_INTERVAL_MS: "0",
+      ...(db?.databaseUrl ? { HOLDFAST_DATABASE_URL: db.databaseUrl } : {}),
+      ...opts.vars,
+    },
   );
   if (db) await db.database.close();
   const server = await startServer(env, {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Id } from "../ids.js";
+import { HealthIntervalMinutes } from "./health.js";
 import { CONNECTION_SCHEMAS, Engine, MAX_DURATION_MINUTES, MaxDurationMinutes } from "../protocol/datasource.js";
 
 /**
@@ -34,6 +35,8 @@ function bodyOf<E extends Engine>(engine: E) {
       maxDurationMinutes: MAX_DURATION_MINUTES,
       tags: DatasourceTags.default([]),
       note: DatasourceNote.optional(),
+      /** Minutes between health checks through the agent; absent or null: the control plane's default (5). */
+      healthIntervalMinutes: HealthIntervalMinutes.optional(),
       /**
        * Connect through the agent before storing (the default): a datasource that cannot connect is
        * refused and nothing is stored. `false` stores it untested, e.g. a restore target whose
@@ -63,6 +66,8 @@ export const UpdateDatasourceBody = z
     tags: DatasourceTags.optional(),
     /** `null` clears it. */
     note: DatasourceNote.nullable().optional(),
+    /** `null`: back to the control plane's default. */
+    healthIntervalMinutes: HealthIntervalMinutes.optional(),
     engine: Engine.optional(),
     agentId: Id.optional(),
     test: z.boolean().default(true),

@@ -37,6 +37,8 @@ export const NOTIFICATION_KINDS = {
   "destination.unreachable": { label: "Destination unreachable", severity: "warning", defaultOn: true },
   "destination.nearlyFull": { label: "Destination nearly full", severity: "warning", defaultOn: true },
   "backup.onTime": { label: "Backups on time again", severity: "info", defaultOn: true, recovers: "backup.missed", afterAlertOnly: true },
+  // Closes either destination problem (its condition key says which); sent only after an alert of it.
+  "destination.recovered": { label: "Destination recovered", severity: "info", defaultOn: true, recovers: "destination.unreachable", afterAlertOnly: true },
 } as const satisfies Record<string, { label: string; severity: NotificationSeverity; defaultOn: boolean; recovers?: string; afterAlertOnly?: boolean }>;
 
 export type NotificationKind = keyof typeof NOTIFICATION_KINDS;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ErrorBody } from "../errors.js";
 import { AgentStatus, RunState } from "../run-state.js";
+import { DatasourceHealthAnswer } from "./health.js";
 import { LiveEvent } from "./live-events.js";
 import { NotificationChannelView, NotificationSendView, NotificationTestResult } from "./notifications.js";
 import type { ApiRoute } from "./route-roles.js";
@@ -58,4 +59,5 @@ export const API_RESPONSES: Partial<Record<ApiRoute, { status: number; body: z.Z
   "POST /destinations/:id/catalogue/import": { status: 200, body: CatalogueImportAnswer },
   "GET /destinations/:id/orphans": { status: 200, body: OrphansAnswer },
   "POST /destinations/:id/orphans/delete": { status: 200, body: DeleteOrphansAnswer },
+  "GET /datasources/:id/health": { status: 200, body: DatasourceHealthAnswer },
 };

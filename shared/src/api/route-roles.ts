@@ -40,6 +40,7 @@ export const API_ROUTE_ROLES = {
   "POST /datasources/:id/test": "operator",
   "POST /datasources/:id/preflight": "operator",
   "GET /datasources/:id/databases": "viewer",
+  "GET /datasources/:id/health": "viewer",
   "POST /datasources/:id/backups": "operator",
 
   "POST /destinations": "operator",

@@ -30,6 +30,7 @@ import { deleteDestination } from "../../destinations/delete-destination.js";
 import { getDestination, listDestinations } from "../../destinations/get-destination.js";
 import { testDestination } from "../../destinations/test-destination.js";
 import { updateDestination } from "../../destinations/update-destination.js";
+import { destinationHealth } from "../../health/health-views.js";
 import { previewRetention } from "../../retention/preview-retention.js";
 import { createSchedule, deleteSchedule, getSchedule, listSchedules, nextScheduleFirings, previewFirings, updateSchedule } from "../../schedules/index.js";
 import { endSession, sessionView, signIn } from "../../sessions/index.js";
@@ -116,8 +117,15 @@ export function apiRoutes(ctx: AppContext) {
     .get("/agents/:id/health", params(IdParam), async (c) => c.json(await getAgentHealth(scoped(ctx, c), c.req.valid("param").id)))
     .get("/agents/:id/capabilities", params(IdParam), async (c) => c.json(await getAgentCapabilities(scoped(ctx, c), c.req.valid("param").id)))
     .post("/destinations", jsonBody(CreateDestinationBody, "destination"), async (c) => c.json(await createDestination(scoped(ctx, c), c.req.valid("json")), 201))
-    .get("/destinations", async (c) => c.json({ items: await listDestinations(ctx) }))
-    .get("/destinations/:id", params(IdParam), async (c) => c.json(await getDestination(ctx, c.req.valid("param").id)))
+    .get("/destinations", async (c) => {
+      const items = await listDestinations(ctx);
+      const health = await destinationHealth(ctx, items);
+      return c.json({ items: items.map((d) => ({ ...d, health: health.get(d.id)! })) });
+    })
+    .get("/destinations/:id", params(IdParam), async (c) => {
+      const dest = await getDestination(ctx, c.req.valid("param").id);
+      return c.json({ ...dest, health: (await destinationHealth(ctx, [dest])).get(dest.id)! });
+    })
     .patch("/destinations/:id", params(IdParam), jsonBody(UpdateDestinationBody, "destination update"), async (c) =>
       c.json(await updateDestination(scoped(ctx, c), c.req.valid("param").id, c.req.valid("json"))),
     )

@@ -109,6 +109,7 @@ export function DatasourceForm({ stored, onSaved, onCancel }: { stored?: Datasou
           </Stack>
         </Fieldset>
         <NumberInput label="Longest run (minutes)" description="A run taking longer is stopped, so one hung dump never blocks the agent's queue." min={1} max={10_080} allowDecimal={false} {...form.getInputProps("maxDurationMinutes")} />
+        <NumberInput label="Health check every (minutes)" description="How often its agent checks the connection; empty: every 5 minutes." min={1} max={1440} allowDecimal={false} {...form.getInputProps("healthIntervalMinutes")} />
         <TagsInput label="Tags" description="Labels to sort by (prod, team:billing); Enter after each." {...form.getInputProps("tags")} clearable />
         <Textarea label="Note" description="For the people who run it: owner, runbook." autosize minRows={2} maxRows={6} {...form.getInputProps("note")} />
         <Checkbox label="Test the connection through the agent before saving" description="Off: saved untested (a restore target whose database does not exist yet)." {...form.getInputProps("test", { type: "checkbox" })} />

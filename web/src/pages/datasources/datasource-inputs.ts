@@ -13,6 +13,8 @@ export interface DatasourceInputs {
   connection: InputValues;
   auth: AuthMode;
   maxDurationMinutes: number | "";
+  /** Empty: the control plane's default interval. */
+  healthIntervalMinutes: number | "";
   tags: string[];
   note: string;
   test: boolean;
@@ -31,7 +33,7 @@ function authOf(connection: Record<string, unknown>): AuthMode {
 }
 
 export function blankInputs(engine: Engine, agentId: string | null): DatasourceInputs {
-  return { name: "", agentId, engine, connection: initialInputs(FIELDS[engine]), auth: "password", maxDurationMinutes: 360, tags: [], note: "", test: true };
+  return { name: "", agentId, engine, connection: initialInputs(FIELDS[engine]), auth: "password", maxDurationMinutes: 360, healthIntervalMinutes: "", tags: [], note: "", test: true };
 }
 
 /** A stored datasource's inputs; the password (the API's mask) is never put in a field. */
@@ -39,7 +41,7 @@ export function storedInputs(ds: DatasourceItem): DatasourceInputs {
   const connection = { ...(ds.connection as Record<string, unknown>) };
   const auth = authOf(connection);
   delete connection.password;
-  return { name: ds.name, agentId: ds.agentId, engine: ds.engine, connection: initialInputs(FIELDS[ds.engine], connection), auth, maxDurationMinutes: ds.maxDurationMinutes, tags: ds.tags, note: ds.note ?? "", test: true };
+  return { name: ds.name, agentId: ds.agentId, engine: ds.engine, connection: initialInputs(FIELDS[ds.engine], connection), auth, maxDurationMinutes: ds.maxDurationMinutes, healthIntervalMinutes: ds.healthIntervalMinutes ?? "", tags: ds.tags, note: ds.note ?? "", test: true };
 }
 
 /**
@@ -72,6 +74,7 @@ export function createBody(inputs: DatasourceInputs, storedPassword = false): Re
     engine: inputs.engine,
     connection,
     ...(inputs.maxDurationMinutes === "" ? {} : { maxDurationMinutes: inputs.maxDurationMinutes }),
+    ...(inputs.healthIntervalMinutes === "" ? {} : { healthIntervalMinutes: inputs.healthIntervalMinutes }),
     tags: inputs.tags,
     ...(inputs.note.trim() ? { note: inputs.note } : {}),
     test: inputs.test,
@@ -84,6 +87,7 @@ export function updateBody(inputs: DatasourceInputs): Record<string, unknown> {
     name: inputs.name,
     connection: connectionPayload(inputs, true),
     ...(inputs.maxDurationMinutes === "" ? {} : { maxDurationMinutes: inputs.maxDurationMinutes }),
+    healthIntervalMinutes: inputs.healthIntervalMinutes === "" ? null : inputs.healthIntervalMinutes,
     tags: inputs.tags,
     note: inputs.note.trim() ? inputs.note : null,
     test: inputs.test,

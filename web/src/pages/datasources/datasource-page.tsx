@@ -11,6 +11,7 @@ import { AgentStatusBadge } from "../agents/agent-status-badge.js";
 import { agentsQuery } from "../agents/agents-query.js";
 import { BackupNowButton } from "./backup-now.js";
 import { DatasourceChecks } from "./datasource-checks.js";
+import { DatasourceHealth } from "./datasource-health.js";
 import { DatasourceModal } from "./datasource-modal.js";
 import { type DatasourceItem, datasourceQuery } from "./datasources-query.js";
 import { CONNECTION_TEXTS, ENGINE_LABELS } from "./engine-texts.js";
@@ -97,6 +98,7 @@ function DatasourceView({ ds }: { ds: DatasourceItem }) {
             </dd>
           </dl>
         </Paper>
+        <DatasourceHealth datasourceId={ds.id} />
         <DatasourceChecks datasourceId={ds.id} listsDatabases={ds.engine === "postgres" || ds.engine === "mysql" || ds.engine === "mongodb"} />
       </Stack>
       <DatasourceModal

@@ -9,6 +9,7 @@ import { Can } from "../../session/viewer.js";
 import { DateTime } from "../../ui/date-time.js";
 import { PageHeader } from "../../ui/page-header.js";
 import { QueryView } from "../../ui/query-view.js";
+import { HealthBadge } from "../../ui/health-badge.js";
 import { EmptyState } from "../../ui/states.js";
 import { AgentStatusBadge } from "../agents/agent-status-badge.js";
 import { type AgentItem, agentsQuery } from "../agents/agents-query.js";
@@ -111,6 +112,12 @@ function AgentCell({ agent, agentId }: { agent: AgentItem | undefined; agentId: 
   );
 }
 
+/** The health status, its last failure in the hint. */
+function DatasourceHealthBadge({ ds }: { ds: DatasourceItem }) {
+  const error = ds.health.lastCheck?.error;
+  return <HealthBadge status={ds.health.status} hint={error ? `${error.code}: ${error.message}` : null} />;
+}
+
 function DatasourcesTable({ rows }: { rows: Row[] }) {
   return (
     <Table verticalSpacing="sm" highlightOnHover>
@@ -122,6 +129,7 @@ function DatasourcesTable({ rows }: { rows: Row[] }) {
           <Table.Th scope="col">Datasource</Table.Th>
           <Table.Th scope="col">Engine</Table.Th>
           <Table.Th scope="col">Agent</Table.Th>
+          <Table.Th scope="col">Health</Table.Th>
           <Table.Th scope="col">Last good backup ({viewerTimeZone()})</Table.Th>
         </Table.Tr>
       </Table.Thead>
@@ -134,6 +142,9 @@ function DatasourcesTable({ rows }: { rows: Row[] }) {
             <Table.Td>{ENGINE_LABELS[ds.engine]}</Table.Td>
             <Table.Td>
               <AgentCell agent={agent} agentId={ds.agentId} />
+            </Table.Td>
+            <Table.Td>
+              <DatasourceHealthBadge ds={ds} />
             </Table.Td>
             <Table.Td>
               <DateTime value={lastBackup} relative withZone={false} />
@@ -155,6 +166,10 @@ function DatasourceCards({ rows }: { rows: Row[] }) {
             {ENGINE_LABELS[ds.engine]}
           </Text>
           <AgentCell agent={agent} agentId={ds.agentId} />
+          <Group gap="xs">
+            <Text size="sm">Health</Text>
+            <DatasourceHealthBadge ds={ds} />
+          </Group>
           <Text size="sm">
             Last good backup <DateTime value={lastBackup} relative />
           </Text>

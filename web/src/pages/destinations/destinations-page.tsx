@@ -6,6 +6,8 @@ import { useState } from "react";
 import { queryKeys } from "../../api/query-keys.js";
 import { formatBytes } from "../../format/bytes.js";
 import { Can } from "../../session/viewer.js";
+import { DateTime } from "../../ui/date-time.js";
+import { HealthBadge } from "../../ui/health-badge.js";
 import { PageHeader } from "../../ui/page-header.js";
 import { QueryView } from "../../ui/query-view.js";
 import { EmptyState, ErrorState } from "../../ui/states.js";
@@ -95,6 +97,7 @@ function DestinationCard({ destination: d, usage, onEdit }: { destination: Desti
             </Text>
           </Stack>
           <Group gap={4} className={classes.keepWhole}>
+            <HealthBadge status={d.health.status} hint={d.health.nearlyFull ?? (d.health.lastCheck?.error ? `${d.health.lastCheck.error.code}: ${d.health.lastCheck.error.message}` : null)} />
             {d.isDefault && <Badge variant="filled">default</Badge>}
             <Badge variant="light" color="gray">
               {TYPE_LABELS[d.type]}
@@ -107,7 +110,13 @@ function DestinationCard({ destination: d, usage, onEdit }: { destination: Desti
           <dt>Quota</dt>
           <dd>{quotaBytes === null ? "none" : `${formatBytes(quotaBytes)} (${share.toFixed(0)}% used)`}</dd>
           <dt>Free space</dt>
-          <dd>{probe.data ? (probe.data.freeSpaceBytes === null ? "not reported by this type" : formatBytes(probe.data.freeSpaceBytes)) : "test to measure"}</dd>
+          <dd>{freeSpace(probe.data?.freeSpaceBytes ?? d.health.lastCheck?.freeBytes, probe.data !== undefined || d.health.lastCheck?.result === "ok")}</dd>
+          <dt>Last probe</dt>
+          <dd>
+            <DateTime value={d.health.lastCheck?.checkedAt ?? null} relative withZone={false} />
+            {d.health.lastCheck && d.health.lastCheck.result !== "ok" && ` (${d.health.lastCheck.result}: ${d.health.lastCheck.error?.message ?? ""})`}
+            {d.health.nearlyFull && ` (nearly full: ${d.health.nearlyFull})`}
+          </dd>
         </dl>
         {quotaBytes !== null && <Progress value={share} color={share >= 90 ? "red" : share >= 75 ? "yellow" : "blue"} aria-label={`${d.name}: ${share.toFixed(0)}% of the quota used`} />}
         <div aria-live="polite">
@@ -136,4 +145,10 @@ function DestinationCard({ destination: d, usage, onEdit }: { destination: Desti
       </Stack>
     </Paper>
   );
+}
+
+/** Free bytes from a test just run, else from the last periodic probe. */
+function freeSpace(bytes: number | null | undefined, measured: boolean): string {
+  if (!measured) return "test to measure";
+  return bytes === null || bytes === undefined ? "not reported by this type" : formatBytes(bytes);
 }
