@@ -1,5 +1,5 @@
 import { type HealthCheckView, type HealthResult, type HealthSummary, healthStatusOf, HoldfastError, newId } from "@holdfast/shared";
-import { desc, eq, lt } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import type { Tables } from "../db/index.js";
 
@@ -81,9 +81,3 @@ export async function lastCheckedAt(ctx: Pick<DbContext, "database">, subjectIds
   return out;
 }
 
-/** Deletes the results older than `keepMs`; answers how many went. */
-export async function pruneChecks(ctx: DbContext, keepMs: number): Promise<number> {
-  const { db, t } = ctx.database;
-  const gone = await db.delete(t.healthChecks).where(lt(t.healthChecks.checkedAt, ctx.clock.now().getTime() - keepMs)).returning({ id: t.healthChecks.id });
-  return gone.length;
-}

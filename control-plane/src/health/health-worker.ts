@@ -1,6 +1,6 @@
 import { isNull } from "drizzle-orm";
 import { checkDatasource, type HealthContext } from "./check-datasource.js";
-import { lastCheckedAt, pruneChecks } from "./health-records.js";
+import { lastCheckedAt } from "./health-records.js";
 import { type ProbeContext, probeStoredDestination } from "./probe-destination.js";
 
 export interface HealthWorkerOptions {
@@ -16,8 +16,6 @@ export interface HealthWorker {
   idle(): Promise<void>;
   close(): Promise<void>;
 }
-
-const PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * Checks every live datasource through its agent on its interval (its own `healthIntervalMinutes`,
@@ -36,7 +34,6 @@ export function createHealthWorker(ctx: HealthContext & ProbeContext, opts: Heal
   let scanning: Promise<void> | undefined;
   let cancelTimer: (() => void) | undefined;
   let closed = false;
-  let lastPrune = 0;
 
   function launch(subjectId: string, work: () => Promise<unknown>): void {
     const p = work()
@@ -69,12 +66,6 @@ export function createHealthWorker(ctx: HealthContext & ProbeContext, opts: Heal
         if (closed || active.size >= concurrency) break;
         launch(id, () => probeStoredDestination(ctx, byId.get(id)!));
       }
-    }
-    const now = ctx.clock.now().getTime();
-    if (now - lastPrune >= PRUNE_EVERY_MS) {
-      lastPrune = now;
-      const pruned = await pruneChecks(ctx, ctx.env.healthKeepMs);
-      if (pruned > 0) ctx.log.info({ pruned }, "old health results pruned");
     }
   }
 

@@ -102,6 +102,14 @@ describe.each(DIALECTS)("history housekeeping on %s", (dialect) => {
     expect((await db.select({ id: t.auditLog.id }).from(t.auditLog)).map((r) => r.id)).toEqual(["aud_new"]);
   });
 
+  it("prunes health results older than HOLDFAST_HEALTH_KEEP_MS (30 days), keeping the recent ones a status is read from", async () => {
+    const { db, t } = tdb.database;
+    const check = (id: string, daysAgo: number) => ({ id, subjectId: datasourceId, checkedAt: NOW - daysAgo * DAY, result: "ok" });
+    await db.insert(t.healthChecks).values([check("hc_old", 31), check("hc_new", 29)]);
+    expect(await prune()).toMatchObject({ healthChecks: 1 });
+    expect((await db.select({ id: t.healthChecks.id }).from(t.healthChecks)).map((r) => r.id)).toEqual(["hc_new"]);
+  });
+
   it("works in bounded batches: a pass removes at most batchSize × maxBatches, the next pass the rest", async () => {
     const { db, t } = tdb.database;
     await db.insert(t.auditLog).values(

@@ -20,6 +20,7 @@ export interface PruneReport {
   events: number;
   notificationSends: number;
   audit: number;
+  healthChecks: number;
   rateLimits: number;
 }
 
@@ -68,7 +69,7 @@ export async function pruneHistory(ctx: HousekeepingContext, opts: PruneOptions 
   const now = ctx.clock.now().getTime();
   const keep = ctx.env.keepHistory;
   const cutoff = (days: number) => now - days * DAY_MS;
-  const report: PruneReport = { runs: 0, events: 0, notificationSends: 0, audit: 0, rateLimits: 0 };
+  const report: PruneReport = { runs: 0, events: 0, notificationSends: 0, audit: 0, healthChecks: 0, rateLimits: 0 };
 
   if (keep.runsDays > 0) {
     report.runs = await inBatches(
@@ -124,6 +125,15 @@ export async function pruneHistory(ctx: HousekeepingContext, opts: PruneOptions 
       opts,
     );
   }
+
+  // Health results: HOLDFAST_HEALTH_KEEP_MS (30 days by default), the status needs only the last few.
+  const h = t.healthChecks;
+  const healthCutoff = ctx.clock.now().getTime() - ctx.env.healthKeepMs;
+  report.healthChecks = await inBatches(
+    async (limit) => (await db.select({ id: h.id }).from(h).where(lt(h.checkedAt, healthCutoff)).limit(limit)).map((r) => r.id),
+    async (ids) => void (await db.delete(h).where(inArray(h.id, ids))),
+    opts,
+  );
 
   report.rateLimits = await pruneRateLimits(ctx);
   return report;
