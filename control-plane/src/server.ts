@@ -22,6 +22,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { type HousekeepingTimer, startHousekeepingTimer } from "./housekeeping/index.js";
 import { checkPrivateModes, makePrivateDir } from "./private-files.js";
 import { type RetentionTimer, startRetentionTimer } from "./retention/execute-retention.js";
+import { type ScrubWorker, startScrubWorker } from "./scrub/scrub-worker.js";
 import { createScheduler, type Scheduler } from "./firing/loop.js";
 import { loadMasterKey } from "./secrets/master-key.js";
 import { SecretBox } from "./secrets/secret-box.js";
@@ -50,6 +51,8 @@ export interface RunningServer {
   notifications: NotificationWorker;
   /** "Backup missed" and "backups on time again" (notifications/backup-missed.ts). */
   rpoWatch: RpoWatch;
+  /** Stored copies checked against the catalogue (scrub/). */
+  scrub: ScrubWorker;
   retention: RetentionTimer;
   housekeeping: HousekeepingTimer;
   liveEvents: EventHub;
@@ -138,6 +141,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   const retention = startRetentionTimer(ctx);
   const housekeeping = startHousekeepingTimer(ctx);
   const rpoWatch = startRpoWatch(ctx, { everyMs: env.backupMissedCheckMs, graceMs: env.backupMissedGraceMs });
+  const scrub = startScrubWorker(ctx);
   // The first pass also catches up after a restart: firings due meanwhile, retries, pending runs.
   scheduler?.start();
 
@@ -164,6 +168,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
       await deliveries.close();
       presence.close();
       await rpoWatch.close();
+      await scrub.close();
       await notifications.close();
       await retention.close();
       await housekeeping.close();
@@ -173,5 +178,5 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
     })();
     return closing;
   };
-  return { url, ctx, server, puller, deliveries, notifications, rpoWatch, retention, housekeeping, liveEvents, scheduler, setupUrl: setupLink, close };
+  return { url, ctx, server, puller, deliveries, notifications, rpoWatch, scrub, retention, housekeeping, liveEvents, scheduler, setupUrl: setupLink, close };
 }
