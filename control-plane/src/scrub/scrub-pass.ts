@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, inArray, isNull, like } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { openStoredDestination } from "../destinations/open-destination.js";
 import { type CopyVerdict, verifyStoredCopy } from "../deliveries/verify-stored-copy.js";
@@ -34,7 +34,20 @@ export interface ScrubReport {
   left: number;
 }
 
-const conditionKey = (deliveryId: string) => `damaged:${deliveryId}`;
+const PREFIX = "damaged:";
+const conditionKey = (deliveryId: string) => `${PREFIX}${deliveryId}`;
+
+/**
+ * Closes, silently, the open "damaged" alerts of copies Holdfast no longer holds (deleted by
+ * retention or by hand, or their run pruned): nothing is left to put back, so nothing will recover them.
+ */
+async function closeGoneConditions(ctx: ScrubContext): Promise<void> {
+  const { db, t } = ctx.database;
+  const open = (await db.select({ key: t.notificationConditions.conditionKey }).from(t.notificationConditions).where(like(t.notificationConditions.conditionKey, `${PREFIX}%`))).map((r) => r.key.slice(PREFIX.length));
+  if (open.length === 0) return;
+  const held = new Set((await db.select({ id: t.deliveries.id }).from(t.deliveries).where(and(inArray(t.deliveries.id, open), isNull(t.deliveries.deletedAt)))).map((r) => r.id));
+  for (const id of open) if (!held.has(id)) await closeCondition(ctx, conditionKey(id));
+}
 
 /**
  * One scrub pass: the owed copies (due-copies.ts), oldest first, each through verifyStoredCopy, the
@@ -47,6 +60,7 @@ const conditionKey = (deliveryId: string) => `damaged:${deliveryId}`;
  */
 export async function scrubPass(ctx: ScrubContext, limits: ScrubLimits): Promise<ScrubReport> {
   const now = ctx.clock.now().getTime();
+  await closeGoneConditions(ctx);
   const due = await dueCopies(ctx, limits, now);
   const report: ScrubReport = { checked: [], damaged: [], restored: [], left: 0 };
   const unreachable = new Set<string>();

@@ -135,6 +135,10 @@ describe.each(DIALECTS)("scrub on %s", (dialect) => {
     expect(await copyOf(runs.newest)).toMatchObject({ damage: "missing" });
     expect(await copyOf(runs.old)).toMatchObject({ damage: null, damagedAt: null });
     expect(await lastGood()).toBe(runs.old);
+    // Prometheus sees the findings.
+    const scraped = await (await fetch(`${srv.url}/metrics`)).text();
+    expect(scraped).toMatch(/^holdfast_scrub_findings_total\{verdict="missing"\} [1-9]/m);
+    expect(scraped).toMatch(/^holdfast_scrub_findings_total\{verdict="altered"\} [1-9]/m);
 
     // A day later they are checked again and still damaged: marked as first found, not alerted again.
     now = T0 + 50 * HOUR;
