@@ -125,6 +125,16 @@ const RawEnv = z.object({
   destinationMinFreeBytes: z.coerce.number().int().min(0).default(5e9),
   /** ...as is one whose Holdfast-written bytes pass this fraction of its maxSizeGb. */
   destinationFullFraction: z.coerce.number().min(0.01).max(1).default(0.9),
+  /** How often a scrub pass runs (scrub/); 0 turns the scrub off. */
+  scrubIntervalMs: intFrom(0, 30 * 86_400_000).default(600_000),
+  /** Every stored copy's existence and size are checked at least this often... */
+  scrubSizeCycleHours: intFrom(1, 100_000).default(24),
+  /** ...and a local destination's copies re-read through SHA-256 this often (0: never). */
+  scrubHashCycleHours: intFrom(0, 100_000).default(168),
+  /** One pass checks at most this many copies... */
+  scrubMaxCopies: intFrom(1, 1_000_000).default(100),
+  /** ...and re-reads at most this many GB (the first full check of a pass always runs). */
+  scrubMaxGb: z.coerce.number().positive().max(1_000_000).default(20),
   masterKey: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be the base64 of 32 random bytes (openssl rand -base64 32)")
@@ -188,6 +198,8 @@ export type Env = {
   healthKeepMs: number;
   destinationMinFreeBytes: number;
   destinationFullFraction: number;
+  /** HOLDFAST_SCRUB_*: scrub/scrub-pass.ts. */
+  scrub: { intervalMs: number; sizeCycleMs: number; hashCycleMs: number; maxCopies: number; maxBytes: number };
 };
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -254,6 +266,11 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       healthKeepMs: blankToUndefined(vars.HOLDFAST_HEALTH_KEEP_MS),
       destinationMinFreeBytes: blankToUndefined(vars.HOLDFAST_DESTINATION_MIN_FREE_BYTES),
       destinationFullFraction: blankToUndefined(vars.HOLDFAST_DESTINATION_FULL_FRACTION),
+      scrubIntervalMs: blankToUndefined(vars.HOLDFAST_SCRUB_INTERVAL_MS),
+      scrubSizeCycleHours: blankToUndefined(vars.HOLDFAST_SCRUB_SIZE_CYCLE_HOURS),
+      scrubHashCycleHours: blankToUndefined(vars.HOLDFAST_SCRUB_HASH_CYCLE_HOURS),
+      scrubMaxCopies: blankToUndefined(vars.HOLDFAST_SCRUB_MAX_COPIES),
+      scrubMaxGb: blankToUndefined(vars.HOLDFAST_SCRUB_MAX_GB),
     },
     "configuration",
   );
@@ -310,6 +327,13 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     healthKeepMs: raw.healthKeepMs,
     destinationMinFreeBytes: raw.destinationMinFreeBytes,
     destinationFullFraction: raw.destinationFullFraction,
+    scrub: {
+      intervalMs: raw.scrubIntervalMs,
+      sizeCycleMs: raw.scrubSizeCycleHours * 3_600_000,
+      hashCycleMs: raw.scrubHashCycleHours * 3_600_000,
+      maxCopies: raw.scrubMaxCopies,
+      maxBytes: Math.floor(raw.scrubMaxGb * 1e9),
+    },
   };
 }
 

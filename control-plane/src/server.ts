@@ -23,6 +23,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { type HousekeepingTimer, startHousekeepingTimer } from "./housekeeping/index.js";
 import { checkPrivateModes, makePrivateDir } from "./private-files.js";
 import { type RetentionTimer, startRetentionTimer } from "./retention/execute-retention.js";
+import { type ScrubWorker, startScrubWorker } from "./scrub/scrub-worker.js";
 import { createScheduler, type Scheduler } from "./firing/loop.js";
 import { loadMasterKey } from "./secrets/master-key.js";
 import { SecretBox } from "./secrets/secret-box.js";
@@ -54,6 +55,8 @@ export interface RunningServer {
   rpoWatch: RpoWatch;
   /** Health checks of datasources (through their agents) and probes of destinations. */
   health: HealthWorker;
+  /** Stored copies checked against the catalogue (scrub/). */
+  scrub: ScrubWorker;
   retention: RetentionTimer;
   housekeeping: HousekeepingTimer;
   liveEvents: EventHub;
@@ -144,6 +147,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   const rpoWatch = startRpoWatch(ctx, { everyMs: env.backupMissedCheckMs, graceMs: env.backupMissedGraceMs });
   const health = createHealthWorker(ctx, opts.health);
   health.start();
+  const scrub = startScrubWorker(ctx);
   // The first pass also catches up after a restart: firings due meanwhile, retries, pending runs.
   scheduler?.start();
 
@@ -172,6 +176,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
       await deliveries.close();
       presence.close();
       await rpoWatch.close();
+      await scrub.close();
       await notifications.close();
       await retention.close();
       await housekeeping.close();
@@ -181,5 +186,5 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
     })();
     return closing;
   };
-  return { url, ctx, server, puller, deliveries, notifications, rpoWatch, health, retention, housekeeping, liveEvents, scheduler, setupUrl: setupLink, close };
+  return { url, ctx, server, puller, deliveries, notifications, rpoWatch, health, scrub, retention, housekeeping, liveEvents, scheduler, setupUrl: setupLink, close };
 }

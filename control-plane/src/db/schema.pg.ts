@@ -242,6 +242,12 @@ export const deliveries = pgTable(
      */
     damagedAt: bigint("damaged_at", { mode: "number" }),
     damage: text("damage"),
+    /**
+     * When the scrub (scrub/) last checked the copy at any depth, and last re-read it whole through
+     * SHA-256; null: not since it was delivered. Oldest first is the order a pass resumes in.
+     */
+    scrubbedAt: bigint("scrubbed_at", { mode: "number" }),
+    hashedAt: bigint("hashed_at", { mode: "number" }),
     updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
   },
   (t) => [index("deliveries_run_id_idx").on(t.runId), index("deliveries_state_idx").on(t.state)],

@@ -242,6 +242,12 @@ export const deliveries = sqliteTable(
      */
     damagedAt: integer("damaged_at"),
     damage: text("damage"),
+    /**
+     * When the scrub (scrub/) last checked the copy at any depth, and last re-read it whole through
+     * SHA-256; null: not since it was delivered. Oldest first is the order a pass resumes in.
+     */
+    scrubbedAt: integer("scrubbed_at"),
+    hashedAt: integer("hashed_at"),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [index("deliveries_run_id_idx").on(t.runId), index("deliveries_state_idx").on(t.state)],

@@ -24,6 +24,9 @@ export interface DeliveryView {
   /** Retention deleted the objects then, for `deletionReason`. */
   deletedAt: string | null;
   deletionReason: string | null;
+  /** A scrub found the stored copy `damage` (missing or altered) then; null while it is whole. */
+  damagedAt: string | null;
+  damage: "missing" | "altered" | null;
   updatedAt: string;
 }
 
@@ -52,6 +55,8 @@ export async function listRunDeliveries(ctx: DbContext, runId: string): Promise<
     startedAt: iso(d.startedAt),
     deletedAt: iso(d.deletedAt),
     deletionReason: d.deletionReason,
+    damagedAt: iso(d.damagedAt),
+    damage: d.damage as DeliveryView["damage"],
     updatedAt: new Date(d.updatedAt).toISOString(),
   }));
 }

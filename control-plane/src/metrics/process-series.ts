@@ -46,6 +46,13 @@ export const metrics = {
     labelNames: ["credential", "code"] as const,
     registers: [processRegistry],
   }),
+  /** Counted by each scrub check (scrub/scrub-pass.ts): ok, missing, altered or unreachable. */
+  scrubFindings: new Counter({
+    name: "holdfast_scrub_findings_total",
+    help: "Stored copies checked by the scrub, by verdict (ok, missing, altered, unreachable)",
+    labelNames: ["verdict"] as const,
+    registers: [processRegistry],
+  }),
 };
 
 /** A run reached a final state as its agent reported: its duration (when it had started) and, for a completed backup, its size. */

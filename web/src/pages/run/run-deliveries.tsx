@@ -36,9 +36,16 @@ export function RunDeliveries({ runId }: { runId: string }) {
                   <Table.Tr key={d.id}>
                     <Table.Td className={classes.wrap}>{d.destinationName ?? d.destinationId}</Table.Td>
                     <Table.Td>
-                      <Badge color={d.deletedAt ? "gray" : COLOR[d.state]} variant={d.deletedAt || d.state === "pending" ? "light" : "filled"} miw="max-content">
-                        {d.deletedAt ? "deleted" : d.state}
-                      </Badge>
+                      {d.damage && !d.deletedAt ? (
+                        // A scrub found the copy gone or changed: it no longer counts as a good backup.
+                        <Badge color="red" variant="filled" miw="max-content">
+                          {d.damage}
+                        </Badge>
+                      ) : (
+                        <Badge color={d.deletedAt ? "gray" : COLOR[d.state]} variant={d.deletedAt || d.state === "pending" ? "light" : "filled"} miw="max-content">
+                          {d.deletedAt ? "deleted" : d.state}
+                        </Badge>
+                      )}
                     </Table.Td>
                     <Table.Td>{d.attempts}</Table.Td>
                     <Table.Td>{d.nextAttemptAt ? <DateTime value={d.nextAttemptAt} withZone={false} relative /> : "—"}</Table.Td>
@@ -69,6 +76,11 @@ function Stored({ delivery: d }: { delivery: DeliveryView }) {
         <Text size="xs" c="dimmed">
           Deleted <DateTime value={d.deletedAt} withZone={false} />
           {d.deletionReason ? `: ${d.deletionReason}` : ""}
+        </Text>
+      )}
+      {d.damagedAt && !d.deletedAt && (
+        <Text size="xs" c="red">
+          Found {d.damage} by the scrub <DateTime value={d.damagedAt} withZone={false} />: not counted as a good backup until it is whole again
         </Text>
       )}
       {d.error && (

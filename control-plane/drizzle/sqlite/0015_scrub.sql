@@ -1,0 +1,2 @@
+ALTER TABLE `deliveries` ADD `scrubbed_at` integer;--> statement-breakpoint
+ALTER TABLE `deliveries` ADD `hashed_at` integer;
