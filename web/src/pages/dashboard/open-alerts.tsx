@@ -40,7 +40,7 @@ export function OpenAlerts({ alerts }: { alerts: OpenAlert[] }) {
         <Paper key={a.conditionKey} withBorder p="sm" radius="md" component="li">
           <Group justify="space-between" wrap="wrap" gap="xs">
             <Group gap="xs" miw={0}>
-              <Badge color={SEVERITY_COLOR[a.severity]} variant="light" className={classes.badge}>
+              <Badge color={SEVERITY_COLOR[a.severity]} variant="filled" autoContrast className={classes.badge}>
                 {a.severity}
               </Badge>
               <Text fw={600}>{a.label}</Text>
