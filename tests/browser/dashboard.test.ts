@@ -22,7 +22,8 @@ describe("the dashboard", () => {
   const dir = tempDir("dashboard");
 
   beforeAll(async () => {
-    rig = await startConsoleRig();
+    // An agent away for 1 s is reported offline: the last case shows that alert on the dashboard.
+    rig = await startConsoleRig({}, { env: { HOLDFAST_NOTIFY_AGENT_OFFLINE_MS: "1000" } });
     client = api(rig.cp, rig.adminToken);
   });
   afterAll(async () => {
@@ -39,6 +40,8 @@ describe("the dashboard", () => {
     expect(await page.getByRole("link", { name: "Add your first datasource" }).getAttribute("href")).toBe("/datasources");
     expect(await page.getByRole("heading", { name: "No destinations yet" }).isVisible()).toBe(true);
     expect(await page.getByRole("heading", { name: "No backups in the last 30 days" }).isVisible()).toBe(true);
+    // Nothing is wrong yet: the alerts panel says so, as good news.
+    expect(await page.getByRole("region", { name: "Open alerts", exact: true }).getByRole("heading", { name: "No open alerts" }).isVisible()).toBe(true);
     const agentsCard = page.getByRole("region", { name: "Agents online", exact: true });
     await agentsCard.getByRole("link", { name: "add one" }).waitFor();
     expect(await agentsCard.textContent()).toContain("0 of 0");
@@ -120,5 +123,26 @@ describe("the dashboard", () => {
     } finally {
       await client.post(`/schedules/${schedule.body.id}/pause`);
     }
+  }, 90_000);
+
+  it("lists an agent that went away as an open alert, with its severity, since when and a link to its page", async () => {
+    await agent!.process!.stop();
+    await waitForAgentStatus(client, agent!.agentId, "offline");
+    const { page, problems } = await rig.open("/", { token: rig.adminToken });
+    const alert = page.getByRole("region", { name: "Open alerts", exact: true }).getByRole("listitem").filter({ hasText: "Agent offline" });
+    // The alert is sent once the agent has been away past the threshold; the panel polls, a reload asks at once.
+    await expect.poll(async () => {
+      await page.reload();
+      await page.getByRole("heading", { name: "Open alerts" }).waitFor();
+      return alert.count();
+    }, { timeout: 30_000, interval: 1_000 }).toBe(1);
+    expect(await alert.getByText("warning", { exact: true }).isVisible()).toBe(true);
+    const link = alert.getByRole("link");
+    expect(await link.getAttribute("href")).toBe(`/agents/${agent!.agentId}`);
+    expect(await alert.textContent()).toMatch(/since \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(Europe\/Lisbon\)/);
+    expect(await page.getByRole("heading", { name: "No open alerts" }).count()).toBe(0);
+    expect(await captureBothSchemes(page, "dashboard-alert")).toEqual([]);
+    expect(await problems()).toEqual([]);
+    await page.close();
   }, 90_000);
 });

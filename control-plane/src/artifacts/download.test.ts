@@ -80,6 +80,12 @@ describe("restore direction: POST /runs/:id/restore and GET /agent/v1/artifacts/
     expect(sent).toMatchObject({ sourceRunId: source, targetDatasourceId: dsId, sizeBytes: 5000, sha256: sha(artifact), options: { overwrite: true } });
     expect(String(sent.downloadToken)).toMatch(/^hf_dl_/);
     expect(await getRun(runId)).toMatchObject({ runId, kind: "restore", state: "queued", sourceRunId: source, datasourceId: dsId });
+    // The audit log says who restored which backup, and the restore run it started.
+    const { db, t } = srv.ctx.database;
+    const audited = (await db.select().from(t.auditLog)).filter((r) => r.action === "POST /runs/:runId/restore");
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ actorEmail: "operator@test.local", status: 202, errorCode: null, fields: JSON.stringify(["targetDatasourceId", "options"]) });
+    expect(JSON.parse(audited[0]!.target)).toEqual({ runId: source, createdRunId: runId });
 
     const at = new Date().toISOString();
     await agent.sendEvent("restoreStarted", { datasourceId: dsId, sourceRunId: source, startedAt: at }, runId);

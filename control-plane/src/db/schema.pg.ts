@@ -398,7 +398,10 @@ export const notificationSends = pgTable(
   (t) => [index("notification_sends_state_idx").on(t.state, t.nextAttemptAt), index("notification_sends_created_at_idx").on(t.createdAt)],
 );
 
-/** The open problems (`conditionKey`): a repeated alert of one is collapsed until a recovery closes it. */
+/**
+ * The problems (`conditionKey`): a repeated alert of an open one is collapsed until a recovery closes
+ * it (`closedAt`); a closed row is kept to show as a recent alert and reopened in place.
+ */
 export const notificationConditions = pgTable("notification_conditions", {
   conditionKey: text("condition_key").primaryKey(),
   kind: text("kind").notNull(),
@@ -406,6 +409,12 @@ export const notificationConditions = pgTable("notification_conditions", {
   lastSeenAt: bigint("last_seen_at", { mode: "number" }).notNull(),
   /** Alerts of this condition collapsed since it opened. */
   repeats: integer("repeats").notNull().default(0),
+  severity: text("severity").notNull().default("warning"),
+  /** What it is about (JSON NotificationSubject: datasource, agent, destination or run id). */
+  subject: text("subject").notNull().default("{}"),
+  /** The title of its latest alert. */
+  title: text("title").notNull().default(""),
+  closedAt: bigint("closed_at", { mode: "number" }),
 });
 
 /**

@@ -404,7 +404,10 @@ export const notificationSends = sqliteTable(
   (t) => [index("notification_sends_state_idx").on(t.state, t.nextAttemptAt), index("notification_sends_created_at_idx").on(t.createdAt)],
 );
 
-/** The open problems (`conditionKey`): a repeated alert of one is collapsed until a recovery closes it. */
+/**
+ * The problems (`conditionKey`): a repeated alert of an open one is collapsed until a recovery closes
+ * it (`closedAt`); a closed row is kept to show as a recent alert and reopened in place.
+ */
 export const notificationConditions = sqliteTable("notification_conditions", {
   conditionKey: text("condition_key").primaryKey(),
   kind: text("kind").notNull(),
@@ -412,6 +415,12 @@ export const notificationConditions = sqliteTable("notification_conditions", {
   lastSeenAt: integer("last_seen_at").notNull(),
   /** Alerts of this condition collapsed since it opened. */
   repeats: integer("repeats").notNull().default(0),
+  severity: text("severity").notNull().default("warning"),
+  /** What it is about (JSON NotificationSubject: datasource, agent, destination or run id). */
+  subject: text("subject").notNull().default("{}"),
+  /** The title of its latest alert. */
+  title: text("title").notNull().default(""),
+  closedAt: integer("closed_at"),
 });
 
 /**

@@ -88,7 +88,7 @@ describe.each(DIALECTS)("history housekeeping on %s", (dialect) => {
     expect(await surviving([waiting])).toEqual({ runs: [waiting], eventsOf: [waiting] });
   });
 
-  it("prunes finished notification sends and audit records by age, never a pending send", async () => {
+  it("prunes finished notification sends, closed alerts and audit records by age, never a pending send or an open alert", async () => {
     const { db, t } = tdb.database;
     const send = (id: string, state: string, daysAgo: number) => ({
       id, channelId: "nch_1", kind: "backup.failed", severity: "critical", conditionKey: "k", message: "{}", state, createdAt: NOW - daysAgo * DAY, updatedAt: NOW,
@@ -96,8 +96,11 @@ describe.each(DIALECTS)("history housekeeping on %s", (dialect) => {
     await db.insert(t.notificationSends).values([send("ns_old_sent", "sent", 91), send("ns_old_failed", "failed", 200), send("ns_old_pending", "pending", 200), send("ns_new", "sent", 5)]);
     const audit = (id: string, daysAgo: number) => ({ id, at: NOW - daysAgo * DAY, action: "POST /runs", target: "{}", fields: "[]", status: 201, clientAddress: "127.0.0.1" });
     await db.insert(t.auditLog).values([audit("aud_old", 401), audit("aud_new", 399)]);
+    const condition = (conditionKey: string, closedDaysAgo: number | null) => ({ conditionKey, kind: "agent.offline", openedAt: NOW - 300 * DAY, lastSeenAt: NOW, closedAt: closedDaysAgo === null ? null : NOW - closedDaysAgo * DAY });
+    await db.insert(t.notificationConditions).values([condition("closed-long-ago", 200), condition("closed-lately", 5), condition("open-for-long", null)]);
 
     expect(await prune()).toMatchObject({ notificationSends: 2, audit: 1 });
+    expect((await db.select({ key: t.notificationConditions.conditionKey }).from(t.notificationConditions)).map((r) => r.key).sort()).toEqual(["closed-lately", "open-for-long"]);
     expect((await db.select({ id: t.notificationSends.id }).from(t.notificationSends)).map((r) => r.id).sort()).toEqual(["ns_new", "ns_old_pending"]);
     expect((await db.select({ id: t.auditLog.id }).from(t.auditLog)).map((r) => r.id)).toEqual(["aud_new"]);
   });

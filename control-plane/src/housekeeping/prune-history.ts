@@ -1,4 +1,4 @@
-import { and, inArray, lt, notInArray, sql, type SQL } from "drizzle-orm";
+import { and, inArray, isNotNull, lt, notInArray, sql, type SQL } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tables } from "../db/index.js";
 import { pruneRateLimits } from "../rate-limits/index.js";
@@ -115,6 +115,9 @@ export async function pruneHistory(ctx: HousekeepingContext, opts: PruneOptions 
       async (ids) => void (await db.delete(s).where(inArray(s.id, ids))),
       opts,
     );
+    // Closed alerts go with their sends (a few rows per problem, never an open one).
+    const c = t.notificationConditions;
+    await db.delete(c).where(and(isNotNull(c.closedAt), lt(c.closedAt, cutoff(keep.notificationSendsDays))));
   }
 
   if (keep.auditDays > 0) {

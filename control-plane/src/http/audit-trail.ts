@@ -76,12 +76,15 @@ export function auditTrail(ctx: AppContext): MiddlewareHandler<HonoEnv> {
     if (pattern === undefined) return;
     try {
       const { errorCode, created } = await outcomeOf(c.res);
+      const target = pathIds(pattern, c.req.path);
+      // A restore answers with its own `runId`: it must not hide the backup's, from the path.
+      for (const [key, id] of Object.entries(created)) target[key in target ? `created${key[0]!.toUpperCase()}${key.slice(1)}` : key] = id;
       await recordAudit(
         { ...ctx, log: c.get("log") ?? ctx.log },
         {
           action: `${c.req.method} ${pattern}`,
           actor: auditActor(user),
-          target: { ...pathIds(pattern, c.req.path), ...created },
+          target,
           fields: sentFields(c),
           status: c.res.status,
           errorCode,

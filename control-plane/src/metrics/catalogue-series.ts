@@ -117,5 +117,18 @@ export function catalogueRegistry(ctx: DbContext): Registry {
     },
   });
 
+  new Gauge({
+    name: "holdfast_open_alerts",
+    help: "Problems open now (an alert sent or collapsed, no recovery yet) by event kind and severity",
+    labelNames: ["kind", "severity"] as const,
+    registers: [registry],
+    async collect() {
+      const c = t.notificationConditions;
+      const rows = await db.select({ kind: c.kind, severity: c.severity, n: count() }).from(c).where(isNull(c.closedAt)).groupBy(c.kind, c.severity);
+      this.reset();
+      for (const r of rows) this.set({ kind: r.kind, severity: r.severity }, Number(r.n));
+    },
+  });
+
   return registry;
 }

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -7,6 +9,7 @@ import { AGENT_ROUTES, UPLOAD_OFFSET_HEADER } from "@holdfast/shared";
 import { connect, type FakeAgent } from "../testing/fake-agent.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
 import { parseExposition, sample } from "../testing/prometheus-text.js";
+import { notify } from "../notifications/index.js";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const PG = { host: "db.internal", port: 5432, database: "shop", username: "backup" };
@@ -151,6 +154,36 @@ describe("/metrics counting a real backup", () => {
     expect(sample(s, "holdfast_refused_authentications_total", { credential: "api-token" })).toBe(1);
     expect(sample(s, "holdfast_refused_authentications_total", { credential: "session", code: "INVALID_CREDENTIALS" })).toBe(1);
     expect(sample(s, "holdfast_refused_authentications_total", { credential: "agent" })).toBe(1);
+  });
+
+  it("counts notification sends by channel type and outcome, and shows the open alerts by kind and severity", async () => {
+    // A receiver that takes `/ok` and refuses everything else for good (401: not retried).
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(req.url === "/ok" ? 204 : 401).end());
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    try {
+      for (const path of ["/ok", "/revoked"]) {
+        const res = await srv.api("/api/v1/notification-channels", { method: "POST", token: admin, json: { name: `hook ${path}`, type: "webhook", config: { url: `${base}${path}`, secret: "s".repeat(24) } } });
+        expect(res.status).toBe(201);
+      }
+      await notify(srv.ctx, { kind: "backup.failed", subject: { datasourceId: dsId }, conditionKey: `backup:${dsId}`, title: "Backup of shop failed", text: "boom" });
+      await vi.waitFor(
+        async () => {
+          const s = await scrape();
+          expect(sample(s, "holdfast_notification_sends_total", { channel_type: "webhook", outcome: "sent" })).toBe(1);
+          expect(sample(s, "holdfast_notification_sends_total", { channel_type: "webhook", outcome: "failed" })).toBe(1);
+        },
+        { timeout: 15_000 },
+      );
+      expect(sample(await scrape(), "holdfast_open_alerts", { kind: "backup.failed", severity: "critical" })).toBe(1);
+      await notify(srv.ctx, { kind: "backup.succeeded", subject: { datasourceId: dsId }, conditionKey: `backup:${dsId}`, title: "Backup of shop completed", text: "ok" });
+      expect(sample(await scrape(), "holdfast_open_alerts", { kind: "backup.failed", severity: "critical" })).toBeUndefined();
+    } finally {
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
   });
 
   it("ships alert rules and a dashboard that query only series this endpoint exposes", async () => {

@@ -53,6 +53,13 @@ export const metrics = {
     labelNames: ["verdict"] as const,
     registers: [processRegistry],
   }),
+  /** Counted when a notification attempt ends (notifications/send-worker.ts). */
+  notificationSends: new Counter({
+    name: "holdfast_notification_sends_total",
+    help: "Notification attempts by channel type and outcome: sent, retrying (failed, tried again later), failed (given up)",
+    labelNames: ["channel_type", "outcome"] as const,
+    registers: [processRegistry],
+  }),
 };
 
 /** A run reached a final state as its agent reported: its duration (when it had started) and, for a completed backup, its size. */

@@ -1,4 +1,4 @@
-import { isNull, like } from "drizzle-orm";
+import { and, isNull, like } from "drizzle-orm";
 import { lastGoodBackups } from "../artifacts/good-backup.js";
 import type { AppContext } from "../context.js";
 import { type ActiveSchedule, backupFreshness } from "../stats/freshness.js";
@@ -54,7 +54,7 @@ export async function checkBackupsMissed(ctx: WatchContext, graceMs: number): Pr
     .from(t.schedules)
     .where(isNull(t.schedules.deletedAt));
   const open = new Set(
-    (await db.select({ key: t.notificationConditions.conditionKey }).from(t.notificationConditions).where(like(t.notificationConditions.conditionKey, `${PREFIX}%`))).map((r) => r.key),
+    (await db.select({ key: t.notificationConditions.conditionKey }).from(t.notificationConditions).where(and(like(t.notificationConditions.conditionKey, `${PREFIX}%`), isNull(t.notificationConditions.closedAt)))).map((r) => r.key),
   );
   const lastGood = await lastGoodBackups(ctx, datasources.map((ds) => ds.id));
   const report: RpoReport = { missed: [], recovered: [] };

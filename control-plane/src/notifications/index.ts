@@ -1,4 +1,5 @@
 export { notify, closeCondition, type NotifyEvent, type NotifyOutcome } from "./notify.js";
+export { listAlerts } from "./list-alerts.js";
 export { notifyBackupFailed, notifyBackupSucceeded, notifyDeliveryCompleted, notifyDeliveryFailed } from "./producers.js";
 export { createNotificationWorker, type NotificationWorker, type NotificationWorkerOptions } from "./send-worker.js";
 export { createAgentPresenceAlerts, type AgentPresenceAlerts } from "./agent-presence.js";

@@ -1,5 +1,5 @@
 import { newId, NOTIFICATION_KINDS, type NotificationKind, type NotificationSeverity, SEVERITY_RANK } from "@holdfast/shared";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { NotificationMessage, NotificationSubject } from "./message.js";
 
@@ -43,10 +43,18 @@ export async function notify(ctx: NotifyContext, event: NotifyEvent): Promise<No
   }
 }
 
-/** Closes an open condition whose recovery has no event kind of its own (a destination reachable again). */
-export async function closeCondition(ctx: Pick<AppContext, "database">, conditionKey: string): Promise<boolean> {
+/**
+ * Closes an open condition (a recovery, or one whose recovery has no event kind of its own: a
+ * destination reachable again); the row stays, closed, to be listed as a recent alert.
+ */
+export async function closeCondition(ctx: Pick<AppContext, "database" | "clock">, conditionKey: string): Promise<boolean> {
   const { db, t } = ctx.database;
-  const closed = await db.delete(t.notificationConditions).where(eq(t.notificationConditions.conditionKey, conditionKey)).returning();
+  const c = t.notificationConditions;
+  const closed = await db
+    .update(c)
+    .set({ closedAt: ctx.clock.now().getTime() })
+    .where(and(eq(c.conditionKey, conditionKey), isNull(c.closedAt)))
+    .returning({ key: c.conditionKey });
   return closed.length > 0;
 }
 
@@ -60,9 +68,15 @@ async function record(ctx: NotifyContext, event: NotifyEvent): Promise<NotifyOut
     const closed = await closeCondition(ctx, event.conditionKey);
     if (meta.afterAlertOnly && !closed) return { sends: 0, collapsed: false };
   } else {
-    const opened = await db.insert(c).values({ conditionKey: event.conditionKey, kind: event.kind, openedAt: now, lastSeenAt: now }).onConflictDoNothing().returning();
+    // A new condition, or a closed one reopened in place; an open one is left as it is (collapsed).
+    const fresh = { kind: event.kind, severity, subject: JSON.stringify(event.subject), title: event.title, openedAt: now, lastSeenAt: now, repeats: 0, closedAt: null };
+    const opened = await db
+      .insert(c)
+      .values({ conditionKey: event.conditionKey, ...fresh })
+      .onConflictDoUpdate({ target: c.conditionKey, set: fresh, setWhere: isNotNull(c.closedAt) })
+      .returning({ key: c.conditionKey });
     if (opened.length === 0) {
-      await db.update(c).set({ repeats: sql`${c.repeats} + 1`, lastSeenAt: now }).where(eq(c.conditionKey, event.conditionKey));
+      await db.update(c).set({ repeats: sql`${c.repeats} + 1`, lastSeenAt: now, title: event.title }).where(eq(c.conditionKey, event.conditionKey));
       ctx.log.info({ kind: event.kind, conditionKey: event.conditionKey }, "alert collapsed: its condition is still open");
       return { sends: 0, collapsed: true };
     }

@@ -50,6 +50,6 @@ export async function notifyDeliveryFailed(ctx: NotifyContext, delivery: { id: s
 }
 
 /** A delivery completed: the destination's "delivery failed" condition, if open, is over. */
-export async function notifyDeliveryCompleted(ctx: Pick<AppContext, "database" | "log">, destinationId: string): Promise<void> {
+export async function notifyDeliveryCompleted(ctx: Pick<AppContext, "database" | "log" | "clock">, destinationId: string): Promise<void> {
   await closeCondition(ctx, `delivery:${destinationId}`).catch((err: unknown) => ctx.log.error({ err, destinationId }, "could not close a delivery condition"));
 }

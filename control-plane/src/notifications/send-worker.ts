@@ -2,6 +2,7 @@ import { HoldfastError, type NotificationChannelType, toErrorBody } from "@holdf
 import { and, asc, eq, gt, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { backoffAfter } from "../deliveries/retry-policy.js";
+import { metrics } from "../metrics/index.js";
 import { openChannelConfig } from "./channel-rows.js";
 import { sendThrough } from "./channels/index.js";
 import type { NotificationMessage } from "./message.js";
@@ -55,12 +56,15 @@ export function createNotificationWorker(ctx: WorkerContext, opts: NotificationW
       .returning();
     if (!claimed) return;
     const log = ctx.log.child({ sendId: claimed.id, channelId: claimed.channelId, kind: claimed.kind, attempt: claimed.attempts });
+    let channelType = "unknown";
     try {
       const channel = (await db.select().from(t.notificationChannels).where(eq(t.notificationChannels.id, claimed.channelId)).limit(1))[0];
+      channelType = channel?.type ?? channelType;
       if (!channel) throw new HoldfastError("NOTIFICATION_CHANNEL_NOT_FOUND", "The channel was removed", { channelId: claimed.channelId }, false);
       const message = JSON.parse(claimed.message) as NotificationMessage;
       await sendThrough(channel.type as NotificationChannelType, openChannelConfig(ctx.secrets, channel), message, { timeoutMs: ctx.env.notifyTimeoutMs, strictAddresses: ctx.env.notifyStrictAddresses });
       await db.update(s).set({ state: "sent", error: null, nextAttemptAt: null, updatedAt: ctx.clock.now().getTime() }).where(eq(s.id, claimed.id));
+      metrics.notificationSends.inc({ channel_type: channelType, outcome: "sent" });
       log.info("notification sent");
     } catch (err) {
       const error = toErrorBody(err);
@@ -68,6 +72,7 @@ export function createNotificationWorker(ctx: WorkerContext, opts: NotificationW
       const at = ctx.clock.now().getTime();
       const nextAttemptAt = final ? null : at + backoffAfter(claimed.attempts, backoffMs);
       await db.update(s).set({ state: final ? "failed" : "pending", error: JSON.stringify(error), nextAttemptAt, updatedAt: at }).where(eq(s.id, claimed.id));
+      metrics.notificationSends.inc({ channel_type: channelType, outcome: final ? "failed" : "retrying" });
       if (final) log.warn({ err: error }, "notification failed; giving up");
       else log.info({ err: error, retryAt: new Date(nextAttemptAt!).toISOString() }, "notification failed; retrying later");
     }

@@ -233,3 +233,34 @@ export const ListNotificationSendsQuery = z
   })
   .strict();
 export type ListNotificationSendsQuery = z.infer<typeof ListNotificationSendsQuery>;
+
+/** What an alert is about, with the object's name where it still exists. */
+export const AlertSubject = z.object({
+  type: z.enum(["datasource", "agent", "destination", "run"]),
+  id: z.string(),
+  name: z.string().nullable(),
+});
+export type AlertSubject = z.infer<typeof AlertSubject>;
+
+/** `GET /alerts`: one problem (open, or closed by its recovery) and how long it has lasted. */
+export const AlertView = z.object({
+  conditionKey: z.string(),
+  kind: NotificationKind,
+  label: z.string(),
+  severity: NotificationSeverity,
+  subject: AlertSubject.nullable(),
+  /** The title of its latest alert. */
+  title: z.string(),
+  openedAt: z.iso.datetime({ offset: true }),
+  lastSeenAt: z.iso.datetime({ offset: true }),
+  /** Alerts of it collapsed since it opened. */
+  repeats: z.number().int(),
+  closedAt: z.iso.datetime({ offset: true }).nullable(),
+});
+export type AlertView = z.infer<typeof AlertView>;
+
+/** The open alerts, worst and oldest first, and those closed in the last `ALERTS_CLOSED_WINDOW_DAYS`, newest first. */
+export const AlertList = z.object({ open: z.array(AlertView), recentlyClosed: z.array(AlertView) });
+export type AlertList = z.infer<typeof AlertList>;
+
+export const ALERTS_CLOSED_WINDOW_DAYS = 7;

@@ -3,7 +3,7 @@ import { ErrorBody } from "../errors.js";
 import { AgentStatus, RunState } from "../run-state.js";
 import { DatasourceHealthAnswer } from "./health.js";
 import { LiveEvent } from "./live-events.js";
-import { NotificationChannelView, NotificationSendView, NotificationTestResult } from "./notifications.js";
+import { AlertList, NotificationChannelView, NotificationSendView, NotificationTestResult } from "./notifications.js";
 import type { ApiRoute } from "./route-roles.js";
 import { SsoSettingsView, SsoStatus } from "./sso.js";
 import { CatalogueImportAnswer, CopyRunAnswer, DeleteOrphansAnswer, OrphansAnswer, ValidateRunAnswer } from "./stored-backups.js";
@@ -49,6 +49,7 @@ export const API_RESPONSES: Partial<Record<ApiRoute, { status: number; body: z.Z
   "DELETE /notification-channels/:id": { status: 204, body: z.null() },
   "POST /notification-channels/:id/test": { status: 200, body: NotificationTestResult },
   "GET /notification-sends": { status: 200, body: z.object({ items: z.array(NotificationSendView) }) },
+  "GET /alerts": { status: 200, body: AlertList },
   "GET /openapi.json": { status: 200, body: z.object({ openapi: z.string() }).loose() },
   "GET /agents/:id": {
     status: 200,

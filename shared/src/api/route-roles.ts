@@ -110,6 +110,7 @@ export const API_ROUTE_ROLES = {
   "DELETE /notification-channels/:id": "admin",
   "POST /notification-channels/:id/test": "admin",
   "GET /notification-sends": "viewer",
+  "GET /alerts": "viewer",
 
   // The live events: every kind is viewer-readable today; a kind a role may not see is filtered
   // out of the stream (LIVE_EVENT_ROLES in live-events.ts), never refused as a whole.

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { CreateNotificationChannelBody, IdParam, ListNotificationSendsQuery, UpdateNotificationChannelBody } from "@holdfast/shared";
 import type { AppContext } from "../../context.js";
-import { createChannel, deleteChannel, getChannel, listChannels, listSends, testChannel, updateChannel } from "../../notifications/index.js";
+import { createChannel, deleteChannel, getChannel, listAlerts, listChannels, listSends, testChannel, updateChannel } from "../../notifications/index.js";
 import { jsonBody, params, query } from "../validate.js";
 import type { HonoEnv } from "../types.js";
 
-/** `/api/v1/notification-channels…` and the sends' record, mounted by `apiRoutes`; roles in API_ROUTE_ROLES (admins change). */
+/** `/api/v1/notification-channels…` the sends' record and the alerts, mounted by `apiRoutes`; roles in API_ROUTE_ROLES (admins change). */
 export function notificationRoutes(ctx: AppContext) {
   return new Hono<HonoEnv>()
     .get("/notification-channels", async (c) => c.json({ items: await listChannels(ctx) }))
@@ -19,5 +19,6 @@ export function notificationRoutes(ctx: AppContext) {
       return c.body(null, 204);
     })
     .post("/notification-channels/:id/test", params(IdParam), async (c) => c.json(await testChannel(ctx, c.req.valid("param").id)))
-    .get("/notification-sends", query(ListNotificationSendsQuery), async (c) => c.json({ items: await listSends(ctx, c.req.valid("query")) }));
+    .get("/notification-sends", query(ListNotificationSendsQuery), async (c) => c.json({ items: await listSends(ctx, c.req.valid("query")) }))
+    .get("/alerts", async (c) => c.json(await listAlerts(ctx)));
 }

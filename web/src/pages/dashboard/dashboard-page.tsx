@@ -8,8 +8,9 @@ import { PageHeader } from "../../ui/page-header.js";
 import { QueryView } from "../../ui/query-view.js";
 import { EmptyState, LoadingState } from "../../ui/states.js";
 import { agentsQuery } from "../agents/agents-query.js";
-import { runningRunsQuery, statsQuery } from "./dashboard-queries.js";
+import { alertsQuery, runningRunsQuery, statsQuery } from "./dashboard-queries.js";
 import { FreshnessTable } from "./freshness-table.js";
+import { OpenAlerts } from "./open-alerts.js";
 import { RunningRuns } from "./running-runs.js";
 import { StorageTable } from "./storage-table.js";
 import { SummaryCards } from "./summary-cards.js";
@@ -32,6 +33,7 @@ export function DashboardPage() {
   const stats = useQuery(statsQuery);
   const agents = useQuery(agentsQuery);
   const running = useQuery(runningRunsQuery);
+  const alerts = useQuery(alertsQuery);
   const names = new Map((stats.data?.lastGoodBackup ?? []).map((d) => [d.datasourceId, d.datasourceName]));
   const anyBackups = (stats.data?.series ?? []).some((d) => d.backups > 0);
 
@@ -40,6 +42,11 @@ export function DashboardPage() {
       <PageHeader title="Dashboard" description={`How your backups are doing. Times are in ${viewerTimeZone()}, your time zone.`} />
       <SummaryCards agents={agents.data} stats={stats.data} running={running.data?.length} />
       <Stack gap="lg">
+        <Section title="Open alerts" id="dash-alerts">
+          <QueryView query={alerts} what="the open alerts">
+            {(data) => <OpenAlerts alerts={data.open} />}
+          </QueryView>
+        </Section>
         {running.data && running.data.length > 0 && (
           <Section title="Running now" id="dash-running">
             <RunningRuns runs={running.data} names={names} />

@@ -24,3 +24,16 @@ export const runningRunsQuery = queryOptions({
 });
 
 export type RunningRun = Answer<Awaited<ReturnType<typeof api.runs.$get>>>["items"][number];
+
+/**
+ * The open alerts (and those closed this week). Under `stats`, so the live events that refresh the
+ * dashboard's figures (runs ending, deliveries, agents coming and going) refresh it too; polled every
+ * 30 s for what no event reports (a health check, the RPO watch).
+ */
+export const alertsQuery = queryOptions({
+  queryKey: [...queryKeys.stats, "alerts"] as const,
+  queryFn: () => unwrap(api.alerts.$get()),
+  refetchInterval: 30_000,
+});
+
+export type OpenAlert = Answer<Awaited<ReturnType<typeof api.alerts.$get>>>["open"][number];
