@@ -4,8 +4,9 @@ import type { AppContext } from "../context.js";
 import { missingDestinations } from "../schedules/check-targets.js";
 import type { Schedule } from "../schedules/schedule-rows.js";
 import { closeUnsent, ensureDeliveries, type RunRow } from "./run-records.js";
+import { notifyBackupFailed } from "../notifications/producers.js";
 
-export type DispatchContext = Pick<AppContext, "database" | "clock" | "log" | "link">;
+export type DispatchContext = Pick<AppContext, "database" | "clock" | "log" | "link" | "notifications">;
 
 /** Answers after which the agent may not have the run yet, but will take it when asked again. */
 const NOT_YET: ReadonlySet<ErrorCode> = new Set(["AGENT_OFFLINE", "AGENT_TIMEOUT", "AGENT_STOPPING"]);
@@ -59,7 +60,8 @@ export async function dispatchRun(ctx: DispatchContext, run: RunRow, schedule: S
     }
     const error = toErrorBody(err);
     if (!(err instanceof HoldfastError)) log.error({ err }, "could not send the scheduled run");
-    await closeUnsent(ctx, [run.id], "failed", { error: JSON.stringify(error) });
+    // A refusal is a failed backup like any other: "backup failed" is sent for it too.
+    if ((await closeUnsent(ctx, [run.id], "failed", { error: JSON.stringify(error) })).length > 0) await notifyBackupFailed(ctx, run, error);
     log.warn({ code: error.code, retryable: error.retryable }, "agent refused the scheduled run");
     return;
   }

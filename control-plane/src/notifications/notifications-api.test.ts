@@ -169,6 +169,18 @@ describe.each(DIALECTS)("notifications on %s", (dialect) => {
     agent.ws.terminate();
   });
 
+  it("a backup the agent refuses at start (a wrong password) is a failed backup, notified like one", async () => {
+    await webhook("/refused", { events: ["backup.failed"] });
+    const agent = await srv.agent();
+    agent.handlers.startBackup = () => ({ error: { code: "DATABASE_AUTH_FAILED", message: "password authentication failed for user \"backup\"", retryable: false } });
+    const datasourceId = await seedDatasource(srv.ctx, agent.identity.agentId, "billing");
+    const dst = await call("POST", "/destinations", { name: "disk", type: "local", config: { path: join(srv.dir, "refused") } });
+    const res = await call("POST", `/datasources/${datasourceId}/backups`, { destinationIds: [dst.body.id] });
+    expect(res.status).toBe(422);
+    await vi.waitFor(() => expect(receiver.on("/refused").map((h) => h.body)).toContainEqual(expect.objectContaining({ kind: "backup.failed", title: "Backup of billing failed" })), { timeout: 15_000 });
+    agent.ws.terminate();
+  });
+
   it("an agent away past the threshold is reported offline, and back when it returns", async () => {
     const id = await webhook("/agents", { events: ["agent.offline", "agent.back"] });
     const agent = await srv.agent();

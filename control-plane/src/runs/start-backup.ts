@@ -4,6 +4,7 @@ import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { getDatasource } from "../datasources/get-datasource.js";
 import { isDatasourceRefusal, recordedRefusal, recordRefusal, refusalAnswer } from "./refused-run.js";
+import { notifyBackupFailed } from "../notifications/producers.js";
 
 export interface StartBackupInput {
   datasourceId: string;
@@ -86,6 +87,7 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
   } catch (err) {
     if (isDatasourceRefusal(err)) {
       await recordRefusal(ctx, runId, err);
+      await notifyBackupFailed(ctx, { id: runId, datasourceId: datasource.id }, err.toBody());
       ctx.log.warn({ runId, agentId: datasource.agentId, datasourceId: datasource.id, code: err.code }, "backup refused by the agent; recorded as failed");
       throw refusalAnswer(err.toBody(), runId);
     }
