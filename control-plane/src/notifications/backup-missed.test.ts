@@ -1,5 +1,3 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type Clock, newId, systemClock } from "@holdfast/shared";
 import { and, eq } from "drizzle-orm";
@@ -11,27 +9,7 @@ import { protectedReasons } from "../retention/protected.js";
 import { getStats } from "../stats/get-stats.js";
 import { DIALECTS } from "../testing/databases.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
-
-interface Hit {
-  kind: string;
-  subject: { datasourceId?: string; runId?: string };
-  text: string;
-}
-
-/** A webhook receiver that keeps every message it is sent. */
-async function startReceiver() {
-  const hits: Hit[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      hits.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Hit);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, hits, stop: () => new Promise<void>((r) => server.close(() => r())) };
-}
+import { startWebhookReceiver } from "../testing/webhook-receiver.js";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -39,7 +17,7 @@ const T0 = Date.parse("2026-11-24T12:00:00Z");
 
 describe.each(DIALECTS)("RPO watch on %s", (dialect) => {
   let srv: TestServer;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let admin: string;
   let destinationId: string;
   // The control plane's time moves only when the test moves it; its timers are real, so sends go out.
@@ -77,7 +55,7 @@ describe.each(DIALECTS)("RPO watch on %s", (dialect) => {
   };
 
   beforeAll(async () => {
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver();
     srv = await startTestServer(dialect, { clock, scheduler: false, vars: { HOLDFAST_BACKUP_MISSED_CHECK_MS: "0", HOLDFAST_BACKUP_MISSED_GRACE_MS: String(10 * MIN), HOLDFAST_NOTIFY_BACKOFF_MS: "20" } });
     admin = await srv.token("admin");
     const dest = await api("POST", "/destinations", { name: "disk", type: "local", config: { path: join(srv.dir, "backups") } });

@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Clock, systemClock } from "@holdfast/shared";
@@ -12,28 +10,8 @@ import { artifactObjectName } from "../deliveries/object-name.js";
 import type { StatsView } from "../stats/get-stats.js";
 import { DIALECTS } from "../testing/databases.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
+import { startWebhookReceiver } from "../testing/webhook-receiver.js";
 import { seedBackup, seedDatasource } from "../testing/seed-backup.js";
-
-interface Hit {
-  kind: string;
-  subject: { runId?: string; destinationId?: string };
-  title: string;
-}
-
-/** A webhook receiver that keeps every message it is sent. */
-async function startReceiver() {
-  const hits: Hit[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      hits.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Hit);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, hits, stop: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -41,7 +19,7 @@ const T0 = Date.parse("2026-11-24T12:00:00Z");
 
 describe.each(DIALECTS)("scrub on %s", (dialect) => {
   let srv: TestServer;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let admin: string;
   let agentId: string;
   let dsId: string;
@@ -63,7 +41,7 @@ describe.each(DIALECTS)("scrub on %s", (dialect) => {
   };
 
   beforeAll(async () => {
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver();
     srv = await startTestServer(dialect, {
       clock,
       scheduler: false,

@@ -1,10 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** What a webhook channel posted: the message's kind and title, with its whole body. */
+/** What a webhook channel posted: the message's kind, title, text and subject, with its whole body. */
 export interface WebhookHit {
   kind: string;
   title: string;
+  text: string;
+  subject: { datasourceId?: string; agentId?: string; destinationId?: string; runId?: string };
   body: Record<string, unknown>;
 }
 
@@ -16,7 +18,7 @@ export async function startWebhookReceiver(): Promise<{ url: string; hits: Webho
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
-      hits.push({ kind: String(body.kind), title: String(body.title), body });
+      hits.push({ kind: String(body.kind), title: String(body.title), text: String(body.text), subject: (body.subject ?? {}) as WebhookHit["subject"], body });
       res.writeHead(204).end();
     });
   });
