@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
-import { parseOrThrow } from "@holdfast/shared";
+import { fileURLToPath } from "node:url";
+import { HoldfastError, parseOrThrow } from "@holdfast/shared";
 import type { BlockList } from "node:net";
 import { DEFAULT_LOCAL_TIMEOUT_MS } from "./destinations/bounded-local.js";
 import { parseTrustedProxies } from "./http/client-address.js";
@@ -11,6 +12,8 @@ export interface EnvFlags {
   dataDir?: string | undefined;
   port?: string | number | undefined;
   host?: string | undefined;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
 }
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -135,6 +138,13 @@ const RawEnv = z.object({
   scrubMaxCopies: intFrom(1, 1_000_000).default(100),
   /** ...and re-reads at most this many GB (the first full check of a pass always runs). */
   scrubMaxGb: z.coerce.number().positive().max(1_000_000).default(20),
+  /** PEM certificate chain (leaf first) and key: `holdfast serve` speaks HTTPS and WSS itself (tls/). */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+  /** The key the certificate will be renewed with: its pin is pushed to agents before the swap (tls/). */
+  tlsNextKey: z.string().min(1).optional(),
+  /** Where the agent packages (`npm run package:agent`) are served from; default: `agent-packages/` beside the control plane's checkout. */
+  agentPackagesDir: z.string().min(1).optional(),
   masterKey: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be the base64 of 32 random bytes (openssl rand -base64 32)")
@@ -198,6 +208,10 @@ export type Env = {
   healthKeepMs: number;
   destinationMinFreeBytes: number;
   destinationFullFraction: number;
+  /** HOLDFAST_TLS_CERT / _KEY (absolute paths); both or neither. */
+  tls: { certFile: string; keyFile: string; nextKeyFile: string | undefined } | null;
+  /** HOLDFAST_AGENT_PACKAGES_DIR, absolute. */
+  agentPackagesDir: string;
   /** HOLDFAST_SCRUB_*: scrub/scrub-pass.ts. */
   scrub: { intervalMs: number; sizeCycleMs: number; hashCycleMs: number; maxCopies: number; maxBytes: number };
 };
@@ -271,10 +285,17 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       scrubHashCycleHours: blankToUndefined(vars.HOLDFAST_SCRUB_HASH_CYCLE_HOURS),
       scrubMaxCopies: blankToUndefined(vars.HOLDFAST_SCRUB_MAX_COPIES),
       scrubMaxGb: blankToUndefined(vars.HOLDFAST_SCRUB_MAX_GB),
+      tlsCert: blankToUndefined(flags.tlsCert ?? vars.HOLDFAST_TLS_CERT),
+      tlsKey: blankToUndefined(flags.tlsKey ?? vars.HOLDFAST_TLS_KEY),
+      tlsNextKey: blankToUndefined(vars.HOLDFAST_TLS_NEXT_KEY),
+      agentPackagesDir: blankToUndefined(vars.HOLDFAST_AGENT_PACKAGES_DIR),
     },
     "configuration",
   );
   const dataDir = resolve(raw.dataDir);
+  if ((raw.tlsCert === undefined) !== (raw.tlsKey === undefined)) {
+    throw new HoldfastError("VALIDATION_FAILED", "configuration: set both HOLDFAST_TLS_CERT and HOLDFAST_TLS_KEY (--tls-cert and --tls-key), or neither");
+  }
   return {
     dataDir,
     databaseUrl: raw.databaseUrl,
@@ -327,6 +348,8 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     healthKeepMs: raw.healthKeepMs,
     destinationMinFreeBytes: raw.destinationMinFreeBytes,
     destinationFullFraction: raw.destinationFullFraction,
+    tls: raw.tlsCert && raw.tlsKey ? { certFile: resolve(raw.tlsCert), keyFile: resolve(raw.tlsKey), nextKeyFile: raw.tlsNextKey ? resolve(raw.tlsNextKey) : undefined } : null,
+    agentPackagesDir: resolve(raw.agentPackagesDir ?? fileURLToPath(new URL("../../agent-packages", import.meta.url))),
     scrub: {
       intervalMs: raw.scrubIntervalMs,
       sizeCycleMs: raw.scrubSizeCycleHours * 3_600_000,

@@ -29,5 +29,6 @@ export * from "./api/live-events.js";
 export * from "./api/responses.js";
 export * from "./api/api-error.js";
 export * from "./api/stored-backups.js";
+export * from "./api/install-manifest.js";
 export * from "./api/notifications.js";
 export * from "./api/health.js";

@@ -104,7 +104,7 @@ export async function enroll(opts: EnrollOptions): Promise<AgentIdentity> {
     });
     if (!res.ok) throw await errorFromReply(res);
     const reply = EnrollResponse.parse(await res.json());
-    const identity: AgentIdentity = { agentId: reply.agentId, keyId: reply.keyId, name: reply.name, serverUrl };
+    const identity: AgentIdentity = { agentId: reply.agentId, keyId: reply.keyId, name: reply.name, serverUrl, pins: [], insecure: false };
     await writeIdentity(workspace.dir, identity);
     // identity.json last: a key without it is an enrollment that never completed.
     await workspace.commit([PRIVATE_KEY_FILE, IDENTITY_FILE]);

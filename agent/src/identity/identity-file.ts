@@ -10,6 +10,13 @@ export const AgentIdentity = z.object({
   keyId: z.string().min(1),
   name: z.string(),
   serverUrl: z.url(),
+  /**
+   * `sha256:<base64>` of SubjectPublicKeyInfos the control plane's TLS chain must contain one of
+   * (enroll --ca-pin, and pins the control plane pushes before a key change). Empty: the system CAs.
+   */
+  pins: z.array(z.string().regex(/^sha256:[A-Za-z0-9+/]{43}=$/)).default([]),
+  /** Enrolled with --insecure: plain ws:// to a non-loopback control plane is allowed (logged at every start). */
+  insecure: z.boolean().default(false),
 });
 export type AgentIdentity = z.infer<typeof AgentIdentity>;
 

@@ -126,7 +126,7 @@ describe("the agent link", () => {
     const ctx = createRunContext({ store, stagingRoot: path.join(dir, "staging"), clock, log: silentLogger, limits: DEFAULT_LIMITS });
     const dispatcher = new Dispatcher({ run: ctx, agentId: "agt_test", serverUrl, log: silentLogger });
     client = new LinkClient({
-      identity: { agentId: "agt_test", keyId: "kid_1", name: "t", serverUrl },
+      identity: { agentId: "agt_test", keyId: "kid_1", name: "t", serverUrl, pins: [], insecure: false },
       privateKey: keys.privateKey,
       clock,
       log: silentLogger,

@@ -97,7 +97,7 @@ describe("SIGTERM: the agent's stop()", () => {
     const dataDir = path.join(dir, "data");
     const keys = await generateKeyPair();
     fs.mkdirSync(dataDir, { mode: 0o700 });
-    await writeIdentity(dataDir, { agentId: "agt_stop", keyId: "kid", name: "stop", serverUrl: "http://127.0.0.1:9" });
+    await writeIdentity(dataDir, { agentId: "agt_stop", keyId: "kid", name: "stop", serverUrl: "http://127.0.0.1:9", pins: [], insecure: false });
     await writePrivateKey(dataDir, keys.privateKey);
     const standIn = writeStandInPgDump(dir, { mode: "hang" });
     const env = { ...loadEnv({ dataDir }, {}), tmpDir: dir };

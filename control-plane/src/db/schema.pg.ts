@@ -114,6 +114,12 @@ export const agents = pgTable("agents", {
   lastAckedSequence: bigint("last_acked_sequence", { mode: "number" }).notNull().default(0),
   createdAt: bigint("created_at", { mode: "number" }).notNull(),
   revokedAt: bigint("revoked_at", { mode: "number" }),
+  /** The protocol version the agent spoke at its last connection (null: before it was recorded). */
+  protocolVersion: integer("protocol_version"),
+  /** How its last link was carried: "tls", "loopback" (plain on loopback) or "insecure" (plain, --insecure). */
+  linkSecurity: text("link_security"),
+  /** Why the status is what it is, where it needs saying (an incompatible agent: the versions on each side). */
+  statusReason: text("status_reason"),
 });
 
 export const agentJti = pgTable(
