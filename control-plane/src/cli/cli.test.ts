@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +71,36 @@ describe("holdfast CLI", () => {
       expect(refused).toMatchObject({ code: 1, stdout: "" });
       expect(refused.stderr).toBe(`holdfast: ${config}: unknown setting "listenPort"; the settings are listed in docs/deployment.md (VALIDATION_FAILED)\n`);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("serve listens where its config file says, and says which file it read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "holdfast-cli-serve-"));
+    const config = join(dir, "holdfast.json");
+    // Port 0: the system picks a free one, and the listening line names it.
+    writeFileSync(config, JSON.stringify({ dataDir: join(dir, "state"), host: "127.0.0.1", port: 0, logLevel: "warn" }), { mode: 0o600 });
+    const child = spawn(process.execPath, ["--conditions=@holdfast/source", "--import", "tsx", MAIN, "serve", "--config", config], { env: { PATH: process.env.PATH }, stdio: ["ignore", "ignore", "pipe"] });
+    try {
+      let stderr = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on("data", (d: Buffer) => {
+          stderr += d;
+          const listening = /holdfast listening on (http:\/\/\S+)/.exec(stderr);
+          if (listening) resolve(listening[1]!);
+        });
+        child.on("exit", () => reject(new Error(`serve exited:\n${stderr}`)));
+      });
+      expect(stderr).toContain(`holdfast: settings from ${config} (variables and flags win over it)`);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect(existsSync(join(dir, "state", "holdfast.db"))).toBe(true);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -59,8 +59,12 @@ program
   .option("--host <host>", "address to bind (default $HOLDFAST_HOST or 127.0.0.1)")
   .action(
     run(async (opts: LocalFlags) => {
-      const [{ startServer }, { loadConfiguredEnv }] = await Promise.all([import("../../server.js"), import("../../config/config-file.js")]);
-      const server = await startServer(loadConfiguredEnv(opts));
+      const [{ startServer }, { configFilePath, loadConfiguredEnv }] = await Promise.all([import("../../server.js"), import("../../config/config-file.js")]);
+      const env = loadConfiguredEnv(opts);
+      // Which file was read, when one was: the first question when a setting seems ignored.
+      const file = configFilePath(opts.config, process.env);
+      if (file !== null) say(`holdfast: settings from ${file} (variables and flags win over it)`);
+      const server = await startServer(env);
       const stop = (signal: string) => {
         say(`holdfast: ${signal} received, shutting down`);
         server.close().then(
