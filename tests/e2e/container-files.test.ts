@@ -119,6 +119,11 @@ describe("install/Containerfile", () => {
       }
     }
   });
+  it("needs no node_modules but the root's: the lockfile nests none under the packages the image keeps", () => {
+    const lock = JSON.parse(readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean }> };
+    const nested = Object.entries(lock.packages).filter(([where, pkg]) => /^(shared|control-plane)\/node_modules\//.test(where) && !pkg.dev);
+    expect(nested.map(([where]) => where)).toEqual([]);
+  });
 });
 
 describe("install/compose.yaml", () => {
