@@ -135,6 +135,7 @@ describe("install/compose.yaml", () => {
     expect(migrate.command).toEqual(["holdfast", "migrate"]);
     expect(holdfast.command).toEqual(["holdfast", "serve"]);
     expect(holdfast.image).toBe(migrate.image);
+    expect(holdfast.build).toEqual(migrate.build);
     expect(compose.services.postgres?.healthcheck?.test).toContain("pg_isready");
     expect(migrate.depends_on).toEqual({ postgres: { condition: "service_healthy" } });
     expect(holdfast.depends_on).toEqual({ postgres: { condition: "service_healthy" }, migrate: { condition: "service_completed_successfully" } });
