@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { HoldfastError } from "@holdfast/shared";
 import { describe, expect, it } from "vitest";
-import { loadEnv, usesPostgres } from "./env.js";
+import { loadEnv, SETTING_KEYS, usesPostgres, variableOf } from "./env.js";
 
 describe("loadEnv", () => {
   it("falls back to the documented defaults", () => {
@@ -113,5 +113,19 @@ describe("loadEnv", () => {
 
   it("treats any non-postgres database URL as SQLite", () => {
     expect(usesPostgres(loadEnv({}, { HOLDFAST_DATABASE_URL: "file:x.db" }))).toBe(false);
+  });
+
+  it("names each setting's variable after its key, but for the five older names deployments already set", () => {
+    expect(variableOf("spoolMaxGb")).toBe("HOLDFAST_SPOOL_MAX_GB");
+    expect(variableOf("localDestinationTimeoutMs")).toBe("HOLDFAST_LOCAL_DESTINATION_TIMEOUT_MS");
+    expect(["signInAccountFailures", "signInAddressFailures", "eventsKeepAliveMs", "rateSignInPerMin", "rateSignInBurst"].map((k) => variableOf(k as never))).toEqual([
+      "HOLDFAST_SIGNIN_ACCOUNT_FAILURES",
+      "HOLDFAST_SIGNIN_ADDRESS_FAILURES",
+      "HOLDFAST_EVENTS_KEEPALIVE_MS",
+      "HOLDFAST_RATE_SIGNIN_PER_MIN",
+      "HOLDFAST_RATE_SIGNIN_BURST",
+    ]);
+    expect(new Set(SETTING_KEYS.map(variableOf)).size).toBe(SETTING_KEYS.length);
+    expect(loadEnv({}, { HOLDFAST_RATE_SIGNIN_BURST: "7", HOLDFAST_SIGNIN_ADDRESS_FAILURES: "9" })).toMatchObject({ rateLimits: { signIn: { burst: 7 } }, signInAddressFailures: 9 });
   });
 });

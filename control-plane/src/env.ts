@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { fileURLToPath } from "node:url";
-import { HoldfastError, parseOrThrow } from "@holdfast/shared";
+import { fieldIssues, HoldfastError, invalidRequest } from "@holdfast/shared";
 import type { BlockList } from "node:net";
 import { DEFAULT_LOCAL_TIMEOUT_MS } from "./destinations/bounded-local.js";
 import { parseTrustedProxies } from "./http/client-address.js";
@@ -18,7 +18,12 @@ export interface EnvFlags {
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-const RawEnv = z.object({
+/**
+ * Every setting, declared once: its key is the config file's key (camelCase) and, through
+ * `variableOf`, its HOLDFAST_* environment variable. Adding a setting here makes it a file key and a
+ * variable at once; the README's settings table is checked against this list (settings-table.test.ts).
+ */
+export const RawEnv = z.object({
   /** Where the SQLite file, the spool and anything else the control plane keeps live. */
   dataDir: z.string().min(1).default("./data"),
   /** `postgres://…` selects PostgreSQL; anything else (or nothing) the embedded SQLite file. */
@@ -78,8 +83,6 @@ const RawEnv = z.object({
   eventsKeepAliveMs: intFrom(100, 300_000).default(15_000),
   /** The bearer token `/metrics` asks of a scraper that is not on loopback; absent, only loopback may scrape. */
   metricsToken: z.string().regex(/^[\x21-\x7e]{32,512}$/, "must be 32 to 512 printable characters without spaces (openssl rand -hex 32)").optional(),
-  /** Audit records older than this many days are pruned (0: kept for ever). */
-  /** Encrypts destination credentials at rest: base64 of 32 bytes. Absent, `<dataDir>/master.key` holds it. */
   /** Tries per notification send before it is failed (the first one included). */
   notifyAttempts: intFrom(1, 100).default(6),
   /** Wait after a send's first failed try; doubles after each, capped at an hour. */
@@ -145,6 +148,7 @@ const RawEnv = z.object({
   tlsNextKey: z.string().min(1).optional(),
   /** Where the agent packages (`npm run package:agent`) are served from; default: `agent-packages/` beside the control plane's checkout. */
   agentPackagesDir: z.string().min(1).optional(),
+  /** Encrypts destination credentials at rest: base64 of 32 bytes. Absent, `<dataDir>/master.key` holds it. */
   masterKey: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be the base64 of 32 random bytes (openssl rand -base64 32)")
@@ -216,82 +220,75 @@ export type Env = {
   scrub: { intervalMs: number; sizeCycleMs: number; hashCycleMs: number; maxCopies: number; maxBytes: number };
 };
 
+/** A setting's name: the config file's key. */
+export type SettingKey = keyof typeof RawEnv.shape;
+export const SETTING_KEYS = Object.keys(RawEnv.shape) as SettingKey[];
+
+/**
+ * Variables named before the camelCase → SCREAMING_SNAKE rule held everywhere ("SIGNIN", "KEEPALIVE"):
+ * kept, since deployments set them.
+ */
+const IRREGULAR_VARIABLES: Partial<Record<SettingKey, string>> = {
+  signInAccountFailures: "HOLDFAST_SIGNIN_ACCOUNT_FAILURES",
+  signInAddressFailures: "HOLDFAST_SIGNIN_ADDRESS_FAILURES",
+  eventsKeepAliveMs: "HOLDFAST_EVENTS_KEEPALIVE_MS",
+  rateSignInPerMin: "HOLDFAST_RATE_SIGNIN_PER_MIN",
+  rateSignInBurst: "HOLDFAST_RATE_SIGNIN_BURST",
+};
+
+/** The environment variable of a setting: `spoolMaxGb` → `HOLDFAST_SPOOL_MAX_GB`. */
+export function variableOf(key: SettingKey): string {
+  return IRREGULAR_VARIABLES[key] ?? `HOLDFAST_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
+}
+
+/** Settings that are secrets (a database URL only when it carries a password): a file holding one must be private. */
+export const SECRET_KEYS = ["databaseUrl", "masterKey", "metricsToken"] as const satisfies readonly SettingKey[];
+
+/** The settings a flag of `holdfast serve` (and the local commands) can set. */
+const FLAG_KEYS = ["dataDir", "port", "host", "tlsCert", "tlsKey"] as const satisfies ReadonlyArray<SettingKey & keyof EnvFlags>;
+const flagName = (key: string) => `--${key.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase()}`;
+
+/** Settings read from a config file (already checked for unknown keys; see config/config-file.ts). */
+export interface ConfigFileValues {
+  path: string;
+  values: Partial<Record<SettingKey, string | number | boolean>>;
+}
+
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
 
 /**
- * Reads the configuration once, at start: flags first, then `HOLDFAST_*` variables, then defaults.
- * Throws VALIDATION_FAILED naming the offending setting.
+ * Reads the configuration once, at start: flags first, then `HOLDFAST_*` variables, then the config
+ * file's keys, then defaults. Throws VALIDATION_FAILED naming the offending setting where it came
+ * from (the flag, the variable, or the key and the file).
  */
-export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.env): Env {
-  const raw = parseOrThrow(
-    RawEnv,
-    {
-      dataDir: blankToUndefined(flags.dataDir ?? vars.HOLDFAST_DATA_DIR),
-      databaseUrl: blankToUndefined(vars.HOLDFAST_DATABASE_URL),
-      port: blankToUndefined(flags.port ?? vars.HOLDFAST_PORT),
-      host: blankToUndefined(flags.host ?? vars.HOLDFAST_HOST),
-      spoolDir: blankToUndefined(vars.HOLDFAST_SPOOL_DIR),
-      heartbeatMs: blankToUndefined(vars.HOLDFAST_HEARTBEAT_MS),
-      commandTimeoutMs: blankToUndefined(vars.HOLDFAST_COMMAND_TIMEOUT_MS),
-      misfireGraceMs: blankToUndefined(vars.HOLDFAST_MISFIRE_GRACE_MS),
-      schedulerTickMs: blankToUndefined(vars.HOLDFAST_SCHEDULER_TICK_MS),
-      logLevel: blankToUndefined(vars.HOLDFAST_LOG_LEVEL),
-      spoolMaxGb: blankToUndefined(vars.HOLDFAST_SPOOL_MAX_GB),
-      deliveryAttempts: blankToUndefined(vars.HOLDFAST_DELIVERY_ATTEMPTS),
-      deliveryBackoffMs: blankToUndefined(vars.HOLDFAST_DELIVERY_BACKOFF_MS),
-      localDestinationTimeoutMs: blankToUndefined(vars.HOLDFAST_LOCAL_DESTINATION_TIMEOUT_MS),
-      retentionIntervalMs: blankToUndefined(vars.HOLDFAST_RETENTION_INTERVAL_MS),
-      manualRetentionDays: blankToUndefined(vars.HOLDFAST_MANUAL_RETENTION_DAYS),
-      masterKey: blankToUndefined(vars.HOLDFAST_MASTER_KEY),
-      trustedProxies: blankToUndefined(vars.HOLDFAST_TRUSTED_PROXIES),
-      sessionIdleMinutes: blankToUndefined(vars.HOLDFAST_SESSION_IDLE_MINUTES),
-      sessionMaxHours: blankToUndefined(vars.HOLDFAST_SESSION_MAX_HOURS),
-      signInAccountFailures: blankToUndefined(vars.HOLDFAST_SIGNIN_ACCOUNT_FAILURES),
-      signInAddressFailures: blankToUndefined(vars.HOLDFAST_SIGNIN_ADDRESS_FAILURES),
-      eventsKeepCount: blankToUndefined(vars.HOLDFAST_EVENTS_KEEP_COUNT),
-      eventsKeepMs: blankToUndefined(vars.HOLDFAST_EVENTS_KEEP_MS),
-      eventsClientBuffer: blankToUndefined(vars.HOLDFAST_EVENTS_CLIENT_BUFFER),
-      eventsPollMs: blankToUndefined(vars.HOLDFAST_EVENTS_POLL_MS),
-      eventsKeepAliveMs: blankToUndefined(vars.HOLDFAST_EVENTS_KEEPALIVE_MS),
-      notifyAttempts: blankToUndefined(vars.HOLDFAST_NOTIFY_ATTEMPTS),
-      notifyBackoffMs: blankToUndefined(vars.HOLDFAST_NOTIFY_BACKOFF_MS),
-      notifyTimeoutMs: blankToUndefined(vars.HOLDFAST_NOTIFY_TIMEOUT_MS),
-      notifyAgentOfflineMs: blankToUndefined(vars.HOLDFAST_NOTIFY_AGENT_OFFLINE_MS),
-      notifyStrictAddresses: blankToUndefined(vars.HOLDFAST_NOTIFY_STRICT_ADDRESSES),
-      metricsToken: blankToUndefined(vars.HOLDFAST_METRICS_TOKEN),
-      keepRunsDays: blankToUndefined(vars.HOLDFAST_KEEP_RUNS_DAYS),
-      keepEventsDays: blankToUndefined(vars.HOLDFAST_KEEP_EVENTS_DAYS),
-      keepNotificationSendsDays: blankToUndefined(vars.HOLDFAST_KEEP_NOTIFICATION_SENDS_DAYS),
-      keepAuditDays: blankToUndefined(vars.HOLDFAST_KEEP_AUDIT_DAYS),
-      housekeepingIntervalMs: blankToUndefined(vars.HOLDFAST_HOUSEKEEPING_INTERVAL_MS),
-      rateApiTokenPerMin: blankToUndefined(vars.HOLDFAST_RATE_API_TOKEN_PER_MIN),
-      rateApiTokenBurst: blankToUndefined(vars.HOLDFAST_RATE_API_TOKEN_BURST),
-      rateApiAddressPerMin: blankToUndefined(vars.HOLDFAST_RATE_API_ADDRESS_PER_MIN),
-      rateApiAddressBurst: blankToUndefined(vars.HOLDFAST_RATE_API_ADDRESS_BURST),
-      rateSignInPerMin: blankToUndefined(vars.HOLDFAST_RATE_SIGNIN_PER_MIN),
-      rateSignInBurst: blankToUndefined(vars.HOLDFAST_RATE_SIGNIN_BURST),
-      rateEnrollPerMin: blankToUndefined(vars.HOLDFAST_RATE_ENROLL_PER_MIN),
-      rateEnrollBurst: blankToUndefined(vars.HOLDFAST_RATE_ENROLL_BURST),
-      backupMissedCheckMs: blankToUndefined(vars.HOLDFAST_BACKUP_MISSED_CHECK_MS),
-      backupMissedGraceMs: blankToUndefined(vars.HOLDFAST_BACKUP_MISSED_GRACE_MS),
-      healthIntervalMs: blankToUndefined(vars.HOLDFAST_HEALTH_INTERVAL_MS),
-      destinationProbeIntervalMs: blankToUndefined(vars.HOLDFAST_DESTINATION_PROBE_INTERVAL_MS),
-      healthTimeoutMs: blankToUndefined(vars.HOLDFAST_HEALTH_TIMEOUT_MS),
-      healthKeepMs: blankToUndefined(vars.HOLDFAST_HEALTH_KEEP_MS),
-      destinationMinFreeBytes: blankToUndefined(vars.HOLDFAST_DESTINATION_MIN_FREE_BYTES),
-      destinationFullFraction: blankToUndefined(vars.HOLDFAST_DESTINATION_FULL_FRACTION),
-      scrubIntervalMs: blankToUndefined(vars.HOLDFAST_SCRUB_INTERVAL_MS),
-      scrubSizeCycleHours: blankToUndefined(vars.HOLDFAST_SCRUB_SIZE_CYCLE_HOURS),
-      scrubHashCycleHours: blankToUndefined(vars.HOLDFAST_SCRUB_HASH_CYCLE_HOURS),
-      scrubMaxCopies: blankToUndefined(vars.HOLDFAST_SCRUB_MAX_COPIES),
-      scrubMaxGb: blankToUndefined(vars.HOLDFAST_SCRUB_MAX_GB),
-      tlsCert: blankToUndefined(flags.tlsCert ?? vars.HOLDFAST_TLS_CERT),
-      tlsKey: blankToUndefined(flags.tlsKey ?? vars.HOLDFAST_TLS_KEY),
-      tlsNextKey: blankToUndefined(vars.HOLDFAST_TLS_NEXT_KEY),
-      agentPackagesDir: blankToUndefined(vars.HOLDFAST_AGENT_PACKAGES_DIR),
-    },
-    "configuration",
-  );
+export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.env, file?: ConfigFileValues): Env {
+  const input: Record<string, string | number | undefined> = {};
+  const source = new Map<string, string>();
+  for (const key of SETTING_KEYS) {
+    const flag = (FLAG_KEYS as readonly string[]).includes(key) ? blankToUndefined(flags[key as (typeof FLAG_KEYS)[number]]) : undefined;
+    const variable = blankToUndefined(vars[variableOf(key)]);
+    const fromFile = file?.values[key];
+    if (flag !== undefined) {
+      input[key] = flag;
+      source.set(key, `${flagName(key)} (${key})`);
+    } else if (variable !== undefined) {
+      input[key] = variable;
+      source.set(key, `${variableOf(key)} (${key})`);
+    } else if (fromFile !== undefined) {
+      // JSON's numbers and booleans go through the same coercions as a variable's text.
+      input[key] = String(fromFile);
+      source.set(key, `${key} in ${file!.path}`);
+    }
+  }
+  const parsed = RawEnv.safeParse(input);
+  if (!parsed.success) {
+    const issues = fieldIssues(parsed.error.issues).map((issue) => {
+      const key = issue.path.split(".")[0] ?? "";
+      return { ...issue, path: source.get(key) ?? issue.path };
+    });
+    throw invalidRequest(issues, "configuration");
+  }
+  const raw = parsed.data;
   const dataDir = resolve(raw.dataDir);
   if ((raw.tlsCert === undefined) !== (raw.tlsKey === undefined)) {
     throw new HoldfastError("VALIDATION_FAILED", "configuration: set both HOLDFAST_TLS_CERT and HOLDFAST_TLS_KEY (--tls-cert and --tls-key), or neither");

@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,8 +10,8 @@ const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
 /** Runs the real CLI from source in a child process, to its end. */
-function cli(args: string[], input = "") {
-  const r = spawnSync(process.execPath, ["--conditions=@holdfast/source", "--import", "tsx", MAIN, ...args], { env: { PATH: process.env.PATH }, encoding: "utf8", timeout: 30_000, input });
+function cli(args: string[], input = "", env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, ["--conditions=@holdfast/source", "--import", "tsx", MAIN, ...args], { env: { PATH: process.env.PATH, ...env }, encoding: "utf8", timeout: 30_000, input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -49,6 +49,58 @@ describe("holdfast CLI", () => {
         [expect.stringMatching(/^cli \d{4}-\d\d-\d\d \d\d:\d\d$/), "operator", unnamed.stdout.slice(0, 11)],
       ]);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("migrate, token create and serve read the config file (--config or HOLDFAST_CONFIG_FILE); an unknown key stops them naming it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "holdfast-cli-config-"));
+    try {
+      const dataDir = join(dir, "state");
+      const config = join(dir, "holdfast.json");
+      writeFileSync(config, JSON.stringify({ dataDir }), { mode: 0o600 });
+      const migrated = cli(["migrate", "--config", config]);
+      expect(migrated).toMatchObject({ code: 0, stderr: "holdfast: database is up to date\n" });
+      expect(existsSync(join(dataDir, "holdfast.db"))).toBe(true);
+      const token = cli(["token", "create"], "", { HOLDFAST_CONFIG_FILE: config });
+      expect(token.code).toBe(0);
+      expect(token.stdout).toMatch(/^hf_enr_/);
+
+      writeFileSync(config, JSON.stringify({ dataDir, listenPort: 9000 }));
+      const refused = cli(["serve", "--config", config]);
+      expect(refused).toMatchObject({ code: 1, stdout: "" });
+      expect(refused.stderr).toBe(`holdfast: ${config}: unknown setting "listenPort"; the settings are listed in docs/deployment.md (VALIDATION_FAILED)\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("serve listens where its config file says, and says which file it read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "holdfast-cli-serve-"));
+    const config = join(dir, "holdfast.json");
+    // Port 0: the system picks a free one, and the listening line names it.
+    writeFileSync(config, JSON.stringify({ dataDir: join(dir, "state"), host: "127.0.0.1", port: 0, logLevel: "warn" }), { mode: 0o600 });
+    const child = spawn(process.execPath, ["--conditions=@holdfast/source", "--import", "tsx", MAIN, "serve", "--config", config], { env: { PATH: process.env.PATH }, stdio: ["ignore", "ignore", "pipe"] });
+    try {
+      let stderr = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on("data", (d: Buffer) => {
+          stderr += d;
+          const listening = /holdfast listening on (http:\/\/\S+)/.exec(stderr);
+          if (listening) resolve(listening[1]!);
+        });
+        child.on("exit", () => reject(new Error(`serve exited:\n${stderr}`)));
+      });
+      expect(stderr).toContain(`holdfast: settings from ${config} (variables and flags win over it)`);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect(existsSync(join(dir, "state", "holdfast.db"))).toBe(true);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -10,10 +10,13 @@ import type { EnvFlags } from "../../env.js";
 // every message goes to stderr.
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-async function withDatabase<T>(flags: EnvFlags, fn: (ctx: DbContext) => Promise<T>): Promise<T> {
-  const { loadEnv } = await import("../../env.js");
+/** A local command's flags: the settings it can set, and the config file. */
+type LocalFlags = EnvFlags & { config?: string };
+
+async function withDatabase<T>(flags: LocalFlags, fn: (ctx: DbContext) => Promise<T>): Promise<T> {
+  const { loadConfiguredEnv } = await import("../../config/config-file.js");
   const { openDatabase } = await import("../../db/index.js");
-  const env = loadEnv(flags);
+  const env = loadConfiguredEnv(flags);
   const database = await openDatabase(env);
   try {
     return await fn({ database, clock: systemClock });
@@ -44,17 +47,24 @@ function run<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
 /** `serve`, `migrate`, `user create`, `api-token create`, `token create`: on this host's data. */
 export function registerLocalCommands(program: Command): void {
 const dataDir = () => new Option("--data-dir <dir>", "data directory (default $HOLDFAST_DATA_DIR or ./data)");
+const config = () =>
+  new Option("--config <file>", "the control plane's config file (default $HOLDFAST_CONFIG_FILE, else /etc/holdfast/holdfast.json when it exists; docs/deployment.md)");
 
 program
   .command("serve")
   .description("run the control plane: REST API, agent link, artifact pulls")
   .addOption(dataDir())
+  .addOption(config())
   .option("--port <port>", "TCP port (default $HOLDFAST_PORT or 8080)")
   .option("--host <host>", "address to bind (default $HOLDFAST_HOST or 127.0.0.1)")
   .action(
-    run(async (opts: { dataDir?: string; port?: string; host?: string }) => {
-      const [{ startServer }, { loadEnv }] = await Promise.all([import("../../server.js"), import("../../env.js")]);
-      const server = await startServer(loadEnv(opts));
+    run(async (opts: LocalFlags) => {
+      const [{ startServer }, { configFilePath, loadConfiguredEnv }] = await Promise.all([import("../../server.js"), import("../../config/config-file.js")]);
+      const env = loadConfiguredEnv(opts);
+      // Which file was read, when one was: the first question when a setting seems ignored.
+      const file = configFilePath(opts.config, process.env);
+      if (file !== null) say(`holdfast: settings from ${file} (variables and flags win over it)`);
+      const server = await startServer(env);
       const stop = (signal: string) => {
         say(`holdfast: ${signal} received, shutting down`);
         server.close().then(
@@ -71,8 +81,9 @@ program
   .command("migrate")
   .description("bring the database schema up to date (serve does this too)")
   .addOption(dataDir())
+  .addOption(config())
   .action(
-    run(async (opts: { dataDir?: string }) => {
+    run(async (opts: LocalFlags) => {
       await withDatabase(opts, async () => {});
       say("holdfast: database is up to date");
     }),
@@ -86,8 +97,9 @@ user
   .addOption(new Option("--role <role>", "what the user may do").choices(Role.options).makeOptionMandatory())
   .option("--password-stdin", "read the password from stdin")
   .addOption(dataDir())
+  .addOption(config())
   .action(
-    run(async (opts: { email: string; role: Role; passwordStdin?: boolean; dataDir?: string }) => {
+    run(async (opts: { email: string; role: Role; passwordStdin?: boolean; dataDir?: string; config?: string }) => {
       if (!opts.passwordStdin) throw new HoldfastError("VALIDATION_FAILED", "Pass --password-stdin and the password on stdin");
       const password = await readStdin();
       const { createUser } = await import("../../users/create-user.js");
@@ -105,8 +117,9 @@ program
   .option("--name <name>", "what the token is for, to tell it from the user's others (default: \"cli <date>\")")
   .addOption(new Option("--role <role>", "the most the token may do (default: the user's role; never above it)").choices(Role.options))
   .addOption(dataDir())
+  .addOption(config())
   .action(
-    run(async (opts: { email: string; name?: string; role?: Role; dataDir?: string }) => {
+    run(async (opts: { email: string; name?: string; role?: Role; dataDir?: string; config?: string }) => {
       const name = opts.name ?? `cli ${new Date().toISOString().slice(0, 16).replace("T", " ")}`;
       const parsed = parseOrThrow(ApiTokenName, name, "--name");
       const { createApiToken } = await import("../../users/api-tokens.js");
@@ -124,8 +137,9 @@ program
   .option("--ttl <duration>", "how long it stays valid, e.g. 15m, 2h (max 24h)", DEFAULT_ENROLLMENT_TTL)
   .option("--name <name>", "a name to recognise it by in the pending list")
   .addOption(dataDir())
+  .addOption(config())
   .action(
-    run(async (opts: { ttl: string; name?: string; dataDir?: string }) => {
+    run(async (opts: { ttl: string; name?: string; dataDir?: string; config?: string }) => {
       const { createEnrollmentToken, parseTtl } = await import("../../enrollment/create-token.js");
       const ttlMs = parseTtl(opts.ttl);
       const { token, expiresAt } = await withDatabase(opts, (ctx) => createEnrollmentToken(ctx, { ttlMs, name: opts.name }));
