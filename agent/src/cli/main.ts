@@ -9,7 +9,7 @@ import { readEnrollToken } from "./read-token.js";
 import { addRestoreCommands } from "./restore-commands.js";
 
 /** One line on stderr, never a stack trace: the reader is an operator at a shell. */
-function fail(err: unknown): never {
+function fail(err: unknown, exitCode = 1): never {
   if (err instanceof HoldfastError) {
     process.stderr.write(`holdfast-agent: ${err.message} [${err.code}]\n`);
   } else {
@@ -17,8 +17,11 @@ function fail(err: unknown): never {
     const cause = e?.cause?.code ?? e?.cause?.message ?? e?.code;
     process.stderr.write(`holdfast-agent: ${e?.message ?? String(err)}${cause ? ` (${cause})` : ""}\n`);
   }
-  process.exit(1);
+  process.exit(exitCode);
 }
+
+/** EX_CONFIG: the unit's RestartPreventExitStatus=78 keeps a misconfigured agent from restarting in a loop. */
+const EXIT_CONFIG = 78;
 
 const program = new Command()
   .name("holdfast-agent")
@@ -35,9 +38,10 @@ program
   .option("--token-file <file>", "file holding the enrollment token")
   .option("--name <name>", "display name of this agent")
   .option("--data-dir <dir>", "agent data dir (default: HOLDFAST_DATA_DIR)")
-  .action(async (opts: { server: string; token?: string; tokenFile?: string; name?: string; dataDir?: string }) => {
+  .option("--config <file>", "agent config file (default: HOLDFAST_AGENT_CONFIG)")
+  .action(async (opts: { server: string; token?: string; tokenFile?: string; name?: string; dataDir?: string; config?: string }) => {
     try {
-      const env = loadEnv({ dataDir: opts.dataDir });
+      const env = loadEnv({ dataDir: opts.dataDir, config: opts.config });
       const token = readEnrollToken(opts, process.env);
       const identity = await enroll({ dataDir: env.dataDir, serverUrl: opts.server, token, name: opts.name, clock: systemClock });
       process.stderr.write(`Enrolled as "${identity.name}" with ${identity.serverUrl}; identity saved in ${env.dataDir}\n`);
@@ -51,11 +55,17 @@ program
   .command("run")
   .description("Connect to the control plane and run backups until stopped.")
   .option("--data-dir <dir>", "agent data dir (default: HOLDFAST_DATA_DIR)")
-  .action(async (opts: { dataDir?: string }) => {
+  .option("--config <file>", "agent config file (default: HOLDFAST_AGENT_CONFIG; /etc/holdfast/agent.json when installed)")
+  .action(async (opts: { dataDir?: string; config?: string }) => {
     let agent;
     let log;
+    let env;
     try {
-      const env = loadEnv({ dataDir: opts.dataDir });
+      env = loadEnv({ dataDir: opts.dataDir, config: opts.config });
+    } catch (err) {
+      fail(err, EXIT_CONFIG);
+    }
+    try {
       log = createLogger(env.logLevel);
       agent = await startAgent(env, log);
     } catch (err) {
