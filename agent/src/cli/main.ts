@@ -6,6 +6,7 @@ import { enroll } from "../identity/enroll.js";
 import { createLogger } from "../log.js";
 import { AGENT_VERSION } from "../version.js";
 import { readEnrollToken } from "./read-token.js";
+import { addAllowPathCommand } from "./allow-path-command.js";
 import { addRestoreCommands } from "./restore-commands.js";
 
 /** One line on stderr, never a stack trace: the reader is an operator at a shell. */
@@ -95,5 +96,6 @@ program
   });
 
 addRestoreCommands(program, fail);
+addAllowPathCommand(program, fail);
 
 await program.parseAsync(process.argv).catch(fail);
