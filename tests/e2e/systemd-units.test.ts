@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dropInFor } from "../../agent/src/host/allow-path-dropin.js";
 import { ROOT, tempDir } from "../support/processes.js";
 
 // Every unit file in install/ (the agent's, the control plane's, and whatever else is added there) is
@@ -31,8 +32,8 @@ function execPaths(unitText: string): string[] {
   return [...unitText.matchAll(/^Exec[A-Za-z]*=\s*[-@:+!]*(\S+)/gm)].map((m) => m[1]!).filter((p) => p.startsWith("/"));
 }
 
-/** A root where verify finds the units, systemd's own targets and a stand-in for each binary. */
-function buildRoot(unitFiles: Record<string, string>): string {
+/** A root where verify finds the units (and their drop-ins), systemd's own targets and a stand-in for each binary. */
+function buildRoot(unitFiles: Record<string, string>, dropIns: Record<string, string> = {}): string {
   const root = tempDir("systemd-root");
   const hostUnits = ["/usr/lib/systemd/system", "/lib/systemd/system"].find((d) => existsSync(path.join(d, "sysinit.target")));
   if (!hostUnits) throw new Error("This host has no systemd unit directory (sysinit.target): apt-get install systemd");
@@ -46,6 +47,10 @@ function buildRoot(unitFiles: Record<string, string>): string {
       writeFileSync(path.join(root, bin), "#!/bin/sh\nexit 0\n");
       chmodSync(path.join(root, bin), 0o755);
     }
+  }
+  for (const [file, text] of Object.entries(dropIns)) {
+    mkdirSync(path.join(root, path.dirname(file)), { recursive: true });
+    writeFileSync(path.join(root, file), text);
   }
   return root;
 }
@@ -81,6 +86,30 @@ describe("the systemd units in install/", () => {
     expect(r.stderr).toContain("Unknown key 'UMsk'");
     expect(r.stderr).toContain("/opt/holdfast-agent/bin/holdfast-agent is not executable");
     expect(r.code).not.toBe(0);
+  });
+
+  it("takes the drop-ins `holdfast-agent allow-path` writes, paths with spaces, quotes, backslashes and % included", () => {
+    const paths: Array<[string, "read" | "write"]> = [
+      ["/srv/my data", "read"],
+      ['/srv/a"b\\c 100%h', "write"],
+      ["/home/app/uploads:2024", "read"],
+      ["/root/dumps", "write"],
+    ];
+    const dropIns = Object.fromEntries(paths.map(([p, access]) => {
+      const d = dropInFor(p, access, ["www-data"]);
+      return [d.file, d.text];
+    }));
+    const withDropIns = buildRoot({ "holdfast-agent.service": readFileSync(path.join(INSTALL, "holdfast-agent.service"), "utf8") }, dropIns);
+    roots.push(withDropIns);
+    const r = analyze(["verify", `--root=${withDropIns}`, "holdfast-agent.service"]);
+    expect(r.stderr + r.stdout).toBe("");
+    expect(r.code).toBe(0);
+    // The same path unquoted is misread: the check above can tell.
+    const unquoted = buildRoot({ "holdfast-agent.service": readFileSync(path.join(INSTALL, "holdfast-agent.service"), "utf8") }, {
+      "/etc/systemd/system/holdfast-agent.service.d/allow-raw.conf": "[Service]\nReadOnlyPaths=/srv/my data\n",
+    });
+    roots.push(unquoted);
+    expect(analyze(["verify", `--root=${unquoted}`, "holdfast-agent.service"]).stderr).toContain("path is not absolute, ignoring: data");
   });
 
   it.each(units.filter((u) => u.endsWith(".service")))("systemd-analyze security --offline=true scores %s", (unit) => {
