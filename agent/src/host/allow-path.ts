@@ -9,9 +9,15 @@ import { groupName, groupsFor, readAccount } from "./path-groups.js";
 
 const run = promisify(execFile);
 
-/** Runs systemctl with an argument array; bounded in time and output. */
+/** Runs systemctl with an argument array; bounded in time and output; a failure says which call and why, on one line. */
 export async function runSystemctl(args: string[]): Promise<void> {
-  await run("systemctl", args, { timeout: 120_000, maxBuffer: 1024 * 1024 });
+  try {
+    await run("systemctl", args, { timeout: 120_000, maxBuffer: 1024 * 1024 });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    const why = e.stderr?.trim().split("\n")[0] || e.code || e.message;
+    throw new Error(`systemctl ${args.join(" ")} failed: ${why}; the drop-in is written, run the command again once systemd can`);
+  }
 }
 
 export interface AllowPathOptions {
