@@ -35,6 +35,11 @@ describe("the agent under the unit's file-system sandbox", () => {
     const db = new Database(path.join(readOnly, "app.db"));
     db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('kept')");
     db.close();
+    // A database in WAL mode, as most applications keep theirs; closed, so its -wal and -shm are gone.
+    const wal = new Database(path.join(readOnly, "wal.db"));
+    wal.pragma("journal_mode = WAL");
+    wal.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+    wal.close();
     const child = spawn("unshare", ["--mount", "--propagation", "private", "sh", ...SANDBOX, readOnly, process.execPath, AGENT_BIN, "run", "--data-dir", agent.dataDir], {
       env: { ...process.env, HOLDFAST_HEARTBEAT_MS: "5000", INVOCATION_ID: "5f1c0ffee0000000000000000000e2e0" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -86,5 +91,15 @@ describe("the agent under the unit's file-system sandbox", () => {
     expect(tested.body.error.message).toContain("hides /home, /root and /run/user");
     expect(tested.body.error.message).toContain(`sudo holdfast-agent allow-path ${uploads}`);
     expect(tested.body.error.details.dropIn).toContain(`ProtectHome=tmpfs\nBindReadOnlyPaths="${uploads}"\n`);
+  });
+
+  it("answers a WAL database in a read-only folder with write access to that folder, which SQLite needs to read it", async () => {
+    const id = await datasource("wal in read-only folder", "sqlite", { path: path.join(readOnly, "wal.db") });
+    const tested = await client.post(`/datasources/${id}/test`);
+    expect(tested.status).toBe(422);
+    expect(tested.body.error.code).toBe("PATH_NOT_ALLOWED");
+    expect(tested.body.error.message).toContain(`keeps ${readOnly} read-only`);
+    expect(tested.body.error.message).toContain(`sudo holdfast-agent allow-path ${readOnly} --write`);
+    expect(tested.body.error.details.dropIn).toContain(`ReadWritePaths="${readOnly}"`);
   });
 });

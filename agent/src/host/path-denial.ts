@@ -8,6 +8,7 @@ import { groupName, groupsFor } from "./path-groups.js";
 
 /** The file-system path a datasource (or restore target) needs, and how. Only SQLite and files have one. */
 export interface PathScope {
+  engine: "sqlite" | "files";
   /** The path to allow: a SQLite file's folder (its -wal/-shm and a restore's new file live there), a files datasource's folder. */
   allow: string;
   access: Access;
@@ -19,8 +20,8 @@ export function datasourceScope(store: AgentStore, datasourceId: string, access:
     const ds = requireDatasource(store, datasourceId);
     const p = (ds.connection as { path?: unknown }).path;
     if (typeof p !== "string" || !path.isAbsolute(p)) return null;
-    if (ds.engine === "sqlite") return { allow: path.dirname(p), access };
-    if (ds.engine === "files") return { allow: p, access };
+    if (ds.engine === "sqlite") return { engine: "sqlite", allow: path.dirname(p), access };
+    if (ds.engine === "files") return { engine: "files", allow: p, access };
     return null;
   } catch {
     return null;
@@ -42,6 +43,18 @@ export interface DenialEnv {
   gids?: readonly number[];
   etcDir?: string;
   stat?: (p: string) => fs.Stats;
+  /** Whether `dir` is on a file system mounted read-only (for this process). */
+  readOnlyMount?: (dir: string) => boolean;
+}
+
+/** access(2) answers EROFS for W_OK on a read-only mount, whoever asks (root included). */
+function isReadOnlyMount(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EROFS";
+  }
 }
 
 /**
@@ -56,22 +69,29 @@ export function explainPathDenial(err: unknown, scope: PathScope | null, opts: D
   const errno = errnoOf(err);
   if (!errno || !["EROFS", "EACCES", "EPERM", "ENOENT"].includes(errno)) return err;
   const hidden = isHiddenByProtectHome(scope.allow);
-  const readOnly = scope.access === "write" && errno === "EROFS";
+  // Reading a WAL-mode database creates its -shm (and -wal) beside it: in a read-only folder SQLite
+  // cannot open it at all (SQLITE_CANTOPEN), so a backup needs that folder writable.
+  const walNeedsWrite =
+    scope.engine === "sqlite" && scope.access === "read" && !hidden && (errno === "EACCES" || errno === "EROFS") && (opts.readOnlyMount ?? isReadOnlyMount)(scope.allow);
+  const access: Access = walNeedsWrite ? "write" : scope.access;
+  const readOnly = (access === "write" && errno === "EROFS") || walNeedsWrite;
   let groups: string[] = [];
-  if (errno === "EACCES" || errno === "EPERM") {
+  if (!walNeedsWrite && (errno === "EACCES" || errno === "EPERM")) {
     const uid = opts.uid ?? process.getuid?.() ?? 0;
     const gids = new Set(opts.gids ?? process.getgroups?.() ?? []);
-    const plan = groupsFor(scope.allow, scope.access, { uid, gids }, opts.stat);
+    const plan = groupsFor(scope.allow, access, { uid, gids }, opts.stat);
     groups = plan.gids.map((gid) => groupName(gid, opts.etcDir)).filter((n): n is string => n !== null && /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(n));
   }
   if (!hidden && !readOnly && groups.length === 0) return err;
-  const dropIn = dropInFor(scope.allow, scope.access, groups);
-  const command = `holdfast-agent allow-path ${scope.allow}${scope.access === "write" ? " --write" : ""}`;
+  const dropIn = dropInFor(scope.allow, access, groups);
+  const command = `holdfast-agent allow-path ${scope.allow}${access === "write" ? " --write" : ""}`;
   const why = hidden
     ? `${AGENT_UNIT} hides /home, /root and /run/user from the agent`
-    : readOnly
-      ? `${AGENT_UNIT} lets the agent write only its own folders`
-      : `the agent's user is not in the group ${groups.join(", ")} that may ${scope.access} it`;
+    : walNeedsWrite
+      ? `to read a database in WAL mode SQLite creates its -shm and -wal files beside it, and ${AGENT_UNIT} keeps ${scope.allow} read-only`
+      : readOnly
+        ? `${AGENT_UNIT} lets the agent write only its own folders`
+        : `the agent's user is not in the group ${groups.join(", ")} that may ${access} it`;
   const original = err instanceof Error ? err.message : String(err);
   return new HoldfastError(
     "PATH_NOT_ALLOWED",
@@ -80,7 +100,7 @@ export function explainPathDenial(err: unknown, scope: PathScope | null, opts: D
       ...(err instanceof HoldfastError ? err.details : {}),
       originalCode: err instanceof HoldfastError ? err.code : errno,
       path: scope.allow,
-      access: scope.access,
+      access,
       dropInFile: dropIn.file,
       dropIn: dropIn.text,
       command,
