@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createScratchMysql } from "../support/mysql.js";
+import { createScratchDatabase } from "../support/postgres.js";
 import { AGENT_BIN, api, type Api, type ControlPlane, createAdmin, enrollAgent, ManagedProcess, startControlPlane, tempDir, waitForAgentStatus, waitForRun } from "../support/processes.js";
 
 const require = createRequire(import.meta.url);
@@ -9,13 +11,13 @@ const Database = require("better-sqlite3");
 
 // No systemd runs here (PID 1 is not systemd, so systemd-run cannot start the unit). What the unit's
 // sandbox does to the agent's file system is reproduced with the same kernel mechanism, a private
-// mount namespace (unshare -m): the restore folder bind-mounted read-only, as ProtectSystem=strict
-// leaves every path outside ReadWritePaths=, and /home covered by an empty tmpfs, as ProtectHome=
-// hides it. INVOCATION_ID is set as systemd sets it. The agent is the real one, driven through the
+// mount namespace (unshare -m): the restore folder and /run bind-mounted read-only, as
+// ProtectSystem=strict leaves every path outside ReadWritePaths=, and /home covered by an empty
+// tmpfs, as ProtectHome= hides it. INVOCATION_ID is set as systemd sets it. The agent is the real one, driven through the
 // real control plane; what is checked is the answer a user reads.
 const SANDBOX = [
   "-c",
-  'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && mount -t tmpfs -o mode=000 tmpfs /home && shift && exec "$@"',
+  'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && mount --bind /run /run && mount -o remount,bind,ro /run && mount -t tmpfs -o mode=000 tmpfs /home && shift && exec "$@"',
   "sandbox",
 ];
 
@@ -101,5 +103,26 @@ describe("the agent under the unit's file-system sandbox", () => {
     expect(tested.body.error.message).toContain(`keeps ${readOnly} read-only`);
     expect(tested.body.error.message).toContain(`sudo holdfast-agent allow-path ${readOnly} --write`);
     expect(tested.body.error.details.dropIn).toContain(`ReadWritePaths="${readOnly}"`);
+  });
+
+  it("dumps PostgreSQL and MariaDB over their unix sockets in a read-only /run", async () => {
+    const pg = await createScratchDatabase("hf_sandbox_pg");
+    const my = createScratchMysql("hf_sandbox_my");
+    try {
+      const sources = [
+        await datasource("pg over /run/postgresql", "postgres", { host: "/run/postgresql", database: pg.name, username: "postgres" }),
+        await datasource("mariadb over /run/mysqld", "mysql", { host: "/run/mysqld/mysqld.sock", database: my.name, username: "root" }),
+      ];
+      for (const id of sources) {
+        const tested = await client.post(`/datasources/${id}/test`);
+        expect(tested.status, JSON.stringify(tested.body)).toBe(200);
+        const backup = await client.post(`/datasources/${id}/backups`, { destinationIds: [destinationId] });
+        const run = await waitForRun(client, backup.body.runId, (r) => ["completed", "failed"].includes(r.state));
+        expect(run, JSON.stringify(run.error)).toMatchObject({ state: "completed" });
+      }
+    } finally {
+      await pg.drop();
+      my.drop();
+    }
   });
 });
