@@ -27,9 +27,12 @@ function analyze(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The binaries a unit runs: the first word of each Exec*= line, without systemd's prefixes (-@:+!). */
+/**
+ * The binaries a unit runs: the first word of each Exec*= line, without systemd's prefixes (-@:+!).
+ * A bare name (`ExecStart=systemctl ...`) is looked up in /usr/bin, inside the root too.
+ */
 function execPaths(unitText: string): string[] {
-  return [...unitText.matchAll(/^Exec[A-Za-z]*=\s*[-@:+!]*(\S+)/gm)].map((m) => m[1]!).filter((p) => p.startsWith("/"));
+  return [...unitText.matchAll(/^Exec[A-Za-z]*=\s*[-@:+!]*(\S+)/gm)].map((m) => (m[1]!.startsWith("/") ? m[1]! : `/usr/bin/${m[1]!}`));
 }
 
 /** A root where verify finds the units (and their drop-ins), systemd's own targets and a stand-in for each binary. */
