@@ -39,10 +39,9 @@ program
   .option("--token-file <file>", "file holding the enrollment token")
   .option("--name <name>", "display name of this agent")
   .option("--data-dir <dir>", "agent data dir (default: HOLDFAST_DATA_DIR)")
-  .option("--config <file>", "agent config file (default: HOLDFAST_AGENT_CONFIG)")
-  .action(async (opts: { server: string; token?: string; tokenFile?: string; name?: string; dataDir?: string; config?: string }) => {
+  .action(async (opts: { server: string; token?: string; tokenFile?: string; name?: string; dataDir?: string }) => {
     try {
-      const env = loadEnv({ dataDir: opts.dataDir, config: opts.config });
+      const env = loadEnv({ dataDir: opts.dataDir });
       const token = readEnrollToken(opts, process.env);
       const identity = await enroll({ dataDir: env.dataDir, serverUrl: opts.server, token, name: opts.name, clock: systemClock });
       process.stderr.write(`Enrolled as "${identity.name}" with ${identity.serverUrl}; identity saved in ${env.dataDir}\n`);
