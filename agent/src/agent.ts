@@ -3,6 +3,7 @@ import { defaultEngines } from "./engines/registry.js";
 import type { EngineRegistry } from "./engines/types.js";
 import type { AgentEnv, AgentLimits } from "./env.js";
 import { readIdentity } from "./identity/identity-file.js";
+import { withConfiguredServer } from "./identity/configured-server.js";
 import { readPrivateKey } from "./identity/keys.js";
 import { LinkClient } from "./link/connect.js";
 import { Dispatcher } from "./link/dispatch.js";
@@ -64,7 +65,7 @@ export interface StartAgentOptions {
 
 /** `holdfast-agent run`: open the store (closing interrupted runs), sweep, resume the queue, connect. */
 export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = systemClock, opts: StartAgentOptions = {}): Promise<RunningAgent> {
-  const identity = await readIdentity(env.dataDir);
+  const identity = withConfiguredServer(await readIdentity(env.dataDir), env);
   const privateKey = await readPrivateKey(env.dataDir);
   const stagingRoot = stagingRootFor(env.tmpDir, identity.agentId);
   const agentLog = log.child({ agentId: identity.agentId });

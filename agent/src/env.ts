@@ -2,6 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { HoldfastError, validationError } from "@holdfast/shared";
+import { type AgentConfigFile, CONFIG_KEY_VARIABLES, type ConfigKey, LOG_LEVELS, readAgentConfigFile } from "./config-file.js";
 
 const positiveMs = z.coerce.number().int().positive();
 
@@ -27,37 +28,51 @@ export const DEFAULT_LIMITS: Readonly<AgentLimits> = Object.freeze(LimitsSchema.
 const EnvSchema = z.object({
   dataDir: z.string().min(1, "set --data-dir or HOLDFAST_DATA_DIR"),
   heartbeatMs: positiveMs.default(15_000),
-  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  logLevel: z.enum(LOG_LEVELS).default("info"),
   reconnectBaseMs: positiveMs.default(500),
   reconnectCapMs: positiveMs.default(60_000),
   tmpDir: z.string().min(1),
   limits: LimitsSchema,
+  /** The control planes of the config file's `server`/`servers`; absent: the URL saved at enrollment. */
+  servers: z.array(z.string()).optional(),
+  /** The config file read at start-up, if any (HOLDFAST_AGENT_CONFIG or --config). */
+  configFile: z.string().optional(),
 });
 export type AgentEnv = z.infer<typeof EnvSchema>;
 
+const blankToUndefined = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v);
+
 /**
  * Reads the agent's configuration once, at start-up, so a typo fails loudly before anything runs.
- * The `--data-dir` flag wins over HOLDFAST_DATA_DIR; the temp dir is os.tmpdir(), which honours TMPDIR.
+ * Each setting comes from the first of: its flag (`--data-dir`), its HOLDFAST_* variable, the config
+ * file (`--config` or HOLDFAST_AGENT_CONFIG, /etc/holdfast/agent.json when installed), the default.
+ * The temp dir is os.tmpdir(), which honours TMPDIR.
  */
-export function loadEnv(flags: { dataDir?: string | undefined }, env: NodeJS.ProcessEnv = process.env): AgentEnv {
-  const dataDir = flags.dataDir ?? env.HOLDFAST_DATA_DIR;
-  if (!dataDir) {
-    throw new HoldfastError("VALIDATION_FAILED", "No data dir: pass --data-dir or set HOLDFAST_DATA_DIR");
+export function loadEnv(flags: { dataDir?: string | undefined; config?: string | undefined }, env: NodeJS.ProcessEnv = process.env): AgentEnv {
+  const configPath = flags.config ?? blankToUndefined(env.HOLDFAST_AGENT_CONFIG);
+  const configFile = configPath === undefined ? undefined : path.resolve(configPath);
+  const file: AgentConfigFile = configFile === undefined ? {} : readAgentConfigFile(configFile);
+  const setting = (key: ConfigKey) => blankToUndefined(env[CONFIG_KEY_VARIABLES[key]]) ?? file[key];
+  const dataDir = flags.dataDir ?? setting("dataDir");
+  if (dataDir === undefined) {
+    throw new HoldfastError("VALIDATION_FAILED", "No data dir: pass --data-dir, set HOLDFAST_DATA_DIR or dataDir in the config file");
   }
-  const blankToUndefined = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v);
+  const servers = file.servers ?? (file.server === undefined ? undefined : [file.server]);
   const parsed = EnvSchema.safeParse({
-    dataDir: path.resolve(dataDir),
-    heartbeatMs: blankToUndefined(env.HOLDFAST_HEARTBEAT_MS),
-    logLevel: blankToUndefined(env.HOLDFAST_LOG_LEVEL),
-    reconnectBaseMs: blankToUndefined(env.HOLDFAST_RECONNECT_BASE_MS),
-    reconnectCapMs: blankToUndefined(env.HOLDFAST_RECONNECT_CAP_MS),
+    dataDir: path.resolve(String(dataDir)),
+    heartbeatMs: setting("heartbeatMs"),
+    logLevel: setting("logLevel"),
+    reconnectBaseMs: setting("reconnectBaseMs"),
+    reconnectCapMs: setting("reconnectCapMs"),
     tmpDir: os.tmpdir(),
     limits: {
-      maxQueueSize: blankToUndefined(env.HOLDFAST_MAX_QUEUE_SIZE),
-      queueTtlMs: blankToUndefined(env.HOLDFAST_QUEUE_TTL_MS),
-      artifactTtlMs: blankToUndefined(env.HOLDFAST_ARTIFACT_TTL_MS),
-      idempotencyWindowMs: blankToUndefined(env.HOLDFAST_IDEMPOTENCY_WINDOW_MS),
+      maxQueueSize: setting("maxQueueSize"),
+      queueTtlMs: setting("queueTtlMs"),
+      artifactTtlMs: setting("artifactTtlMs"),
+      idempotencyWindowMs: setting("idempotencyWindowMs"),
     },
+    ...(servers ? { servers } : {}),
+    ...(configFile ? { configFile } : {}),
   });
   if (!parsed.success) throw validationError(parsed.error, "agent environment");
   if (parsed.data.reconnectCapMs < parsed.data.reconnectBaseMs) {

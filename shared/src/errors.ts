@@ -65,6 +65,7 @@ export const ERROR_CATALOG = {
   DESTINATION_ENDPOINT_FORBIDDEN: { status: 422, retryable: false, action: "The S3 endpoint resolves to a link-local or cloud metadata address; use another endpoint, or set config.allowPrivateEndpoint: true if you mean it." },
   DESTINATION_REFUSED: { status: 422, retryable: false, action: "The destination answered but refused (details.reason): check that the bucket or folder exists and that the account may write there." },
   DESTINATION_QUOTA_EXCEEDED: { status: 422, retryable: false, action: "Writing the artifact would take the destination past its maxSizeGb (usage: the bytes of the live deliveries recorded for it, details.usedBytes): raise the quota, or let retention free space, then back up again." },
+  PATH_NOT_ALLOWED: { status: 422, retryable: false, action: "The agent runs as a hardened systemd service that may not read (or, for a restore, write) this path: run `holdfast-agent allow-path PATH [--write]` as root on the agent's host, or add the drop-in in details.dropIn and run systemctl daemon-reload && systemctl restart holdfast-agent." },
   DECRYPTION_FAILED: { status: 422, retryable: false, action: "The artifact is encrypted: pass options.identity, the AGE-SECRET-KEY-1... matching the backup's recipient. The target was not touched." },
   // 429
   QUEUE_OVERFLOW: { status: 429, retryable: true, action: "The agent's queue is full; wait for queued runs to finish." },

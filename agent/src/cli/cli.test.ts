@@ -136,4 +136,58 @@ describe("holdfast-agent CLI", () => {
     expect(none).toMatchObject({ code: 1, stdout: "" });
     expect(none.stderr).toBe(`holdfast-agent: No sidecar at ${path.join(tmp, "x.sql.gz.json")} (ENOENT): copy the artifact's .json beside it; without it nothing can be checked [ARTIFACT_NOT_FOUND]\n`);
   });
+
+  describe("the config file and allow-path", () => {
+    const configDir = path.join(tmp, "config");
+
+    /** Writes agent.json (0600 unless `mode`) holding `content`; its path. */
+    function config(name: string, content: object, mode = 0o600): string {
+      fs.mkdirSync(configDir, { recursive: true });
+      const file = path.join(configDir, name);
+      fs.writeFileSync(file, JSON.stringify(content), { mode });
+      fs.chmodSync(file, mode);
+      return file;
+    }
+
+    it("run connects to the config file's server instead of the enrolled one", async () => {
+      const upgrades: string[] = [];
+      const other = http.createServer((_req, res) => res.end());
+      other.on("upgrade", (req, socket) => {
+        upgrades.push(req.url ?? "");
+        socket.destroy();
+      });
+      await new Promise<void>((r) => other.listen(0, "127.0.0.1", r));
+      try {
+        const file = config("moved.json", { dataDir: path.join(tmp, "ok"), server: `http://127.0.0.1:${(other.address() as AddressInfo).port}` });
+        const r = await cli(["run", "--config", file], { TMPDIR: tmp }, (child) => {
+          child.stderr!.on("data", (d: Buffer) => {
+            if (d.toString().includes("link")) child.kill("SIGTERM");
+          });
+        });
+        expect(r.code).toBe(0);
+        expect(upgrades.length).toBeGreaterThan(0);
+        expect(upgrades[0]).toMatch(/^\/agent\/v1\//);
+      } finally {
+        other.close();
+      }
+    });
+
+    it("run refuses a config file others may read, or an unknown key, with exit 78 (no restart loop)", async () => {
+      const open = config("open.json", { dataDir: path.join(tmp, "ok") }, 0o644);
+      const r = await cli(["run"], { HOLDFAST_AGENT_CONFIG: open });
+      expect(r).toMatchObject({ code: 78, stdout: "" });
+      expect(r.stderr).toBe(`holdfast-agent: The agent's config file ${open} is open to other users (mode 0644): run chmod 600 ${open} [VALIDATION_FAILED]\n`);
+      const typo = config("typo.json", { dataDir: path.join(tmp, "ok"), heartbeatMS: 1000 });
+      const t = await cli(["run", "--config", typo]);
+      expect(t.code).toBe(78);
+      expect(t.stderr).toContain('Unrecognized key: "heartbeatMS"');
+    });
+
+    it("allow-path refuses a relative path with one line, and writes nothing", async () => {
+      const r = await cli(["allow-path", "data/app.db"]);
+      expect(r).toMatchObject({ code: 1, stdout: "" });
+      // As root the path is checked; as anyone else the command stops before that.
+      expect(r.stderr).toMatch(process.getuid?.() === 0 ? /The path must be absolute: data\/app\.db \[VALIDATION_FAILED\]/ : /run it as root/);
+    });
+  });
 });

@@ -6,10 +6,11 @@ import { enroll } from "../identity/enroll.js";
 import { createLogger } from "../log.js";
 import { AGENT_VERSION } from "../version.js";
 import { readEnrollToken } from "./read-token.js";
+import { addAllowPathCommand } from "./allow-path-command.js";
 import { addRestoreCommands } from "./restore-commands.js";
 
 /** One line on stderr, never a stack trace: the reader is an operator at a shell. */
-function fail(err: unknown): never {
+function fail(err: unknown, exitCode = 1): never {
   if (err instanceof HoldfastError) {
     process.stderr.write(`holdfast-agent: ${err.message} [${err.code}]\n`);
   } else {
@@ -17,8 +18,11 @@ function fail(err: unknown): never {
     const cause = e?.cause?.code ?? e?.cause?.message ?? e?.code;
     process.stderr.write(`holdfast-agent: ${e?.message ?? String(err)}${cause ? ` (${cause})` : ""}\n`);
   }
-  process.exit(1);
+  process.exit(exitCode);
 }
+
+/** EX_CONFIG: the unit's RestartPreventExitStatus=78 keeps a misconfigured agent from restarting in a loop. */
+const EXIT_CONFIG = 78;
 
 const program = new Command()
   .name("holdfast-agent")
@@ -51,11 +55,17 @@ program
   .command("run")
   .description("Connect to the control plane and run backups until stopped.")
   .option("--data-dir <dir>", "agent data dir (default: HOLDFAST_DATA_DIR)")
-  .action(async (opts: { dataDir?: string }) => {
+  .option("--config <file>", "agent config file (default: HOLDFAST_AGENT_CONFIG; /etc/holdfast/agent.json when installed)")
+  .action(async (opts: { dataDir?: string; config?: string }) => {
     let agent;
     let log;
+    let env;
     try {
-      const env = loadEnv({ dataDir: opts.dataDir });
+      env = loadEnv({ dataDir: opts.dataDir, config: opts.config });
+    } catch (err) {
+      fail(err, EXIT_CONFIG);
+    }
+    try {
       log = createLogger(env.logLevel);
       agent = await startAgent(env, log);
     } catch (err) {
@@ -85,5 +95,6 @@ program
   });
 
 addRestoreCommands(program, fail);
+addAllowPathCommand(program, fail);
 
 await program.parseAsync(process.argv).catch(fail);

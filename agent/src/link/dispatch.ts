@@ -21,6 +21,7 @@ import {
 } from "../datasources/configs.js";
 import { describeCapabilities } from "../host/capabilities.js";
 import { getServerHealth } from "../host/server-health.js";
+import { datasourceScope, explainPathDenial } from "../host/path-denial.js";
 import type { Logger } from "../log.js";
 import { cancelBackup, cancelQueuedBackup } from "../queue/cancel-run.js";
 import { getExecutionQueue } from "../queue/execution-queue.js";
@@ -63,6 +64,12 @@ export interface DispatchDeps {
 
 const ok = <T>(data: T, status: 200 | 202 = 200): HandlerResult<T> => ({ status, data });
 
+/** A datasource's path the hardened unit refuses is answered with the drop-in that allows it (host/path-denial.ts). */
+const withPathHint = <T>(run: RunContext, datasourceId: string, work: () => Promise<T>): Promise<T> =>
+  work().catch((err: unknown) => {
+    throw explainPathDenial(err, datasourceScope(run.store, datasourceId, "read"));
+  });
+
 /** THE map from command type to domain function: parse is done, so each handler only calls and replies. */
 export function createHandlers(deps: DispatchDeps): Handlers {
   const { run } = deps;
@@ -77,8 +84,8 @@ export function createHandlers(deps: DispatchDeps): Handlers {
     deleteDatabaseConfig: (payload) => ok(deleteDatabaseConfig(run, payload.datasourceId)),
     listDatabaseConfigs: () => ok(listDatabaseConfigs(run)),
     getDatabaseConfig: (payload) => ok(getDatabaseConfig(run, payload.datasourceId)),
-    listDatabases: async (payload) => ok(await listDatabases(run, payload.datasourceId)),
-    testDatabaseConnection: async (payload) => ok(await testDatabaseConnection(run, payload.datasourceId)),
+    listDatabases: async (payload) => ok(await withPathHint(run, payload.datasourceId, () => listDatabases(run, payload.datasourceId))),
+    testDatabaseConnection: async (payload) => ok(await withPathHint(run, payload.datasourceId, () => testDatabaseConnection(run, payload.datasourceId))),
     startBackup: async (payload) => ok(await startBackup(run, payload), 202),
     startRestore: (payload) => ok(startRestore(run, payload, { ...deps.restore, serverUrl: deps.serverUrl }), 202),
     cancelBackup: async (payload) => ok(await cancelBackup(run, payload.runId)),

@@ -11,6 +11,7 @@ import { appendEvent } from "../store/outbox.js";
 import { transitionRun } from "../queue/transitions.js";
 import { artifactKindToRestore } from "./artifact-kind.js";
 import { downloadArtifact, type DownloadOptions, type DownloadResult } from "./download-artifact.js";
+import { datasourceScope, explainPathDenial } from "../host/path-denial.js";
 import { restoreTargetFor, type RestoreTarget } from "./restore-target.js";
 import { verifyArtifact } from "./verify-artifact.js";
 
@@ -106,7 +107,7 @@ export async function executeRestore(ctx: RunContext, payload: CommandPayload<"s
         transitionRun(ctx.store, runId, { to: "cancelled", reason: stop.reason });
         log.info({ reason: stop.reason }, "restore cancelled");
       } else {
-        const error = stop?.kind === "fail" ? stop.error : toErrorBody(err);
+        const error = stop?.kind === "fail" ? stop.error : toErrorBody(explainPathDenial(err, datasourceScope(ctx.store, payload.targetDatasourceId, "write")));
         // The stage comes from the run (the last one entered): exactly where it stopped.
         const run = transitionRun(ctx.store, runId, { to: "failed", error });
         log.warn({ code: error.code, stage: run.restoreStage, details: error.details }, "restore failed");

@@ -4,6 +4,7 @@ import { HoldfastError, toErrorBody, type Verification } from "@holdfast/shared"
 import path from "node:path";
 import { runDrill } from "../drill/run-drill.js";
 import { engineFor } from "../engines/registry.js";
+import { datasourceScope, explainPathDenial } from "../host/path-denial.js";
 import { artifactExtension } from "../pipeline/codec.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
 import { requireDatasource } from "../store/datasources.js";
@@ -157,7 +158,7 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
         log.info({ reason: stop.reason }, "backup cancelled");
       } else {
         // Unknown errors are reported as INTERNAL_ERROR; their detail stays in the agent's own log.
-        const error = stop?.kind === "fail" ? stop.error : toErrorBody(err);
+        const error = stop?.kind === "fail" ? stop.error : toErrorBody(explainPathDenial(err, datasourceScope(ctx.store, datasourceId, "read")));
         transitionRun(ctx.store, runId, { to: "failed", error });
         log.warn({ code: error.code, details: error.details }, "backup failed");
       }

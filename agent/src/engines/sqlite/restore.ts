@@ -65,7 +65,8 @@ async function writeCandidate(run: SqliteRestoreRun, candidate: string): Promise
   const cause = codecError ?? fed;
   if (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    const stage = code === "ENOSPC" || code === "EDQUOT" ? "write" : "decompress";
+    // The file system refusing the candidate (full, read-only as under the hardened unit, denied) is the write's failure.
+    const stage = code !== undefined && ["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EIO"].includes(code) ? "write" : "decompress";
     throw failed(stage, `The restore stopped while ${stage === "write" ? "writing the database" : "decompressing"}${code ? ` (${code})` : ""}`, {
       ...(code ? { cause: code } : {}),
       ...(cause instanceof HoldfastError ? { stderr: cause.details?.stderr } : {}),
