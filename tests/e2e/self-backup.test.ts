@@ -135,6 +135,14 @@ describe("backup-self and restore-self with real processes", () => {
     expect(header).toMatchObject({ format: "holdfast-self-backup", dialect: "sqlite", migration: expect.stringMatching(/^\d{4}_/) });
     expect(header.tables.find((t: { name: string }) => t.name === "runs").rows).toBe(1);
     expect(JSON.parse(plain.at(-2)!)).toMatchObject({ end: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+
+    // --check reads and verifies it all with the key, and touches no database.
+    const dataDir = path.join(work, "checked-only");
+    const checked = await holdfast(["restore-self", "--check", "-i", exportFile, "--identity-file", idFile], { HOLDFAST_DATA_DIR: dataDir });
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toContain("runs\t1\n");
+    expect(checked.stderr).toContain("the export is whole");
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it("refuses a damaged export or a wrong key, creating nothing", async () => {
@@ -204,7 +212,9 @@ describe("backup-self and restore-self with real processes", () => {
 
     // PostgreSQL to PostgreSQL, encrypted, the key kept apart: the target names it in its environment.
     const second = path.join(work, "from-pg.hfx.age");
-    const made = await holdfast(["backup-self", "-o", second, "--recipient", recipient], envOne);
+    const recipients = path.join(work, "recipients.txt");
+    await writeFile(recipients, `# the operators' key\n${recipient}\n`);
+    const made = await holdfast(["backup-self", "-o", second, "--recipient-file", recipients], envOne);
     expect(made.code).toBe(0);
     const envTwo = { HOLDFAST_DATA_DIR: path.join(work, "pg-two"), HOLDFAST_DATABASE_URL: pgTwo.url };
     const noKey = await holdfast(["restore-self", "-i", second, "--identity-file", idFile], envTwo);
