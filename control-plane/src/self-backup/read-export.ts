@@ -64,7 +64,7 @@ export async function readSelfExport(file: string, opts: ReadExportOptions = {})
 
   const onLine = async (line: Buffer) => {
     if (trailer) throw damaged("data after the trailer");
-    const value = parseJson(line);
+    const value = header ? parseJson(line) : parseHeaderJson(line);
     if (!header) {
       const parsed = ExportHeader.safeParse(value);
       if (!parsed.success) throw notAnExport(value);
@@ -131,6 +131,7 @@ async function openPlain(file: string, identity: string | undefined): Promise<Re
   const { bytesRead } = await handle.read(head, 0, head.length, 0);
   await handle.close();
   const encrypted = head.subarray(0, bytesRead).toString("latin1") === AGE_MAGIC;
+  if (!encrypted && !(head[0] === 0x1f && head[1] === 0x8b)) throw notAnExport(null);
   const source = createReadStream(file);
   if (!encrypted) return source;
   if (!identity) {
@@ -180,6 +181,14 @@ function parseJson(line: Buffer): unknown {
     return JSON.parse(line.toString("utf8"));
   } catch {
     throw damaged("a line is not JSON");
+  }
+}
+
+function parseHeaderJson(line: Buffer): unknown {
+  try {
+    return JSON.parse(line.toString("utf8"));
+  } catch {
+    throw notAnExport(null);
   }
 }
 

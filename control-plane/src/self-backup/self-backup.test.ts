@@ -187,6 +187,17 @@ describe("backup-self and restore-self", () => {
     await rm(idFile);
   });
 
+  it("tells a file that is not an export, and an output folder that does not exist", async () => {
+    const source = await fresh("sqlite");
+    const notOurs = join(source.dir, "notes.txt.gz");
+    await writeFile(notOurs, gzipSync("hello\n"));
+    await expect(readSelfExport(notOurs)).rejects.toMatchObject({ code: "VALIDATION_FAILED", message: expect.stringContaining("not a Holdfast control plane export") });
+    await writeFile(notOurs, "plain text\n");
+    await expect(readSelfExport(notOurs)).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    const file = join(source.dir, "missing", "cp.hfx");
+    await expect(writeSelfExport(source.database, { file, recipients: [], masterKey: null, includeMasterKey: false })).rejects.toMatchObject({ code: "VALIDATION_FAILED", message: expect.stringContaining("no folder") });
+  });
+
   it("plans the master key: same, install, or refuse unless forced", () => {
     const key = randomBytes(32);
     const other = randomBytes(32);

@@ -60,7 +60,12 @@ export async function writeSelfExport(database: Database, opts: WriteExportOptio
 
   const temp = join(dirname(opts.file), `.${basename(opts.file)}.${randomBytes(6).toString("hex")}.tmp`);
   // Created 0600 and exclusively: nothing already there is followed or reused, and no reader sees it looser.
-  await (await open(temp, "wx", 0o600)).close();
+  await (
+    await open(temp, "wx", 0o600).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT" || err.code === "ENOTDIR") throw new HoldfastError("VALIDATION_FAILED", `-o ${opts.file}: no folder ${dirname(opts.file)}`);
+      throw err;
+    })
+  ).close();
   try {
     const written = await inReadSnapshot(database, async (db) => {
       const tables: ExportHeader["tables"] = [];
