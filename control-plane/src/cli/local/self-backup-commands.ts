@@ -13,6 +13,15 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 
 type LocalFlags = { dataDir?: string };
 
+/**
+ * The settings as `serve` reads them (data dir, database URL, master key). The one place to switch
+ * to the config file's loader (`loadConfiguredEnv(flags)`, with a `--config` option) once it exists.
+ */
+async function envOf(flags: LocalFlags) {
+  const { loadEnv } = await import("../../env.js");
+  return loadEnv({ dataDir: flags.dataDir });
+}
+
 /** Recipients from --recipient and the lines of --recipient-file (comments and blank lines skipped), each checked. */
 function recipientsOf(flags: { recipient?: string[]; recipientFile?: string }): string[] {
   const listed = [...(flags.recipient ?? [])];
@@ -50,13 +59,12 @@ export function registerSelfBackupCommands(program: Command): void {
     .action(async (flags: LocalFlags & { output: string; recipient?: string[]; recipientFile?: string; includeMasterKey?: boolean }) => {
       try {
         const recipients = recipientsOf(flags);
-        const [{ loadEnv }, { openDatabase }, { existingMasterKey }, { writeSelfExport }] = await Promise.all([
-          import("../../env.js"),
+        const [env, { openDatabase }, { existingMasterKey }, { writeSelfExport }] = await Promise.all([
+          envOf(flags),
           import("../../db/index.js"),
           import("../../self-backup/master-key-note.js"),
           import("../../self-backup/write-export.js"),
         ]);
-        const env = loadEnv({ dataDir: flags.dataDir });
         const masterKey = await existingMasterKey(env);
         const database = await openDatabase(env);
         try {
@@ -89,8 +97,7 @@ export function registerSelfBackupCommands(program: Command): void {
       try {
         const { readIdentityFile } = await import("../keys/identity-file.js");
         const identity = flags.identityFile ? readIdentityFile(flags.identityFile) : undefined;
-        const [{ loadEnv }, { readSelfExport }] = await Promise.all([import("../../env.js"), import("../../self-backup/read-export.js")]);
-        const env = loadEnv({ dataDir: flags.dataDir });
+        const [env, { readSelfExport }] = await Promise.all([envOf(flags), import("../../self-backup/read-export.js")]);
         // The whole file is read and checked before any database is opened: a damaged export, or a
         // wrong key, leaves the target exactly as it was (not even created).
         const header = await readSelfExport(flags.input, { identity });
