@@ -44,11 +44,13 @@ function run<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
   };
 }
 
+/** The options every command on this host's data takes (backup-self and restore-self too). */
+export const dataDir = () => new Option("--data-dir <dir>", "data directory (default $HOLDFAST_DATA_DIR or ./data)");
+export const config = () =>
+  new Option("--config <file>", "the control plane's config file (default $HOLDFAST_CONFIG_FILE, else /etc/holdfast/holdfast.json when it exists; docs/deployment.md)");
+
 /** `serve`, `migrate`, `user create`, `api-token create`, `token create`: on this host's data. */
 export function registerLocalCommands(program: Command): void {
-const dataDir = () => new Option("--data-dir <dir>", "data directory (default $HOLDFAST_DATA_DIR or ./data)");
-const config = () =>
-  new Option("--config <file>", "the control plane's config file (default $HOLDFAST_CONFIG_FILE, else /etc/holdfast/holdfast.json when it exists; docs/deployment.md)");
 
 program
   .command("serve")
