@@ -12,7 +12,8 @@ const LOOK: Record<AgentStatus, { color: string; label: string; hint: string }> 
 export function AgentStatusBadge({ status }: { status: AgentStatus }) {
   const look = LOOK[status];
   return (
-    <Badge color={look.color} variant={status === "online" ? "filled" : "light"} title={look.hint}>
+    // Filled, with auto-contrast: white on this green or orange fails axe's contrast check, and so does orange on its light tint.
+    <Badge color={look.color} variant={status === "online" || status === "incompatible" ? "filled" : "light"} autoContrast title={look.hint}>
       {look.label}
     </Badge>
   );

@@ -23,7 +23,7 @@ export function AgentVersion({ agent }: { agent: Pick<AgentItem, "version" | "up
 export function IncompatibleReason({ agent }: { agent: Pick<AgentItem, "status" | "statusReason"> }) {
   if (agent.status !== "incompatible" || !agent.statusReason) return null;
   return (
-    <Text size="sm" c="orange.8" role="note">
+    <Text size="sm" role="note">
       {agent.statusReason}
     </Text>
   );
