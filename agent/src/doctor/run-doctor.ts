@@ -8,7 +8,7 @@ import { checkDumpTools } from "./dump-tools.js";
 import { checkEnrollment } from "./enrollment.js";
 import { bounded, type Finding } from "./finding.js";
 import { checkFreeSpace } from "./free-space.js";
-import { checkHttpHealth } from "./http-health.js";
+import { checkHttpHealth, type HealthAnswer } from "./http-health.js";
 import { checkPrivateDir } from "./private-dir.js";
 import { checkTcp } from "./tcp-connect.js";
 import { checkTls } from "./tls-pin.js";
@@ -65,9 +65,15 @@ async function checkServer(serverUrl: string, pins: readonly string[], insecure:
       fix: "serve the control plane over HTTPS (holdfast serve --tls-cert --tls-key) and enroll again with https:// and --ca-pin",
     });
   }
-  const health = await checkHttpHealth(serverUrl, timeoutMs);
-  findings.push(...health.findings);
-  if (health.findings.every((f) => f.status !== "fail") || health.date) findings.push(judgeClockSkew(health.date));
+  // The request's own timeout is per idle socket; `bounded` caps a server that answers byte by byte.
+  let date: HealthAnswer["date"];
+  const health = await bounded("http", timeoutMs + 1000, async () => {
+    const r = await checkHttpHealth(serverUrl, timeoutMs);
+    date = r.date;
+    return r.findings;
+  });
+  findings.push(...health);
+  if (date || health.every((f) => f.status !== "fail")) findings.push(judgeClockSkew(date));
   return findings;
 }
 
