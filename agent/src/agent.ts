@@ -95,7 +95,7 @@ export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = syst
     heartbeatMs: env.heartbeatMs,
     reconnectBaseMs: env.reconnectBaseMs,
     reconnectCapMs: env.reconnectCapMs,
-    createSession: (send, onReady) => new LinkSession({ store, dispatcher, log: agentLog, send, onReady }),
+    createSession: (send, onReady, refuse) => new LinkSession({ store, dispatcher, log: agentLog, send, onReady, refuse }),
   });
   const done = link.run().finally(async () => {
     // Revocation ends the link without stop(): the slot still has to let go before the store closes.

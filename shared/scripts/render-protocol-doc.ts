@@ -13,6 +13,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { z } from "zod";
 import {
   AckFrame,
+  CLOSE_CODES,
+  VERSION_HEADERS,
   AgentRunState,
   CONTROL_PLANE_TRANSITIONS,
   canTransition,
@@ -167,6 +169,19 @@ export function renderProtocolDoc(): string {
       `${MAX_FRAME_BYTES} bytes; artifact bytes travel by HTTP, not on the link.`,
     "## Envelopes",
     ...envelopes.flatMap(([title, text, schema]) => [`### ${title}`, text, fieldTable(schema)]),
+    "## Versions",
+    `The protocol number is a major: both sides speak exactly one (this build: ${PROTOCOL_VERSION}) and only equal ` +
+      "numbers talk. The number changes with any change a peer of the previous build would refuse (the frame schemas " +
+      `are strict). The agent sends \`${VERSION_HEADERS.protocol}\` and \`${VERSION_HEADERS.agentVersion}\` ` +
+      "headers on the upgrade; `hello` and `helloAck` are read for `protocolVersion` alone before the full schema, " +
+      "so a frame of any protocol is understood far enough to refuse it with a reason. A control plane refuses an " +
+      `agent of another major by closing with ${CLOSE_CODES.incompatible} and a reason naming the side to upgrade ` +
+      "(the agent's status becomes `incompatible`); an agent refuses a `hello` of another major the same way. The " +
+      "agent logs the reason as an error and retries at its longest backoff.",
+    "| Close code | Meaning |\n|---|---|\n" +
+      Object.entries(CLOSE_CODES)
+        .map(([name, code]) => `| ${code} | ${name} |`)
+        .join("\n"),
     "## Error matrix",
     "Every error, over the link (`ResponseEnvelope.error`, a run's `error`) and over REST " +
       "(`{error: {code, message, retryable, details?, requestId}}` with the status below), carries one of these codes.",

@@ -10,6 +10,7 @@ import {
   makeRequest,
   PROTOCOL_VERSION,
   type ResponseEnvelope,
+  VERSION_HEADERS,
 } from "@holdfast/shared";
 import { waitFor } from "./processes.js";
 
@@ -21,6 +22,11 @@ import { waitFor } from "./processes.js";
  */
 export class FakeControlPlane {
   readonly events: EventEnvelope[] = [];
+  /** The protocol its hello announces: set another to play a control plane of another major. */
+  protocolVersion: number = PROTOCOL_VERSION;
+  /** Every upgrade's version headers, and how each socket was closed (code, reason). */
+  readonly upgrades: Array<{ protocol: string | undefined; agentVersion: string | undefined }> = [];
+  readonly closes: Array<{ code: number; reason: string }> = [];
   private socket: WebSocket | null = null;
   private ready = false;
   private lastAcked = 0;
@@ -39,6 +45,7 @@ export class FakeControlPlane {
       res.writeHead(404).end();
     });
     server.on("upgrade", (req, sock, head) => {
+      this.upgrades.push({ protocol: req.headers[VERSION_HEADERS.protocol] as string | undefined, agentVersion: req.headers[VERSION_HEADERS.agentVersion] as string | undefined });
       this.wss.handleUpgrade(req, sock, head, (ws) => this.attach(ws));
     });
   }
@@ -61,7 +68,8 @@ export class FakeControlPlane {
     this.socket?.terminate();
     this.socket = ws;
     this.ready = false;
-    ws.send(JSON.stringify({ type: "hello", protocolVersion: PROTOCOL_VERSION, sessionId: `ses_${randomUUID()}`, serverTime: new Date().toISOString(), lastAckedSequence: this.lastAcked }));
+    ws.on("close", (code, reason) => this.closes.push({ code, reason: reason.toString() }));
+    ws.send(JSON.stringify({ type: "hello", protocolVersion: this.protocolVersion, sessionId: `ses_${randomUUID()}`, serverTime: new Date().toISOString(), lastAckedSequence: this.lastAcked }));
     ws.on("message", (raw) => {
       const frame = JSON.parse(raw.toString()) as { type: string; requestId?: string; sequence?: number };
       if (frame.type === "helloAck") {

@@ -1,11 +1,12 @@
 import { type CryptoKey } from "jose";
 import WebSocket from "ws";
-import { AGENT_ROUTES, CLOSE_CODES, MAX_FRAME_BYTES, WS_SUBPROTOCOL, type Clock } from "@holdfast/shared";
+import { AGENT_ROUTES, CLOSE_CODES, MAX_FRAME_BYTES, PROTOCOL_VERSION, VERSION_HEADERS, WS_SUBPROTOCOL, type Clock } from "@holdfast/shared";
 import type { AgentIdentity } from "../identity/identity-file.js";
 import { signConnectionToken } from "../identity/sign-connection-token.js";
 import type { Logger } from "../log.js";
 import { backoffDelay } from "./backoff.js";
 import type { LinkSession, SessionDeps } from "./session.js";
+import { AGENT_VERSION } from "../version.js";
 
 /** Exit status when the control plane revoked this agent: EX_CONFIG, so a service manager can stop restarting it. */
 export const EXIT_REVOKED = 78;
@@ -19,8 +20,8 @@ export interface LinkClientOptions {
   reconnectBaseMs: number;
   reconnectCapMs: number;
   random?: () => number;
-  /** Builds the conversation for one socket. */
-  createSession(send: SessionDeps["send"], onReady: () => void): LinkSession;
+  /** Builds the conversation for one socket; `refuse` ends it when the control plane speaks another protocol. */
+  createSession(send: SessionDeps["send"], onReady: () => void, refuse: (reason: string) => void): LinkSession;
   /** Extra ws client options (tests: a CA). */
   wsOptions?: WebSocket.ClientOptions;
 }
@@ -92,7 +93,12 @@ export class LinkClient {
     if (this.stopped) return;
     const ws = new WebSocket(wsUrlOf(identity.serverUrl), WS_SUBPROTOCOL, {
       ...this.opts.wsOptions,
-      headers: { authorization: `Bearer ${token}` },
+      // The versions ride on the upgrade so a control plane of another major can refuse with a reason.
+      headers: {
+        authorization: `Bearer ${token}`,
+        [VERSION_HEADERS.protocol]: String(PROTOCOL_VERSION),
+        [VERSION_HEADERS.agentVersion]: AGENT_VERSION,
+      },
       maxPayload: MAX_FRAME_BYTES,
       handshakeTimeout: 15_000,
       perMessageDeflate: false,
@@ -103,10 +109,18 @@ export class LinkClient {
       ws.send(JSON.stringify(frame));
       return true;
     };
-    const session = this.opts.createSession(send, () => {
-      this.attempt = 0;
-      log.info("link established");
-    });
+    let refusedHere: string | null = null;
+    const session = this.opts.createSession(
+      send,
+      () => {
+        this.attempt = 0;
+        log.info("link established");
+      },
+      (reason) => {
+        refusedHere = reason;
+        ws.close(CLOSE_CODES.incompatible, reason.slice(0, 120));
+      },
+    );
     this.session = session;
 
     ws.on("open", () => this.feedWatchdog(ws));
@@ -140,6 +154,13 @@ export class LinkClient {
         this.stop(EXIT_REVOKED);
         return;
       }
+      if (code === CLOSE_CODES.incompatible || refusedHere !== null) {
+        // Not fatal: once the other side is upgraded the link works again, so keep asking, slowly.
+        const why = refusedHere ?? (reason.toString().slice(0, 200) || "the control plane speaks another protocol");
+        log.error({ reason: why, retryInMs: this.opts.reconnectCapMs }, `incompatible with the control plane: ${why}`);
+        this.scheduleReconnect(true);
+        return;
+      }
       if (code === CLOSE_CODES.replaced) log.warn("another session of this agent replaced this one (4409): is the key copied to another host?");
       else log.info({ code, reason: reason.toString().slice(0, 200) }, "link closed");
       this.scheduleReconnect();
@@ -154,9 +175,10 @@ export class LinkClient {
     }, 3 * this.opts.heartbeatMs);
   }
 
-  private scheduleReconnect(): void {
+  /** `longest`: wait the full cap (an incompatible peer will not change in seconds). */
+  private scheduleReconnect(longest = false): void {
     if (this.stopped) return;
-    const delay = backoffDelay(this.attempt, this.opts.reconnectBaseMs, this.opts.reconnectCapMs, this.opts.random);
+    const delay = longest ? this.opts.reconnectCapMs : backoffDelay(this.attempt, this.opts.reconnectBaseMs, this.opts.reconnectCapMs, this.opts.random);
     this.attempt++;
     this.opts.log.debug({ delayMs: delay, attempt: this.attempt }, "reconnecting");
     this.cancelTimer = this.opts.clock.setTimeout(() => {

@@ -5,7 +5,8 @@ import path from "node:path";
 import { jwtVerify, type CryptoKey } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
-import { AGENT_JWT, AGENT_ROUTES, CLOSE_CODES, WS_SUBPROTOCOL } from "@holdfast/shared";
+import { AGENT_JWT, AGENT_ROUTES, CLOSE_CODES, PROTOCOL_VERSION, VERSION_HEADERS, WS_SUBPROTOCOL } from "@holdfast/shared";
+import pino from "pino";
 import { createRunContext } from "../agent.js";
 import { DEFAULT_LIMITS } from "../env.js";
 import { generateKeyPair } from "../identity/keys.js";
@@ -20,12 +21,13 @@ import { backoffDelay } from "./backoff.js";
 import { EXIT_REVOKED, LinkClient, wsUrlOf } from "./connect.js";
 import { Dispatcher } from "./dispatch.js";
 import { LinkSession } from "./session.js";
+import { AGENT_VERSION } from "../version.js";
 
 /** A minimal control plane: authenticates the upgrade like docs/link.md §2 and records what it got. */
 class FakeControlPlane {
   readonly server = http.createServer();
   readonly wss = new WebSocketServer({ noServer: true });
-  readonly upgrades: { status: number; jti?: string; protocol?: string }[] = [];
+  readonly upgrades: { status: number; jti?: string; protocol?: string; versions?: string[] }[] = [];
   readonly frames: Record<string, unknown>[] = [];
   socket: WebSocket | null = null;
   answer: number | null = null;
@@ -49,7 +51,12 @@ class FakeControlPlane {
           requiredClaims: ["jti", "iat", "exp"],
           currentDate: clock.now(),
         });
-        this.upgrades.push({ status: 101, jti: payload.jti as string, protocol: req.headers["sec-websocket-protocol"] as string });
+        this.upgrades.push({
+          status: 101,
+          jti: payload.jti as string,
+          protocol: req.headers["sec-websocket-protocol"] as string,
+          versions: [req.headers[VERSION_HEADERS.protocol] as string, req.headers[VERSION_HEADERS.agentVersion] as string],
+        });
         this.wss.handleUpgrade(req, sock, head, (ws) => {
           this.socket = ws;
           ws.on("message", (data) => {
@@ -114,8 +121,11 @@ describe("the agent link", () => {
   let cp: FakeControlPlane;
   let client: LinkClient;
   let serverUrl: string;
+  let logLines: Array<{ level: number; msg: string; reason?: string }>;
 
   beforeEach(async () => {
+    logLines = [];
+    const log = pino({ level: "info" }, { write: (line: string) => logLines.push(JSON.parse(line) as (typeof logLines)[number]) });
     dir = makeTempDir("link");
     clock = new ManualClock(Date.now());
     const keys = await generateKeyPair();
@@ -129,12 +139,12 @@ describe("the agent link", () => {
       identity: { agentId: "agt_test", keyId: "kid_1", name: "t", serverUrl, pins: [], insecure: false },
       privateKey: keys.privateKey,
       clock,
-      log: silentLogger,
+      log,
       heartbeatMs: 1000,
       reconnectBaseMs: 500,
       reconnectCapMs: 60000,
       random: () => 0.5,
-      createSession: (send, onReady) => new LinkSession({ store, dispatcher, log: silentLogger, send, onReady, hostname: "db-host" }),
+      createSession: (send, onReady, refuse) => new LinkSession({ store, dispatcher, log: silentLogger, send, onReady, refuse, hostname: "db-host" }),
     });
   });
 
@@ -230,6 +240,33 @@ describe("the agent link", () => {
     clock.advance(250); // random 0.5 × base 500 ms
     await cp.until(() => cp.socket);
     expect(cp.upgrades.map((u) => u.status)).toEqual([401, 101]);
+  });
+
+  it("sends its versions on the upgrade; closed as incompatible, logs the reason as an error and retries at the longest backoff", async () => {
+    void client.run();
+    const socket = await cp.until(() => cp.socket);
+    expect(cp.upgrades[0]?.versions).toEqual([String(PROTOCOL_VERSION), AGENT_VERSION]);
+    const reason = "agent speaks protocol 1, this control plane 2: upgrade the agent";
+    socket.close(CLOSE_CODES.incompatible, reason);
+    await eventually(() => clock.pendingTimers === 1);
+    expect(logLines.filter((l) => l.level === 50).map((l) => l.reason)).toEqual([reason]);
+    // Not the jittered backoff of an ordinary drop (250 ms here): the full cap, and it keeps trying.
+    expect(clock.nextTimerInMs).toBe(60_000);
+    clock.advance(60_000);
+    await cp.until(() => cp.upgrades.length === 2);
+    expect(cp.upgrades.map((u) => u.status)).toEqual([101, 101]);
+  });
+
+  it("refuses a hello of another protocol major: no helloAck, closes with the incompatible code, retries at the longest backoff", async () => {
+    void client.run();
+    const socket = await cp.until(() => cp.socket);
+    const closed = new Promise<number>((r) => socket.once("close", (code) => r(code)));
+    cp.send({ type: "hello", protocolVersion: 2, sessionId: "ses_future", somethingNew: true });
+    expect(await closed).toBe(CLOSE_CODES.incompatible);
+    await eventually(() => logLines.some((l) => l.level === 50));
+    expect(cp.frames.filter((f) => f.type === "helloAck")).toEqual([]);
+    expect(logLines.filter((l) => l.level === 50).map((l) => l.reason)).toEqual(["control plane speaks protocol 2, this agent 1: upgrade the agent"]);
+    expect(clock.nextTimerInMs).toBe(60_000);
   });
 
   it("treats three heartbeat intervals of silence as a dead link and reconnects", async () => {

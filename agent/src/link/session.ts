@@ -1,5 +1,5 @@
 import os from "node:os";
-import { parseServerFrame, PROTOCOL_VERSION, type HelloAckFrame } from "@holdfast/shared";
+import { parseServerFrame, PROTOCOL_VERSION, protocolMismatch, type HelloAckFrame } from "@holdfast/shared";
 import type { Logger } from "../log.js";
 import { countUnacked, lastSequence, markAckedUpTo, readEventsAfter, toEventFrame } from "../store/outbox.js";
 import type { AgentStore } from "../store/store.js";
@@ -15,6 +15,8 @@ export interface SessionDeps {
   send(frame: object): boolean;
   /** Called once helloAck went out: the link is healthy (connect.ts resets its backoff). */
   onReady?(): void;
+  /** The control plane's hello is of another protocol major: connect.ts closes and retries slowly. */
+  refuse?(reason: string): void;
   hostname?: string;
 }
 
@@ -52,6 +54,12 @@ export class LinkSession implements LinkControl {
     }
     const { value } = parsed;
     switch (value.kind) {
+      case "incompatible": {
+        // No helloAck: answering in our protocol would only be misread by the other major.
+        const reason = protocolMismatch(value.protocolVersion, "agent") ?? "incompatible protocol";
+        this.deps.refuse?.(reason);
+        return;
+      }
       case "hello": {
         const skewMs = Date.parse(value.frame.serverTime) - this.deps.store.clock.now().getTime();
         if (Math.abs(skewMs) > 10_000) this.deps.log.warn({ skewMs }, "clock differs from the control plane's by more than 10 s");

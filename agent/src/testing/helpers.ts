@@ -103,4 +103,9 @@ export class ManualClock implements Clock {
   get pendingTimers(): number {
     return this.timers.length;
   }
+
+  /** How long until the earliest pending timer fires; undefined when none is pending. */
+  get nextTimerInMs(): number | undefined {
+    return this.timers.length === 0 ? undefined : Math.min(...this.timers.map((x) => x.at)) - this.t;
+  }
 }

@@ -1,6 +1,7 @@
-import { AgentStatus } from "@holdfast/shared";
+import { AgentStatus, isUpdateAvailable } from "@holdfast/shared";
 import { asc } from "drizzle-orm";
 import type { DbContext } from "../context.js";
+import { VERSION } from "../version.js";
 import { type AgentRow, getAgent } from "./get-agent.js";
 
 export interface AgentView {
@@ -10,6 +11,12 @@ export interface AgentView {
   status: AgentStatus;
   lastSeenAt: string | null;
   version: string | null;
+  /** The protocol major it spoke at its last connection; null before one was recorded. */
+  protocolVersion: number | null;
+  /** Why the status is what it is (an incompatible agent: which side to upgrade); null otherwise. */
+  statusReason: string | null;
+  /** Its version is older than this control plane's. */
+  updateAvailable: boolean;
 }
 
 export async function listAgents(ctx: DbContext): Promise<AgentView[]> {
@@ -31,5 +38,8 @@ function agentView(a: AgentRow): AgentView {
     status: AgentStatus.parse(a.status),
     lastSeenAt: a.lastSeenAt === null ? null : new Date(a.lastSeenAt).toISOString(),
     version: a.version,
+    protocolVersion: a.protocolVersion,
+    statusReason: a.statusReason,
+    updateAvailable: isUpdateAvailable(a.version, VERSION),
   };
 }

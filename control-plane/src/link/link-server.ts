@@ -1,11 +1,22 @@
 import { type IncomingMessage, STATUS_CODES, type Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { AGENT_ROUTES, type ErrorBody, HoldfastError, MAX_FRAME_BYTES, toErrorBody, WS_SUBPROTOCOL } from "@holdfast/shared";
+import {
+  AGENT_ROUTES,
+  type ErrorBody,
+  HoldfastError,
+  MAX_FRAME_BYTES,
+  parseProtocolHeader,
+  protocolMismatch,
+  toErrorBody,
+  VERSION_HEADERS,
+  WS_SUBPROTOCOL,
+} from "@holdfast/shared";
 import { WebSocketServer } from "ws";
 import { authenticateAgentUpgrade } from "../agents/authenticate-upgrade.js";
 import type { AppContext } from "../context.js";
 import { metrics } from "../metrics/process-series.js";
 import type { LinkHub } from "./hub.js";
+import { refuseIncompatible } from "./refuse-incompatible.js";
 
 /** Answers a refused upgrade with a plain HTTP response and drops the connection: no socket exists. */
 function refuse(socket: Duplex, status: number, body: ErrorBody): void {
@@ -46,6 +57,17 @@ export function attachLinkServer(ctx: AppContext, server: Server, hub: LinkHub):
     authenticateAgentUpgrade(ctx, req.headers).then(
       ({ agentId }) => {
         if (closed || socket.destroyed) return socket.destroy();
+        // An agent of another major is told why over a real socket (a close code it can log), not an HTTP
+        // status; agents older than the header say their protocol in helloAck instead (session.ts).
+        const protocolVersion = parseProtocolHeader(req.headers[VERSION_HEADERS.protocol]);
+        const reason = protocolVersion === null ? null : protocolMismatch(protocolVersion, "control plane");
+        if (protocolVersion !== null && reason) {
+          const agentVersion = req.headers[VERSION_HEADERS.agentVersion];
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            void refuseIncompatible(ctx, ws, agentId, { protocolVersion, reason, ...(typeof agentVersion === "string" ? { agentVersion: agentVersion.slice(0, 64) } : {}) });
+          });
+          return;
+        }
         wss.handleUpgrade(req, socket, head, (ws) => hub.open(agentId, ws));
       },
       (err: unknown) => {

@@ -13,6 +13,7 @@ import {
   parseAgentFrame,
   parseCommandData,
   PROTOCOL_VERSION,
+  protocolMismatch,
   type ResponseEnvelope,
 } from "@holdfast/shared";
 import type { WebSocket } from "ws";
@@ -20,6 +21,7 @@ import { markAgentOnline, touchAgent } from "../agents/presence.js";
 import type { AppContext } from "../context.js";
 import type { Logger } from "../logger.js";
 import { ingestEvent, lastAckedSequence } from "../runs/ingest-event.js";
+import { refuseIncompatible } from "./refuse-incompatible.js";
 
 interface Pending {
   type: CommandType;
@@ -153,7 +155,11 @@ export class AgentSession {
       return;
     }
     const { value } = parsed;
-    if (value.kind === "helloAck") this.onHelloAck(value.frame);
+    if (value.kind === "incompatible") {
+      const reason = protocolMismatch(value.protocolVersion, "control plane") ?? "incompatible protocol";
+      const { protocolVersion, agentVersion } = value;
+      void refuseIncompatible(this.ctx, this.ws, this.agentId, { protocolVersion, reason, ...(agentVersion !== undefined ? { agentVersion } : {}) });
+    } else if (value.kind === "helloAck") this.onHelloAck(value.frame);
     else if (!this.ready) this.log.warn({ kind: value.kind }, "frame before helloAck dropped");
     else if (value.kind === "response") this.onResponse(value.frame);
     else this.onEvent(value.frame);
@@ -161,7 +167,7 @@ export class AgentSession {
 
   private onHelloAck(frame: HelloAckFrame): void {
     if (this.ready) return;
-    markAgentOnline(this.ctx, this.agentId, { agentVersion: frame.agentVersion, hostname: frame.hostname }).then(
+    markAgentOnline(this.ctx, this.agentId, { agentVersion: frame.agentVersion, hostname: frame.hostname, protocolVersion: frame.protocolVersion }).then(
       () => {
         if (this.closed) return;
         this.ready = true;

@@ -85,11 +85,11 @@ export async function connectJwt(identity: Identity, o: JwtOverrides = {}): Prom
 
 export type ConnectResult = { ok: true; ws: WebSocket; messages: Array<Record<string, unknown>> } | { ok: false; status: number; body: string };
 
-/** Opens the link with the given bearer JWT; resolves with the socket or the refused status. */
-export function connect(url: string, jwt: string | undefined, protocol: string = WS_SUBPROTOCOL): Promise<ConnectResult> {
+/** Opens the link with the given bearer JWT (and any extra upgrade headers); resolves with the socket or the refused status. */
+export function connect(url: string, jwt: string | undefined, protocol: string = WS_SUBPROTOCOL, headers: Record<string, string> = {}): Promise<ConnectResult> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${url.replace(/^http/, "ws")}${AGENT_ROUTES.connect}`, protocol, {
-      headers: jwt ? { authorization: `Bearer ${jwt}` } : {},
+      headers: { ...headers, ...(jwt ? { authorization: `Bearer ${jwt}` } : {}) },
     });
     // Recorded from the start: hello can arrive in the same packet as the 101 and be emitted before
     // the caller's continuation runs.

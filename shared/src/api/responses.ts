@@ -53,7 +53,7 @@ export const API_RESPONSES: Partial<Record<ApiRoute, { status: number; body: z.Z
   "GET /openapi.json": { status: 200, body: z.object({ openapi: z.string() }).loose() },
   "GET /agents/:id": {
     status: 200,
-    body: z.object({ id: z.string(), name: z.string(), hostname: z.string(), status: AgentStatus, lastSeenAt: z.iso.datetime({ offset: true }).nullable(), version: z.string().nullable() }),
+    body: z.object({ id: z.string(), name: z.string(), hostname: z.string(), status: AgentStatus, lastSeenAt: z.iso.datetime({ offset: true }).nullable(), version: z.string().nullable(), protocolVersion: z.number().int().nullable(), statusReason: z.string().nullable(), updateAvailable: z.boolean() }),
   },
   "POST /runs/:runId/validate": { status: 200, body: ValidateRunAnswer },
   "POST /runs/:runId/copies": { status: 202, body: CopyRunAnswer },

@@ -45,6 +45,8 @@ export const CLOSE_CODES = {
   revoked: 4403,
   /** A newer session of the same agent replaced this one. */
   replaced: 4409,
+  /** The two sides speak different protocol majors; the close reason says which to upgrade. */
+  incompatible: 4426,
   /** The control plane is shutting down. */
   serverShutdown: 4503,
 } as const;

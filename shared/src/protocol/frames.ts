@@ -7,17 +7,26 @@ import {
   HelloAckFrame,
   HelloFrame,
   MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
   RequestEnvelope,
   ResponseEnvelope,
 } from "./envelope.js";
 import { type EventData, type EventType, Events, isEventType } from "./events.js";
+import { ProtocolProbe } from "./versions.js";
 
 /** A command as the agent receives it, payload already validated against its schema. */
 export type CommandFrame = { [T in CommandType]: Omit<RequestEnvelope, "type" | "payload"> & { type: T; payload: CommandPayload<T> } }[CommandType];
 export type AgentEventFrame = { [T in EventType]: Omit<EventEnvelope, "type" | "data"> & { type: T; data: EventData<T> } }[EventType];
 
-export type ServerFrame = { kind: "hello"; frame: HelloFrame } | { kind: "ack"; frame: AckFrame } | { kind: "command"; frame: CommandFrame };
+/**
+ * A hello or helloAck of another protocol major: only its version (and the agent's) could be read, so
+ * the receiver can say why it refuses instead of calling it malformed.
+ */
+export type ForeignHello = { kind: "incompatible"; type: "hello" | "helloAck"; protocolVersion: number; agentVersion?: string };
+
+export type ServerFrame = ForeignHello | { kind: "hello"; frame: HelloFrame } | { kind: "ack"; frame: AckFrame } | { kind: "command"; frame: CommandFrame };
 export type AgentFrame =
+  | ForeignHello
   | { kind: "helloAck"; frame: HelloAckFrame }
   | { kind: "response"; frame: ResponseEnvelope }
   | { kind: "event"; frame: AgentEventFrame };
@@ -52,6 +61,15 @@ function check<T extends z.ZodType>(schema: T, value: unknown, what: string, req
   return { ok: false, error: validationError(parsed.error, what), ...(requestId ? { requestId } : {}) };
 }
 
+/** Reads a hello's protocol number with the minimal schema first; another major stops there. */
+function probeHello(value: Record<string, unknown>, type: "hello" | "helloAck"): ForeignHello | FrameRejection | null {
+  const probe = check(ProtocolProbe, value, type);
+  if (!probe.ok) return probe;
+  if (probe.value.protocolVersion === PROTOCOL_VERSION) return null;
+  const { protocolVersion, agentVersion } = probe.value;
+  return { kind: "incompatible", type, protocolVersion, ...(agentVersion !== undefined ? { agentVersion } : {}) };
+}
+
 function readableRequestId(value: Record<string, unknown>): string | undefined {
   const r = value.requestId;
   return typeof r === "string" && r.length > 0 && r.length <= 128 ? r : undefined;
@@ -63,6 +81,8 @@ export function parseServerFrame(text: string): { ok: true; value: ServerFrame }
   if (!json.ok) return json;
   const type = json.value.type as string;
   if (type === "hello") {
+    const foreign = probeHello(json.value, "hello");
+    if (foreign) return "ok" in foreign ? foreign : { ok: true, value: foreign };
     const r = check(HelloFrame, json.value, "hello");
     return r.ok ? { ok: true, value: { kind: "hello", frame: r.value } } : r;
   }
@@ -90,6 +110,8 @@ export function parseAgentFrame(text: string): { ok: true; value: AgentFrame } |
   if (!json.ok) return json;
   const type = json.value.type as string;
   if (type === "helloAck") {
+    const foreign = probeHello(json.value, "helloAck");
+    if (foreign) return "ok" in foreign ? foreign : { ok: true, value: foreign };
     const r = check(HelloAckFrame, json.value, "helloAck");
     return r.ok ? { ok: true, value: { kind: "helloAck", frame: r.value } } : r;
   }

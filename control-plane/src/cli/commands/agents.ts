@@ -44,8 +44,9 @@ export function registerAgentsCommands(program: Command): void {
           ["Name", agent.name],
           ["Host", agent.hostname],
           ["Status", statusColor(agent.status)],
+          ...(agent.statusReason ? [["Reason", agent.statusReason] as [string, string]] : []),
           ["Last seen", agent.lastSeenAt],
-          ["Version", agent.version],
+          ["Version", agent.updateAvailable ? `${agent.version} (update available)` : agent.version],
           [
             "Engines",
             capabilities

@@ -3,6 +3,7 @@ import { Can } from "../../session/viewer.js";
 import { DateTime } from "../../ui/date-time.js";
 import { AgentStatusBadge } from "./agent-status-badge.js";
 import type { AgentItem } from "./agents-query.js";
+import { AgentVersion, IncompatibleReason } from "./agent-version.js";
 import { AgentIdentity } from "./agents-table.js";
 import { RevokeAgentButton } from "./revoke-agent-button.js";
 import classes from "./agents-page.module.css";
@@ -19,8 +20,9 @@ export function AgentCards({ items }: { items: AgentItem[] }) {
               <AgentStatusBadge status={agent.status} />
             </div>
           </Group>
-          <Text size="sm" mt="xs">
-            Version {agent.version ?? "unknown"}
+          <IncompatibleReason agent={agent} />
+          <Text size="sm" mt="xs" component="div">
+            Version <AgentVersion agent={agent} />
           </Text>
           <Text size="sm">
             Last seen <DateTime value={agent.lastSeenAt} relative />

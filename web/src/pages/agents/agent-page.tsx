@@ -13,6 +13,7 @@ import { AgentQueuePanel } from "./agent-queue-panel.js";
 import { agentCapabilitiesQuery, agentHealthQuery } from "./agent-queries.js";
 import { AgentStatusBadge } from "./agent-status-badge.js";
 import { type AgentItem, agentsQuery } from "./agents-query.js";
+import { AgentVersion, IncompatibleReason } from "./agent-version.js";
 import { RevokeAgentButton } from "./revoke-agent-button.js";
 import classes from "./agents-page.module.css";
 
@@ -64,11 +65,14 @@ function AgentDetail({ agent }: { agent: AgentItem }) {
           <Fact label="Status">
             <AgentStatusBadge status={agent.status} />
           </Fact>
-          <Fact label="Version">{agent.version ?? "unknown"}</Fact>
+          <Fact label="Version">
+            <AgentVersion agent={agent} />
+          </Fact>
           <Fact label="Last seen">
             <DateTime value={agent.lastSeenAt} relative />
           </Fact>
         </SimpleGrid>
+        <IncompatibleReason agent={agent} />
         <Text size="xs" c="dimmed" ff="monospace" className={classes.wrap}>
           {agent.id}
         </Text>

@@ -5,6 +5,7 @@ import { Can } from "../../session/viewer.js";
 import { DateTime } from "../../ui/date-time.js";
 import { AgentStatusBadge } from "./agent-status-badge.js";
 import type { AgentItem } from "./agents-query.js";
+import { AgentVersion, IncompatibleReason } from "./agent-version.js";
 import { RevokeAgentButton } from "./revoke-agent-button.js";
 import classes from "./agents-page.module.css";
 
@@ -34,8 +35,11 @@ export function AgentsTable({ items }: { items: AgentItem[] }) {
             </Table.Td>
             <Table.Td>
               <AgentStatusBadge status={agent.status} />
+              <IncompatibleReason agent={agent} />
             </Table.Td>
-            <Table.Td>{agent.version ?? <Text span inherit c="dimmed">unknown</Text>}</Table.Td>
+            <Table.Td>
+              <AgentVersion agent={agent} />
+            </Table.Td>
             <Table.Td>
               <DateTime value={agent.lastSeenAt} relative withZone={false} />
             </Table.Td>
