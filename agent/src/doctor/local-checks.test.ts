@@ -31,7 +31,7 @@ describe("dump tools per configured engine", () => {
   it("reports each engine's tool version as the engine detects it, and a missing tool with what to install", async () => {
     const engines = defaultEngines({ tmpDir: dir });
     // This machine has the PostgreSQL client (the engine tests need it too).
-    const expected = await engines.postgres.toolVersion();
+    const expected = await engines.postgres!.toolVersion();
     expect(expected).toMatch(/pg_dump/);
     expect(await checkDumpTools(engines, ["postgres"])).toEqual([{ check: "dump-tools", status: "ok", summary: `postgres: ${expected}` }]);
     // A PATH without the tools: the same detection finds no dump tool.

@@ -1,3 +1,4 @@
+import { withConfiguredServer } from "../identity/configured-server.js";
 import { defaultEngines } from "../engines/registry.js";
 import type { EngineRegistry } from "../engines/types.js";
 import { stagingRootFor } from "../staging/run-folders.js";
@@ -22,6 +23,8 @@ export interface DoctorOptions {
   timeoutMs?: number;
   engines?: EngineRegistry;
   pathVar?: string;
+  /** The config file's control planes, which win over the enrolled URL (identity/configured-server.ts). */
+  servers?: string[] | undefined;
 }
 
 function isLoopback(host: string): boolean {
@@ -88,7 +91,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<Finding[]> {
     findings: [{ check: "enrollment", status: "fail", summary: `could not read the enrollment: ${String(err)}` } satisfies Finding],
   }));
   findings.push(...enrollment.findings);
-  const identity = enrollment.identity;
+  const identity = enrollment.identity ? withConfiguredServer(enrollment.identity, { servers: opts.servers }) : null;
   if (identity) {
     const staging = stagingRootFor(opts.tmpDir, identity.agentId);
     findings.push(

@@ -244,7 +244,7 @@ describe("the agent link", () => {
 
   it("sends its versions on the upgrade; closed as incompatible, logs the reason as an error and retries at the longest backoff", async () => {
     void client.run();
-    const socket = await cp.until(() => cp.socket);
+    const socket = (await cp.until(() => cp.socket))!;
     expect(cp.upgrades[0]?.versions).toEqual([String(PROTOCOL_VERSION), AGENT_VERSION]);
     const reason = "agent speaks protocol 1, this control plane 2: upgrade the agent";
     socket.close(CLOSE_CODES.incompatible, reason);
@@ -259,7 +259,7 @@ describe("the agent link", () => {
 
   it("refuses a hello of another protocol major: no helloAck, closes with the incompatible code, retries at the longest backoff", async () => {
     void client.run();
-    const socket = await cp.until(() => cp.socket);
+    const socket = (await cp.until(() => cp.socket))!;
     const closed = new Promise<number>((r) => socket.once("close", (code) => r(code)));
     cp.send({ type: "hello", protocolVersion: 2, sessionId: "ses_future", somethingNew: true });
     expect(await closed).toBe(CLOSE_CODES.incompatible);
