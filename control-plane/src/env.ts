@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { fileURLToPath } from "node:url";
-import { HoldfastError, parseOrThrow } from "@holdfast/shared";
+import { HoldfastError, parseOrThrow, TlsPin } from "@holdfast/shared";
 import type { BlockList } from "node:net";
 import { DEFAULT_LOCAL_TIMEOUT_MS } from "./destinations/bounded-local.js";
 import { parseTrustedProxies } from "./http/client-address.js";
@@ -143,6 +143,8 @@ const RawEnv = z.object({
   tlsKey: z.string().min(1).optional(),
   /** The key the certificate will be renewed with: its pin is pushed to agents before the swap (tls/). */
   tlsNextKey: z.string().min(1).optional(),
+  /** Pins of the reverse proxy's certificate (comma-separated sha256:…) when it terminates TLS: shown in the enroll commands and pushed to agents (tls/). */
+  publicPins: z.string().optional(),
   /** Where the agent packages (`npm run package:agent`) are served from; default: `agent-packages/` beside the control plane's checkout. */
   agentPackagesDir: z.string().min(1).optional(),
   masterKey: z
@@ -210,11 +212,19 @@ export type Env = {
   destinationFullFraction: number;
   /** HOLDFAST_TLS_CERT / _KEY (absolute paths); both or neither. */
   tls: { certFile: string; keyFile: string; nextKeyFile: string | undefined } | null;
+  /** HOLDFAST_PUBLIC_PINS: the reverse proxy's pins. */
+  publicPins: TlsPin[];
   /** HOLDFAST_AGENT_PACKAGES_DIR, absolute. */
   agentPackagesDir: string;
   /** HOLDFAST_SCRUB_*: scrub/scrub-pass.ts. */
   scrub: { intervalMs: number; sizeCycleMs: number; hashCycleMs: number; maxCopies: number; maxBytes: number };
 };
+
+/** HOLDFAST_PUBLIC_PINS: each item a pin, or VALIDATION_FAILED naming the setting. */
+function parsePins(spec: string | undefined): TlsPin[] {
+  const items = (spec ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return items.map((item) => parseOrThrow(TlsPin, item, "HOLDFAST_PUBLIC_PINS"));
+}
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
 
@@ -288,6 +298,7 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
       tlsCert: blankToUndefined(flags.tlsCert ?? vars.HOLDFAST_TLS_CERT),
       tlsKey: blankToUndefined(flags.tlsKey ?? vars.HOLDFAST_TLS_KEY),
       tlsNextKey: blankToUndefined(vars.HOLDFAST_TLS_NEXT_KEY),
+      publicPins: blankToUndefined(vars.HOLDFAST_PUBLIC_PINS),
       agentPackagesDir: blankToUndefined(vars.HOLDFAST_AGENT_PACKAGES_DIR),
     },
     "configuration",
@@ -349,6 +360,7 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     destinationMinFreeBytes: raw.destinationMinFreeBytes,
     destinationFullFraction: raw.destinationFullFraction,
     tls: raw.tlsCert && raw.tlsKey ? { certFile: resolve(raw.tlsCert), keyFile: resolve(raw.tlsKey), nextKeyFile: raw.tlsNextKey ? resolve(raw.tlsNextKey) : undefined } : null,
+    publicPins: parsePins(raw.publicPins),
     agentPackagesDir: resolve(raw.agentPackagesDir ?? fileURLToPath(new URL("../../agent-packages", import.meta.url))),
     scrub: {
       intervalMs: raw.scrubIntervalMs,

@@ -1,6 +1,7 @@
 import { AgentStatus } from "@holdfast/shared";
 import { asc } from "drizzle-orm";
 import type { DbContext } from "../context.js";
+import type { LinkSecurity } from "../tls/link-security.js";
 import { type AgentRow, getAgent } from "./get-agent.js";
 
 export interface AgentView {
@@ -10,6 +11,8 @@ export interface AgentView {
   status: AgentStatus;
   lastSeenAt: string | null;
   version: string | null;
+  /** How its last link came: "insecure" is plain ws:// across a network (enrolled with --insecure); null before it connected. */
+  linkSecurity: LinkSecurity | null;
 }
 
 export async function listAgents(ctx: DbContext): Promise<AgentView[]> {
@@ -31,5 +34,6 @@ function agentView(a: AgentRow): AgentView {
     status: AgentStatus.parse(a.status),
     lastSeenAt: a.lastSeenAt === null ? null : new Date(a.lastSeenAt).toISOString(),
     version: a.version,
+    linkSecurity: a.linkSecurity === "tls" || a.linkSecurity === "loopback" || a.linkSecurity === "insecure" ? a.linkSecurity : null,
   };
 }

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { VERSION } from "../version.js";
 import { registerRemoteCommands } from "./commands/index.js";
 import { registerLocalCommands } from "./local/commands.js";
+import { addCaPinCommand } from "./local/ca-pin-command.js";
 import { addConnectionOptions } from "./remote/remote-command.js";
 
 /**
@@ -18,6 +19,7 @@ const program = new Command("holdfast")
 
 addConnectionOptions(program);
 registerLocalCommands(program);
+addCaPinCommand(program);
 registerRemoteCommands(program);
 
 await program.parseAsync(process.argv);

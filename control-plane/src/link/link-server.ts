@@ -5,6 +5,7 @@ import { WebSocketServer } from "ws";
 import { authenticateAgentUpgrade } from "../agents/authenticate-upgrade.js";
 import type { AppContext } from "../context.js";
 import { metrics } from "../metrics/process-series.js";
+import { linkSecurityOf } from "../tls/link-security.js";
 import type { LinkHub } from "./hub.js";
 
 /** Answers a refused upgrade with a plain HTTP response and drops the connection: no socket exists. */
@@ -46,7 +47,8 @@ export function attachLinkServer(ctx: AppContext, server: Server, hub: LinkHub):
     authenticateAgentUpgrade(ctx, req.headers).then(
       ({ agentId }) => {
         if (closed || socket.destroyed) return socket.destroy();
-        wss.handleUpgrade(req, socket, head, (ws) => hub.open(agentId, ws));
+        const security = linkSecurityOf(req, ctx.env.trustedProxies);
+        wss.handleUpgrade(req, socket, head, (ws) => hub.open(agentId, ws, security));
       },
       (err: unknown) => {
         const status = err instanceof HoldfastError ? err.status : 500;
