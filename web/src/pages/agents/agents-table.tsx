@@ -1,9 +1,10 @@
-import { Anchor, Stack, Table, Text, VisuallyHidden } from "@mantine/core";
+import { Anchor, Group, Stack, Table, Text, VisuallyHidden } from "@mantine/core";
 import { Link } from "@tanstack/react-router";
 import { viewerTimeZone } from "../../format/time.js";
 import { Can } from "../../session/viewer.js";
 import { DateTime } from "../../ui/date-time.js";
 import { AgentStatusBadge } from "./agent-status-badge.js";
+import { InsecureLinkBadge } from "./insecure-link-badge.js";
 import type { AgentItem } from "./agents-query.js";
 import { RevokeAgentButton } from "./revoke-agent-button.js";
 import classes from "./agents-page.module.css";
@@ -33,7 +34,10 @@ export function AgentsTable({ items }: { items: AgentItem[] }) {
               <AgentIdentity agent={agent} />
             </Table.Td>
             <Table.Td>
-              <AgentStatusBadge status={agent.status} />
+              <Group gap="xs">
+                <AgentStatusBadge status={agent.status} />
+                <InsecureLinkBadge linkSecurity={agent.linkSecurity} />
+              </Group>
             </Table.Td>
             <Table.Td>{agent.version ?? <Text span inherit c="dimmed">unknown</Text>}</Table.Td>
             <Table.Td>
