@@ -4,6 +4,8 @@ import type { EngineRegistry } from "./engines/types.js";
 import type { AgentEnv, AgentLimits } from "./env.js";
 import { readIdentity } from "./identity/identity-file.js";
 import { withConfiguredServer } from "./identity/configured-server.js";
+import { savePins } from "./identity/save-pins.js";
+import { ServerTrust } from "./link/server-trust.js";
 import { readPrivateKey } from "./identity/keys.js";
 import { LinkClient } from "./link/connect.js";
 import { Dispatcher } from "./link/dispatch.js";
@@ -67,6 +69,9 @@ export interface StartAgentOptions {
 export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = systemClock, opts: StartAgentOptions = {}): Promise<RunningAgent> {
   const identity = withConfiguredServer(await readIdentity(env.dataDir), env);
   const privateKey = await readPrivateKey(env.dataDir);
+  const trust = new ServerTrust(identity.serverUrl, identity.pins, identity.insecure);
+  // A plain URL to another host without --insecure never works: one line at start, not a retry loop.
+  trust.checkTransport();
   const stagingRoot = stagingRootFor(env.tmpDir, identity.agentId);
   const agentLog = log.child({ agentId: identity.agentId });
   const { store, recovered, loosened } = openStore({ dataDir: env.dataDir, stagingRoot, clock });
@@ -84,11 +89,20 @@ export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = syst
     ...(opts.engines ? { engines: opts.engines } : {}),
     limits: env.limits,
   });
-  const dispatcher = new Dispatcher({ run: ctx, agentId: identity.agentId, serverUrl: identity.serverUrl, log: agentLog });
+  if (identity.insecure) agentLog.warn({ serverUrl: identity.serverUrl }, "enrolled with --insecure: plain ws:// and http:// to the control plane are accepted; tokens and backups may cross the network in clear");
+  const dispatcher = new Dispatcher({
+    run: ctx,
+    agentId: identity.agentId,
+    serverUrl: identity.serverUrl,
+    log: agentLog,
+    trust,
+    savePins: (pins) => savePins(env.dataDir, pins),
+  });
   ctx.sweeper.start();
   ctx.slot.startNext();
   const link = new LinkClient({
     identity,
+    trust,
     privateKey,
     clock,
     log: agentLog,

@@ -6,6 +6,7 @@ import type { Env } from "./env.js";
 import type { EventHub } from "./events/hub.js";
 import type { Logger } from "./logger.js";
 import type { SecretBox } from "./secrets/secret-box.js";
+import type { ServerPins } from "./tls/server-pins.js";
 
 /** What the domain functions need from the agent link; `link/` implements it. */
 export interface AgentLink {
@@ -103,6 +104,8 @@ export interface AppContext {
   lifecycle?: Lifecycle;
   /** The delivery worker, told when a delivery was recorded outside a pull (a copy); absent in contexts built by hand. */
   deliveries?: { kick(): void };
+  /** The pins of the served TLS chain, the next key and the proxy's (tls/); absent in contexts built by hand: none known. */
+  serverPins?: () => ServerPins;
 }
 
 /** A context slice for the functions that only touch the database. */

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { fileURLToPath } from "node:url";
-import { fieldIssues, HoldfastError, invalidRequest } from "@holdfast/shared";
+import { fieldIssues, HoldfastError, invalidRequest, parseOrThrow, TlsPin } from "@holdfast/shared";
 import type { BlockList } from "node:net";
 import { DEFAULT_LOCAL_TIMEOUT_MS } from "./destinations/bounded-local.js";
 import { parseTrustedProxies } from "./http/client-address.js";
@@ -146,6 +146,8 @@ export const RawEnv = z.object({
   tlsKey: z.string().min(1).optional(),
   /** The key the certificate will be renewed with: its pin is pushed to agents before the swap (tls/). */
   tlsNextKey: z.string().min(1).optional(),
+  /** Pins of the reverse proxy's certificate (comma-separated sha256:…) when it terminates TLS: shown in the enroll commands and pushed to agents (tls/). */
+  publicPins: z.string().optional(),
   /** Where the agent packages (`npm run package:agent`) are served from; default: `agent-packages/` beside the control plane's checkout. */
   agentPackagesDir: z.string().min(1).optional(),
   /** Encrypts destination credentials at rest: base64 of 32 bytes. Absent, `<dataDir>/master.key` holds it. */
@@ -214,6 +216,8 @@ export type Env = {
   destinationFullFraction: number;
   /** HOLDFAST_TLS_CERT / _KEY (absolute paths); both or neither. */
   tls: { certFile: string; keyFile: string; nextKeyFile: string | undefined } | null;
+  /** HOLDFAST_PUBLIC_PINS: the reverse proxy's pins. */
+  publicPins: TlsPin[];
   /** HOLDFAST_AGENT_PACKAGES_DIR, absolute. */
   agentPackagesDir: string;
   /** HOLDFAST_SCRUB_*: scrub/scrub-pass.ts. */
@@ -252,6 +256,12 @@ const flagName = (key: string) => `--${key.replace(/([a-z0-9])([A-Z])/g, "$1-$2"
 export interface ConfigFileValues {
   path: string;
   values: Partial<Record<SettingKey, string | number | boolean>>;
+}
+
+/** HOLDFAST_PUBLIC_PINS: each item a pin, or VALIDATION_FAILED naming the setting. */
+function parsePins(spec: string | undefined): TlsPin[] {
+  const items = (spec ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return items.map((item) => parseOrThrow(TlsPin, item, "HOLDFAST_PUBLIC_PINS"));
 }
 
 const blankToUndefined = (v: string | number | undefined) => (v === "" ? undefined : v);
@@ -346,6 +356,7 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     destinationMinFreeBytes: raw.destinationMinFreeBytes,
     destinationFullFraction: raw.destinationFullFraction,
     tls: raw.tlsCert && raw.tlsKey ? { certFile: resolve(raw.tlsCert), keyFile: resolve(raw.tlsKey), nextKeyFile: raw.tlsNextKey ? resolve(raw.tlsNextKey) : undefined } : null,
+    publicPins: parsePins(raw.publicPins),
     agentPackagesDir: resolve(raw.agentPackagesDir ?? fileURLToPath(new URL("../../agent-packages", import.meta.url))),
     scrub: {
       intervalMs: raw.scrubIntervalMs,

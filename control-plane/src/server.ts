@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { CLOSE_CODES, type Clock, type LiveEventRoles, systemClock } from "@holdfast/shared";
@@ -28,6 +29,7 @@ import { createScheduler, type Scheduler } from "./firing/loop.js";
 import { loadMasterKey } from "./secrets/master-key.js";
 import { SecretBox } from "./secrets/secret-box.js";
 import { issueSetupToken, setupUrl } from "./setup/setup-token.js";
+import { TlsRuntime } from "./tls/tls-runtime.js";
 
 export interface StartOptions {
   clock?: Clock;
@@ -67,6 +69,8 @@ export interface RunningServer {
    * Printed by `holdfast serve`, never logged.
    */
   setupUrl: string | undefined;
+  /** SIGHUP: re-reads HOLDFAST_TLS_CERT/_KEY (and _NEXT_KEY) into the running server; false when they were kept. */
+  reloadTls(): boolean;
   close(): Promise<void>;
 }
 
@@ -78,6 +82,8 @@ function setupNotice(link: string): string {
 export async function startServer(env: Env, opts: StartOptions = {}): Promise<RunningServer> {
   const log = opts.logger ?? createLogger(env.logLevel);
   const clock = opts.clock ?? systemClock;
+  // First: a wrong certificate or key stops start-up before anything else is opened.
+  const tls = new TlsRuntime(env);
   makePrivateDir(env.spoolDir);
   const secrets = new SecretBox(await loadMasterKey(env));
   const database = await openDatabase(env);
@@ -86,7 +92,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   // The parts refer to each other (sessions ingest events that kick the puller, which sends
   // commands over the link), so the context is filled in once they all exist.
   const lifecycle = { stopping: false };
-  const ctx = { database, env, clock, log, secrets, lifecycle, uploads: new UploadTokens(clock), downloads: new DownloadTokens(clock) } as AppContext;
+  const ctx = { database, env, clock, log, secrets, lifecycle, serverPins: () => tls.pins, uploads: new UploadTokens(clock), downloads: new DownloadTokens(clock) } as AppContext;
   const liveEvents = new EventHub(ctx, {
     pollMs: env.eventsPollMs,
     keepAliveMs: env.eventsKeepAliveMs,
@@ -116,7 +122,12 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   if (scheduler) ctx.scheduler = scheduler;
 
   const app = createApp(ctx);
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: env.host }) as Server;
+  const serverOptions = tls.serverOptions;
+  const server = (
+    serverOptions
+      ? createAdaptorServer({ fetch: app.fetch, hostname: env.host, createServer: createHttpsServer, serverOptions })
+      : createAdaptorServer({ fetch: app.fetch, hostname: env.host })
+  ) as Server;
   // Node ends any request whose body takes over 5 minutes (requestTimeout), which would cut every
   // large artifact upload and make it resume; what bounds a transfer here is silence instead: a
   // socket with no traffic either way for 2 minutes is closed (event streams send a comment every 15 s).
@@ -132,7 +143,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   });
   const { port } = server.address() as AddressInfo;
   const host = env.host.includes(":") ? `[${env.host}]` : env.host;
-  const url = `http://${host}:${port}`;
+  const url = `${serverOptions ? "https" : "http"}://${host}:${port}`;
   const setupLink = setupToken === null ? undefined : setupUrl(url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, "//localhost"), setupToken);
   // stderr only, never the log: whoever holds the setup URL may create the first admin. Written before
   // the listening line, in one write, so whoever has read that line has read the URL, if any.
@@ -186,5 +197,5 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
     })();
     return closing;
   };
-  return { url, ctx, server, puller, deliveries, notifications, rpoWatch, health, scrub, retention, housekeeping, liveEvents, scheduler, setupUrl: setupLink, close };
+  return { url, ctx, server, puller, deliveries, notifications, rpoWatch, health, scrub, retention, housekeeping, liveEvents, scheduler, setupUrl: setupLink, reloadTls: () => tls.reload(serverOptions ? (server as unknown as HttpsServer) : null, log), close };
 }

@@ -89,6 +89,8 @@ export const ERROR_CATALOG = {
   AGENT_OFFLINE: { status: 503, retryable: true, action: "Start the agent or check its network; retry once it is online." },
   AGENT_STOPPING: { status: 503, retryable: true, action: "The agent is shutting down; the run can be retried once it is back." },
   NOT_READY: { status: 503, retryable: true, action: "The control plane is stopping or cannot reach its own database (details.reason): retry in a moment, or on another replica; if it lasts, check the database." },
+  TLS_PIN_MISMATCH: { status: 502, retryable: false, action: "The server's TLS chain matches none of the agent's pins (details.expected, details.seen): it may be another machine. Check the control plane's pin (holdfast ca-pin on it) before enrolling again with --ca-pin; nothing was sent to that server." },
+  INSECURE_TRANSPORT: { status: 400, retryable: false, action: "Plain http:// or ws:// reaches only a control plane on this host (loopback): use https://, or enroll with --insecure if you accept that tokens cross the network in clear." },
   AGENT_TIMEOUT: { status: 504, retryable: true, action: "The agent did not answer in time; retry." },
   // Single sign-on (OpenID Connect)
   SSO_DISABLED: { status: 409, retryable: false, action: "Single sign-on is off: sign in with your e-mail and password, or ask an admin to turn it on (PUT /api/v1/sso/settings)." },

@@ -148,7 +148,7 @@ export async function startControlPlane(opts: { databaseUrl?: string; env?: Reco
 export const ADMIN_PASSWORD = "correct horse battery staple";
 
 /** An admin user and its API token, made with the CLI as an operator would. */
-export async function createAdmin(cp: ControlPlane, email = "admin@example.test"): Promise<string> {
+export async function createAdmin(cp: Pick<ControlPlane, "cli">, email = "admin@example.test"): Promise<string> {
   const user = await cp.cli(["user", "create", "--email", email, "--role", "admin", "--password-stdin"], `${ADMIN_PASSWORD}\n`);
   if (user.code !== 0) throw new Error(`user create failed: ${user.stderr}`);
   const token = await cp.cli(["api-token", "create", "--email", email]);

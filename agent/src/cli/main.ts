@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { HoldfastError, systemClock } from "@holdfast/shared";
+import { HoldfastError, parseOrThrow, systemClock, TlsPin } from "@holdfast/shared";
 import { startAgent } from "../agent.js";
 import { loadEnv } from "../env.js";
 import { enroll } from "../identity/enroll.js";
@@ -40,11 +40,14 @@ program
   .option("--token-file <file>", "file holding the enrollment token")
   .option("--name <name>", "display name of this agent")
   .option("--data-dir <dir>", "agent data dir (default: HOLDFAST_DATA_DIR)")
-  .action(async (opts: { server: string; token?: string; tokenFile?: string; name?: string; dataDir?: string }) => {
+  .option("--ca-pin <pin>", "sha256:… of a key in the control plane's TLS chain (holdfast ca-pin prints them); repeatable; replaces CA validation", (pin: string, pins: string[]) => [...pins, pin], [] as string[])
+  .option("--insecure", "accept plain http:// to a control plane on another host (logged at every start)")
+  .action(async (opts: { server: string; token?: string; tokenFile?: string; name?: string; dataDir?: string; caPin: string[]; insecure?: boolean }) => {
     try {
       const env = loadEnv({ dataDir: opts.dataDir });
+      const pins = opts.caPin.map((pin) => parseOrThrow(TlsPin, pin, "--ca-pin"));
       const token = readEnrollToken(opts, process.env);
-      const identity = await enroll({ dataDir: env.dataDir, serverUrl: opts.server, token, name: opts.name, clock: systemClock });
+      const identity = await enroll({ dataDir: env.dataDir, serverUrl: opts.server, token, name: opts.name, clock: systemClock, pins, insecure: opts.insecure ?? false });
       process.stderr.write(`Enrolled as "${identity.name}" with ${identity.serverUrl}; identity saved in ${env.dataDir}\n`);
       process.stdout.write(`${identity.agentId}\n`);
     } catch (err) {

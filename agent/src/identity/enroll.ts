@@ -11,7 +11,11 @@ import {
   HoldfastError,
   type Clock,
   type EnrollRequest,
+  type TlsPin,
 } from "@holdfast/shared";
+import http from "node:http";
+import https from "node:https";
+import { ServerTrust } from "../link/server-trust.js";
 import { z } from "zod";
 import { AGENT_VERSION } from "../version.js";
 import { EnrollWorkspace } from "./enroll-workspace.js";
@@ -40,9 +44,41 @@ export function normalizeServerUrl(serverUrl: string): string {
 
 const ErrorReply = z.object({ error: ErrorBody });
 
+/** Bound on the enrollment answer: a few hundred bytes of JSON. */
+const MAX_REPLY_BYTES = 64 * 1024;
+
+/**
+ * POSTs JSON through the trusted connection (pins checked before the body leaves) and reads the
+ * bounded answer. Not fetch: its connection cannot be pinned before the request is written.
+ */
+function postJson(url: URL, body: string, trust: ServerTrust, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const transport = url.protocol === "https:" ? https : http;
+    const req = transport.request(url, {
+      ...trust.connectOptions(),
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json", "content-length": String(Buffer.byteLength(body)) },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    req.once("error", reject);
+    req.once("response", (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_REPLY_BYTES) return req.destroy(new Error(`The control plane's answer is larger than ${MAX_REPLY_BYTES} bytes`));
+        chunks.push(chunk);
+      });
+      res.once("error", reject);
+      res.once("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+    });
+    req.end(body);
+  });
+}
+
 /** A non-2xx reply as the catalog error it carries, or a generic one when the body is not ours. */
-async function errorFromReply(res: Response): Promise<HoldfastError> {
-  const text = await res.text().catch(() => "");
+function errorFromReply(res: { status: number; text: string }): HoldfastError {
+  const text = res.text;
   try {
     const parsed = ErrorReply.safeParse(JSON.parse(text));
     if (parsed.success) {
@@ -62,7 +98,10 @@ export interface EnrollOptions {
   name?: string | undefined;
   clock: Clock;
   hostname?: string;
-  fetch?: typeof globalThis.fetch;
+  /** `sha256:…` pins of the control plane's chain (--ca-pin): checked before the token is sent, kept for every later connection. */
+  pins?: readonly TlsPin[];
+  /** --insecure: plain http:// to another host is accepted (and logged at every start). */
+  insecure?: boolean;
   /** ENROLL_TIMEOUT_MS unless set (tests). */
   timeoutMs?: number;
 }
@@ -78,6 +117,9 @@ export const ENROLL_TIMEOUT_MS = 30_000;
  */
 export async function enroll(opts: EnrollOptions): Promise<AgentIdentity> {
   const serverUrl = normalizeServerUrl(opts.serverUrl);
+  const trust = new ServerTrust(serverUrl, opts.pins ?? [], opts.insecure ?? false);
+  // Before anything is written: a plain URL to another host fails here.
+  trust.checkTransport();
   if (hasIdentity(opts.dataDir)) {
     throw new HoldfastError("ALREADY_EXISTS", `${opts.dataDir} already holds an enrolled agent identity`, { dataDir: opts.dataDir });
   }
@@ -93,18 +135,16 @@ export async function enroll(opts: EnrollOptions): Promise<AgentIdentity> {
       hostname: opts.hostname ?? os.hostname(),
       agentVersion: AGENT_VERSION,
     };
-    const res = await (opts.fetch ?? globalThis.fetch)(`${serverUrl}${AGENT_ROUTES.enroll}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(opts.timeoutMs ?? ENROLL_TIMEOUT_MS),
-    }).catch((err: unknown) => {
-      if ((err as Error)?.name === "TimeoutError") throw new Error(`The control plane at ${serverUrl} did not answer within ${(opts.timeoutMs ?? ENROLL_TIMEOUT_MS) / 1000} s`);
+    const res = await postJson(new URL(`${serverUrl}${AGENT_ROUTES.enroll}`), JSON.stringify(body), trust, opts.timeoutMs ?? ENROLL_TIMEOUT_MS).catch((err: unknown) => {
+      const cause = (err as Error)?.cause as Error | undefined;
+      if ((err as Error)?.name === "TimeoutError" || cause?.name === "TimeoutError" || (err as Error)?.name === "AbortError") {
+        throw new Error(`The control plane at ${serverUrl} did not answer within ${(opts.timeoutMs ?? ENROLL_TIMEOUT_MS) / 1000} s`);
+      }
       throw err;
     });
-    if (!res.ok) throw await errorFromReply(res);
-    const reply = EnrollResponse.parse(await res.json());
-    const identity: AgentIdentity = { agentId: reply.agentId, keyId: reply.keyId, name: reply.name, serverUrl, pins: [], insecure: false };
+    if (res.status < 200 || res.status > 299) throw errorFromReply(res);
+    const reply = EnrollResponse.parse(JSON.parse(res.text));
+    const identity: AgentIdentity = { agentId: reply.agentId, keyId: reply.keyId, name: reply.name, serverUrl, pins: [...trust.pins], insecure: trust.insecure };
     await writeIdentity(workspace.dir, identity);
     // identity.json last: a key without it is an enrollment that never completed.
     await workspace.commit([PRIVATE_KEY_FILE, IDENTITY_FILE]);

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError, TlsPin } from "@holdfast/shared";
 
 export const IDENTITY_FILE = "identity.json";
 
@@ -14,7 +14,7 @@ export const AgentIdentity = z.object({
    * `sha256:<base64>` of SubjectPublicKeyInfos the control plane's TLS chain must contain one of
    * (enroll --ca-pin, and pins the control plane pushes before a key change). Empty: the system CAs.
    */
-  pins: z.array(z.string().regex(/^sha256:[A-Za-z0-9+/]{43}=$/)).default([]),
+  pins: z.array(TlsPin).default([]),
   /** Enrolled with --insecure: plain ws:// to a non-loopback control plane is allowed (logged at every start). */
   insecure: z.boolean().default(false),
 });

@@ -1,15 +1,18 @@
 import { type CryptoKey } from "jose";
 import WebSocket from "ws";
-import { AGENT_ROUTES, CLOSE_CODES, MAX_FRAME_BYTES, PROTOCOL_VERSION, VERSION_HEADERS, WS_SUBPROTOCOL, type Clock } from "@holdfast/shared";
+import { AGENT_ROUTES, CLOSE_CODES, HoldfastError, MAX_FRAME_BYTES, PROTOCOL_VERSION, VERSION_HEADERS, WS_SUBPROTOCOL, type Clock } from "@holdfast/shared";
 import type { AgentIdentity } from "../identity/identity-file.js";
 import { signConnectionToken } from "../identity/sign-connection-token.js";
 import type { Logger } from "../log.js";
 import { backoffDelay } from "./backoff.js";
+import type { ServerTrust } from "./server-trust.js";
 import type { LinkSession, SessionDeps } from "./session.js";
 import { AGENT_VERSION } from "../version.js";
 
 /** Exit status when the control plane revoked this agent: EX_CONFIG, so a service manager can stop restarting it. */
 export const EXIT_REVOKED = 78;
+/** Exit status for a setting that can never work (plain ws:// to another host without --insecure). */
+export const EXIT_CONFIG = 78;
 
 export interface LinkClientOptions {
   identity: AgentIdentity;
@@ -24,6 +27,8 @@ export interface LinkClientOptions {
   createSession(send: SessionDeps["send"], onReady: () => void, refuse: (reason: string) => void): LinkSession;
   /** Extra ws client options (tests: a CA). */
   wsOptions?: WebSocket.ClientOptions;
+  /** Pins and --insecure (server-trust.ts); absent: Node's CA validation, any scheme. */
+  trust?: ServerTrust;
 }
 
 export function wsUrlOf(serverUrl: string): string {
@@ -91,8 +96,18 @@ export class LinkClient {
       return;
     }
     if (this.stopped) return;
+    let trusted: ReturnType<ServerTrust["connectOptions"]>;
+    try {
+      // Read per attempt: pins the control plane pushed apply from the next connection on.
+      trusted = this.opts.trust?.connectOptions() ?? {};
+    } catch (err) {
+      log.error({ err: { message: (err as Error).message } }, "refusing to connect");
+      this.stop(EXIT_CONFIG);
+      return;
+    }
     const ws = new WebSocket(wsUrlOf(identity.serverUrl), WS_SUBPROTOCOL, {
       ...this.opts.wsOptions,
+      ...trusted,
       // The versions ride on the upgrade so a control plane of another major can refuse with a reason.
       headers: {
         authorization: `Bearer ${token}`,
@@ -134,6 +149,11 @@ export class LinkClient {
       session.handleText(data.toString());
     });
     ws.on("error", (err) => {
+      if (err instanceof HoldfastError && err.code === "TLS_PIN_MISMATCH") {
+        // Retried with backoff: a renewal with a key nobody announced is fixed on the server's side.
+        log.error({ code: err.code, details: err.details }, err.message);
+        return;
+      }
       const status = /Unexpected server response: (\d+)/.exec(err.message)?.[1];
       if (status === "403") {
         log.error("the control plane refused this agent (403): it was revoked; enroll the host again with a new token");

@@ -82,6 +82,7 @@ describe("the command catalog, end to end through the dispatcher", () => {
       ["getArtifactMetadata", { runId: "run_done" }, 200],
       ["readArtifact", { runId: "run_done", offset: 0, uploadToken: "u".repeat(43) }, 202],
       ["resync", { afterSequence: 0 }, 200],
+      ["updatePins", { pins: [`sha256:${"P".repeat(43)}=`] }, 200],
       ["cancelBackup", { runId: "run_live" }, 200],
       ["cleanupStaging", { runId: "run_done" }, 200],
       [

@@ -36,6 +36,7 @@ import { cleanupStaging } from "../staging/cleanup-staging.js";
 import { getArtifactMetadata } from "../staging/staged-artifact.js";
 import { IdempotentCommands } from "../store/idempotency.js";
 import { describeSession, type LinkControl } from "./session-info.js";
+import type { ServerTrust } from "./server-trust.js";
 import { readArtifact, uploadArtifact, type UploadOptions, type UploadResult } from "./upload-artifact.js";
 
 export interface HandlerResult<T> {
@@ -59,7 +60,11 @@ export interface DispatchDeps {
   log: Logger;
   upload?: (opts: UploadOptions) => Promise<UploadResult>;
   /** Tests swap the restore's transport or target (restore/execute-restore.ts). */
-  restore?: Omit<RestoreDeps, "serverUrl">;
+  restore?: Omit<RestoreDeps, "serverUrl" | "trust">;
+  /** How every HTTP call to the control plane is trusted (pins); absent in tests on plain loopback. */
+  trust?: ServerTrust;
+  /** Keeps pins the control plane pushed (identity.json). */
+  savePins?: (pins: readonly string[]) => Promise<void>;
 }
 
 const ok = <T>(data: T, status: 200 | 202 = 200): HandlerResult<T> => ({ status, data });
@@ -87,7 +92,7 @@ export function createHandlers(deps: DispatchDeps): Handlers {
     listDatabases: async (payload) => ok(await withPathHint(run, payload.datasourceId, () => listDatabases(run, payload.datasourceId))),
     testDatabaseConnection: async (payload) => ok(await withPathHint(run, payload.datasourceId, () => testDatabaseConnection(run, payload.datasourceId))),
     startBackup: async (payload) => ok(await startBackup(run, payload), 202),
-    startRestore: (payload) => ok(startRestore(run, payload, { ...deps.restore, serverUrl: deps.serverUrl }), 202),
+    startRestore: (payload) => ok(startRestore(run, payload, { ...deps.restore, serverUrl: deps.serverUrl, ...(deps.trust ? { trust: deps.trust } : {}) }), 202),
     cancelBackup: async (payload) => ok(await cancelBackup(run, payload.runId)),
     cancelQueuedBackup: (payload) => ok(cancelQueuedBackup(run, payload.runId)),
     getExecutionStatus: (payload) => ok(getExecutionStatus(run.store, payload.runId)),
@@ -96,11 +101,17 @@ export function createHandlers(deps: DispatchDeps): Handlers {
     getRunErrorDetails: (payload) => ok(getRunErrorDetails(run.store, payload.runId)),
     getArtifactMetadata: (payload) => ok(getArtifactMetadata(run.store, payload.runId)),
     readArtifact(payload) {
-      const { data, startUpload } = readArtifact({ store: run.store, serverUrl: deps.serverUrl, log: deps.log, upload }, payload);
+      const { data, startUpload } = readArtifact({ store: run.store, serverUrl: deps.serverUrl, log: deps.log, upload, ...(deps.trust ? { trust: deps.trust } : {}) }, payload);
       return { status: 202, data, after: startUpload };
     },
     cleanupStaging: (payload) => ok(cleanupStaging(run, payload.runId)),
     resync: (payload, link) => ok({ replayed: link.replayAfter(payload.afterSequence) }),
+    async updatePins(payload) {
+      if (!deps.trust) return ok({ added: [], pins: [] });
+      const added = deps.trust.addPins(payload.pins);
+      if (added.length > 0) await deps.savePins?.(deps.trust.pins);
+      return ok({ added, pins: [...deps.trust.pins] });
+    },
   };
 }
 

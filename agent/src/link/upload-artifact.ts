@@ -4,6 +4,7 @@ import https from "node:https";
 import { pipeline } from "node:stream/promises";
 import { AGENT_ROUTES, HoldfastError, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER, type CommandData, type CommandPayload } from "@holdfast/shared";
 import type { Logger } from "../log.js";
+import type { ServerTrust } from "./server-trust.js";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 import { reclaimingTap } from "../pipeline/reclaim.js";
 import { requireArtifact } from "../staging/staged-artifact.js";
@@ -16,6 +17,8 @@ export interface UploadOptions {
   offset: number;
   sizeBytes: number;
   uploadToken: string;
+  /** Pins checked before the token leaves (server-trust.ts); absent: Node's CA validation. */
+  trust?: ServerTrust;
   /** How long the connection may make no progress (the server neither reads nor answers) before the upload is abandoned. */
   idleTimeoutMs?: number;
 }
@@ -37,6 +40,7 @@ export async function uploadArtifact(opts: UploadOptions): Promise<UploadResult>
   const url = new URL(`${opts.serverUrl}${AGENT_ROUTES.artifacts}/${encodeURIComponent(opts.runId)}`);
   const transport = url.protocol === "https:" ? https : http;
   const req = transport.request(url, {
+    ...opts.trust?.connectOptions(),
     method: "PATCH",
     headers: {
       authorization: `Bearer ${opts.uploadToken}`,
@@ -78,6 +82,7 @@ export interface ArtifactReadDeps {
   serverUrl: string;
   log: Logger;
   upload: (opts: UploadOptions) => Promise<UploadResult>;
+  trust?: ServerTrust;
 }
 
 /**
@@ -105,6 +110,7 @@ export function readArtifact(deps: ArtifactReadDeps, request: CommandPayload<"re
         offset: request.offset,
         sizeBytes: artifact.sizeBytes,
         uploadToken: request.uploadToken,
+        ...(deps.trust ? { trust: deps.trust } : {}),
       })
       .then(
         (r) => log[r.status >= 200 && r.status < 300 ? "info" : "warn"]({ status: r.status, serverOffset: r.serverOffset, offset: request.offset }, "artifact upload finished"),

@@ -6,9 +6,12 @@ import fs from "node:fs";
 import { AGENT_ROUTES, ErrorBody, HoldfastError, sleep, type Clock } from "@holdfast/shared";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 import { Reclaimer } from "../pipeline/reclaim.js";
+import type { ServerTrust } from "../link/server-trust.js";
 
 export interface DownloadOptions {
   serverUrl: string;
+  /** Pins checked before the token leaves (link/server-trust.ts); absent: Node's CA validation. */
+  trust?: ServerTrust;
   /** The backup run whose artifact is fetched. */
   sourceRunId: string;
   downloadToken: string;
@@ -91,6 +94,7 @@ async function fetchFrom(opts: DownloadOptions, handle: fs.promises.FileHandle, 
   const transport = url.protocol === "https:" ? https : http;
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
     const req = transport.request(url, {
+      ...opts.trust?.connectOptions(),
       method: "GET",
       headers: { authorization: `Bearer ${opts.downloadToken}`, ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
       signal: opts.signal,

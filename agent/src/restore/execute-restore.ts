@@ -14,9 +14,12 @@ import { downloadArtifact, type DownloadOptions, type DownloadResult } from "./d
 import { datasourceScope, explainPathDenial } from "../host/path-denial.js";
 import { restoreTargetFor, type RestoreTarget } from "./restore-target.js";
 import { verifyArtifact } from "./verify-artifact.js";
+import type { ServerTrust } from "../link/server-trust.js";
 
 export interface RestoreDeps {
   serverUrl: string;
+  /** How the download's connection is trusted (link/server-trust.ts). */
+  trust?: ServerTrust;
   /** Tests swap the transport or the target; the defaults are the real ones. */
   download?: (opts: DownloadOptions) => Promise<DownloadResult>;
   restoreTarget?: (ctx: RunContext, engine: EngineName) => RestoreTarget;
@@ -62,6 +65,7 @@ export async function executeRestore(ctx: RunContext, payload: CommandPayload<"s
     let lastReport = -Infinity;
     const fetched = await (deps.download ?? downloadArtifact)({
       serverUrl: deps.serverUrl,
+      ...(deps.trust ? { trust: deps.trust } : {}),
       sourceRunId: payload.sourceRunId,
       downloadToken: payload.downloadToken,
       sizeBytes: payload.sizeBytes,

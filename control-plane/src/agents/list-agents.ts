@@ -2,6 +2,7 @@ import { AgentStatus, isUpdateAvailable } from "@holdfast/shared";
 import { asc } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import { VERSION } from "../version.js";
+import type { LinkSecurity } from "../tls/link-security.js";
 import { type AgentRow, getAgent } from "./get-agent.js";
 
 export interface AgentView {
@@ -17,6 +18,8 @@ export interface AgentView {
   statusReason: string | null;
   /** Its version is older than this control plane's. */
   updateAvailable: boolean;
+  /** How its last link came: "insecure" is plain ws:// across a network (enrolled with --insecure); null before it connected. */
+  linkSecurity: LinkSecurity | null;
 }
 
 export async function listAgents(ctx: DbContext): Promise<AgentView[]> {
@@ -41,5 +44,6 @@ function agentView(a: AgentRow): AgentView {
     protocolVersion: a.protocolVersion,
     statusReason: a.statusReason,
     updateAvailable: isUpdateAvailable(a.version, VERSION),
+    linkSecurity: a.linkSecurity === "tls" || a.linkSecurity === "loopback" || a.linkSecurity === "insecure" ? a.linkSecurity : null,
   };
 }

@@ -3,6 +3,7 @@ import { VERSION } from "../version.js";
 import { registerRemoteCommands } from "./commands/index.js";
 import { registerLocalCommands } from "./local/commands.js";
 import { registerSelfBackupCommands } from "./local/self-backup-commands.js";
+import { addCaPinCommand } from "./local/ca-pin-command.js";
 import { addConnectionOptions } from "./remote/remote-command.js";
 
 /**
@@ -20,6 +21,7 @@ const program = new Command("holdfast")
 addConnectionOptions(program);
 registerLocalCommands(program);
 registerSelfBackupCommands(program);
+addCaPinCommand(program);
 registerRemoteCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,7 +1,7 @@
 import { EnrollmentTtl, enrollmentTokenHash, HoldfastError, MAX_ENROLLMENT_TTL_MS, newId, parseOrThrow } from "@holdfast/shared";
 import type { DbContext } from "../context.js";
 import { newSecret } from "../crypto.js";
-import { enrollCommands, type ReadyCommand } from "./enroll-commands.js";
+import { enrollCommands, type EnrollPins, type InstallCommand, type ReadyCommand } from "./enroll-commands.js";
 
 export const ENROLLMENT_TOKEN_PREFIX = "hf_enr_";
 export const DEFAULT_ENROLLMENT_TTL_MS = 15 * 60_000;
@@ -44,8 +44,8 @@ export async function createEnrollmentToken(
  */
 export async function issueEnrollmentToken(
   ctx: DbContext,
-  input: NewEnrollmentToken & { serverUrl: string },
-): Promise<{ id: string; name: string | null; expiresAt: string; token: string; serverUrl: string; commands: { install: ReadyCommand; enroll: ReadyCommand } }> {
+  input: NewEnrollmentToken & { serverUrl: string; pins?: EnrollPins },
+): Promise<{ id: string; name: string | null; expiresAt: string; token: string; serverUrl: string; commands: { install: InstallCommand; enroll: ReadyCommand; warning?: string } }> {
   const { id, token, name, expiresAt } = await createEnrollmentToken(ctx, input);
-  return { id, name, expiresAt: expiresAt.toISOString(), token, serverUrl: input.serverUrl, commands: enrollCommands(input.serverUrl, token) };
+  return { id, name, expiresAt: expiresAt.toISOString(), token, serverUrl: input.serverUrl, commands: enrollCommands(input.serverUrl, token, input.pins) };
 }

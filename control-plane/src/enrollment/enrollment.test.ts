@@ -112,14 +112,40 @@ describe.each(DIALECTS)("pending enrollment tokens on %s", (dialect) => {
 });
 
 describe("enrollCommands", () => {
+  const token = "hf_enr_abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst";
+  const caPin = `sha256:${"A".repeat(43)}=`;
+
   it("puts the token in the environment, never in argv, and quotes what a shell would glob", () => {
-    const token = "hf_enr_abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst";
-    const { install, enroll } = enrollCommands("https://[::1]:8443", token);
+    const { install, enroll, warning } = enrollCommands("https://[::1]:8443", token);
     expect(enroll.argv).toEqual(["holdfast-agent", "enroll", "--server", "https://[::1]:8443", "--data-dir", "/var/lib/holdfast-agent"]);
     expect(enroll.env).toEqual({ HOLDFAST_ENROLL_TOKEN: token });
     expect(enroll.shell).toBe(`HOLDFAST_ENROLL_TOKEN=${token} holdfast-agent enroll --server 'https://[::1]:8443' --data-dir /var/lib/holdfast-agent`);
-    expect(install.shell).toBe(`HOLDFAST_ENROLL_TOKEN=${token} sudo --preserve-env=HOLDFAST_ENROLL_TOKEN sh install/install-agent.sh 'https://[::1]:8443'`);
-    for (const c of [install, enroll]) expect(c.argv.join(" ")).not.toContain(token);
+    // No pin known over https: the system CAs decide, no --pinnedpubkey, no -k.
+    expect(install.shell).toBe(
+      `curl -fsSL 'https://[::1]:8443/install/agent.sh' -o install.sh && HOLDFAST_ENROLL_TOKEN=${token} sudo --preserve-env=HOLDFAST_ENROLL_TOKEN sh install.sh --server 'https://[::1]:8443'`,
+    );
+    expect(warning).toBeUndefined();
+    for (const argv of [install.argv, install.download, enroll.argv]) expect(argv.join(" ")).not.toContain(token);
+  });
+
+  it("pins the download and the enrollment: curl the leaf (it checks no other), the agent each --ca-pin", () => {
+    const { install, enroll } = enrollCommands("https://cp.example:8443", token, { caPins: [caPin], curlPins: `sha256//${"B".repeat(43)}=` });
+    expect(install.download).toEqual(["curl", "-fsSL", "-k", "--pinnedpubkey", `sha256//${"B".repeat(43)}=`, "https://cp.example:8443/install/agent.sh", "-o", "install.sh"]);
+    expect(install.argv).toEqual(["sudo", "--preserve-env=HOLDFAST_ENROLL_TOKEN", "sh", "install.sh", "--server", "https://cp.example:8443", "--ca-pin", caPin]);
+    expect(install.shell).toBe(
+      `curl -fsSL -k --pinnedpubkey sha256//${"B".repeat(43)}= https://cp.example:8443/install/agent.sh -o install.sh && HOLDFAST_ENROLL_TOKEN=${token} sudo --preserve-env=HOLDFAST_ENROLL_TOKEN sh install.sh --server https://cp.example:8443 --ca-pin ${caPin}`,
+    );
+    expect(enroll.argv).toEqual(["holdfast-agent", "enroll", "--server", "https://cp.example:8443", "--ca-pin", caPin, "--data-dir", "/var/lib/holdfast-agent"]);
+  });
+
+  it("plain http to another host says so: --insecure in the commands and a warning; loopback needs neither", () => {
+    const remote = enrollCommands("http://10.0.0.5:8080", token, { caPins: [caPin], curlPins: null });
+    expect(remote.warning).toMatch(/plain http/);
+    expect(remote.install.argv).toEqual(["sudo", "--preserve-env=HOLDFAST_ENROLL_TOKEN", "sh", "install.sh", "--server", "http://10.0.0.5:8080", "--insecure"]);
+    expect(remote.enroll.argv).toContain("--insecure");
+    const local = enrollCommands("http://127.0.0.1:8080", token);
+    expect(local.warning).toBeUndefined();
+    expect(local.enroll.argv).not.toContain("--insecure");
   });
 });
 

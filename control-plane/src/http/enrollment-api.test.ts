@@ -49,7 +49,11 @@ describe("REST API: enrollment tokens", () => {
       env: { HOLDFAST_ENROLL_TOKEN: token },
       shell: `HOLDFAST_ENROLL_TOKEN=${token} holdfast-agent enroll --server ${srv.url} --data-dir /var/lib/holdfast-agent`,
     });
-    expect(commands.install.shell).toBe(`HOLDFAST_ENROLL_TOKEN=${token} sudo --preserve-env=HOLDFAST_ENROLL_TOKEN sh install/install-agent.sh ${srv.url}`);
+    // The one-line install: no TLS here (and loopback), so neither pins nor --insecure nor a warning.
+    expect(commands.install.shell).toBe(
+      `curl -fsSL ${srv.url}/install/agent.sh -o install.sh && HOLDFAST_ENROLL_TOKEN=${token} sudo --preserve-env=HOLDFAST_ENROLL_TOKEN sh install.sh --server ${srv.url}`,
+    );
+    expect(commands.warning).toBeUndefined();
 
     const pending = await call("GET", "/enrollment-tokens");
     expect(pending.body.items).toEqual([{ id: made.body.id, name: "db-7", createdBy: "admin@test.local", createdAt: expect.any(String), expiresAt }]);
@@ -80,6 +84,9 @@ describe("REST API: enrollment tokens", () => {
     expect((await call("POST", "/enrollment-tokens", {}, { "x-forwarded-proto": "https" })).body.serverUrl).toBe(srv.url.replace("http:", "https:"));
     const named = await postWithHost(srv.url, "/api/v1/enrollment-tokens", "holdfast.example.com:8443", admin, {});
     expect(named.body.commands.enroll.argv[3]).toBe("http://holdfast.example.com:8443");
+    // Plain http to another host: said in the commands (--insecure) and in a warning.
+    expect(named.body.commands.enroll.argv).toContain("--insecure");
+    expect(named.body.commands.warning).toMatch(/plain http/);
     const v6 = await postWithHost(srv.url, "/api/v1/enrollment-tokens", "[fd00::1]:8080", admin, {});
     expect(v6.body.commands.enroll.shell).toContain("--server 'http://[fd00::1]:8080'");
     const hostile = await postWithHost(srv.url, "/api/v1/enrollment-tokens", "x;touch${IFS}pwned", admin, {});

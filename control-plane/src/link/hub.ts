@@ -2,6 +2,8 @@ import { CLOSE_CODES, type CommandData, type CommandPayload, type CommandType, H
 import type { WebSocket } from "ws";
 import { markAgentOffline } from "../agents/presence.js";
 import type { AgentLink, AppContext } from "../context.js";
+import { type LinkSecurity, recordLinkSecurity } from "../tls/link-security.js";
+import { pushPins } from "../tls/push-pins.js";
 import { AgentSession } from "./session.js";
 
 /**
@@ -15,9 +17,14 @@ export class LinkHub implements AgentLink {
   constructor(private readonly ctx: AppContext) {}
 
   /** Adopts a freshly authenticated socket. */
-  open(agentId: string, ws: WebSocket): AgentSession {
+  open(agentId: string, ws: WebSocket, security?: LinkSecurity): AgentSession {
+    if (security) {
+      recordLinkSecurity(this.ctx, agentId, security).catch((err: unknown) => this.ctx.log.error({ err, agentId }, "could not record the link's security"));
+      if (security === "insecure") this.ctx.log.warn({ agentId }, "agent connected over plain ws:// from another host (enrolled with --insecure)");
+    }
     const session = new AgentSession(this.ctx, agentId, ws, {
       onReady: () => {
+        void pushPins(this.ctx, agentId);
         this.ctx.puller.onAgentOnline(agentId);
         this.ctx.scheduler?.onAgentOnline(agentId);
         this.ctx.notifications?.agentOnline(agentId);

@@ -15,6 +15,7 @@ import { WebSocketServer } from "ws";
 import { authenticateAgentUpgrade } from "../agents/authenticate-upgrade.js";
 import type { AppContext } from "../context.js";
 import { metrics } from "../metrics/process-series.js";
+import { linkSecurityOf } from "../tls/link-security.js";
 import type { LinkHub } from "./hub.js";
 import { refuseIncompatible } from "./refuse-incompatible.js";
 
@@ -68,7 +69,8 @@ export function attachLinkServer(ctx: AppContext, server: Server, hub: LinkHub):
           });
           return;
         }
-        wss.handleUpgrade(req, socket, head, (ws) => hub.open(agentId, ws));
+        const security = linkSecurityOf(req, ctx.env.trustedProxies);
+        wss.handleUpgrade(req, socket, head, (ws) => hub.open(agentId, ws, security));
       },
       (err: unknown) => {
         const status = err instanceof HoldfastError ? err.status : 500;

@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { ErrorBody } from "../errors.js";
 import { AgentStatus, RunState } from "../run-state.js";
+
+/** How an agent's link reached the control plane: "insecure" is plain ws:// across a network (enrolled with --insecure). */
+export const LinkSecurity = z.enum(["tls", "loopback", "insecure"]);
+export type LinkSecurity = z.infer<typeof LinkSecurity>;
 import { DatasourceHealthAnswer } from "./health.js";
 import { LiveEvent } from "./live-events.js";
 import { AlertList, NotificationChannelView, NotificationSendView, NotificationTestResult } from "./notifications.js";
@@ -53,7 +57,7 @@ export const API_RESPONSES: Partial<Record<ApiRoute, { status: number; body: z.Z
   "GET /openapi.json": { status: 200, body: z.object({ openapi: z.string() }).loose() },
   "GET /agents/:id": {
     status: 200,
-    body: z.object({ id: z.string(), name: z.string(), hostname: z.string(), status: AgentStatus, lastSeenAt: z.iso.datetime({ offset: true }).nullable(), version: z.string().nullable(), protocolVersion: z.number().int().nullable(), statusReason: z.string().nullable(), updateAvailable: z.boolean() }),
+    body: z.object({ id: z.string(), name: z.string(), hostname: z.string(), status: AgentStatus, lastSeenAt: z.iso.datetime({ offset: true }).nullable(), version: z.string().nullable(), protocolVersion: z.number().int().nullable(), statusReason: z.string().nullable(), updateAvailable: z.boolean(), linkSecurity: LinkSecurity.nullable() }),
   },
   "POST /runs/:runId/validate": { status: 200, body: ValidateRunAnswer },
   "POST /runs/:runId/copies": { status: 202, body: CopyRunAnswer },

@@ -3,6 +3,7 @@ import { Id } from "../ids.js";
 import { ErrorBody } from "../errors.js";
 import { AgentRunState, RunTrigger } from "../run-state.js";
 import { DatasourceConfig, DatasourceConfigUpdate, DatasourceConnection, Engine } from "./datasource.js";
+import { MAX_AGENT_PINS, TlsPin } from "./tls-pins.js";
 import { BackupOptions, Codec, DumpFormat, RestoreRequestOptions } from "./backup-options.js";
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -245,6 +246,16 @@ export const Commands = {
       })
       .strict(),
     data: z.object({ runId: Id, state: AgentRunState }),
+  },
+  /**
+   * The pins of the control plane's TLS chain and of the key its next certificate will use
+   * (HOLDFAST_TLS_NEXT_KEY), sent over the trusted link after each hello: the agent adds the new ones
+   * to its identity, so a certificate renewed with that key strands no agent. Adding is idempotent.
+   */
+  updatePins: {
+    mutating: false,
+    payload: z.object({ pins: z.array(TlsPin).min(1).max(MAX_AGENT_PINS) }).strict(),
+    data: z.object({ added: z.array(TlsPin), pins: z.array(TlsPin) }),
   },
   /** Replays every outbox event after `afterSequence`. */
   resync: {

@@ -45,6 +45,7 @@ const samplePayloads: { [T in CommandType]: CommandPayload<T> } = {
   getArtifactMetadata: { runId: "run_1" },
   readArtifact: { runId: "run_1", offset: 1024, uploadToken: "t".repeat(43) },
   cleanupStaging: { runId: "run_1" },
+  updatePins: { pins: [`sha256:${"A".repeat(43)}=`] },
   startRestore: {
     runId: "run_2",
     sourceRunId: "run_1",

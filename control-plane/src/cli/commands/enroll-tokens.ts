@@ -31,12 +31,13 @@ export function registerEnrollTokensCommands(program: Command): void {
         }
         // The commands carry the token, so they are the result (stdout); the prose goes to stderr.
         say(`Enrollment token ${issued.id}${issued.name ? ` (${issued.name})` : ""}: works once, until ${issued.expiresAt}. Shown this once.`);
-        say(color.dim("On the agent's host, enroll:"));
+        if (issued.commands.warning) say(color.red(`Warning: ${issued.commands.warning}`));
+        say(color.dim("On the agent's host, install the agent as a service:"));
+        process.stdout.write(`${issued.commands.install.shell}\n`);
+        say(color.dim("Or, with the agent already there, enroll:"));
         process.stdout.write(`${issued.commands.enroll.shell}\n`);
         say(color.dim("then start the agent:"));
         process.stdout.write(`${agentRunCommand(issued.commands.enroll.argv)}\n`);
-        say(color.dim("Or install it as a service, from a Holdfast checkout:"));
-        process.stdout.write(`${issued.commands.install.shell}\n`);
       }),
     );
 }

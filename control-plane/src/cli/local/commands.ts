@@ -59,6 +59,8 @@ program
   .addOption(config())
   .option("--port <port>", "TCP port (default $HOLDFAST_PORT or 8080)")
   .option("--host <host>", "address to bind (default $HOLDFAST_HOST or 127.0.0.1)")
+  .option("--tls-cert <file>", "PEM certificate chain, leaf first: serve HTTPS and WSS (default $HOLDFAST_TLS_CERT; re-read on SIGHUP)")
+  .option("--tls-key <file>", "its PEM private key (default $HOLDFAST_TLS_KEY)")
   .action(
     run(async (opts: LocalFlags) => {
       const [{ startServer }, { configFilePath, loadConfiguredEnv }] = await Promise.all([import("../../server.js"), import("../../config/config-file.js")]);
@@ -76,6 +78,10 @@ program
       };
       process.once("SIGTERM", () => stop("SIGTERM"));
       process.once("SIGINT", () => stop("SIGINT"));
+      // A renewed certificate is taken without a restart: `systemctl reload holdfast` or kill -HUP.
+      process.on("SIGHUP", () => {
+        say(server.reloadTls() ? "holdfast: SIGHUP: TLS certificate reloaded" : "holdfast: SIGHUP: TLS certificate not reloaded (see the log)");
+      });
     }),
   );
 

@@ -5,6 +5,7 @@ import type { AppContext } from "../../context.js";
 import { issueEnrollmentToken } from "../../enrollment/create-token.js";
 import { listPendingEnrollmentTokens, revokeEnrollmentToken } from "../../enrollment/pending-tokens.js";
 import { requestOrigin } from "../request-origin.js";
+import { curlPins, enrollmentPins } from "../../tls/server-pins.js";
 import { jsonBody, params, query } from "../validate.js";
 import type { HonoEnv } from "../types.js";
 
@@ -16,7 +17,17 @@ export function adminRoutes(ctx: AppContext) {
   return new Hono<HonoEnv>()
     .post("/enrollment-tokens", jsonBody(CreateEnrollmentTokenBody, "enrollment token"), async (c) => {
       const { ttl, name } = c.req.valid("json");
-      return c.json(await issueEnrollmentToken(ctx, { ttlMs: ttl, name, createdBy: c.get("user").email, serverUrl: requestOrigin(c) }), 201);
+      const pins = ctx.serverPins?.();
+      return c.json(
+        await issueEnrollmentToken(ctx, {
+          ttlMs: ttl,
+          name,
+          createdBy: c.get("user").email,
+          serverUrl: requestOrigin(c),
+          ...(pins ? { pins: { caPins: enrollmentPins(pins), curlPins: curlPins(pins) } } : {}),
+        }),
+        201,
+      );
     })
     .get("/enrollment-tokens", async (c) => c.json({ items: await listPendingEnrollmentTokens(ctx) }))
     .delete("/enrollment-tokens/:id", params(IdParam), async (c) => {

@@ -2,6 +2,7 @@ import { Group, Paper, Stack, Text } from "@mantine/core";
 import { Can } from "../../session/viewer.js";
 import { DateTime } from "../../ui/date-time.js";
 import { AgentStatusBadge } from "./agent-status-badge.js";
+import { InsecureLinkBadge } from "./insecure-link-badge.js";
 import type { AgentItem } from "./agents-query.js";
 import { AgentVersion, IncompatibleReason } from "./agent-version.js";
 import { AgentIdentity } from "./agents-table.js";
@@ -17,7 +18,10 @@ export function AgentCards({ items }: { items: AgentItem[] }) {
           <Group justify="space-between" align="flex-start" wrap="nowrap" gap="sm">
             <AgentIdentity agent={agent} />
             <div className={classes.keepWhole}>
-              <AgentStatusBadge status={agent.status} />
+              <Stack gap={4} align="flex-end">
+                <AgentStatusBadge status={agent.status} />
+                <InsecureLinkBadge linkSecurity={agent.linkSecurity} />
+              </Stack>
             </div>
           </Group>
           <IncompatibleReason agent={agent} />

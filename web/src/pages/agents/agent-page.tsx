@@ -12,6 +12,7 @@ import { EmptyState } from "../../ui/states.js";
 import { AgentQueuePanel } from "./agent-queue-panel.js";
 import { agentCapabilitiesQuery, agentHealthQuery } from "./agent-queries.js";
 import { AgentStatusBadge } from "./agent-status-badge.js";
+import { InsecureLinkBadge } from "./insecure-link-badge.js";
 import { type AgentItem, agentsQuery } from "./agents-query.js";
 import { AgentVersion, IncompatibleReason } from "./agent-version.js";
 import { RevokeAgentButton } from "./revoke-agent-button.js";
@@ -63,7 +64,10 @@ function AgentDetail({ agent }: { agent: AgentItem }) {
       <Stack gap="lg">
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
           <Fact label="Status">
-            <AgentStatusBadge status={agent.status} />
+            <Group gap="xs">
+              <AgentStatusBadge status={agent.status} />
+              <InsecureLinkBadge linkSecurity={agent.linkSecurity} />
+            </Group>
           </Fact>
           <Fact label="Version">
             <AgentVersion agent={agent} />

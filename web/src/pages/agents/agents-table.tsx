@@ -1,9 +1,10 @@
-import { Anchor, Stack, Table, Text, VisuallyHidden } from "@mantine/core";
+import { Anchor, Group, Stack, Table, Text, VisuallyHidden } from "@mantine/core";
 import { Link } from "@tanstack/react-router";
 import { viewerTimeZone } from "../../format/time.js";
 import { Can } from "../../session/viewer.js";
 import { DateTime } from "../../ui/date-time.js";
 import { AgentStatusBadge } from "./agent-status-badge.js";
+import { InsecureLinkBadge } from "./insecure-link-badge.js";
 import type { AgentItem } from "./agents-query.js";
 import { AgentVersion, IncompatibleReason } from "./agent-version.js";
 import { RevokeAgentButton } from "./revoke-agent-button.js";
@@ -34,7 +35,10 @@ export function AgentsTable({ items }: { items: AgentItem[] }) {
               <AgentIdentity agent={agent} />
             </Table.Td>
             <Table.Td>
-              <AgentStatusBadge status={agent.status} />
+              <Group gap="xs">
+                <AgentStatusBadge status={agent.status} />
+                <InsecureLinkBadge linkSecurity={agent.linkSecurity} />
+              </Group>
               <IncompatibleReason agent={agent} />
             </Table.Td>
             <Table.Td>
