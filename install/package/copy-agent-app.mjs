@@ -41,7 +41,8 @@ export async function copyAgentApp(checkout, dest, { skip = () => false } = {}) 
     cpSync(path.join(root, rel), path.join(staging, rel), {
       recursive: true,
       verbatimSymlinks: true,
-      filter: (src) => !skip(path.relative(root, src)),
+      // tsc's incremental state names the build machine's paths and serves nothing at run time.
+      filter: (src) => !src.endsWith(".tsbuildinfo") && !skip(path.relative(root, src)),
     });
   for (const rel of ["agent/package.json", "agent/bin", "agent/dist", "shared/package.json", "shared/dist", ...deps]) copy(rel);
   // The workspace packages are links, as npm makes them.
