@@ -35,7 +35,7 @@ describe("verifyPackage", () => {
 
   it("refuses a copy with one byte flipped, naming both hashes", async () => {
     const tampered = Buffer.from(bytes);
-    tampered[200_000] ^= 0x01;
+    tampered[200_000]! ^= 0x01;
     const err = await refusal(write("tampered.tar.gz", tampered), { sha256, size: bytes.length });
     expect(err.code).toBe("CHECKSUM_MISMATCH");
     expect(err.message).toContain("does not match the manifest's SHA-256");
