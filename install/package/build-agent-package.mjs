@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm run package:agent [-- --arch x64] [--out DIR]`: builds the self-contained agent package
-// `holdfast-agent-<version>-linux-<arch>.tar.gz` into `<repo>/agent-packages/` (or DIR), which the
-// control plane serves at /install/packages/. Layout (docs/install.md): one folder
+// `npm run package:agent [-- --arch x64] [--out DIR]`: builds the agent (and shared), then the
+// self-contained agent package `holdfast-agent-<version>-linux-<arch>.tar.gz` into
+// `<repo>/agent-packages/` (or DIR), which the control plane serves at /install/packages/. Layout (docs/install.md): one folder
 // `holdfast-agent-<version>/` with bin/holdfast-agent (the launcher), node/ (Node 22 from the npm
 // registry, with its headers), app/ (the agent, shared, production dependencies with native addons
 // rebuilt for that Node), share/ (the systemd units of install/), VERSION. Beside it,
@@ -12,7 +12,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { copyAgentApp } from "./copy-agent-app.mjs";
 import { fetchNodeRuntime, run, unpackNodeRuntime } from "./node-runtime.mjs";
-import { rebuildNativeAddons } from "./rebuild-native.mjs";
+import { assertCanBuildFor, rebuildNativeAddons } from "./rebuild-native.mjs";
 import { packageMtime, writeTarball } from "./write-tarball.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -31,6 +31,7 @@ export const packageFileName = (version, arch) => `holdfast-agent-${version}-lin
 /** Builds one package; resolves what was built, with its size and the seconds it took. */
 export async function buildAgentPackage({ arch = process.arch, out = path.join(ROOT, "agent-packages"), log = () => {} } = {}) {
   const started = performance.now();
+  assertCanBuildFor(arch);
   const version = JSON.parse(readFileSync(path.join(ROOT, "agent/package.json"), "utf8")).version;
   const top = `holdfast-agent-${version}`;
   const work = mkdtempSync(path.join(tmpdir(), "holdfast-package-"));

@@ -30,15 +30,20 @@ function binaries(app, addon) {
   return existsSync(release) ? readdirSync(release).filter((f) => f.endsWith(".node")).map((f) => path.join(addon, "build/Release", f)) : [];
 }
 
+/** Refuses another architecture than the host's: compiling for it needs a cross compiler, which is not set up (docs/install.md). */
+export function assertCanBuildFor(arch) {
+  if (arch !== process.arch) {
+    throw new Error(`the native addons cannot be built for ${arch} on this ${process.arch} host (no cross compiler is set up): build the ${arch} package on an ${arch} machine`);
+  }
+}
+
 /**
  * Rebuilds each addon of `app` for the runtime unpacked in `nodeDir` and keeps only its `.node`
  * files of `build/` (the objects are large and of no use at run time). Cross-building is refused:
  * this needs a compiler for the target, and only the host's architecture is built and tested.
  */
 export async function rebuildNativeAddons(app, { nodeDir, arch, root }) {
-  if (arch !== process.arch) {
-    throw new Error(`the native addons cannot be built for ${arch} on this ${process.arch} host (no cross compiler is set up): build the ${arch} package on an ${arch} machine`);
-  }
+  assertCanBuildFor(arch);
   const nodeGyp = createRequire(path.join(root, "package.json")).resolve("node-gyp/bin/node-gyp.js");
   const addons = findNativeAddons(app);
   const built = [];

@@ -9,7 +9,7 @@ import { z } from "zod";
  * The only names served from the packages folder: `holdfast-agent-<version>-linux-<arch>.tar.gz`.
  * No slash, no leading dot, nothing but these characters: a request can name no other file.
  */
-export const PACKAGE_FILE = /^holdfast-agent-([0-9A-Za-z][0-9A-Za-z.+-]{0,63})-linux-(x64|arm64)\.tar\.gz$/;
+export const PACKAGE_FILE = /^holdfast-agent-([0-9A-Za-z][0-9A-Za-z._-]{0,63})-linux-(x64|arm64)\.tar\.gz$/;
 
 /** `<file>.json`, written beside each package by the build: which Node it carries. */
 const PackageSidecar = z.object({ version: z.string(), os: z.literal("linux"), arch: z.enum(["x64", "arm64"]), nodeVersion: z.string().regex(/^\d+\.\d+\.\d+$/) });
