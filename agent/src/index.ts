@@ -34,3 +34,4 @@ export { LinkSession } from "./link/session.js";
 export { LinkClient, wsUrlOf, EXIT_REVOKED } from "./link/connect.js";
 export { uploadArtifact } from "./link/upload-artifact.js";
 export { backoffDelay } from "./link/backoff.js";
+export { verifyPackage, type ExpectedPackage } from "./upgrade/verify-package.js";

@@ -4,6 +4,7 @@ import { serveConsole } from "./console.js";
 import { errorHandler, notFound, requestContext } from "./middleware.js";
 import { checkReadiness } from "../health/readiness.js";
 import { metricsHandler } from "../metrics/metrics-route.js";
+import { installRoutes } from "../install-packages/install-routes.js";
 import { agentRoutes } from "./routes/agent.js";
 import { apiRoutes } from "./routes/api.js";
 import { eventRoutes } from "./routes/events.js";
@@ -37,6 +38,8 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
     })
     // Prometheus text, outside /api/v1 like the probes: its own bearer token, or loopback (metrics/).
     .get("/metrics", metricsHandler(ctx))
+    // The install script, manifest and agent packages: public, they hold no secret (install-packages/).
+    .route("/install", installRoutes(ctx))
     .use(serveConsole(options.consoleDir));
 }
 

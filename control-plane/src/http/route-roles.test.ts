@@ -80,4 +80,13 @@ describe("who may call each /api/v1 route", () => {
     expect(((await restore.json()) as { error: { message: string } }).error.message).toBe("This needs the operator role; you are viewer");
     expect((await call("POST", "/runs/:runId/restore", tokens.operator)).status).toBe(400);
   });
+
+  it("declares outside /api/v1 and /agent/v1 only the probes, /metrics (its own token) and the deliberately public install routes", async () => {
+    const outside = createApp(srv.ctx)
+      .routes.filter((r) => r.basePath !== "/api/v1" && r.basePath !== "/agent/v1" && r.method !== "ALL")
+      .map((r) => `${r.method} ${r.path}`);
+    // The install script, manifest and packages hold no secret: a host fetches them before it has any credentials (docs/decisions.md).
+    expect(outside.sort()).toEqual(["GET /healthz", "GET /install/agent.sh", "GET /install/manifest.json", "GET /install/packages/:file", "GET /metrics", "GET /readyz"]);
+    for (const path of ["/install/manifest.json", "/install/agent.sh"]) expect((await srv.api(path)).status, path).toBe(200);
+  });
 });

@@ -84,4 +84,9 @@ describe("GET /api/v1/openapi.json", () => {
     expect(doc.paths["/readyz"]!.get).toMatchObject({ security: [], responses: { "503": expect.anything() } });
     expect(doc.paths["/healthz"]!.get).toMatchObject({ security: [] });
   });
+
+  it("describes the public install routes", () => {
+    for (const path of ["/install/manifest.json", "/install/packages/{file}", "/install/agent.sh"]) expect(doc.paths[path]!.get, path).toMatchObject({ security: [] });
+    expect(JSON.stringify(doc.paths["/install/manifest.json"]!.get!.responses["200"]!.content!["application/json"]!.schema)).toContain('"protocolVersion"');
+  });
 });

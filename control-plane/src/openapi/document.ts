@@ -1,5 +1,5 @@
 import { SESSION_COOKIE_NAME } from "../http/session-cookie.js";
-import { API_RESPONSES, API_ROUTE_ROLES, type ApiRoute, ApiErrorResponse, HealthAnswer } from "@holdfast/shared";
+import { API_RESPONSES, API_ROUTE_ROLES, type ApiRoute, ApiErrorResponse, HealthAnswer, InstallManifest } from "@holdfast/shared";
 import type { RouterRoute } from "hono/types";
 import { z } from "zod";
 import { READINESS_TIMEOUT_MS } from "../health/readiness.js";
@@ -14,6 +14,13 @@ export const API_BASE = "/api/v1";
 const OPEN_ROUTES = [
   { method: "GET", path: "/healthz", summary: "Liveness: the process answers. Asks nothing of the database.", notReady: false },
   { method: "GET", path: "/readyz", summary: `Readiness: the database answers within ${READINESS_TIMEOUT_MS / 1000} s and the server is not stopping; else 503 NOT_READY with details.reason.`, notReady: true },
+] as const;
+
+/** What a host fetches before it has credentials (install-packages/): public, none holds a secret. */
+const INSTALL_ROUTES = [
+  { path: "/install/manifest.json", summary: "The agent packages this control plane serves (none until `npm run package:agent`), each with its SHA-256.", mediaType: "application/json" },
+  { path: "/install/packages/{file}", summary: "An agent package (`holdfast-agent-<version>-linux-<arch>.tar.gz`); `Range` resumes it, its SHA-256 is the ETag.", mediaType: "application/gzip" },
+  { path: "/install/agent.sh", summary: "The agent's install script.", mediaType: "text/x-shellscript" },
 ] as const;
 
 const ERROR_REF = { $ref: "#/components/schemas/ApiError" };
@@ -117,6 +124,16 @@ export function buildOpenApiDocument(routes: readonly RouterRoute[], version: st
         "200": { description: "OK.", content: { "application/json": { schema: jsonSchema(HealthAnswer, "output") } } },
         ...(open.notReady ? { "503": errorResponse("NOT_READY: stopping, or the database does not answer (`details.reason`).") } : {}),
       },
+    };
+  }
+  for (const route of INSTALL_ROUTES) {
+    const schema = route.mediaType === "application/json" ? jsonSchema(InstallManifest, "output") : { type: "string", format: "binary" };
+    (paths[route.path] ??= {}).get = {
+      operationId: route.path.slice(1).replace(/[^A-Za-z0-9]+/g, "_").replace(/_$/, ""),
+      summary: route.summary,
+      security: [],
+      ...(route.path.includes("{file}") ? { parameters: [{ name: "file", in: "path", required: true, schema: { type: "string" } }] } : {}),
+      responses: { "200": { description: "OK.", content: { [route.mediaType]: { schema } } }, "404": errorResponse("NOT_FOUND: no such package (or script).") },
     };
   }
   return {

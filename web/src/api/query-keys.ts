@@ -9,6 +9,8 @@ export const queryKeys = {
   /** Whether the first admin is still to be created (`GET /setup`). */
   setup: ["setup"] as const,
   agents: ["agents"] as const,
+  /** The agent packages this control plane serves (`GET /install/manifest.json`, outside the API). */
+  installManifest: ["install-manifest"] as const,
   agent: (id: string) => ["agents", id] as const,
   datasources: ["datasources"] as const,
   datasource: (id: string) => ["datasources", id] as const,

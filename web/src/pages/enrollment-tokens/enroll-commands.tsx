@@ -3,6 +3,7 @@ import { agentRunCommand } from "@holdfast/shared";
 import { DateTime } from "../../ui/date-time.js";
 import { CopyableValue, ShownOnceNotice } from "../../ui/shown-once.js";
 import type { IssuedEnrollmentToken } from "./issue-enrollment-token.js";
+import { AgentPackageNotice } from "./agent-package-notice.js";
 
 /**
  * The commands that enroll a host with a new token, as the API answered them (the token is in them,
@@ -31,6 +32,7 @@ export function EnrollCommands({ issued }: { issued: IssuedEnrollmentToken }) {
       <Text size="xs" c="dimmed">
         Server address: <Code>{issued.serverUrl}</Code>
       </Text>
+      <AgentPackageNotice />
     </Stack>
   );
 }
