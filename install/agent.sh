@@ -82,7 +82,7 @@ if [ "$uninstall" -eq 1 ]; then
   rm -rf "$units/holdfast-agent.service.d"
   sysctl daemon-reload || true
   rm -rf "$prefix" "$versions"
-  rm -f "$config"
+  rm -f "$config" "$confdir/upgrade-source.json"
   rmdir "$confdir" 2>/dev/null || true
   if [ "$purge" -eq 1 ]; then
     rm -rf "$data"
@@ -285,6 +285,13 @@ if [ ! -f "$config" ]; then
 fi
 chown "$user:$user" "$config"
 chmod 0600 "$config"
+# Root's own record of where upgrades come from (holdfast-agent upgrade --apply re-checks a request
+# against this control plane's manifest): root-owned, so the agent's user cannot redirect it.
+pins_json=''
+for p in $pins; do pins_json="${pins_json:+$pins_json, }\"$p\""; done
+printf '{ "serverUrl": "%s", "pins": [%s] }\n' "$server" "$pins_json" >"$confdir/upgrade-source.json.tmp"
+chmod 0644 "$confdir/upgrade-source.json.tmp"
+mv "$confdir/upgrade-source.json.tmp" "$confdir/upgrade-source.json"
 
 for u in $unit_files; do
   if [ -f "$dest/share/$u" ]; then

@@ -203,6 +203,8 @@ describe("install/agent.sh in a fresh Debian root", () => {
     expect([mode("var/lib/holdfast-agent"), statSync(inside("var/lib/holdfast-agent")).uid]).toEqual(["700", uid]);
     expect([mode("etc/holdfast/agent.json"), statSync(inside("etc/holdfast/agent.json")).uid]).toEqual(["600", uid]);
     expect(JSON.parse(readFileSync(inside("etc/holdfast/agent.json"), "utf8"))).toEqual({ servers: [front.url] });
+    expect([mode("etc/holdfast/upgrade-source.json"), statSync(inside("etc/holdfast/upgrade-source.json")).uid]).toEqual(["644", 0]);
+    expect(JSON.parse(readFileSync(inside("etc/holdfast/upgrade-source.json"), "utf8"))).toEqual({ serverUrl: front.url, pins: [pin] });
     // The code is root's: the agent's user cannot change what the service runs.
     const code = inside(`opt/holdfast-agent-versions/${BASE_VERSION}`);
     expect(statSync(code).uid).toBe(0);

@@ -7,6 +7,7 @@ import { createLogger } from "../log.js";
 import { AGENT_VERSION } from "../version.js";
 import { readEnrollToken } from "./read-token.js";
 import { addRestoreCommands } from "./restore-commands.js";
+import { addUpgradeCommand } from "./upgrade-command.js";
 
 /** One line on stderr, never a stack trace: the reader is an operator at a shell. */
 function fail(err: unknown): never {
@@ -85,5 +86,6 @@ program
   });
 
 addRestoreCommands(program, fail);
+addUpgradeCommand(program, fail);
 
 await program.parseAsync(process.argv).catch(fail);
