@@ -259,6 +259,17 @@ else
   say "Enrolled with $server as agent $(cat "$work/agent-id")."
 fi
 
+# Never restart the agent under a running backup: the installed agent reads its own database (as
+# its user) for a run holding the slot. A version without that check (older than this script) is
+# upgraded anyway, with a warning.
+if [ -n "$previous" ] && [ "$enrolled" -eq 0 ]; then
+  if running=$(as_agent "$prefix/bin/holdfast-agent" upgrade --running-run --data-dir "$data" 2>/dev/null); then
+    [ -z "$running" ] || die "a backup is running (run $running): run this again when it has finished, or use holdfast-agent upgrade, which waits for it"
+  else
+    warn "could not ask the installed agent whether a backup is running: upgrading anyway"
+  fi
+fi
+
 # Into place: the version dir, then the symlink swapped in one rename (ln + mv -T).
 dest=$versions/$version
 if [ -e "$dest" ]; then
