@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFallbackAgentPackage, manifestFor } from "../support/agent-package-fallback.js";
 import { unpackDebianRoot } from "../support/debian-root.js";
 import { createScratchDatabase, type ScratchDatabase } from "../support/postgres.js";
-import { AGENT_BIN, api, type Api, type ControlPlane, createAdmin, ManagedProcess, ROOT, startControlPlane, tempDir, waitForAgentStatus, waitForRun } from "../support/processes.js";
+import { AGENT_BIN, api, type Api, type ControlPlane, createAdmin, ManagedProcess, ROOT, runProgram, startControlPlane, tempDir, waitForAgentStatus, waitForRun } from "../support/processes.js";
 import { startTlsFront, type TlsFront } from "../support/tls-front-fallback.js";
 
 // The issue's "done when": a fresh Debian root (debootstrap, cached outside the clone), the one-line
@@ -62,16 +62,8 @@ describe("install/agent.sh in a fresh Debian root", () => {
    * Runs a command inside the root as root, with only `env` (plus PATH) in its environment. Async:
    * the TLS front answering it lives in this process.
    */
-  function inRoot(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn("chroot", [root, ...args], { env: { PATH: PATH_IN_ROOT, ...env }, stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+  function inRoot(args: string[], env: Record<string, string> = {}) {
+    return runProgram("chroot", [root, ...args], { env: { PATH: PATH_IN_ROOT, ...env }, timeoutMs: 300_000 });
   }
   /** The one-line install's second half: the downloaded script run with sh, the token in the environment. */
   function install(args: string[], env: Record<string, string> = {}) {
@@ -125,7 +117,11 @@ describe("install/agent.sh in a fresh Debian root", () => {
       spawnSync("mknod", ["-m", "666", inside(`dev/${name}`), "c", "1", String(minor)]);
     }
     // The stand-in systemctl: records what the script asked of systemd.
-    writeFileSync(inside("usr/local/bin/systemctl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> /var/log/systemctl-calls\n`);
+    // `show` answers as a unit that is up (what upgrade --apply waits for).
+    writeFileSync(
+      inside("usr/local/bin/systemctl"),
+      `#!/bin/sh\nprintf '%s\\n' "$*" >> /var/log/systemctl-calls\n[ "$1" != show ] || printf 'ActiveState=active\\nNRestarts=0\\n'\n`,
+    );
     chmodSync(inside("usr/local/bin/systemctl"), 0o755);
     writeFileSync(inside("root/install.sh"), readFileSync(SCRIPT));
 
@@ -256,9 +252,35 @@ describe("install/agent.sh in a fresh Debian root", () => {
     expect(readlinkSync(inside("opt/holdfast-agent"))).toBe(`/opt/holdfast-agent-versions/${next}`);
     expect(spawnSync("ls", [inside("opt/holdfast-agent-versions")], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).sort()).toEqual([BASE_VERSION, next].sort());
     expect(systemctlCalls()).toContain("restart holdfast-agent.service");
+    expect(r.stderr).not.toContain("could not ask the installed agent");
     agentProcess = startAgentAsUnit();
     await waitForAgentStatus(client, agentId, "online");
     await agentProcess.stop();
+  });
+
+  it("holdfast-agent upgrade: the agent's user downloads and requests, root's --apply swaps and restarts", async () => {
+    const third = `${BASE_VERSION}-third`;
+    const next = `${BASE_VERSION}-next`;
+    publish(third);
+    const unitEnv = ["HOLDFAST_DATA_DIR=/var/lib/holdfast-agent", ...(AGENT_HAS_PINS ? [] : ["NODE_EXTRA_CA_CERTS=/etc/holdfast-test-ca.pem"])]; // PRE-INTEGRATION FALLBACK: the CA
+    const requested = await inRoot(["setpriv", "--reuid=holdfast", "--regid=holdfast", "--init-groups", "--", "env", "-i", `PATH=${PATH_IN_ROOT}`, ...unitEnv, "/opt/holdfast-agent/bin/holdfast-agent", "upgrade"]);
+    expect(requested, requested.stderr).toMatchObject({ code: 0, stdout: `Version ${third} downloaded and verified; holdfast-agent-upgrade.service installs it.\n` });
+    const request = inside("var/lib/holdfast-agent/upgrade/request.json");
+    expect((statSync(request).mode & 0o777).toString(8)).toBe("600");
+    expect(JSON.parse(readFileSync(request, "utf8"))).toMatchObject({ version: third });
+
+    clearSystemctlCalls();
+    // What holdfast-agent-upgrade.service runs, as root.
+    const applied = await inRoot(["env", "-i", `PATH=${PATH_IN_ROOT}`, ...unitEnv, "/opt/holdfast-agent/bin/holdfast-agent", "upgrade", "--apply"]);
+    expect(applied, applied.stderr).toMatchObject({ code: 0 });
+    expect(applied.stderr).toContain(`Upgraded and restarted. (${third})`);
+    expect(readlinkSync(inside("opt/holdfast-agent"))).toBe(`/opt/holdfast-agent-versions/${third}`);
+    expect(spawnSync("ls", [inside("opt/holdfast-agent-versions")], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).sort()).toEqual([next, third].sort());
+    expect(systemctlCalls().filter((c) => !c.startsWith("show "))).toEqual(["daemon-reload", "restart holdfast-agent.service"]);
+    expect(existsSync(request)).toBe(false);
+    // The agent's database files are still the agent's (the busy check ran as its owner).
+    const owners = spawnSync("find", [inside("var/lib/holdfast-agent"), "!", "-user", String(statSync(inside("var/lib/holdfast-agent")).uid)], { encoding: "utf8" }).stdout;
+    expect(owners).toBe("");
   });
 
   it("leaves no token in any file of the root", () => {
