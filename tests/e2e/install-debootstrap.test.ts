@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash, createPublicKey } from "node:crypto";
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFallbackAgentPackage, manifestFor } from "../support/agent-package-fallback.js";
 import { unpackDebianRoot } from "../support/debian-root.js";
@@ -242,9 +243,35 @@ describe("install/agent.sh in a fresh Debian root", () => {
     expect(systemctlCalls()).toEqual(["daemon-reload", "enable --now holdfast-agent.service", "enable --now holdfast-agent-upgrade.path", "restart holdfast-agent.service"]);
   });
 
+  /**
+   * A backup holding the agent's slot, as the agent's database would show it (a copy of the finished
+   * run, `running`), while the agent is stopped; the connection's close removes its WAL files, so
+   * nothing root-owned stays in the data dir.
+   */
+  function withRunningBackup<T>(fn: () => Promise<T>): Promise<T> {
+    const file = inside("var/lib/holdfast-agent/agent.db");
+    const edit = (sql: (cols: string[]) => string) => {
+      const db = new Database(file);
+      try {
+        const cols = (db.prepare("PRAGMA table_info(runs)").all() as { name: string }[]).map((c) => c.name);
+        db.exec(sql(cols));
+      } finally {
+        db.close();
+      }
+    };
+    edit((cols) => `INSERT INTO runs (${cols.join(", ")}) SELECT ${cols.map((c) => (c === "run_id" ? "'run_busy'" : c === "state" ? "'running'" : c)).join(", ")} FROM runs LIMIT 1`);
+    return fn().finally(() => edit(() => "DELETE FROM runs WHERE run_id = 'run_busy'"));
+  }
+
   it("run again when the control plane offers a newer version, upgrades: symlink swapped, the previous version kept", async () => {
     const next = `${BASE_VERSION}-next`;
     publish(next);
+    // Never under a running backup: refused with one line, nothing changed.
+    const busy = await withRunningBackup(() => install(["--server", front.url, "--ca-pin", pin]));
+    expect(busy.code).toBe(1);
+    expect(busy.stderr.trim().split("\n").at(-1)).toBe("holdfast install: a backup is running (run run_busy): run this again when it has finished, or use holdfast-agent upgrade, which waits for it");
+    expect(readlinkSync(inside("opt/holdfast-agent"))).toBe(`/opt/holdfast-agent-versions/${BASE_VERSION}`);
+    expect(readdirSync(inside("opt/holdfast-agent-versions"))).toEqual([BASE_VERSION]);
     clearSystemctlCalls();
     const r = await install(["--server", front.url, "--ca-pin", pin]);
     expect(r, r.stderr).toMatchObject({ code: 0 });
