@@ -24,8 +24,13 @@ export type CliResult = { code: number | null; stdout: string; stderr: string };
 
 /** Runs a CLI to completion, feeding `input` on stdin. */
 export function runCli(bin: string, args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+  return runProgram(process.execPath, [bin, ...args], { env: { ...process.env, ...TEST_ENV, ...opts.env }, ...(opts.input === undefined ? {} : { input: opts.input }) });
+}
+
+/** Runs any program to completion with exactly `env`, feeding `input` on stdin. */
+export function runProgram(file: string, args: string[], opts: { env: Record<string, string | undefined>; input?: string; timeoutMs?: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...TEST_ENV, ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(file, args, { env: opts.env, stdio: ["pipe", "pipe", "pipe"], ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}) });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

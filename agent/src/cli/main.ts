@@ -9,6 +9,7 @@ import { readEnrollToken } from "./read-token.js";
 import { addAllowPathCommand } from "./allow-path-command.js";
 import { addRestoreCommands } from "./restore-commands.js";
 import { addDoctorCommand } from "./doctor-command.js";
+import { addUpgradeCommand } from "./upgrade-command.js";
 
 /** One line on stderr, never a stack trace: the reader is an operator at a shell. */
 function fail(err: unknown, exitCode = 1): never {
@@ -101,5 +102,6 @@ program
 addRestoreCommands(program, fail);
 addAllowPathCommand(program, fail);
 addDoctorCommand(program, fail);
+addUpgradeCommand(program, fail);
 
 await program.parseAsync(process.argv).catch(fail);
