@@ -1,4 +1,5 @@
 import { withConfiguredServer } from "../identity/configured-server.js";
+import { isLoopbackHost } from "../link/server-trust.js";
 import { defaultEngines } from "../engines/registry.js";
 import type { EngineRegistry } from "../engines/types.js";
 import { stagingRootFor } from "../staging/run-folders.js";
@@ -25,10 +26,6 @@ export interface DoctorOptions {
   pathVar?: string;
   /** The config file's control planes, which win over the enrolled URL (identity/configured-server.ts). */
   servers?: string[] | undefined;
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\./.test(host);
 }
 
 /** DNS, TCP, TLS (with the pin) and HTTP to the server, each step reported, stopping at the first that fails. */
@@ -58,7 +55,7 @@ async function checkServer(serverUrl: string, pins: readonly string[], insecure:
       })),
     );
     if (!trusted) return findings;
-  } else if (isLoopback(host)) {
+  } else if (isLoopbackHost(host)) {
     findings.push({ check: "tls", status: "ok", summary: "plain HTTP on loopback: the link never leaves this host" });
   } else {
     findings.push({

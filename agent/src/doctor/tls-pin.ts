@@ -1,7 +1,8 @@
 import net from "node:net";
 import tls from "node:tls";
 import type { Finding } from "./finding.js";
-import { chainPins } from "./spki-pin.js";
+import type { TlsPin } from "@holdfast/shared";
+import { certificatePin, peerChain, verifyPinnedChain } from "@holdfast/shared/node";
 
 /**
  * Step 3: the TLS handshake, and whether the server's chain is one this agent trusts: with pins, one
@@ -27,17 +28,20 @@ export function checkTls(opts: { address: string; host: string; port: number; pi
       done(false, [{ check: "tls", status: "fail", summary: `TLS handshake failed (${err.code ?? err.message})`, fix: "check that the control plane serves HTTPS on this port (holdfast serve --tls-cert --tls-key, or its proxy)" }]),
     );
     socket.once("secureConnect", () => {
-      const pins = chainPins(socket.getPeerCertificate(true));
+      // The same judgement as the agent's link (link/server-trust.ts): a pin must match a certificate the
+      // chain reaches from its leaf by signatures, valid now, naming this host unless the leaf itself is pinned.
+      const chain = peerChain(socket.getPeerCertificate(true));
+      const pins = chain.map(certificatePin);
       const handshake: Finding = { check: "tls", status: "ok", summary: `TLS ${socket.getProtocol() ?? ""} handshake with ${opts.host}:${opts.port}` };
       if (opts.pins.length > 0) {
-        const match = pins.find((p) => opts.pins.includes(p));
-        if (match) return done(true, [handshake, { check: "tls-pin", status: "ok", summary: `the server's chain matches pin ${match}` }]);
+        const verdict = verifyPinnedChain(chain, opts.pins as TlsPin[], opts.host);
+        if (verdict.ok) return done(true, [handshake, { check: "tls-pin", status: "ok", summary: `the server's chain matches pin ${verdict.matched}` }]);
         return done(false, [
           handshake,
           {
             check: "tls-pin",
             status: "fail",
-            summary: `the server's chain (${pins.join(", ")}) matches none of this agent's pins (${opts.pins.join(", ")})`,
+            summary: `${verdict.reason}: the server's chain (${pins.join(", ")}), this agent's pins (${opts.pins.join(", ")})`,
             fix: "if the control plane's key changed, get its pin (holdfast ca-pin) and enroll again with --ca-pin; otherwise something else answers at this address",
           },
         ]);
