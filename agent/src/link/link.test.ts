@@ -248,7 +248,8 @@ describe("the agent link", () => {
     expect(cp.upgrades[0]?.versions).toEqual([String(PROTOCOL_VERSION), AGENT_VERSION]);
     const reason = "agent speaks protocol 1, this control plane 2: upgrade the agent";
     socket.close(CLOSE_CODES.incompatible, reason);
-    await eventually(() => clock.pendingTimers === 1);
+    // The watchdog's timer is pending before the close as the reconnect's is after: wait for the log line.
+    await eventually(() => logLines.some((l) => l.level === 50) && clock.pendingTimers === 1);
     expect(logLines.filter((l) => l.level === 50).map((l) => l.reason)).toEqual([reason]);
     // Not the jittered backoff of an ordinary drop (250 ms here): the full cap, and it keeps trying.
     expect(clock.nextTimerInMs).toBe(60_000);
