@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
+import path from "node:path";
 
 /**
  * Creates `dir` (and parents) with mode 0700, or checks an existing one: a real directory (not a
@@ -25,4 +27,26 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Run ids become path segments: only ids' own alphabet is allowed, so `../x` cannot escape staging. */
+/**
+ * Whether `dir` takes a real write: a probe file created (O_EXCL, 0600), written, fsynced and removed.
+ * access(2) alone says yes on a read-only mount or a full disk.
+ */
+export async function probeWritable(dir: string): Promise<boolean> {
+  const probe = path.join(dir, `.probe-${randomUUID()}`);
+  try {
+    const handle = await fs.promises.open(probe, "wx", 0o600);
+    try {
+      await handle.writeFile("holdfast write probe\n");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await fs.promises.rm(probe, { force: true }).catch(() => {});
+  }
+}
+
 export { SAFE_ID } from "@holdfast/shared";

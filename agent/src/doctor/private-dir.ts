@@ -1,6 +1,5 @@
-import { randomUUID } from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
+import { probeWritable } from "../fs-safe.js";
 import type { Finding } from "./finding.js";
 
 /**
@@ -32,23 +31,9 @@ export async function checkPrivateDir(check: string, label: string, dir: string,
       fix: `chmod 0700 ${dir}`,
     });
   }
-  if (!(await canWrite(dir))) {
+  if (!(await probeWritable(dir))) {
     findings.push({ check, status: "fail", summary: `${label} ${dir} is not writable by this user`, fix: `chmod u+w ${dir} (and check the unit's ReadWritePaths=)` });
   }
   if (findings.length === 0) findings.push({ check, status: "ok", summary: `${label} ${dir}: owned by this user, 0700, writable` });
   return findings;
-}
-
-/** Creates and removes a probe file: access(2) alone says yes on a read-only mount. */
-async function canWrite(dir: string): Promise<boolean> {
-  const probe = path.join(dir, `.doctor-probe-${randomUUID()}`);
-  try {
-    const handle = await fs.promises.open(probe, "wx", 0o600);
-    await handle.close();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await fs.promises.rm(probe, { force: true }).catch(() => {});
-  }
 }

@@ -1,12 +1,10 @@
-import { randomUUID } from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
 import zlib from "node:zlib";
 import { HoldfastError, resolveBackupOptions, type CommandData, type ErrorCode, type ResolvedBackupOptions } from "@holdfast/shared";
 import { isDatabaseFailureCode } from "../engines/failure-codes.js";
 import { engineFor } from "../engines/registry.js";
 import { parseToolMajor, toolVersionLine } from "../engines/tool-version.js";
-import { ensurePrivateDir } from "../fs-safe.js";
+import { ensurePrivateDir, probeWritable } from "../fs-safe.js";
 import { freeBytesAt } from "../host/free-space.js";
 import { requireDatasource } from "../store/datasources.js";
 import { lastCompletedSize } from "../store/run-lookups.js";
@@ -17,22 +15,12 @@ type Issue = PreflightResult["blockingIssues"][number];
 
 /** A real write in the staging root (O_EXCL, 0600, fsync), removed at once. */
 export async function probeStagingWritable(stagingRoot: string): Promise<boolean> {
-  const probe = path.join(stagingRoot, `.probe-${randomUUID()}`);
   try {
     ensurePrivateDir(stagingRoot);
-    const handle = await fs.promises.open(probe, "wx", 0o600);
-    try {
-      await handle.writeFile("holdfast staging probe\n");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return true;
   } catch {
     return false;
-  } finally {
-    await fs.promises.rm(probe, { force: true }).catch(() => {});
   }
+  return probeWritable(stagingRoot);
 }
 
 /** gzip: a round trip through node:zlib; zstd: the tool answers `--version`; none: always. */
