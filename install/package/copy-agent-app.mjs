@@ -1,7 +1,7 @@
 // What the agent runs from, copied out of a built checkout: the agent's package.json, bin/ and dist/,
 // the shared package's package.json and dist/, and the agent's production dependencies exactly as
 // `npm ls --omit=dev` lists them, in the checkout's own node_modules layout. Nothing else (sources,
-// dev tools, a control plane's data beside it). Used by the package build and by install-agent-lib.sh.
+// dev tools, a control plane's data beside it). Used by the package build.
 //   node install/package/copy-agent-app.mjs CHECKOUT DEST
 import { cpSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
