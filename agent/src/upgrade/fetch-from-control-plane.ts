@@ -20,7 +20,8 @@ export function fetchFromControlPlane(source: UpgradeSource, urlPath: string, ti
   const trust = new ServerTrust(source.serverUrl, source.pins, source.insecure ?? false);
   const transport = url.protocol === "https:" ? https : http;
   return new Promise<Response>((resolve, reject) => {
-    const req = transport.request(url, { ...trust.connectOptions(), method: "GET", agent: false, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+    // No `agent` option: http.request uses connectOptions' createConnection only when no agent is given.
+    const req = transport.request(url, { ...trust.connectOptions(), method: "GET", signal: AbortSignal.timeout(timeoutMs) }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400) {
         res.destroy();
