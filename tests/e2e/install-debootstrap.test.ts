@@ -322,6 +322,8 @@ describe("install/agent.sh in a fresh Debian root", () => {
   it("runs as the unit's ExecStart would and backs up a real PostgreSQL database, delivered", async () => {
     agentProcess = startAgentAsUnit();
     await waitForAgentStatus(client, agentId, "online");
+    // Linked over wss, trusted through the pin alone (no NODE_EXTRA_CA_CERTS in the unit's environment).
+    expect((await client.get(`/agents/${agentId}`)).body).toMatchObject({ status: "online", linkSecurity: "tls" });
     const ds = await client.post("/datasources", { agentId, name: "deb", engine: "postgres", connection: { host: "127.0.0.1", port: 5432, database: db.name, username: "postgres" } });
     expect(ds.status).toBe(201);
     const d = await client.post("/destinations", { name: "local", type: "local", config: { path: dest } });
