@@ -300,7 +300,9 @@ chmod 0600 "$config"
 # against this control plane's manifest): root-owned, so the agent's user cannot redirect it.
 pins_json=''
 for p in $pins; do pins_json="${pins_json:+$pins_json, }\"$p\""; done
-printf '{ "serverUrl": "%s", "pins": [%s] }\n' "$server" "$pins_json" >"$confdir/upgrade-source.json.tmp"
+insecure_json=false
+[ "$insecure" -eq 0 ] || insecure_json=true
+printf '{ "serverUrl": "%s", "pins": [%s], "insecure": %s }\n' "$server" "$pins_json" "$insecure_json" >"$confdir/upgrade-source.json.tmp"
 chmod 0644 "$confdir/upgrade-source.json.tmp"
 mv "$confdir/upgrade-source.json.tmp" "$confdir/upgrade-source.json"
 

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { promisify } from "node:util";
 import { type Command, Option } from "commander";
 import { z } from "zod";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError, TlsPin } from "@holdfast/shared";
 import { loadEnv } from "../env.js";
 import { readIdentity } from "../identity/identity-file.js";
 import { AGENT_VERSION } from "../version.js";
@@ -14,7 +14,7 @@ import { checkForUpgrade, requestUpgrade } from "../upgrade/request-upgrade.js";
 const run = promisify(execFile);
 /** Written by install/agent.sh, root-owned: where root fetches the manifest from (not the agent's files). */
 const UPGRADE_SOURCE = "/etc/holdfast/upgrade-source.json";
-const UpgradeSource = z.object({ serverUrl: z.url(), pins: z.array(z.string()).default([]) });
+const UpgradeSource = z.object({ serverUrl: z.url(), pins: z.array(TlsPin).default([]), insecure: z.boolean().default(false) });
 
 async function systemctl(args: string[]): Promise<void> {
   await run("systemctl", args, { timeout: 120_000 });

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { HoldfastError } from "@holdfast/shared";
-import type { AgentIdentity } from "../identity/identity-file.js";
+import type { UpgradeSource } from "./fetch-from-control-plane.js";
 import { readUpgradeRequest, requestFile, upgradeDir, verifyPackage } from "./package-file.js";
 import { checkForUpgrade } from "./request-upgrade.js";
 
@@ -22,7 +22,7 @@ export type ApplyDeps = {
    * The control plane as root recorded it at install (/etc/holdfast/upgrade-source.json): the
    * manifest is fetched again from there, so a request the agent's user forged is refused.
    */
-  source: Pick<AgentIdentity, "serverUrl" | "pins"> | null;
+  source: UpgradeSource | null;
   arch: string;
   systemctl(args: string[]): Promise<void>;
   /** The run holding the agent's slot, if any: no swap during a backup. */

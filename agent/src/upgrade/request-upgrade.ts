@@ -3,11 +3,10 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { type AgentPackage, HoldfastError, InstallManifest, validationError } from "@holdfast/shared";
-import type { AgentIdentity } from "../identity/identity-file.js";
-import { fetchFromControlPlane } from "./fetch-from-control-plane.js";
+import { fetchFromControlPlane, type UpgradeSource } from "./fetch-from-control-plane.js";
 import { requestFile, type UpgradeRequest, upgradeDir, verifyPackage } from "./package-file.js";
 
-type Source = Pick<AgentIdentity, "serverUrl" | "pins">;
+type Source = UpgradeSource;
 
 export type UpgradeCheck = { current: string; available: string; package: AgentPackage | null };
 

@@ -59,7 +59,12 @@ export function enrollCommands(
   // with exit 60), and checks the pin even with -k (exit 90 on a mismatch): with a pin, -k hands the
   // trust to the pin alone, as the agent does.
   const download = ["curl", "-fsSL", ...(https && pins.curlPins ? ["-k", "--pinnedpubkey", pins.curlPins] : []), `${serverUrl}/install/agent.sh`, "-o", "install.sh"];
-  const run = ready(["sudo", `--preserve-env=${ENROLL_TOKEN_ENV}`, "sh", "install.sh", "--server", serverUrl, ...trustFlags], token);
+  // install.sh downloads the manifest and the package with curl too, pinned to its --ca-pin values,
+  // and curl checks only the leaf's key: with a CA-signed chain the CA's pin alone would refuse the
+  // control plane, so the script also gets curl's (leaf) pins, and hands them all to the agent.
+  const leafPins = https && pins.curlPins ? pins.curlPins.split(";").map((p) => `sha256:${p.slice("sha256//".length)}`) : [];
+  const installTrust = [...[...new Set([...(https ? pins.caPins : []), ...leafPins])].flatMap((pin) => ["--ca-pin", pin]), ...(plainRemote ? ["--insecure"] : [])];
+  const run = ready(["sudo", `--preserve-env=${ENROLL_TOKEN_ENV}`, "sh", "install.sh", "--server", serverUrl, ...installTrust], token);
   const install: InstallCommand = { ...run, download, shell: `${shellWords(download)} && ${run.shell}` };
   const enroll = ready(["holdfast-agent", "enroll", "--server", serverUrl, ...trustFlags, "--data-dir", AGENT_DATA_DIR], token);
   if (!plainRemote) return { install, enroll };

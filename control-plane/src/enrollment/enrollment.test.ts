@@ -131,9 +131,10 @@ describe("enrollCommands", () => {
   it("pins the download and the enrollment: curl the leaf (it checks no other), the agent each --ca-pin", () => {
     const { install, enroll } = enrollCommands("https://cp.example:8443", token, { caPins: [caPin], curlPins: `sha256//${"B".repeat(43)}=` });
     expect(install.download).toEqual(["curl", "-fsSL", "-k", "--pinnedpubkey", `sha256//${"B".repeat(43)}=`, "https://cp.example:8443/install/agent.sh", "-o", "install.sh"]);
-    expect(install.argv).toEqual(["sudo", "--preserve-env=HOLDFAST_ENROLL_TOKEN", "sh", "install.sh", "--server", "https://cp.example:8443", "--ca-pin", caPin]);
+    // The script's own curl checks the leaf's key only: it gets the leaf's pin beside the CA's.
+    expect(install.argv).toEqual(["sudo", "--preserve-env=HOLDFAST_ENROLL_TOKEN", "sh", "install.sh", "--server", "https://cp.example:8443", "--ca-pin", caPin, "--ca-pin", `sha256:${"B".repeat(43)}=`]);
     expect(install.shell).toBe(
-      `curl -fsSL -k --pinnedpubkey sha256//${"B".repeat(43)}= https://cp.example:8443/install/agent.sh -o install.sh && HOLDFAST_ENROLL_TOKEN=${token} sudo --preserve-env=HOLDFAST_ENROLL_TOKEN sh install.sh --server https://cp.example:8443 --ca-pin ${caPin}`,
+      `curl -fsSL -k --pinnedpubkey sha256//${"B".repeat(43)}= https://cp.example:8443/install/agent.sh -o install.sh && HOLDFAST_ENROLL_TOKEN=${token} sudo --preserve-env=HOLDFAST_ENROLL_TOKEN sh install.sh --server https://cp.example:8443 --ca-pin ${caPin} --ca-pin sha256:${"B".repeat(43)}=`,
     );
     expect(enroll.argv).toEqual(["holdfast-agent", "enroll", "--server", "https://cp.example:8443", "--ca-pin", caPin, "--data-dir", "/var/lib/holdfast-agent"]);
   });
