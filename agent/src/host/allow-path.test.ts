@@ -16,8 +16,11 @@ afterEach(() => {
  */
 function host(opts: { dataMode?: number; dataGroup?: { name: string; gid: number } } = {}) {
   // Not in os.tmpdir(): allow-path refuses /tmp (the unit's /tmp is private), so the "host" lives in
-  // the package's node_modules/.cache, which git ignores.
-  const base = path.join(import.meta.dirname, "../../node_modules/.cache");
+  // the package's node_modules/.cache, which git ignores — or, for a checkout that is itself under
+  // /tmp (CI clones there), in /var/cache/holdfast-tests (not a home folder: ProtectHome changes the answer).
+  const inPrivateTmp = (p: string) => /^\/(var\/)?tmp(\/|$)/.test(p);
+  const checkout = path.join(import.meta.dirname, "../../node_modules/.cache");
+  const base = inPrivateTmp(checkout) ? "/var/cache/holdfast-tests/allow-path" : checkout;
   fs.mkdirSync(base, { recursive: true });
   const root = fs.mkdtempSync(path.join(base, "holdfast-allow-path-"));
   dirs.push(root);

@@ -143,6 +143,6 @@ describe("the SQLite and PostgreSQL schemas", () => {
         .filter((c) => c.columnType === "PgInteger")
         .map((c) => `${getTableName(table)}.${c.name}`),
     );
-    expect(narrow.sort()).toEqual(["datasources.health_interval_minutes", "datasources.max_duration_minutes", "deliveries.attempts", "notification_conditions.repeats", "notification_sends.attempts", "runs.attempt", "sign_in_failures.failures"]);
+    expect(narrow.sort()).toEqual(["agents.protocol_version", "datasources.health_interval_minutes", "datasources.max_duration_minutes", "deliveries.attempts", "notification_conditions.repeats", "notification_sends.attempts", "runs.attempt", "sign_in_failures.failures"]);
   });
 });
