@@ -105,7 +105,7 @@ describe("a new user's walk through the console", () => {
     await dialog.getByLabel("Name").fill("walk-agent");
     await dialog.getByRole("button", { name: "Make the commands" }).click();
     await dialog.getByText("Waiting for the new agent to come online").waitFor();
-    const command = (await dialog.locator("pre").first().textContent()) ?? "";
+    const command = (await dialog.locator("pre").filter({ hasText: "holdfast-agent enroll" }).textContent()) ?? "";
     expect(command).toContain(`holdfast-agent enroll --server ${rig.cp.url}`);
     expect(await capture(page, "agent-add-waiting")).toEqual([]);
 

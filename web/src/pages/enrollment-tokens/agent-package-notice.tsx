@@ -3,6 +3,7 @@ import { Alert, Code } from "@mantine/core";
 import { IconPackageOff } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { queryKeys } from "../../api/query-keys.js";
+import classes from "./enrollment-tokens.module.css";
 
 /** What to tell when the control plane has no agent package to hand out, or nothing when it has one. */
 export function missingPackageNotice(manifest: InstallManifest): string | undefined {
@@ -23,7 +24,7 @@ export function AgentPackageNotice() {
   const notice = manifest.data ? missingPackageNotice(manifest.data) : undefined;
   if (!notice) return null;
   return (
-    <Alert color="yellow" variant="light" icon={<IconPackageOff aria-hidden />} title="No agent package to install">
+    <Alert color="yellow" variant="light" classNames={{ title: classes.noticeTitle }} icon={<IconPackageOff aria-hidden />} title="No agent package to install">
       {notice} <Code>npm run package:agent</Code>
     </Alert>
   );
