@@ -15,6 +15,7 @@ export * from "./protocol/agent-auth.js";
 export * from "./protocol/sidecar.js";
 export * from "./protocol/versions.js";
 export * from "./protocol/tls-pins.js";
+export * from "./protocol/loopback.js";
 export * from "./api/datasources.js";
 export * from "./api/destinations.js";
 export * from "./api/runs.js";

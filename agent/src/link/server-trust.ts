@@ -1,20 +1,13 @@
 import { isIP } from "node:net";
 import tls from "node:tls";
 import type { Duplex } from "node:stream";
-import { HoldfastError, MAX_AGENT_PINS, type TlsPin } from "@holdfast/shared";
+import { HoldfastError, isLoopbackHost, MAX_AGENT_PINS, type TlsPin } from "@holdfast/shared";
 import { peerChain, verifyPinnedChain } from "@holdfast/shared/node";
 
 /** How long a TLS handshake to the control plane may take before the attempt is given up. */
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 
 type Connector = (options: { host?: string | null; hostname?: string | null; port?: number | string | null; servername?: string }, callback: (err: Error | null, socket?: Duplex) => void) => undefined;
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  return host === "::1" || /^::ffff:127\./.test(host);
-}
 
 /**
  * How the agent trusts its control plane, for EVERY connection it makes to it (enrollment, the link,

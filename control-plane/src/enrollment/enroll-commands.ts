@@ -1,3 +1,5 @@
+import { isLoopbackHost } from "@holdfast/shared";
+
 /** Where the install script puts the agent's state: the by-hand line uses the same folder, so either way `holdfast-agent run` finds it. */
 export const AGENT_DATA_DIR = "/var/lib/holdfast-agent";
 export const ENROLL_TOKEN_ENV = "HOLDFAST_ENROLL_TOKEN";
@@ -35,11 +37,6 @@ function ready(argv: string[], token: string): ReadyCommand {
   return { argv, env: { [ENROLL_TOKEN_ENV]: token }, shell: `${ENROLL_TOKEN_ENV}=${token} ${shellWords(argv)}` };
 }
 
-function isLoopbackUrl(serverUrl: string): boolean {
-  const host = new URL(serverUrl).hostname.replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || /^127\./.test(host);
-}
-
 /**
  * The commands that enroll a host with this token: `install`, the one-line install (the script
  * fetched over the pinned connection, then run with the token in its environment: install/agent.sh);
@@ -53,7 +50,7 @@ export function enrollCommands(
   pins: EnrollPins = { caPins: [], curlPins: null },
 ): { install: InstallCommand; enroll: ReadyCommand; warning?: string } {
   const https = serverUrl.startsWith("https:");
-  const plainRemote = !https && !isLoopbackUrl(serverUrl);
+  const plainRemote = !https && !isLoopbackHost(new URL(serverUrl).hostname);
   const trustFlags = [...(https ? pins.caPins.flatMap((pin) => ["--ca-pin", pin]) : []), ...(plainRemote ? ["--insecure"] : [])];
   // curl verifies the chain against the system CAs even with a pin (a self-signed certificate fails
   // with exit 60), and checks the pin even with -k (exit 90 on a mismatch): with a pin, -k hands the
