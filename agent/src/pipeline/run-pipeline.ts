@@ -2,7 +2,7 @@ import { pipeline } from "node:stream/promises";
 import { HoldfastError, type Clock, type Codec } from "@holdfast/shared";
 import type { DumpHandle } from "../engines/types.js";
 import type { StagedArtifact } from "../staging/staged-artifact.js";
-import { createEncoder, type CodecTools } from "./codec.js";
+import { createEncoder, type CodecStage, type CodecTools } from "./codec.js";
 import { createEncryptStage } from "./encrypt.js";
 import { HashTap } from "./hash.js";
 import { ByteMeter } from "./meter.js";
@@ -43,6 +43,12 @@ function failureWithin(p: Promise<void>, ms: number): Promise<unknown> {
   });
 }
 
+/** The first of the stages (in pipeline order) that failed within `ms`, else null. */
+async function firstFailureWithin(stages: CodecStage[], ms: number): Promise<unknown> {
+  const failures = await Promise.all(stages.map((s) => failureWithin(s.done, ms)));
+  return failures.find((f) => f !== null) ?? null;
+}
+
 function asStagingError(err: unknown): HoldfastError {
   if (err instanceof HoldfastError) return err;
   const code = (err as NodeJS.ErrnoException)?.code;
@@ -70,11 +76,11 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
   const hash = new HashTap(opts.partBytes);
   try {
     const { codec, level } = opts.compression ?? { codec: "gzip", level: 6 };
-    let encoder;
-    let encrypt;
+    let encoder: CodecStage | undefined;
+    let encrypt: CodecStage | null = null;
     try {
       encoder = createEncoder(codec, level, opts.tools);
-      encrypt = opts.encryption ? await createEncryptStage(opts.encryption.recipient) : null;
+      encrypt = opts.encryption ? await createEncryptStage(opts.encryption.recipient, opts.tools) : null;
     } catch (err) {
       encoder?.abort();
       opts.dump.abort();
@@ -87,14 +93,15 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
       else if (encrypt) await pipeline(opts.dump.stdout, meter, encoder.stream, encrypt.stream, hash, partial.stream);
       else await pipeline(opts.dump.stdout, meter, encoder.stream, hash, partial.stream);
     } catch (err) {
-      // A broken pipe means a child codec may have died: give its exit a moment to be seen before we
-      // kill anything, so its own failure (e.g. SIGKILL) is reported rather than our clean-up.
+      // A broken pipe means a child codec (zstd, age) may have died: give its exit a moment to be seen
+      // before we kill anything, so its own failure (e.g. SIGKILL) is reported rather than our clean-up.
+      const stages = encrypt ? [encoder, encrypt] : [encoder];
       const code = (err as NodeJS.ErrnoException)?.code;
-      const codecOwn = code === "EPIPE" || code === "ERR_STREAM_PREMATURE_CLOSE" ? await failureWithin(encoder.done, CODEC_EXIT_GRACE_MS) : null;
+      const codecOwn = code === "EPIPE" || code === "ERR_STREAM_PREMATURE_CLOSE" ? await firstFailureWithin(stages, CODEC_EXIT_GRACE_MS) : null;
       const killedDump = opts.dump.abort();
-      encoder.abort();
+      for (const stage of stages) stage.abort();
       const dumpError = await opts.dump.done.then(() => null, (e: unknown) => e);
-      await encoder.done.catch(() => {});
+      for (const stage of stages) await stage.done.catch(() => {});
       const cause = codecOwn ?? (!killedDump && dumpError ? dumpError : err);
       throw asStagingError(cause);
     }
