@@ -43,10 +43,13 @@ function failureWithin(p: Promise<void>, ms: number): Promise<unknown> {
   });
 }
 
-/** The first of the stages (in pipeline order) that failed within `ms`, else null. */
-async function firstFailureWithin(stages: CodecStage[], ms: number): Promise<unknown> {
+/**
+ * What failed among the stages within `ms`, else null: a child's own report (a HoldfastError: its
+ * exit) before an in-process stage's echo of the pipeline's error.
+ */
+async function stageFailureWithin(stages: CodecStage[], ms: number): Promise<unknown> {
   const failures = await Promise.all(stages.map((s) => failureWithin(s.done, ms)));
-  return failures.find((f) => f !== null) ?? null;
+  return failures.find((f) => f instanceof HoldfastError) ?? failures.find((f) => f !== null) ?? null;
 }
 
 function asStagingError(err: unknown): HoldfastError {
@@ -97,7 +100,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
       // before we kill anything, so its own failure (e.g. SIGKILL) is reported rather than our clean-up.
       const stages = encrypt ? [encoder, encrypt] : [encoder];
       const code = (err as NodeJS.ErrnoException)?.code;
-      const codecOwn = code === "EPIPE" || code === "ERR_STREAM_PREMATURE_CLOSE" ? await firstFailureWithin(stages, CODEC_EXIT_GRACE_MS) : null;
+      const codecOwn = code === "EPIPE" || code === "ERR_STREAM_PREMATURE_CLOSE" ? await stageFailureWithin(stages, CODEC_EXIT_GRACE_MS) : null;
       const killedDump = opts.dump.abort();
       for (const stage of stages) stage.abort();
       const dumpError = await opts.dump.done.then(() => null, (e: unknown) => e);
