@@ -79,10 +79,11 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
   const hash = new HashTap(opts.partBytes);
   try {
     const { codec, level } = opts.compression ?? { codec: "gzip", level: 6 };
-    let encoder: CodecStage | undefined;
+    // Codec `none` adds no stage at all: its pass-through would only cost a hop per chunk.
+    let encoder: CodecStage | null = null;
     let encrypt: CodecStage | null = null;
     try {
-      encoder = createEncoder(codec, level, opts.tools);
+      encoder = codec === "none" ? null : createEncoder(codec, level, opts.tools);
       encrypt = opts.encryption ? await createEncryptStage(opts.encryption.recipient, opts.tools) : null;
     } catch (err) {
       encoder?.abort();
@@ -90,15 +91,17 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
       await opts.dump.done.catch(() => {});
       throw err;
     }
+    const stages = [encoder, encrypt].filter((s): s is CodecStage => s !== null);
     try {
       // Compress before encrypting: ciphertext does not compress.
-      if (encrypt && opts.plainCopyPath) await pipeline(opts.dump.stdout, meter, encoder.stream, teeToFile(opts.plainCopyPath), encrypt.stream, hash, partial.stream);
-      else if (encrypt) await pipeline(opts.dump.stdout, meter, encoder.stream, encrypt.stream, hash, partial.stream);
-      else await pipeline(opts.dump.stdout, meter, encoder.stream, hash, partial.stream);
+      const middle: NodeJS.ReadWriteStream[] = [meter];
+      if (encoder) middle.push(encoder.stream);
+      if (encrypt && opts.plainCopyPath) middle.push(teeToFile(opts.plainCopyPath));
+      if (encrypt) middle.push(encrypt.stream);
+      await pipeline([opts.dump.stdout, ...middle, hash, partial.stream]);
     } catch (err) {
       // A broken pipe means a child codec (zstd, age) may have died: give its exit a moment to be seen
       // before we kill anything, so its own failure (e.g. SIGKILL) is reported rather than our clean-up.
-      const stages = encrypt ? [encoder, encrypt] : [encoder];
       const code = (err as NodeJS.ErrnoException)?.code;
       const codecOwn = code === "EPIPE" || code === "ERR_STREAM_PREMATURE_CLOSE" ? await stageFailureWithin(stages, CODEC_EXIT_GRACE_MS) : null;
       const killedDump = opts.dump.abort();
@@ -109,8 +112,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
       throw asStagingError(cause);
     }
     await opts.dump.done;
-    await encoder.done;
-    await encrypt?.done;
+    for (const stage of stages) await stage.done;
     if (meter.bytes === 0) {
       // A dump tool that "succeeded" without a byte is never a backup (docs/decisions.md, "No false greens").
       throw new HoldfastError("DUMP_FAILED", "The dump tool exited 0 but wrote nothing", { rawSizeBytes: 0 });
