@@ -10,6 +10,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { HoldfastError } from "@holdfast/shared";
 import type { DumpHandle } from "../engines/types.js";
 import { makeTempDir, ManualClock, pidFrom } from "../testing/helpers.js";
+import { encryptionToolIssue } from "../runs/preflight.js";
 import { ageToolAvailable } from "./age-tool.js";
 import { openDecrypted } from "./encrypt.js";
 import { runPipeline } from "./run-pipeline.js";
@@ -112,5 +113,18 @@ describe.skipIf(!hasTool)("age encryption by the tool, the library as the fallba
     expect(err.code).toBe("DUMP_FAILED");
     expect(err.details).toMatchObject({ tool: "age", signal: "SIGKILL" });
     expect(fs.readdirSync(runDir)).toEqual([]);
+  });
+});
+
+describe("the preflight's word on the age tool", () => {
+  const encryption = { recipient: "age1xlu98492nj3058l6dyxpgf2r7d9xwfhu6g8g04kcem53cefyh48sfmwat8" };
+
+  it("warns (does not block) when a run encrypts and the tool does not answer", async () => {
+    expect(await encryptionToolIssue({ encryption }, "/nonexistent/age")).toMatchObject({ code: "AGE_TOOL_MISSING" });
+    expect(await encryptionToolIssue({ encryption: undefined }, "/nonexistent/age")).toBeNull();
+  });
+
+  it.skipIf(!hasTool)("says nothing when the tool is installed", async () => {
+    expect(await encryptionToolIssue({ encryption })).toBeNull();
   });
 });
