@@ -2,14 +2,15 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { PassThrough, Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import zlib from "node:zlib";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { HoldfastError } from "@holdfast/shared";
 import type { DumpHandle } from "../engines/types.js";
-import { makeTempDir, ManualClock, pidFrom } from "../testing/helpers.js";
+import { makeTempDir, ManualClock } from "../testing/helpers.js";
+import { pipelineWithKilledChild } from "../testing/killed-child.js";
 import { encryptionToolIssue } from "../runs/preflight.js";
 import { ageToolAvailable } from "./age-tool.js";
 import { openDecrypted } from "./encrypt.js";
@@ -87,32 +88,10 @@ describe.skipIf(!hasTool)("age encryption by the tool, the library as the fallba
   });
 
   it("fails the run when the age child is killed mid-stream, and leaves no file (pipefail)", async () => {
-    const pidFile = path.join(dir, "age.pid");
-    const standIn = path.join(dir, "age-stand-in");
-    // Answers --version like the tool, records its pid only when it encrypts.
-    fs.writeFileSync(standIn, `#!/bin/sh\n[ "$1" = --version ] || echo $$ > ${JSON.stringify(pidFile)}\nexec age "$@"\n`, { mode: 0o755 });
-    const source = new PassThrough();
-    const runDir = path.join(dir, "run");
-    fs.mkdirSync(runDir);
-    const p = runPipeline({
-      dump: handleOf(source),
-      runDir,
-      runId: "run_k",
-      clock: new ManualClock(),
-      compression: { codec: "none", level: null },
-      extension: ".sql.age",
-      encryption: { recipient },
-      tools: { agePath: standIn },
-    });
-    source.write(Buffer.alloc(1 << 20, "a"));
-    process.kill(await pidFrom(pidFile), "SIGKILL");
-    // The dump keeps writing as a live pg_dump would; the pipeline must still end, failed.
-    const writer = setInterval(() => source.writable && source.write(Buffer.alloc(1 << 16, "b")), 5);
-    const err = (await p.catch((e: unknown) => e)) as HoldfastError;
-    clearInterval(writer);
+    const { err, left } = await pipelineWithKilledChild(dir, "age", { compression: { codec: "none", level: null }, extension: ".sql.age", encryption: { recipient } });
     expect(err.code).toBe("DUMP_FAILED");
     expect(err.details).toMatchObject({ tool: "age", signal: "SIGKILL" });
-    expect(fs.readdirSync(runDir)).toEqual([]);
+    expect(left).toEqual([]);
   });
 });
 
