@@ -21,8 +21,8 @@ function toNode(web: ReadableStream<Uint8Array>): Readable {
 }
 
 /**
- * The encryption stage for `recipient`: the `age` tool where it answers `--version` (about 4x the
- * library's speed, on another core), else the library. Same format either way.
+ * The encryption stage for `recipient`: the `age` tool where it answers `--version` (about a tenth of
+ * the library's CPU, and on another core than the agent's), else the library. Same format either way.
  */
 export async function createEncryptStage(recipient: string, tools: CodecTools = {}): Promise<CodecStage> {
   const bin = tools.agePath ?? AGE_BIN;
