@@ -1,12 +1,13 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { PassThrough, Readable } from "node:stream";
+import { Readable } from "node:stream";
 import zlib from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { artifactKindOf, type HoldfastError } from "@holdfast/shared";
 import type { DumpHandle } from "../engines/types.js";
-import { makeTempDir, ManualClock, pidFrom } from "../testing/helpers.js";
+import { makeTempDir, ManualClock } from "../testing/helpers.js";
+import { pipelineWithKilledChild } from "../testing/killed-child.js";
 import { artifactExtension } from "./codec.js";
 import { runPipeline } from "./run-pipeline.js";
 
@@ -61,30 +62,10 @@ describe("codecs in the pipeline", () => {
   });
 
   it("fails the run when the zstd child is killed mid-stream, and leaves no file (pipefail)", async () => {
-    const pidFile = path.join(dir, "zstd.pid");
-    const standIn = path.join(dir, "zstd-stand-in");
-    fs.writeFileSync(standIn, `#!/bin/sh\necho $$ > ${JSON.stringify(pidFile)}\nexec zstd "$@"\n`, { mode: 0o755 });
-    const source = new PassThrough();
-    const runDir = path.join(dir, "run");
-    fs.mkdirSync(runDir);
-    const p = runPipeline({
-      dump: handleOf(source),
-      runDir,
-      runId: "run_k",
-      clock: new ManualClock(),
-      compression: { codec: "zstd", level: 3 },
-      extension: ".sql.zst",
-      tools: { zstdPath: standIn },
-    });
-    source.write(Buffer.alloc(1 << 20, "a"));
-    process.kill(await pidFrom(pidFile), "SIGKILL");
-    // The dump keeps writing as a live pg_dump would; the pipeline must still end, failed.
-    const writer = setInterval(() => source.writable && source.write(Buffer.alloc(1 << 16, "b")), 5);
-    const err = (await p.catch((e: unknown) => e)) as HoldfastError;
-    clearInterval(writer);
+    const { err, left } = await pipelineWithKilledChild(dir, "zstd", { compression: { codec: "zstd", level: 3 }, extension: ".sql.zst" });
     expect(err.code).toBe("DUMP_FAILED");
     expect(err.details).toMatchObject({ tool: "zstd", signal: "SIGKILL" });
-    expect(fs.readdirSync(runDir)).toEqual([]);
+    expect(left).toEqual([]);
   });
 
   it("fails TOOL_NOT_FOUND when zstd is asked for and absent", async () => {

@@ -19,6 +19,8 @@ export interface CodecStage {
 export interface CodecTools {
   /** The `zstd` binary; "zstd" on PATH by default. */
   zstdPath?: string;
+  /** The `age` tool for encryption; "age" on PATH by default, the age-encryption library when it does not answer. */
+  agePath?: string;
 }
 
 /** Nothing of the agent's own environment reaches a codec child. */
@@ -35,22 +37,32 @@ function inProcess(stream: Duplex): CodecStage {
 }
 
 /**
+ * A tool in the middle of the pipeline (zstd, age) as one stage: its exit is awaited (pipefail) and a
+ * non-zero one is DUMP_FAILED with the tool's stderr, unless `classify` names the failure better.
+ */
+export function childStage(tool: string, bin: string, args: readonly string[], classify?: (stderr: string) => HoldfastError | null): CodecStage {
+  const child = spawnFilter(tool, bin, args, CODEC_ENV);
+  const done = child.exited.then((exit) => {
+    if (exit.code === 0) return;
+    const stderr = exit.stderrTail.trim();
+    const own = classify?.(stderr);
+    if (own) throw own;
+    const why = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`;
+    throw new HoldfastError("DUMP_FAILED", `${tool} ${why}`, { tool, exitCode: exit.code, signal: exit.signal, stderr });
+  });
+  done.catch(() => {});
+  // A missing binary surfaces as `done` rejecting TOOL_NOT_FOUND; the stream error is only its echo.
+  const stream = Duplex.from({ writable: child.stdin, readable: child.stdout });
+  return { stream, done, abort: () => killTree(child.child) };
+}
+
+/**
  * zstd as a child process: the `zstd` tool measured about 3x the speed of the zstd-napi binding
  * (0.69 s against 2.13 s for -3 on 684 MB), and it compresses on another core (docs/decisions.md,
  * "Backup options").
  */
 function zstdChild(args: string[], tools: CodecTools): CodecStage {
-  const tool = spawnFilter("zstd", tools.zstdPath ?? "zstd", args, CODEC_ENV);
-  const done = tool.exited.then((exit) => {
-    if (exit.code !== 0) {
-      const why = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`;
-      throw new HoldfastError("DUMP_FAILED", `zstd ${why}`, { tool: "zstd", exitCode: exit.code, signal: exit.signal, stderr: exit.stderrTail.trim() });
-    }
-  });
-  done.catch(() => {});
-  // A missing binary surfaces as `done` rejecting TOOL_NOT_FOUND; the stream error is only its echo.
-  const stream = Duplex.from({ writable: tool.stdin, readable: tool.stdout });
-  return { stream, done, abort: () => killTree(tool.child) };
+  return childStage("zstd", tools.zstdPath ?? "zstd", args);
 }
 
 /** The compressor for a codec and level; gzip in-process (node:zlib, 1 MiB chunks), zstd as a child. */

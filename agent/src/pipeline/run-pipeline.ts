@@ -2,7 +2,7 @@ import { pipeline } from "node:stream/promises";
 import { HoldfastError, type Clock, type Codec } from "@holdfast/shared";
 import type { DumpHandle } from "../engines/types.js";
 import type { StagedArtifact } from "../staging/staged-artifact.js";
-import { createEncoder, type CodecTools } from "./codec.js";
+import { createEncoder, type CodecStage, type CodecTools } from "./codec.js";
 import { createEncryptStage } from "./encrypt.js";
 import { HashTap } from "./hash.js";
 import { ByteMeter } from "./meter.js";
@@ -43,6 +43,15 @@ function failureWithin(p: Promise<void>, ms: number): Promise<unknown> {
   });
 }
 
+/**
+ * What failed among the stages within `ms`, else null: a child's own report (a HoldfastError: its
+ * exit) before an in-process stage's echo of the pipeline's error.
+ */
+async function stageFailureWithin(stages: CodecStage[], ms: number): Promise<unknown> {
+  const failures = await Promise.all(stages.map((s) => failureWithin(s.done, ms)));
+  return failures.find((f) => f instanceof HoldfastError) ?? failures.find((f) => f !== null) ?? null;
+}
+
 function asStagingError(err: unknown): HoldfastError {
   if (err instanceof HoldfastError) return err;
   const code = (err as NodeJS.ErrnoException)?.code;
@@ -70,37 +79,40 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
   const hash = new HashTap(opts.partBytes);
   try {
     const { codec, level } = opts.compression ?? { codec: "gzip", level: 6 };
-    let encoder;
-    let encrypt;
+    // Codec `none` adds no stage at all: its pass-through would only cost a hop per chunk.
+    let encoder: CodecStage | null = null;
+    let encrypt: CodecStage | null = null;
     try {
-      encoder = createEncoder(codec, level, opts.tools);
-      encrypt = opts.encryption ? await createEncryptStage(opts.encryption.recipient) : null;
+      encoder = codec === "none" ? null : createEncoder(codec, level, opts.tools);
+      encrypt = opts.encryption ? await createEncryptStage(opts.encryption.recipient, opts.tools) : null;
     } catch (err) {
       encoder?.abort();
       opts.dump.abort();
       await opts.dump.done.catch(() => {});
       throw err;
     }
+    const stages = [encoder, encrypt].filter((s): s is CodecStage => s !== null);
     try {
       // Compress before encrypting: ciphertext does not compress.
-      if (encrypt && opts.plainCopyPath) await pipeline(opts.dump.stdout, meter, encoder.stream, teeToFile(opts.plainCopyPath), encrypt.stream, hash, partial.stream);
-      else if (encrypt) await pipeline(opts.dump.stdout, meter, encoder.stream, encrypt.stream, hash, partial.stream);
-      else await pipeline(opts.dump.stdout, meter, encoder.stream, hash, partial.stream);
+      const middle: NodeJS.ReadWriteStream[] = [meter];
+      if (encoder) middle.push(encoder.stream);
+      if (encrypt && opts.plainCopyPath) middle.push(teeToFile(opts.plainCopyPath));
+      if (encrypt) middle.push(encrypt.stream);
+      await pipeline([opts.dump.stdout, ...middle, hash, partial.stream]);
     } catch (err) {
-      // A broken pipe means a child codec may have died: give its exit a moment to be seen before we
-      // kill anything, so its own failure (e.g. SIGKILL) is reported rather than our clean-up.
+      // A broken pipe means a child codec (zstd, age) may have died: give its exit a moment to be seen
+      // before we kill anything, so its own failure (e.g. SIGKILL) is reported rather than our clean-up.
       const code = (err as NodeJS.ErrnoException)?.code;
-      const codecOwn = code === "EPIPE" || code === "ERR_STREAM_PREMATURE_CLOSE" ? await failureWithin(encoder.done, CODEC_EXIT_GRACE_MS) : null;
+      const codecOwn = code === "EPIPE" || code === "ERR_STREAM_PREMATURE_CLOSE" ? await stageFailureWithin(stages, CODEC_EXIT_GRACE_MS) : null;
       const killedDump = opts.dump.abort();
-      encoder.abort();
+      for (const stage of stages) stage.abort();
       const dumpError = await opts.dump.done.then(() => null, (e: unknown) => e);
-      await encoder.done.catch(() => {});
+      for (const stage of stages) await stage.done.catch(() => {});
       const cause = codecOwn ?? (!killedDump && dumpError ? dumpError : err);
       throw asStagingError(cause);
     }
     await opts.dump.done;
-    await encoder.done;
-    await encrypt?.done;
+    for (const stage of stages) await stage.done;
     if (meter.bytes === 0) {
       // A dump tool that "succeeded" without a byte is never a backup (docs/decisions.md, "No false greens").
       throw new HoldfastError("DUMP_FAILED", "The dump tool exited 0 but wrote nothing", { rawSizeBytes: 0 });

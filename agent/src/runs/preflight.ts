@@ -4,6 +4,7 @@ import { HoldfastError, resolveBackupOptions, type CommandData, type ErrorCode, 
 import { isDatabaseFailureCode } from "../engines/failure-codes.js";
 import { engineFor } from "../engines/registry.js";
 import { parseToolMajor, toolVersionLine } from "../engines/tool-version.js";
+import { AGE_BIN, ageToolAvailable } from "../pipeline/age-tool.js";
 import { ensurePrivateDir, probeWritable } from "../fs-safe.js";
 import { freeBytesAt } from "../host/free-space.js";
 import { requireDatasource } from "../store/datasources.js";
@@ -36,6 +37,16 @@ export async function codecAvailable(codec: ResolvedBackupOptions["codec"], zstd
 }
 
 /**
+ * A warning when a run encrypts and the `age` tool does not answer: the run still works, through the
+ * age-encryption library, on the agent's own core and several times slower (docs/decisions.md, "The
+ * age tool in the pipeline"). Null when nothing is encrypted or the tool is there.
+ */
+export async function encryptionToolIssue(options: Pick<ResolvedBackupOptions, "encryption">, ageBin = AGE_BIN): Promise<Issue | null> {
+  if (!options.encryption || (await ageToolAvailable(ageBin))) return null;
+  return { code: "AGE_TOOL_MISSING", message: "the age tool is not installed or not on PATH: encrypting with the built-in library, slower and on the agent's own core" };
+}
+
+/**
  * The blocking issue of a failed connection test: its own code when it is one of the database causes
  * (DATABASE_AUTH_FAILED, _NOT_FOUND, _UNREACHABLE) or a missing client tool, else
  * DB_CONNECTION_TEST_FAILED; the message with the tool's first stderr line when it does not hold it yet.
@@ -61,7 +72,7 @@ export async function preflight(ctx: RunContext, datasourceId: string, given?: R
   const blockingIssues: Issue[] = [];
   const warnings: Issue[] = [];
 
-  const [connection, stagingWritable, freeBytes, codecOk] = await Promise.all([
+  const [connection, stagingWritable, freeBytes, codecOk, ageIssue] = await Promise.all([
     engine.testConnection(ds.connection).then(
       (r) => ({ ok: true as const, r }),
       (err: unknown) => ({ ok: false as const, err }),
@@ -69,6 +80,7 @@ export async function preflight(ctx: RunContext, datasourceId: string, given?: R
     probeStagingWritable(ctx.stagingRoot),
     freeBytesAt(ctx.stagingRoot),
     codecAvailable(options.codec),
+    encryptionToolIssue(options),
   ]);
   const rule = engine.versionRule;
   const serverMajor = connection.ok && rule ? rule.serverMajor(connection.r) : null;
@@ -100,6 +112,7 @@ export async function preflight(ctx: RunContext, datasourceId: string, given?: R
     const message = options.codec === "zstd" ? "the zstd tool is not installed or not on PATH" : "gzip (zlib) is not available in this Node.js build";
     blockingIssues.push({ code: options.codec === "zstd" ? "TOOL_NOT_FOUND" : "CODEC_UNAVAILABLE", message });
   }
+  if (ageIssue) warnings.push(ageIssue);
   if (!stagingWritable) blockingIssues.push({ code: "STAGING_NOT_WRITABLE", message: `Cannot write in the staging dir ${ctx.stagingRoot}` });
   if (freeBytes !== null && lastDumpBytes !== null) {
     if (freeBytes < lastDumpBytes) {
