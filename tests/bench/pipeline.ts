@@ -81,7 +81,7 @@ try {
         return s;
       };
       const p = await runPaired(`${kind} ${c.label}`, opts.pairs, agent, shell);
-      rows.push([kind, c.label, spread(p.summary.a), spread(p.summary.b), spreadIqr(p.summary.ratio), verdict(p.summary.ratio, TARGET), (raw / 2 ** 20).toFixed(0), (artifact / 2 ** 20).toFixed(0)]);
+      rows.push([kind, c.label, spread(p.summary.a), spread(p.summary.b), spreadIqr(p.summary.ratio), verdict(p.summary.ratio, TARGET), (raw / 2 ** 20).toFixed(0), (artifact / 2 ** 20).toFixed(1)]);
     }
   }
 } finally {

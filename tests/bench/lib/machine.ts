@@ -14,7 +14,8 @@ function version(cmd: string, args: string[]): string {
 
 /** The file system type a folder lives on (ext4, xfs, tmpfs...). */
 export function fsType(dir: string): string {
-  const r = spawnSync("stat", ["-f", "-c", "%T", dir], { encoding: "utf8", timeout: 5_000 });
+  // findmnt names ext4 as ext4 where `stat -f` says ext2/ext3.
+  const r = spawnSync("findmnt", ["-n", "-o", "FSTYPE", "--target", dir], { encoding: "utf8", timeout: 5_000 });
   return r.status === 0 ? r.stdout.trim() : "?";
 }
 
