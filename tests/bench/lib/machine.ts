@@ -16,7 +16,7 @@ function version(cmd: string, args: string[]): string {
 export function fsType(dir: string): string {
   // findmnt names ext4 as ext4 where `stat -f` says ext2/ext3.
   const r = spawnSync("findmnt", ["-n", "-o", "FSTYPE", "--target", dir], { encoding: "utf8", timeout: 5_000 });
-  return r.status === 0 ? r.stdout.trim() : "?";
+  return r.status === 0 ? (r.stdout.trim().split("\n")[0] ?? "?") : "?";
 }
 
 export function describeMachine(): Machine {
