@@ -16,7 +16,7 @@ import { runPaired, timed } from "./lib/paired.js";
 import { printSection, spread, spreadIqr, verdict, writeSection, type Section } from "./lib/report.js";
 import { shellDelivery } from "./lib/shell-pipeline.js";
 import { addDatasource, addLocalDestination, backupAndWait, benchStack } from "./lib/stack.js";
-import type { Target } from "./lib/stats.js";
+import { summarize, type Target } from "./lib/stats.js";
 
 const opts = benchOptions({});
 const TARGET: Target = { op: "<=", limit: 1 };
@@ -25,6 +25,7 @@ const database = await ensureDatabase("pgbench", opts.mb);
 
 const stack = await benchStack();
 let row: string[];
+let breakdown: string[];
 try {
   const dest = await addLocalDestination(stack.client, tempDir("bench-dest"), "bench");
   const ds = await addDatasource(stack.client, stack.agent.agentId, database);
@@ -32,9 +33,16 @@ try {
   const staging = path.join(shellDir, "staging");
   const delivered = path.join(tempDir("bench-shell-dest"), "dump.zst");
   let artifact = 0;
+  // Where the agent's seconds go: POST to backupStarted (dispatch), the backup itself, backupCompleted to delivered.
+  const phases = { dispatch: [] as number[], backup: [] as number[], deliver: [] as number[] };
   const agent = async () => {
+    const posted = Date.now();
     const { run, elapsedS } = await backupAndWait(stack.client, ds, { destinationIds: [dest], options: { format: "plain", compression: { codec: "zstd", level: 3 } } });
     artifact = run.sizeBytes;
+    const [started, finished] = [Date.parse(run.startedAt), Date.parse(run.finishedAt)];
+    phases.dispatch.push((started - posted) / 1000);
+    phases.backup.push((finished - started) / 1000);
+    phases.deliver.push((posted + elapsedS * 1000 - finished) / 1000);
     await stack.client.delete(`/runs/${run.runId}/artifact?force=true`);
     return elapsedS;
   };
@@ -47,6 +55,7 @@ try {
   await shell();
   const p = await runPaired("delivery", opts.pairs, agent, shell);
   row = ["pgbench, zstd -3", spread(p.summary.a), spread(p.summary.b), spreadIqr(p.summary.ratio), verdict(p.summary.ratio, TARGET), (artifact / 2 ** 20).toFixed(1)];
+  breakdown = [spread(summarize(phases.dispatch)), spread(summarize(phases.backup)), spread(summarize(phases.deliver))];
 } finally {
   await stack.stop();
 }
@@ -55,7 +64,7 @@ const section: Section = {
   name: "delivery",
   title: "Delivery end to end: run now to delivered",
   params: `${opts.mb} MiB pgbench database, zstd -3, a local destination, ${opts.pairs} pairs (agent, shell, agent, shell...)`,
-  tables: [{ headers: ["backup", "agent s", "shell s", "agent/shell", "target", "artifact MiB"], rows: [row] }],
+  tables: [{ headers: ["backup", "agent s", "shell s", "agent/shell", "target", "artifact MiB"], rows: [row] }, { headers: ["agent: run now → backupStarted s", "backupStarted → backupCompleted s", "backupCompleted → delivered s"], rows: [breakdown] }],
   notes: ["Seconds and ratio: median (min–max) over the pairs, the ratio pair by pair. Agent: POST backups to every delivery completed (control plane's hash check included)."],
 };
 printSection(section, machine);
