@@ -15,7 +15,7 @@ import { benchOptions } from "./lib/options.js";
 import { runPaired, timed } from "./lib/paired.js";
 import { printSection, spread, spreadIqr, verdict, writeSection, type Section } from "./lib/report.js";
 import { shellDelivery } from "./lib/shell-pipeline.js";
-import { addDatasource, addLocalDestination, backupAndWait, benchStack } from "./lib/stack.js";
+import { addDatasource, addLocalDestination, backupAndWait, benchStack, dropArtifact } from "./lib/stack.js";
 import { summarize, type Target } from "./lib/stats.js";
 
 const opts = benchOptions({});
@@ -43,7 +43,7 @@ try {
     phases.dispatch.push((started - posted) / 1000);
     phases.backup.push((finished - started) / 1000);
     phases.deliver.push((posted + elapsedS * 1000 - finished) / 1000);
-    await stack.client.delete(`/runs/${run.runId}/artifact?force=true`);
+    await dropArtifact(stack.client, run.runId);
     return elapsedS;
   };
   const shell = async () => {

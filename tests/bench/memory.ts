@@ -11,7 +11,7 @@ import { ensureDatabase } from "./lib/databases.js";
 import { describeMachine } from "./lib/machine.js";
 import { benchOptions } from "./lib/options.js";
 import { printSection, spread, verdict, writeSection, type Section } from "./lib/report.js";
-import { addDatasource, addLocalDestination, backupAndWait, benchStack, rssMiB, sampleRss } from "./lib/stack.js";
+import { addDatasource, addLocalDestination, backupAndWait, benchStack, dropArtifact, rssMiB, sampleRss } from "./lib/stack.js";
 import { summarize, type Target } from "./lib/stats.js";
 
 const opts = benchOptions({ "memory-mb": { type: "string" }, "idle-seconds": { type: "string" } }, { "memory-mb": "32" });
@@ -46,7 +46,7 @@ try {
       const { run } = await backupAndWait(stack.client, datasources.get(mb)!, { destinationIds: [dest] });
       sampled.get(mb)!.push(sampler.stop());
       hwm.get(mb)!.push(rssMiB(pid, "VmHWM"));
-      await stack.client.delete(`/runs/${run.runId}/artifact?force=true`);
+      await dropArtifact(stack.client, run.runId);
       process.stderr.write(`  memory ${mb} MiB: repetition ${rep}/${opts.pairs}: idle ${idle.get(mb)!.at(-1)!.toFixed(0)}, peak ${sampled.get(mb)!.at(-1)!.toFixed(0)} (VmHWM ${hwm.get(mb)!.at(-1)!.toFixed(0)}) MiB\n`);
     }
   }

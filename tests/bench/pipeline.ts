@@ -17,7 +17,7 @@ import { benchOptions } from "./lib/options.js";
 import { runPaired, timed } from "./lib/paired.js";
 import { printSection, spread, spreadIqr, verdict, writeSection, type Section } from "./lib/report.js";
 import { shellBackup, type ShellCodec } from "./lib/shell-pipeline.js";
-import { addDatasource, addLocalDestination, agentSeconds, backupAndWait, benchStack } from "./lib/stack.js";
+import { addDatasource, addLocalDestination, agentSeconds, backupAndWait, benchStack, dropArtifact } from "./lib/stack.js";
 import type { Target } from "./lib/stats.js";
 
 const opts = benchOptions({ dbs: { type: "string" }, codecs: { type: "string" } });
@@ -69,8 +69,7 @@ try {
           options: { format: "plain", compression: c.compression, ...(c.encrypt ? { encryption: { recipient } } : {}) },
         });
         artifact = run.sizeBytes;
-        // Not timed: frees the destination and spool copies so a long run does not fill the disk.
-        await stack.client.delete(`/runs/${run.runId}/artifact?force=true`);
+        await dropArtifact(stack.client, run.runId);
         return agentSeconds(run);
       };
       const out = path.join(shellDir, "dump");

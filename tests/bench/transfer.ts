@@ -23,7 +23,7 @@ import { describeMachine, fsType } from "./lib/machine.js";
 import { benchOptions } from "./lib/options.js";
 import { runPaired } from "./lib/paired.js";
 import { printSection, spread, spreadIqr, verdict, writeSection, type Section } from "./lib/report.js";
-import { addDatasource, addLocalDestination, backupAndWait, benchStack } from "./lib/stack.js";
+import { addDatasource, addLocalDestination, backupAndWait, benchStack, dropArtifact } from "./lib/stack.js";
 import { summarize, type Target } from "./lib/stats.js";
 
 const opts = benchOptions({ modes: { type: "string" } });
@@ -86,8 +86,7 @@ for (const mode of modes) {
     };
     const raw = async () => {
       const s = await rawTcpCopy(lastFile, made.raw);
-      // Not timed: frees the destination and spool copies of the run the copy was made from.
-      await stack.client.delete(`/runs/${lastRunId}/artifact?force=true`);
+      await dropArtifact(stack.client, lastRunId);
       return bytes / MiB / s;
     };
     const p = await runPaired(`transfer ${mode}`, opts.pairs, agent, raw);

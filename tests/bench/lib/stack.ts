@@ -85,3 +85,9 @@ export function sampleRss(pid: number): { stop(): number } {
     },
   };
 }
+
+/** Not timed: frees a run's destination and spool copies so a long run does not fill the disk. */
+export async function dropArtifact(client: Api, runId: string): Promise<void> {
+  const res = await client.delete(`/runs/${runId}/artifact?force=true`);
+  if (res.status !== 200) process.stderr.write(`note: run ${runId}'s artifact was not deleted (${res.status} ${res.body?.code ?? ""}); the disk keeps it\n`);
+}
