@@ -5,7 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { conditions: ["@holdfast/source"] },
   test: {
-    include: ["e2e/**/*.test.ts"],
+    // bench/lib: the benchmarks' statistics and report writer (pure, milliseconds).
+    include: ["e2e/**/*.test.ts", "bench/lib/**/*.test.ts"],
     globalSetup: ["support/global-setup.ts"],
     testTimeout: 180_000,
     hookTimeout: 120_000,

@@ -1,98 +1,100 @@
-// `npm run bench -- pipeline`: the agent's backup pipeline next to the shell's `pg_dump | CODEC > f`
-// on the same database, for each codec, plus the agent's peak memory. Database size in MiB:
-// `--mb 1024` (default; generated with `pgbench -i`, kept between runs as holdfast_bench_<mb>).
-// Prints figures; asserts nothing.
-import { spawn } from "node:child_process";
-import { createWriteStream, readFileSync } from "node:fs";
+// `npm run bench -- pipeline [flags]`: the agent's backup pipeline next to the shell's
+//   pg_dump | CODEC | tee FILE | sha256sum && sync FILE     (lib/shell-pipeline.ts says why this shape)
+// for none, gzip -1, gzip -6, zstd -3 and zstd -3 + age (the `age` tool in the shell), on a pgbench
+// database and on a less compressible one (random text and bytea), as paired, interleaved repetitions
+// (agent, shell, agent, shell...). Agent time: backupStarted to backupCompleted, as the agent reports
+// them (its dump, codec, hash, staging and fsync); delivery to the destination comes after and is not
+// in it (the delivery benchmark times that). Target: agent / shell <= 1.00 on every row.
+// Flags: --pairs N (5), --mb N (1024), --quick (2 pairs, 32 MiB, no write), --write, --no-write,
+//   --dbs pgbench,random, --codecs none,gzip-1,gzip-6,zstd-3,zstd-3+age
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
-import { parseArgs } from "node:util";
-import postgres from "postgres";
-import { PG_ADMIN_URL, urlFor } from "../support/postgres.js";
-import { api, createAdmin, enrollAgent, startControlPlane, tempDir, waitForAgentStatus, waitForRun } from "../support/processes.js";
-import { settled } from "../support/proxied-rig.js";
+import { tempDir } from "../support/processes.js";
+import { ensureDatabase, type Kind } from "./lib/databases.js";
+import { describeMachine } from "./lib/machine.js";
+import { benchOptions } from "./lib/options.js";
+import { runPaired, timed } from "./lib/paired.js";
+import { printSection, spread, spreadIqr, verdict, writeSection, type Section } from "./lib/report.js";
+import { shellBackup, type ShellCodec } from "./lib/shell-pipeline.js";
+import { addDatasource, addLocalDestination, agentSeconds, backupAndWait, benchStack, dropArtifact } from "./lib/stack.js";
+import type { Target } from "./lib/stats.js";
 
-const { values } = parseArgs({ options: { mb: { type: "string", default: "1024" } }, allowPositionals: true });
-const mb = Number(values.mb);
-const database = `holdfast_bench_${mb}`;
+const opts = benchOptions({ dbs: { type: "string" }, codecs: { type: "string" } });
+const dbs = opts.pick("dbs", "pgbench,random").split(",") as Kind[];
+const TARGET: Target = { op: "<=", limit: 1 };
 
-/** pgbench's accounts table is about 15 MiB a scale unit, dumped as plain SQL text. */
-async function ensureDatabase(): Promise<void> {
-  const admin = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
-  try {
-    const found = await admin`SELECT 1 FROM pg_database WHERE datname = ${database}`;
-    if (found.length > 0) return;
-    await admin.unsafe(`CREATE DATABASE "${database}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(PG_ADMIN_URL);
-  process.stderr.write(`generating ${database} with pgbench...\n`);
-  await run("pgbench", ["-i", "-q", "-s", String(Math.max(1, Math.round(mb / 15))), "-h", url.hostname, "-p", url.port || "5432", "-U", url.username || "postgres", database]);
+type Case = { id: string; label: string; compression: { codec: string; level?: number }; encrypt: boolean; shell: ShellCodec; level: number };
+const ALL: Case[] = [
+  { id: "none", label: "none", compression: { codec: "none" }, encrypt: false, shell: "none", level: 0 },
+  { id: "gzip-1", label: "gzip -1", compression: { codec: "gzip", level: 1 }, encrypt: false, shell: "gzip", level: 1 },
+  { id: "gzip-6", label: "gzip -6", compression: { codec: "gzip", level: 6 }, encrypt: false, shell: "gzip", level: 6 },
+  { id: "zstd-3", label: "zstd -3", compression: { codec: "zstd", level: 3 }, encrypt: false, shell: "zstd", level: 3 },
+  { id: "zstd-3+age", label: "zstd -3 + age", compression: { codec: "zstd", level: 3 }, encrypt: true, shell: "zstd+age", level: 3 },
+];
+const wanted = opts.pick("codecs", ALL.map((c) => c.id).join(",")).split(",");
+const cases = ALL.filter((c) => wanted.includes(c.id));
+
+/** One recipient for both sides; its identity stays in the temp dir (nothing here decrypts). */
+function ageRecipient(): string {
+  const file = path.join(tempDir("bench-age"), "identity");
+  const r = spawnSync("age-keygen", ["-o", file], { encoding: "utf8", timeout: 10_000 });
+  if (r.status !== 0) throw new Error(`age-keygen failed: ${r.stderr}`);
+  const m = /public key: (age1[0-9a-z]+)/.exec(readFileSync(file, "utf8"));
+  if (!m) throw new Error("age-keygen wrote no public key");
+  return m[1]!;
 }
 
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"] });
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}`))));
-  });
-}
+const machine = describeMachine();
+const recipient = ageRecipient();
+const databases = new Map<Kind, string>();
+for (const kind of dbs) databases.set(kind, await ensureDatabase(kind, opts.mb));
 
-/** `pg_dump | CODEC > file`, timed; the codec is the same tool and level the agent uses. */
-async function shellPipeline(codec: { name: string; args: string[] } | null): Promise<{ ms: number; bytes: number }> {
-  const url = new URL(PG_ADMIN_URL);
-  const out = path.join(tempDir("bench-shell"), "dump");
-  const started = performance.now();
-  const dump = spawn("pg_dump", ["-h", url.hostname, "-p", url.port || "5432", "-U", url.username || "postgres", "--format=plain", database], { stdio: ["ignore", "pipe", "inherit"] });
-  const compressor = codec ? spawn(codec.name, codec.args, { stdio: ["pipe", "pipe", "inherit"] }) : null;
-  if (compressor) dump.stdout.pipe(compressor.stdin);
-  await pipeline((compressor ?? dump).stdout!, createWriteStream(out));
-  const ms = performance.now() - started;
-  const { size } = await import("node:fs/promises").then((fs) => fs.stat(out));
-  await import("node:fs/promises").then((fs) => fs.rm(out));
-  return { ms, bytes: size };
-}
-
-await ensureDatabase();
-const cp = await startControlPlane();
-const agent = await enrollAgent(cp);
-const rows: string[][] = [["codec", "agent s", "shell s", "agent/shell", "artifact MiB", "dump MiB/s (agent)"]];
+const stack = await benchStack();
+const rows: string[][] = [];
 try {
-  const client = api(cp, await createAdmin(cp));
-  await agent.start();
-  await waitForAgentStatus(client, agent.agentId, "online");
-  const ds = await client.post("/datasources", { agentId: agent.agentId, name: "bench", engine: "postgres", connection: { host: "127.0.0.1", port: 5432, database, username: "postgres" } });
-  const dest = await client.post("/destinations", { name: "bench", type: "local", config: { path: tempDir("bench-dest") } });
-  const cases = [
-    { label: "none", compression: { codec: "none" }, shell: null },
-    { label: "gzip -1", compression: { codec: "gzip", level: 1 }, shell: { name: "gzip", args: ["-1"] } },
-    { label: "gzip -6", compression: { codec: "gzip", level: 6 }, shell: { name: "gzip", args: ["-6"] } },
-    { label: "zstd -3", compression: { codec: "zstd", level: 3 }, shell: { name: "zstd", args: ["-q", "-c", "-3", "-T0"] } },
-    // The shell side has no age tool here: this row is the agent's zstd + age against the shell's zstd alone,
-    // so its ratio is the whole cost of encrypting. The recipient's private half was thrown away.
-    {
-      label: "zstd -3 + age",
-      compression: { codec: "zstd", level: 3 },
-      encryption: { recipient: "age1hwf53lxtlk3ykeexxyz3fxpkllqv0z36sjgg9zvr623wxrs6j3cqe25fey" },
-      shell: { name: "zstd", args: ["-q", "-c", "-3", "-T0"] },
-    },
-  ];
-  for (const c of cases) {
-    process.stderr.write(`${c.label}...\n`);
-    const started = await client.post(`/datasources/${ds.body.id}/backups`, { destinationIds: [dest.body.id], options: { format: "plain", compression: c.compression, ...("encryption" in c ? { encryption: c.encryption } : {}) } });
-    const r = await waitForRun(client, started.body.runId, settled, 3_600_000);
-    if (r.state !== "completed") throw new Error(`${c.label}: run ${r.state} ${JSON.stringify(r.error)}`);
-    const agentMs = Date.parse(r.finishedAt) - Date.parse(r.startedAt);
-    const shell = await shellPipeline(c.shell);
-    const raw = (await shellPipeline(null)).bytes;
-    rows.push([c.label, (agentMs / 1000).toFixed(1), (shell.ms / 1000).toFixed(1), (agentMs / shell.ms).toFixed(2), (r.sizeBytes / 1048576).toFixed(0), (raw / 1048576 / (agentMs / 1000)).toFixed(0)]);
+  const dest = await addLocalDestination(stack.client, tempDir("bench-dest"), "bench");
+  const shellDir = tempDir("bench-shell");
+  for (const [kind, database] of databases) {
+    const ds = await addDatasource(stack.client, stack.agent.agentId, database);
+    // Warm-up, not measured: brings the database into the page cache for both sides alike.
+    await shellBackup(path.join(shellDir, "warmup"), database, "none");
+    const raw = statSync(path.join(shellDir, "warmup")).size;
+    rmSync(path.join(shellDir, "warmup"));
+    for (const c of cases) {
+      let artifact = 0;
+      const agent = async () => {
+        const { run } = await backupAndWait(stack.client, ds, {
+          destinationIds: [dest],
+          options: { format: "plain", compression: c.compression, ...(c.encrypt ? { encryption: { recipient } } : {}) },
+        });
+        artifact = run.sizeBytes;
+        await dropArtifact(stack.client, run.runId);
+        return agentSeconds(run);
+      };
+      const out = path.join(shellDir, "dump");
+      const shell = async () => {
+        const s = await timed(() => shellBackup(out, database, c.shell, c.level, recipient));
+        rmSync(out);
+        rmSync(`${out}.sha256`);
+        return s;
+      };
+      const p = await runPaired(`${kind} ${c.label}`, opts.pairs, agent, shell);
+      rows.push([kind, c.label, spread(p.summary.a), spread(p.summary.b), spreadIqr(p.summary.ratio), verdict(p.summary.ratio, TARGET), (raw / 2 ** 20).toFixed(0), (artifact / 2 ** 20).toFixed(1)]);
+    }
   }
-  const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${agent.process!.child.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  for (const row of rows) console.log(row.map((cell, i) => cell.padStart(widths[i]!)).join("  "));
-  console.log(`agent peak RSS over all runs: ${hwm.toFixed(0)} MiB (target <= 100, flat with size). agent/shell target <= 1.10.`);
-  console.log(`database ${database} (${urlFor(database)}) is kept for the next run; drop it to regenerate.`);
 } finally {
-  await agent.process?.stop();
-  await cp.process.stop();
+  await stack.stop();
 }
+
+const section: Section = {
+  name: "pipeline",
+  title: "Pipeline: agent vs shell",
+  params: `${opts.mb} MiB databases, ${opts.pairs} pairs (agent, shell, agent, shell...)`,
+  tables: [{ headers: ["database", "codec", "agent s", "shell s", "agent/shell", "target", "dump MiB", "artifact MiB"], rows }],
+  notes: [
+    "Seconds and ratios: median (min–max) over the pairs; the ratio is taken pair by pair. Shell: `pg_dump | CODEC | tee FILE | sha256sum && sync FILE`; agent: backupStarted to backupCompleted.",
+  ],
+};
+printSection(section, machine);
+if (opts.write) writeSection(section, machine);

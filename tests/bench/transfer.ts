@@ -1,114 +1,118 @@
-// `npm run bench`: how fast an artifact travels agent -> control plane -> local destination, next to
-// a raw loopback TCP copy of the same file, and how much memory each process needed for it.
-// Sizes in MiB: `npm run bench -- --sizes 256,1024` (default). Prints figures; asserts nothing.
+// `npm run bench -- transfer [flags]`: how fast a staged artifact reaches a local destination through
+// the control plane (agent -> control plane -> destination), next to a raw loopback TCP copy of the
+// same file (read from a file, written to a file, fsynced by the receiver), as paired, interleaved
+// repetitions. The artifact: a dump of random text and bytea, uncompressed (--mb MiB).
+// Agent side: from backupCompleted (the artifact staged and fsynced) to every delivery completed, as
+// a rate (MiB/s); work the control plane does while the agent is still staging (an overlapped pull)
+// is rightly not counted. Also printed: the upload's own rate from the control plane's "artifact
+// upload received" log lines, when it logs them.
+// Measured twice: `disk` (agent staging, spool, destination and the raw copy under the temp dir) and
+// `tmpfs` (all of them under /dev/shm: TMPDIR for the agent, HOLDFAST_SPOOL_DIR for the control
+// plane), to tell the protocol's cost from the disk's. Target: transfer / raw >= 0.8.
+// Flags: --pairs N (5), --mb N (1024), --modes disk,tmpfs, --quick (2 pairs, 32 MiB, no write),
+//   --write, --no-write
 import { once } from "node:events";
-import { createReadStream, createWriteStream, readFileSync, rmSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { createServer, connect, type AddressInfo } from "node:net";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { parseArgs } from "node:util";
-import postgres from "postgres";
-import { createScratchDatabase } from "../support/postgres.js";
-import { api, createAdmin, enrollAgent, startControlPlane, tempDir, waitForAgentStatus, waitForRun } from "../support/processes.js";
+import { tempDir } from "../support/processes.js";
+import { ensureDatabase } from "./lib/databases.js";
+import { describeMachine, fsType } from "./lib/machine.js";
+import { benchOptions } from "./lib/options.js";
+import { runPaired } from "./lib/paired.js";
+import { printSection, spread, spreadIqr, verdict, writeSection, type Section } from "./lib/report.js";
+import { addDatasource, addLocalDestination, backupAndWait, benchStack, dropArtifact } from "./lib/stack.js";
+import { summarize, type Target } from "./lib/stats.js";
 
-const { values } = parseArgs({ options: { sizes: { type: "string", default: "256,1024" } } });
-const sizes = values.sizes!.split(",").map(Number);
+const opts = benchOptions({ modes: { type: "string" } });
+const modes = opts.pick("modes", "disk,tmpfs").split(",") as ("disk" | "tmpfs")[];
+const TARGET: Target = { op: ">=", limit: 0.8 };
+const MiB = 2 ** 20;
 
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-/** Random bytes: a dump of N MiB of them gives an artifact of about N MiB. */
-async function fillRandom(url: string, mib: number): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe("CREATE EXTENSION IF NOT EXISTS pgcrypto; CREATE TABLE noise (id int PRIMARY KEY, b bytea)");
-    // bytea dumps as hex, two characters a byte, which gzip brings back to about a byte.
-    const rows = Math.ceil((mib * 1024 * 1024) / 4096);
-    for (let from = 1; from <= rows; from += 20_000) {
-      await sql.unsafe(`INSERT INTO noise SELECT g, gen_random_bytes(1024) || gen_random_bytes(1024) || gen_random_bytes(1024) || gen_random_bytes(1024) FROM generate_series(${from}, ${Math.min(rows, from + 19_999)}) g`);
-    }
-  } finally {
-    await sql.end();
-  }
-}
-
-/**
- * The same bytes over a plain loopback socket, read from disk and written to disk, then fsynced as
- * the control plane does before it acknowledges an upload: the yardstick.
- */
-async function rawTcpCopy(file: string): Promise<number> {
-  const out = path.join(tempDir("bench-raw"), "copy");
+/** The yardstick: the file over a plain loopback socket into another file, fsynced before the sender counts it done. Seconds. */
+async function rawTcpCopy(file: string, dir: string): Promise<number> {
+  const out = path.join(dir, "raw-copy");
+  let received!: Promise<void>;
   const server = createServer((sock) => {
-    void pipeline(sock, createWriteStream(out, { highWaterMark: 1 << 20 }))
-      .then(async () => {
-        const handle = await open(out, "r");
-        await handle.sync();
-        await handle.close();
-      })
-      .then(() => server.close());
+    received = pipeline(sock, createWriteStream(out, { highWaterMark: MiB })).then(async () => {
+      const handle = await open(out, "r");
+      await handle.sync();
+      await handle.close();
+    });
+    server.close();
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const started = performance.now();
   const sock = connect((server.address() as AddressInfo).port, "127.0.0.1");
   await once(sock, "connect");
-  await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), sock);
+  await pipeline(createReadStream(file, { highWaterMark: MiB }), sock);
   await once(server, "close");
-  const ms = performance.now() - started;
+  await received;
+  const s = (performance.now() - started) / 1000;
   rmSync(out);
-  return ms;
+  return s;
 }
 
-const mibps = (bytes: number, ms: number) => bytes / 1024 / 1024 / (ms / 1000);
-const rows: string[][] = [["artifact MiB", "upload MiB/s", "raw TCP MiB/s", "ratio", "staged→delivered s", "agent peak RSS MiB", "CP peak RSS MiB"]];
-
-for (const mib of sizes) {
-  const db = await createScratchDatabase("hf_bench");
-  const cp = await startControlPlane();
-  const agent = await enrollAgent(cp);
+const machine = describeMachine();
+const database = await ensureDatabase("random", opts.mb);
+const rows: string[][] = [];
+for (const mode of modes) {
+  const root = mode === "tmpfs" ? mkdtempSync("/dev/shm/holdfast-bench-") : tempDir("bench-transfer");
+  const dirs = { staging: path.join(root, "staging"), spool: path.join(root, "spool"), dest: path.join(root, "dest"), raw: path.join(root, "raw") };
+  const made = Object.fromEntries(Object.entries(dirs).map(([k, d]) => [k, mkdtempSync(`${d}-`)])) as typeof dirs;
+  const stack = await benchStack(mode === "tmpfs" ? { agentEnv: { TMPDIR: made.staging }, cpEnv: { HOLDFAST_SPOOL_DIR: made.spool } } : {});
+  const uploads: number[] = [];
+  let bytes = 0;
   try {
-    process.stderr.write(`filling ${mib} MiB of random rows...\n`);
-    await fillRandom(db.url, mib);
-    const client = api(cp, await createAdmin(cp));
-    await agent.start();
-    await waitForAgentStatus(client, agent.agentId, "online");
-    const ds = await client.post("/datasources", { agentId: agent.agentId, name: "bench", engine: "postgres", connection: { host: "127.0.0.1", port: 5432, database: db.name, username: "postgres" } });
-    const folder = tempDir("bench-dest");
-    const dest = await client.post("/destinations", { name: "bench", type: "local", config: { path: folder } });
-    process.stderr.write("backing up...\n");
-    const started = await client.post(`/datasources/${ds.body.id}/backups`, { destinationIds: [dest.body.id] });
-    const run = await waitForRun(client, started.body.runId, (r) => r.state === "failed" || r.deliveries?.every((d: { state: string }) => d.state === "completed" || d.state === "failed"), 3_600_000);
-    if (run.state !== "completed" || run.deliveries[0].state !== "completed") throw new Error(`run ended ${run.state}: ${JSON.stringify(run.error ?? run.deliveries)}`);
-    const deliveredAt = Date.now();
-    const file = run.deliveries[0].path as string;
-    const bytes = statSync(file).size;
-
-    // The control plane logs each upload it received with its byte count and duration.
-    const uploads = cp.process.output
-      .split("\n")
-      .filter((l) => l.includes('"artifact upload received"'))
-      .map((l) => JSON.parse(l) as { bytes: number; ms: number });
-    const uploadMs = uploads.reduce((n, u) => n + u.ms, 0);
-    const rawMs = await rawTcpCopy(file);
+    const dest = await addLocalDestination(stack.client, made.dest, "bench");
+    const ds = await addDatasource(stack.client, stack.agent.agentId, database);
+    let lastFile = "";
+    let lastRunId = "";
+    const agent = async () => {
+      const { run } = await backupAndWait(stack.client, ds, { destinationIds: [dest], options: { format: "plain", compression: { codec: "none" } } });
+      const deliveredAt = Date.now();
+      lastFile = run.deliveries[0].path;
+      lastRunId = run.runId;
+      bytes = statSync(lastFile).size;
+      const uploadMs = stack.cp.process.output
+        .split("\n")
+        .filter((l) => l.includes('"artifact upload received"') && l.includes(run.runId))
+        .reduce((n, l) => n + (JSON.parse(l) as { ms: number }).ms, 0);
+      if (uploadMs > 0) uploads.push(bytes / MiB / (uploadMs / 1000));
+      return bytes / MiB / ((deliveredAt - Date.parse(run.finishedAt)) / 1000);
+    };
+    const raw = async () => {
+      const s = await rawTcpCopy(lastFile, made.raw);
+      await dropArtifact(stack.client, lastRunId);
+      return bytes / MiB / s;
+    };
+    const p = await runPaired(`transfer ${mode}`, opts.pairs, agent, raw);
     rows.push([
-      (bytes / 1024 / 1024).toFixed(0),
-      mibps(bytes, uploadMs).toFixed(0),
-      mibps(bytes, rawMs).toFixed(0),
-      (rawMs / uploadMs).toFixed(2),
-      ((deliveredAt - Date.parse(run.finishedAt)) / 1000).toFixed(1),
-      peakRssMiB(agent.process!.child.pid!).toFixed(0),
-      peakRssMiB(cp.process.child.pid!).toFixed(0),
+      `${mode} (${fsType(made.staging)})`,
+      (bytes / MiB).toFixed(0),
+      spread(p.summary.a, 0),
+      uploads.length ? spread(summarize(uploads), 0) : "not logged",
+      spread(p.summary.b, 0),
+      spreadIqr(p.summary.ratio),
+      verdict(p.summary.ratio, TARGET),
     ]);
   } finally {
-    await agent.process?.stop();
-    await cp.process.stop();
-    await db.drop();
+    await stack.stop();
+    if (mode === "tmpfs") rmSync(root, { recursive: true, force: true });
   }
 }
 
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
-console.log("ratio = upload rate / raw TCP rate (target >= 0.8). Peak RSS should not grow with the artifact.");
+const section: Section = {
+  name: "transfer",
+  title: "Transfer: agent -> control plane -> local destination vs raw loopback TCP",
+  params: `${opts.mb} MiB random-text-and-bytea database, uncompressed, ${opts.pairs} pairs (transfer, raw, transfer, raw...)`,
+  tables: [{ headers: ["staging, spool, destination", "artifact MiB", "staged→delivered MiB/s", "upload alone MiB/s", "raw TCP MiB/s", "transfer/raw", "target"], rows }],
+  notes: [
+    "MiB/s and ratio: median (min–max) over the pairs, the ratio pair by pair. Staged→delivered: backupCompleted to every delivery completed. Raw TCP: file → loopback socket → file, fsynced.",
+  ],
+};
+printSection(section, machine);
+if (opts.write) writeSection(section, machine);
