@@ -170,10 +170,11 @@ export function localDestination(config: { path: string }, opts: LocalOptions = 
         const handle = await open(temp, constants.O_RDONLY | constants.O_NOFOLLOW);
         try {
           const info = await handle.stat();
-          if (info.nlink > 2) linked = false;
-          else if (info.size !== bytes) {
+          if (info.size !== bytes) {
             throw new HoldfastError("CHECKSUM_MISMATCH", `The spool copy holds ${info.size} bytes, not the ${bytes} recorded`, { expected: bytes, actual: info.size }, false);
-          } else await handle.chmod(FILE_MODE & ~process.umask());
+          }
+          if (info.nlink > 2) linked = false;
+          else await handle.chmod(FILE_MODE & ~process.umask());
         } finally {
           await handle.close();
         }
