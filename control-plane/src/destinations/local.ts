@@ -5,6 +5,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError } from "@holdfast/shared";
+import { syncDir } from "../artifacts/spool.js";
 import { fsFailure, notFound, sourceFailed, watchSource } from "./failures.js";
 import { probeDestination } from "./probe.js";
 import { assertNotPseudoFilesystem, readMounts, realLocation } from "./pseudo-filesystems.js";
@@ -30,12 +31,6 @@ export interface LocalOptions {
   probeName?: string;
   /** link(2), replaced by tests that make the file system refuse it. */
   linkFile?: (existing: string, newPath: string) => Promise<void>;
-}
-
-/** Makes a rename or link in `dir` durable: the folder's entry on disk, not only the file. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  await handle.sync().finally(() => handle.close());
 }
 
 const isMissing = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as NodeJS.ErrnoException).code ?? "");
