@@ -1,6 +1,7 @@
 import { buffer } from "node:stream/consumers";
 import { createHash, randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { S3DestinationConfig, SftpDestinationConfig } from "@holdfast/shared";
 import { eq } from "drizzle-orm";
@@ -101,6 +102,43 @@ describe.each(DIALECTS)("delivery from the spool on %s", (dialect) => {
     await vi.waitFor(async () => expect(await exists(spooledPath(srv.ctx.env.spoolDir, runId))).toBe(false));
     for (const kind of ["local", "s3", "sftp"] as const) {
       expect(sha(await buffer(await open[kind]().get(await nameOf(runId))))).toBe(sha(bytes));
+    }
+  });
+
+  it("a local folder on the spool's file system gets the spool copy by hard link, and the delivered file survives the spool's cleanup", { timeout: 60_000 }, async () => {
+    const bytes = randomBytes(400_000);
+    const runId = await seedBackup(srv.ctx, { agentId, datasourceId: dsId, destinationIds: [dest.local], bytes });
+    const spooled = spooledPath(srv.ctx.env.spoolDir, runId);
+    const inode = (await stat(spooled)).ino;
+    srv.deliveries.kick();
+    await vi.waitFor(async () => expect((await on(runId, dest.local)).state).toBe("completed"), { timeout: 30_000 });
+    const name = await nameOf(runId);
+    const path = join(srv.dir, "backups", name);
+    expect(await on(runId, dest.local)).toMatchObject({ path, bytes: bytes.length, error: null });
+    await vi.waitFor(async () => expect(await exists(spooled)).toBe(false));
+    // The same inode, no longer named in the spool: the bytes and hash are the artifact's.
+    const delivered = await stat(path);
+    expect(delivered.ino).toBe(inode);
+    expect(delivered.nlink).toBe(1);
+    expect(sha(await readFile(path))).toBe(sha(bytes));
+    expect(ArtifactSidecar.parse(JSON.parse(await readFile(`${path}.json`, "utf8")))).toMatchObject({ runId, sha256: sha(bytes), sizeBytes: bytes.length });
+  });
+
+  it.skipIf(!existsSync("/dev/shm"))("a local folder on another file system than the spool gets a copy, as before", { timeout: 60_000 }, async () => {
+    const root = await mkdtemp("/dev/shm/holdfast-delivery-");
+    try {
+      const res = await srv.api("/api/v1/destinations", { method: "POST", token: admin, json: { name: `shm-${dialect}`, type: "local", config: { path: root } } });
+      const shm = ((await res.json()) as { id: string }).id;
+      const bytes = randomBytes(300_000);
+      const runId = await seedBackup(srv.ctx, { agentId, datasourceId: dsId, destinationIds: [shm], bytes });
+      const inode = (await stat(spooledPath(srv.ctx.env.spoolDir, runId))).ino;
+      srv.deliveries.kick();
+      await vi.waitFor(async () => expect((await on(runId, shm)).state).toBe("completed"), { timeout: 30_000 });
+      const path = join(root, await nameOf(runId));
+      expect((await stat(path)).ino).not.toBe(inode);
+      expect(sha(await readFile(path))).toBe(sha(bytes));
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 

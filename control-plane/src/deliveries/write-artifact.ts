@@ -26,6 +26,12 @@ export interface WriteInput {
  * from its byte range of the spool copy (checked against its own SHA-256 as it streams), then the
  * sidecar last, so a sidecar is only ever found beside complete data. Answers the artifact's
  * location (for a split one, the name its parts hang off) and the artifact's bytes.
+ *
+ * A whole artifact going to a destination that can link (a local folder on the spool's file
+ * system) is linked rather than streamed: the spool copy was hashed whole when it was pulled and is
+ * never written again, so the link records the known hash without reading the bytes once more.
+ * Split artifacts (each part is a range, not a file) and copies read from another destination
+ * are streamed and hashed as before.
  */
 export async function writeArtifact(input: WriteInput): Promise<{ path: string; bytes: number }> {
   const { destination, run, objectName, spoolPath, held } = input;
@@ -57,7 +63,9 @@ export async function writeArtifact(input: WriteInput): Promise<{ path: string; 
     }
   } else {
     const range = { offset: 0, sizeBytes: run.sizeBytes ?? 0, sha256: run.sha256 ?? "" };
-    const written = await put(await read(range, `The artifact of run ${run.id}`), objectName, range.sizeBytes);
+    // A folder on the spool's file system gets the spool copy itself (a hard link), not a second copy.
+    const linked = !held && destination.link ? await destination.link(spoolPath, objectName, { bytes: range.sizeBytes }) : null;
+    const written = linked ?? (await put(await read(range, `The artifact of run ${run.id}`), objectName, range.sizeBytes));
     ({ path, bytes } = written);
   }
   const sidecar = Buffer.from(`${JSON.stringify(buildSidecar(run, input.engine, objectName), null, 2)}\n`);

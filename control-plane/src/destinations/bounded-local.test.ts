@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -80,5 +82,27 @@ describe("local destination in a child process", () => {
     // A folder that answers is still served after that.
     await writeFile(join(dir, "ds_1", "fine.gz"), "fine");
     expect(await sha256Of(await dest.get("ds_1/fine.gz"))).toHaveLength(64);
+  });
+
+  it("links the spool copy in the child process: the same inode under the name, null where it must be copied, errors carried back", async () => {
+    await mkdir(join(dir, "spool"), { mode: 0o700 });
+    const spool = join(dir, "spool", "run_1.artifact");
+    const bytes = randomBytes(100_000);
+    await writeFile(spool, bytes, { mode: 0o600 });
+    const linked = await boundedLocalDestination({ path: join(dir, "a") }).link!(spool, "ds_1/x.gz", { bytes: bytes.length });
+    expect(linked).toEqual({ path: join(dir, "a", "ds_1", "x.gz"), bytes: bytes.length });
+    expect((await stat(linked!.path)).ino).toBe((await stat(spool)).ino);
+    // A second folder on the same file system gets its own copy, not a share of the inode.
+    expect(await boundedLocalDestination({ path: join(dir, "b") }).link!(spool, "ds_1/x.gz", { bytes: bytes.length })).toBeNull();
+    expect(await errorOf(boundedLocalDestination({ path: join(dir, "c") }).link!(spool, "ds_1/x.gz", { bytes: 1 }))).toMatchObject({ code: "CHECKSUM_MISMATCH" });
+    if (existsSync("/dev/shm")) {
+      const other = await mkdtemp(join("/dev/shm", "holdfast-bounded-"));
+      try {
+        expect(await boundedLocalDestination({ path: other }).link!(spool, "ds_1/x.gz", { bytes: bytes.length })).toBeNull();
+      } finally {
+        await rm(other, { recursive: true, force: true });
+      }
+    }
+    expect(await runningChildren()).toEqual([]);
   });
 });

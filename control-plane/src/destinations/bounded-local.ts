@@ -206,6 +206,8 @@ export function boundedLocalDestination(config: { path: string }, opts: LocalDes
       return out as Readable;
     },
 
+    // The link, the rename and the folder's fsync happen in the child: a dead mount blocks there too.
+    link: (source, name, linkOpts) => call({ root, kind: "link", name, source, bytes: linkOpts.bytes }),
     stat: (name) => call({ root, kind: "stat", name }),
     list: (prefix) => call({ root, kind: "list", prefix }),
     delete: (name) => call({ root, kind: "delete", name }),

@@ -49,6 +49,8 @@ async function run(op: LocalOperation): Promise<void> {
       await send({ ok: "streaming" });
       return pipeline(stream, process.stdout);
     }
+    case "link":
+      return send({ ok: await dest.link!(op.source, op.name, { bytes: op.bytes }) });
     case "stat":
       return send({ ok: await dest.stat(op.name) });
     case "list":

@@ -5,6 +5,7 @@ import type { ObjectEntry, ObjectInfo, ProbeResult } from "./types.js";
 export type LocalOperation = { root: string } & (
   | { kind: "put"; name: string; bytes?: number }
   | { kind: "get"; name: string; start?: number }
+  | { kind: "link"; name: string; source: string; bytes: number }
   | { kind: "stat" | "delete"; name: string }
   | { kind: "list"; prefix: string }
   | { kind: "freeSpace" }
@@ -15,6 +16,7 @@ export type LocalOperation = { root: string } & (
 export interface LocalResults {
   put: { path: string; bytes: number };
   get: "streaming";
+  link: { path: string; bytes: number } | null;
   stat: ObjectInfo | null;
   list: ObjectEntry[];
   delete: undefined;

@@ -1,10 +1,12 @@
-import { mkdtemp, readdir, readFile, rm, symlink, mkdir, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, stat, symlink, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HoldfastError } from "@holdfast/shared";
-import { destinationContract } from "../testing/destination-contract.js";
+import { destinationContract, errorOf } from "../testing/destination-contract.js";
 import { localDestination } from "./local.js";
 
 /** Every name under a folder, at any depth (temp files included). */
@@ -85,5 +87,83 @@ describe("local destination", () => {
 
   it("knows the free space of a root that does not exist yet", async () => {
     expect(await localDestination({ path: join(dir, "not", "yet") }).freeSpace()).toBeGreaterThan(0);
+  });
+});
+
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+/** A tmpfs that is another file system than the test's temp folder (for the copy path), when the machine has one. */
+const otherFs = existsSync("/dev/shm") ? "/dev/shm" : null;
+
+describe("local destination: hard link from the spool", () => {
+  let dir: string;
+  let spool: string;
+  let bytes: Buffer;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "holdfast-dst-"));
+    await mkdir(join(dir, "spool"), { mode: 0o700 });
+    spool = join(dir, "spool", "run_1.artifact");
+    bytes = randomBytes(200_000);
+    await writeFile(spool, bytes, { mode: 0o600 });
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  it("makes the spool copy the object (same inode, the mode put gives), and the object outlives the spool's removal", async () => {
+    const dest = localDestination({ path: join(dir, "root") });
+    const res = await dest.link!(spool, "ds_1/run_1.sql.gz", { bytes: bytes.length });
+    expect(res).toEqual({ path: join(dir, "root", "ds_1", "run_1.sql.gz"), bytes: bytes.length });
+    const delivered = await stat(res!.path);
+    expect(delivered.ino).toBe((await stat(spool)).ino);
+    expect(delivered.nlink).toBe(2);
+    // What a copy by put gets: owner writes, group reads (less the umask).
+    const put = await dest.put(Readable.from([Buffer.from("x")]), "ds_1/copied.bin");
+    expect(delivered.mode & 0o777).toBe((await stat(put.path)).mode & 0o777);
+    expect(await readdir(join(dir, "root", "ds_1"))).toEqual(["copied.bin", "run_1.sql.gz"]);
+
+    // The spool's cleanup after the last delivery.
+    await rm(spool);
+    const after = await readFile(res!.path);
+    expect(sha(after)).toBe(sha(bytes));
+    expect((await stat(res!.path)).nlink).toBe(1);
+  });
+
+  it("deleting the object (retention) leaves the spool copy whole", async () => {
+    const dest = localDestination({ path: join(dir, "root") });
+    await dest.link!(spool, "ds_1/run_1.sql.gz", { bytes: bytes.length });
+    await dest.delete("ds_1/run_1.sql.gz");
+    expect(await dest.stat("ds_1/run_1.sql.gz")).toBeNull();
+    expect(sha(await readFile(spool))).toBe(sha(bytes));
+    expect((await stat(spool)).nlink).toBe(1);
+  });
+
+  it("gives a second destination on the same file system no share of the inode: it answers null (copy)", async () => {
+    const first = await localDestination({ path: join(dir, "a") }).link!(spool, "x.gz", { bytes: bytes.length });
+    expect(first).not.toBeNull();
+    expect(await localDestination({ path: join(dir, "b") }).link!(spool, "x.gz", { bytes: bytes.length })).toBeNull();
+    expect(await readdir(join(dir, "b"))).toEqual([]);
+  });
+
+  it.each(["EXDEV", "EPERM", "EMLINK"])("answers null and leaves nothing when the file system refuses the link (%s)", async (code) => {
+    const linkFile = () => Promise.reject(Object.assign(new Error(`link: ${code}`), { code }));
+    const dest = localDestination({ path: join(dir, "root") }, { linkFile });
+    expect(await dest.link!(spool, "ds_1/run_1.sql.gz", { bytes: bytes.length })).toBeNull();
+    expect(await readdir(join(dir, "root", "ds_1"))).toEqual([]);
+  });
+
+  it("refuses a spool copy whose size is not the recorded one, and leaves nothing under the name", async () => {
+    const err = await errorOf(localDestination({ path: join(dir, "root") }).link!(spool, "ds_1/run_1.sql.gz", { bytes: bytes.length + 1 }));
+    expect(err).toMatchObject({ code: "CHECKSUM_MISMATCH", retryable: false });
+    expect(await readdir(join(dir, "root", "ds_1"))).toEqual([]);
+    expect((await stat(spool)).nlink).toBe(1);
+  });
+
+  it.skipIf(!otherFs)("answers null for a folder on another file system than the spool", async () => {
+    const root = await mkdtemp(join(otherFs!, "holdfast-dst-"));
+    try {
+      expect((await stat(root)).dev).not.toBe((await stat(spool)).dev);
+      expect(await localDestination({ path: root }).link!(spool, "ds_1/run_1.sql.gz", { bytes: bytes.length })).toBeNull();
+      expect(await readdir(join(root, "ds_1"))).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

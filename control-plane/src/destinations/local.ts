@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { constants, createWriteStream } from "node:fs";
-import { lstat, mkdir, open, readdir, realpath, rename, rm, statfs, unlink } from "node:fs/promises";
+import { constants, createWriteStream, type Stats } from "node:fs";
+import { link, lstat, mkdir, open, readdir, realpath, rename, rm, stat, statfs, unlink } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError } from "@holdfast/shared";
+import { syncDir } from "../artifacts/spool.js";
 import { fsFailure, notFound, sourceFailed, watchSource } from "./failures.js";
 import { probeDestination } from "./probe.js";
 import { assertNotPseudoFilesystem, readMounts, realLocation } from "./pseudo-filesystems.js";
@@ -20,6 +21,18 @@ function outside(name: string): HoldfastError {
   return new HoldfastError("DELIVERY_FAILED", `Refused a path outside the destination: ${name}`, undefined, false);
 }
 
+/** What a file Holdfast writes in a destination folder gets (less the umask): the owner writes, its group reads. */
+const FILE_MODE = 0o640;
+
+/** Why a hard link may be refused where a copy still works: another file system, one without links, too many links. */
+const LINK_REFUSED = new Set(["EXDEV", "EPERM", "EMLINK", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
+
+export interface LocalOptions {
+  probeName?: string;
+  /** link(2), replaced by tests that make the file system refuse it. */
+  linkFile?: (existing: string, newPath: string) => Promise<void>;
+}
+
 const isMissing = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as NodeJS.ErrnoException).code ?? "");
 
 /**
@@ -27,7 +40,7 @@ const isMissing = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as NodeJ
  * can block for ever on a dead mount, so the control plane runs them in a child process it can kill
  * (`bounded-local.ts`); this is what that child runs.
  */
-export function localDestination(config: { path: string }, opts: { probeName?: string } = {}): Destination {
+export function localDestination(config: { path: string }, opts: LocalOptions = {}): Destination {
   const root = resolve(config.path);
   let checked: Promise<void> | undefined;
 
@@ -74,32 +87,39 @@ export function localDestination(config: { path: string }, opts: { probeName?: s
     }
   }
 
+  /**
+   * Where an object lands: its folder made (0750), checked to be inside the real root, and a fresh
+   * temp name beside the final one, so nothing but a whole object is ever found under the final name.
+   */
+  async function place(relativeName: string): Promise<{ dir: string; final: string; temp: string }> {
+    const target = resolve(root, ...nameSegments(relativeName));
+    if (escapes(root, target)) throw outside(relativeName);
+    await guard();
+    await mkdir(dirname(target), { recursive: true, mode: 0o750 }).catch((err: unknown) => {
+      throw fsFailure(err, `Creating the folder of ${relativeName}`);
+    });
+    const parent = await realParent(relativeName);
+    if (!parent) throw new HoldfastError("DELIVERY_FAILED", `The folder of ${relativeName} vanished while writing`);
+    return { dir: parent.dir, final: join(parent.dir, parent.base), temp: join(parent.dir, `.${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`) };
+  }
+
   const self: Destination = {
     async put(stream, relativeName) {
       const source = watchSource(stream);
-      let final: string;
-      let temp: string;
-      let parent: { dir: string; base: string } | null;
+      let where: Awaited<ReturnType<typeof place>>;
       try {
-        const target = resolve(root, ...nameSegments(relativeName));
-        if (escapes(root, target)) throw outside(relativeName);
-        await guard();
-        await mkdir(dirname(target), { recursive: true, mode: 0o750 }).catch((err: unknown) => {
-          throw fsFailure(err, `Creating the folder of ${relativeName}`);
-        });
-        parent = await realParent(relativeName);
-        if (!parent) throw new HoldfastError("DELIVERY_FAILED", `The folder of ${relativeName} vanished while writing`);
-        final = join(parent.dir, parent.base);
-        temp = join(parent.dir, `.${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`);
+        where = await place(relativeName);
       } catch (err) {
         stream.destroy();
         throw err;
       }
-      const sink = createWriteStream(temp, { flags: "wx", mode: 0o640, highWaterMark: 1024 * 1024 });
+      const { dir, final, temp } = where;
+      const sink = createWriteStream(temp, { flags: "wx", mode: FILE_MODE, highWaterMark: 1024 * 1024 });
       source.sink(sink);
       let bytes: number;
       try {
         await pipeline(stream, sink);
+        // These bytes exist nowhere else on this disk: they must be on it before the rename says they are.
         const handle = await open(temp, "r");
         try {
           await handle.sync();
@@ -112,9 +132,57 @@ export function localDestination(config: { path: string }, opts: { probeName?: s
         await rm(temp, { force: true });
         throw source.failure() ? sourceFailed(source.failure()) : fsFailure(err, `Writing ${relativeName}`);
       }
-      // The rename is durable only once the folder's entry is on disk too.
-      const dir = await open(parent.dir, "r");
-      await dir.sync().finally(() => dir.close());
+      await syncDir(dir);
+      return { path: final, bytes };
+    },
+
+    /**
+     * The verified spool copy made the object by a hard link, when the folder is on the spool's file
+     * system: linked to a temp name, its size checked, given the mode `put` gives a file, renamed into
+     * place, the folder fsynced. Its bytes are not read nor fsynced again: they are the spool copy's
+     * inode, fsynced when it was received and hashed whole before it was renamed into the spool.
+     * Null (copy it instead) on another file system, when the file system refuses links, and when the
+     * inode already has a name besides the spool's (another destination's): two destinations never
+     * share one inode, so damage to one copy is never damage to both.
+     */
+    async link(sourcePath, relativeName, { bytes }) {
+      const { dir, final, temp } = await place(relativeName);
+      let source: Stats;
+      try {
+        source = await stat(sourcePath);
+        if ((await stat(dir)).dev !== source.dev) return null;
+      } catch (err) {
+        throw fsFailure(err, `Reading the spool copy for ${relativeName}`);
+      }
+      try {
+        await (opts.linkFile ?? link)(sourcePath, temp);
+      } catch (err) {
+        if (LINK_REFUSED.has((err as NodeJS.ErrnoException).code ?? "")) return null;
+        throw fsFailure(err, `Linking ${relativeName}`);
+      }
+      let linked = true;
+      try {
+        const handle = await open(temp, constants.O_RDONLY | constants.O_NOFOLLOW);
+        try {
+          const info = await handle.stat();
+          if (info.size !== bytes) {
+            throw new HoldfastError("CHECKSUM_MISMATCH", `The spool copy holds ${info.size} bytes, not the ${bytes} recorded`, { expected: bytes, actual: info.size }, false);
+          }
+          if (info.nlink > 2) linked = false;
+          else await handle.chmod(FILE_MODE & ~process.umask());
+        } finally {
+          await handle.close();
+        }
+        if (linked) await rename(temp, final);
+      } catch (err) {
+        await rm(temp, { force: true });
+        throw fsFailure(err, `Linking ${relativeName}`);
+      }
+      if (!linked) {
+        await rm(temp, { force: true });
+        return null;
+      }
+      await syncDir(dir);
       return { path: final, bytes };
     },
 

@@ -33,6 +33,13 @@ export interface Destination {
    * written. `opts.bytes`, the size when the caller knows it, lets S3 pick a part size that fits.
    */
   put(stream: Readable, relativeName: string, opts?: { bytes?: number }): Promise<{ path: string; bytes: number }>;
+  /**
+   * Optional, where the destination is a folder on this machine: makes the file at `sourcePath` (the
+   * verified spool copy, `opts.bytes` long) the object `relativeName` without copying its bytes (a
+   * hard link), atomically like `put`. Null when it cannot here (another file system, no links):
+   * then the caller copies with `put`. The file at `sourcePath` keeps its name.
+   */
+  link?(sourcePath: string, relativeName: string, opts: { bytes: number }): Promise<{ path: string; bytes: number } | null>;
   /** The object's size and time, or null when there is none. */
   stat(relativeName: string): Promise<ObjectInfo | null>;
   /** Every object whose name starts with `prefix` (`""`: all), at any depth, sorted by name. */
