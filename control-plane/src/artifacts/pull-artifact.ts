@@ -76,6 +76,7 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
     if (estimate === null) return;
     const reservation = Math.ceil(estimate * (1 + EARLY_PULL_MARGIN));
     if (!(await gate.admit(run.id, reservation))) return;
+    log.info({ reservation }, "pulling the artifact while the agent stages it");
     const partial = partialPath(ctx.env.spoolDir, run.id);
     let failures = 0;
     while (!closed && ctx.link.isOnline(run.agentId) && (await getRunRow(ctx, run.id)).state === "running") {
@@ -89,7 +90,7 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
       } catch (err) {
         // Not staging yet, an older agent, the run just ended: after backupCompleted, as before.
         upload.cancel();
-        log.debug({ err: err instanceof HoldfastError ? err.code : (err as Error).message }, "no pull during staging");
+        log.info({ err: err instanceof HoldfastError ? err.code : (err as Error).message }, "no pull during staging; pulling after backupCompleted");
         return;
       }
       const end = await upload.done;
@@ -103,14 +104,15 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
   }
 
   async function pull(runId: string): Promise<void> {
-    let run = await getRunRow(ctx, runId);
+    const run = await getRunRow(ctx, runId);
     if (run.kind === "backup" && ["failed", "cancelled", "expired"].includes(run.state)) return discardPartial(runId);
     const log = ctx.log.child({ runId, agentId: run.agentId });
-    if (run.state === "running" && run.kind === "backup") {
-      if (!(await hasWaitingDeliveries(runId))) return;
+    if (run.state === "running") {
+      if (run.kind !== "backup" || !(await hasWaitingDeliveries(runId))) return;
       await pullWhileStaging(run, log);
-      run = await getRunRow(ctx, runId);
-      if (["failed", "cancelled", "expired"].includes(run.state)) return discardPartial(runId);
+      // The run's end kicks the puller again (queued behind this pull when it came meanwhile): the
+      // spool copy is promoted, or the partial discarded, then and only then.
+      return;
     }
     if (run.state !== "completed" || !run.sha256 || run.sizeBytes === null) return;
     if (!(await hasWaitingDeliveries(runId))) return;

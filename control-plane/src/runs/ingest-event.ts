@@ -202,7 +202,8 @@ async function applyToRun(ctx: IngestContext, run: RunRow, event: AgentEventFram
       return annotate(ctx, run, "queued", {}, log);
     case "backupStarted":
       // The pull may start while the agent stages (docs/link.md §8): the puller decides whether it does.
-      if ((await transition(ctx, run, "running", { startedAt: ms(event.data.startedAt) }, log)) === "applied") ctx.puller.kick(run.id);
+      // ("already" too: the control plane records a run running as soon as startBackup is answered.)
+      if ((await transition(ctx, run, "running", { startedAt: ms(event.data.startedAt) }, log)) !== "refused") ctx.puller.kick(run.id);
       return;
     case "backupStep":
       await annotate(ctx, run, "running", { step: event.data.step }, log);
