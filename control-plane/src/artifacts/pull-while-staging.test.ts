@@ -31,7 +31,7 @@ async function growingPatch(srv: TestServer, runId: string, token: string, offse
   req.destroy();
 }
 
-describe("pulling while the agent stages (fake agent)", () => {
+describe("pulling while the agent stages (fake agent)", { timeout: 240_000 }, () => {
   let srv: TestServer;
   let admin: string;
   let agent: FakeAgent;
@@ -78,7 +78,7 @@ describe("pulling while the agent stages (fake agent)", () => {
     serve = (runId, offset, token) => growingPatch(srv, runId, token, offset, artifact.subarray(offset));
     const runId = await start();
     await complete(runId, artifact);
-    await vi.waitFor(async () => expect((await runOf(runId)).deliveries[0]!.state).toBe("completed"), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await runOf(runId)).deliveries[0]!.state).toBe("completed"), { timeout: 90_000 });
     expect(asked.filter((a) => a.runId === runId).map((a) => a.offset)).toEqual([0]);
   });
 
@@ -87,11 +87,11 @@ describe("pulling while the agent stages (fake agent)", () => {
     serve = (runId, offset, token) => growingPatch(srv, runId, token, offset, artifact.subarray(offset));
     const runId = await start();
     // The whole staged file arrives before the run completes: it waits as a partial, undelivered.
-    await vi.waitFor(async () => expect((await stat(join(srv.ctx.env.spoolDir, `${runId}.partial`))).size).toBe(artifact.length), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await stat(join(srv.ctx.env.spoolDir, `${runId}.partial`))).size).toBe(artifact.length), { timeout: 90_000 });
     expect(await spoolFiles(runId)).toEqual([`${runId}.partial`]);
     expect((await runOf(runId)).deliveries[0]!.state).toBe("pending");
     await complete(runId, artifact);
-    await vi.waitFor(async () => expect((await runOf(runId)).deliveries[0]!.state).toBe("completed"), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await runOf(runId)).deliveries[0]!.state).toBe("completed"), { timeout: 90_000 });
     const delivered = (await runOf(runId)).deliveries[0]!.path!;
     expect(sha(await readFile(delivered))).toBe(sha(artifact));
     // One upload, during staging: nothing was pulled again after backupCompleted.
@@ -106,9 +106,9 @@ describe("pulling while the agent stages (fake agent)", () => {
       return growingPatch(srv, runId, token, offset, artifact.subarray(offset), uploads === 1 ? 123_457 : undefined);
     };
     const runId = await start();
-    await vi.waitFor(async () => expect((await stat(join(srv.ctx.env.spoolDir, `${runId}.partial`))).size).toBe(artifact.length), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await stat(join(srv.ctx.env.spoolDir, `${runId}.partial`))).size).toBe(artifact.length), { timeout: 90_000 });
     await complete(runId, artifact);
-    await vi.waitFor(async () => expect((await runOf(runId)).deliveries[0]!.state).toBe("completed"), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await runOf(runId)).deliveries[0]!.state).toBe("completed"), { timeout: 90_000 });
     expect(asked.filter((a) => a.runId === runId).map((a) => a.offset)).toEqual([0, 123_457]);
     expect(sha(await readFile((await runOf(runId)).deliveries[0]!.path!))).toBe(sha(artifact));
   });
@@ -117,11 +117,11 @@ describe("pulling while the agent stages (fake agent)", () => {
     const artifact = randomBytes(500_000);
     serve = (runId, offset, token) => growingPatch(srv, runId, token, offset, artifact.subarray(offset), 200_000);
     const runId = await start();
-    await vi.waitFor(async () => expect(asked.some((a) => a.runId === runId)).toBe(true), { timeout: 20_000 });
-    await vi.waitFor(async () => expect((await stat(join(srv.ctx.env.spoolDir, `${runId}.partial`))).size).toBe(200_000), { timeout: 20_000 });
+    await vi.waitFor(async () => expect(asked.some((a) => a.runId === runId)).toBe(true), { timeout: 90_000 });
+    await vi.waitFor(async () => expect((await stat(join(srv.ctx.env.spoolDir, `${runId}.partial`))).size).toBe(200_000), { timeout: 90_000 });
     await agent.sendEvent("backupFailed", { finishedAt: new Date().toISOString(), error: { code: "DUMP_FAILED", message: "pg_dump exited 1", retryable: true } }, runId);
-    await vi.waitFor(async () => expect((await runOf(runId)).deliveries[0]!.state).toBe("failed"), { timeout: 20_000 });
-    await vi.waitFor(async () => expect(await spoolFiles(runId)).toEqual([]), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await runOf(runId)).deliveries[0]!.state).toBe("failed"), { timeout: 90_000 });
+    await vi.waitFor(async () => expect(await spoolFiles(runId)).toEqual([]), { timeout: 90_000 });
     expect((await runOf(runId)).deliveries[0]!.path).toBeNull();
   });
 
@@ -136,9 +136,9 @@ describe("pulling while the agent stages (fake agent)", () => {
       return growingPatch(srv, runId, token, offset, (uploads === 1 ? staged : real).subarray(offset));
     };
     const runId = await start();
-    await vi.waitFor(async () => expect((await stat(join(srv.ctx.env.spoolDir, `${runId}.partial`))).size).toBe(staged.length), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await stat(join(srv.ctx.env.spoolDir, `${runId}.partial`))).size).toBe(staged.length), { timeout: 90_000 });
     await complete(runId, real);
-    await vi.waitFor(async () => expect((await runOf(runId)).deliveries[0]!.state).toBe("completed"), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await runOf(runId)).deliveries[0]!.state).toBe("completed"), { timeout: 90_000 });
     expect(sha(await readFile((await runOf(runId)).deliveries[0]!.path!))).toBe(sha(real));
     expect(asked.filter((a) => a.runId === runId).map((a) => a.offset)).toEqual([0, 0]);
   });
