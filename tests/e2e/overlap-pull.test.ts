@@ -10,12 +10,12 @@ function growingUploads(rig: ProxiedRig, runId: string): string[] {
 
 // A real agent and control plane: the pull starts on backupStarted once a comparable run gave the
 // spool a size to reserve (docs/link.md §8), and the spool copy is promoted only after backupCompleted.
-describe("pulling the artifact while the agent still stages it", () => {
+describe("pulling the artifact while the agent still stages it", { timeout: 300_000 }, () => {
   let rig: ProxiedRig;
 
   beforeAll(async () => {
     rig = await startProxiedRig(40);
-  });
+  }, 300_000);
   afterAll(async () => {
     await rig?.close();
   });
