@@ -100,8 +100,8 @@ export function createHandlers(deps: DispatchDeps): Handlers {
     getRunLogs: (payload) => ok(getRunLogs(run.store, payload.runId)),
     getRunErrorDetails: (payload) => ok(getRunErrorDetails(run.store, payload.runId)),
     getArtifactMetadata: (payload) => ok(getArtifactMetadata(run.store, payload.runId)),
-    readArtifact(payload) {
-      const { data, startUpload } = readArtifact({ store: run.store, serverUrl: deps.serverUrl, log: deps.log, upload, ...(deps.trust ? { trust: deps.trust } : {}) }, payload);
+    async readArtifact(payload) {
+      const { data, startUpload } = await readArtifact({ store: run.store, serverUrl: deps.serverUrl, log: deps.log, upload, ...(deps.trust ? { trust: deps.trust } : {}) }, payload);
       return { status: 202, data, after: startUpload };
     },
     cleanupStaging: (payload) => ok(cleanupStaging(run, payload.runId)),

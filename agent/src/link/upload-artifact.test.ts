@@ -1,10 +1,12 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { makeTempDir } from "../testing/helpers.js";
+import { findGrowing, forgetGrowing, trackGrowing, type GrowingWriter } from "../staging/growing-artifact.js";
+import { openPartial } from "../staging/partial-file.js";
 import { uploadArtifact } from "./upload-artifact.js";
 
 describe("uploadArtifact", () => {
@@ -67,5 +69,83 @@ describe("uploadArtifact", () => {
       for (const s of sockets) s.destroy();
       stalled.close();
     }
+  });
+});
+
+describe("uploadArtifact of a file still being staged", () => {
+  const dir = makeTempDir("upload-growing");
+  const bodies: { headers: http.IncomingHttpHeaders; body: Buffer; aborted: boolean }[] = [];
+  let requests = 0;
+  const server = http.createServer(async (req, res) => {
+    requests += 1;
+    const chunks: Buffer[] = [];
+    let aborted = false;
+    try {
+      for await (const c of req) chunks.push(c as Buffer);
+    } catch {
+      aborted = true;
+    }
+    bodies.push({ headers: req.headers, body: Buffer.concat(chunks), aborted });
+    if (!aborted) res.writeHead(204).end();
+  });
+  let serverUrl: string;
+
+  beforeAll(async () => {
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Writes `pieces` one after the other, each once the previous reached the file. */
+  async function writeAll(partial: Awaited<ReturnType<typeof openPartial>>, pieces: Buffer[]): Promise<void> {
+    for (const p of pieces) await new Promise<void>((resolve, reject) => partial.stream.write(p, (err) => (err ? reject(err) : resolve())));
+  }
+
+  it("follows the file as the writer appends and ends with the committed bytes, from an offset too", async () => {
+    const runId = "run_grow";
+    const pieces = Array.from({ length: 6 }, () => randomBytes(700_001));
+    const whole = Buffer.concat(pieces);
+    let writer!: GrowingWriter;
+    const partial = await openPartial(dir, runId, ".bin", (n) => writer?.wrote(n));
+    writer = trackGrowing(runId, partial.partialPath);
+    await writeAll(partial, pieces.slice(0, 2));
+    const offset = 123_457;
+    // The upload starts with two pieces written and goes on as the rest arrives.
+    const upload = uploadArtifact({ serverUrl, runId, path: partial.partialPath, offset, sizeBytes: 0, uploadToken: "t".repeat(40), growing: findGrowing(runId)! });
+    await writeAll(partial, pieces.slice(2));
+    await new Promise<void>((r) => partial.stream.end(r));
+    await partial.commit();
+    writer.committed(partial.finalPath, whole.length, createHash("sha256").update(whole).digest("hex"));
+    expect(await upload).toMatchObject({ status: 204 });
+    const got = bodies.at(-1)!;
+    expect(got.headers["content-length"]).toBeUndefined();
+    expect(got.body.equals(whole.subarray(offset))).toBe(true);
+    forgetGrowing(runId);
+  });
+
+  it("aborts the request when the pipeline fails halfway: the server never sees a finished body", async () => {
+    const runId = "run_fail";
+    let writer!: GrowingWriter;
+    const partial = await openPartial(dir, runId, ".bin", (n) => writer?.wrote(n));
+    writer = trackGrowing(runId, partial.partialPath);
+    await writeAll(partial, [randomBytes(300_000)]);
+    const seen = bodies.length;
+    const before = requests;
+    const upload = uploadArtifact({ serverUrl, runId, path: partial.partialPath, offset: 0, sizeBytes: 0, uploadToken: "t".repeat(40), growing: findGrowing(runId)! }).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    // Halfway: the control plane is receiving when the dump fails.
+    await vi.waitFor(() => expect(requests).toBe(before + 1), { timeout: 5000 });
+    await writeAll(partial, [randomBytes(300_000)]);
+    writer.failed(new Error("pg_dump exited 1"));
+    await partial.discard();
+    expect(await upload).toMatchObject({ message: expect.stringContaining("pg_dump exited 1") });
+    await vi.waitFor(() => expect(bodies.length).toBe(seen + 1), { timeout: 5000 });
+    expect(bodies.at(-1)!.aborted).toBe(true);
+    forgetGrowing(runId);
   });
 });

@@ -1,13 +1,16 @@
 import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AGENT_ROUTES, HoldfastError, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER, type CommandData, type CommandPayload } from "@holdfast/shared";
 import type { Logger } from "../log.js";
 import type { ServerTrust } from "./server-trust.js";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 import { reclaimingTap } from "../pipeline/reclaim.js";
+import { awaitGrowing, followGrowing, type GrowingArtifact } from "../staging/growing-artifact.js";
 import { requireArtifact } from "../staging/staged-artifact.js";
+import { getRun } from "../queue/run-record.js";
 import type { AgentStore } from "../store/store.js";
 
 export interface UploadOptions {
@@ -21,6 +24,11 @@ export interface UploadOptions {
   trust?: ServerTrust;
   /** How long the connection may make no progress (the server neither reads nor answers) before the upload is abandoned. */
   idleTimeoutMs?: number;
+  /**
+   * The file is still being staged: follow it as it grows and end the body when it is committed
+   * (chunked, no length known up front); a failed pipeline aborts the request.
+   */
+  growing?: GrowingArtifact;
 }
 
 /** A control plane that stops reading for this long is gone; it asks again with the offset it holds. */
@@ -45,9 +53,8 @@ export async function uploadArtifact(opts: UploadOptions): Promise<UploadResult>
     headers: {
       authorization: `Bearer ${opts.uploadToken}`,
       [UPLOAD_OFFSET_HEADER]: String(opts.offset),
-      [UPLOAD_LENGTH_HEADER]: String(opts.sizeBytes),
       "content-type": "application/offset+octet-stream",
-      "content-length": String(opts.sizeBytes - opts.offset),
+      ...(opts.growing ? {} : { [UPLOAD_LENGTH_HEADER]: String(opts.sizeBytes), "content-length": String(opts.sizeBytes - opts.offset) }),
     },
   });
   // Every I/O has a bound: a socket with no traffic either way for this long is destroyed, which
@@ -61,7 +68,9 @@ export async function uploadArtifact(opts: UploadOptions): Promise<UploadResult>
     req.once("error", reject);
   });
   response.catch(() => {});
-  const body = fs.createReadStream(opts.path, { start: opts.offset, highWaterMark: PIPELINE_CHUNK_BYTES });
+  const body = opts.growing
+    ? Readable.from(followGrowing(opts.growing, opts.offset, PIPELINE_CHUNK_BYTES), { objectMode: false })
+    : fs.createReadStream(opts.path, { start: opts.offset, highWaterMark: PIPELINE_CHUNK_BYTES });
   // A server that answers early (409 with the offset it expects) may cut the body: its answer still counts.
   let bodyError: unknown = null;
   await pipeline(body, reclaimingTap(), req).catch((err: unknown) => {
@@ -85,19 +94,32 @@ export interface ArtifactReadDeps {
   trust?: ServerTrust;
 }
 
+/** How long readArtifact waits for a running run's pipeline to open its file before answering 404. */
+export const GROWING_OPEN_WAIT_MS = 5_000;
+
 /**
  * readArtifact: checks the request against the staged file (410 past its TTL, 404 when missing, 400
- * for an offset past its end) and answers its size and hash. The upload from `offset` is returned as
- * `startUpload`, for the caller to run once the answer left: the control plane expects the answer
- * before the bytes. An upload that fails is logged, not fatal: the control plane asks again with the
- * offset it holds.
+ * for an offset past its end) and answers its size and hash. A run still staging is followed as its
+ * file grows (`growing: true`, hash unknown yet); a run that has not opened its file within 5 s, or
+ * is in no state to have one, answers 404 and the control plane pulls after backupCompleted. The
+ * upload from `offset` is returned as `startUpload`, for the caller to run once the answer left: the
+ * control plane expects the answer before the bytes. An upload that fails is logged, not fatal: the
+ * control plane asks again with the offset it holds.
  */
-export function readArtifact(deps: ArtifactReadDeps, request: CommandPayload<"readArtifact">): { data: CommandData<"readArtifact">; startUpload: () => void } {
-  const artifact = requireArtifact(deps.store, request.runId);
-  if (request.offset > artifact.sizeBytes) {
-    throw new HoldfastError("VALIDATION_FAILED", `offset ${request.offset} is past the artifact's end (${artifact.sizeBytes})`, {
+export async function readArtifact(
+  deps: ArtifactReadDeps,
+  request: CommandPayload<"readArtifact">,
+  openWaitMs = GROWING_OPEN_WAIT_MS,
+): Promise<{ data: CommandData<"readArtifact">; startUpload: () => void }> {
+  const growing = getRun(deps.store, request.runId)?.state === "running" ? await awaitGrowing(request.runId, openWaitMs) : null;
+  // Staging may have ended while we waited: the run's record answers then.
+  const live = growing && !growing.state.failed && getRun(deps.store, request.runId)?.state === "running" ? growing : null;
+  const artifact = live ? null : requireArtifact(deps.store, request.runId);
+  const sizeBytes = live ? live.state.written : artifact!.sizeBytes;
+  if (request.offset > sizeBytes) {
+    throw new HoldfastError("VALIDATION_FAILED", `offset ${request.offset} is past the artifact's end (${sizeBytes})`, {
       runId: request.runId,
-      sizeBytes: artifact.sizeBytes,
+      sizeBytes,
     });
   }
   const log = deps.log.child({ runId: request.runId });
@@ -106,16 +128,18 @@ export function readArtifact(deps: ArtifactReadDeps, request: CommandPayload<"re
       .upload({
         serverUrl: deps.serverUrl,
         runId: request.runId,
-        path: artifact.path,
+        path: live ? live.state.path : artifact!.path,
         offset: request.offset,
-        sizeBytes: artifact.sizeBytes,
+        sizeBytes,
         uploadToken: request.uploadToken,
+        ...(live ? { growing: live } : {}),
         ...(deps.trust ? { trust: deps.trust } : {}),
       })
       .then(
-        (r) => log[r.status >= 200 && r.status < 300 ? "info" : "warn"]({ status: r.status, serverOffset: r.serverOffset, offset: request.offset }, "artifact upload finished"),
+        (r) => log[r.status >= 200 && r.status < 300 ? "info" : "warn"]({ status: r.status, serverOffset: r.serverOffset, offset: request.offset, growing: live !== null }, "artifact upload finished"),
         (err: unknown) => log.warn({ err: { message: (err as Error)?.message, code: (err as NodeJS.ErrnoException)?.code } }, "artifact upload failed"),
       );
   };
-  return { data: { runId: request.runId, sizeBytes: artifact.sizeBytes, sha256: artifact.sha256 }, startUpload };
+  if (live) return { data: { runId: request.runId, sizeBytes, sha256: null, growing: true }, startUpload };
+  return { data: { runId: request.runId, sizeBytes, sha256: artifact!.sha256 }, startUpload };
 }

@@ -6,6 +6,7 @@ import { createEncoder, type CodecStage, type CodecTools } from "./codec.js";
 import { createEncryptStage } from "./encrypt.js";
 import { HashTap } from "./hash.js";
 import { ByteMeter } from "./meter.js";
+import { trackGrowing, type GrowingWriter } from "../staging/growing-artifact.js";
 import { openPartial } from "../staging/partial-file.js";
 import { teeToFile } from "./tee-file.js";
 import { throttle } from "./throttle.js";
@@ -68,8 +69,11 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
   // Observed at once so a dump failing mid-stream is never an unhandled rejection; awaited below.
   opts.dump.done.catch(() => {});
   let partial;
+  let growing: GrowingWriter | undefined;
   try {
-    partial = await openPartial(opts.runDir, opts.runId, opts.extension);
+    // A pull may follow the file while it grows: each write that reached the kernel is reported.
+    partial = await openPartial(opts.runDir, opts.runId, opts.extension, (bytes) => growing?.wrote(bytes));
+    growing = trackGrowing(opts.runId, partial.partialPath);
   } catch (err) {
     opts.dump.abort();
     await opts.dump.done.catch(() => {});
@@ -121,15 +125,20 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
       throw asStagingError(err);
     });
     const parts = hash.parts();
+    const sha256 = hash.digest();
+    // Only now (finished, checked, fsynced, renamed) may a following pull end its request.
+    growing.committed(partial.finalPath, hash.bytes, sha256);
     return {
       sizeBytes: hash.bytes,
       rawSizeBytes: meter.bytes,
-      sha256: hash.digest(),
+      sha256,
       ...(opts.partBytes ? { parts } : {}),
       fileName: partial.finalPath.slice(opts.runDir.length + 1),
       stagingPath: partial.finalPath,
     };
   } catch (err) {
+    // A following pull is aborted first: its request must never end as if the file were whole.
+    growing.failed(err);
     await partial.discard();
     throw err;
   }

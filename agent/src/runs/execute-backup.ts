@@ -7,6 +7,7 @@ import { engineFor } from "../engines/registry.js";
 import { datasourceScope, explainPathDenial } from "../host/path-denial.js";
 import { artifactExtension } from "../pipeline/codec.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
+import { forgetGrowing } from "../staging/growing-artifact.js";
 import { requireDatasource } from "../store/datasources.js";
 import { appendEvent } from "../store/outbox.js";
 import { requireRun } from "../queue/run-record.js";
@@ -165,5 +166,8 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
     } catch (transitionErr) {
       log.error({ err: transitionErr }, "could not record the end of the run");
     }
+  } finally {
+    // From here a pull goes by the run's record (completed: the staged file; else: nothing to pull).
+    forgetGrowing(runId);
   }
 }

@@ -24,13 +24,14 @@ export function artifactFileName(runId: string, extension = ".sql.gz"): string {
  * Opens `<runDir>/<runId><ext>.partial` with O_EXCL, mode 0600. The `.partial` suffix means a crash
  * never leaves something that looks like a finished artifact (pgBackRest/restic pattern).
  */
-export async function openPartial(runDir: string, runId: string, extension?: string): Promise<PartialFile> {
+export async function openPartial(runDir: string, runId: string, extension?: string, onWritten?: (totalBytes: number) => void): Promise<PartialFile> {
   const finalPath = path.join(runDir, artifactFileName(runId, extension));
   const partialPath = `${finalPath}.partial`;
   // A plain fd, not a FileHandle: a FileHandle's close() waits for the stream built on it, which with
   // autoClose:false never lets go. We keep the fd open after the stream finished in order to fsync it.
   const fd = await promisify(fs.open)(partialPath, "wx", 0o600);
   const stream = fs.createWriteStream(partialPath, { fd, autoClose: false, emitClose: false, highWaterMark: PIPELINE_CHUNK_BYTES });
+  if (onWritten) reportWrites(stream, onWritten);
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -53,4 +54,24 @@ export async function openPartial(runDir: string, runId: string, extension?: str
       await fs.promises.rm(partialPath, { force: true });
     },
   };
+}
+
+/**
+ * Calls `onWritten` with the file's length each time a write reached the kernel: from then on any
+ * descriptor reads those bytes. The hook of a pull that follows the file while it grows (link.md §8).
+ */
+function reportWrites(stream: fs.WriteStream, onWritten: (totalBytes: number) => void): void {
+  type WriteFn = (chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void) => void;
+  type WritevFn = (chunks: { chunk: unknown; encoding: BufferEncoding }[], cb: (err?: Error | null) => void) => void;
+  const s = stream as unknown as { _write: WriteFn; _writev?: WritevFn };
+  const write = s._write.bind(stream);
+  const after = (cb: (err?: Error | null) => void) => (err?: Error | null) => {
+    if (!err) onWritten(stream.bytesWritten);
+    cb(err);
+  };
+  s._write = (chunk, encoding, cb) => write(chunk, encoding, after(cb));
+  if (s._writev) {
+    const writev = s._writev.bind(stream);
+    s._writev = (chunks, cb) => writev(chunks, after(cb));
+  }
 }

@@ -4,7 +4,9 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { AppContext, ArtifactPuller } from "../context.js";
 import { failDeliveries } from "../deliveries/fail-deliveries.js";
 import { metrics } from "../metrics/process-series.js";
-import { getRunRow } from "../runs/get-run.js";
+import { getRunRow, type RunRow } from "../runs/get-run.js";
+import type { Logger } from "../logger.js";
+import { comparableSize, EARLY_PULL_MARGIN } from "./comparable-size.js";
 import { exists, partialPath, sha256File, sizeOrZero, spooledPath, syncDir } from "./spool.js";
 import { createSpoolGate } from "./spool-gate.js";
 
@@ -45,20 +47,78 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
 
   const backoff = (failures: number) => Math.min(cap, base * 2 ** Math.min(failures - 1, 16));
 
-  async function pull(runId: string): Promise<void> {
-    const run = await getRunRow(ctx, runId);
-    if (run.state !== "completed" || !run.sha256 || run.sizeBytes === null) return;
+  async function hasWaitingDeliveries(runId: string): Promise<boolean> {
     const { db, t } = ctx.database;
     const waiting = await db
       .select({ id: t.deliveries.id })
       .from(t.deliveries)
       .where(and(eq(t.deliveries.runId, runId), inArray(t.deliveries.state, ["pending", "running"])))
       .limit(1);
-    if (!waiting[0]) return;
+    return waiting[0] !== undefined;
+  }
+
+  /** A run that ended without an artifact: whatever an early pull received is no backup. */
+  async function discardPartial(runId: string): Promise<void> {
+    ctx.uploads.hashes.forget(runId);
+    await rm(partialPath(ctx.env.spoolDir, runId), { force: true });
+  }
+
+  /**
+   * The pull during staging (docs/link.md §8): while the run is running, the agent uploads its
+   * staged file as it grows and ends the request once the file is committed. This only fills the
+   * partial spool file: promotion waits for backupCompleted's size and hash, in `pull`. Runs with no
+   * comparable predecessor (no size to reserve) and agents that cannot follow a growing file (404)
+   * are pulled after staging instead. Returns when the run is no longer running or the upload of the
+   * whole staged file arrived.
+   */
+  async function pullWhileStaging(run: RunRow, log: Logger): Promise<void> {
+    const estimate = await comparableSize(ctx, run);
+    if (estimate === null) return;
+    const reservation = Math.ceil(estimate * (1 + EARLY_PULL_MARGIN));
+    if (!(await gate.admit(run.id, reservation))) return;
+    log.info({ reservation }, "pulling the artifact while the agent stages it");
+    const partial = partialPath(ctx.env.spoolDir, run.id);
+    let failures = 0;
+    while (!closed && ctx.link.isOnline(run.agentId) && (await getRunRow(ctx, run.id)).state === "running") {
+      const offset = await sizeOrZero(partial);
+      if (offset >= reservation) return;
+      if (offset > 0) metrics.transferResumes.inc();
+      const uploadToken = ctx.uploads.issue(run.id, run.agentId, reservation);
+      const upload = ctx.uploads.waitForUpload(run.id, ctx.env.commandTimeoutMs);
+      try {
+        await ctx.link.sendCommand(run.agentId, "readArtifact", { runId: run.id, offset, uploadToken });
+      } catch (err) {
+        // Not staging yet, an older agent, the run just ended: after backupCompleted, as before.
+        upload.cancel();
+        log.info({ err: err instanceof HoldfastError ? err.code : (err as Error).message }, "no pull during staging; pulling after backupCompleted");
+        return;
+      }
+      const end = await upload.done;
+      // The whole staged file arrived: the rest waits for backupCompleted.
+      if (end === "ended" && (await sizeOrZero(partial)) > offset) return;
+      failures += 1;
+      log.warn({ end, offset, failures }, "upload during staging cut; resuming");
+      if (failures >= 5) return;
+      await sleep(ctx.clock, backoff(failures));
+    }
+  }
+
+  async function pull(runId: string): Promise<void> {
+    const run = await getRunRow(ctx, runId);
+    if (run.kind === "backup" && ["failed", "cancelled", "expired"].includes(run.state)) return discardPartial(runId);
+    const log = ctx.log.child({ runId, agentId: run.agentId });
+    if (run.state === "running") {
+      if (run.kind !== "backup" || !(await hasWaitingDeliveries(runId))) return;
+      await pullWhileStaging(run, log);
+      // The run's end kicks the puller again (queued behind this pull when it came meanwhile): the
+      // spool copy is promoted, or the partial discarded, then and only then.
+      return;
+    }
+    if (run.state !== "completed" || !run.sha256 || run.sizeBytes === null) return;
+    if (!(await hasWaitingDeliveries(runId))) return;
 
     const partial = partialPath(ctx.env.spoolDir, runId);
     const spooled = spooledPath(ctx.env.spoolDir, runId);
-    const log = ctx.log.child({ runId, agentId: run.agentId });
     let mismatches = 0;
     let failures = 0;
 
@@ -80,12 +140,15 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
       if (closed || !ctx.link.isOnline(run.agentId)) return;
       const offset = await sizeOrZero(partial);
       if (offset >= run.sizeBytes) {
-        if (offset === run.sizeBytes && (await sha256File(partial)) === run.sha256) {
+        // The hash kept while the bytes arrived, else (after a restart) one read of the file.
+        const digest = offset === run.sizeBytes ? (ctx.uploads.hashes.digestAt(runId, offset) ?? (await sha256File(partial))) : null;
+        ctx.uploads.hashes.forget(runId);
+        if (digest === run.sha256) {
           await rename(partial, spooled);
           await syncDir(ctx.env.spoolDir);
           break;
         }
-        // Never deliver from bad bytes: start over from nothing.
+        // Never deliver from bad bytes (an early pull longer than the artifact included): start over.
         await rm(partial, { force: true });
         mismatches += 1;
         log.warn({ mismatches }, "artifact failed its SHA-256 check; pulling it again");
@@ -102,7 +165,7 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
       try {
         await ctx.link.sendCommand(run.agentId, "readArtifact", { runId, offset, uploadToken });
         const end = await upload.done;
-        if (end === "ended" && (await sizeOrZero(partial)) > offset) {
+        if (end !== "timeout" && (await sizeOrZero(partial)) > offset) {
           failures = 0;
           continue;
         }

@@ -6,6 +6,7 @@ import { HoldfastError } from "@holdfast/shared";
 import type { AppContext } from "../context.js";
 import { metrics } from "../metrics/process-series.js";
 import { getRunRow } from "../runs/get-run.js";
+import { hashingTap } from "./received-hashes.js";
 import { partialPath, sizeOrZero } from "./spool.js";
 
 type UploadContext = Pick<AppContext, "database" | "clock" | "env" | "uploads" | "log">;
@@ -36,7 +37,7 @@ export async function currentUploadOffset(ctx: UploadContext, runId: string, aut
  * disk with backpressure; a cut connection keeps the bytes that arrived, fsynced, for the next try.
  */
 export async function receiveUpload(ctx: UploadContext, input: UploadInput): Promise<{ offset: number }> {
-  const { agentId } = ctx.uploads.consume(input.authorization, input.runId);
+  const { agentId, maxBytes } = ctx.uploads.consume(input.authorization, input.runId);
   const offset = parseOffset(input.offsetHeader);
   const run = await getRunRow(ctx, input.runId);
   if (run.agentId !== agentId) throw new HoldfastError("UNAUTHENTICATED", "Missing or invalid upload token");
@@ -47,6 +48,7 @@ export async function receiveUpload(ctx: UploadContext, input: UploadInput): Pro
       expectedOffset: await sizeOrZero(path),
     });
   }
+  let how: "ended" | "cut" = "ended";
   try {
     const expectedOffset = await sizeOrZero(path);
     if (offset !== expectedOffset) {
@@ -55,17 +57,25 @@ export async function receiveUpload(ctx: UploadContext, input: UploadInput): Pro
       });
     }
     if (!input.body) return { offset };
-    const room = run.sizeBytes === null ? Number.POSITIVE_INFINITY : run.sizeBytes - offset;
+    // A run still staging has no size yet: the spool's reservation bounds it instead.
+    const room = (run.sizeBytes ?? maxBytes ?? Number.POSITIVE_INFINITY) - offset;
     const started = performance.now();
+    // Hashed as it arrives: the check before the spool copy is promoted reads nothing again.
+    const hash = await ctx.uploads.hashes.resume(input.runId, path, offset);
+    const tap = hashingTap(hash);
     try {
-      await pipeline(input.body, limitBytes(room), createWriteStream(path, { flags: "a", mode: 0o600, highWaterMark: 1024 * 1024 }));
+      await pipeline(input.body, limitBytes(room), tap, createWriteStream(path, { flags: "a", mode: 0o600, highWaterMark: 1024 * 1024 }));
     } catch (err) {
+      how = "cut";
       if (err instanceof HoldfastError) throw err;
       ctx.log.warn({ runId: input.runId, agentId, err: (err as Error).message }, "artifact upload cut; the bytes received are kept");
       throw new HoldfastError("INTERNAL_ERROR", "The upload ended early; resume from the new offset", { runId: input.runId });
     } finally {
       // fsync flushes the file, whichever descriptor wrote it: what we acknowledge is on disk.
       await fsyncFile(path).catch(() => {});
+      // The hash goes on from here only when it covers exactly the bytes on disk.
+      const held = await sizeOrZero(path);
+      if (held === offset + tap.bytes) ctx.uploads.hashes.keep(input.runId, held, hash);
     }
     const end = await sizeOrZero(path);
     metrics.transferBytes.inc({ direction: "from_agent" }, end - offset);
@@ -73,7 +83,7 @@ export async function receiveUpload(ctx: UploadContext, input: UploadInput): Pro
     ctx.log.info({ runId: input.runId, agentId, offset, bytes: end - offset, ms: Math.round(performance.now() - started) }, "artifact upload received");
     return { offset: end };
   } finally {
-    ctx.uploads.end(input.runId);
+    ctx.uploads.end(input.runId, how);
   }
 }
 

@@ -1,5 +1,6 @@
 import { type Clock, HoldfastError } from "@holdfast/shared";
 import { constantTimeEqual, newSecret, sha256Hex } from "../crypto.js";
+import { ReceivedHashes } from "./received-hashes.js";
 
 export const UPLOAD_TOKEN_TTL_MS = 10 * 60_000;
 
@@ -7,9 +8,12 @@ interface TokenEntry {
   runId: string;
   agentId: string;
   expiresAt: number;
+  /** While the run still stages: the most the spool file may grow to (the spool's reservation). */
+  maxBytes: number | null;
 }
 
-type UploadEnd = "ended" | "timeout";
+/** "ended": the body arrived whole; "cut": the connection broke (the bytes that came are kept). */
+type UploadEnd = "ended" | "cut" | "timeout";
 
 /**
  * Single-use upload tokens and the uploads they authorise. Tokens live in memory as hashes: they are
@@ -19,15 +23,20 @@ export class UploadTokens {
   private readonly tokens = new Map<string, TokenEntry>();
   private readonly active = new Set<string>();
   private readonly waiters = new Map<string, Set<(end: UploadEnd) => void>>();
+  /** The SHA-256 of what each partial spool file holds, kept as the bytes arrive. */
+  readonly hashes = new ReceivedHashes();
 
   constructor(private readonly clock: Clock) {}
 
-  /** A fresh token for one upload of `runId` by `agentId`, valid 10 minutes. */
-  issue(runId: string, agentId: string): string {
+  /**
+   * A fresh token for one upload of `runId` by `agentId`, valid 10 minutes. `maxBytes` bounds the
+   * upload of a run that has no size yet (one still staging).
+   */
+  issue(runId: string, agentId: string, maxBytes: number | null = null): string {
     const now = this.clock.now().getTime();
     for (const [hash, entry] of this.tokens) if (entry.expiresAt <= now) this.tokens.delete(hash);
     const token = newSecret("hf_upl_");
-    this.tokens.set(sha256Hex(token), { runId, agentId, expiresAt: now + UPLOAD_TOKEN_TTL_MS });
+    this.tokens.set(sha256Hex(token), { runId, agentId, expiresAt: now + UPLOAD_TOKEN_TTL_MS, maxBytes });
     return token;
   }
 
@@ -38,10 +47,10 @@ export class UploadTokens {
   }
 
   /** Like `check`, and the token cannot be used again. */
-  consume(authorization: string | undefined, runId: string): { agentId: string } {
+  consume(authorization: string | undefined, runId: string): { agentId: string; maxBytes: number | null } {
     const found = this.find(authorization, runId);
     this.tokens.delete(found.hash);
-    return { agentId: found.entry.agentId };
+    return { agentId: found.entry.agentId, maxBytes: found.entry.maxBytes };
   }
 
   private find(authorization: string | undefined, runId: string): { hash: string; entry: TokenEntry } {
@@ -62,11 +71,11 @@ export class UploadTokens {
   }
 
   /** The upload finished, well or not: whoever waits re-reads the spool file. */
-  end(runId: string): void {
+  end(runId: string, how: "ended" | "cut" = "ended"): void {
     this.active.delete(runId);
     const waiting = this.waiters.get(runId);
     this.waiters.delete(runId);
-    for (const resolve of waiting ?? []) resolve("ended");
+    for (const resolve of waiting ?? []) resolve(how);
   }
 
   /**

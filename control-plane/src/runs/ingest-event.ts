@@ -201,10 +201,15 @@ async function applyToRun(ctx: IngestContext, run: RunRow, event: AgentEventFram
     case "backupDequeued":
       return annotate(ctx, run, "queued", {}, log);
     case "backupStarted":
-      await transition(ctx, run, "running", { startedAt: ms(event.data.startedAt) }, log);
+      // The pull may start while the agent stages (docs/link.md §8): the puller decides whether it does.
+      // ("already" too: the control plane records a run running as soon as startBackup is answered.)
+      if ((await transition(ctx, run, "running", { startedAt: ms(event.data.startedAt) }, log)) !== "refused") ctx.puller.kick(run.id);
       return;
     case "backupStep":
-      return annotate(ctx, run, "running", { step: event.data.step }, log);
+      await annotate(ctx, run, "running", { step: event.data.step }, log);
+      // The file opens now: a pull that found none when the run started tries again.
+      if (event.data.step === "stage") ctx.puller.kick(run.id);
+      return;
     case "backupProgress":
       await annotate(ctx, run, "running", { progressBytes: event.data.bytes }, log);
       return reportProgress(ctx, run, event.data, event.occurredAt);
@@ -240,6 +245,8 @@ async function applyToRun(ctx: IngestContext, run: RunRow, event: AgentEventFram
       if (event.type === "backupFailed") set.error = JSON.stringify(event.data.error);
       if (event.type === "backupCancelled") set.cancelReason = event.data.reason;
       if ((await transition(ctx, run, to, set, log)) === "applied") {
+        // Whatever a pull during staging received is no backup: the puller removes it.
+        ctx.puller.kick(run.id);
         await failDeliveries(ctx, run.id, new HoldfastError("DELIVERY_FAILED", `The run ${to}; there is no artifact to deliver`, { runId: run.id }));
         if (event.type === "backupFailed") await notifyBackupFailed(ctx, run, event.data.error);
       }

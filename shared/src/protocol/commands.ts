@@ -210,11 +210,20 @@ export const Commands = {
   /**
    * Asks the agent to upload the artifact by HTTP from `offset`, presenting `uploadToken` (never in a
    * URL). Answered 202 once the upload has started; the upload's own HTTP response tells the outcome.
+   * For a run still staging (docs/link.md §8, "pull during staging"), an agent that can follow the
+   * file answers `growing: true` with the bytes written so far and a null `sha256`, and its upload
+   * ends when the file is committed; an agent that cannot answers 404 ARTIFACT_NOT_FOUND.
    */
   readArtifact: {
     mutating: false,
     payload: z.object({ runId: Id, offset: z.number().int().min(0), uploadToken: z.string().min(32).max(256) }).strict(),
-    data: z.object({ runId: Id, sizeBytes: z.number().int().min(0), sha256: sha256Hex }),
+    data: z.object({
+      runId: Id,
+      sizeBytes: z.number().int().min(0),
+      /** Null only while `growing`: the hash is known when staging ends (backupCompleted). */
+      sha256: sha256Hex.nullable(),
+      growing: z.boolean().optional(),
+    }),
   },
   cleanupStaging: {
     mutating: true,
