@@ -69,7 +69,7 @@ program
       fail(err, EXIT_CONFIG);
     }
     try {
-      // Loaded by the command that runs them: enroll, restore, doctor and upgrade load their own code the same way.
+      // Loaded only by `run`, as every command loads its own code: less idle memory (docs/decisions.md, "Agent memory: a lean start").
       const [{ createLogger }, { startAgent }] = await Promise.all([import("../log.js"), import("../agent.js")]);
       log = createLogger(env.logLevel);
       agent = await startAgent(env, log);
