@@ -4,7 +4,7 @@
 // start. Everything lives under ./data (or HOLDFAST_DATA_DIR); delete that folder to start over.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, openSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { enrolledAgentId, setUpDemo } from "./quickstart-demo.mjs";
@@ -12,6 +12,8 @@ import { enrolledAgentId, setUpDemo } from "./quickstart-demo.mjs";
 const root = path.resolve(import.meta.dirname, "..");
 const holdfast = path.join(root, "control-plane/bin/holdfast.js");
 const holdfastAgent = path.join(root, "agent/bin/holdfast-agent.js");
+// The V8 options the packaged launcher gives the agent (install/package/build-agent-package.mjs).
+const agentNodeFlags = JSON.parse(readFileSync(path.join(root, "agent/bin/node-flags.json"), "utf8"));
 const dataDir = path.resolve(process.env.HOLDFAST_DATA_DIR ?? path.join(root, "data"));
 const agentDir = path.join(dataDir, "agent");
 const logDir = path.join(dataDir, "logs");
@@ -32,9 +34,9 @@ function run(bin, args, { input, extraEnv } = {}) {
   });
 }
 
-function daemon(bin, args, logName) {
+function daemon(bin, args, logName, nodeFlags = []) {
   const log = openSync(path.join(logDir, logName), "a");
-  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", log, log] });
+  const child = spawn(process.execPath, [...nodeFlags, bin, ...args], { env, stdio: ["ignore", log, log] });
   child.on("exit", (code, signal) => {
     if (!stopping) {
       console.error(`${logName.replace(".log", "")} stopped (${signal ?? code}); see ${path.join(logDir, logName)}`);
@@ -93,7 +95,7 @@ try {
     const enrollToken = await run(holdfast, ["token", "create"]);
     await run(holdfastAgent, ["enroll", "--server", url, "--data-dir", agentDir, "--name", "local"], { extraEnv: { HOLDFAST_ENROLL_TOKEN: enrollToken } });
   }
-  children.push(daemon(holdfastAgent, ["run", "--data-dir", agentDir], "agent.log"));
+  children.push(daemon(holdfastAgent, ["run", "--data-dir", agentDir], "agent.log", agentNodeFlags));
 
   let demo;
   let demoError;

@@ -17,12 +17,23 @@ import { packageMtime, writeTarball } from "./write-tarball.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
+/**
+ * The V8 options the agent runs with (docs/decisions.md, "Agent memory: a lean start"), from the one
+ * file the tests' launcher reads too. Written into the script as words, so each must be a plain flag.
+ */
+export function agentNodeFlags() {
+  const flags = JSON.parse(readFileSync(path.join(ROOT, "agent/bin/node-flags.json"), "utf8"));
+  const bad = flags.find((flag) => !/^--[a-z0-9-]+(=[a-z0-9.]+)?$/.test(flag));
+  if (bad !== undefined) throw new Error(`agent/bin/node-flags.json: "${bad}" is not a plain --flag[=value]`);
+  return flags;
+}
+
 // Resolves symlinks (/opt/holdfast-agent points at a version's folder), then runs the bundled Node.
-const LAUNCHER = `#!/bin/sh
+const launcher = (flags) => `#!/bin/sh
 # The Holdfast agent with the Node runtime bundled beside it (../node), whatever Node the host has.
 self=$(readlink -f -- "$0") || exit 1
 root=$(dirname -- "$(dirname -- "$self")")
-exec "$root/node/bin/node" "$root/app/agent/bin/holdfast-agent.js" "$@"
+exec "$root/node/bin/node" ${flags.map((flag) => `${flag} `).join("")}"$root/app/agent/bin/holdfast-agent.js" "$@"
 `;
 
 /** The package's file name for a version and architecture (the control plane's manifest reads the same shape). */
@@ -46,7 +57,7 @@ export async function buildAgentPackage({ arch = process.arch, out = path.join(R
     log("native addons, against the bundled Node's headers");
     const native = await rebuildNativeAddons(path.join(stage, "app"), { nodeDir: path.join(stage, "node"), arch, root: ROOT });
     mkdirSync(path.join(stage, "bin"));
-    writeFileSync(path.join(stage, "bin/holdfast-agent"), LAUNCHER);
+    writeFileSync(path.join(stage, "bin/holdfast-agent"), launcher(agentNodeFlags()));
     chmodSync(path.join(stage, "bin/holdfast-agent"), 0o755);
     mkdirSync(path.join(stage, "share"));
     const units = readdirSync(path.join(ROOT, "install")).filter((f) => /^holdfast-agent[\w-]*\.(service|path)$/.test(f)).sort();

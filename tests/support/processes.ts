@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -7,6 +7,8 @@ import path from "node:path";
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const HOLDFAST_BIN = path.join(ROOT, "control-plane/bin/holdfast.js");
 export const AGENT_BIN = path.join(ROOT, "agent/bin/holdfast-agent.js");
+/** The V8 options the packaged launcher gives the agent's Node (agent/bin/node-flags.json): tests run what ships. */
+export const AGENT_NODE_FLAGS: string[] = JSON.parse(readFileSync(path.join(ROOT, "agent/bin/node-flags.json"), "utf8"));
 
 /** Faster heartbeats so "offline" shows within seconds; nothing else differs from production. */
 const TEST_ENV = { HOLDFAST_HEARTBEAT_MS: "5000", HOLDFAST_LOG_LEVEL: "info" };
@@ -77,8 +79,9 @@ export class ManagedProcess {
     this.exited = new Promise((resolve) => child.on("exit", (code) => { live.delete(child); resolve(code); }));
   }
 
-  static start(bin: string, args: string[], env: Record<string, string> = {}): ManagedProcess {
-    return new ManagedProcess(spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...TEST_ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] }));
+  /** The agent gets its launcher's V8 options unless `nodeFlags` says otherwise. */
+  static start(bin: string, args: string[], env: Record<string, string> = {}, nodeFlags = bin === AGENT_BIN ? AGENT_NODE_FLAGS : []): ManagedProcess {
+    return new ManagedProcess(spawn(process.execPath, [...nodeFlags, bin, ...args], { env: { ...process.env, ...TEST_ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] }));
   }
 
   get running(): boolean {
@@ -164,7 +167,7 @@ export async function createAdmin(cp: Pick<ControlPlane, "cli">, email = "admin@
 export type Agent = { agentId: string; dataDir: string; process: ManagedProcess | undefined; start(): Promise<void>; env: Record<string, string> };
 
 /** Enrolls an agent through the CLI (token from `holdfast token create`) and optionally starts it. */
-export async function enrollAgent(cp: ControlPlane, opts: { serverUrl?: string; env?: Record<string, string> } = {}): Promise<Agent> {
+export async function enrollAgent(cp: ControlPlane, opts: { serverUrl?: string; env?: Record<string, string>; nodeFlags?: string[] } = {}): Promise<Agent> {
   const token = await cp.cli(["token", "create"]);
   if (token.code !== 0) throw new Error(`token create failed: ${token.stderr}`);
   const dataDir = tempDir("agent");
@@ -179,7 +182,7 @@ export async function enrollAgent(cp: ControlPlane, opts: { serverUrl?: string; 
     env,
     process: undefined,
     async start() {
-      agent.process = ManagedProcess.start(AGENT_BIN, ["run", "--data-dir", dataDir], env);
+      agent.process = ManagedProcess.start(AGENT_BIN, ["run", "--data-dir", dataDir], env, opts.nodeFlags);
     },
   };
   return agent;

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { HoldfastError } from "@holdfast/shared";
-import { allowPath } from "../host/allow-path.js";
 
 /**
  * `holdfast-agent allow-path PATH [--write]`: lets the hardened unit read (or, with --write, write) a
@@ -19,6 +18,8 @@ export function addAllowPathCommand(program: Command, fail: (err: unknown) => ne
         if (process.getuid?.() !== 0) {
           throw new HoldfastError("FORBIDDEN", "allow-path writes a systemd drop-in and reloads systemd: run it as root (sudo holdfast-agent allow-path ...)");
         }
+        // Loaded here: `run` never needs it (less idle memory).
+        const { allowPath } = await import("../host/allow-path.js");
         const result = await allowPath({ path: target, access: opts.write ? "write" : "read", restart: opts.restart });
         for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
         process.stderr.write(`Wrote ${result.file}:\n${result.text}`);

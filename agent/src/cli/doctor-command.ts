@@ -3,12 +3,15 @@ import { existsSync } from "node:fs";
 import { HoldfastError } from "@holdfast/shared";
 import { loadEnv } from "../env.js";
 import type { Command } from "commander";
-import { exitCodeOf } from "../doctor/finding.js";
-import { renderJson, renderText } from "../doctor/render.js";
-import { runDoctor } from "../doctor/run-doctor.js";
 
 const INSTALLED_CONFIG = "/etc/holdfast/agent.json";
 const INSTALLED_DATA_DIR = "/var/lib/holdfast-agent";
+
+/** The checks, loaded when doctor runs: `run` never needs them (less idle memory). */
+async function loadDoctor() {
+  const [finding, render, run] = await Promise.all([import("../doctor/finding.js"), import("../doctor/render.js"), import("../doctor/run-doctor.js")]);
+  return { ...finding, ...render, ...run };
+}
 
 /** The settings as `run` reads them; without a data dir anywhere, the install's. */
 async function loadEnvOr(dataDir: string | undefined, config: string | undefined, hasDataDir: boolean) {
@@ -35,6 +38,7 @@ export function addDoctorCommand(program: Command, _fail: (err: unknown) => neve
         const config = opts.config ?? process.env.HOLDFAST_AGENT_CONFIG ?? (existsSync(INSTALLED_CONFIG) ? INSTALLED_CONFIG : undefined);
         const hasDataDir = opts.dataDir !== undefined || process.env.HOLDFAST_DATA_DIR !== undefined;
         const env = await loadEnvOr(opts.dataDir, config, hasDataDir);
+        const { exitCodeOf, renderJson, renderText, runDoctor } = await loadDoctor();
         const findings = await runDoctor({ dataDir: env.dataDir, tmpDir: os.tmpdir(), servers: env.servers });
         process.stdout.write(opts.json ? renderJson(findings) : renderText(findings));
         process.exitCode = exitCodeOf(findings);

@@ -1,9 +1,6 @@
 import { Command } from "commander";
 import { HoldfastError, parseOrThrow, systemClock, TlsPin } from "@holdfast/shared";
-import { startAgent } from "../agent.js";
 import { loadEnv } from "../env.js";
-import { enroll } from "../identity/enroll.js";
-import { createLogger } from "../log.js";
 import { AGENT_VERSION } from "../version.js";
 import { readEnrollToken } from "./read-token.js";
 import { addAllowPathCommand } from "./allow-path-command.js";
@@ -48,6 +45,7 @@ program
       const env = loadEnv({ dataDir: opts.dataDir });
       const pins = opts.caPin.map((pin) => parseOrThrow(TlsPin, pin, "--ca-pin"));
       const token = readEnrollToken(opts, process.env);
+      const { enroll } = await import("../identity/enroll.js");
       const identity = await enroll({ dataDir: env.dataDir, serverUrl: opts.server, token, name: opts.name, clock: systemClock, pins, insecure: opts.insecure ?? false });
       process.stderr.write(`Enrolled as "${identity.name}" with ${identity.serverUrl}; identity saved in ${env.dataDir}\n`);
       process.stdout.write(`${identity.agentId}\n`);
@@ -71,6 +69,8 @@ program
       fail(err, EXIT_CONFIG);
     }
     try {
+      // Loaded only by `run`, as every command loads its own code: less idle memory (docs/decisions.md, "Agent memory: a lean start").
+      const [{ createLogger }, { startAgent }] = await Promise.all([import("../log.js"), import("../agent.js")]);
       log = createLogger(env.logLevel);
       agent = await startAgent(env, log);
     } catch (err) {

@@ -1,13 +1,20 @@
 import os from "node:os";
 import type { Command } from "commander";
 import { connectionLabel } from "@holdfast/shared";
-import { defaultEngines } from "../engines/registry.js";
 import { loadEnv } from "../env.js";
-import { readIdentityFile } from "../restore/read-identity-file.js";
-import { readTargetConfig, storedTarget } from "../restore/read-target-config.js";
-import { restoreFromFolder, verifyFromFolder } from "../restore/restore-from-folder.js";
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+/** The restore code and the engines, loaded when a restore or verify runs: `run` never needs them (less idle memory). */
+async function loadRestore() {
+  const [registry, identityFile, targetConfig, fromFolder] = await Promise.all([
+    import("../engines/registry.js"),
+    import("../restore/read-identity-file.js"),
+    import("../restore/read-target-config.js"),
+    import("../restore/restore-from-folder.js"),
+  ]);
+  return { ...registry, ...identityFile, ...targetConfig, ...fromFolder };
+}
 
 interface RestoreFlags {
   from: string;
@@ -38,6 +45,7 @@ export function addRestoreCommands(program: Command, fail: (err: unknown) => nev
       process.once("SIGINT", () => abort.abort());
       process.once("SIGTERM", () => abort.abort());
       try {
+        const { defaultEngines, readIdentityFile, readTargetConfig, restoreFromFolder, storedTarget } = await loadRestore();
         const target = opts.to !== undefined ? await readTargetConfig(opts.to) : storedTarget(loadEnv({ dataDir: opts.dataDir }).dataDir, opts.datasource!);
         const identity = opts.identityFile !== undefined ? await readIdentityFile(opts.identityFile) : undefined;
         const { artifact, durationMs, warnings } = await restoreFromFolder(opts.from, {
@@ -63,6 +71,7 @@ export function addRestoreCommands(program: Command, fail: (err: unknown) => nev
     .option("--identity-file <file>", "also check that this age identity opens the encrypted artifact; mode 0600")
     .action(async (opts: { from: string; identityFile?: string }) => {
       try {
+        const { readIdentityFile, verifyFromFolder } = await loadRestore();
         const identity = opts.identityFile !== undefined ? await readIdentityFile(opts.identityFile) : undefined;
         const { sidecar, files } = await verifyFromFolder(opts.from, { identity, progress });
         const sealed = sidecar.encrypted ? `, encrypted${identity !== undefined ? " (the identity opens it)" : ""}` : "";

@@ -7,9 +7,12 @@ import { HoldfastError, TlsPin } from "@holdfast/shared";
 import { loadEnv } from "../env.js";
 import { readIdentity } from "../identity/identity-file.js";
 import { AGENT_VERSION } from "../version.js";
-import { applyUpgrade } from "../upgrade/apply-upgrade.js";
-import { findRunningRunId } from "../upgrade/busy-check.js";
-import { checkForUpgrade, requestUpgrade } from "../upgrade/request-upgrade.js";
+
+/** The upgrade code, loaded when the command runs: `run` never needs it (less idle memory). */
+async function loadUpgrade() {
+  const [apply, busy, request] = await Promise.all([import("../upgrade/apply-upgrade.js"), import("../upgrade/busy-check.js"), import("../upgrade/request-upgrade.js")]);
+  return { ...apply, ...busy, ...request };
+}
 
 const run = promisify(execFile);
 /** Written by install/agent.sh, root-owned: where root fetches the manifest from (not the agent's files). */
@@ -64,6 +67,7 @@ export function addUpgradeCommand(program: Command, fail: (err: unknown) => neve
     .action(async (opts: { check?: boolean; apply?: boolean; runningRun?: boolean; dataDir?: string }) => {
       try {
         const env = loadEnv({ dataDir: opts.dataDir });
+        const { applyUpgrade, checkForUpgrade, findRunningRunId, requestUpgrade } = await loadUpgrade();
         if (opts.runningRun) {
           process.stdout.write(`${findRunningRunId(env.dataDir) ?? ""}\n`);
           return;

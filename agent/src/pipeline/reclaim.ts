@@ -14,6 +14,9 @@ let gc: Gc | null | undefined;
 
 function collector(): Gc | null {
   if (gc === undefined) {
+    // The launcher passes --expose-gc (agent/bin/node-flags.json): no second context, which costs 2 MiB.
+    const exposed = (globalThis as { gc?: Gc }).gc;
+    if (exposed) return (gc = exposed);
     try {
       v8.setFlagsFromString("--expose-gc");
       gc = vm.runInNewContext("gc") as Gc;
