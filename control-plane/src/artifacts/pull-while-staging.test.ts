@@ -128,7 +128,7 @@ describe("pulling while the agent stages (fake agent)", { timeout: 240_000 }, ()
   it("never delivers what was pulled during staging when backupCompleted's hash differs", async () => {
     const staged = randomBytes(300_000);
     const real = Buffer.from(staged);
-    real[1000] ^= 0xff;
+    real[1000] = real[1000]! ^ 0xff;
     let uploads = 0;
     serve = (runId, offset, token) => {
       uploads += 1;
