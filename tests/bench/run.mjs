@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 
 const [first, ...rest] = process.argv.slice(2);
-const named = ["transfer", "pipeline"].includes(first ?? "");
+const named = ["transfer", "pipeline", "catalogue"].includes(first ?? "");
 const which = named ? [first] : ["pipeline", "transfer"];
 const flags = named ? rest : process.argv.slice(2);
 const tsx = path.resolve(import.meta.dirname, "../../node_modules/tsx/dist/cli.mjs");

@@ -1,0 +1,115 @@
+// `npm run bench -- catalogue [--dialect sqlite|postgres|both] [--runs 1000000] [--reps 50]`: the
+// catalogue at scale (issue 18). A real control plane on a generated database (catalogue/generate.ts:
+// 2,000 datasources, 1,000,000 runs, about 3,000,000 deliveries, a schedule with five years of daily
+// backups) answers each catalogue request `reps` times after a warm-up; p50 and p95 per request,
+// PASS when p95 <= 50 ms.
+import { rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import BetterSqlite3 from "better-sqlite3";
+import postgres from "postgres";
+import { CATALOGUE_IDS, type CatalogueSize, FULL_SIZE, generatePostgres, generateSqlite } from "./catalogue/generate.js";
+import { createScratchDatabase } from "../support/postgres.js";
+import { createAdmin, startControlPlane } from "../support/processes.js";
+
+const { values: args } = parseArgs({
+  options: {
+    dialect: { type: "string", default: "both" },
+    runs: { type: "string", default: String(FULL_SIZE.runs) },
+    reps: { type: "string", default: "50" },
+  },
+});
+const size: CatalogueSize = { ...FULL_SIZE, runs: Number(args.runs) };
+const reps = Number(args.reps);
+const TARGET_MS = 50;
+const NOW = Date.now();
+
+/** The requests the catalogue must answer fast: the runs list with each filter, first and deep page, a run, stats, the dashboard's, a retention preview. */
+function requests(deepCursor: string): [string, string][] {
+  const deep = `&cursor=${deepCursor}`;
+  return [
+    ["runs: first page", "/runs"],
+    ["runs: deep page", `/runs?limit=50${deep}`],
+    ["runs: datasource", `/runs?datasourceId=${CATALOGUE_IDS.datasource}`],
+    ["runs: datasource, deep", `/runs?datasourceId=${CATALOGUE_IDS.datasource}${deep}`],
+    ["runs: agent", `/runs?agentId=${CATALOGUE_IDS.agent}`],
+    ["runs: agent, deep", `/runs?agentId=${CATALOGUE_IDS.agent}${deep}`],
+    ["runs: schedule", `/runs?scheduleId=${CATALOGUE_IDS.schedule}`],
+    ["runs: schedule, deep", `/runs?scheduleId=${CATALOGUE_IDS.schedule}${deep}`],
+    ["runs: state=failed", "/runs?state=failed"],
+    ["runs: state=failed, deep", `/runs?state=failed${deep}`],
+    ["runs: kind=restore", "/runs?kind=restore"],
+    ["runs: kind=restore, deep", `/runs?kind=restore${deep}`],
+    ["runs: trigger=manual", "/runs?trigger=manual"],
+    ["runs: trigger=manual, deep", `/runs?trigger=manual${deep}`],
+    ["runs: from/to (a week a year ago)", `/runs?from=${new Date(NOW - 372 * 86_400_000).toISOString()}&to=${new Date(NOW - 365 * 86_400_000).toISOString()}`],
+    ["runs: state=running (dashboard)", "/runs?state=running&limit=50"],
+    ["runs/:id", `/runs/${CATALOGUE_IDS.run(size)}`],
+    ["stats?days=30 (dashboard)", "/stats?days=30"],
+    ["agents (dashboard)", "/agents"],
+    ["alerts (dashboard)", "/alerts"],
+    ["retention preview, 5 years daily", `/schedules/${CATALOGUE_IDS.retentionSchedule}/retention/preview`],
+  ];
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+
+async function measure(dialect: "sqlite" | "postgres"): Promise<boolean> {
+  console.log(`\n-- ${dialect}: ${size.runs} runs, ${size.datasources} datasources, ${size.retentionDays} days of daily backups on one schedule`);
+  const scratch = dialect === "postgres" ? await createScratchDatabase("holdfast_catalogue") : undefined;
+  const cp = await startControlPlane(scratch ? { databaseUrl: scratch.url } : {});
+  try {
+    // The control plane migrated the database at start; fill it while it is stopped, then start it again.
+    await cp.process.stop();
+    const started = performance.now();
+    const log = (s: string) => console.log(`   ${s}`);
+    if (scratch) {
+      const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
+      await generatePostgres(sql, size, NOW, log).finally(() => sql.end());
+    } else {
+      const client = new BetterSqlite3(path.join(cp.dataDir, "holdfast.db"));
+      await generateSqlite(client, size, NOW, log).finally(() => client.close());
+    }
+    console.log(`   generated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    await cp.restart();
+    const token = await createAdmin(cp);
+    const get = async (p: string) => {
+      const res = await fetch(`${cp.url}/api/v1${p}`, { headers: { authorization: `Bearer ${token}` } });
+      const body = await res.text();
+      if (!res.ok) throw new Error(`GET ${p}: ${res.status} ${body.slice(0, 300)}`);
+      return body;
+    };
+    // A cursor half-way down the history: the page after the 500,000th run.
+    const middle = Math.floor(size.runs / 2);
+    const deepCursor = Buffer.from(JSON.stringify([NOW - (middle - 1) * Math.floor((730 * 86_400_000) / size.runs), `run_b${String(middle).padStart(7, "0")}`])).toString("base64url");
+    let allPass = true;
+    console.log(`   ${"request".padEnd(38)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)}  result`);
+    for (const [name, p] of requests(deepCursor)) {
+      for (let i = 0; i < 3; i++) await get(p); // warm-up
+      const times: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const t0 = performance.now();
+        await get(p);
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      const p95 = quantile(times, 0.95);
+      const pass = p95 <= TARGET_MS;
+      allPass &&= pass;
+      console.log(`   ${name.padEnd(38)} ${quantile(times, 0.5).toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)}  ${pass ? "PASS" : "FAIL"}`);
+    }
+    return allPass;
+  } finally {
+    await cp.process.stop();
+    await scratch?.drop();
+    rmSync(cp.dataDir, { recursive: true, force: true });
+  }
+}
+
+const load = os.loadavg()[0]!;
+console.log(`catalogue at scale: p95 target ${TARGET_MS} ms, ${reps} repetitions; load ${load.toFixed(2)} on ${os.cpus().length} cores${load > os.cpus().length ? " (BUSY: figures are noisy)" : ""}`);
+const dialects = args.dialect === "both" ? (["sqlite", "postgres"] as const) : [args.dialect as "sqlite" | "postgres"];
+let ok = true;
+for (const d of dialects) ok = (await measure(d)) && ok;
+process.exitCode = ok ? 0 : 1;
