@@ -1,32 +1,33 @@
-// `npm run bench -- catalogue [--dialect sqlite|postgres|both] [--runs 1000000] [--reps 50]`: the
+// `npm run bench -- catalogue [--dialect sqlite|postgres|both] [--runs 1000000] [--reps 50] [--data DIR]`: the
 // catalogue at scale (issue 18). A real control plane on a generated database (catalogue/generate.ts:
 // 2,000 datasources, 1,000,000 runs, about 3,000,000 deliveries, a schedule with five years of daily
 // backups) answers each catalogue request `reps` times after a warm-up; p50 and p95 per request,
 // PASS when p95 <= 50 ms.
-import { rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import BetterSqlite3 from "better-sqlite3";
 import postgres from "postgres";
 import { CATALOGUE_IDS, type CatalogueSize, FULL_SIZE, generatePostgres, generateSqlite } from "./catalogue/generate.js";
-import { createScratchDatabase } from "../support/postgres.js";
-import { createAdmin, startControlPlane } from "../support/processes.js";
+import { createScratchDatabase, PG_ADMIN_URL } from "../support/postgres.js";
+import { createAdmin, freePort, HOLDFAST_BIN, ManagedProcess, runCli, startControlPlane, tempDir, waitFor } from "../support/processes.js";
 
 const { values: args } = parseArgs({
   options: {
     dialect: { type: "string", default: "both" },
     runs: { type: "string", default: String(FULL_SIZE.runs) },
     reps: { type: "string", default: "50" },
+    /** Keep the generated catalogues under this directory, and reuse them on the next run. */
+    data: { type: "string" },
   },
 });
 const size: CatalogueSize = { ...FULL_SIZE, runs: Number(args.runs) };
 const reps = Number(args.reps);
 const TARGET_MS = 50;
-const NOW = Date.now();
 
 /** The requests the catalogue must answer fast: the runs list with each filter, first and deep page, a run, stats, the dashboard's, a retention preview. */
-function requests(deepCursor: string): [string, string][] {
+function requests(deepCursor: string, NOW: number): [string, string][] {
   const deep = `&cursor=${deepCursor}`;
   return [
     ["runs: first page", "/runs"],
@@ -55,40 +56,75 @@ function requests(deepCursor: string): [string, string][] {
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 
+/** The generated catalogue: a data dir (SQLite) or a database (PostgreSQL), kept across runs with `--keep`. */
+interface Catalogue {
+  dataDir: string;
+  databaseUrl?: string;
+  /** The `now` it was generated at (the newest run's creation time). */
+  now: number;
+}
+
+const metaFile = (dataDir: string) => path.join(dataDir, "catalogue.json");
+
+/** Makes (or, with --data naming one made before, reuses) the catalogue of a dialect. */
+async function catalogueFor(dialect: "sqlite" | "postgres"): Promise<Catalogue> {
+  const dataDir = args.data ? path.resolve(args.data, dialect) : tempDir(`catalogue-${dialect}`);
+  if (existsSync(metaFile(dataDir))) return JSON.parse(readFileSync(metaFile(dataDir), "utf8")) as Catalogue;
+  mkdirSync(dataDir, { recursive: true });
+  const scratch = dialect === "postgres" ? await createScratchDatabase("holdfast_catalogue") : undefined;
+  // The control plane migrates the database as it starts: start it once, stop it, fill what it made.
+  const cp = await startControlPlane({ ...(scratch ? { databaseUrl: scratch.url } : {}), env: { HOLDFAST_DATA_DIR: dataDir } });
+  await cp.process.stop();
+  const now = Date.now();
+  const started = performance.now();
+  const log = (s: string) => console.log(`   ${s}`);
+  if (scratch) {
+    const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
+    await generatePostgres(sql, size, now, log).finally(() => sql.end());
+  } else {
+    const client = new BetterSqlite3(path.join(dataDir, "holdfast.db"));
+    await generateSqlite(client, size, now, log).finally(() => client.close());
+  }
+  console.log(`   generated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const made: Catalogue = { dataDir, now, ...(scratch ? { databaseUrl: scratch.url } : {}) };
+  writeFileSync(metaFile(dataDir), JSON.stringify(made));
+  return made;
+}
+
 async function measure(dialect: "sqlite" | "postgres"): Promise<boolean> {
   console.log(`\n-- ${dialect}: ${size.runs} runs, ${size.datasources} datasources, ${size.retentionDays} days of daily backups on one schedule`);
-  const scratch = dialect === "postgres" ? await createScratchDatabase("holdfast_catalogue") : undefined;
-  const cp = await startControlPlane(scratch ? { databaseUrl: scratch.url } : {});
+  const cat = await catalogueFor(dialect);
+  const port = await freePort();
+  const env = { HOLDFAST_DATA_DIR: cat.dataDir, ...(cat.databaseUrl ? { HOLDFAST_DATABASE_URL: cat.databaseUrl } : {}) };
+  const url = `http://127.0.0.1:${port}`;
+  const bootStarted = performance.now();
+  const cp = ManagedProcess.start(HOLDFAST_BIN, ["serve", "--port", String(port)], env);
   try {
-    // The control plane migrated the database at start; fill it while it is stopped, then start it again.
-    await cp.process.stop();
-    const started = performance.now();
-    const log = (s: string) => console.log(`   ${s}`);
-    if (scratch) {
-      const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
-      await generatePostgres(sql, size, NOW, log).finally(() => sql.end());
-    } else {
-      const client = new BetterSqlite3(path.join(cp.dataDir, "holdfast.db"));
-      await generateSqlite(client, size, NOW, log).finally(() => client.close());
-    }
-    console.log(`   generated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    await cp.restart();
-    const token = await createAdmin(cp);
+    // Generous: a first start on this catalogue migrates it (new indexes over a million runs).
+    await waitFor(`the control plane on ${url}`, async () => {
+      if (!cp.running) throw new Error(`holdfast serve exited:\n${cp.output}`);
+      return (await fetch(`${url}/healthz`).catch(() => undefined))?.ok;
+    }, 900_000);
+    console.log(`   started (and migrated) in ${((performance.now() - bootStarted) / 1000).toFixed(1)} s`);
+    const token = await createAdmin({ cli: (a, input) => runCli(HOLDFAST_BIN, a, { env, ...(input === undefined ? {} : { input }) }) }, `bench-${Date.now()}@example.test`);
     const get = async (p: string) => {
-      const res = await fetch(`${cp.url}/api/v1${p}`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${url}/api/v1${p}`, { headers: { authorization: `Bearer ${token}` } });
       const body = await res.text();
       if (!res.ok) throw new Error(`GET ${p}: ${res.status} ${body.slice(0, 300)}`);
       return body;
     };
     // A cursor half-way down the history: the page after the 500,000th run.
     const middle = Math.floor(size.runs / 2);
-    const deepCursor = Buffer.from(JSON.stringify([NOW - (middle - 1) * Math.floor((730 * 86_400_000) / size.runs), `run_b${String(middle).padStart(7, "0")}`])).toString("base64url");
+    const deepCursor = Buffer.from(JSON.stringify([cat.now - (middle - 1) * Math.floor((730 * 86_400_000) / size.runs), `run_b${String(middle).padStart(7, "0")}`])).toString("base64url");
     let allPass = true;
     console.log(`   ${"request".padEnd(38)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)}  result`);
-    for (const [name, p] of requests(deepCursor)) {
+    for (const [name, p] of requests(deepCursor, cat.now)) {
+      const w0 = performance.now();
       for (let i = 0; i < 3; i++) await get(p); // warm-up
+      // A request ten times over the target fails whatever its spread: a few repetitions say by how much.
+      const n = (performance.now() - w0) / 3 > 10 * TARGET_MS ? 3 : reps;
       const times: number[] = [];
-      for (let i = 0; i < reps; i++) {
+      for (let i = 0; i < n; i++) {
         const t0 = performance.now();
         await get(p);
         times.push(performance.now() - t0);
@@ -101,9 +137,14 @@ async function measure(dialect: "sqlite" | "postgres"): Promise<boolean> {
     }
     return allPass;
   } finally {
-    await cp.process.stop();
-    await scratch?.drop();
-    rmSync(cp.dataDir, { recursive: true, force: true });
+    await cp.stop();
+    if (!args.data) {
+      if (cat.databaseUrl) {
+        const admin = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
+        await admin.unsafe(`DROP DATABASE IF EXISTS "${new URL(cat.databaseUrl).pathname.slice(1)}" WITH (FORCE)`).finally(() => admin.end());
+      }
+      rmSync(cat.dataDir, { recursive: true, force: true });
+    }
   }
 }
 
