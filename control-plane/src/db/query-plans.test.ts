@@ -153,7 +153,7 @@ describe.each(DIALECTS)("catalogue query plans on %s", (dialect) => {
   });
 
   it("sees a full scan where there is one", async () => {
-    expect(await explain({ query: `select id from runs where size_bytes > ${dialect === "postgres" ? "$1" : "?"}`, params: [5] })).toEqual([dialect === "postgres" ? "Seq Scan on runs" : "SCAN runs"]);
+    expect(await explain({ query: `select id from runs where request_hash = ${dialect === "postgres" ? "$1" : "?"}`, params: ["x"] })).toEqual([dialect === "postgres" ? "Seq Scan on runs" : "SCAN runs"]);
   });
 
   it("reads runs and deliveries through an index, never whole", async () => {

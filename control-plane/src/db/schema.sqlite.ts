@@ -227,7 +227,8 @@ export const runs = sqliteTable(
     index("runs_datasource_id_created_at_idx").on(t.datasourceId, t.createdAt, t.id),
     index("runs_agent_id_created_at_idx").on(t.agentId, t.createdAt, t.id),
     index("runs_schedule_id_created_at_idx").on(t.scheduleId, t.createdAt, t.id),
-    index("runs_kind_created_at_idx").on(t.kind, t.createdAt, t.id),
+    // Its trailing columns are what stats count per day (get-stats.ts): an index-only range.
+    index("runs_kind_created_at_idx").on(t.kind, t.createdAt, t.id, t.state, t.sizeBytes, t.startedAt, t.finishedAt),
     index("runs_trigger_created_at_idx").on(t.trigger, t.createdAt, t.id),
     // A datasource's newest completed backup (stats' last good backup): one seek per datasource.
     index("runs_datasource_id_kind_state_finished_at_idx").on(t.datasourceId, t.kind, t.state, t.finishedAt),
