@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 
-const BENCHES = ["pipeline", "memory", "delivery", "transfer"];
+const BENCHES = ["pipeline", "memory", "delivery", "transfer", "catalogue"];
 const [first, ...rest] = process.argv.slice(2);
 const named = BENCHES.includes(first ?? "");
 const which = named ? [first] : BENCHES;

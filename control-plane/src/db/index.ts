@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
+import type { Logger } from "drizzle-orm";
 import { drizzle as drizzleSqlite, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/postgres-js";
@@ -41,6 +42,8 @@ export interface Database {
 export interface DatabaseOptions {
   databaseUrl: string | undefined;
   sqlitePath: string;
+  /** Sees every statement the query builder sends (query-plans.test.ts explains them); none in production. */
+  logger?: Logger;
 }
 
 // Migrations ship in the package: `src/db` and `dist/db` are both two levels below it.
@@ -50,11 +53,11 @@ const MIGRATION_LOCK_ID = 727_001;
 
 /** Opens the control plane's database and brings its schema up to date. */
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
-  if (opts.databaseUrl && /^postgres(ql)?:\/\//.test(opts.databaseUrl)) return openPostgres(opts.databaseUrl);
-  return openSqlite(opts.sqlitePath);
+  if (opts.databaseUrl && /^postgres(ql)?:\/\//.test(opts.databaseUrl)) return openPostgres(opts.databaseUrl, opts.logger);
+  return openSqlite(opts.sqlitePath, opts.logger);
 }
 
-function openSqlite(path: string): Database {
+function openSqlite(path: string, logger?: Logger): Database {
   // Private from the first byte: the file holds password and token hashes (SQLite gives -wal and
   // -shm the database file's mode).
   makePrivateDir(dirname(path));
@@ -64,7 +67,7 @@ function openSqlite(path: string): Database {
   client.pragma("journal_mode = WAL");
   client.pragma("busy_timeout = 5000");
   client.pragma("foreign_keys = ON");
-  const db = drizzleSqlite({ client, schema: sqliteSchema });
+  const db = drizzleSqlite({ client, schema: sqliteSchema, ...(logger ? { logger } : {}) });
   migrateSqlite(db, { migrationsFolder: `${MIGRATIONS}sqlite` });
   return {
     dialect: "sqlite",
@@ -76,9 +79,9 @@ function openSqlite(path: string): Database {
   };
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, logger?: Logger): Promise<Database> {
   const client = postgres(url, { max: 10, onnotice: () => {} });
-  const pg = drizzlePg({ client, schema: pgSchema });
+  const pg = drizzlePg({ client, schema: pgSchema, ...(logger ? { logger } : {}) });
   const lock = await client.reserve();
   try {
     await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;

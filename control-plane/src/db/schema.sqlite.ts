@@ -218,9 +218,20 @@ export const runs = sqliteTable(
   },
   (t) => [
     uniqueIndex("runs_datasource_id_idempotency_key_unique").on(t.datasourceId, t.idempotencyKey),
-    index("runs_state_idx").on(t.state),
     index("runs_created_at_idx").on(t.createdAt, t.id),
     index("runs_schedule_id_idx").on(t.scheduleId, t.fireTime),
+    // The catalogue at a million runs (docs/decisions.md, "Catalogue at scale"): each filter of
+    // `GET /runs` walks its own index newest first, so a page reads ~limit rows however deep the
+    // cursor; state's also serves every lookup by state that runs_state_idx served.
+    index("runs_state_created_at_idx").on(t.state, t.createdAt, t.id),
+    index("runs_datasource_id_created_at_idx").on(t.datasourceId, t.createdAt, t.id),
+    index("runs_agent_id_created_at_idx").on(t.agentId, t.createdAt, t.id),
+    index("runs_schedule_id_created_at_idx").on(t.scheduleId, t.createdAt, t.id),
+    // Its trailing columns are what stats count per day (get-stats.ts): an index-only range.
+    index("runs_kind_created_at_idx").on(t.kind, t.createdAt, t.id, t.state, t.sizeBytes, t.startedAt, t.finishedAt),
+    index("runs_trigger_created_at_idx").on(t.trigger, t.createdAt, t.id),
+    // A datasource's newest completed backup (stats' last good backup): one seek per datasource.
+    index("runs_datasource_id_kind_state_finished_at_idx").on(t.datasourceId, t.kind, t.state, t.finishedAt),
   ],
 );
 
@@ -256,7 +267,13 @@ export const deliveries = sqliteTable(
     hashedAt: integer("hashed_at"),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("deliveries_run_id_idx").on(t.runId), index("deliveries_state_idx").on(t.state)],
+  (t) => [
+    index("deliveries_run_id_idx").on(t.runId),
+    index("deliveries_state_idx").on(t.state),
+    // Stats' storage per destination sums the live copies only: retention's deleted ones (most of
+    // an old catalogue) are outside the index, and bytes in it spare the table.
+    index("deliveries_live_destination_id_idx").on(t.destinationId, t.state, t.bytes).where(sql`${t.deletedAt} IS NULL`),
+  ],
 );
 
 export const agentEvents = sqliteTable(

@@ -52,7 +52,9 @@ export async function deliveredBackups(ctx: DbContext, where: SQL | undefined): 
       objectName: artifactObjectName(run),
       parts: meta?.parts,
     };
-    byDestination.set(d.destinationId, [...(byDestination.get(d.destinationId) ?? []), backup]);
+    const list = byDestination.get(d.destinationId);
+    if (list) list.push(backup);
+    else byDestination.set(d.destinationId, [backup]);
   }
   return byDestination;
 }

@@ -1,5 +1,5 @@
 import type { ListRunsQuery } from "@holdfast/shared";
-import { and, asc, desc, eq, gte, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import { decodeRunCursor, encodeRunCursor } from "./run-cursor.js";
 import { type RunView, toRunView } from "./get-run.js";
@@ -13,7 +13,8 @@ export interface RunPage {
 /**
  * `GET /api/v1/runs`: runs newest first by (createdAt, id), filtered, a page at a time. The cursor
  * is the last row's key, so rows created while a client pages never shift a page: no duplicates,
- * no skips (keyset pagination, backed by the runs_created_at_idx index).
+ * no skips (keyset pagination, backed by runs_created_at_idx and, with a filter, that filter's
+ * `(column, created_at, id)` index).
  */
 export async function listRuns(ctx: DbContext, q: ListRunsQuery): Promise<RunPage> {
   const { db, t } = ctx.database;
@@ -30,7 +31,11 @@ export async function listRuns(ctx: DbContext, q: ListRunsQuery): Promise<RunPag
   ];
   if (q.cursor) {
     const c = decodeRunCursor(q.cursor);
-    where.push(or(lt(r.createdAt, c.createdAt), and(eq(r.createdAt, c.createdAt), lt(r.id, c.id))));
+    // A row-value comparison, not `created_at < c OR (created_at = c AND id < c.id)`: both dialects
+    // read it as one range of the (…, created_at, id) index, so a deep page starts at the cursor
+    // rather than filtering every newer row; the `<=` bounds the first column for a planner that
+    // does not (query-plans.test.ts checks both).
+    where.push(lte(r.createdAt, c.createdAt), sql`(${r.createdAt}, ${r.id}) < (${c.createdAt}, ${c.id})`);
   }
   // One row more than the page tells whether another page follows.
   const rows = await db

@@ -1,10 +1,22 @@
-/** The run fields the figures read. */
-export interface WindowRun {
-  createdAt: number;
+/**
+ * Backups grouped by UTC day and state, as the database counts them (get-stats.ts): the figures
+ * never read a run row, so a month of a million-run catalogue is a few hundred groups, not tens of
+ * thousands of rows. `in7`/`in30`: the group's runs were created in the last 7 / 30 days (now - n
+ * days, not day-aligned, like the rates say).
+ */
+export interface DayStateGroup {
+  /** Days since the epoch (UTC). */
+  day: number;
   state: string;
-  sizeBytes: number | null;
-  startedAt: number | null;
-  finishedAt: number | null;
+  in7: boolean;
+  in30: boolean;
+  runs: number;
+  /** Sum of the artifact sizes (completed runs have one). */
+  bytes: number;
+  /** Over the runs with both a start and a finish: their count, total and longest duration. */
+  timed: number;
+  durationSumMs: number;
+  durationMaxMs: number | null;
 }
 
 export interface SuccessRate {
@@ -31,9 +43,9 @@ export interface DayFigures {
 
 const DAY_MS = 86_400_000;
 
-/** Backups created since `since`: a cancelled, expired or unfinished one is neither success nor failure. */
-export function successRate(runs: readonly WindowRun[], since: number): SuccessRate {
-  const count = (state: string) => runs.filter((r) => r.createdAt >= since && r.state === state).length;
+/** Backups of the groups inside the window: a cancelled, expired or unfinished one is neither success nor failure. */
+export function successRate(groups: readonly DayStateGroup[], window: "in7" | "in30"): SuccessRate {
+  const count = (state: string) => groups.reduce((n, g) => n + (g[window] && g.state === state ? g.runs : 0), 0);
   const completed = count("completed");
   const failed = count("failed");
   const missed = count("missed");
@@ -42,29 +54,24 @@ export function successRate(runs: readonly WindowRun[], since: number): SuccessR
 }
 
 /** One entry per UTC day, the last `days` ending today, oldest first, days without backups included. */
-export function dailySeries(runs: readonly WindowRun[], now: number, days: number): DayFigures[] {
+export function dailySeries(groups: readonly DayStateGroup[], now: number, days: number): DayFigures[] {
   const today = Math.floor(now / DAY_MS);
-  const byDay = new Map<number, WindowRun[]>();
-  for (const r of runs) {
-    const d = Math.floor(r.createdAt / DAY_MS);
-    const list = byDay.get(d);
-    if (list) list.push(r);
-    else byDay.set(d, [r]);
-  }
   const series: DayFigures[] = [];
   for (let d = today - days + 1; d <= today; d++) {
-    const of = byDay.get(d) ?? [];
-    const done = of.filter((r) => r.state === "completed");
-    const durations = done.flatMap((r) => (r.startedAt !== null && r.finishedAt !== null ? [r.finishedAt - r.startedAt] : []));
+    const of = groups.filter((g) => g.day === d);
+    const sum = (state: string | undefined, f: (g: DayStateGroup) => number) => of.reduce((n, g) => n + (state === undefined || g.state === state ? f(g) : 0), 0);
+    const done = of.filter((g) => g.state === "completed");
+    const timed = sum("completed", (g) => g.timed);
+    const longest = done.flatMap((g) => (g.durationMaxMs === null ? [] : [g.durationMaxMs]));
     series.push({
       day: new Date(d * DAY_MS).toISOString().slice(0, 10),
-      backups: of.length,
-      completed: done.length,
-      failed: of.filter((r) => r.state === "failed").length,
-      missed: of.filter((r) => r.state === "missed").length,
-      bytes: done.reduce((sum, r) => sum + (r.sizeBytes ?? 0), 0),
-      avgDurationMs: durations.length === 0 ? null : Math.round(durations.reduce((a, b) => a + b, 0) / durations.length),
-      maxDurationMs: durations.length === 0 ? null : Math.max(...durations),
+      backups: sum(undefined, (g) => g.runs),
+      completed: sum("completed", (g) => g.runs),
+      failed: sum("failed", (g) => g.runs),
+      missed: sum("missed", (g) => g.runs),
+      bytes: sum("completed", (g) => g.bytes),
+      avgDurationMs: timed === 0 ? null : Math.round(sum("completed", (g) => g.durationSumMs) / timed),
+      maxDurationMs: longest.length === 0 ? null : Math.max(...longest),
     });
   }
   return series;

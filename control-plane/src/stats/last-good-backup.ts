@@ -32,9 +32,11 @@ export async function lastGoodBackups(ctx: DbContext, now: number): Promise<Last
     .where(isNull(t.datasources.deletedAt))
     .orderBy(t.datasources.name);
   const newest = await newestGoodBackups(ctx, datasources.map((ds) => ds.id));
+  const schedulesOf = new Map<string, typeof activeSchedules>();
+  for (const s of activeSchedules) schedulesOf.set(s.datasourceId, [...(schedulesOf.get(s.datasourceId) ?? []), s]);
   for (const ds of datasources) {
     const g = newest.get(ds.id);
-    const schedules = activeSchedules.filter((s) => s.datasourceId === ds.id);
+    const schedules = schedulesOf.get(ds.id) ?? [];
     const { dueAt, overdue } = backupFreshness(g ? g.askedAt : null, schedules, ds.maxDurationMinutes * 60_000, now);
     lastGoodBackup.push({
       datasourceId: ds.id,
