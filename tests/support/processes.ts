@@ -232,11 +232,11 @@ export async function waitForRun(client: Api, runId: string, done: (run: any) =>
 
 export type Stack = { cp: ControlPlane; agent: Agent; client: Api; stop(): Promise<void> };
 
-/** A control plane, an admin's API client, and one enrolled agent that is online. */
-export async function startStack(opts: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<Stack> {
+/** A control plane (`env`), an admin's API client, and one enrolled agent (`agentEnv`) that is online. */
+export async function startStack(opts: { databaseUrl?: string; env?: Record<string, string>; agentEnv?: Record<string, string> } = {}): Promise<Stack> {
   const cp = await startControlPlane({ ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), ...(opts.env ? { env: opts.env } : {}) });
   const client = api(cp, await createAdmin(cp));
-  const agent = await enrollAgent(cp);
+  const agent = await enrollAgent(cp, opts.agentEnv ? { env: opts.agentEnv } : {});
   await agent.start();
   await waitForAgentStatus(client, agent.agentId, "online");
   return {

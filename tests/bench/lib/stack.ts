@@ -1,27 +1,14 @@
 // A control plane and an agent for a benchmark, and what the benchmarks read off them.
 import { readFileSync } from "node:fs";
-import { api, createAdmin, enrollAgent, startControlPlane, waitForAgentStatus, type Agent, type Api, type ControlPlane } from "../../support/processes.js";
+import { startStack, type Api, type Stack } from "../../support/processes.js";
 import { settled } from "../../support/proxied-rig.js";
 import { PG_CONN } from "./databases.js";
 
-export type BenchStack = { cp: ControlPlane; agent: Agent; client: Api; stop(): Promise<void> };
+export type BenchStack = Stack;
 
 /** `cpEnv`: e.g. HOLDFAST_SPOOL_DIR; `agentEnv`: e.g. TMPDIR (where the agent stages). The agent is started. */
-export async function benchStack(opts: { cpEnv?: Record<string, string>; agentEnv?: Record<string, string> } = {}): Promise<BenchStack> {
-  const cp = await startControlPlane({ env: opts.cpEnv ?? {} });
-  const client = api(cp, await createAdmin(cp));
-  const agent = await enrollAgent(cp, { env: opts.agentEnv ?? {} });
-  await agent.start();
-  await waitForAgentStatus(client, agent.agentId, "online");
-  return {
-    cp,
-    agent,
-    client,
-    async stop() {
-      await agent.process?.stop();
-      await cp.process.stop();
-    },
-  };
+export function benchStack(opts: { cpEnv?: Record<string, string>; agentEnv?: Record<string, string> } = {}): Promise<BenchStack> {
+  return startStack({ env: opts.cpEnv ?? {}, ...(opts.agentEnv ? { agentEnv: opts.agentEnv } : {}) });
 }
 
 export async function addDatasource(client: Api, agentId: string, database: string, name = database): Promise<string> {
