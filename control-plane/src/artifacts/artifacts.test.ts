@@ -85,8 +85,7 @@ describe.each(DIALECTS)("artifact pull and delivery on %s", (dialect) => {
     admin = await srv.token("admin");
     agent = await srv.agent();
     agent.acceptDatasources(PG);
-    agent.handlers.startBackup = (f) => ({ status: 202, data: { runId: (f.payload as { runId: string }).runId, state: "running", queuedPosition: null } });
-    agent.handlers.cleanupStaging = (f) => ({ status: 200, data: { runId: (f.payload as { runId: string }).runId, removed: true } });
+    agent.acceptBackups();
     const ds = await srv.api("/api/v1/datasources", { method: "POST", token: admin, json: { agentId: agent.identity.agentId, name: "shop", engine: "postgres", connection: PG } });
     dsId = ((await ds.json()) as { id: string }).id;
     destRoot = join(srv.dir, "backups");

@@ -46,8 +46,7 @@ describe("pulling while the agent stages (fake agent)", { timeout: 240_000 }, ()
     admin = await srv.token("admin");
     agent = await srv.agent();
     agent.acceptDatasources(PG);
-    agent.handlers.startBackup = (f) => ({ status: 202, data: { runId: (f.payload as { runId: string }).runId, state: "running", queuedPosition: null } });
-    agent.handlers.cleanupStaging = (f) => ({ status: 200, data: { runId: (f.payload as { runId: string }).runId, removed: true } });
+    agent.acceptBackups();
     agent.handlers.readArtifact = (f) => {
       const { runId, offset, uploadToken } = f.payload as { runId: string; offset: number; uploadToken: string };
       asked.push({ runId, offset, state: "?" });

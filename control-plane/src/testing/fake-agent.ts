@@ -151,6 +151,13 @@ export class FakeAgent {
     this.handlers.deleteDatabaseConfig = (f) => ({ status: 200, data: { datasourceId: datasourceId(f), deleted: true } });
   }
 
+  /** Starts every backup at once (`running`) and confirms every staging clean-up; the test sends the run's events. */
+  acceptBackups(): void {
+    const runId = (f: RequestEnvelope) => (f.payload as { runId: string }).runId;
+    this.handlers.startBackup = (f) => ({ status: 202, data: { runId: runId(f), state: "running", queuedPosition: null } });
+    this.handlers.cleanupStaging = (f) => ({ status: 200, data: { runId: runId(f), removed: true } });
+  }
+
   send(frame: unknown): void {
     this.ws.send(JSON.stringify(frame));
   }
