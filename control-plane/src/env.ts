@@ -46,6 +46,12 @@ export const RawEnv = z.object({
   /** How often the scheduler looks for due firings, retries and pending runs. */
   schedulerTickMs: intFrom(50, 60_000).default(1_000),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /**
+   * On: the control plane pulls an artifact while the agent still stages it (docs/link.md §8), so
+   * delivery overlaps the dump. Off: only after staging, which keeps the upload's CPU off a busy
+   * database host during the dump.
+   */
+  pullWhileStaging: z.enum(["0", "1", "false", "true"]).default("true"),
   /** The spool's bound in GB (10^9 bytes); pulls wait while it is full. Absent: unbounded. */
   spoolMaxGb: z.coerce.number().positive().max(1_000_000).optional(),
   /** Tries per delivery before it is failed (the first one included). */
@@ -170,6 +176,8 @@ export type Env = {
   misfireGraceMs: number;
   schedulerTickMs: number;
   logLevel: z.infer<typeof RawEnv>["logLevel"];
+  /** HOLDFAST_PULL_WHILE_STAGING: pull during staging (the default) or only after it. */
+  pullWhileStaging: boolean;
   /** HOLDFAST_SPOOL_MAX_GB in bytes; null: unbounded. */
   spoolMaxBytes: number | null;
   deliveryAttempts: number;
@@ -338,6 +346,7 @@ export function loadEnv(flags: EnvFlags = {}, vars: NodeJS.ProcessEnv = process.
     notifyTimeoutMs: raw.notifyTimeoutMs,
     notifyAgentOfflineMs: raw.notifyAgentOfflineMs,
     notifyStrictAddresses: raw.notifyStrictAddresses === "1" || raw.notifyStrictAddresses === "true",
+    pullWhileStaging: raw.pullWhileStaging === "1" || raw.pullWhileStaging === "true",
     metricsToken: raw.metricsToken,
     keepHistory: { runsDays: raw.keepRunsDays, eventsDays: raw.keepEventsDays, notificationSendsDays: raw.keepNotificationSendsDays, auditDays: raw.keepAuditDays },
     housekeepingIntervalMs: raw.housekeepingIntervalMs,

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { PassThrough } from "node:stream";
+import { PassThrough, type Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { HoldfastError } from "@holdfast/shared";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
@@ -25,6 +25,8 @@ export interface DumpTool {
 /** What a dump in progress has to hand: where its bytes go, its warnings, whether it was stopped. */
 export class DumpRun {
   readonly out = new PassThrough({ highWaterMark: PIPELINE_CHUNK_BYTES });
+  /** The codec's stdin when the dump writes into it directly (startDump's `stdoutTo`); `out` then stays empty. */
+  constructor(readonly sink: Writable | null = null) {}
   readonly warnings: string[] = [];
   stopped = false;
   /** A tool exited non-zero by itself (not by abort()): its error is the story, not ours. */
@@ -34,12 +36,16 @@ export class DumpRun {
   /** Runs a tool to its exit; rejects with its failure on a non-zero exit, and before it starts when the dump was stopped. */
   async tool(t: DumpTool): Promise<ToolExit> {
     if (this.stopped) throw stoppedError(`${t.name} was stopped before it started`);
-    const tool = spawnTool(t.name, t.bin, t.args, t.env);
+    // Only a plan without onStdout and in-process writes gets a sink (DumpPlan.direct).
+    const tool = spawnTool(t.name, t.bin, t.args, t.env, t.toOut && this.sink ? this.sink : undefined);
     this.current = tool.child;
-    if (t.onStdout) tool.stdout.on("data", (chunk: Buffer) => t.onStdout!(chunk));
-    if (t.toOut) tool.stdout.pipe(this.out, { end: false });
-    else tool.stdout.resume();
-    const [exit] = await Promise.all([tool.exited, finished(tool.stdout).catch(() => {})]).finally(() => (this.current = null));
+    const stdout = tool.stdout;
+    if (stdout) {
+      if (t.onStdout) stdout.on("data", (chunk: Buffer) => t.onStdout!(chunk));
+      if (t.toOut) stdout.pipe(this.out, { end: false });
+      else stdout.resume();
+    }
+    const [exit] = await Promise.all([tool.exited, stdout ? finished(stdout).catch(() => {}) : null]).finally(() => (this.current = null));
     if (exit.code !== 0) {
       this.failedOnItsOwn ||= !this.stopped;
       throw t.failure(exit);
@@ -65,6 +71,11 @@ export function stoppedError(message = "The dump was stopped", details: Record<s
 
 /** How one engine dumps: the part that differs. Everything around it is startDump's. */
 export interface DumpPlan {
+  /**
+   * Every byte of the dump comes from tools' stdout (no onStdout check, nothing written in-process), so
+   * the tools may write straight into a codec's stdin when the pipeline offers one.
+   */
+  direct?: boolean;
   /** Writes the dump into `run.out`; resolves once all of it is written. It may end `run.out` itself when it has more to do after the last byte. */
   produce(run: DumpRun): Promise<void>;
   /** What abort() stops besides a running tool (a psql session, a worker thread, a tar pack). */
@@ -78,15 +89,16 @@ export interface DumpPlan {
 }
 
 /**
- * The lifecycle every engine's dump shares. The handle's stdout is returned at once; `done` settles
+ * The lifecycle every engine's dump shares. The handle's stdout is returned at once (empty when the
+ * tools write into `stdoutTo` instead); `done` settles
  * after the dump's tools exited and its cleanup ran. On any failure stdout is ENDED, not destroyed
  * with the error (nobody may be listening for one yet): the pipeline behind stops waiting for bytes
  * and sees `done` reject, so it discards what it staged. abort() stops the running tool (or, between
  * tools, the stream itself) and makes `done` reject; it answers false when the dump had already
  * settled or failed by itself, so the pipeline reports that failure rather than the stop.
  */
-export function startDump(plan: DumpPlan): DumpHandle {
-  const run = new DumpRun();
+export function startDump(plan: DumpPlan, stdoutTo?: Writable): DumpHandle {
+  const run = new DumpRun(plan.direct && stdoutTo ? stdoutTo : null);
   let settled = false;
   const done = (async () => {
     try {
@@ -108,6 +120,7 @@ export function startDump(plan: DumpPlan): DumpHandle {
 
   return {
     stdout: run.out,
+    direct: run.sink !== null,
     done,
     abort: () => {
       if (settled || run.failedOnItsOwn) return false;

@@ -11,8 +11,9 @@ export interface ToolExit {
 }
 
 export interface ToolProcess {
-  child: ChildProcessByStdio<null, Readable, Readable>;
-  stdout: Readable;
+  child: ChildProcess & { stderr: Readable };
+  /** Null when the tool writes straight into another process (`stdoutTo`). */
+  stdout: Readable | null;
   /** Resolves when the process has exited and stderr is drained; rejects TOOL_NOT_FOUND if the binary is missing. */
   exited: Promise<ToolExit>;
 }
@@ -29,12 +30,16 @@ export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 /**
  * Spawns a tool with an argument array and no shell (nothing is ever parsed by sh), stdin closed,
- * and only the environment given. Keeps the last 8 KiB of stderr for error reports.
+ * and only the environment given. Keeps the last 8 KiB of stderr for error reports. `stdoutTo`, the
+ * stdin of another child (a codec), gets the tool's stdout descriptor itself: the bytes go process to
+ * process as in a shell pipe, without passing through the agent (docs/decisions.md, "Dump into the codec").
  */
-export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv): ToolProcess {
+export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv): ToolProcess & { stdout: Readable };
+export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv, stdoutTo: Writable | undefined): ToolProcess;
+export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv, stdoutTo?: Writable): ToolProcess {
   // detached: the tool leads its own process group, so killTree() reaches whatever it started too.
-  const child = spawn(bin, args, { shell: false, env, stdio: ["ignore", "pipe", "pipe"], windowsHide: true, detached: true });
-  return { child, stdout: child.stdout, exited: watchExit(tool, child) };
+  const child = spawn(bin, args, { shell: false, env, stdio: ["ignore", stdoutTo ?? "pipe", "pipe"], windowsHide: true, detached: true });
+  return { child: child as ChildProcess & { stderr: Readable }, stdout: child.stdout, exited: watchExit(tool, child as ChildProcess & { stderr: Readable }) };
 }
 
 export interface FilterProcess {
@@ -48,6 +53,12 @@ export interface FilterProcess {
 export function spawnFilter(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv): FilterProcess {
   const child = spawn(bin, args, { shell: false, env, stdio: ["pipe", "pipe", "pipe"], windowsHide: true, detached: true });
   return { child, stdin: child.stdin, stdout: child.stdout, exited: watchExit(tool, child) };
+}
+
+/** A filter whose stdout is the stdin of the next child (`stdoutTo`): nothing of it reaches the agent. */
+export function spawnLinkedFilter(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv, stdoutTo: Writable): Omit<FilterProcess, "child" | "stdout"> & { child: ChildProcess } {
+  const child = spawn(bin, args, { shell: false, env, stdio: ["pipe", stdoutTo, "pipe"], windowsHide: true, detached: true });
+  return { child, stdin: child.stdin, exited: watchExit(tool, child) };
 }
 
 /** The exit, with the last 8 KiB of stderr; TOOL_NOT_FOUND when the binary is missing. */

@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type { Codec, ConnectionOf, DatasourceConnection, DumpFormat, Engine as EngineName, ResolvedBackupOptions } from "@holdfast/shared";
 
 export interface ConnectionTestResult {
@@ -29,6 +29,8 @@ export interface DatabaseInfo {
  */
 export interface DumpHandle {
   stdout: Readable;
+  /** The tools write straight into the `stdoutTo` the dump was given: `stdout` carries nothing. */
+  direct?: boolean;
   done: Promise<void>;
   /** Stops the tool (and anything it started), e.g. on cancel or when the pipeline behind it failed; false if it was no longer running. */
   abort(): boolean;
@@ -62,6 +64,11 @@ export interface ScratchTarget<C> {
 /** What the run already knows about the server, so the engine picks the matching client tools. */
 export interface DumpHints {
   serverMajor?: number | null;
+  /**
+   * A codec's stdin (a child process's pipe): an engine whose dump is only tools' stdout hands it to
+   * the tools and answers `direct: true`; any other ignores it.
+   */
+  stdoutTo?: Writable;
 }
 
 export interface RestoreOptions {

@@ -17,8 +17,10 @@ export async function ageToolAvailable(bin: string = AGE_BIN): Promise<boolean> 
  * other's files. Its exit is awaited like zstd's (pipefail): an `age` that dies fails the run.
  */
 export function ageEncryptChild(recipient: string, bin: string = AGE_BIN): CodecStage {
-  return childStage("age", bin, ["-e", "-r", recipient], (stderr) =>
-    // The schema checked the shape; a bad checksum lands here, as it does in the library.
-    stderr.includes("malformed recipient") ? new HoldfastError("VALIDATION_FAILED", "The encryption recipient is not a valid age public key", { field: "encryption.recipient" }) : null,
-  );
+  return childStage("age", bin, ["-e", "-r", recipient], ageRecipientRefused);
+}
+
+/** The schema checked the recipient's shape; a bad checksum lands here, as it does in the library. */
+export function ageRecipientRefused(stderr: string): HoldfastError | null {
+  return stderr.includes("malformed recipient") ? new HoldfastError("VALIDATION_FAILED", "The encryption recipient is not a valid age public key", { field: "encryption.recipient" }) : null;
 }

@@ -1,7 +1,7 @@
 import { Duplex, PassThrough } from "node:stream";
 import zlib from "node:zlib";
 import { HoldfastError, type Codec } from "@holdfast/shared";
-import { killTree, spawnFilter, toolEnv } from "../engines/spawn-tool.js";
+import { killTree, spawnFilter, toolEnv, type ToolExit } from "../engines/spawn-tool.js";
 import { PIPELINE_CHUNK_BYTES } from "./chunk-size.js";
 
 /**
@@ -24,7 +24,16 @@ export interface CodecTools {
 }
 
 /** Nothing of the agent's own environment reaches a codec child. */
-const CODEC_ENV: NodeJS.ProcessEnv = toolEnv();
+export const CODEC_ENV: NodeJS.ProcessEnv = toolEnv();
+
+/** A codec child's non-zero exit as DUMP_FAILED with its stderr, unless `classify` names the failure better. */
+export function toolFailure(tool: string, exit: ToolExit, classify?: (stderr: string) => HoldfastError | null): HoldfastError {
+  const stderr = exit.stderrTail.trim();
+  const own = classify?.(stderr);
+  if (own) return own;
+  const why = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`;
+  return new HoldfastError("DUMP_FAILED", `${tool} ${why}`, { tool, exitCode: exit.code, signal: exit.signal, stderr });
+}
 
 function inProcess(stream: Duplex): CodecStage {
   const done = new Promise<void>((resolve, reject) => {
@@ -43,12 +52,7 @@ function inProcess(stream: Duplex): CodecStage {
 export function childStage(tool: string, bin: string, args: readonly string[], classify?: (stderr: string) => HoldfastError | null): CodecStage {
   const child = spawnFilter(tool, bin, args, CODEC_ENV);
   const done = child.exited.then((exit) => {
-    if (exit.code === 0) return;
-    const stderr = exit.stderrTail.trim();
-    const own = classify?.(stderr);
-    if (own) throw own;
-    const why = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`;
-    throw new HoldfastError("DUMP_FAILED", `${tool} ${why}`, { tool, exitCode: exit.code, signal: exit.signal, stderr });
+    if (exit.code !== 0) throw toolFailure(tool, exit, classify);
   });
   done.catch(() => {});
   // A missing binary surfaces as `done` rejecting TOOL_NOT_FOUND; the stream error is only its echo.

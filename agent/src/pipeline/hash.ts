@@ -1,6 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import type { ArtifactPart } from "@holdfast/shared";
+import type { Reclaimer } from "./reclaim.js";
 
 /**
  * Passes bytes through unchanged while hashing them: the SHA-256 is of exactly what gets staged.
@@ -14,7 +15,15 @@ export class HashTap extends Transform {
   private partStart = 0;
   bytes = 0;
 
-  constructor(private readonly partBytes?: number) {
+  /**
+   * `reclaimer`: the pipeline's (reclaim.ts), where every staged chunk passes; `onBytes` sees the
+   * running total, for a pipeline whose staged bytes are its raw bytes (no meter in front).
+   */
+  constructor(
+    private readonly partBytes?: number,
+    private readonly reclaimer?: Reclaimer,
+    private readonly onBytes?: (total: number) => void,
+  ) {
     super();
   }
 
@@ -22,6 +31,8 @@ export class HashTap extends Transform {
     this.hash.update(chunk);
     if (this.partBytes) this.hashParts(chunk, this.partBytes);
     this.bytes += chunk.length;
+    this.reclaimer?.count(chunk.length);
+    this.onBytes?.(this.bytes);
     cb(null, chunk);
   }
 

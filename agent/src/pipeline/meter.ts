@@ -4,9 +4,12 @@ import { Reclaimer } from "./reclaim.js";
 /** Counts bytes going through (the raw dump size) and reports the running total; keeps memory flat (reclaim.ts). */
 export class ByteMeter extends Transform {
   bytes = 0;
-  private readonly reclaimer = new Reclaimer();
 
-  constructor(private readonly onBytes: (total: number) => void = () => {}) {
+  /** `reclaimer`: shared with the other stages of one pipeline, so all their chunks count toward one collection. */
+  constructor(
+    private readonly onBytes: (total: number) => void = () => {},
+    private readonly reclaimer = new Reclaimer(),
+  ) {
     super();
   }
 

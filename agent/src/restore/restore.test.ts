@@ -161,7 +161,7 @@ describe("restore transport on the agent", () => {
       expect.objectContaining({ code: "BACKUP_ALREADY_RUNNING", details: expect.objectContaining({ runId: "run_backup_busy" }) }),
     );
     expect(getRun(env.store, "run_restore_busy")).toBeNull();
-    held.dumps[0]!.finish();
+    (await held.nth(0)).finish();
     await env.ctx.slot.whenIdle();
   });
 

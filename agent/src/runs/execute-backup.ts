@@ -1,8 +1,10 @@
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
+import type { Writable } from "node:stream";
 import { HoldfastError, toErrorBody, type Verification } from "@holdfast/shared";
 import path from "node:path";
 import { runDrill } from "../drill/run-drill.js";
+import type { DumpHandle } from "../engines/types.js";
 import { engineFor } from "../engines/registry.js";
 import { datasourceScope, explainPathDenial } from "../host/path-denial.js";
 import { artifactExtension } from "../pipeline/codec.js";
@@ -74,11 +76,18 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
     createRunDir(ctx.stagingRoot, runId);
     const started = performance.now();
     recordStep(ctx.store, runId, "dump", `${engine.toolName} started (${options.format})`);
-    const dump = await engine.dump(datasource.connection, options, { serverMajor: serverMajorOf(server.serverVersionNum) });
+    let dump = null as DumpHandle | null;
     control.onStop(() => {
-      dump.abort();
-      dump.stdout.destroy();
+      dump?.abort();
+      dump?.stdout.destroy();
     });
+    const serverMajor = serverMajorOf(server.serverVersionNum);
+    // The pipeline starts the dump once its codec is up: a zstd dump's tools then write straight into it.
+    const startDump = async (stdoutTo?: Writable) => {
+      dump = await engine.dump(datasource.connection, options, { serverMajor, ...(stdoutTo ? { stdoutTo } : {}) });
+      if (control.stopRequest) dump.abort();
+      return dump;
+    };
     const level = options.level === null ? "" : ` -${options.level}`;
     const sealed = options.encryption ? `, encrypting for ${options.encryption.recipient}` : "";
     recordStep(ctx.store, runId, "stage", `compressing (${options.codec}${level})${sealed} into the staging dir`);
@@ -87,7 +96,7 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
     const plainCopyPath = options.verify && options.encryption ? path.join(runDir, `${runId}.drill${artifactExtension(options.format, options.codec)}`) : undefined;
     try {
       staged = await runPipeline({
-        dump,
+        dump: startDump,
         runDir,
         runId,
         clock: ctx.clock,
@@ -100,7 +109,7 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
       });
     } finally {
       // The tool's warnings belong to the run whether it succeeded or not.
-      for (const line of dump.warnings?.() ?? []) recordRunLog(ctx.store, runId, "warn", line.startsWith("pg_") ? line : `${engine.toolName}: ${line}`);
+      for (const line of dump?.warnings?.() ?? []) recordRunLog(ctx.store, runId, "warn", line.startsWith("pg_") ? line : `${engine.toolName}: ${line}`);
     }
     control.throwIfStopped();
     assertPlausibleSize(staged, lastCompletedRawSize(ctx.store, datasourceId, options));
@@ -114,7 +123,7 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
         file: plainCopyPath ?? staged.stagingPath,
         format: options.format,
         codec: options.codec,
-        sourceFingerprint: dump.sourceFingerprint ? await dump.sourceFingerprint().catch(() => null) : null,
+        sourceFingerprint: dump?.sourceFingerprint ? await dump.sourceFingerprint().catch(() => null) : null,
         filtered: options.tables.include.length + options.tables.exclude.length + options.schemas.include.length + options.schemas.exclude.length > 0 || options.schemaOnly || options.dataOnly,
         warn: (message) => recordRunLog(ctx.store, runId, "warn", message),
       });

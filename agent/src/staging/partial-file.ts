@@ -30,7 +30,15 @@ export async function openPartial(runDir: string, runId: string, extension?: str
   // A plain fd, not a FileHandle: a FileHandle's close() waits for the stream built on it, which with
   // autoClose:false never lets go. We keep the fd open after the stream finished in order to fsync it.
   const fd = await promisify(fs.open)(partialPath, "wx", 0o600);
-  const stream = fs.createWriteStream(partialPath, { fd, autoClose: false, emitClose: false, highWaterMark: PIPELINE_CHUNK_BYTES });
+  // The descriptor is closed here, once: destroy() would close it too (autoClose only stops that at
+  // the end), and a second close could hit a descriptor reused meanwhile. So the stream's close is a no-op.
+  const stream = fs.createWriteStream(partialPath, {
+    fd,
+    autoClose: false,
+    emitClose: false,
+    highWaterMark: PIPELINE_CHUNK_BYTES,
+    fs: { write: fs.write, writev: fs.writev, close: (_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => cb(null) },
+  });
   if (onWritten) reportWrites(stream, onWritten);
   let closed = false;
   const close = async () => {

@@ -13,9 +13,10 @@ import { ManualClock } from "./helpers.js";
  */
 export async function stageBackup<C>(engine: Engine<C>, connection: C, resolved: ResolvedBackupOptions, opts: { tmp: string; runId: string }) {
   const runDir = fs.mkdtempSync(path.join(opts.tmp, "run-"));
-  const dump = await engine.dump(connection, resolved);
+  let dump!: DumpHandle;
   const artifact = await runPipeline({
-    dump,
+    // As a backup run does: a zstd dump's tools write straight into zstd where the engine can.
+    dump: async (stdoutTo) => (dump = await engine.dump(connection, resolved, stdoutTo ? { stdoutTo } : {})),
     runDir,
     runId: opts.runId,
     clock: new ManualClock(),

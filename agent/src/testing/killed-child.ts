@@ -7,7 +7,7 @@ import { ManualClock, pidFrom } from "./helpers.js";
 
 /**
  * Runs the pipeline with `tool` replaced by a stand-in that records its pid when it works (not for
- * `--version`) and then execs the real tool; SIGKILLs it after the first MiB while the dump keeps
+ * `--version` or a probe) and then execs the real tool; SIGKILLs it after the first MiB while the dump keeps
  * writing, as a live pg_dump would. Returns the run's error and what is left in its run dir.
  */
 export async function pipelineWithKilledChild(
@@ -17,7 +17,9 @@ export async function pipelineWithKilledChild(
 ): Promise<{ err: HoldfastError; left: string[] }> {
   const pidFile = path.join(dir, `${tool}.pid`);
   const standIn = path.join(dir, `${tool}-stand-in`);
-  fs.writeFileSync(standIn, `#!/bin/sh\n[ "$1" = --version ] || echo $$ > ${JSON.stringify(pidFile)}\nexec ${tool} "$@"\n`, { mode: 0o755 });
+  // Only the working call records its pid: not `--version`, nor zstd's probe of its summary (no -T0).
+  const working = tool === "zstd" ? `*" -T0 "*` : `*" -e "*`;
+  fs.writeFileSync(standIn, `#!/bin/sh\ncase " $* " in ${working}) echo $$ > ${JSON.stringify(pidFile)} ;; esac\nexec ${tool} "$@"\n`, { mode: 0o755 });
   const source = new PassThrough();
   const runDir = path.join(dir, "run");
   fs.mkdirSync(runDir);

@@ -108,7 +108,7 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
     if (run.kind === "backup" && ["failed", "cancelled", "expired"].includes(run.state)) return discardPartial(runId);
     const log = ctx.log.child({ runId, agentId: run.agentId });
     if (run.state === "running") {
-      if (run.kind !== "backup" || !(await hasWaitingDeliveries(runId))) return;
+      if (run.kind !== "backup" || !ctx.env.pullWhileStaging || !(await hasWaitingDeliveries(runId))) return;
       await pullWhileStaging(run, log);
       // The run's end kicks the puller again (queued behind this pull when it came meanwhile): the
       // spool copy is promoted, or the partial discarded, then and only then.

@@ -97,6 +97,30 @@ describe("pulling while the agent stages (fake agent)", { timeout: 240_000 }, ()
     expect(asked.filter((a) => a.runId === runId).map((a) => a.offset)).toEqual([0]);
   });
 
+  it("pulls only after backupCompleted when HOLDFAST_PULL_WHILE_STAGING is off, with a size to reserve", async () => {
+    const artifact = randomBytes(420_000);
+    serve = (runId, offset, token) => growingPatch(srv, runId, token, offset, artifact.subarray(offset));
+    // A completed run first: the next one has a size to reserve, so only the setting keeps it waiting.
+    const first = await start();
+    await complete(first, artifact);
+    await vi.waitFor(async () => expect((await runOf(first)).deliveries[0]!.state).toBe("completed"), { timeout: 90_000 });
+    const env = srv.ctx.env as { pullWhileStaging: boolean };
+    env.pullWhileStaging = false;
+    try {
+      const runId = await start();
+      // The same kick backupStarted gives, awaited to its end: with the setting on it uploads now.
+      srv.ctx.puller.kick(runId);
+      await (srv.ctx.puller as unknown as { idle(): Promise<void> }).idle();
+      expect(asked.filter((a) => a.runId === runId)).toEqual([]);
+      expect(await spoolFiles(runId)).toEqual([]);
+      await complete(runId, artifact);
+      await vi.waitFor(async () => expect((await runOf(runId)).deliveries[0]!.state).toBe("completed"), { timeout: 90_000 });
+      expect(asked.filter((a) => a.runId === runId).map((a) => a.offset)).toEqual([0]);
+    } finally {
+      env.pullWhileStaging = true;
+    }
+  });
+
   it("resumes an upload cut during staging from the bytes held and ends with the right hash", async () => {
     const artifact = randomBytes(500_000);
     let uploads = 0;

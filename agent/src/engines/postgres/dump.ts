@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared";
 import { startDump, stoppedError, type DumpRun } from "../dump-handle.js";
@@ -26,6 +27,8 @@ export interface PgDumpRun {
   options?: ResolvedBackupOptions;
   /** -j for the directory format; the host's cores, at most 4, by default. */
   jobs?: number;
+  /** A codec's stdin for pg_dumpall and pg_dump to write into (not for the directory format, packed here). */
+  stdoutTo?: Writable;
 }
 
 /**
@@ -53,6 +56,7 @@ export async function startPgDump(run: PgDumpRun): Promise<DumpHandle> {
   let session: PsqlSession | null = null;
   let fingerprint: Fingerprint | null = null;
   return startDump({
+    direct: options?.format !== "directory",
     produce: async (dump) => {
       let snapshot: string | undefined;
       if (options?.verify) {
@@ -91,5 +95,5 @@ export async function startPgDump(run: PgDumpRun): Promise<DumpHandle> {
           },
         }
       : {}),
-  });
+  }, run.stdoutTo);
 }
