@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Writable } from "node:stream";
+import zlib from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HoldfastError } from "@holdfast/shared";
 import { startDump } from "../engines/dump-handle.js";
@@ -72,6 +73,15 @@ describe("zstd (and age) as a chain of children the dump writes into", () => {
     const file = fs.readFileSync(a.stagingPath);
     expect(a.sizeBytes).toBe(file.length);
     expect(execFileSync("zstd", ["-d", "-c", "-q"], { input: file, maxBuffer: 64 << 20 }).equals(expected)).toBe(true);
+  });
+
+  it("writes gzip through the zstd tool in the chain: zlib inflates it to the dump's bytes", async () => {
+    const seen: { handle?: DumpHandle } = {};
+    const a = await runPipeline({ dump: shellDump("seq 1 200000", seen), runDir: dir, runId: "run_g", clock: new ManualClock(), compression: { codec: "gzip", level: 1 }, extension: ".sql.gz" });
+    expect(seen.handle!.direct).toBe(true);
+    const expected = seqBytes(200_000);
+    expect(a.rawSizeBytes).toBe(expected.length);
+    expect(zlib.gunzipSync(fs.readFileSync(a.stagingPath)).equals(expected)).toBe(true);
   });
 
   it("reports progress from zstd's reads once a second while the dump writes into it", async () => {

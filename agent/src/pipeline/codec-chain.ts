@@ -75,8 +75,7 @@ export function zstdReportsSizes(bin: string, format: ChainFormat = "zstd"): Pro
 }
 
 function formatArgs(format: ChainFormat): string[] {
-  // -T0: zstd's own format compresses on every core; its gzip is zlib's, one thread.
-  return format === "gzip" ? ["--format=gzip"] : ["-T0"];
+  return format === "gzip" ? ["--format=gzip"] : [];
 }
 
 function watched(tool: string, exited: Promise<ToolExit>, classify?: (stderr: string) => HoldfastError | null): Promise<ToolExit> {
@@ -103,7 +102,8 @@ function ended(exit: Promise<ToolExit>): Promise<void> {
 export async function openCodecChain(format: ChainFormat, level: number, tools: CodecTools, recipient: string | null): Promise<CodecChain | null> {
   const zstdBin = tools.zstdPath ?? "zstd";
   if (!(await zstdReportsSizes(zstdBin, format))) return null;
-  const zstdArgs = ["-vv", "-c", `-${level}`, ...formatArgs(format)];
+  // -T0: zstd's own format compresses on every core; its gzip is zlib's, one thread.
+  const zstdArgs = ["-vv", "-c", `-${level}`, ...(format === "zstd" ? ["-T0"] : formatArgs(format))];
   const stages: ChainStage[] = [];
   let zstd: ReturnType<typeof spawnLinkedFilter> | ReturnType<typeof spawnFilter>;
   let output: Readable;
