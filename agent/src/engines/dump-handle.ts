@@ -1,10 +1,10 @@
 import type { ChildProcess } from "node:child_process";
-import { PassThrough, type Writable } from "node:stream";
+import { PassThrough } from "node:stream";
 import { finished } from "node:stream/promises";
 import { HoldfastError } from "@holdfast/shared";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 import { killTree, spawnTool, type ToolExit } from "./spawn-tool.js";
-import type { DumpHandle, Fingerprint } from "./types.js";
+import type { DumpHandle, DumpSink, Fingerprint } from "./types.js";
 
 /** One tool a dump runs to its end. */
 export interface DumpTool {
@@ -25,8 +25,8 @@ export interface DumpTool {
 /** What a dump in progress has to hand: where its bytes go, its warnings, whether it was stopped. */
 export class DumpRun {
   readonly out = new PassThrough({ highWaterMark: PIPELINE_CHUNK_BYTES });
-  /** The codec's stdin when the dump writes into it directly (startDump's `stdoutTo`); `out` then stays empty. */
-  constructor(readonly sink: Writable | null = null) {}
+  /** Where the tools write directly (startDump's `stdoutTo`): a codec's stdin or the staged file; `out` then stays empty. */
+  constructor(readonly sink: DumpSink | null = null) {}
   readonly warnings: string[] = [];
   stopped = false;
   /** A tool exited non-zero by itself (not by abort()): its error is the story, not ours. */
@@ -37,7 +37,7 @@ export class DumpRun {
   async tool(t: DumpTool): Promise<ToolExit> {
     if (this.stopped) throw stoppedError(`${t.name} was stopped before it started`);
     // Only a plan without onStdout and in-process writes gets a sink (DumpPlan.direct).
-    const tool = spawnTool(t.name, t.bin, t.args, t.env, t.toOut && this.sink ? this.sink : undefined);
+    const tool = spawnTool(t.name, t.bin, t.args, t.env, t.toOut && this.sink !== null ? this.sink : undefined);
     this.current = tool.child;
     const stdout = tool.stdout;
     if (stdout) {
@@ -97,8 +97,8 @@ export interface DumpPlan {
  * tools, the stream itself) and makes `done` reject; it answers false when the dump had already
  * settled or failed by itself, so the pipeline reports that failure rather than the stop.
  */
-export function startDump(plan: DumpPlan, stdoutTo?: Writable): DumpHandle {
-  const run = new DumpRun(plan.direct && stdoutTo ? stdoutTo : null);
+export function startDump(plan: DumpPlan, stdoutTo?: DumpSink): DumpHandle {
+  const run = new DumpRun(plan.direct && stdoutTo !== undefined ? stdoutTo : null);
   let settled = false;
   const done = (async () => {
     try {

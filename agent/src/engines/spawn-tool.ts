@@ -31,12 +31,12 @@ export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 /**
  * Spawns a tool with an argument array and no shell (nothing is ever parsed by sh), stdin closed,
  * and only the environment given. Keeps the last 8 KiB of stderr for error reports. `stdoutTo`, the
- * stdin of another child (a codec), gets the tool's stdout descriptor itself: the bytes go process to
+ * stdin of another child (a codec) or an open file's descriptor, becomes the tool's stdout itself: the bytes go process to
  * process as in a shell pipe, without passing through the agent (docs/decisions.md, "Dump into the codec").
  */
 export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv): ToolProcess & { stdout: Readable };
-export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv, stdoutTo: Writable | undefined): ToolProcess;
-export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv, stdoutTo?: Writable): ToolProcess {
+export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv, stdoutTo: Writable | number | undefined): ToolProcess;
+export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv, stdoutTo?: Writable | number): ToolProcess {
   // detached: the tool leads its own process group, so killTree() reaches whatever it started too.
   const child = spawn(bin, args, { shell: false, env, stdio: ["ignore", stdoutTo ?? "pipe", "pipe"], windowsHide: true, detached: true });
   return { child: child as ChildProcess & { stderr: Readable }, stdout: child.stdout, exited: watchExit(tool, child as ChildProcess & { stderr: Readable }) };

@@ -61,14 +61,17 @@ export interface ScratchTarget<C> {
   drop(): Promise<void>;
 }
 
+/** A codec's stdin (a child process's pipe), or the descriptor of the staged file itself (codec none). */
+export type DumpSink = Writable | number;
+
 /** What the run already knows about the server, so the engine picks the matching client tools. */
 export interface DumpHints {
   serverMajor?: number | null;
   /**
-   * A codec's stdin (a child process's pipe): an engine whose dump is only tools' stdout hands it to
-   * the tools and answers `direct: true`; any other ignores it.
+   * Where the tools may write their stdout themselves: an engine whose dump is only tools' stdout
+   * hands it to them and answers `direct: true`; any other ignores it.
    */
-  stdoutTo?: Writable;
+  stdoutTo?: DumpSink;
 }
 
 export interface RestoreOptions {

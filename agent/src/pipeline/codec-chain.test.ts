@@ -1,42 +1,17 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import type { Writable } from "node:stream";
 import zlib from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { HoldfastError } from "@holdfast/shared";
-import { startDump } from "../engines/dump-handle.js";
-import { toolEnv } from "../engines/spawn-tool.js";
+import type { HoldfastError } from "@holdfast/shared";
 import type { DumpHandle } from "../engines/types.js";
 import { makeTempDir, ManualClock, pidFrom } from "../testing/helpers.js";
 import { pipelineWithKilledChild } from "../testing/killed-child.js";
+import { seqBytes, shellDump } from "../testing/shell-dump.js";
 import { ageToolAvailable } from "./age-tool.js";
 import { zstdReportsSizes, zstdSummarySizes } from "./codec-chain.js";
 import { runPipeline } from "./run-pipeline.js";
 
-/** A dump whose one tool is `sh -c script`, writing into `stdoutTo` directly when it is given. */
-function shellDump(script: string, seen: { handle?: DumpHandle }) {
-  return async (stdoutTo?: Writable) =>
-    (seen.handle = startDump(
-      {
-        direct: true,
-        produce: async (run) => {
-          await run.tool({
-            name: "sh",
-            bin: "sh",
-            args: ["-c", script],
-            env: toolEnv(),
-            toOut: true,
-            failure: (exit) => new HoldfastError("DUMP_FAILED", `sh exited with code ${exit.code}`, { tool: "sh", exitCode: exit.code, signal: exit.signal }),
-            warnings: () => [],
-          });
-        },
-      },
-      stdoutTo,
-    ));
-}
-
-const seqBytes = (n: number) => execFileSync("seq", ["1", String(n)], { maxBuffer: 64 << 20 });
 const hasAge = await ageToolAvailable();
 
 describe("zstd (and age) as a chain of children the dump writes into", () => {

@@ -1,7 +1,9 @@
-import type { Writable } from "node:stream";
+import fs from "node:fs";
+import path from "node:path";
+import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type Clock, type Codec } from "@holdfast/shared";
-import type { DumpHandle } from "../engines/types.js";
+import type { DumpHandle, DumpSink } from "../engines/types.js";
 import type { StagedArtifact } from "../staging/staged-artifact.js";
 import { createEncoder, type CodecStage, type CodecTools } from "./codec.js";
 import { ageInChain, openCodecChain, type CodecChain } from "./codec-chain.js";
@@ -10,7 +12,8 @@ import { HashTap } from "./hash.js";
 import { ByteMeter } from "./meter.js";
 import { Reclaimer } from "./reclaim.js";
 import { trackGrowing, type GrowingWriter } from "../staging/growing-artifact.js";
-import { openPartial } from "../staging/partial-file.js";
+import { openPartial, type PartialFile } from "../staging/partial-file.js";
+import { followFile } from "./follow-file.js";
 import { teeToFile } from "./tee-file.js";
 import { throttle } from "./throttle.js";
 
@@ -64,8 +67,8 @@ function asStagingError(err: unknown): HoldfastError {
   return new HoldfastError("STAGING_FAILED", `Writing the artifact failed${code ? ` (${code})` : ""}`, code ? { cause: code } : undefined);
 }
 
-/** Starts the dump; `stdoutTo`, when given, is a codec's stdin its tools may write into directly. */
-export type DumpStarter = (stdoutTo?: Writable) => Promise<DumpHandle>;
+/** Starts the dump; `stdoutTo`, when given, is where its tools may write directly: a codec's stdin or the staged file. */
+export type DumpStarter = (stdoutTo?: DumpSink) => Promise<DumpHandle>;
 
 interface Stages {
   /** Children and in-process stages, upstream first: their `done` carries their own failure. */
@@ -76,8 +79,8 @@ interface Stages {
   rawBytes(): number;
   /** Raw bytes so far where the meter does not see them (a direct dump), for progress; null: unknown. */
   rawSoFar(): number | null;
-  /** The stdin a dump tool may write into directly, when the first stage is a child. */
-  directInput: Writable | null;
+  /** Where a dump tool may write directly: the first child's stdin, or the staged file (codec none). */
+  directInput: DumpSink | null;
 }
 
 /**
@@ -129,7 +132,44 @@ function relayedStages(encoder: CodecStage | null, encrypt: CodecStage | null, p
   };
 }
 
-async function openStages(opts: RunPipelineOptions, meter: ByteMeter | null, hash: HashTap): Promise<Stages> {
+/**
+ * Codec none: the dump tool writes the staged file itself (given its descriptor as stdout), and the
+ * agent reads it back behind the writer to hash it (follow-file.ts), from the page cache: no byte
+ * crosses a pipe into the agent. A dump that cannot (in-process engines) is written as before.
+ */
+function fileStages(partial: PartialFile, hash: HashTap, onHashed: (totalBytes: number) => void): Stages {
+  return {
+    all: [],
+    directInput: partial.fd,
+    async flow(dump, tail) {
+      if (!dump.direct) return pipeline([dump.stdout, ...tail]);
+      dump.stdout.resume();
+      // The hash's output goes nowhere: the bytes are already in the file, where a pull may now read them.
+      const hashed = pipeline(
+        Readable.from(followFile(partial.fd, dump.done)),
+        hash,
+        new Writable({ write: (_c, _e, cb) => (onHashed(hash.bytes), cb()) }),
+      );
+      hashed.catch(() => {});
+      // The tool met a full disk itself: that is the staging's failure, as when the agent writes.
+      const written = dump.done.catch(async (err: unknown) => {
+        throw (await stagingFull(partial.partialPath)) ?? err;
+      });
+      await Promise.all([written, hashed]);
+    },
+    rawBytes: () => hash.bytes,
+    rawSoFar: () => null,
+  };
+}
+
+/** STAGING_FAILED (ENOSPC) when the staging file system has no room left, else null. */
+async function stagingFull(file: string): Promise<HoldfastError | null> {
+  const fsStats = await fs.promises.statfs(path.dirname(file)).catch(() => null);
+  if (!fsStats || fsStats.bavail * fsStats.bsize >= 64 * 1024) return null;
+  return new HoldfastError("STAGING_FAILED", "Writing the artifact failed (ENOSPC)", { cause: "ENOSPC" });
+}
+
+async function openStages(opts: RunPipelineOptions, meter: ByteMeter | null, hash: HashTap, partial: PartialFile, onHashed: (totalBytes: number) => void): Promise<Stages> {
   const { codec, level } = opts.compression ?? { codec: "gzip", level: 6 };
   const tools = opts.tools ?? {};
   // zstd, and gzip as the zstd tool writes it (zlib's deflate, faster than gzip(1) at every level
@@ -149,6 +189,7 @@ async function openStages(opts: RunPipelineOptions, meter: ByteMeter | null, has
       return chainStages(chain, library, meter ?? new ByteMeter());
     }
   }
+  if (codec === "none" && !opts.encryption && typeof opts.dump === "function") return fileStages(partial, hash, onHashed);
   // Codec `none` adds no stage at all: its pass-through would only cost a hop per chunk.
   const encoder = codec === "none" ? null : createEncoder(codec, level, tools);
   try {
@@ -198,7 +239,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
     let stages: Stages;
     let dump: DumpHandle;
     try {
-      stages = await openStages(opts, rawIsStaged ? null : meter, hash);
+      stages = await openStages(opts, rawIsStaged ? null : meter, hash, partial, (bytes) => growing?.wrote(bytes));
     } catch (err) {
       await abortGiven();
       throw err;
@@ -224,7 +265,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
       for (const stage of stages.all) stage.abort();
       const dumpError = await dump.done.then(() => null, (e: unknown) => e);
       for (const stage of stages.all) await stage.done.catch(() => {});
-      const cause = codecOwn ?? (!killedDump && dumpError ? dumpError : err);
+      const stagingOwn = err instanceof HoldfastError && err.code === "STAGING_FAILED" ? err : null;
+      const cause = codecOwn ?? stagingOwn ?? (!killedDump && dumpError ? dumpError : err);
       throw asStagingError(cause);
     }
     await dump.done;

@@ -1,10 +1,9 @@
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
-import type { Writable } from "node:stream";
 import { HoldfastError, toErrorBody, type Verification } from "@holdfast/shared";
 import path from "node:path";
 import { runDrill } from "../drill/run-drill.js";
-import type { DumpHandle } from "../engines/types.js";
+import type { DumpHandle, DumpSink } from "../engines/types.js";
 import { engineFor } from "../engines/registry.js";
 import { datasourceScope, explainPathDenial } from "../host/path-denial.js";
 import { artifactExtension } from "../pipeline/codec.js";
@@ -83,7 +82,7 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
     });
     const serverMajor = serverMajorOf(server.serverVersionNum);
     // The pipeline starts the dump once its codec is up: a zstd dump's tools then write straight into it.
-    const startDump = async (stdoutTo?: Writable) => {
+    const startDump = async (stdoutTo?: DumpSink) => {
       dump = await engine.dump(datasource.connection, options, { serverMajor, ...(stdoutTo ? { stdoutTo } : {}) });
       if (control.stopRequest) dump.abort();
       return dump;

@@ -6,6 +6,8 @@ import { fsyncDir } from "../fs-safe.js";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 
 export interface PartialFile {
+  /** The open descriptor, for a dump tool that writes the file itself (codec none); closed by commit or discard. */
+  fd: number;
   partialPath: string;
   finalPath: string;
   stream: Writable;
@@ -29,7 +31,8 @@ export async function openPartial(runDir: string, runId: string, extension?: str
   const partialPath = `${finalPath}.partial`;
   // A plain fd, not a FileHandle: a FileHandle's close() waits for the stream built on it, which with
   // autoClose:false never lets go. We keep the fd open after the stream finished in order to fsync it.
-  const fd = await promisify(fs.open)(partialPath, "wx", 0o600);
+  // Read as well as write: when the dump tool writes the file itself, the agent reads it back to hash it.
+  const fd = await promisify(fs.open)(partialPath, "wx+", 0o600);
   // The descriptor is closed here, once: destroy() would close it too (autoClose only stops that at
   // the end), and a second close could hit a descriptor reused meanwhile. So the stream's close is a no-op.
   const stream = fs.createWriteStream(partialPath, {
@@ -47,6 +50,7 @@ export async function openPartial(runDir: string, runId: string, extension?: str
     await promisify(fs.close)(fd);
   };
   return {
+    fd,
     partialPath,
     finalPath,
     stream,

@@ -1,13 +1,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared";
 import { startDump, stoppedError, type DumpRun } from "../dump-handle.js";
 import { stderrLines } from "../spawn-tool.js";
 import { packDirectory } from "../tar-dir.js";
-import type { DumpHandle, Fingerprint } from "../types.js";
+import type { DumpHandle, DumpSink, Fingerprint } from "../types.js";
 import { FINGERPRINT_SQL, parseFingerprint } from "./fingerprint.js";
 import { createPassfile } from "./passfile.js";
 import { buildPgDumpallGlobalsArgs, buildPgDumpArgs } from "./pg-dump-args.js";
@@ -27,8 +26,8 @@ export interface PgDumpRun {
   options?: ResolvedBackupOptions;
   /** -j for the directory format; the host's cores, at most 4, by default. */
   jobs?: number;
-  /** A codec's stdin for pg_dumpall and pg_dump to write into (not for the directory format, packed here). */
-  stdoutTo?: Writable;
+  /** Where pg_dumpall and pg_dump write themselves (not for the directory format, packed here). */
+  stdoutTo?: DumpSink;
 }
 
 /**

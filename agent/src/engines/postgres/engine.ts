@@ -132,7 +132,7 @@ export class PostgresEngine extends EngineBase<PostgresEngineOptions> implements
       connection,
       ...(options ? { options } : {}),
       ...(this.opts.jobs ? { jobs: this.opts.jobs } : {}),
-      ...(hints.stdoutTo ? { stdoutTo: hints.stdoutTo } : {}),
+      ...(hints.stdoutTo !== undefined ? { stdoutTo: hints.stdoutTo } : {}),
     });
   }
 

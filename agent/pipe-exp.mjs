@@ -1,0 +1,18 @@
+import { defaultEngines } from "/work/main/agent/dist/engines/registry.js";
+import { runPipeline } from "/work/main/agent/dist/pipeline/run-pipeline.js";
+import { resolveBackupOptions } from "@holdfast/shared";
+import fs from "node:fs";
+const [codec, db, level, noChain] = process.argv.slice(2);
+const engine = defaultEngines().postgres;
+const conn = { host: "127.0.0.1", port: 5432, database: db, username: "postgres" };
+const options = resolveBackupOptions({ format: "plain", compression: codec === "none" ? { codec } : { codec, level: Number(level ?? 3) } }, "postgres");
+const runDir = fs.mkdtempSync("/tmp/exp/run-");
+import { systemClock as clock } from "@holdfast/shared";
+const t0 = performance.now();
+const server = await engine.testConnection(conn);
+const t1 = performance.now();
+const t2 = performance.now();
+const a = await runPipeline({ dump: (stdoutTo) => engine.dump(conn, options, stdoutTo ? { stdoutTo } : {}), tools: noChain ? { zstdPath: "/nonexistent" } : {}, runDir, runId: "r1", clock, compression: { codec: options.codec, level: options.level }, extension: ".x", onProgress: () => {} });
+const t3 = performance.now();
+console.log(codec, "test", ((t1 - t0) / 1000).toFixed(2), "dumpstart", ((t2 - t1) / 1000).toFixed(2), "pipeline", ((t3 - t2) / 1000).toFixed(2), a.sizeBytes);
+fs.rmSync(runDir, { recursive: true });
