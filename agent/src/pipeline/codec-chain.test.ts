@@ -75,6 +75,13 @@ describe("zstd (and age) as a chain of children the dump writes into", () => {
       .toBeGreaterThanOrEqual(expected);
     fs.writeFileSync(release, "");
     expect((await p).rawSizeBytes).toBe(expected);
+    expect(progress.at(-1)).toBe(expected);
+  });
+
+  it("reports the raw total once when a direct dump ends before the first sample", async () => {
+    const progress: number[] = [];
+    const a = await runPipeline({ dump: shellDump("seq 1 1000", {}), runDir: dir, runId: "run_q", clock: new ManualClock(), compression: { codec: "zstd", level: 3 }, extension: ".sql.zst", onProgress: (b) => progress.push(b) });
+    expect(progress).toEqual([a.rawSizeBytes]);
   });
 
   it("never stages anything when the dump tool fails after writing into zstd", async () => {

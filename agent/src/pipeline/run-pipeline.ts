@@ -272,6 +272,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
     await dump.done;
     for (const stage of stages.all) await stage.done;
     const rawSizeBytes = stages.rawBytes();
+    // Sampled once a second, a short direct dump would show no progress at all: its total, once.
+    if (dump.direct && rawSizeBytes > 0) opts.onProgress?.(rawSizeBytes);
     if (rawSizeBytes === 0) {
       // A dump tool that "succeeded" without a byte is never a backup (docs/decisions.md, "No false greens").
       throw new HoldfastError("DUMP_FAILED", "The dump tool exited 0 but wrote nothing", { rawSizeBytes: 0 });
