@@ -69,6 +69,14 @@ describe("the queue policy", () => {
     expect(env.store.db.prepare("SELECT count(*) FROM runs WHERE state = 'completed'").pluck().get()).toBe(1 + queued.length);
   });
 
+  it("connects once for a manual backup: the run reuses its preflight's connection test", async () => {
+    await startBackup(env.ctx, manual("run_once"));
+    (await engine.nth(0)).finish();
+    await env.ctx.slot.whenIdle();
+    expect(getRun(env.store, "run_once")).toMatchObject({ state: "completed", artifactMeta: { serverVersion: "PostgreSQL 16.2" } });
+    expect(engine.connectionTests).toBe(1);
+  });
+
   it("answers 429 QUEUE_OVERFLOW past maxQueueSize, and queues nothing more", async () => {
     await startBackup(env.ctx, manual("run_0"));
     for (const id of ["run_1", "run_2", "run_3"]) expect((await startBackup(env.ctx, schedule(id))).state).toBe("queued");

@@ -6,7 +6,7 @@ import { getRun, type RunRecord } from "./run-record.js";
 import { insertQueuedRun, transitionRun } from "./transitions.js";
 import type { RunContext } from "../runs/context.js";
 import { getExecutionStatus } from "./execution-status.js";
-import { assertPreflightPassed, preflight } from "../runs/preflight.js";
+import { assertPreflightPassed, preflight, type PreflightSeen } from "../runs/preflight.js";
 import { assertSafeRunId } from "../staging/run-folders.js";
 
 type StartPayload = CommandPayload<"startBackup">;
@@ -72,7 +72,8 @@ export async function startBackup(ctx: RunContext, payload: StartPayload): Promi
   if (early.kind === "existing") return getExecutionStatus(ctx.store, early.run.runId);
 
   const options = resolveBackupOptions(payload.options, datasource.engine);
-  assertPreflightPassed(payload.datasourceId, await preflight(ctx, payload.datasourceId, options));
+  const seen: PreflightSeen = {};
+  assertPreflightPassed(payload.datasourceId, await preflight(ctx, payload.datasourceId, options, seen));
 
   const outcome = ctx.store.transaction((): Decision => {
     const decision = decide(ctx, payload);
@@ -105,7 +106,7 @@ export async function startBackup(ctx: RunContext, payload: StartPayload): Promi
       return getExecutionStatus(ctx.store, outcome.run.runId);
     case "start":
       log.info({ trigger: payload.trigger }, "backup started");
-      ctx.slot.launch(payload.runId, payload.datasourceId, { preflighted: true, scheduleId: payload.scheduleId ?? null });
+      ctx.slot.launch(payload.runId, payload.datasourceId, { preflighted: true, scheduleId: payload.scheduleId ?? null, ...(seen.server ? { server: seen.server } : {}) });
       break;
     case "queue":
       log.info({ trigger: payload.trigger }, "backup queued");

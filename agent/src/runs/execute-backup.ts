@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { HoldfastError, toErrorBody, type Verification } from "@holdfast/shared";
 import path from "node:path";
 import { runDrill } from "../drill/run-drill.js";
-import type { DumpHandle, DumpSink } from "../engines/types.js";
+import type { ConnectionTestResult, DumpHandle, DumpSink } from "../engines/types.js";
 import { engineFor } from "../engines/registry.js";
 import { datasourceScope, explainPathDenial } from "../host/path-denial.js";
 import { artifactExtension } from "../pipeline/codec.js";
@@ -17,7 +17,7 @@ import type { StagedArtifact } from "../staging/staged-artifact.js";
 import { lastCompletedRawSize } from "../store/run-lookups.js";
 import type { RunContext } from "./context.js";
 import { serverMajorOf } from "../engines/tool-version.js";
-import { assertPreflightPassed, preflight } from "./preflight.js";
+import { assertPreflightPassed, preflight, type PreflightSeen } from "./preflight.js";
 import { RunStopped, type RunControl } from "./run-control.js";
 import { createRunDir, runDirOf } from "../staging/run-folders.js";
 import { recordRunLog, recordStep } from "./steps.js";
@@ -26,6 +26,8 @@ export interface ExecuteOptions {
   /** startBackup ran the preflight a moment ago; a dequeued run runs it here. */
   preflighted?: boolean;
   scheduleId?: string | null;
+  /** The preflight's connection test of a moment ago: the server's version without connecting again. */
+  server?: ConnectionTestResult;
 }
 
 /** A dump below this share of the last comparable one is refused as implausible (docs/decisions.md, "No false greens"). */
@@ -57,12 +59,13 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
   try {
     const datasource = requireDatasource(ctx.store, datasourceId);
     const engine = engineFor(ctx.engines, datasource.engine);
+    const seen: PreflightSeen = opts.server ? { server: opts.server } : {};
 
     if (opts.preflighted) {
       recordStep(ctx.store, runId, "preflight", "prerequisites checked when the run was accepted");
     } else {
       recordStep(ctx.store, runId, "preflight", "checking prerequisites");
-      const result = await preflight(ctx, datasourceId, requireRun(ctx.store, runId).options);
+      const result = await preflight(ctx, datasourceId, requireRun(ctx.store, runId).options, seen);
       for (const w of result.warnings) recordRunLog(ctx.store, runId, "warn", `preflight ${w.code}: ${w.message}`);
       assertPreflightPassed(datasourceId, result);
     }
@@ -70,7 +73,7 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
 
     const options = requireRun(ctx.store, runId).options;
     // The server's version picks the client tools and goes into the artifact's metadata.
-    const server = await engine.testConnection(datasource.connection);
+    const server = seen.server ?? (await engine.testConnection(datasource.connection));
     control.throwIfStopped();
     createRunDir(ctx.stagingRoot, runId);
     const started = performance.now();

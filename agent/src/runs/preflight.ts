@@ -3,6 +3,7 @@ import zlib from "node:zlib";
 import { HoldfastError, resolveBackupOptions, type CommandData, type ErrorCode, type ResolvedBackupOptions } from "@holdfast/shared";
 import { isDatabaseFailureCode } from "../engines/failure-codes.js";
 import { engineFor } from "../engines/registry.js";
+import type { ConnectionTestResult } from "../engines/types.js";
 import { parseToolMajor, toolVersionLine } from "../engines/tool-version.js";
 import { AGE_BIN, ageToolAvailable } from "../pipeline/age-tool.js";
 import { ensurePrivateDir, probeWritable } from "../fs-safe.js";
@@ -12,6 +13,12 @@ import { lastCompletedSize } from "../store/run-lookups.js";
 import type { RunContext } from "./context.js";
 
 export type PreflightResult = CommandData<"validateServerBackupPrerequisites">;
+
+/** What a preflight learnt that the run it admits may reuse a moment later (not part of the answer). */
+export interface PreflightSeen {
+  /** The connection test's answer: the run does not connect twice to learn the server's version. */
+  server?: ConnectionTestResult;
+}
 type Issue = PreflightResult["blockingIssues"][number];
 
 /** A real write in the staging root (O_EXCL, 0600, fsync), removed at once. */
@@ -65,7 +72,7 @@ function connectionIssue(err: unknown): Issue {
  * free space than the datasource's last artifact, a database that refuses the credentials, does not
  * exist or cannot be reached. Warning: less than twice that space, versions that could not be read.
  */
-export async function preflight(ctx: RunContext, datasourceId: string, given?: ResolvedBackupOptions): Promise<PreflightResult> {
+export async function preflight(ctx: RunContext, datasourceId: string, given?: ResolvedBackupOptions, seen?: PreflightSeen): Promise<PreflightResult> {
   const ds = requireDatasource(ctx.store, datasourceId);
   const options = given ?? resolveBackupOptions(undefined, ds.engine);
   const engine = engineFor(ctx.engines, ds.engine);
@@ -82,6 +89,7 @@ export async function preflight(ctx: RunContext, datasourceId: string, given?: R
     codecAvailable(options.codec),
     encryptionToolIssue(options),
   ]);
+  if (seen && connection.ok) seen.server = connection.r;
   const rule = engine.versionRule;
   const serverMajor = connection.ok && rule ? rule.serverMajor(connection.r) : null;
   // The server's major first: with several client versions installed it decides which pg_dump runs.

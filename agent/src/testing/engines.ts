@@ -46,11 +46,14 @@ export class HeldEngine implements Engine<PostgresConnection> {
   toolVersionLine: string | null = "pg_dump (PostgreSQL) 16.2";
   serverVersionNum = 160002;
   connectionError: HoldfastError | null = null;
+  /** How many times anything connected to test the connection. */
+  connectionTests = 0;
 
   async toolVersion() {
     return this.toolVersionLine;
   }
   async testConnection() {
+    this.connectionTests += 1;
     if (this.connectionError) throw this.connectionError;
     return { latencyMs: 1, serverVersion: "PostgreSQL 16.2", databaseSizeBytes: 1, serverVersionNum: this.serverVersionNum };
   }
