@@ -55,10 +55,20 @@ export function spawnFilter(tool: string, bin: string, args: readonly string[], 
   return { child, stdin: child.stdin, stdout: child.stdout, exited: watchExit(tool, child) };
 }
 
-/** A filter whose stdout is the stdin of the next child (`stdoutTo`): nothing of it reaches the agent. */
-export function spawnLinkedFilter(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv, stdoutTo: Writable): Omit<FilterProcess, "child" | "stdout"> & { child: ChildProcess } {
-  const child = spawn(bin, args, { shell: false, env, stdio: ["pipe", stdoutTo, "pipe"], windowsHide: true, detached: true });
-  return { child, stdin: child.stdin, exited: watchExit(tool, child) };
+/**
+ * A tool in a chain of children (pipeline/codec-chain.ts): its stdin and stdout are each a descriptor
+ * (an OS pipe's end, os-pipe.ts), the stdin of the next child, or a pipe to the agent ("pipe").
+ */
+export function spawnChainedTool(
+  tool: string,
+  bin: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  stdin: number | "pipe",
+  stdout: number | Writable | "pipe",
+): { child: ChildProcess; stdin: Writable | null; stdout: Readable | null; exited: Promise<ToolExit> } {
+  const child = spawn(bin, args, { shell: false, env, stdio: [stdin, stdout, "pipe"], windowsHide: true, detached: true });
+  return { child, stdin: child.stdin, stdout: child.stdout, exited: watchExit(tool, child as ChildProcess & { stderr: Readable }) };
 }
 
 /** The exit, with the last 8 KiB of stderr; TOOL_NOT_FOUND when the binary is missing. */

@@ -119,4 +119,49 @@ describe("zstd (and age) as a chain of children the dump writes into", () => {
     expect(err.details).toMatchObject({ tool: "age", signal: "SIGKILL" });
     expect(left).toEqual([]);
   });
+
+  /** What zstd's stdin and stdout are on its compressing call ("fifo 1234", "socket 5678": kind and inode), as a stand-in sees them. */
+  function zstdWiring(): { zstdPath: string; seen: () => string[] } {
+    const log = path.join(dir, "wiring");
+    const standIn = path.join(dir, "zstd-wired");
+    fs.writeFileSync(standIn, `#!/bin/sh\ncase " $* " in *" -T0 "*) w=$(stat -L -c '%F %i' /proc/$$/fd/0 /proc/$$/fd/1); echo "$w" > ${JSON.stringify(log)} ;; esac\nexec zstd "$@"\n`, { mode: 0o755 });
+    return { zstdPath: standIn, seen: () => fs.readFileSync(log, "utf8").trim().split("\n") };
+  }
+
+  it("wires the dump tool into zstd by a kernel pipe, as a shell's | does, and removes the pipe's name at once", async () => {
+    const runDir = path.join(dir, "run");
+    fs.mkdirSync(runDir);
+    const dumpOut = path.join(dir, "dump-stdout");
+    const wiring = zstdWiring();
+    const seen: { handle?: DumpHandle } = {};
+    const a = await runPipeline({ dump: shellDump(`w=$(stat -L -c '%F %i' /proc/$$/fd/1); echo "$w" > ${JSON.stringify(dumpOut)}; seq 1 20000`, seen), runDir, runId: "run_w", clock: new ManualClock(), compression: { codec: "zstd", level: 3 }, extension: ".sql.zst", tools: { zstdPath: wiring.zstdPath } });
+    const dumpSide = fs.readFileSync(dumpOut, "utf8").trim();
+    expect(dumpSide).toMatch(/^fifo \d+$/);
+    // zstd reads the very pipe the dump writes; its output goes to the agent.
+    expect(wiring.seen()[0]).toBe(dumpSide);
+    expect(execFileSync("zstd", ["-dc", a.stagingPath])).toEqual(seqBytes(20000));
+    expect(fs.readdirSync(runDir)).toEqual([path.basename(a.stagingPath)]);
+  });
+
+  it.skipIf(!hasAge)("wires zstd into the age tool by a kernel pipe too", async () => {
+    const recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+    const wiring = zstdWiring();
+    await runPipeline({ dump: shellDump("seq 1 20000", {}), runDir: dir, runId: "run_a", clock: new ManualClock(), compression: { codec: "zstd", level: 3 }, extension: ".sql.zst.age", encryption: { recipient }, tools: { zstdPath: wiring.zstdPath } });
+    const [stdin, stdout] = wiring.seen();
+    expect(stdin).toMatch(/^fifo /);
+    expect(stdout).toMatch(/^fifo /);
+    expect(stdout).not.toBe(stdin);
+  });
+
+  it("keeps no descriptor of the pipes once a run ended, whether it completed, failed or its dump never started", async () => {
+    const openFds = () => fs.readdirSync("/proc/self/fd").length;
+    const before = openFds();
+    await runPipeline({ dump: shellDump("seq 1 1000", {}), runDir: dir, runId: "run_1", clock: new ManualClock(), compression: { codec: "zstd", level: 3 }, extension: ".sql.zst" });
+    await runPipeline({ dump: shellDump("seq 1 1000; exit 2", {}), runDir: dir, runId: "run_2", clock: new ManualClock(), compression: { codec: "zstd", level: 3 }, extension: ".sql.zst" }).catch(() => {});
+    const refused = async () => {
+      throw new Error("the dump could not start");
+    };
+    await runPipeline({ dump: refused, runDir: dir, runId: "run_3", clock: new ManualClock(), compression: { codec: "zstd", level: 3 }, extension: ".sql.zst" }).catch(() => {});
+    expect(openFds()).toBe(before);
+  });
 });

@@ -1,9 +1,11 @@
 import fs from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { HoldfastError } from "@holdfast/shared";
-import { killTree, spawnFilter, spawnLinkedFilter, type ToolExit } from "../engines/spawn-tool.js";
+import type { DumpSink } from "../engines/types.js";
+import { killTree, spawnChainedTool, spawnFilter, type ToolExit } from "../engines/spawn-tool.js";
 import { AGE_BIN, ageToolAvailable, ageRecipientRefused } from "./age-tool.js";
 import { CODEC_ENV, toolFailure, type CodecTools } from "./codec.js";
+import { openOsPipe, type OsPipe } from "./os-pipe.js";
 
 /**
  * zstd, and the `age` tool after it, wired descriptor to descriptor as a shell pipe is: whatever
@@ -13,8 +15,14 @@ import { CODEC_ENV, toolFailure, type CodecTools } from "./codec.js";
  * from zstd's own summary (`-vv` prints "(N B => M B"), and progress from /proc/PID/io meanwhile.
  */
 export interface CodecChain {
-  /** zstd's stdin. The agent's own copy of it must go (`releaseInput`) for zstd to see the end. */
-  input: Writable;
+  /**
+   * zstd's stdin, for a dump tool to write into (its stdout): an OS pipe's write end where one could
+   * be made (os-pipe.ts), else Node's socket pair. The agent's own copy must go (`releaseInput`) for
+   * zstd to see the end.
+   */
+  input: DumpSink;
+  /** The same stdin as a stream, for a dump the agent relays (written from JavaScript): at most once. */
+  inputStream(): Writable;
   /** What the last child writes: zstd's output, or age's when it encrypts. */
   output: Readable;
   /** One per child, upstream first; `done` rejects with the tool's failure (pipefail). */
@@ -99,38 +107,39 @@ function ended(exit: Promise<ToolExit>): Promise<void> {
  * when zstd cannot report its counts (the caller then relays through the agent as before).
  * `encryptInChain` false: the caller encrypts after the chain (the library, or a drill copy first).
  */
-export async function openCodecChain(format: ChainFormat, level: number, tools: CodecTools, recipient: string | null): Promise<CodecChain | null> {
+export async function openCodecChain(format: ChainFormat, level: number, tools: CodecTools, recipient: string | null, pipeDir?: string): Promise<CodecChain | null> {
   const zstdBin = tools.zstdPath ?? "zstd";
   if (!(await zstdReportsSizes(zstdBin, format))) return null;
   // -T0: zstd's own format compresses on every core; its gzip is zlib's, one thread.
   const zstdArgs = ["-vv", "-c", `-${level}`, ...(format === "zstd" ? ["-T0"] : formatArgs(format))];
+  // Kernel pipes where they can be made (os-pipe.ts), as a shell wires its `|`; else Node's socket pairs.
+  const into = pipeDir ? await openOsPipe(pipeDir) : null;
+  const between = into && recipient ? await openOsPipe(pipeDir!) : null;
   const stages: ChainStage[] = [];
-  let zstd: ReturnType<typeof spawnLinkedFilter> | ReturnType<typeof spawnFilter>;
+  let zstd: ReturnType<typeof spawnChainedTool>;
   let output: Readable;
-  if (recipient) {
-    const ageBin = tools.agePath ?? AGE_BIN;
-    const age = spawnFilter("age", ageBin, ["-e", "-r", recipient], CODEC_ENV);
-    stages.push({ tool: "age", done: ended(watched("age", age.exited, ageRecipientRefused)), abort: () => killTree(age.child) });
-    output = age.stdout;
-    zstd = spawnLinkedFilter("zstd", zstdBin, zstdArgs, CODEC_ENV, age.stdin);
-    // zstd holds its own copy now: age sees the end when zstd exits.
-    age.stdin.destroy();
-  } else {
-    const alone = spawnFilter("zstd", zstdBin, zstdArgs, CODEC_ENV);
-    output = alone.stdout;
-    zstd = alone;
+  try {
+    const age = recipient ? spawnChainedTool("age", tools.agePath ?? AGE_BIN, ["-e", "-r", recipient], CODEC_ENV, between?.read ?? "pipe", "pipe") : null;
+    if (age) stages.push({ tool: "age", done: ended(watched("age", age.exited, ageRecipientRefused)), abort: () => killTree(age.child) });
+    zstd = spawnChainedTool("zstd", zstdBin, zstdArgs, CODEC_ENV, into?.read ?? "pipe", age ? (between?.write ?? age.stdin!) : "pipe");
+    // Each child holds its own copies now: the next one sees the end when the one before it exits.
+    age?.stdin?.destroy();
+    output = (age ?? zstd).stdout!;
+  } finally {
+    between?.close();
+    into?.closeRead();
   }
   const zstdExit = watched("zstd", zstd.exited);
   stages.unshift({ tool: "zstd", done: ended(zstdExit), abort: () => killTree(zstd.child) });
   let summary: { read: number } | null = null;
   zstdExit.then((exit) => (summary = zstdSummarySizes(exit.stderrTail)), () => {});
   const pid = zstd.child.pid;
-  zstd.stdin.on("error", () => {}); // a dying zstd is reported by its exit, not by the agent's copy of the pipe
+  zstd.stdin?.on("error", () => {}); // a dying zstd is reported by its exit, not by the agent's copy of the pipe
+  const input = chainInput(into, zstd.stdin);
   return {
-    input: zstd.stdin,
+    ...input,
     output,
     stages,
-    releaseInput: () => zstd.stdin.destroy(),
     rawBytesSoFar() {
       if (pid === undefined) return null;
       try {
@@ -144,6 +153,18 @@ export async function openCodecChain(format: ChainFormat, level: number, tools: 
       if (!summary) throw new HoldfastError("INTERNAL_ERROR", "zstd did not report how many bytes it compressed", { tool: "zstd" });
       return summary.read;
     },
+  };
+}
+
+/** zstd's stdin as the agent holds it: an OS pipe's write end, or Node's socket to the child. */
+function chainInput(pipe: OsPipe | null, socket: Writable | null): Pick<CodecChain, "input" | "inputStream" | "releaseInput"> {
+  if (!pipe) return { input: socket!, inputStream: () => socket!, releaseInput: () => socket!.destroy() };
+  let stream: fs.WriteStream | null = null;
+  return {
+    input: pipe.write,
+    // Blocking writes on the thread pool: a non-blocking stream would make the descriptor non-blocking for the dump tool too.
+    inputStream: () => (stream ??= fs.createWriteStream("", { fd: pipe.takeWrite(), highWaterMark: 256 * 1024 })),
+    releaseInput: () => (stream ? stream.destroy() : pipe.closeWrite()),
   };
 }
 

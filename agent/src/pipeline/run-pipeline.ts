@@ -81,6 +81,8 @@ interface Stages {
   rawSoFar(): number | null;
   /** Where a dump tool may write directly: the first child's stdin, or the staged file (codec none). */
   directInput: DumpSink | null;
+  /** Lets go of what the agent still holds of the stages (its copy of a pipe's end), whatever the outcome. */
+  release(): void;
 }
 
 /**
@@ -103,11 +105,12 @@ function chainStages(chain: CodecChain, encryptAfter: CodecStage | null, meter: 
         await Promise.all([dump.done.finally(() => chain.releaseInput()), output, ...children]);
       } else {
         relayed = true;
-        await Promise.all([pipeline([dump.stdout, meter, chain.input]), output, ...children]);
+        await Promise.all([pipeline([dump.stdout, meter, chain.inputStream()]), output, ...children]);
       }
     },
     rawBytes: () => (relayed ? meter.bytes : chain.rawBytes()),
     rawSoFar: () => chain.rawBytesSoFar(),
+    release: () => chain.releaseInput(),
   };
 }
 
@@ -129,6 +132,7 @@ function relayedStages(encoder: CodecStage | null, encrypt: CodecStage | null, p
     },
     rawBytes: () => (meter ?? hash).bytes,
     rawSoFar: () => null,
+    release: () => {},
   };
 }
 
@@ -159,6 +163,7 @@ function fileStages(partial: PartialFile, hash: HashTap, onHashed: (totalBytes: 
     },
     rawBytes: () => hash.bytes,
     rawSoFar: () => null,
+    release: () => {},
   };
 }
 
@@ -177,7 +182,7 @@ async function openStages(opts: RunPipelineOptions, meter: ByteMeter | null, has
   // that one keeps the relay, as does a zstd that cannot write gzip (gzip in-process then).
   if ((codec === "zstd" || codec === "gzip") && !opts.plainCopyPath) {
     const ageTool = await ageInChain(opts.encryption?.recipient, tools);
-    const chain = await openCodecChain(codec, level ?? (codec === "zstd" ? 3 : 6), tools, ageTool);
+    const chain = await openCodecChain(codec, level ?? (codec === "zstd" ? 3 : 6), tools, ageTool, opts.runDir);
     if (chain) {
       let library: CodecStage | null = null;
       try {
@@ -235,8 +240,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
   const rawIsStaged = (opts.compression?.codec ?? "gzip") === "none" && !opts.encryption;
   const hash = new HashTap(opts.partBytes, reclaimer, rawIsStaged ? report : undefined);
   let stopSampling = () => {};
+  let stages: Stages | undefined;
   try {
-    let stages: Stages;
     let dump: DumpHandle;
     try {
       stages = await openStages(opts, rawIsStaged ? null : meter, hash, partial, (bytes) => growing?.wrote(bytes));
@@ -300,6 +305,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<StagedArtif
     throw err;
   } finally {
     stopSampling();
+    stages?.release();
   }
 }
 
