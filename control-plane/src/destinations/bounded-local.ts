@@ -6,6 +6,7 @@ import { HoldfastError } from "@holdfast/shared";
 import { sourceFailed, watchSource } from "./failures.js";
 import type { ChildMessage, LocalOperation, LocalResults, ParentMessage, StreamOperation, WorkerOperation } from "./local-operation.js";
 import { notStarted, processEnded, STARTUP_MS, silentFolder, spawnLocal } from "./local-spawn.js";
+import { readSmall, SMALL_PUT_BYTES } from "./local-small-put.js";
 import { runInWorker } from "./local-worker.js";
 import { newProbeName } from "./probe.js";
 import { nameSegments, splitPrefix } from "./relative-name.js";
@@ -127,7 +128,20 @@ export function boundedLocalDestination(config: { path: string }, opts: LocalDes
   };
 
   return {
-    async put(stream, name, putOpts) {
+    async put(original, name, putOpts) {
+      let stream = original;
+      // What fits one message goes to the folder's worker whole: no process start for a sidecar.
+      if (putOpts?.bytes !== undefined && putOpts.bytes <= SMALL_PUT_BYTES) {
+        try {
+          check({ root, kind: "put", name });
+        } catch (err) {
+          stream.destroy();
+          throw err;
+        }
+        const small = await readSmall(stream, timeoutMs, () => silentFolder(root, "put", timeoutMs));
+        if ("data" in small) return call({ root, kind: "put", name, data: small.data });
+        stream = small.rest;
+      }
       const source = watchSource(stream);
       let op: ChildOperation;
       try {

@@ -6,6 +6,8 @@ export type StreamOperation = { root: string } & ({ kind: "put"; name: string; b
 
 /** A call that answers one value: served by the folder's long-lived worker (`local-worker.ts`). */
 export type WorkerOperation = { root: string } & (
+  /** A small object whole (SMALL_PUT_BYTES at most): one message, so never half of it. */
+  | { kind: "put"; name: string; data: Uint8Array }
   | { kind: "link"; name: string; source: string; bytes: number }
   | { kind: "stat" | "delete"; name: string }
   | { kind: "list"; prefix: string }

@@ -12,6 +12,10 @@ process.once("exit", () => {
   for (const child of live) child.kill("SIGKILL");
 });
 
+let spawned = 0;
+/** How many children were started so far (tests: which calls start none). */
+export const spawnCount = (): number => spawned;
+
 /** The child's command line: the built JS beside this file, or the TypeScript source through tsx (tests). */
 function childArgs(file: string, args: string[]): string[] {
   const self = import.meta.url;
@@ -31,6 +35,7 @@ export function spawnLocal(file: "local-child" | "local-worker-main", args: stri
     // Nothing of ours (NODE_OPTIONS included) is the child's business.
     env: process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {},
   });
+  spawned++;
   live.add(child);
   child.once("close", () => live.delete(child));
   return child;

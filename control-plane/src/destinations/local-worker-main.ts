@@ -4,6 +4,7 @@
  * catalog error goes back under that id. The parent kills it when the folder stops answering or it
  * has been idle a while; it also ends by itself once the parent is gone (the IPC channel closes).
  */
+import { Readable } from "node:stream";
 import { childFailure } from "./failures.js";
 import type { LocalResults, WorkerMessage, WorkerOperation, WorkerRequest } from "./local-operation.js";
 import { localDestination } from "./local.js";
@@ -15,6 +16,8 @@ async function answer(op: WorkerOperation): Promise<LocalResults[keyof LocalResu
   // call, as when each call had its own process; a symlink changed since is seen.
   const dest = localDestination({ path: op.root }, op.kind === "test" ? { probeName: op.probeName } : {});
   switch (op.kind) {
+    case "put":
+      return dest.put(Readable.from([Buffer.from(op.data.buffer, op.data.byteOffset, op.data.byteLength)]), op.name);
     case "link":
       return dest.link!(op.source, op.name, { bytes: op.bytes });
     case "stat":

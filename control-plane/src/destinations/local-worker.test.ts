@@ -1,12 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { errorOf } from "../testing/destination-contract.js";
+import { errorOf, randomSource } from "../testing/destination-contract.js";
 import { boundedLocalDestination } from "./bounded-local.js";
+import { SMALL_PUT_BYTES } from "./local-small-put.js";
+import { spawnCount } from "./local-spawn.js";
 import { IDLE_MS, localWorkerPid } from "./local-worker.js";
 
 /** Handles that keep this process running (a ref'd child or pipe would show here). */
@@ -124,6 +127,29 @@ describe("the local destination's worker", () => {
     await vi.waitFor(() => expect(localWorkerPid(dir)).toBeUndefined(), { timeout: 20_000, interval: 20 });
     expect(await dest.freeSpace()).toBeGreaterThan(0);
     expect(localWorkerPid(dir)).not.toBe(next);
+  });
+
+  it("writes a small object on the worker, whole or not at all; one longer than it said goes through a child of its own", async () => {
+    const dest = boundedLocalDestination({ path: dir });
+    expect(await dest.stat("ds_1/none.gz")).toBeNull();
+    const pid = localWorkerPid(dir);
+    const small = randomBytes(SMALL_PUT_BYTES);
+    const spawned = spawnCount();
+    expect(await dest.put(Readable.from([small.subarray(0, 1000), small.subarray(1000)]), "ds_1/a.json", { bytes: small.length })).toEqual({ path: join(dir, "ds_1", "a.json"), bytes: small.length });
+    expect((await readFile(join(dir, "ds_1", "a.json"))).equals(small)).toBe(true);
+    expect(spawnCount()).toBe(spawned);
+    expect(localWorkerPid(dir)).toBe(pid);
+
+    const src = randomSource(3 * 1024 * 1024, 256 * 1024, 512 * 1024);
+    const err = await errorOf(dest.put(src.stream, "ds_1/half.json", { bytes: 100 }));
+    expect(err.message).toContain("source died");
+    expect(await readdir(join(dir, "ds_1"))).toEqual(["a.json"]);
+
+    // Declared small, it is not: what was read and the rest are written whole, by a child.
+    const big = randomSource(3 * 1024 * 1024, 256 * 1024);
+    expect((await dest.put(big.stream, "ds_1/big.json", { bytes: 100 })).bytes).toBe(3 * 1024 * 1024);
+    expect(createHash("sha256").update(await readFile(join(dir, "ds_1", "big.json"))).digest("hex")).toBe(big.sha256());
+    expect(spawnCount()).toBe(spawned + 1);
   });
 
   it("ends a worker left idle for IDLE_MS", async () => {
