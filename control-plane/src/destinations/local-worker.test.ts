@@ -86,7 +86,8 @@ describe("the local destination's worker", () => {
     expect(localWorkerPid(dir)).toBe(pid);
   });
 
-  it("kills a worker whose call blocks: every call in flight on it fails DESTINATION_UNREACHABLE, the next starts a new worker", async () => {
+  // Three workers start through tsx here, seconds each on a busy machine.
+  it("kills a worker whose call blocks: every call in flight on it fails DESTINATION_UNREACHABLE, the next starts a new worker", { timeout: 60_000 }, async () => {
     const fifo = await stuckSpool("stuck.artifact");
     const fine = boundedLocalDestination({ path: dir });
     expect(await fine.stat("ds_1/none.gz")).toBeNull();
@@ -107,7 +108,7 @@ describe("the local destination's worker", () => {
     expect(localWorkerPid(dir)).not.toBe(pid);
   });
 
-  it("fails the calls of a worker that dies with DELIVERY_FAILED, and starts another for the next call", async () => {
+  it("fails the calls of a worker that dies with DELIVERY_FAILED, and starts another for the next call", { timeout: 60_000 }, async () => {
     const fifo = await stuckSpool("stuck.artifact");
     const dest = boundedLocalDestination({ path: dir });
     const blocked = errorOf(dest.link!(fifo, "ds_1/a.gz", { bytes: 0 }));
