@@ -36,15 +36,16 @@ export async function readSmall(stream: Readable, timeoutMs: number, silent: () 
     chunks.push(chunk);
     total += chunk.length;
     if (total > SMALL_PUT_BYTES) {
-      return {
-        rest: Readable.from(
-          (async function* () {
-            yield* chunks;
-            for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-          })(),
-          { objectMode: false },
-        ),
-      };
+      const rest = Readable.from(
+        (async function* () {
+          yield* chunks;
+          for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+        })(),
+        { objectMode: false },
+      );
+      // A copy stopped midway ends the source too (its file closed), not only the generator over it.
+      rest.once("close", () => stream.destroy());
+      return { rest };
     }
   }
 }
