@@ -4,9 +4,11 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { destinationContract, errorOf, randomSource, sha256Of } from "../testing/destination-contract.js";
 import { boundedLocalDestination } from "./bounded-local.js";
+import { spawnCount } from "./local-spawn.js";
 import { openDestination } from "./open-destination.js";
 
 /** Our child processes still alive (by their parent pid and command line), from /proc. */
@@ -56,9 +58,14 @@ describe("local destination in a child process", () => {
   });
 
   it("refuses a folder under /proc before it starts a process", async () => {
-    const err = await errorOf(boundedLocalDestination({ path: "/proc/backups" }).test());
-    expect(err.code).toBe("DESTINATION_REFUSED");
-    expect(err.details).toMatchObject({ fsType: "proc", mountPoint: "/proc" });
+    const spawned = spawnCount();
+    const dest = boundedLocalDestination({ path: "/proc/backups" });
+    for (const call of [dest.test(), dest.stat("ds_1/x.gz"), dest.put(Readable.from([Buffer.from("x")]), "ds_1/x.gz", { bytes: 1 })]) {
+      const err = await errorOf(call);
+      expect(err.code).toBe("DESTINATION_REFUSED");
+      expect(err.details).toMatchObject({ fsType: "proc", mountPoint: "/proc" });
+    }
+    expect(spawnCount()).toBe(spawned);
     expect(await runningChildren()).toEqual([]);
   });
 

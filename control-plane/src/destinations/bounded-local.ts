@@ -1,12 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createRequire } from "node:module";
+import type { ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { PassThrough, type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { type ErrorBody, HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared";
 import { sourceFailed, watchSource } from "./failures.js";
-import type { ChildMessage, LocalOperation, LocalResults, ParentMessage } from "./local-operation.js";
+import type { ChildMessage, LocalOperation, LocalResults, ParentMessage, StreamOperation, WorkerOperation } from "./local-operation.js";
+import { notStarted, processEnded, STARTUP_MS, silentFolder, spawnLocal } from "./local-spawn.js";
+import { readSmall, SMALL_PUT_BYTES } from "./local-small-put.js";
+import { runInWorker } from "./local-worker.js";
 import { newProbeName } from "./probe.js";
 import { nameSegments, splitPrefix } from "./relative-name.js";
 import { assertNotPseudoFilesystem } from "./pseudo-filesystems.js";
@@ -14,8 +15,6 @@ import type { Destination } from "./types.js";
 
 /** How long a local folder may stay silent in one step of an operation (HOLDFAST_LOCAL_DESTINATION_TIMEOUT_MS). */
 export const DEFAULT_LOCAL_TIMEOUT_MS = 60_000;
-/** Starting Node itself is not the folder's fault, but it is bounded too. */
-const STARTUP_MS = 30_000;
 
 export interface LocalDestinationOptions {
   timeoutMs?: number;
@@ -23,24 +22,12 @@ export interface LocalDestinationOptions {
   probeName?: () => string;
 }
 
-/** Children still running, killed if the control plane exits: one blocked on a dead mount would outlive it. */
-const live = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of live) child.kill("SIGKILL");
-});
-
-/** The child's command line: the built JS beside this file, or the TypeScript source through tsx (tests). */
-function childArgs(op: LocalOperation): string[] {
-  const self = import.meta.url;
-  if (!self.endsWith(".ts")) return [fileURLToPath(new URL("./local-child.js", self)), JSON.stringify(op)];
-  const tsx = pathToFileURL(createRequire(self).resolve("tsx")).href;
-  return ["--conditions=@holdfast/source", "--import", tsx, fileURLToPath(new URL("./local-child.ts", self)), JSON.stringify(op)];
-}
-
 /**
- * One operation in its own child process. A call on a dead mount (NFS, FUSE) blocks inside the kernel
- * and no timer can stop it, but a process can be killed: when the child stays silent for `timeoutMs`
- * in any step, it is killed with SIGKILL and the caller gets DESTINATION_UNREACHABLE once it is gone.
+ * One streamed operation (put, get) in its own child process: its start is small against a transfer,
+ * and its bytes have the child's stdin or stdout to themselves. A call on a dead mount (NFS, FUSE)
+ * blocks inside the kernel and no timer can stop it, but a process can be killed: when the child
+ * stays silent for `timeoutMs` in any step, it is killed with SIGKILL and the caller gets
+ * DESTINATION_UNREACHABLE once it is gone.
  */
 class ChildOperation {
   readonly child: ChildProcess;
@@ -50,27 +37,20 @@ class ChildOperation {
   readonly answer: Promise<unknown>;
   private timer: NodeJS.Timeout | undefined;
   private stalled = false;
-  private reported: ErrorBody | undefined;
+  private reported: HoldfastError | undefined;
   private stderr = "";
 
   constructor(
-    private readonly op: LocalOperation,
+    private readonly op: StreamOperation,
     private readonly timeoutMs: number,
   ) {
-    this.child = spawn(process.execPath, childArgs(op), {
-      stdio: [op.kind === "put" ? "pipe" : "ignore", op.kind === "get" ? "pipe" : "ignore", "pipe", "ipc"],
-      serialization: "advanced",
-      // Nothing of ours (NODE_OPTIONS included) is the child's business.
-      env: process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {},
-    });
-    live.add(this.child);
+    this.child = spawnLocal("local-child", [JSON.stringify(op)], [op.kind === "put" ? "pipe" : "ignore", op.kind === "get" ? "pipe" : "ignore", "pipe", "ipc"]);
     this.child.stderr!.on("data", (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-2000)));
     this.closed = new Promise((done) => {
       this.child.once("error", (err) => {
-        this.reported ??= { code: "INTERNAL_ERROR", message: `Could not start the local destination's process: ${err.message}`, retryable: true };
+        this.reported ??= notStarted(err);
       });
       this.child.once("close", (code, signal) => {
-        live.delete(this.child);
         this.disarm();
         done(this.outcome(code, signal));
       });
@@ -78,7 +58,7 @@ class ChildOperation {
     this.answer = new Promise((resolveAnswer, reject) => {
       this.child.on("message", (m: ChildMessage) => {
         if ("ready" in m) this.arm();
-        else if ("error" in m) this.reported = m.error;
+        else if ("error" in m) this.reported = HoldfastError.from(m.error);
         else resolveAnswer(m.ok);
       });
       void this.closed.then((err) => reject(err ?? new HoldfastError("DELIVERY_FAILED", "The local destination's process ended without an answer")));
@@ -108,17 +88,9 @@ class ChildOperation {
   }
 
   private outcome(code: number | null, signal: NodeJS.Signals | null): HoldfastError | null {
-    if (this.stalled) {
-      return new HoldfastError(
-        "DESTINATION_UNREACHABLE",
-        `The folder ${this.op.root} did not answer for ${this.timeoutMs / 1000} s (${this.op.kind}); the operation was stopped`,
-        { reason: `no answer within ${this.timeoutMs} ms`, operation: this.op.kind },
-      );
-    }
-    if (this.reported) return HoldfastError.from(this.reported);
-    if (code === 0) return null;
-    const lastLine = this.stderr.trim().split("\n").pop() ?? "";
-    return new HoldfastError("DELIVERY_FAILED", `The local destination's process ended with ${signal ?? `exit code ${code}`}`, { reason: lastLine });
+    if (this.stalled) return silentFolder(this.op.root, this.op.kind, this.timeoutMs);
+    if (this.reported) return this.reported;
+    return code === 0 ? null : processEnded(code, signal, this.stderr);
   }
 
   /** The result, then the process gone (it exits by itself once it answered). */
@@ -133,24 +105,43 @@ class ChildOperation {
 
 /**
  * The local destination as the control plane uses it: the same folder semantics as `localDestination`
- * (which the child runs), every operation in a child process bounded by `timeoutMs` of silence, and a
- * folder on a pseudo-filesystem (by the mount table) refused before any process starts.
+ * (which the children run), every operation in a child process bounded by `timeoutMs` of silence (put
+ * and get each in their own, the others on the folder's long-lived worker), and a folder on a
+ * pseudo-filesystem (by the mount table) refused before any process starts or any request is sent.
  */
 export function boundedLocalDestination(config: { path: string }, opts: LocalDestinationOptions = {}): Destination {
   const root = resolve(config.path);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCAL_TIMEOUT_MS;
-  /** Refusals that need no file system (a pseudo-filesystem by the mount table, a bad name) start no process. */
-  const start = (op: LocalOperation): ChildOperation => {
+  /** Refusals that need no file system (a pseudo-filesystem by the mount table, a bad name) reach no process. */
+  const check = (op: LocalOperation): void => {
     assertNotPseudoFilesystem(root);
     if ("name" in op) nameSegments(op.name);
     if (op.kind === "list") splitPrefix(op.prefix);
+  };
+  const start = (op: StreamOperation): ChildOperation => {
+    check(op);
     return new ChildOperation(op, timeoutMs);
   };
-  const call = async <K extends keyof LocalResults>(op: LocalOperation & { kind: K }): Promise<LocalResults[K]> =>
-    (await start(op).result()) as LocalResults[K];
+  const call = async <K extends keyof LocalResults>(op: WorkerOperation & { kind: K }): Promise<LocalResults[K]> => {
+    check(op);
+    return (await runInWorker(op, timeoutMs)) as LocalResults[K];
+  };
 
   return {
-    async put(stream, name, putOpts) {
+    async put(original, name, putOpts) {
+      let stream = original;
+      // What fits one message goes to the folder's worker whole: no process start for a sidecar.
+      if (putOpts?.bytes !== undefined && putOpts.bytes <= SMALL_PUT_BYTES) {
+        try {
+          check({ root, kind: "put", name });
+        } catch (err) {
+          stream.destroy();
+          throw err;
+        }
+        const small = await readSmall(stream, timeoutMs, () => silentFolder(root, "put", timeoutMs));
+        if ("data" in small) return call({ root, kind: "put", name, data: small.data });
+        stream = small.rest;
+      }
       const source = watchSource(stream);
       let op: ChildOperation;
       try {
@@ -206,7 +197,7 @@ export function boundedLocalDestination(config: { path: string }, opts: LocalDes
       return out as Readable;
     },
 
-    // The link, the rename and the folder's fsync happen in the child: a dead mount blocks there too.
+    // The link, the rename and the folder's fsync happen in the worker: a dead mount blocks there too.
     link: (source, name, linkOpts) => call({ root, kind: "link", name, source, bytes: linkOpts.bytes }),
     stat: (name) => call({ root, kind: "stat", name }),
     list: (prefix) => call({ root, kind: "list", prefix }),

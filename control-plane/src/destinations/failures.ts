@@ -1,4 +1,4 @@
-import { HoldfastError } from "@holdfast/shared";
+import { type ErrorBody, HoldfastError } from "@holdfast/shared";
 
 /** A short, secret-free reason from any thrown value, for `details.reason`. */
 export function reasonOf(err: unknown): string {
@@ -49,4 +49,10 @@ export function fsFailure(err: unknown, action: string): HoldfastError {
 
 export function notFound(name: string): HoldfastError {
   return new HoldfastError("ARTIFACT_NOT_FOUND", `The destination holds no object ${JSON.stringify(name)}`, { name });
+}
+
+/** Any failure inside a local destination's child process, as the error body it sends its parent. */
+export function childFailure(err: unknown): ErrorBody {
+  if (err instanceof HoldfastError) return err.toBody();
+  return new HoldfastError("DELIVERY_FAILED", `The local destination failed: ${reasonOf(err)}`, { reason: reasonOf(err) }).toBody();
 }

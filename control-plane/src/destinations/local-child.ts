@@ -1,13 +1,13 @@
 /**
- * The child process that runs one operation of a local destination (`bounded-local.ts` spawns it):
- * the operation as JSON in argv, an object's bytes on stdin (put) or stdout (get), the result or the
- * error as one IPC message. The parent kills it when the folder stops answering.
+ * The child process that runs one streamed operation of a local destination (`bounded-local.ts`
+ * spawns it; the small ones go to the folder's worker, `local-worker-main.ts`): the operation as JSON
+ * in argv, an object's bytes on stdin (put) or stdout (get), the result or the error as one IPC
+ * message. The parent kills it when the folder stops answering.
  */
 import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { HoldfastError } from "@holdfast/shared";
-import { reasonOf } from "./failures.js";
-import type { ChildMessage, LocalOperation, ParentMessage } from "./local-operation.js";
+import { childFailure } from "./failures.js";
+import type { ChildMessage, ParentMessage, StreamOperation } from "./local-operation.js";
 import { localDestination } from "./local.js";
 
 const send = (m: ChildMessage) => new Promise<void>((resolve) => (process.connected ? process.send!(m, () => resolve()) : resolve()));
@@ -38,9 +38,9 @@ function committedInput(): PassThrough {
   return input;
 }
 
-async function run(op: LocalOperation): Promise<void> {
+async function run(op: StreamOperation): Promise<void> {
   await send({ ready: true });
-  const dest = localDestination({ path: op.root }, op.kind === "test" ? { probeName: op.probeName } : {});
+  const dest = localDestination({ path: op.root });
   switch (op.kind) {
     case "put":
       return send({ ok: await dest.put(committedInput(), op.name, op.bytes === undefined ? {} : { bytes: op.bytes }) });
@@ -49,27 +49,13 @@ async function run(op: LocalOperation): Promise<void> {
       await send({ ok: "streaming" });
       return pipeline(stream, process.stdout);
     }
-    case "link":
-      return send({ ok: await dest.link!(op.source, op.name, { bytes: op.bytes }) });
-    case "stat":
-      return send({ ok: await dest.stat(op.name) });
-    case "list":
-      return send({ ok: await dest.list(op.prefix) });
-    case "delete":
-      await dest.delete(op.name);
-      return send({ ok: undefined });
-    case "freeSpace":
-      return send({ ok: await dest.freeSpace() });
-    case "test":
-      return send({ ok: await dest.test() });
   }
 }
 
-run(JSON.parse(process.argv[2] ?? "null") as LocalOperation).then(
+run(JSON.parse(process.argv[2] ?? "null") as StreamOperation).then(
   () => process.disconnect?.(),
   async (err: unknown) => {
-    const error = err instanceof HoldfastError ? err : new HoldfastError("DELIVERY_FAILED", `The local destination failed: ${reasonOf(err)}`, { reason: reasonOf(err) });
-    await send({ error: error.toBody() });
+    await send({ error: childFailure(err) });
     process.exitCode = 1;
     process.disconnect?.();
   },
