@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 
 /**
  * A directory-format dump as ONE tar stream (docs/architecture.md, "The backup path": one file per

@@ -12,7 +12,7 @@ import {
   type Clock,
   type EnrollRequest,
   type TlsPin,
-} from "@holdfast/shared";
+} from "@holdfast/shared/protocol";
 import http from "node:http";
 import https from "node:https";
 import { ServerTrust } from "../link/server-trust.js";

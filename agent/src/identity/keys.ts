@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { exportJWK, exportPKCS8, generateKeyPair as joseGenerateKeyPair, importPKCS8, type CryptoKey } from "jose";
-import { AGENT_JWT, Ed25519PublicJwk } from "@holdfast/shared";
+import { AGENT_JWT, Ed25519PublicJwk } from "@holdfast/shared/protocol";
 import { ensurePrivateDir } from "../fs-safe.js";
 
 export const PRIVATE_KEY_FILE = "agent.key";

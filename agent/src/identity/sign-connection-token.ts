@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { SignJWT, type CryptoKey } from "jose";
-import { AGENT_JWT, type Clock } from "@holdfast/shared";
+import { AGENT_JWT, type Clock } from "@holdfast/shared/protocol";
 
 /**
  * The per-connection JWT of docs/link.md §2. A fresh one for every attempt: 60 s lifetime and a

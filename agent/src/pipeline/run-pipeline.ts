@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { HoldfastError, type Clock, type Codec } from "@holdfast/shared";
+import { HoldfastError, type Clock, type Codec } from "@holdfast/shared/protocol";
 import type { DumpHandle, DumpSink } from "../engines/types.js";
 import type { StagedArtifact } from "../staging/staged-artifact.js";
 import { createEncoder, type CodecStage, type CodecTools } from "./codec.js";

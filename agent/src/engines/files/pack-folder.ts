@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import type { PassThrough } from "node:stream";
 import tar, { type Pack } from "tar-stream";
-import { HoldfastError, type FilesConnection } from "@holdfast/shared";
+import { HoldfastError, type FilesConnection } from "@holdfast/shared/protocol";
 import { startDump, stoppedError } from "../dump-handle.js";
 import type { DumpHandle, Fingerprint } from "../types.js";
 import { displayName } from "./entry-name.js";

@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
-import { HoldfastError, type FilesConnection } from "@holdfast/shared";
+import { HoldfastError, type FilesConnection } from "@holdfast/shared/protocol";
 import { createDecoder, type CodecTools } from "../../pipeline/codec.js";
 import type { RestoreOptions, RestoreResult } from "../types.js";
 import { targetNotEmpty } from "../restore-target.js";

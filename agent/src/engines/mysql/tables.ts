@@ -1,5 +1,5 @@
 import picomatch from "picomatch";
-import { HoldfastError, type ResolvedBackupOptions } from "@holdfast/shared";
+import { HoldfastError, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import type { TableSelection } from "./args.js";
 import { runSql, type SqlSession } from "./query.js";
 
