@@ -1,4 +1,4 @@
-import { HoldfastError, systemClock, type Clock } from "@holdfast/shared";
+import { HoldfastError, systemClock, type Clock } from "@holdfast/shared/protocol";
 import { defaultEngines } from "./engines/registry.js";
 import type { EngineRegistry } from "./engines/types.js";
 import type { AgentEnv, AgentLimits } from "./env.js";

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { z } from "zod";
-import { HoldfastError, validationError } from "@holdfast/shared";
+import { HoldfastError, validationError } from "@holdfast/shared/protocol";
 
 /** The file is a handful of settings; anything bigger is not an agent config. */
 const MAX_CONFIG_BYTES = 64 * 1024;

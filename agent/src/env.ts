@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { HoldfastError, validationError } from "@holdfast/shared";
+import { HoldfastError, validationError } from "@holdfast/shared/protocol";
 import { type AgentConfigFile, CONFIG_KEY_VARIABLES, type ConfigKey, LOG_LEVELS, readAgentConfigFile } from "./config-file.js";
 
 const positiveMs = z.coerce.number().int().positive();

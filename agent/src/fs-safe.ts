@@ -49,4 +49,4 @@ export async function probeWritable(dir: string): Promise<boolean> {
   }
 }
 
-export { SAFE_ID } from "@holdfast/shared";
+export { SAFE_ID } from "@holdfast/shared/protocol";

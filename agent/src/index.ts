@@ -2,7 +2,8 @@ export { loadEnv, DEFAULT_LIMITS, type AgentEnv, type AgentLimits } from "./env.
 export { createLogger, silentLogger, type Logger } from "./log.js";
 export { AGENT_VERSION } from "./version.js";
 export { createRunContext, startAgent, SHUTDOWN_DRAIN_MS, type RunningAgent, type StartAgentOptions } from "./agent.js";
-export { enroll, signEnrollPop, normalizeServerUrl } from "./identity/enroll.js";
+export { enroll, signEnrollPop } from "./identity/enroll.js";
+export { normalizeServerUrl } from "./identity/server-url.js";
 export { generateKeyPair, exportPublicJwk, writePrivateKey, readPrivateKey, PRIVATE_KEY_FILE } from "./identity/keys.js";
 export { readIdentity, writeIdentity, hasIdentity, AgentIdentity, IDENTITY_FILE } from "./identity/identity-file.js";
 export { signConnectionToken } from "./identity/sign-connection-token.js";

@@ -1,4 +1,4 @@
-import { LOG_REDACTION } from "@holdfast/shared";
+import { LOG_REDACTION } from "@holdfast/shared/protocol";
 import { pino, type Logger } from "pino";
 
 export type { Logger };

@@ -1,6 +1,6 @@
 // The agent's memory, idle and during backups (issue 18's targets: idle <= 55 MiB, peak <= 100 MiB):
 //   node node_modules/tsx/dist/cli.mjs --conditions=@holdfast/source tests/bench/agent-memory-probe.ts \
-//     [--database holdfast_bench_1024] [--runs 3] [--codec zstd] [--node-flags="--max-semi-space-size=1"]... [--repeat 1]
+//     [--database holdfast_bench_pgbench_1024] [--runs 3] [--codec zstd] [--node-flags="--max-semi-space-size=1"]... [--repeat 1]
 // Starts a real control plane and one enrolled agent, then for each --node-flags (repeatable; "" for
 // none; default: the launcher's, agent/bin/node-flags.json), --repeat times interleaved: starts the
 // agent, reads /proc/PID/status VmRSS 10 s after it is online, runs --runs backups, each one's peak
@@ -12,7 +12,7 @@ import { settled } from "../support/proxied-rig.js";
 
 const { values } = parseArgs({
   options: {
-    database: { type: "string", default: "holdfast_bench_1024" },
+    database: { type: "string", default: "holdfast_bench_pgbench_1024" },
     runs: { type: "string", default: "3" },
     codec: { type: "string", default: "zstd" },
     "node-flags": { type: "string", multiple: true },

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 
 /**
  * `holdfast-agent allow-path PATH [--write]`: lets the hardened unit read (or, with --write, write) a

@@ -1,6 +1,6 @@
 import os from "node:os";
 import { existsSync } from "node:fs";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import { loadEnv } from "../env.js";
 import type { Command } from "commander";
 

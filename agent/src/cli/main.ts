@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { HoldfastError, parseOrThrow, systemClock, TlsPin } from "@holdfast/shared";
+import { HoldfastError, parseOrThrow, systemClock, TlsPin } from "@holdfast/shared/protocol";
 import { loadEnv } from "../env.js";
 import { AGENT_VERSION } from "../version.js";
 import { readEnrollToken } from "./read-token.js";

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 
 /** The enrollment token from --token, --token-file or HOLDFAST_ENROLL_TOKEN (file and env keep it out of `ps`). */
 export function readEnrollToken(opts: { token?: string; tokenFile?: string }, env: NodeJS.ProcessEnv): string {

@@ -1,6 +1,6 @@
 import os from "node:os";
 import type { Command } from "commander";
-import { connectionLabel } from "@holdfast/shared";
+import { connectionLabel } from "@holdfast/shared/protocol";
 import { loadEnv } from "../env.js";
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);

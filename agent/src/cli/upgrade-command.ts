@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { promisify } from "node:util";
 import { type Command, Option } from "commander";
 import { z } from "zod";
-import { HoldfastError, TlsPin } from "@holdfast/shared";
+import { HoldfastError, TlsPin } from "@holdfast/shared/protocol";
 import { loadEnv } from "../env.js";
 import { readIdentity } from "../identity/identity-file.js";
 import { AGENT_VERSION } from "../version.js";

@@ -1,4 +1,4 @@
-import { DatasourceConfig, type DatasourceConfigUpdate, HoldfastError, REDACTED, redactConnection, type CommandData } from "@holdfast/shared";
+import { DatasourceConfig, type DatasourceConfigUpdate, HoldfastError, REDACTED, redactConnection, type CommandData } from "@holdfast/shared/protocol";
 import { engineFor } from "../engines/registry.js";
 import type { RunContext } from "../runs/context.js";
 import { deleteDatasource, listDatasources, replaceDatasource, requireDatasource, saveDatasource, toDatasourceView } from "../store/datasources.js";

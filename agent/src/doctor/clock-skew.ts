@@ -1,4 +1,4 @@
-import { AGENT_JWT } from "@holdfast/shared";
+import { AGENT_JWT } from "@holdfast/shared/protocol";
 import type { Finding } from "./finding.js";
 
 /** The agent itself warns past this (link/session.ts). */

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { Engine } from "@holdfast/shared";
+import { Engine } from "@holdfast/shared/protocol";
 import { DB_FILE } from "../store/store.js";
 
 /**

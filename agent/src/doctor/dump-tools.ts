@@ -1,4 +1,4 @@
-import type { Engine as EngineName } from "@holdfast/shared";
+import type { Engine as EngineName } from "@holdfast/shared/protocol";
 import type { EngineRegistry } from "../engines/types.js";
 import type { Finding } from "./finding.js";
 

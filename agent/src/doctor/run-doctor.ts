@@ -1,5 +1,5 @@
 import { withConfiguredServer } from "../identity/configured-server.js";
-import { isLoopbackHost } from "@holdfast/shared";
+import { isLoopbackHost } from "@holdfast/shared/protocol";
 import { defaultEngines } from "../engines/registry.js";
 import type { EngineRegistry } from "../engines/types.js";
 import { stagingRootFor } from "../staging/run-folders.js";

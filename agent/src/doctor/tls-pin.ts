@@ -1,7 +1,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import type { Finding } from "./finding.js";
-import type { TlsPin } from "@holdfast/shared";
+import type { TlsPin } from "@holdfast/shared/protocol";
 import { certificatePin, peerChain, verifyPinnedChain } from "@holdfast/shared/node";
 
 /**

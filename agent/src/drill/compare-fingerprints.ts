@@ -1,4 +1,4 @@
-import type { DrillMismatch } from "@holdfast/shared";
+import type { DrillMismatch } from "@holdfast/shared/protocol";
 import type { Fingerprint } from "../engines/types.js";
 
 export interface Comparison {

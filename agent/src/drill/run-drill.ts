@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
-import { HoldfastError, toErrorBody, type Codec, type DatasourceConnection, type DumpFormat, type Verification } from "@holdfast/shared";
+import { HoldfastError, toErrorBody, type Codec, type DatasourceConnection, type DumpFormat, type Verification } from "@holdfast/shared/protocol";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 import type { Engine, Fingerprint, ScratchTarget } from "../engines/types.js";
 import { compareFingerprints } from "./compare-fingerprints.js";

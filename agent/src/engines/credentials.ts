@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 
 /** The credential fields every network engine's connection has (shared/src/protocol/datasource.ts). */
 export interface Credentials {

@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { finished } from "node:stream/promises";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 import { killTree, spawnTool, type ToolExit } from "./spawn-tool.js";
 import type { DumpHandle, DumpSink, Fingerprint } from "./types.js";

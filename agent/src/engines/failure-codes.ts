@@ -1,4 +1,4 @@
-import { HoldfastError, type ErrorCode } from "@holdfast/shared";
+import { HoldfastError, type ErrorCode } from "@holdfast/shared/protocol";
 import { redactSecrets, type ToolExit } from "./spawn-tool.js";
 
 /** The three causes of a failed connection a user must tell apart (docs/decisions.md, "Database failures"). */

@@ -1,4 +1,4 @@
-import { HoldfastError, type Engine as EngineName } from "@holdfast/shared";
+import { HoldfastError, type Engine as EngineName } from "@holdfast/shared/protocol";
 import { PostgresEngine } from "./postgres/engine.js";
 import { MysqlEngine } from "./mysql/engine.js";
 import { MongoEngine } from "./mongodb/engine.js";

@@ -1,4 +1,4 @@
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 
 /** 409 RESTORE_TARGET_NOT_EMPTY, with the way out in the message itself: every engine says it the same way. */
 export function targetNotEmpty(what: string, details: Record<string, unknown>): HoldfastError {

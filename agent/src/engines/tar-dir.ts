@@ -2,8 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import tar from "tar-stream";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
+import { lazyRequire } from "../lazy-require.js";
+
+/** Loaded on first use: most agents never pack or unpack a tar. */
+const tarStream = lazyRequire<typeof import("tar-stream")>("tar-stream");
 
 /**
  * A directory-format dump as ONE tar stream (docs/architecture.md, "The backup path": one file per
@@ -11,7 +14,7 @@ import { HoldfastError } from "@holdfast/shared";
  * streamed into the tar in turn, with backpressure, so memory stays flat whatever the table sizes.
  */
 export function packDirectory(dir: string): { stream: Readable; done: Promise<void> } {
-  const pack = tar.pack();
+  const pack = tarStream().pack();
   const done = (async () => {
     const names = (await fs.promises.readdir(dir)).sort();
     for (const name of names) {
@@ -33,7 +36,7 @@ export function packDirectory(dir: string): { stream: Readable; done: Promise<vo
  * name: no path separators, no `..`, no links, so an artifact can never write outside `dir`.
  */
 export async function unpackToDirectory(source: Readable, dir: string): Promise<void> {
-  const extract = tar.extract();
+  const extract = tarStream().extract();
   const consume = (async () => {
     for await (const entry of extract) {
       const name = entry.header.name;

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import { spawnTool, toolEnv } from "./spawn-tool.js";
 
 /** The major version in a tool's `--version` line: `pg_dump (PostgreSQL) 16.4 (Debian …)` → 16. */

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from "node:stream";
-import type { Codec, ConnectionOf, DatasourceConnection, DumpFormat, Engine as EngineName, ResolvedBackupOptions } from "@holdfast/shared";
+import type { Codec, ConnectionOf, DatasourceConnection, DumpFormat, Engine as EngineName, ResolvedBackupOptions } from "@holdfast/shared/protocol";
 
 export interface ConnectionTestResult {
   latencyMs: number;

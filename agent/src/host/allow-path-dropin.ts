@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 
 /** The agent's unit, as install/agent.sh names it. */
 export const AGENT_UNIT = "holdfast-agent.service";

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import { type Access, dropInFor, pathWarnings, SYSTEMD_UNIT_DIR, validateAllowedPath } from "./allow-path-dropin.js";
 import { groupName, groupsFor, readAccount } from "./path-groups.js";
 

@@ -1,4 +1,4 @@
-import { Codec, PROTOCOL_VERSION, type CommandData } from "@holdfast/shared";
+import { Codec, PROTOCOL_VERSION, type CommandData } from "@holdfast/shared/protocol";
 import type { EngineRegistry } from "../engines/types.js";
 import { codecAvailable } from "../runs/preflight.js";
 import { AGENT_VERSION } from "../version.js";

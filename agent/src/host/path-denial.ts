@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import type { AgentStore } from "../store/store.js";
 import { requireDatasource } from "../store/datasources.js";
 import { type Access, AGENT_UNIT, dropInFor, isHiddenByProtectHome, RELOAD_COMMANDS } from "./allow-path-dropin.js";

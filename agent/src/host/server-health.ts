@@ -1,4 +1,4 @@
-import type { CommandData } from "@holdfast/shared";
+import type { CommandData } from "@holdfast/shared/protocol";
 import type { RunContext } from "../runs/context.js";
 import { probeStagingWritable } from "../runs/preflight.js";
 import { freeBytesAt } from "./free-space.js";

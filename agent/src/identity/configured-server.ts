@@ -1,5 +1,5 @@
 import type { AgentEnv } from "../env.js";
-import { normalizeServerUrl } from "./enroll.js";
+import { normalizeServerUrl } from "./server-url.js";
 import type { AgentIdentity } from "./identity-file.js";
 
 /**

@@ -12,13 +12,14 @@ import {
   type Clock,
   type EnrollRequest,
   type TlsPin,
-} from "@holdfast/shared";
+} from "@holdfast/shared/protocol";
 import http from "node:http";
 import https from "node:https";
 import { ServerTrust } from "../link/server-trust.js";
 import { z } from "zod";
 import { AGENT_VERSION } from "../version.js";
 import { EnrollWorkspace } from "./enroll-workspace.js";
+import { normalizeServerUrl } from "./server-url.js";
 import { hasIdentity, IDENTITY_FILE, writeIdentity, type AgentIdentity } from "./identity-file.js";
 import { exportPublicJwk, generateKeyPair, PRIVATE_KEY_FILE, writePrivateKey } from "./keys.js";
 
@@ -31,15 +32,6 @@ export async function signEnrollPop(privateKey: CryptoKey, token: string, clock:
     .setIssuedAt(iat)
     .setExpirationTime(iat + ENROLL_POP.lifetimeSeconds)
     .sign(privateKey);
-}
-
-/** Trailing slashes would double up with the route names. */
-export function normalizeServerUrl(serverUrl: string): string {
-  const url = new URL(serverUrl);
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new HoldfastError("VALIDATION_FAILED", `Server URL must be http(s): ${serverUrl}`);
-  }
-  return url.toString().replace(/\/+$/, "");
 }
 
 const ErrorReply = z.object({ error: ErrorBody });

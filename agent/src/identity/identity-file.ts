@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { HoldfastError, TlsPin } from "@holdfast/shared";
+import { HoldfastError, TlsPin } from "@holdfast/shared/protocol";
 
 export const IDENTITY_FILE = "identity.json";
 

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { exportJWK, exportPKCS8, generateKeyPair as joseGenerateKeyPair, importPKCS8, type CryptoKey } from "jose";
-import { AGENT_JWT, Ed25519PublicJwk } from "@holdfast/shared";
+import { createPrivateKey, webcrypto } from "node:crypto";
+import type { CryptoKey } from "jose";
+import { AGENT_JWT, Ed25519PublicJwk } from "@holdfast/shared/protocol";
 import { ensurePrivateDir } from "../fs-safe.js";
 
 export const PRIVATE_KEY_FILE = "agent.key";
@@ -11,13 +12,18 @@ export interface AgentKeyPair {
   publicKey: CryptoKey;
 }
 
-/** A fresh Ed25519 pair; extractable because the private half must be written to the data dir. */
+/**
+ * A fresh Ed25519 pair; extractable because the private half must be written to the data dir. jose
+ * is loaded here, on use, by enrollment only: `run` reads the key and signs with node:crypto.
+ */
 export async function generateKeyPair(): Promise<AgentKeyPair> {
+  const { generateKeyPair: joseGenerateKeyPair } = await import("jose");
   const { privateKey, publicKey } = await joseGenerateKeyPair(AGENT_JWT.alg, { crv: "Ed25519", extractable: true });
   return { privateKey, publicKey };
 }
 
 export async function exportPublicJwk(publicKey: CryptoKey): Promise<Ed25519PublicJwk> {
+  const { exportJWK } = await import("jose");
   return Ed25519PublicJwk.parse(await exportJWK(publicKey));
 }
 
@@ -28,6 +34,7 @@ export async function exportPublicJwk(publicKey: CryptoKey): Promise<Ed25519Publ
 export async function writePrivateKey(dataDir: string, privateKey: CryptoKey): Promise<string> {
   ensurePrivateDir(dataDir);
   const file = path.join(dataDir, PRIVATE_KEY_FILE);
+  const { exportPKCS8 } = await import("jose");
   const pem = await exportPKCS8(privateKey);
   const handle = await fs.promises.open(file, "wx", 0o600);
   try {
@@ -41,5 +48,7 @@ export async function writePrivateKey(dataDir: string, privateKey: CryptoKey): P
 
 export async function readPrivateKey(dataDir: string): Promise<CryptoKey> {
   const pem = await fs.promises.readFile(path.join(dataDir, PRIVATE_KEY_FILE), "utf8");
-  return importPKCS8(pem, AGENT_JWT.alg);
+  // As jose's importPKCS8 for EdDSA does: a non-extractable Ed25519 signing key.
+  const der = createPrivateKey(pem).export({ format: "der", type: "pkcs8" });
+  return webcrypto.subtle.importKey("pkcs8", der, { name: "Ed25519" }, false, ["sign"]) as Promise<CryptoKey>;
 }

@@ -1,4 +1,4 @@
-import type { TlsPin } from "@holdfast/shared";
+import type { TlsPin } from "@holdfast/shared/protocol";
 import { readIdentity, writeIdentity } from "./identity-file.js";
 
 /** Keeps the pins in identity.json (temp file + rename, 0600), so the next start trusts them too. */

@@ -1,6 +1,6 @@
-import { type CryptoKey } from "jose";
+import type { CryptoKey } from "jose";
 import WebSocket from "ws";
-import { AGENT_ROUTES, CLOSE_CODES, HoldfastError, MAX_FRAME_BYTES, PROTOCOL_VERSION, VERSION_HEADERS, WS_SUBPROTOCOL, type Clock } from "@holdfast/shared";
+import { AGENT_ROUTES, CLOSE_CODES, HoldfastError, MAX_FRAME_BYTES, PROTOCOL_VERSION, VERSION_HEADERS, WS_SUBPROTOCOL, type Clock } from "@holdfast/shared/protocol";
 import type { AgentIdentity } from "../identity/identity-file.js";
 import { signConnectionToken } from "../identity/sign-connection-token.js";
 import type { Logger } from "../log.js";

@@ -9,7 +9,7 @@ import {
   type CommandType,
   type FrameRejection,
   type ResponseEnvelope,
-} from "@holdfast/shared";
+} from "@holdfast/shared/protocol";
 import {
   createDatabaseConfig,
   deleteDatabaseConfig,

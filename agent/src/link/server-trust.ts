@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import tls from "node:tls";
 import type { Duplex } from "node:stream";
-import { HoldfastError, isLoopbackHost, MAX_AGENT_PINS, type TlsPin } from "@holdfast/shared";
+import { HoldfastError, isLoopbackHost, MAX_AGENT_PINS, type TlsPin } from "@holdfast/shared/protocol";
 import { peerChain, verifyPinnedChain } from "@holdfast/shared/node";
 
 /** How long a TLS handshake to the control plane may take before the attempt is given up. */

@@ -1,4 +1,4 @@
-import { HoldfastError, PROTOCOL_VERSION, type CommandData } from "@holdfast/shared";
+import { HoldfastError, PROTOCOL_VERSION, type CommandData } from "@holdfast/shared/protocol";
 import { AGENT_VERSION } from "../version.js";
 
 /** What a command handler may ask of the live connection. */

@@ -1,5 +1,5 @@
 import os from "node:os";
-import { parseServerFrame, PROTOCOL_VERSION, protocolMismatch, type HelloAckFrame } from "@holdfast/shared";
+import { parseServerFrame, PROTOCOL_VERSION, protocolMismatch, type HelloAckFrame } from "@holdfast/shared/protocol";
 import type { Logger } from "../log.js";
 import { countUnacked, lastSequence, markAckedUpTo, readEventsAfter, toEventFrame } from "../store/outbox.js";
 import type { AgentStore } from "../store/store.js";

@@ -3,7 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { AGENT_ROUTES, HoldfastError, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER, type CommandData, type CommandPayload } from "@holdfast/shared";
+import { AGENT_ROUTES, HoldfastError, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER, type CommandData, type CommandPayload } from "@holdfast/shared/protocol";
 import type { Logger } from "../log.js";
 import type { ServerTrust } from "./server-trust.js";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";

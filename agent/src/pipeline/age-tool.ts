@@ -1,4 +1,4 @@
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import { toolVersionLine } from "../engines/tool-version.js";
 import { childStage, type CodecStage } from "./codec.js";
 

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import type { Readable, Writable } from "node:stream";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import type { DumpSink } from "../engines/types.js";
 import { killTree, spawnChainedTool, spawnFilter, type ToolExit } from "../engines/spawn-tool.js";
 import { AGE_BIN, ageToolAvailable, ageRecipientRefused } from "./age-tool.js";

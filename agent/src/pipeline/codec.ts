@@ -1,6 +1,6 @@
 import { Duplex, PassThrough } from "node:stream";
 import zlib from "node:zlib";
-import { HoldfastError, type Codec } from "@holdfast/shared";
+import { HoldfastError, type Codec } from "@holdfast/shared/protocol";
 import { killTree, spawnFilter, toolEnv, type ToolExit } from "../engines/spawn-tool.js";
 import { PIPELINE_CHUNK_BYTES } from "./chunk-size.js";
 
@@ -94,4 +94,4 @@ export function createDecoder(codec: Codec, tools: CodecTools = {}): CodecStage 
 }
 
 /** Re-exported: the name's extension is part of the contract (shared/backup-options.ts). */
-export { artifactExtension } from "@holdfast/shared";
+export { artifactExtension } from "@holdfast/shared/protocol";

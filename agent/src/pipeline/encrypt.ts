@@ -1,6 +1,6 @@
 import { Duplex, PassThrough, Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import { AGE_BIN, ageEncryptChild, ageToolAvailable } from "./age-tool.js";
 import type { CodecStage, CodecTools } from "./codec.js";
 import { PIPELINE_CHUNK_BYTES } from "./chunk-size.js";

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
-import type { ArtifactPart } from "@holdfast/shared";
+import type { ArtifactPart } from "@holdfast/shared/protocol";
 import type { Reclaimer } from "./reclaim.js";
 
 /**

@@ -1,4 +1,4 @@
-import { HoldfastError, type Clock, type Codec } from "@holdfast/shared";
+import { HoldfastError, type Clock, type Codec } from "@holdfast/shared/protocol";
 import type { DumpHandle, DumpSink } from "../engines/types.js";
 import type { StagedArtifact } from "../staging/staged-artifact.js";
 import type { CodecTools } from "./codec.js";

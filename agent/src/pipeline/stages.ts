@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import type { DumpHandle, DumpSink } from "../engines/types.js";
 import type { PartialFile } from "../staging/partial-file.js";
 import { createEncoder, type CodecStage } from "./codec.js";

@@ -1,4 +1,4 @@
-import type { Clock } from "@holdfast/shared";
+import type { Clock } from "@holdfast/shared/protocol";
 
 /** Calls `fn` at most once per `intervalMs` of the clock; in-between calls are dropped (the next one carries the newer value). */
 export function throttle<A extends unknown[]>(clock: Clock, intervalMs: number, fn: (...args: A) => void): (...args: A) => void {

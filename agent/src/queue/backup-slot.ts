@@ -1,4 +1,4 @@
-import { HoldfastError, MAX_DURATION_MINUTES, type ErrorBody } from "@holdfast/shared";
+import { HoldfastError, MAX_DURATION_MINUTES, type ErrorBody } from "@holdfast/shared/protocol";
 import { getDatasource } from "../store/datasources.js";
 import { findRunningRun, listQueuedRuns } from "./queue-queries.js";
 import { getRun } from "./run-record.js";

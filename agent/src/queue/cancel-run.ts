@@ -1,4 +1,4 @@
-import { assertTransition, HoldfastError, type CommandData } from "@holdfast/shared";
+import { assertTransition, HoldfastError, type CommandData } from "@holdfast/shared/protocol";
 import { getRun, requireRun } from "./run-record.js";
 import { transitionRun } from "./transitions.js";
 import type { RunContext } from "../runs/context.js";

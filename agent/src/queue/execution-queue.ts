@@ -1,4 +1,4 @@
-import type { CommandData } from "@holdfast/shared";
+import type { CommandData } from "@holdfast/shared/protocol";
 import { findRunningRun, listQueuedRuns } from "./queue-queries.js";
 import type { RunContext } from "../runs/context.js";
 

@@ -1,4 +1,4 @@
-import type { CommandData } from "@holdfast/shared";
+import type { CommandData } from "@holdfast/shared/protocol";
 import { queuedPosition } from "./queue-queries.js";
 import { requireRun } from "./run-record.js";
 import type { AgentStore } from "../store/store.js";

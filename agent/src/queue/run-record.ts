@@ -1,4 +1,4 @@
-import { HoldfastError, resolveBackupOptions, type AgentRunState, type ArtifactMeta, type ErrorBody, type EventData, type ResolvedBackupOptions, type RunKind, type RunTrigger } from "@holdfast/shared";
+import { HoldfastError, resolveBackupOptions, type AgentRunState, type ArtifactMeta, type ErrorBody, type EventData, type ResolvedBackupOptions, type RunKind, type RunTrigger } from "@holdfast/shared/protocol";
 import type { AgentStore } from "../store/store.js";
 
 // A run as the agent records it (backups and restores share the `runs` table). Reading only: the

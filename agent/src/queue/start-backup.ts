@@ -1,4 +1,4 @@
-import { assertOptionsFitEngine, HoldfastError, resolveBackupOptions, type CommandData, type CommandPayload } from "@holdfast/shared";
+import { assertOptionsFitEngine, HoldfastError, resolveBackupOptions, type CommandData, type CommandPayload } from "@holdfast/shared/protocol";
 import { requireDatasource } from "../store/datasources.js";
 import { appendEvent } from "../store/outbox.js";
 import { findRunningRun, listQueuedRuns, queuedPosition, findQueuedBySchedule } from "./queue-queries.js";

@@ -1,4 +1,4 @@
-import { assertTransition, HoldfastError, resolveBackupOptions, type ErrorBody, type ResolvedBackupOptions, type RunKind, type RunTrigger } from "@holdfast/shared";
+import { assertTransition, HoldfastError, resolveBackupOptions, type ErrorBody, type ResolvedBackupOptions, type RunKind, type RunTrigger } from "@holdfast/shared/protocol";
 import type { StagedArtifact } from "../staging/staged-artifact.js";
 import { appendEvent } from "../store/outbox.js";
 import { appendRunLog } from "../store/run-logs.js";

@@ -1,4 +1,4 @@
-import { artifactKindOf, HoldfastError, type CommandPayload, type Codec, type DumpFormat } from "@holdfast/shared";
+import { artifactKindOf, HoldfastError, type CommandPayload, type Codec, type DumpFormat } from "@holdfast/shared/protocol";
 
 export interface ArtifactKind {
   format: DumpFormat;

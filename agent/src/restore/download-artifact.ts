@@ -3,7 +3,7 @@ import https from "node:https";
 import { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import fs from "node:fs";
-import { AGENT_ROUTES, ErrorBody, HoldfastError, sleep, type Clock } from "@holdfast/shared";
+import { AGENT_ROUTES, ErrorBody, HoldfastError, sleep, type Clock } from "@holdfast/shared/protocol";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 import { Reclaimer } from "../pipeline/reclaim.js";
 import type { ServerTrust } from "../link/server-trust.js";

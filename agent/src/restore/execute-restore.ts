@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { connectionLabel, HoldfastError, toErrorBody, type CommandPayload, type Engine as EngineName } from "@holdfast/shared";
+import { connectionLabel, HoldfastError, toErrorBody, type CommandPayload, type Engine as EngineName } from "@holdfast/shared/protocol";
 import type { RunContext } from "../runs/context.js";
 import { RunStopped, type RunControl } from "../runs/run-control.js";
 import { createRunDir, runDirOf } from "../staging/run-folders.js";

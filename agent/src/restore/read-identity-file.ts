@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { AgeIdentity, HoldfastError } from "@holdfast/shared";
+import { AgeIdentity, HoldfastError } from "@holdfast/shared/protocol";
 
 const refuse = (message: string, details: Record<string, unknown>) => new HoldfastError("DECRYPTION_FAILED", message, { stage: "decrypt", ...details });
 

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { ArtifactSidecar, HoldfastError, partFileName, SIDECAR_SUFFIX, validationError } from "@holdfast/shared";
+import { ArtifactSidecar, HoldfastError, partFileName, SIDECAR_SUFFIX, validationError } from "@holdfast/shared/protocol";
 
 /** One file of an artifact on disk, and what the sidecar says it must hold. */
 export interface ArtifactFile {

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { CONNECTION_SCHEMAS, type DatasourceConnection, type Engine, HoldfastError, systemClock, validationError } from "@holdfast/shared";
+import { CONNECTION_SCHEMAS, type DatasourceConnection, type Engine, HoldfastError, systemClock, validationError } from "@holdfast/shared/protocol";
 import { z } from "zod";
 import { requireDatasource } from "../store/datasources.js";
 import { DB_FILE, openDatabase } from "../store/store.js";

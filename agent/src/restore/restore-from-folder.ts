@@ -1,6 +1,6 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { artifactKindOf, connectionLabel, HoldfastError } from "@holdfast/shared";
+import { artifactKindOf, connectionLabel, HoldfastError } from "@holdfast/shared/protocol";
 import { engineFor } from "../engines/registry.js";
 import type { EngineRegistry } from "../engines/types.js";
 import { openDecrypted } from "../pipeline/encrypt.js";

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import type { Readable } from "node:stream";
-import { HoldfastError, type Codec, type DatasourceConnection, type DumpFormat, type Engine as EngineName } from "@holdfast/shared";
+import { HoldfastError, type Codec, type DatasourceConnection, type DumpFormat, type Engine as EngineName } from "@holdfast/shared/protocol";
 import { engineFor } from "../engines/registry.js";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 import { openDecrypted } from "../pipeline/encrypt.js";

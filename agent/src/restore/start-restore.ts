@@ -1,4 +1,4 @@
-import { HoldfastError, type CommandData, type CommandPayload } from "@holdfast/shared";
+import { HoldfastError, type CommandData, type CommandPayload } from "@holdfast/shared/protocol";
 import { QUEUE_RULES } from "../queue/start-backup.js";
 import type { RunContext } from "../runs/context.js";
 import { assertSafeRunId } from "../staging/run-folders.js";

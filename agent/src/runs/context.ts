@@ -1,4 +1,4 @@
-import type { Clock } from "@holdfast/shared";
+import type { Clock } from "@holdfast/shared/protocol";
 import type { AgentLimits } from "../env.js";
 import type { EngineRegistry } from "../engines/types.js";
 import type { Logger } from "../log.js";

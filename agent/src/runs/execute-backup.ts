@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
-import { HoldfastError, toErrorBody, type Verification } from "@holdfast/shared";
+import { HoldfastError, toErrorBody, type Verification } from "@holdfast/shared/protocol";
 import path from "node:path";
 import { runDrill } from "../drill/run-drill.js";
 import type { ConnectionTestResult, DumpHandle, DumpSink } from "../engines/types.js";

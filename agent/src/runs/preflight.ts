@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import zlib from "node:zlib";
-import { HoldfastError, resolveBackupOptions, type CommandData, type ErrorCode, type ResolvedBackupOptions } from "@holdfast/shared";
+import { HoldfastError, resolveBackupOptions, type CommandData, type ErrorCode, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import { isDatabaseFailureCode } from "../engines/failure-codes.js";
 import { engineFor } from "../engines/registry.js";
 import type { ConnectionTestResult } from "../engines/types.js";

@@ -1,4 +1,4 @@
-import type { ErrorBody } from "@holdfast/shared";
+import type { ErrorBody } from "@holdfast/shared/protocol";
 
 /** Why a running run is being stopped from outside: a cancel, or a failure (timeout, shutdown). */
 export type StopRequest = { kind: "cancel"; reason: string | null } | { kind: "fail"; error: ErrorBody };

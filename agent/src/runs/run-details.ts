@@ -1,4 +1,4 @@
-import type { CommandData } from "@holdfast/shared";
+import type { CommandData } from "@holdfast/shared/protocol";
 import { listRunLogs } from "../store/run-logs.js";
 import { requireRun } from "../queue/run-record.js";
 import type { AgentStore } from "../store/store.js";

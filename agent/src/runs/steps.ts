@@ -1,4 +1,4 @@
-import type { EventData } from "@holdfast/shared";
+import type { EventData } from "@holdfast/shared/protocol";
 import { appendEvent } from "../store/outbox.js";
 import { appendRunLog, type RunLogLevel } from "../store/run-logs.js";
 import type { AgentStore } from "../store/store.js";

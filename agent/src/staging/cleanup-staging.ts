@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { HoldfastError, type CommandData } from "@holdfast/shared";
+import { HoldfastError, type CommandData } from "@holdfast/shared/protocol";
 import { clearStagingPath } from "./staged-artifact.js";
 import { requireRun } from "../queue/run-record.js";
 import type { RunContext } from "../runs/context.js";

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 
 /** How the staged file stands while the pipeline writes it (docs/link.md §8, "pull during staging"). */
 export interface GrowingState {

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import { ensurePrivateDir, SAFE_ID } from "../fs-safe.js";
 
 /** `<tmp>/holdfast-staging-<agentId>`: one private root per agent, so two agents on a host never mix files. */

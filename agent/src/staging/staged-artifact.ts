@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { HoldfastError, type ArtifactMeta, type ArtifactPart, type CommandData } from "@holdfast/shared";
+import { HoldfastError, type ArtifactMeta, type ArtifactPart, type CommandData } from "@holdfast/shared/protocol";
 import { PIPELINE_CHUNK_BYTES } from "../pipeline/chunk-size.js";
 import { fromRow, getRun, type RunRecord, type RunRow } from "../queue/run-record.js";
 import { appendEvent } from "../store/outbox.js";

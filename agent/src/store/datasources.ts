@@ -1,4 +1,4 @@
-import { DatasourceConfig, HoldfastError, redactConnection, type CommandData, type DatasourceConnection } from "@holdfast/shared";
+import { DatasourceConfig, HoldfastError, redactConnection, type CommandData, type DatasourceConnection } from "@holdfast/shared/protocol";
 import { z } from "zod";
 import { SealedSecret } from "./secret-box.js";
 import type { AgentStore } from "./store.js";

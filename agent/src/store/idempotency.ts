@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { HoldfastError, makeErrorResponse, type ResponseEnvelope } from "@holdfast/shared";
+import { HoldfastError, makeErrorResponse, type ResponseEnvelope } from "@holdfast/shared/protocol";
 import { canonicalJson } from "./canonical-json.js";
 import type { AgentStore } from "./store.js";
 

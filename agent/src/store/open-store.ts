@@ -1,4 +1,4 @@
-import { HoldfastError, type Clock } from "@holdfast/shared";
+import { HoldfastError, type Clock } from "@holdfast/shared/protocol";
 import { findRunningRun } from "../queue/queue-queries.js";
 import { transitionRun } from "../queue/transitions.js";
 import type { RunRecord } from "../queue/run-record.js";

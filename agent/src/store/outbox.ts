@@ -1,4 +1,4 @@
-import { Events, newId, type EventEnvelope, type EventType, type EventData } from "@holdfast/shared";
+import { Events, newId, type EventEnvelope, type EventType, type EventData } from "@holdfast/shared/protocol";
 import type { AgentStore } from "./store.js";
 
 export interface OutboxEvent {

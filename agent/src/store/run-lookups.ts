@@ -1,4 +1,4 @@
-import { resolveBackupOptions, type ResolvedBackupOptions } from "@holdfast/shared";
+import { resolveBackupOptions, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import type { AgentStore } from "./store.js";
 
 // The datasource's history of completed backups: what the preflight and the plausibility check

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { packSealed, SEALED_SECRET, SealedSecretText, type SealedParts, unpackSealed } from "@holdfast/shared";
+import { packSealed, SEALED_SECRET, SealedSecretText, type SealedParts, unpackSealed } from "@holdfast/shared/protocol";
 import { z } from "zod";
 
 export const SECRET_KEY_FILE = "secret.key";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { Clock } from "@holdfast/shared";
+import type { Clock } from "@holdfast/shared/protocol";
 import { ensurePrivateDir } from "../fs-safe.js";
 import { migrate } from "./migrations.js";
 import { SecretBox } from "./secret-box.js";

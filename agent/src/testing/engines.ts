@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { vi } from "vitest";
-import { artifactExtension, HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared";
+import { artifactExtension, HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import type { DumpHandle, Engine } from "../engines/types.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
 import { ManualClock } from "./helpers.js";

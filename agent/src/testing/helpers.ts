@@ -5,7 +5,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { vi } from "vitest";
-import { HoldfastError, type Clock } from "@holdfast/shared";
+import { HoldfastError, type Clock } from "@holdfast/shared/protocol";
 
 /** Test-only helpers (excluded from the build). PostgreSQL on 127.0.0.1:5432, user postgres, trust auth. */
 export const PG = { host: "127.0.0.1", port: 5432, username: "postgres" } as const;

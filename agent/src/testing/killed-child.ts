@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import type { HoldfastError } from "@holdfast/shared";
+import type { HoldfastError } from "@holdfast/shared/protocol";
 import { runPipeline, type RunPipelineOptions } from "../pipeline/run-pipeline.js";
 import { ManualClock, pidFrom } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import type { MysqlConnection } from "@holdfast/shared";
+import type { MysqlConnection } from "@holdfast/shared/protocol";
 
 /**
  * Test-only (imported by the *.test.ts beside it; it belongs in src/testing/, which the build

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import { startDump } from "../engines/dump-handle.js";
 import { toolEnv } from "../engines/spawn-tool.js";
 import type { DumpHandle, DumpSink } from "../engines/types.js";

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import type { UpgradeSource } from "./fetch-from-control-plane.js";
 import { readUpgradeRequest, requestFile, upgradeDir, verifyPackage } from "./package-file.js";
 import { checkForUpgrade } from "./request-upgrade.js";

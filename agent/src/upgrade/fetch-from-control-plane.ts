@@ -2,7 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
 import type { ReadableStream } from "node:stream/web";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import type { AgentIdentity } from "../identity/identity-file.js";
 import { ServerTrust } from "../link/server-trust.js";
 

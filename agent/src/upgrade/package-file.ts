@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { HoldfastError, validationError } from "@holdfast/shared";
+import { HoldfastError, validationError } from "@holdfast/shared/protocol";
 
 /** Where the unprivileged agent leaves a verified package and its request for the root unit. */
 export const upgradeDir = (dataDir: string) => path.join(dataDir, "upgrade");

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
-import { HoldfastError, type FilesConnection, type ResolvedBackupOptions } from "@holdfast/shared";
+import { HoldfastError, type FilesConnection, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import { SAFE_ID } from "../../fs-safe.js";
 import { EngineBase, type EngineOptionsBase } from "../engine-base.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine, Fingerprint, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";

@@ -1,5 +1,5 @@
 import { pipeline } from "node:stream/promises";
-import type { FilesConnection } from "@holdfast/shared";
+import type { FilesConnection } from "@holdfast/shared/protocol";
 import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import { HashTap } from "../../pipeline/hash.js";
 import type { Fingerprint } from "../types.js";

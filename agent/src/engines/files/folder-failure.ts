@@ -1,4 +1,4 @@
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import { fileFailureCode } from "../failure-codes.js";
 
 /**

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import type { PassThrough } from "node:stream";
-import tar, { type Pack } from "tar-stream";
-import { HoldfastError, type FilesConnection } from "@holdfast/shared";
+import type { Pack } from "tar-stream";
+import { HoldfastError, type FilesConnection } from "@holdfast/shared/protocol";
 import { startDump, stoppedError } from "../dump-handle.js";
 import type { DumpHandle, Fingerprint } from "../types.js";
 import { displayName } from "./entry-name.js";
@@ -10,6 +10,10 @@ import { directoryItem, FILES_FINGERPRINT_METHOD, fileItem, symlinkItem } from "
 import { FileShrankError, openForRead, packFile, type OpenForRead } from "./pack-file.js";
 import { createPathFilter } from "./path-filter.js";
 import { readSymlinkTarget, UnreadableEntryError, walkFolder } from "./walk.js";
+import { lazyRequire } from "../../lazy-require.js";
+
+/** Loaded on first use: most agents never pack or unpack a tar. */
+const tarStream = lazyRequire<typeof import("tar-stream")>("tar-stream");
 
 export interface PackFolderOptions {
   open?: OpenForRead;
@@ -62,7 +66,7 @@ export function filesDumpError(err: unknown, root: string): HoldfastError {
 export function startFilesDump(connection: FilesConnection, opts: PackFolderOptions = {}): DumpHandle {
   const root = connection.path;
   const filter = createPathFilter(connection.include, connection.exclude);
-  const pack = tar.pack();
+  const pack = tarStream().pack();
   const items: Fingerprint["items"] = {};
 
   const fill = async (warnings: string[], stopped: () => boolean) => {

@@ -1,5 +1,8 @@
 import path from "node:path";
-import picomatch from "picomatch";
+import { lazyRequire } from "../../lazy-require.js";
+
+/** Loaded on the first match: the idle agent never matches a pattern. */
+const picomatch = lazyRequire<typeof import("picomatch")>("picomatch");
 
 /**
  * The include/exclude rules of a files datasource, on paths relative to the folder (`a/b/c.txt`).
@@ -24,8 +27,8 @@ function compile(globs: readonly string[]): Matcher | null {
   if (globs.length === 0) return null;
   const byName = globs.filter((g) => !g.includes("/"));
   const byPath = globs.filter((g) => g.includes("/"));
-  const name = byName.length > 0 ? picomatch(byName, { dot: true }) : null;
-  const full = byPath.length > 0 ? picomatch(byPath, { dot: true }) : null;
+  const name = byName.length > 0 ? picomatch()(byName, { dot: true }) : null;
+  const full = byPath.length > 0 ? picomatch()(byPath, { dot: true }) : null;
   return (rel) => (name?.(path.posix.basename(rel)) ?? false) || (full?.(rel) ?? false);
 }
 

@@ -2,12 +2,15 @@ import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import tar from "tar-stream";
-import { HoldfastError, type FilesConnection } from "@holdfast/shared";
+import { HoldfastError, type FilesConnection } from "@holdfast/shared/protocol";
 import { createDecoder, type CodecTools } from "../../pipeline/codec.js";
 import type { RestoreOptions, RestoreResult } from "../types.js";
 import { targetNotEmpty } from "../restore-target.js";
 import { extractSafely } from "./safe-extract.js";
+import { lazyRequire } from "../../lazy-require.js";
+
+/** Loaded on first use: most agents never pack or unpack a tar. */
+const tarStream = lazyRequire<typeof import("tar-stream")>("tar-stream");
 
 export interface FilesRestoreRun {
   artifact: Readable;
@@ -50,7 +53,7 @@ export async function restoreFolder(run: FilesRestoreRun): Promise<RestoreResult
   if (run.opts.format !== "tar") throw new HoldfastError("VALIDATION_FAILED", `A files datasource restores only the "tar" format, not "${run.opts.format}"`);
   const root = await prepareRoot(run.target.path, run.opts.overwrite ?? false);
   const decoder = createDecoder(run.opts.codec, run.tools);
-  const extract = tar.extract();
+  const extract = tarStream().extract();
   // Pipeline spreads one stage's error to every stage: the first one seen says where it started.
   let origin: "decompress" | "extract" | null = null;
   decoder.stream.once("error", () => (origin ??= "decompress"));

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Extract, Header } from "tar-stream";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import { checkEntryName, displayName } from "./entry-name.js";
 
 /** Directories the restore creates on its own (no entry of theirs in the archive) get this mode at the end. */

@@ -1,4 +1,4 @@
-import type { MongoConnection, TlsSettings } from "@holdfast/shared";
+import type { MongoConnection, TlsSettings } from "@holdfast/shared/protocol";
 
 type Endpoint = Omit<MongoConnection, "password" | "passwordFile">;
 

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { HoldfastError, type MongoConnection } from "@holdfast/shared";
+import { HoldfastError, type MongoConnection } from "@holdfast/shared/protocol";
 import { createDecoder } from "../../pipeline/codec.js";
 import { startDump } from "../dump-handle.js";
 import { restoreStageError, targetNotEmpty } from "../restore-target.js";

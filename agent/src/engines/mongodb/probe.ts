@@ -1,4 +1,4 @@
-import { HoldfastError, type MongoConnection } from "@holdfast/shared";
+import { HoldfastError, type MongoConnection } from "@holdfast/shared/protocol";
 import { killTree, redactSecrets, spawnTool, toolEnv } from "../spawn-tool.js";
 import { parseArchivePrelude, type ArchivePrelude } from "./archive-prelude.js";
 import { buildMongodumpArgs } from "./args.js";

@@ -1,4 +1,4 @@
-import type { ErrorCode, HoldfastError } from "@holdfast/shared";
+import type { ErrorCode, HoldfastError } from "@holdfast/shared/protocol";
 import type { ToolExit } from "../spawn-tool.js";
 import { toolFailure } from "../failure-codes.js";
 import { classifyMongoFailure } from "./classify-failure.js";

@@ -1,4 +1,4 @@
-import type { MysqlConnection, ResolvedBackupOptions, TlsSettings } from "@holdfast/shared";
+import type { MysqlConnection, ResolvedBackupOptions, TlsSettings } from "@holdfast/shared/protocol";
 import type { MysqlFlavor } from "./tools.js";
 
 type Endpoint = Omit<MysqlConnection, "password" | "passwordFile">;

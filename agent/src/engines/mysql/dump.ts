@@ -1,5 +1,5 @@
 import path from "node:path";
-import { HoldfastError, type MysqlConnection, type ResolvedBackupOptions } from "@holdfast/shared";
+import { HoldfastError, type MysqlConnection, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import { startDump } from "../dump-handle.js";
 import { redactSecrets, stderrLines, toolEnv } from "../spawn-tool.js";
 import { requireToolVersion, toolVersionLine } from "../tool-version.js";

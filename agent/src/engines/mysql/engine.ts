@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
-import { HoldfastError, type MysqlConnection, type ResolvedBackupOptions } from "@holdfast/shared";
+import { HoldfastError, type MysqlConnection, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import { EngineBase, type EngineOptionsBase } from "../engine-base.js";
 import type { ConnectionTestResult, DatabaseInfo, DumpHandle, Engine, Fingerprint, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
 import { startMysqlDump } from "./dump.js";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { ErrorCode, HoldfastError, MysqlConnection } from "@holdfast/shared";
+import type { ErrorCode, HoldfastError, MysqlConnection } from "@holdfast/shared/protocol";
 import { spawnFilter, toolEnv, type ToolExit } from "../spawn-tool.js";
 import { toolFailure } from "../failure-codes.js";
 import { buildClientArgs } from "./args.js";

@@ -2,7 +2,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { HoldfastError, type MysqlConnection } from "@holdfast/shared";
+import { HoldfastError, type MysqlConnection } from "@holdfast/shared/protocol";
 import { createDecoder, type CodecTools } from "../../pipeline/codec.js";
 import { restoreStageError, targetNotEmpty } from "../restore-target.js";
 import { killTree, spawnFilter, stderrLines, toolEnv, type FilterProcess } from "../spawn-tool.js";

@@ -1,7 +1,10 @@
-import picomatch from "picomatch";
-import { HoldfastError, type ResolvedBackupOptions } from "@holdfast/shared";
+import { HoldfastError, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import type { TableSelection } from "./args.js";
 import { runSql, type SqlSession } from "./query.js";
+import { lazyRequire } from "../../lazy-require.js";
+
+/** Loaded on the first match: the idle agent never matches a pattern. */
+const picomatch = lazyRequire<typeof import("picomatch")>("picomatch");
 
 /** Tables and views of the connection's database (DATABASE(): its name never enters the SQL text). */
 export const LIST_TABLES_SQL = "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME;\n";
@@ -12,7 +15,7 @@ export const LIST_TABLES_SQL = "SELECT TABLE_NAME FROM information_schema.TABLES
  * pattern always matches, so a table literally called `a[1]` needs no escaping.
  */
 export function tableMatches(name: string, pattern: string): boolean {
-  return name === pattern || picomatch.isMatch(name, pattern, { dot: true });
+  return name === pattern || picomatch().isMatch(name, pattern, { dot: true });
 }
 
 /**

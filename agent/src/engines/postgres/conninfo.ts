@@ -1,4 +1,4 @@
-import type { PostgresConnection } from "@holdfast/shared";
+import type { PostgresConnection } from "@holdfast/shared/protocol";
 
 /**
  * libpq keyword/value quoting: the value in single quotes, `\` and `'` escaped with a backslash.

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared";
+import { HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import { startDump, stoppedError, type DumpRun } from "../dump-handle.js";
 import { stderrLines } from "../spawn-tool.js";
 import { packDirectory } from "../tar-dir.js";

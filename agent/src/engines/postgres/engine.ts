@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
-import { HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared";
+import { HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import { buildConninfo } from "./conninfo.js";
 import { createPassfile } from "./passfile.js";
 import { startPgDump } from "./dump.js";

@@ -1,4 +1,4 @@
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import type { Fingerprint } from "../types.js";
 
 export const FINGERPRINT_METHOD = "per table: row count and the sum of each row's md5 (first 64 bits), order-independent";

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from "node:stream";
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 
 const HEAD = "--\n-- PostgreSQL database cluster dump\n--\n";
 const TAIL = "\n-- PostgreSQL database cluster dump complete\n--\n";

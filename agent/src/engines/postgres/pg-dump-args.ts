@@ -1,4 +1,4 @@
-import { HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared";
+import { HoldfastError, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import { buildConninfo } from "./conninfo.js";
 
 /**

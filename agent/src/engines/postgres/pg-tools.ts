@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { ErrorCode, HoldfastError } from "@holdfast/shared";
+import type { ErrorCode, HoldfastError } from "@holdfast/shared/protocol";
 import { toolEnv, type ToolExit } from "../spawn-tool.js";
 import { toolFailure } from "../failure-codes.js";
 import { classifyPgFailure } from "./classify-failure.js";

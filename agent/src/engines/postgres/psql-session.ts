@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { HoldfastError, type ErrorCode, type PostgresConnection } from "@holdfast/shared";
+import { HoldfastError, type ErrorCode, type PostgresConnection } from "@holdfast/shared/protocol";
 import { killTree, spawnFilter, spawnTool, type FilterProcess } from "../spawn-tool.js";
 import { buildConninfo } from "./conninfo.js";
 import { pgToolFailure } from "./pg-tools.js";

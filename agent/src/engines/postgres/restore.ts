@@ -4,7 +4,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { HoldfastError, type PostgresConnection } from "@holdfast/shared";
+import { HoldfastError, type PostgresConnection } from "@holdfast/shared/protocol";
 import { restoreStageError, targetNotEmpty } from "../restore-target.js";
 import { createDecoder, type CodecTools } from "../../pipeline/codec.js";
 import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { PassThrough } from "node:stream";
-import { HoldfastError, type SqliteConnection } from "@holdfast/shared";
+import { HoldfastError, type SqliteConnection } from "@holdfast/shared/protocol";
 import { startDump, stoppedError } from "../dump-handle.js";
 import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import type { DumpHandle, Fingerprint } from "../types.js";

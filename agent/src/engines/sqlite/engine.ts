@@ -3,7 +3,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import Database from "better-sqlite3";
-import { HoldfastError, type ResolvedBackupOptions, type SqliteConnection } from "@holdfast/shared";
+import { HoldfastError, type ResolvedBackupOptions, type SqliteConnection } from "@holdfast/shared/protocol";
 import { SAFE_ID } from "../../fs-safe.js";
 import { freeBytesAt } from "../../host/free-space.js";
 import { EngineBase, type EngineOptionsBase } from "../engine-base.js";

@@ -4,7 +4,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { HoldfastError, type SqliteConnection } from "@holdfast/shared";
+import { HoldfastError, type SqliteConnection } from "@holdfast/shared/protocol";
 import { createDecoder, type CodecTools } from "../../pipeline/codec.js";
 import { PIPELINE_CHUNK_BYTES } from "../../pipeline/chunk-size.js";
 import { fileFailureCode } from "../failure-codes.js";

@@ -1,4 +1,4 @@
-import { HoldfastError } from "@holdfast/shared";
+import { HoldfastError } from "@holdfast/shared/protocol";
 import { fileFailureCode, type DatabaseFailureCode } from "../failure-codes.js";
 import { SqliteWorkerError } from "./run-worker.js";
 import type { SqliteFailure } from "./worker-protocol.js";

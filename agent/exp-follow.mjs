@@ -1,0 +1,13 @@
+import fs from "node:fs";
+import { runPipeline } from "./dist/pipeline/run-pipeline.js";
+import { startDump } from "./dist/engines/dump-handle.js";
+import { toolEnv } from "./dist/engines/spawn-tool.js";
+import { systemClock, HoldfastError } from "@holdfast/shared";
+const codec = process.argv[2] ?? "none";
+const dir = fs.mkdtempSync("/tmp/exp/ff-");
+const dump = async (stdoutTo) => startDump({ direct: true, produce: async (run) => { await run.tool({ name: "dd", bin: process.env.PGD ? "pg_dump" : "dd", args: process.env.PGD ? ["-h", "127.0.0.1", "-U", "postgres", "-Fp", "holdfast_bench_pgbench_1024"] : ["if=/tmp/exp/dump.sql", "bs=4k", "status=none"], env: toolEnv(), toOut: true, failure: () => new HoldfastError("DUMP_FAILED", "dd"), warnings: () => [] }); } }, stdoutTo);
+const u0 = process.cpuUsage(); const t0 = performance.now();
+const a = await runPipeline({ dump, runDir: dir, runId: "run_x", clock: systemClock, compression: codec === "none" ? { codec: "none", level: null } : { codec, level: 3 }, extension: ".sql" + (codec === "none" ? "" : ".zst") });
+const u = process.cpuUsage(u0);
+console.log(codec, "wall", ((performance.now() - t0) / 1000).toFixed(2), "agent cpu", ((u.user + u.system) / 1e6).toFixed(2), a.sizeBytes);
+fs.rmSync(dir, { recursive: true });
