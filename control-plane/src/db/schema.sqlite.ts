@@ -232,6 +232,9 @@ export const runs = sqliteTable(
     index("runs_trigger_created_at_idx").on(t.trigger, t.createdAt, t.id),
     // A datasource's newest completed backup (stats' last good backup): one seek per datasource.
     index("runs_datasource_id_kind_state_finished_at_idx").on(t.datasourceId, t.kind, t.state, t.finishedAt),
+    // The firing loop's failed runs that may owe a retry (firing/retries.ts), every tick: the
+    // recently finished failures alone, not every failed run the catalogue ever had.
+    index("runs_state_finished_at_idx").on(t.state, t.finishedAt),
   ],
 );
 

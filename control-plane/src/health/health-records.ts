@@ -2,6 +2,7 @@ import { type HealthCheckView, type HealthResult, type HealthSummary, healthStat
 import { desc, eq } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import type { Tables } from "../db/index.js";
+import { yieldToLoop } from "../timers/yield-to-loop.js";
 
 type HealthRow = Tables["healthChecks"]["$inferSelect"];
 
@@ -69,12 +70,19 @@ export async function healthSummaries(ctx: Pick<DbContext, "database">, subjectI
   return out;
 }
 
-/** The newest check's time per subject (epoch ms), for the worker to tell which are due. */
+/** Subjects read per turn of the event loop (the worker asks about every datasource each tick). */
+const LAST_CHECKED_BATCH = 100;
+
+/**
+ * The newest check's time per subject (epoch ms), for the worker to tell which are due: one index
+ * seek each, letting the event loop turn every LAST_CHECKED_BATCH (2,000 seeks are a long turn on SQLite).
+ */
 export async function lastCheckedAt(ctx: Pick<DbContext, "database">, subjectIds: string[]): Promise<Map<string, number>> {
   if (subjectIds.length === 0) return new Map();
   const { db, t } = ctx.database;
   const out = new Map<string, number>();
-  for (const id of subjectIds) {
+  for (const [i, id] of subjectIds.entries()) {
+    if (i > 0 && i % LAST_CHECKED_BATCH === 0) await yieldToLoop();
     const row = (await db.select({ at: t.healthChecks.checkedAt }).from(t.healthChecks).where(eq(t.healthChecks.subjectId, id)).orderBy(desc(t.healthChecks.checkedAt)).limit(1))[0];
     if (row) out.set(id, row.at);
   }

@@ -1,9 +1,10 @@
 import { and, isNull, like } from "drizzle-orm";
-import { lastGoodBackups } from "../artifacts/good-backup.js";
+import { type GoodBackup, lastGoodBackups } from "../artifacts/good-backup.js";
 import type { AppContext } from "../context.js";
 import { type ActiveSchedule, backupFreshness } from "../stats/freshness.js";
 import { closeCondition, notify } from "./notify.js";
 import { type PeriodicPass, startPeriodicPass } from "../timers/periodic-pass.js";
+import { forEachBatch } from "../timers/yield-to-loop.js";
 
 type WatchContext = Pick<AppContext, "database" | "clock" | "log" | "notifications" | "link">;
 
@@ -18,6 +19,8 @@ export interface RpoReport {
 }
 
 const PREFIX = "missed:";
+/** Datasources judged per turn of the event loop: one lastGoodBackups statement each, tens of ms on SQLite at most. */
+export const RPO_BATCH = 100;
 const conditionKey = (datasourceId: string) => `${PREFIX}${datasourceId}`;
 
 interface WatchedSchedule extends ActiveSchedule {
@@ -35,6 +38,45 @@ function heldTo(schedules: readonly WatchedSchedule[]): { schedules: WatchedSche
   return active.length > 0 ? { schedules: active, paused: false } : { schedules: [...schedules], paused: schedules.length > 0 };
 }
 
+interface WatchedDatasource {
+  id: string;
+  name: string;
+  agentId: string;
+  maxDurationMinutes: number;
+}
+
+/** One datasource's verdict: raises "backup missed" once while overdue (later by the grace), closes it when on time again. */
+async function judge(ctx: WatchContext, ds: WatchedDatasource, held: ReturnType<typeof heldTo>, good: GoodBackup | undefined, wasOpen: boolean, asOf: number, report: RpoReport): Promise<void> {
+  // Overdue `graceMs` ago is overdue by more than the grace now: the one computation the dashboard shows.
+  const { dueAt, overdue } = backupFreshness(good?.askedAt ?? null, held.schedules, ds.maxDurationMinutes * 60_000, asOf);
+  if (overdue && dueAt !== null) {
+    report.missed.push(ds.id);
+    if (wasOpen) return;
+    const last = good ? `Its last good backup is run ${good.id}, finished ${good.finishedAt.toISOString()}` : "It has no good backup yet";
+    const why = held.paused ? " Its schedule is paused." : !ctx.link.isOnline(ds.agentId) ? ` Its agent ${ds.agentId} is offline.` : "";
+    await notify(ctx, {
+      kind: "backup.missed",
+      subject: { datasourceId: ds.id },
+      conditionKey: conditionKey(ds.id),
+      title: `No backup of ${ds.name} since it was due`,
+      text: `A backup of ${ds.name} was due at ${new Date(dueAt).toISOString()} and none completed and reached a destination in time. ${last}.${why} This is not repeated until a good backup lands.`,
+    });
+  } else if (wasOpen) {
+    report.recovered.push(ds.id);
+    if (good && held.schedules.length > 0) {
+      await notify(ctx, {
+        kind: "backup.onTime",
+        subject: { datasourceId: ds.id, runId: good.id },
+        conditionKey: conditionKey(ds.id),
+        title: `Backups of ${ds.name} are on time again`,
+        text: `Run ${good.id} of ${ds.name} completed and is stored (finished ${good.finishedAt.toISOString()}).`,
+      });
+    } else {
+      await closeCondition(ctx, conditionKey(ds.id)); // its schedules were deleted: nothing is expected any more
+    }
+  }
+}
+
 /**
  * One pass of the RPO watch: every live datasource with a schedule whose last good backup
  * (good-backup.ts) is overdue by stats/freshness.ts, later by `graceMs`, raises "backup missed",
@@ -45,7 +87,7 @@ function heldTo(schedules: readonly WatchedSchedule[]): { schedules: WatchedSche
 export async function checkBackupsMissed(ctx: WatchContext, graceMs: number): Promise<RpoReport> {
   const now = ctx.clock.now().getTime();
   const { db, t } = ctx.database;
-  const datasources = await db
+  const datasources: WatchedDatasource[] = await db
     .select({ id: t.datasources.id, name: t.datasources.name, agentId: t.datasources.agentId, maxDurationMinutes: t.datasources.maxDurationMinutes })
     .from(t.datasources)
     .where(isNull(t.datasources.deletedAt));
@@ -56,41 +98,18 @@ export async function checkBackupsMissed(ctx: WatchContext, graceMs: number): Pr
   const open = new Set(
     (await db.select({ key: t.notificationConditions.conditionKey }).from(t.notificationConditions).where(and(like(t.notificationConditions.conditionKey, `${PREFIX}%`), isNull(t.notificationConditions.closedAt)))).map((r) => r.key),
   );
-  const lastGood = await lastGoodBackups(ctx, datasources.map((ds) => ds.id));
-  const report: RpoReport = { missed: [], recovered: [] };
-  for (const ds of datasources) {
-    const held = heldTo(schedules.filter((s) => s.datasourceId === ds.id));
-    const good = lastGood.get(ds.id);
-    const wasOpen = open.delete(conditionKey(ds.id));
-    // Overdue `graceMs` ago is overdue by more than the grace now: the one computation the dashboard shows.
-    const { dueAt, overdue } = backupFreshness(good?.askedAt ?? null, held.schedules, ds.maxDurationMinutes * 60_000, now - graceMs);
-    if (overdue && dueAt !== null) {
-      report.missed.push(ds.id);
-      if (wasOpen) continue;
-      const last = good ? `Its last good backup is run ${good.id}, finished ${good.finishedAt.toISOString()}` : "It has no good backup yet";
-      const why = held.paused ? " Its schedule is paused." : !ctx.link.isOnline(ds.agentId) ? ` Its agent ${ds.agentId} is offline.` : "";
-      await notify(ctx, {
-        kind: "backup.missed",
-        subject: { datasourceId: ds.id },
-        conditionKey: conditionKey(ds.id),
-        title: `No backup of ${ds.name} since it was due`,
-        text: `A backup of ${ds.name} was due at ${new Date(dueAt).toISOString()} and none completed and reached a destination in time. ${last}.${why} This is not repeated until a good backup lands.`,
-      });
-    } else if (wasOpen) {
-      report.recovered.push(ds.id);
-      if (good && held.schedules.length > 0) {
-        await notify(ctx, {
-          kind: "backup.onTime",
-          subject: { datasourceId: ds.id, runId: good.id },
-          conditionKey: conditionKey(ds.id),
-          title: `Backups of ${ds.name} are on time again`,
-          text: `Run ${good.id} of ${ds.name} completed and is stored (finished ${good.finishedAt.toISOString()}).`,
-        });
-      } else {
-        await closeCondition(ctx, conditionKey(ds.id)); // its schedules were deleted: nothing is expected any more
-      }
-    }
+  const schedulesOf = new Map<string, WatchedSchedule[]>();
+  for (const s of schedules) {
+    const list = schedulesOf.get(s.datasourceId);
+    if (list) list.push(s);
+    else schedulesOf.set(s.datasourceId, [s]);
   }
+  const report: RpoReport = { missed: [], recovered: [] };
+  // A batch of datasources per turn of the event loop (timers/yield-to-loop.ts): at 2,000 the pass is seconds of reads.
+  await forEachBatch(datasources, RPO_BATCH, async (batch) => {
+    const lastGood = await lastGoodBackups(ctx, batch.map((ds) => ds.id));
+    for (const ds of batch) await judge(ctx, ds, heldTo(schedulesOf.get(ds.id) ?? []), lastGood.get(ds.id), open.delete(conditionKey(ds.id)), now - graceMs, report);
+  });
   // What is left open belongs to deleted datasources: it ends with them, silently.
   for (const key of open) await closeCondition(ctx, key);
   return report;

@@ -7,6 +7,7 @@ import type { DestinationPlan, PlannedBackup } from "./plan-destinations.js";
 import { planManualBackups, planScheduleBackups } from "./plan-destinations.js";
 import { manualRetentionDaysFor, schedulesWithRetention } from "./policies.js";
 import { type PeriodicPass, startPeriodicPass } from "../timers/periodic-pass.js";
+import { yieldToLoop } from "../timers/yield-to-loop.js";
 
 type RetentionContext = Pick<AppContext, "database" | "clock" | "log" | "secrets" | "env">;
 
@@ -56,11 +57,13 @@ async function apply(ctx: RetentionContext, plans: DestinationPlan[], pick: (ite
 export async function executeRetention(ctx: RetentionContext, now = ctx.clock.now()): Promise<RetentionReport> {
   const report: RetentionReport = { deleted: [], skipped: [] };
   for (const schedule of await schedulesWithRetention(ctx)) {
+    await yieldToLoop();
     await apply(ctx, await planScheduleBackups(ctx, schedule, now), (i) => !i.backup.manual, `schedule ${schedule.id}`, report);
   }
   const { db, t } = ctx.database;
   // A deleted datasource's backups are kept until deleted by hand (docs/decisions.md).
   for (const { id } of await db.select({ id: t.datasources.id }).from(t.datasources).where(isNull(t.datasources.deletedAt))) {
+    await yieldToLoop();
     const days = await manualRetentionDaysFor(ctx, id, ctx.env.manualRetentionDays);
     if (days > 0) await apply(ctx, await planManualBackups(ctx, id, days, now), (i) => i.backup.manual === true, `manual backups of ${id}`, report);
   }

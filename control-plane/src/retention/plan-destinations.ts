@@ -24,20 +24,30 @@ function join(backups: DeliveredBackup[], decisions: RetentionDecision[]): Plann
   return decisions.map((d) => ({ backup: byId.get(d.id)!, keep: d.keep, reasons: d.reasons }));
 }
 
+type ByDestination = Map<string, DeliveredBackup[]>;
+
+/** GFS for one schedule over backups already read (deliveredBackups): its own runs only, per destination they reached. */
+export function planGfsOf(byDestination: ByDestination, schedule: ScheduleRow, now: Date): DestinationPlan[] {
+  // No policy reads as the empty one: everything kept, and the preview says so.
+  const policy = policyOf(schedule) ?? {};
+  return [...byDestination].flatMap(([destinationId, all]) => {
+    const backups = all.filter((b) => b.scheduleId === schedule.id);
+    return backups.length === 0 ? [] : [{ destinationId, items: join(backups, planGfsRetention(backups, policy, schedule.timezone, now)) }];
+  });
+}
+
+/** `manualRetentionDays` over a datasource's backups already read (deliveredBackups), per destination. */
+export function planManualOf(byDestination: ByDestination, days: number, now: Date): DestinationPlan[] {
+  return [...byDestination].map(([destinationId, backups]) => ({ destinationId, items: join(backups, planManualRetention(backups, days, now)) }));
+}
+
 /**
  * GFS for one schedule, per destination its backups reached, in the schedule's time zone. Only the
  * schedule's own runs take part (a schedule never weighs another's backups); manual runs started
  * from it are outside GFS here and aged by `planManualBackups`.
  */
 export async function planScheduleBackups(ctx: DbContext, schedule: ScheduleRow, now: Date): Promise<DestinationPlan[]> {
-  // No policy reads as the empty one: everything kept, and the preview says so.
-  const policy = policyOf(schedule) ?? {};
-  const { t } = ctx.database;
-  const byDestination = await deliveredBackups(ctx, eq(t.runs.scheduleId, schedule.id));
-  return [...byDestination].map(([destinationId, backups]) => ({
-    destinationId,
-    items: join(backups, planGfsRetention(backups, policy, schedule.timezone, now)),
-  }));
+  return planGfsOf(await deliveredBackups(ctx, eq(ctx.database.t.runs.scheduleId, schedule.id)), schedule, now);
 }
 
 /**
@@ -46,10 +56,5 @@ export async function planScheduleBackups(ctx: DbContext, schedule: ScheduleRow,
  * ones can be planned for deletion (scheduled ones are GFS's).
  */
 export async function planManualBackups(ctx: DbContext, datasourceId: string, days: number, now: Date): Promise<DestinationPlan[]> {
-  const { t } = ctx.database;
-  const byDestination = await deliveredBackups(ctx, eq(t.runs.datasourceId, datasourceId));
-  return [...byDestination].map(([destinationId, backups]) => ({
-    destinationId,
-    items: join(backups, planManualRetention(backups, days, now)),
-  }));
+  return planManualOf(await deliveredBackups(ctx, eq(ctx.database.t.runs.datasourceId, datasourceId)), days, now);
 }

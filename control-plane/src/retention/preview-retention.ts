@@ -1,7 +1,8 @@
 import { type RetentionPolicy, type RetentionPreviewQuery, draftPolicyOf } from "@holdfast/shared";
-import { inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { AppContext } from "../context.js";
-import { planManualBackups, planScheduleBackups } from "./plan-destinations.js";
+import { deliveredBackups } from "./collect-backups.js";
+import { planGfsOf, planManualOf } from "./plan-destinations.js";
 import { assertTimeZone } from "../schedules/cron.js";
 import { findSchedule, manualRetentionDaysFor, policyOf } from "./policies.js";
 
@@ -39,10 +40,12 @@ export async function previewRetention(ctx: Pick<AppContext, "database" | "clock
   };
   const now = ctx.clock.now();
   const days = await manualRetentionDaysFor(ctx, schedule.datasourceId, ctx.env.manualRetentionDays, draft ? { scheduleId, policy: draft } : undefined);
-  const gfs = await planScheduleBackups(ctx, schedule, now);
+  // One read of the datasource's backups serves both planners: the schedule's runs are among them.
+  const backups = await deliveredBackups(ctx, eq(ctx.database.t.runs.datasourceId, schedule.datasourceId));
+  const gfs = planGfsOf(backups, schedule, now);
   // Manual runs started from the schedule are aged with the datasource's other manual backups.
   const manual = new Map<string, { keep: boolean; reasons: string[] }>();
-  for (const plan of await planManualBackups(ctx, schedule.datasourceId, days, now)) {
+  for (const plan of planManualOf(backups, days, now)) {
     for (const item of plan.items) manual.set(`${plan.destinationId}/${item.backup.id}`, item);
   }
   const { db, t } = ctx.database;

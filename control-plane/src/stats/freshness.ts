@@ -1,27 +1,4 @@
-import type { Cron } from "croner";
-import { compileCron } from "../schedules/cron.js";
-
-/**
- * Compiled crons by pattern and zone: stats judge every datasource's schedules on each request, and
- * at 2,000 datasources compiling each (zone check, parse, a trial run) cost more than the queries.
- * Most schedules share a few patterns; the memo is dropped whole when it grows past its bound.
- */
-const compiled = new Map<string, Cron | null>();
-const MEMO_MAX = 1_000;
-
-function compiledCron(cron: string, timezone: string): Cron | null {
-  const key = `${timezone}\u0000${cron}`;
-  let job = compiled.get(key);
-  if (job !== undefined) return job;
-  try {
-    job = compileCron(cron, timezone);
-  } catch {
-    job = null; // a schedule the API accepted always compiles; an old row that does not is no verdict
-  }
-  if (compiled.size >= MEMO_MAX) compiled.clear();
-  compiled.set(key, job);
-  return job;
-}
+import { firingsAfter } from "./firing-series.js";
 
 /** An active (not paused) schedule of a datasource, as freshness reads it. */
 export interface ActiveSchedule {
@@ -48,13 +25,11 @@ export function backupFreshness(lastGoodAskedAt: number | null, schedules: reado
   let dueAt: number | null = null;
   let overdueAt: number | null = null;
   for (const s of schedules) {
-    const job = compiledCron(s.cron, s.timezone);
-    if (!job) continue;
-    const [due, after] = job.nextRuns(2, new Date(Math.max(lastGoodAskedAt ?? -Infinity, s.createdAt)));
-    if (!due) continue;
-    const grace = Math.min(maxDurationMs, after ? after.getTime() - due.getTime() : maxDurationMs);
-    if (dueAt === null || due.getTime() < dueAt) dueAt = due.getTime();
-    const late = due.getTime() + grace;
+    const [due, after] = firingsAfter(s.cron, s.timezone, Math.max(lastGoodAskedAt ?? -Infinity, s.createdAt), 2) ?? [];
+    if (due === undefined) continue;
+    const grace = Math.min(maxDurationMs, after !== undefined ? after - due : maxDurationMs);
+    if (dueAt === null || due < dueAt) dueAt = due;
+    const late = due + grace;
     if (overdueAt === null || late < overdueAt) overdueAt = late;
   }
   return { dueAt, overdue: overdueAt !== null && now > overdueAt };

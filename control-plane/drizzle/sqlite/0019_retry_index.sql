@@ -1,0 +1,1 @@
+CREATE INDEX `runs_state_finished_at_idx` ON `runs` (`state`,`finished_at`);
