@@ -20,7 +20,7 @@ export interface Schedule {
   retry: RetrySettings | undefined;
   verify: boolean;
   paused: boolean;
-  /** The firing loop's cursor: the next firing is the first after it (schema.sqlite.ts says what moves it). */
+  /** The firing loop's cursor: the next firing is the first after it (schema/sqlite/fleet.ts says what moves it). */
   fireCursor: number;
   /** The fire time of the last firing recorded to run; null before the first. */
   lastFiredAt: number | null;
