@@ -19,6 +19,9 @@ export const CONFIG_KEY_VARIABLES = {
   queueTtlMs: "HOLDFAST_QUEUE_TTL_MS",
   artifactTtlMs: "HOLDFAST_ARTIFACT_TTL_MS",
   idempotencyWindowMs: "HOLDFAST_IDEMPOTENCY_WINDOW_MS",
+  toolNice: "HOLDFAST_TOOL_NICE",
+  toolIoClass: "HOLDFAST_TOOL_IO_CLASS",
+  toolIoLevel: "HOLDFAST_TOOL_IO_LEVEL",
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEY_VARIABLES;
 
@@ -45,6 +48,9 @@ export const AgentConfigFile = z
     queueTtlMs: ms,
     artifactTtlMs: ms,
     idempotencyWindowMs: ms,
+    toolNice: z.number().int().min(0).max(19),
+    toolIoClass: z.enum(["best-effort", "idle"]),
+    toolIoLevel: z.number().int().min(0).max(7),
     server: serverUrl,
     servers: z.array(serverUrl).min(1).max(16),
   })

@@ -35,6 +35,14 @@ describe("loadEnv", () => {
     expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_MAX_QUEUE_SIZE: "0" })).toThrowError(/maxQueueSize/);
   });
 
+  it("reads the tools' default priority and refuses what nice and ionice cannot do", () => {
+    const env = loadEnv({ dataDir: "/d" }, { HOLDFAST_TOOL_NICE: "10", HOLDFAST_TOOL_IO_CLASS: "best-effort", HOLDFAST_TOOL_IO_LEVEL: "7" });
+    expect(env.limits).toMatchObject({ toolNice: 10, toolIoClass: "best-effort", toolIoLevel: 7 });
+    expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_TOOL_NICE: "-5" })).toThrowError(/toolNice/);
+    expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_TOOL_IO_CLASS: "realtime" })).toThrowError(/toolIoClass/);
+    expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_TOOL_IO_CLASS: "idle", HOLDFAST_TOOL_IO_LEVEL: "3" })).toThrowError(/idle/);
+  });
+
   it("reads numbers from the environment and rejects nonsense", () => {
     expect(loadEnv({ dataDir: "/d" }, { HOLDFAST_HEARTBEAT_MS: "2000" }).heartbeatMs).toBe(2000);
     expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_HEARTBEAT_MS: "soon" })).toThrowError(/heartbeatMs/);

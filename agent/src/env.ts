@@ -7,8 +7,8 @@ import { type AgentConfigFile, CONFIG_KEY_VARIABLES, type ConfigKey, LOG_LEVELS,
 const positiveMs = z.coerce.number().int().positive();
 
 /**
- * The queue and retention knobs (queue/README.md, README's settings table): the one place their
- * defaults are written. The run functions receive them through RunContext.limits.
+ * The queue, retention and tool-priority knobs (queue/README.md, README's settings table): the one
+ * place their defaults are written. The run functions receive them through RunContext.limits.
  */
 const LimitsSchema = z.object({
   /** HOLDFAST_MAX_QUEUE_SIZE: queued runs beyond this answer 429 QUEUE_OVERFLOW. */
@@ -19,6 +19,10 @@ const LimitsSchema = z.object({
   artifactTtlMs: positiveMs.default(24 * 60 * 60 * 1000),
   /** HOLDFAST_IDEMPOTENCY_WINDOW_MS: how long an idempotency key is remembered. */
   idempotencyWindowMs: positiveMs.default(24 * 60 * 60 * 1000),
+  /** HOLDFAST_TOOL_NICE, _IO_CLASS, _IO_LEVEL: the tools' priority for datasources that set none (tool-priority.ts). */
+  toolNice: z.coerce.number().int().min(0).max(19).optional(),
+  toolIoClass: z.enum(["best-effort", "idle"]).optional(),
+  toolIoLevel: z.coerce.number().int().min(0).max(7).optional(),
 });
 export type AgentLimits = z.infer<typeof LimitsSchema>;
 
@@ -70,11 +74,17 @@ export function loadEnv(flags: { dataDir?: string | undefined; config?: string |
       queueTtlMs: setting("queueTtlMs"),
       artifactTtlMs: setting("artifactTtlMs"),
       idempotencyWindowMs: setting("idempotencyWindowMs"),
+      toolNice: setting("toolNice"),
+      toolIoClass: setting("toolIoClass"),
+      toolIoLevel: setting("toolIoLevel"),
     },
     ...(servers ? { servers } : {}),
     ...(configFile ? { configFile } : {}),
   });
   if (!parsed.success) throw validationError(parsed.error, "agent environment");
+  if (parsed.data.limits.toolIoClass === "idle" && parsed.data.limits.toolIoLevel !== undefined) {
+    throw new HoldfastError("VALIDATION_FAILED", "HOLDFAST_TOOL_IO_LEVEL has no meaning with the idle I/O class: unset it or use best-effort");
+  }
   if (parsed.data.reconnectCapMs < parsed.data.reconnectBaseMs) {
     throw new HoldfastError("VALIDATION_FAILED", "HOLDFAST_RECONNECT_CAP_MS must not be below HOLDFAST_RECONNECT_BASE_MS");
   }

@@ -137,6 +137,10 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     await dialog.getByRole("radiogroup", { name: "Authentication" }).getByText("Password", { exact: true }).click();
     // Trust authentication accepts any password: the test through the agent still passes.
     await dialog.getByRole("textbox", { name: "Password", exact: true }).fill("s3cret-not-shown");
+    // Gentler on the database host: niceness and the idle I/O class (the level field goes quiet).
+    await dialog.getByRole("textbox", { name: "CPU niceness" }).fill("10");
+    await chooseOption(page, "Disk (I/O class)", /^Idle/);
+    expect(await dialog.getByRole("textbox", { name: "Best-effort level" }).isDisabled()).toBe(true);
     expect(await captureBothSchemes(page, "datasource-edit-dialog")).toEqual([]);
     await dialog.getByRole("button", { name: "Save changes" }).click();
     await dialog.waitFor({ state: "hidden" });
@@ -144,6 +148,8 @@ describe("the datasources pages, against a real control plane, agent and Postgre
 
     const stored = await api(rig.cp, rig.adminToken).get(`/datasources/${datasourceId}`);
     expect(stored.body.connection).toMatchObject({ database: other.name, password: "********" });
+    expect(stored.body.priority).toEqual({ nice: 10, ioClass: "idle" });
+    await page.getByRole("definition").getByText("nice 10, I/O class idle", { exact: true }).waitFor();
     expect(await page.content()).not.toContain("s3cret-not-shown");
     await page.getByText("set (write-only: never shown)").waitFor();
 

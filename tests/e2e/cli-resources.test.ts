@@ -162,6 +162,15 @@ describe("holdfast CLI: resources over the REST API", () => {
 
     expect((await holdfast(["datasources", "update", datasourceId, "--note", "owned by the shop team", "--no-test"])).code).toBe(0);
     expect(json(await holdfast(["datasources", "show", datasourceId, "--json"]))).toMatchObject({ note: "owned by the shop team" });
+
+    // Gentler tools on the database host: niceness and I/O class; a value nice cannot take is refused before any request.
+    expect((await holdfast(["datasources", "update", datasourceId, "--nice", "12", "--io-class", "idle"])).code).toBe(0);
+    expect((await holdfast(["datasources", "show", datasourceId])).stdout).toMatch(/Priority:\s+nice 12, I\/O class idle/);
+    const tooNice = await holdfast(["datasources", "update", datasourceId, "--nice", "25"]);
+    expect(tooNice.code).toBe(2);
+    expect(tooNice.stderr).toMatch(/priority\.nice/);
+    expect((await holdfast(["datasources", "update", datasourceId, "--default-priority"])).code).toBe(0);
+    expect(json(await holdfast(["datasources", "show", datasourceId, "--json"])).priority).toBeNull();
   });
 
   it("datasources from a --file validated with the shared schema; a duplicate name is exit 4; a failing test is exit 1", async () => {

@@ -6,7 +6,7 @@ import { getDatasource, saveDatasource } from "../store/datasources.js";
 import { failureOf, uniqueName } from "../testing/helpers.js";
 import { MY, mysqlRoot } from "../testing/mysql-server.js";
 import { setupRunEnv, type RunEnv } from "../testing/run-env.js";
-import { updateDatabaseConfig } from "./configs.js";
+import { mergeUpdate, updateDatabaseConfig } from "./configs.js";
 
 // A MariaDB user with a password: MariaDB checks it (the PostgreSQL here trusts everyone), so a wrong
 // password fails the test for real.
@@ -70,5 +70,16 @@ describe("updateDatabaseConfig against a real MariaDB", () => {
 
   it("answers DATASOURCE_NOT_FOUND for a config it does not hold", async () => {
     expect((await failureOf(updateDatabaseConfig(env.ctx, update({ datasourceId: "ds_none" })))).code).toBe("DATASOURCE_NOT_FOUND");
+  });
+});
+
+describe("a datasource's tool priority across updates", () => {
+  const current = { datasourceId: "ds_p", name: "p", engine: "sqlite", connection: { path: "/srv/p.db" }, maxDurationMinutes: 60, priority: { nice: 10, ioClass: "idle" } } as const;
+  const update = (priority?: unknown) => ({ datasourceId: "ds_p", name: "p", engine: "sqlite", connection: { path: "/srv/p.db" }, storedPassword: "keep", test: false, ...(priority !== undefined ? { priority } : {}) }) as DatasourceConfigUpdate;
+
+  it("keeps it when the update names none, replaces it whole when it does, and drops it on null (back to the agent's defaults)", () => {
+    expect(mergeUpdate(current, update()).priority).toEqual({ nice: 10, ioClass: "idle" });
+    expect(mergeUpdate(current, update({ ioLevel: 7 })).priority).toEqual({ ioLevel: 7 });
+    expect(mergeUpdate(current, update(null))).not.toHaveProperty("priority");
   });
 });

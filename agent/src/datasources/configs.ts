@@ -24,7 +24,7 @@ export function mergeUpdate(current: DatasourceConfig, update: DatasourceConfigU
       { issues: [{ path: "engine", message: `must stay ${current.engine}` }] },
     );
   }
-  const { storedPassword, test: _test, maxDurationMinutes, ...rest } = update;
+  const { storedPassword, test: _test, maxDurationMinutes, priority, ...rest } = update;
   // The mask is what every answer shows for a password: sent back, it means "unchanged".
   const { password, ...connection } = rest.connection as { password?: string; passwordFile?: string };
   const given = password === REDACTED ? undefined : password;
@@ -34,6 +34,8 @@ export function mergeUpdate(current: DatasourceConfig, update: DatasourceConfigU
     ...rest,
     connection: { ...connection, ...((given ?? kept) !== undefined ? { password: given ?? kept } : {}) },
     maxDurationMinutes: maxDurationMinutes ?? current.maxDurationMinutes,
+    // Absent keeps the stored priority, null goes back to the agent's defaults.
+    ...(priority === null ? {} : (priority ?? current.priority) ? { priority: priority ?? current.priority } : {}),
   });
 }
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { HoldfastError } from "@holdfast/shared/protocol";
+import { currentToolPriority, lowerAutogroup, prioritizedCommand } from "./tool-priority.js";
 
 const STDERR_TAIL_BYTES = 8 * 1024;
 
@@ -37,8 +38,7 @@ export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv): ToolProcess & { stdout: Readable };
 export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv, stdoutTo: Writable | number | undefined): ToolProcess;
 export function spawnTool(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv, stdoutTo?: Writable | number): ToolProcess {
-  // detached: the tool leads its own process group, so killTree() reaches whatever it started too.
-  const child = spawn(bin, args, { shell: false, env, stdio: ["ignore", stdoutTo ?? "pipe", "pipe"], windowsHide: true, detached: true });
+  const child = startTool(bin, args, env, ["ignore", stdoutTo ?? "pipe", "pipe"]);
   return { child: child as ChildProcess & { stderr: Readable }, stdout: child.stdout, exited: watchExit(tool, child as ChildProcess & { stderr: Readable }) };
 }
 
@@ -51,7 +51,7 @@ export interface FilterProcess {
 
 /** Like spawnTool, with stdin open: a tool in the middle of a stream (zstd, psql fed a dump). */
 export function spawnFilter(tool: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv): FilterProcess {
-  const child = spawn(bin, args, { shell: false, env, stdio: ["pipe", "pipe", "pipe"], windowsHide: true, detached: true });
+  const child = startTool(bin, args, env, ["pipe", "pipe", "pipe"]) as ChildProcessByStdio<Writable, Readable, Readable>;
   return { child, stdin: child.stdin, stdout: child.stdout, exited: watchExit(tool, child) };
 }
 
@@ -67,8 +67,22 @@ export function spawnChainedTool(
   stdin: number | "pipe",
   stdout: number | Writable | "pipe",
 ): { child: ChildProcess; stdin: Writable | null; stdout: Readable | null; exited: Promise<ToolExit> } {
-  const child = spawn(bin, args, { shell: false, env, stdio: [stdin, stdout, "pipe"], windowsHide: true, detached: true });
+  const child = startTool(bin, args, env, [stdin, stdout, "pipe"]);
   return { child, stdin: child.stdin, stdout: child.stdout, exited: watchExit(tool, child as ChildProcess & { stderr: Readable }) };
+}
+
+type Stdio = "pipe" | "ignore" | number | Writable;
+
+/**
+ * Every tool starts here: no shell, detached (the tool leads its own process group, so killTree()
+ * reaches whatever it starts too), at the run's priority when it has one (tool-priority.ts).
+ */
+function startTool(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, stdio: [Stdio, Stdio, Stdio]): ChildProcess {
+  const priority = currentToolPriority();
+  const command = priority ? prioritizedCommand(bin, args, env, priority) : { bin, args };
+  const child = spawn(command.bin, command.args, { shell: false, env, stdio, windowsHide: true, detached: true });
+  if (priority?.nice && child.pid !== undefined) lowerAutogroup(child.pid, priority.nice);
+  return child;
 }
 
 /** The exit, with the last 8 KiB of stderr; TOOL_NOT_FOUND when the binary is missing. */

@@ -1,4 +1,4 @@
-import { HoldfastError, MAX_DURATION_MINUTES, type ErrorBody } from "@holdfast/shared/protocol";
+import { describePriority, HoldfastError, MAX_DURATION_MINUTES, type ErrorBody } from "@holdfast/shared/protocol";
 import { getDatasource } from "../store/datasources.js";
 import { findRunningRun, listQueuedRuns } from "./queue-queries.js";
 import { getRun } from "./run-record.js";
@@ -6,6 +6,9 @@ import { transitionRun } from "./transitions.js";
 import type { RunContext } from "../runs/context.js";
 import { executeBackup, type ExecuteOptions } from "../runs/execute-backup.js";
 import { RunControl } from "../runs/run-control.js";
+import { recordRunLog } from "../runs/steps.js";
+import { agentDefaultPriority, effectivePriority, missingPriorityTools, withToolPriority } from "../engines/tool-priority.js";
+import { toolEnv } from "../engines/spawn-tool.js";
 
 interface ActiveRun {
   runId: string;
@@ -51,7 +54,9 @@ export class BackupSlot {
   launchTask(runId: string, datasourceId: string, execute: (ctx: RunContext, control: RunControl) => Promise<void>): void {
     const ctx = this.getContext();
     const control = new RunControl();
-    const minutes = getDatasource(ctx.store, datasourceId)?.maxDurationMinutes ?? MAX_DURATION_MINUTES.parse(undefined);
+    const datasource = getDatasource(ctx.store, datasourceId);
+    const minutes = datasource?.maxDurationMinutes ?? MAX_DURATION_MINUTES.parse(undefined);
+    const priority = effectivePriority(datasource?.priority, agentDefaultPriority(ctx.limits));
     const cancelTimeout = ctx.clock.setTimeout(() => {
       ctx.log.warn({ runId, maxDurationMinutes: minutes }, "run exceeded its maximum duration: stopping it");
       control.request({
@@ -60,7 +65,13 @@ export class BackupSlot {
       });
     }, minutes * 60_000);
     const active: ActiveRun = { runId, control, done: Promise.resolve() };
-    active.done = execute(ctx, control).finally(() => {
+    if (priority) {
+      const missing = missingPriorityTools(priority, toolEnv().PATH);
+      recordRunLog(ctx.store, runId, "info", `tools run at ${describePriority(priority)}`);
+      if (missing.length) recordRunLog(ctx.store, runId, "warn", `${missing.join(" and ")} not installed on this host: that part of the priority is not applied`);
+    }
+    // Every tool the run starts, in any engine, picks the priority up from here (tool-priority.ts).
+    active.done = withToolPriority(priority, () => execute(ctx, control)).finally(() => {
       cancelTimeout();
       if (this.current === active) this.current = null;
       // The store is closed at shutdown while a run may still unwind: nothing to hand over then.

@@ -12,6 +12,7 @@ interface DatasourceRow {
   engine: string;
   connection: string;
   max_duration_minutes: number;
+  priority: string | null;
 }
 
 /** Stores (or replaces, reviving a deleted one) a datasource; the password is encrypted with the row id as AAD. */
@@ -22,18 +23,25 @@ export function saveDatasource(store: AgentStore, input: z.input<typeof Datasour
   const now = store.clock.now().toISOString();
   store.db
     .prepare(
-      `INSERT INTO datasources (id, name, engine, connection, max_duration_minutes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO datasources (id, name, engine, connection, max_duration_minutes, priority, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET name = excluded.name, engine = excluded.engine, connection = excluded.connection,
-         max_duration_minutes = excluded.max_duration_minutes, updated_at = excluded.updated_at, deleted_at = NULL`,
+         max_duration_minutes = excluded.max_duration_minutes, priority = excluded.priority, updated_at = excluded.updated_at, deleted_at = NULL`,
     )
-    .run(config.datasourceId, config.name, config.engine, JSON.stringify(stored), config.maxDurationMinutes, now, now);
+    .run(config.datasourceId, config.name, config.engine, JSON.stringify(stored), config.maxDurationMinutes, config.priority ? JSON.stringify(config.priority) : null, now, now);
 }
 
 function fromRow(store: AgentStore, row: DatasourceRow): DatasourceConfig {
   const stored = StoredConnection.parse(JSON.parse(row.connection));
   const { password, ...rest } = stored;
   const connection = { ...rest, ...(password ? { password: store.secrets.open(password, row.id) } : {}) } as DatasourceConnection;
-  return DatasourceConfig.parse({ datasourceId: row.id, name: row.name, engine: row.engine, connection, maxDurationMinutes: row.max_duration_minutes });
+  return DatasourceConfig.parse({
+    datasourceId: row.id,
+    name: row.name,
+    engine: row.engine,
+    connection,
+    maxDurationMinutes: row.max_duration_minutes,
+    ...(row.priority ? { priority: JSON.parse(row.priority) } : {}),
+  });
 }
 
 export function getDatasource(store: AgentStore, datasourceId: string): DatasourceConfig | null {
@@ -84,5 +92,6 @@ export function toDatasourceView(ds: DatasourceConfig): CommandData<"getDatabase
     engine: ds.engine,
     connection: redactConnection(ds.connection),
     maxDurationMinutes: ds.maxDurationMinutes,
+    ...(ds.priority ? { priority: ds.priority } : {}),
   };
 }

@@ -82,6 +82,10 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN source_run_id TEXT;
   ALTER TABLE runs ADD COLUMN restore_stage TEXT;
   `,
+  // v5: the datasource's tool priority (niceness, I/O class) as JSON; NULL: the agent's defaults.
+  `
+  ALTER TABLE datasources ADD COLUMN priority TEXT;
+  `,
 ];
 
 export function migrate(db: Database): void {

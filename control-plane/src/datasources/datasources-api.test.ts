@@ -84,6 +84,28 @@ describe.each(DIALECTS)("datasources as objects (GET, PATCH, DELETE /datasources
     expect((await call("GET", `/datasources/${id}`)).body).toMatchObject({ name: "moved-too", connection: { host: "db2.internal", port: 6432 } });
   });
 
+  it("keeps a priority for the tools: sent to the agent at creation and on change, null back to the agent's defaults, bad values refused naming the field", async () => {
+    const id = await create("gentle", { priority: { nice: 10, ioClass: "idle" } });
+    expect(sent("createDatabaseConfig").at(-1)!.payload).toMatchObject({ datasourceId: id, priority: { nice: 10, ioClass: "idle" } });
+    expect((await call("GET", `/datasources/${id}`, undefined, viewer)).body.priority).toEqual({ nice: 10, ioClass: "idle" });
+
+    const changed = await call("PATCH", `/datasources/${id}`, { priority: { nice: 5, ioClass: "best-effort", ioLevel: 7 } });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    expect(changed.body.priority).toEqual({ nice: 5, ioClass: "best-effort", ioLevel: 7 });
+    expect(updates.at(-1)).toMatchObject({ datasourceId: id, priority: { nice: 5, ioClass: "best-effort", ioLevel: 7 } });
+
+    const cleared = await call("PATCH", `/datasources/${id}`, { priority: null });
+    expect(cleared.body.priority).toBeNull();
+    expect(updates.at(-1)).toMatchObject({ datasourceId: id, priority: null });
+
+    for (const [priority, field] of [[{ nice: -5 }, "priority.nice"], [{ ioClass: "idle", ioLevel: 3 }, "priority.ioLevel"], [{ ioClass: "realtime" }, "priority.ioClass"], [{}, "priority"]] as const) {
+      const refused = await call("PATCH", `/datasources/${id}`, { priority });
+      expect(refused.status, JSON.stringify(priority)).toBe(400);
+      expect(JSON.stringify(refused.body.error.details)).toContain(field);
+    }
+    expect((await call("GET", `/datasources/${id}`)).body.priority).toBeNull();
+  });
+
   it("sends a new password to the agent only, switches to a passwordFile with password: null, and skips the test on test: false", async () => {
     const id = await create("rotated");
     const res = await call("PATCH", `/datasources/${id}`, { connection: { password: "n3w-secret" }, test: false });

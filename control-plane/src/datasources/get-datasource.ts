@@ -1,4 +1,4 @@
-import { HoldfastError, type DatasourceConnection, type Engine } from "@holdfast/shared";
+import { HoldfastError, type DatasourceConnection, type Engine, type ToolPriority } from "@holdfast/shared";
 import { eq } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import type { Tables } from "../db/index.js";
@@ -14,6 +14,8 @@ export interface DatasourceView {
   connection: DatasourceConnection;
   /** A run longer than this is stopped (RUN_TIMEOUT). */
   maxDurationMinutes: number;
+  /** Niceness and I/O class of its tools on the agent's host; null: the agent's defaults. */
+  priority: ToolPriority | null;
   tags: string[];
   note: string | null;
   /** Minutes between health checks; null: the control plane's default. */
@@ -54,6 +56,7 @@ export function toView(row: DatasourceRow): DatasourceView {
     engine: row.engine as Engine,
     connection: JSON.parse(row.connectionRedacted) as DatasourceConnection,
     maxDurationMinutes: row.maxDurationMinutes,
+    priority: row.priority === null ? null : (JSON.parse(row.priority) as ToolPriority),
     tags: JSON.parse(row.tags) as string[],
     note: row.note,
     healthIntervalMinutes: row.healthIntervalMinutes ?? null,

@@ -28,7 +28,7 @@ export interface UpdatedDatasource extends DatasourceView {
 }
 
 /** The columns a PATCH writes. */
-type Editable = Pick<DatasourceRow, "name" | "connectionRedacted" | "maxDurationMinutes" | "tags" | "note" | "healthIntervalMinutes">;
+type Editable = Pick<DatasourceRow, "name" | "connectionRedacted" | "maxDurationMinutes" | "priority" | "tags" | "note" | "healthIntervalMinutes">;
 
 const newPassword = (c: Record<string, unknown>) => typeof c.password === "string" && c.password !== REDACTED;
 
@@ -87,7 +87,7 @@ async function writeRow(ctx: UpdateContext, id: string, set: Partial<Editable>):
 
 /**
  * `PATCH /datasources/:id`: any field but the engine and the agent. Tags and the note live here
- * only. A new name, connection or run limit goes to the agent (`updateDatabaseConfig`), which
+ * only. A new name, connection, run limit or priority goes to the agent (`updateDatabaseConfig`), which
  * connects with a changed connection before saving it (unless `test: false`). The row is written
  * first, so the name is claimed by the unique index before the agent is asked; when the agent
  * refuses (a failed test, offline, a timeout), the row is put back and the agent kept what it had:
@@ -107,15 +107,25 @@ export async function updateDatasource(ctx: UpdateContext, id: string, body: Upd
     const connectionChanged = newPassword(connection) || JSON.stringify(connection) !== JSON.stringify(stored);
     const name = body.name ?? current.name;
     const maxDurationMinutes = body.maxDurationMinutes ?? current.maxDurationMinutes;
-    const toAgent = connectionChanged || name !== current.name || maxDurationMinutes !== current.maxDurationMinutes;
+    const priority = body.priority === undefined ? row.priority : body.priority === null ? null : JSON.stringify(body.priority);
+    const toAgent = connectionChanged || name !== current.name || maxDurationMinutes !== current.maxDurationMinutes || priority !== row.priority;
     if (name !== current.name) await assertNameFree(ctx, current.agentId, name, id);
-    if (toAgent) await connectedAgent(ctx, current.agentId, "; it keeps this datasource's config, so a change of name, connection or run limit needs it");
+    if (toAgent) await connectedAgent(ctx, current.agentId, "; it keeps this datasource's config, so a change of name, connection, run limit or priority needs it");
 
-    const before: Editable = { name: row.name, connectionRedacted: row.connectionRedacted, maxDurationMinutes: row.maxDurationMinutes, tags: row.tags, note: row.note, healthIntervalMinutes: row.healthIntervalMinutes };
+    const before: Editable = {
+      name: row.name,
+      connectionRedacted: row.connectionRedacted,
+      maxDurationMinutes: row.maxDurationMinutes,
+      priority: row.priority,
+      tags: row.tags,
+      note: row.note,
+      healthIntervalMinutes: row.healthIntervalMinutes,
+    };
     const after: Editable = {
       name,
       connectionRedacted: JSON.stringify(redactConnection(connection)),
       maxDurationMinutes,
+      priority,
       tags: body.tags ? JSON.stringify(body.tags) : row.tags,
       note: body.note === undefined ? row.note : body.note,
       healthIntervalMinutes: body.healthIntervalMinutes === undefined ? row.healthIntervalMinutes : body.healthIntervalMinutes,
@@ -126,7 +136,7 @@ export async function updateDatasource(ctx: UpdateContext, id: string, body: Upd
     const test = connectionChanged && body.test;
     let answer;
     try {
-      answer = await ctx.link.sendCommand(current.agentId, "updateDatabaseConfig", agentUpdate(current, name, connection, body.maxDurationMinutes, test), {
+      answer = await ctx.link.sendCommand(current.agentId, "updateDatabaseConfig", agentUpdate(current, name, connection, body, test), {
         idempotencyKey: newId("idem"),
       });
     } catch (err) {
@@ -144,7 +154,7 @@ export async function updateDatasource(ctx: UpdateContext, id: string, body: Upd
 }
 
 /** The command for the agent: the new connection without the mask; no password means keep it only when the mask stood for it. */
-function agentUpdate(current: DatasourceView, name: string, connection: DatasourceConnection, maxDurationMinutes: number | undefined, test: boolean): DatasourceConfigUpdate {
+function agentUpdate(current: DatasourceView, name: string, connection: DatasourceConnection, body: Pick<UpdateDatasourceBody, "maxDurationMinutes" | "priority">, test: boolean): DatasourceConfigUpdate {
   const { password, ...rest } = connection as { password?: string };
   const masked = password === REDACTED;
   return {
@@ -152,7 +162,8 @@ function agentUpdate(current: DatasourceView, name: string, connection: Datasour
     name,
     engine: current.engine,
     connection: masked ? rest : connection,
-    ...(maxDurationMinutes !== undefined ? { maxDurationMinutes } : {}),
+    ...(body.maxDurationMinutes !== undefined ? { maxDurationMinutes: body.maxDurationMinutes } : {}),
+    ...(body.priority !== undefined ? { priority: body.priority } : {}),
     storedPassword: masked ? "keep" : "remove",
     test,
   } as DatasourceConfigUpdate;

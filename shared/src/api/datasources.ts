@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Id } from "../ids.js";
 import { HealthIntervalMinutes } from "./health.js";
-import { CONNECTION_SCHEMAS, Engine, MAX_DURATION_MINUTES, MaxDurationMinutes } from "../protocol/datasource.js";
+import { CONNECTION_SCHEMAS, Engine, MAX_DURATION_MINUTES, MaxDurationMinutes, ToolPriority } from "../protocol/datasource.js";
 
 /**
  * A label an operator sorts datasources by (`prod`, `team:billing`, `eu-west`): short, one line,
@@ -33,6 +33,8 @@ function bodyOf<E extends Engine>(engine: E) {
       engine: z.literal(engine),
       connection: CONNECTION_SCHEMAS[engine],
       maxDurationMinutes: MAX_DURATION_MINUTES,
+      /** Niceness and I/O class of the dump and restore tools; absent: the agent's defaults. */
+      priority: ToolPriority.optional(),
       tags: DatasourceTags.default([]),
       note: DatasourceNote.optional(),
       /** Minutes between health checks through the agent; absent or null: the control plane's default (5). */
@@ -63,6 +65,8 @@ export const UpdateDatasourceBody = z
     name: DatasourceName.optional(),
     connection: z.record(z.string(), z.unknown()).optional(),
     maxDurationMinutes: MaxDurationMinutes.optional(),
+    /** `null`: back to the agent's defaults. */
+    priority: ToolPriority.nullable().optional(),
     tags: DatasourceTags.optional(),
     /** `null` clears it. */
     note: DatasourceNote.nullable().optional(),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Id } from "../ids.js";
 import { ErrorBody } from "../errors.js";
 import { AgentRunState, RunTrigger } from "../run-state.js";
-import { DatasourceConfig, DatasourceConfigUpdate, DatasourceConnection, Engine } from "./datasource.js";
+import { DatasourceConfig, DatasourceConfigUpdate, DatasourceConnection, Engine, ToolPriority } from "./datasource.js";
 import { MAX_AGENT_PINS, TlsPin } from "./tls-pins.js";
 import { BackupOptions, Codec, DumpFormat, RestoreRequestOptions } from "./backup-options.js";
 
@@ -16,6 +16,7 @@ const DatasourceView = z.object({
   engine: Engine,
   connection: DatasourceConnection,
   maxDurationMinutes: z.number().int(),
+  priority: ToolPriority.optional(),
 });
 
 /** What a connection test found. */

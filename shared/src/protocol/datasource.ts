@@ -113,10 +113,37 @@ export const DatasourceConnection = z.union([PostgresConnection, MysqlConnection
 /** A run longer than this is killed and fails RUN_TIMEOUT, so one hung dump never blocks the queue. */
 export const MaxDurationMinutes = z.number().int().min(1).max(10_080);
 
+/**
+ * How gently the datasource's dump, codec and restore tools run on its host (issue 19): CPU niceness
+ * 0-19 (`nice`) and the I/O class (`ionice`: best-effort with a level 0-7, or idle, which gets the
+ * disk only when nothing else wants it). Only ever lower than the agent's own: raising a priority
+ * needs root. Absent: the agent's defaults (its config's toolNice / toolIoClass / toolIoLevel).
+ */
+export const ToolPriority = z
+  .object({
+    nice: z.number().int().min(0).max(19).optional(),
+    ioClass: z.enum(["best-effort", "idle"]).optional(),
+    ioLevel: z.number().int().min(0).max(7).optional(),
+  })
+  .strict()
+  .refine((p) => !(p.ioClass === "idle" && p.ioLevel !== undefined), { path: ["ioLevel"], message: "the idle I/O class has no level: drop ioLevel or use best-effort" })
+  .refine((p) => p.nice !== undefined || p.ioClass !== undefined || p.ioLevel !== undefined, { message: "set nice, ioClass or ioLevel (or leave priority out for the agent's defaults)" });
+export type ToolPriority = z.infer<typeof ToolPriority>;
+
+/** `nice 10, I/O class best-effort 7`: for the run's log and the console. */
+export function describePriority(p: ToolPriority): string {
+  const parts: string[] = [];
+  if ((p.nice ?? 0) > 0) parts.push(`nice ${p.nice}`);
+  if (p.ioClass === "idle") parts.push("I/O class idle");
+  else if (p.ioClass !== undefined || p.ioLevel !== undefined) parts.push(`I/O class best-effort ${p.ioLevel ?? 4}`);
+  return parts.join(", ") || "unchanged";
+}
+
 const common = {
   datasourceId: Id,
   name: z.string().min(1).max(200),
   maxDurationMinutes: MaxDurationMinutes.default(360),
+  priority: ToolPriority.optional(),
 };
 
 function configOf<E extends Engine>(engine: E) {
@@ -144,6 +171,8 @@ function updateOf<E extends Engine>(engine: E) {
       connection: CONNECTION_SCHEMAS[engine],
       /** Absent: the stored value stays. */
       maxDurationMinutes: MaxDurationMinutes.optional(),
+      /** Absent: the stored value stays; null: back to the agent's defaults. */
+      priority: ToolPriority.nullable().optional(),
       storedPassword: StoredPassword.default("keep"),
       /** Connect with the new config before saving it; a failed test saves nothing and answers the engine's error. */
       test: z.boolean().default(false),

@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { CreateDatasourceBody, Engine, TlsMode, UpdateDatasourceBody } from "@holdfast/shared";
+import { CreateDatasourceBody, describePriority, Engine, TlsMode, UpdateDatasourceBody } from "@holdfast/shared";
 import { call } from "../remote/client.js";
 import { EXIT } from "../remote/exit-codes.js";
 import { checked, collect, defined, intFlag, readJsonObject } from "../remote/flags.js";
@@ -27,6 +27,9 @@ interface DatasourceFlags {
   passwordStdin?: boolean;
   passwordFile?: string;
   maxDuration?: number;
+  nice?: number;
+  ioClass?: string;
+  ioLevel?: number;
   tag?: string[];
   note?: string;
   test?: boolean;
@@ -48,9 +51,18 @@ function addDatasourceFlags(command: Command, forCreate: boolean): Command {
     .option("--password-stdin", "read the database password from stdin (it is sealed on the agent)")
     .option("--password-file <path>", "a file ON THE AGENT'S HOST the agent reads the password from at each run")
     .option("--max-duration <minutes>", "stop a run that takes longer", intFlag)
+    .option("--nice <0-19>", `CPU niceness of its dump and restore tools on the agent's host${forCreate ? "" : " (any priority flag replaces the priority)"}`, intFlag)
+    .addOption(new Option("--io-class <class>", "I/O class of its tools (ionice)").choices(["best-effort", "idle"]))
+    .option("--io-level <0-7>", "best-effort I/O level: 0 first, 7 last", intFlag)
     .option("--tag <tag>", `a label to sort by (repeatable${forCreate ? "" : "; replaces the tags"})`, collect)
     .option("--note <text>", "free text: owner, runbook")
     .option("--no-test", "store it without connecting through the agent first");
+}
+
+/** The priority the flags set, or undefined when none is given (the schema checks the values). */
+function priorityOf(flags: DatasourceFlags): Record<string, unknown> | undefined {
+  const p = defined({ nice: flags.nice, ioClass: flags.ioClass, ioLevel: flags.ioLevel });
+  return Object.keys(p).length > 0 ? p : undefined;
 }
 
 /** The connection fields the flags set; the engine's schema says which it takes. */
@@ -123,6 +135,7 @@ export function registerDatasourcesCommands(program: Command): void {
           ["Agent", ds.agentId],
           ["Connection", connection],
           ["Max duration", `${ds.maxDurationMinutes} min`],
+          ["Priority", ds.priority ? describePriority(ds.priority) : "the agent's defaults"],
           ["Tags", ds.tags.join(", ") || "-"],
           ["Note", ds.note],
           ["Created", ds.createdAt],
@@ -148,7 +161,7 @@ export function registerDatasourcesCommands(program: Command): void {
           CreateDatasourceBody,
           {
             ...fromFile,
-            ...defined({ agentId: flags.agent, name: flags.name, engine: flags.engine, maxDurationMinutes: flags.maxDuration, tags: flags.tag, note: flags.note }),
+            ...defined({ agentId: flags.agent, name: flags.name, engine: flags.engine, maxDurationMinutes: flags.maxDuration, priority: priorityOf(flags), tags: flags.tag, note: flags.note }),
             connection: { ...((fromFile.connection as object | undefined) ?? {}), ...connectionOf(flags, password) },
             ...(flags.test === false ? { test: false } : {}),
           },
@@ -165,16 +178,17 @@ export function registerDatasourcesCommands(program: Command): void {
       .command("update")
       .description("change a datasource: only the fields given change; a changed connection is tested through the agent unless --no-test")
       .argument("<datasource>", "datasource id")
-      .option("--clear-password", "remove the stored password (with --password-file, or for trust/peer authentication)"),
+      .option("--clear-password", "remove the stored password (with --password-file, or for trust/peer authentication)")
+      .option("--default-priority", "run its tools at the agent's default priority again"),
     false,
   ).action(
-    remote(async ({ api, json }, id: string, flags: DatasourceFlags & { clearPassword?: boolean }) => {
+    remote(async ({ api, json }, id: string, flags: DatasourceFlags & { clearPassword?: boolean; defaultPriority?: boolean }) => {
       const password = await passwordFrom(flags);
       const connection = { ...connectionOf(flags, password), ...(flags.clearPassword ? { password: null } : {}) };
       const body = checked(
         UpdateDatasourceBody,
         {
-          ...defined({ name: flags.name, maxDurationMinutes: flags.maxDuration, tags: flags.tag, note: flags.note }),
+          ...defined({ name: flags.name, maxDurationMinutes: flags.maxDuration, priority: flags.defaultPriority ? null : priorityOf(flags), tags: flags.tag, note: flags.note }),
           ...(Object.keys(connection).length > 0 ? { connection } : {}),
           ...(flags.test === false ? { test: false } : {}),
         },

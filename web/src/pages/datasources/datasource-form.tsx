@@ -12,6 +12,7 @@ import { type AuthMode, blankInputs, connectionFields, createBody, type Datasour
 import { DatabasePicker } from "./database-picker.js";
 import type { DatasourceItem } from "./datasources-query.js";
 import { CONNECTION_TEXTS, ENGINE_LABELS } from "./engine-texts.js";
+import { ToolPriorityFields } from "./tool-priority-fields.js";
 
 const checkCreate = schemaResolver(CreateDatasourceBody, { sync: true });
 
@@ -109,6 +110,7 @@ export function DatasourceForm({ stored, onSaved, onCancel }: { stored?: Datasou
           </Stack>
         </Fieldset>
         <NumberInput label="Longest run (minutes)" description="A run taking longer is stopped, so one hung dump never blocks the agent's queue." min={1} max={10_080} allowDecimal={false} {...form.getInputProps("maxDurationMinutes")} />
+        <ToolPriorityFields form={form} />
         <NumberInput label="Health check every (minutes)" description="How often its agent checks the connection; empty: every 5 minutes." min={1} max={1440} allowDecimal={false} {...form.getInputProps("healthIntervalMinutes")} />
         <TagsInput label="Tags" description="Labels to sort by (prod, team:billing); Enter after each." {...form.getInputProps("tags")} clearable />
         <Textarea label="Note" description="For the people who run it: owner, runbook." autosize minRows={2} maxRows={6} {...form.getInputProps("note")} />

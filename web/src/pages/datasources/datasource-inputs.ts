@@ -1,4 +1,4 @@
-import { CONNECTION_SCHEMAS, type CreateDatasourceBody, type Engine, REDACTED } from "@holdfast/shared";
+import { CONNECTION_SCHEMAS, type CreateDatasourceBody, type Engine, REDACTED, type ToolPriority } from "@holdfast/shared";
 import { fieldsOf, type SchemaField } from "../../ui/schema-form/field-kinds.js";
 import { initialInputs, type InputValues, toPayload } from "../../ui/schema-form/form-values.js";
 import type { DatasourceItem } from "./datasources-query.js";
@@ -13,11 +13,35 @@ export interface DatasourceInputs {
   connection: InputValues;
   auth: AuthMode;
   maxDurationMinutes: number | "";
+  /** Each empty: the agent's default. */
+  priority: PriorityInputs;
   /** Empty: the control plane's default interval. */
   healthIntervalMinutes: number | "";
   tags: string[];
   note: string;
   test: boolean;
+}
+
+export interface PriorityInputs {
+  nice: number | "";
+  ioClass: "" | "best-effort" | "idle";
+  ioLevel: number | "";
+}
+
+const NO_PRIORITY: PriorityInputs = { nice: "", ioClass: "", ioLevel: "" };
+
+function priorityInputs(p: ToolPriority | null): PriorityInputs {
+  return p ? { nice: p.nice ?? "", ioClass: p.ioClass ?? "", ioLevel: p.ioLevel ?? "" } : NO_PRIORITY;
+}
+
+/** The priority as the API takes it; undefined when every field is left to the agent's defaults. */
+export function priorityPayload(inputs: PriorityInputs): ToolPriority | undefined {
+  const p = {
+    ...(inputs.nice === "" ? {} : { nice: inputs.nice }),
+    ...(inputs.ioClass === "" ? {} : { ioClass: inputs.ioClass }),
+    ...(inputs.ioLevel === "" || inputs.ioClass === "idle" ? {} : { ioLevel: inputs.ioLevel }),
+  };
+  return Object.keys(p).length ? p : undefined;
 }
 
 const FIELDS = Object.fromEntries(Object.entries(CONNECTION_SCHEMAS).map(([engine, schema]) => [engine, fieldsOf(schema)])) as Record<Engine, SchemaField[]>;
@@ -33,7 +57,7 @@ function authOf(connection: Record<string, unknown>): AuthMode {
 }
 
 export function blankInputs(engine: Engine, agentId: string | null): DatasourceInputs {
-  return { name: "", agentId, engine, connection: initialInputs(FIELDS[engine]), auth: "password", maxDurationMinutes: 360, healthIntervalMinutes: "", tags: [], note: "", test: true };
+  return { name: "", agentId, engine, connection: initialInputs(FIELDS[engine]), auth: "password", maxDurationMinutes: 360, priority: NO_PRIORITY, healthIntervalMinutes: "", tags: [], note: "", test: true };
 }
 
 /** A stored datasource's inputs; the password (the API's mask) is never put in a field. */
@@ -41,7 +65,7 @@ export function storedInputs(ds: DatasourceItem): DatasourceInputs {
   const connection = { ...(ds.connection as Record<string, unknown>) };
   const auth = authOf(connection);
   delete connection.password;
-  return { name: ds.name, agentId: ds.agentId, engine: ds.engine, connection: initialInputs(FIELDS[ds.engine], connection), auth, maxDurationMinutes: ds.maxDurationMinutes, healthIntervalMinutes: ds.healthIntervalMinutes ?? "", tags: ds.tags, note: ds.note ?? "", test: true };
+  return { name: ds.name, agentId: ds.agentId, engine: ds.engine, connection: initialInputs(FIELDS[ds.engine], connection), auth, maxDurationMinutes: ds.maxDurationMinutes, priority: priorityInputs(ds.priority), healthIntervalMinutes: ds.healthIntervalMinutes ?? "", tags: ds.tags, note: ds.note ?? "", test: true };
 }
 
 /**
@@ -74,6 +98,7 @@ export function createBody(inputs: DatasourceInputs, storedPassword = false): Re
     engine: inputs.engine,
     connection,
     ...(inputs.maxDurationMinutes === "" ? {} : { maxDurationMinutes: inputs.maxDurationMinutes }),
+    ...(priorityPayload(inputs.priority) ? { priority: priorityPayload(inputs.priority) } : {}),
     ...(inputs.healthIntervalMinutes === "" ? {} : { healthIntervalMinutes: inputs.healthIntervalMinutes }),
     tags: inputs.tags,
     ...(inputs.note.trim() ? { note: inputs.note } : {}),
@@ -87,6 +112,7 @@ export function updateBody(inputs: DatasourceInputs): Record<string, unknown> {
     name: inputs.name,
     connection: connectionPayload(inputs, true),
     ...(inputs.maxDurationMinutes === "" ? {} : { maxDurationMinutes: inputs.maxDurationMinutes }),
+    priority: priorityPayload(inputs.priority) ?? null,
     healthIntervalMinutes: inputs.healthIntervalMinutes === "" ? null : inputs.healthIntervalMinutes,
     tags: inputs.tags,
     note: inputs.note.trim() ? inputs.note : null,

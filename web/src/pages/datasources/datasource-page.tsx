@@ -1,3 +1,4 @@
+import { describePriority } from "@holdfast/shared";
 import { Badge, Button, Group, Paper, Stack, Text, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
@@ -72,6 +73,8 @@ function DatasourceView({ ds }: { ds: DatasourceItem }) {
             ))}
             <dt>Longest run</dt>
             <dd>{ds.maxDurationMinutes} minutes</dd>
+            <dt>Priority on its host</dt>
+            <dd>{ds.priority ? describePriority(ds.priority) : "the agent's defaults"}</dd>
             {ds.tags.length > 0 && (
               <>
                 <dt>Tags</dt>

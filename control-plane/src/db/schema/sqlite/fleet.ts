@@ -43,6 +43,8 @@ export const datasources = sqliteTable(
     createdAt: integer("created_at").notNull(),
     /** The agent's limit on a run, as the agent last confirmed it (rows from before it was recorded show the default). */
     maxDurationMinutes: integer("max_duration_minutes").notNull().default(360),
+    /** JSON {nice?, ioClass?, ioLevel?}: the tools' priority on the agent's host; null: the agent's defaults. */
+    priority: text("priority"),
     /** JSON array of short labels, for filtering and grouping. */
     tags: text("tags").notNull().default("[]"),
     note: text("note"),
