@@ -74,6 +74,7 @@ export const ERROR_CATALOG = {
   // 500: it went wrong while doing it
   INTERNAL_ERROR: { status: 500, retryable: true, action: "Retry; if it persists, read the server log for details.requestId." },
   DUMP_FAILED: { status: 500, retryable: true, action: "Read details.stderr of the run: the dump tool failed." },
+  DUMP_RECOVERY_CONFLICT: { status: 500, retryable: true, action: "The standby cancelled the dump to replay the primary's changes: on the standby raise max_standby_streaming_delay (-1 waits for the dump) or set hot_standby_feedback = on, or dump from the primary." },
   STAGING_FAILED: { status: 500, retryable: true, action: "Check free space and permissions of the agent's temp dir." },
   DELIVERY_FAILED: { status: 500, retryable: true, action: "Check the destination; the delivery is retried." },
   RESTORE_FAILED: { status: 500, retryable: true, action: "Read details.stage and details.stderr of the run: the restore tool failed there; the target may be partly restored." },

@@ -121,6 +121,21 @@ describe("datasources and backups as objects, with the real agent", () => {
     backups.push(run.body.runId);
   });
 
+  it("refuses a standby that is a primary, naming the field, and stores nothing (here and on the agent)", async () => {
+    const { client, agent } = stack;
+    // The machine's PostgreSQL is a primary: named as the standby, the agent's check finds it is not replaying.
+    const refused = await client.post("/datasources", {
+      agentId: agent.agentId,
+      name: "not-a-standby",
+      engine: "postgres",
+      connection: { host: "127.0.0.1", port: 5432, database: source.name, username: "postgres", standby: { host: "127.0.0.1", port: 5432 } },
+    });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: "VALIDATION_FAILED", details: { issues: [{ path: "connection.standby", message: expect.stringContaining("is not a standby") }] } });
+    const listed = await client.get("/datasources");
+    expect(listed.body.items.map((d: { name: string }) => d.name)).not.toContain("not-a-standby");
+  });
+
   it("downloads the split backup from the folder once the spool copy is gone, whole and by ranges, with its SHA-256", async () => {
     const { client, cp } = stack;
     const runId = backups[0]!;

@@ -19,7 +19,8 @@ export interface PrivatePostgres {
   stop(): void;
 }
 
-function binDir(): string {
+/** The newest installed PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup). */
+export function postgresBinDir(): string {
   const root = "/usr/lib/postgresql";
   const majors = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => /^\d+$/.test(d) && fs.existsSync(path.join(root, d, "bin", "initdb"))) : [];
   const major = majors.sort((a, b) => Number(b) - Number(a))[0];
@@ -41,7 +42,7 @@ function makeCertificates(dir: string): void {
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
-  const bin = binDir();
+  const bin = postgresBinDir();
   const dir = makeTempDir("private-pg");
   const data = path.join(dir, "data");
   const password = "s3cret:with\\odd'chars";

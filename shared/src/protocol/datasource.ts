@@ -49,8 +49,27 @@ const credentials = {
 const oneSecret = (c: { password?: string | undefined; passwordFile?: string | undefined }) => !(c.password !== undefined && c.passwordFile !== undefined);
 const ONE_SECRET = "give either password or passwordFile, not both";
 
+/**
+ * A hot standby to dump from (issue 19): the backup reads the standby and spares the primary. The
+ * user, password and TLS are the datasource's (a streaming standby has the primary's roles); the
+ * primary (`host`, `port`) keeps the health checks, the drill's scratch database and restores.
+ * A preflight warns when the standby replays more than `maxLagSeconds` behind.
+ */
+export const PostgresStandby = z
+  .object({ host, port: z.number().int().min(1).max(65535).default(5432), maxLagSeconds: z.number().int().min(1).max(604_800).default(300) })
+  .strict();
+export type PostgresStandby = z.infer<typeof PostgresStandby>;
+
 export const PostgresConnection = z
-  .object({ host, port: z.number().int().min(1).max(65535).default(5432), database: plainDatabase, username: inertName, ...credentials, tls: TlsSettings.optional() })
+  .object({
+    host,
+    port: z.number().int().min(1).max(65535).default(5432),
+    database: plainDatabase,
+    username: inertName,
+    ...credentials,
+    tls: TlsSettings.optional(),
+    standby: PostgresStandby.optional(),
+  })
   .strict()
   .refine(oneSecret, ONE_SECRET);
 export type PostgresConnection = z.infer<typeof PostgresConnection>;

@@ -12,6 +12,7 @@ import { createPassfile } from "./passfile.js";
 import { buildPgDumpallGlobalsArgs, buildPgDumpArgs } from "./pg-dump-args.js";
 import { pgToolFailure } from "./pg-tools.js";
 import { PsqlSession } from "./psql-session.js";
+import { RECOVERY_CONFLICT, recoveryConflict } from "./standby.js";
 
 export interface PgDumpRun {
   pgDump: string;
@@ -47,7 +48,8 @@ export async function startPgDump(run: PgDumpRun): Promise<DumpHandle> {
       args,
       env,
       toOut,
-      failure: (exit) => pgToolFailure("DUMP_FAILED", name, exit, passfile.secrets),
+      // Read before libpq's causes: the standby's "terminating connection" would pass for a lost server.
+      failure: (exit) => (RECOVERY_CONFLICT.test(exit.stderrTail) ? recoveryConflict : (e: HoldfastError) => e)(pgToolFailure("DUMP_FAILED", name, exit, passfile.secrets)),
       warnings: (exit) => stderrLines(exit, passfile.secrets).map((l) => `${name}: ${l}`),
     });
 

@@ -7,10 +7,11 @@ import { startPgDump } from "./dump.js";
 import { restorePostgres } from "./restore.js";
 import { buildChildEnv, DEFAULT_PG_BIN_ROOT, resolvePgTools, type PgToolPaths } from "./pg-tools.js";
 import { EngineBase, type EngineOptionsBase } from "../engine-base.js";
-import type { ConnectionTestResult, DatabaseInfo, DumpHandle, DumpHints, Engine, Fingerprint, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
+import type { ConnectionTestResult, DatabaseInfo, DumpHandle, DumpHints, Engine, Fingerprint, PreflightIssue, RestoreOptions, RestoreResult, ScratchTarget } from "../types.js";
 import { FINGERPRINT_SQL, parseFingerprint } from "./fingerprint.js";
 import { parseToolMajor, serverMajorOf, toolVersionLine } from "../tool-version.js";
 import { PsqlSession, runPsql, type PsqlFailure } from "./psql-session.js";
+import { assertIsStandby, buildStandbyCheckArgs, dumpSource, lagWarning, parseStandbyStatus, type StandbyStatus } from "./standby.js";
 
 export { buildPgDumpArgs } from "./pg-dump-args.js";
 export { buildChildEnv } from "./pg-tools.js";
@@ -104,7 +105,25 @@ export class PostgresEngine extends EngineBase<PostgresEngineOptions> implements
     return buildChildEnv(passfilePath, this.opts.connectTimeoutSeconds);
   }
 
+  /** Whether the datasource's standby is replaying, and how far behind (standby.ts). */
+  async standbyStatus(connection: PostgresConnection): Promise<StandbyStatus> {
+    const out = await this.psqlOnce(dumpSource(connection), buildStandbyCheckArgs, { code: "DB_CONNECTION_TEST_FAILED", what: "The standby check (psql)" });
+    return parseStandbyStatus(out.toString("utf8"));
+  }
+
+  /** A datasource with a standby: the standby too must answer, and be one (a primary named there is refused naming the field). */
   async testConnection(connection: PostgresConnection): Promise<ConnectionTestResult> {
+    const [result, standby] = await Promise.all([this.testPrimary(connection), connection.standby ? this.standbyStatus(connection) : null]);
+    if (standby) assertIsStandby(connection, standby);
+    return result;
+  }
+
+  async preflight(connection: PostgresConnection): Promise<{ blockingIssues: PreflightIssue[]; warnings: PreflightIssue[] }> {
+    const lag = connection.standby ? lagWarning(connection, await this.standbyStatus(connection)) : null;
+    return { blockingIssues: [], warnings: lag ? [lag] : [] };
+  }
+
+  private async testPrimary(connection: PostgresConnection): Promise<ConnectionTestResult> {
     const started = performance.now();
     const out = await this.psqlOnce(connection, buildPsqlTestArgs, { code: "DB_CONNECTION_TEST_FAILED", what: "The connection test (psql)" });
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
@@ -129,7 +148,8 @@ export class PostgresEngine extends EngineBase<PostgresEngineOptions> implements
       psql: tools.psql,
       tmpDir: this.tmpDir,
       env: (passfilePath) => this.env(passfilePath),
-      connection,
+      // A standby, when the datasource names one: the dump (and its drill snapshot) read there.
+      connection: dumpSource(connection),
       ...(options ? { options } : {}),
       ...(this.opts.jobs ? { jobs: this.opts.jobs } : {}),
       ...(hints.stdoutTo !== undefined ? { stdoutTo: hints.stdoutTo } : {}),
