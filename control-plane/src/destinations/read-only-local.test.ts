@@ -106,4 +106,21 @@ describe.each(DIALECTS)("a read-only local destination on %s", (dialect) => {
     for (const file of expired) expect([file, existsSync(file)]).toEqual([file, false]);
     for (const file of kept) expect([file, await modeOf(file)]).toEqual([file, 0o444]);
   });
+
+  it("turned off, new files are written as usual; a read-only one written before still goes when retention deletes it", async () => {
+    const patched = await srv.api(`/api/v1/destinations/${destinationId}`, { method: "PATCH", token: admin, json: { config: { readOnly: null } } });
+    expect(patched.status).toBe(200);
+    expect(((await patched.json()) as { config: Record<string, unknown> }).config).not.toHaveProperty("readOnly");
+    const { db, t } = srv.ctx.database;
+    const agentId = (await db.select({ agentId: t.datasources.agentId }).from(t.datasources).where(eq(t.datasources.id, dsId)))[0]!.agentId;
+    runs.later = await seedBackup(srv.ctx, { agentId, datasourceId: dsId, destinationIds: [destinationId], bytes: randomBytes(3_000), createdAt: Date.now() - 120_000, trigger: "schedule", scheduleId });
+    srv.deliveries.kick();
+    await vi.waitFor(async () => expect((await db.select().from(t.deliveries).where(eq(t.deliveries.runId, runs.later!)))[0]?.state).toBe("completed"), { timeout: 30_000 });
+    for (const file of (await filesOf("later")).all) expect((await modeOf(file)) & 0o200).toBe(0o200);
+
+    const before = (await filesOf("kept")).all;
+    const report = await executeRetention(srv.ctx);
+    expect(report.deleted.map((d) => d.runId)).toEqual([runs.kept]);
+    for (const file of before) expect(existsSync(file)).toBe(false);
+  });
 });
