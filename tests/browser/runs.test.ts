@@ -312,6 +312,12 @@ describe("runs and the run page", () => {
     expect(await page.getByRole("button", { name: "Delete backup" }).count()).toBe(0);
     expect((await client.get(`/runs/${backupId}`)).body.hold).toMatchObject({ heldBy: "admin@example.test", reason: "Case 2026-17: keep for counsel" });
     expect(await captureBothSchemes(page, "run-held")).toEqual([]);
+    // Changing the reason starts from the one held now.
+    await page.getByRole("button", { name: "Change hold reason" }).click();
+    const change = page.getByRole("dialog", { name: "Change the hold's reason" });
+    await expect.poll(() => change.getByRole("textbox", { name: "Reason" }).inputValue()).toBe("Case 2026-17: keep for counsel");
+    await change.getByRole("button", { name: "Cancel" }).click();
+    await change.waitFor({ state: "hidden" });
 
     await page.goto(`${rig.cp.url}/runs`);
     const row = page.getByRole("table").getByRole("row", { name: new RegExp(backupId!) });

@@ -55,7 +55,16 @@ export function HoldBackupButton({ run }: { run: RunView }) {
   const editing = run.hold !== null;
   return (
     <>
-      <Button variant="default" leftSection={<IconLock size={16} aria-hidden />} onClick={open}>
+      <Button
+        variant="default"
+        leftSection={<IconLock size={16} aria-hidden />}
+        onClick={() => {
+          // The reason as it is now (the run may have been held since this page was drawn).
+          form.setInitialValues({ reason: run.hold?.reason ?? "" });
+          form.reset();
+          open();
+        }}
+      >
         {editing ? "Change hold reason" : "Hold"}
       </Button>
       <Modal opened={opened} onClose={dismiss} title={editing ? "Change the hold's reason" : "Put this backup under a legal hold"} centered>
