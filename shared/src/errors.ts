@@ -45,6 +45,9 @@ export const ERROR_CATALOG = {
   NEWEST_GOOD_BACKUP: { status: 409, retryable: false, action: "This is the newest good (or newest verified) backup of its datasource, which retention never deletes: add ?force=true to delete it anyway." },
   ARTIFACT_IN_USE: { status: 409, retryable: true, action: "A delivery or a restore is reading this backup (details); delete it once they ended." },
   RUN_NOT_RESTORABLE: { status: 409, retryable: false, action: "Restore from a completed backup run whose artifact the control plane still holds (spool or a completed delivery)." },
+  RUN_NOT_HOLDABLE: { status: 409, retryable: false, action: "Only a completed backup with a copy left can be held (details.field names what refused it: the run's kind, state, or copies): hold another run (GET /api/v1/runs?kind=backup&state=completed)." },
+  RUN_NOT_HELD: { status: 409, retryable: false, action: "The run has no hold to release: read it (GET /api/v1/runs/:runId, its `hold`) before acting." },
+  BACKUP_HELD: { status: 409, retryable: false, action: "The backup is under a legal hold (details.hold): nothing deletes it while the hold lasts. An admin releases it (DELETE /api/v1/runs/:runId/hold) once it may go." },
   RESTORE_TARGET_NOT_EMPTY: { status: 409, retryable: false, action: "The target database holds objects; restore into an empty one or pass options.overwrite: true." },
   // 410
   ARTIFACT_EXPIRED: { status: 410, retryable: false, action: "The staged artifact passed its TTL; run the backup again." },

@@ -3,7 +3,7 @@ import { HoldfastError } from "@holdfast/shared";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { findDatasourceRow } from "../datasources/get-datasource.js";
-import { deleteDelivered } from "../deliveries/delete-delivered.js";
+import { deleteDelivered, heldError } from "../deliveries/delete-delivered.js";
 import { protectedReasons } from "../retention/protected.js";
 import type { RunRow } from "../runs/get-run.js";
 import { type BackupCopies, backupCopies, isLiveCopy, noCopyLeft } from "./backup-copies.js";
@@ -67,11 +67,14 @@ async function assertNotLastGood(ctx: DeleteContext, run: RunRow): Promise<void>
  * `manual: deleted by <who>`), on every live destination, and the spool copy. Manual backups are kept
  * until deleted, and this is how. Refused while deliveries or restores use it (ARTIFACT_IN_USE), for
  * the newest good or verified backup of its datasource unless `force` (NEWEST_GOOD_BACKUP), and when
- * nothing is left to delete (ARTIFACT_NOT_FOUND saying what became of each copy). A destination that
+ * nothing is left to delete (ARTIFACT_NOT_FOUND saying what became of each copy), and, whatever
+ * `force` says, while the backup is held (BACKUP_HELD). A destination that
  * fails answers its error, naming what was deleted and what was not: deleting again finishes it.
  */
 export async function deleteArtifact(ctx: DeleteContext, input: { runId: string; force: boolean; deletedBy: string }): Promise<DeletedArtifact> {
   const b = await backupCopies(ctx, input.runId);
+  // Before anything is touched, spool copy included; `force` overrides retention's rule, never a hold.
+  if (b.run.heldAt !== null) throw heldError(b.run.id, { heldAt: b.run.heldAt, heldBy: b.run.heldBy, reason: b.run.holdReason });
   await assertNotInUse(ctx, b);
   const live = b.copies.filter((c) => isLiveCopy(c, b.objectName));
   const spool = spooledPath(ctx.env.spoolDir, b.run.id);

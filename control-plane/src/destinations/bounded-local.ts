@@ -109,8 +109,10 @@ class ChildOperation {
  * and get each in their own, the others on the folder's long-lived worker), and a folder on a
  * pseudo-filesystem (by the mount table) refused before any process starts or any request is sent.
  */
-export function boundedLocalDestination(config: { path: string }, opts: LocalDestinationOptions = {}): Destination {
+export function boundedLocalDestination(config: { path: string; readOnly?: boolean | undefined }, opts: LocalDestinationOptions = {}): Destination {
   const root = resolve(config.path);
+  // Every call carries the folder's read-only switch: the worker serves the folder, not one config.
+  const folder = { root, ...(config.readOnly === true ? { readOnly: true as const } : {}) };
   const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCAL_TIMEOUT_MS;
   /** Refusals that need no file system (a pseudo-filesystem by the mount table, a bad name) reach no process. */
   const check = (op: LocalOperation): void => {
@@ -139,13 +141,13 @@ export function boundedLocalDestination(config: { path: string }, opts: LocalDes
           throw err;
         }
         const small = await readSmall(stream, timeoutMs, () => silentFolder(root, "put", timeoutMs));
-        if ("data" in small) return call({ root, kind: "put", name, data: small.data });
+        if ("data" in small) return call({ ...folder, kind: "put", name, data: small.data });
         stream = small.rest;
       }
       const source = watchSource(stream);
       let op: ChildOperation;
       try {
-        op = start({ root, kind: "put", name, ...(putOpts?.bytes === undefined ? {} : { bytes: putOpts.bytes }) });
+        op = start({ ...folder, kind: "put", name, ...(putOpts?.bytes === undefined ? {} : { bytes: putOpts.bytes }) });
       } catch (err) {
         stream.destroy();
         throw err;
@@ -172,7 +174,7 @@ export function boundedLocalDestination(config: { path: string }, opts: LocalDes
     },
 
     async get(name, opts = {}) {
-      const op = start({ root, kind: "get", name, ...(opts.start ? { start: opts.start } : {}) });
+      const op = start({ ...folder, kind: "get", name, ...(opts.start ? { start: opts.start } : {}) });
       await op.answer;
       const bytes = op.child.stdout!;
       const out = new PassThrough({ highWaterMark: 1024 * 1024 });
@@ -198,11 +200,11 @@ export function boundedLocalDestination(config: { path: string }, opts: LocalDes
     },
 
     // The link, the rename and the folder's fsync happen in the worker: a dead mount blocks there too.
-    link: (source, name, linkOpts) => call({ root, kind: "link", name, source, bytes: linkOpts.bytes }),
-    stat: (name) => call({ root, kind: "stat", name }),
-    list: (prefix) => call({ root, kind: "list", prefix }),
-    delete: (name) => call({ root, kind: "delete", name }),
-    freeSpace: () => call({ root, kind: "freeSpace" }),
-    test: () => call({ root, kind: "test", probeName: (opts.probeName ?? newProbeName)() }),
+    link: (source, name, linkOpts) => call({ ...folder, kind: "link", name, source, bytes: linkOpts.bytes }),
+    stat: (name) => call({ ...folder, kind: "stat", name }),
+    list: (prefix) => call({ ...folder, kind: "list", prefix }),
+    delete: (name) => call({ ...folder, kind: "delete", name }),
+    freeSpace: () => call({ ...folder, kind: "freeSpace" }),
+    test: () => call({ ...folder, kind: "test", probeName: (opts.probeName ?? newProbeName)() }),
   };
 }

@@ -40,7 +40,7 @@ function committedInput(): PassThrough {
 
 async function run(op: StreamOperation): Promise<void> {
   await send({ ready: true });
-  const dest = localDestination({ path: op.root });
+  const dest = localDestination({ path: op.root, readOnly: op.readOnly });
   switch (op.kind) {
     case "put":
       return send({ ok: await dest.put(committedInput(), op.name, op.bytes === undefined ? {} : { bytes: op.bytes }) });

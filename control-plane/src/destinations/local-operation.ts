@@ -1,11 +1,14 @@
 import type { ErrorBody } from "@holdfast/shared";
 import type { ObjectEntry, ObjectInfo, ProbeResult } from "./types.js";
 
+/** The folder a call acts on, and whether what it writes is made read-only (`readOnly` in its config). */
+type Folder = { root: string; readOnly?: true };
+
 /** A call that moves an object's bytes: its own child process, the bytes on its stdin or stdout. */
-export type StreamOperation = { root: string } & ({ kind: "put"; name: string; bytes?: number } | { kind: "get"; name: string; start?: number });
+export type StreamOperation = Folder & ({ kind: "put"; name: string; bytes?: number } | { kind: "get"; name: string; start?: number });
 
 /** A call that answers one value: served by the folder's long-lived worker (`local-worker.ts`). */
-export type WorkerOperation = { root: string } & (
+export type WorkerOperation = Folder & (
   /** A small object whole (SMALL_PUT_BYTES at most): one message, so never half of it. */
   | { kind: "put"; name: string; data: Uint8Array }
   | { kind: "link"; name: string; source: string; bytes: number }

@@ -14,7 +14,7 @@ const send = (m: WorkerMessage) => process.connected && process.send!(m, () => {
 async function answer(op: WorkerOperation): Promise<LocalResults[keyof LocalResults]> {
   // A destination per request: its pseudo-filesystem check (symlinks resolved) runs again for each
   // call, as when each call had its own process; a symlink changed since is seen.
-  const dest = localDestination({ path: op.root }, op.kind === "test" ? { probeName: op.probeName } : {});
+  const dest = localDestination({ path: op.root, readOnly: op.readOnly }, op.kind === "test" ? { probeName: op.probeName } : {});
   switch (op.kind) {
     case "put":
       return dest.put(Readable.from([Buffer.from(op.data.buffer, op.data.byteOffset, op.data.byteLength)]), op.name);

@@ -167,3 +167,93 @@ describe("local destination: hard link from the spool", () => {
     }
   });
 });
+
+const modeOf = async (path: string) => (await stat(path)).mode & 0o7777;
+
+describe("local destination: read-only files (readOnly: true)", () => {
+  let dir: string;
+  let n = 0;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "holdfast-dst-"));
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  describe("contract", () => {
+    destinationContract(() => {
+      const root = join(dir, `ro${n++}`);
+      return { dest: () => localDestination({ path: root, readOnly: true }), knowsFreeSpace: true, rawNames: () => allNames(root) };
+    });
+  });
+
+  it("gives what it writes mode 0444, whatever the umask, and nothing else changes", async () => {
+    const dest = localDestination({ path: join(dir, "root"), readOnly: true });
+    const res = await dest.put(Readable.from([Buffer.from("abc")]), "ds_1/run_1.sql.gz");
+    expect(await modeOf(res.path)).toBe(0o444);
+    expect(await readFile(res.path, "utf8")).toBe("abc");
+    expect(await readdir(join(dir, "root", "ds_1"))).toEqual(["run_1.sql.gz"]);
+    // Without the switch, the usual mode: owner writes.
+    const plain = await localDestination({ path: join(dir, "root") }).put(Readable.from([Buffer.from("x")]), "ds_1/plain.bin");
+    expect((await modeOf(plain.path)) & 0o200).toBe(0o200);
+  });
+
+  it("lifts read-only just before the unlink, and only on the file deleted", async () => {
+    const modes: number[] = [];
+    const root = join(dir, "root");
+    const dest = localDestination({ path: root, readOnly: true }, { unlinkFile: async (path) => void modes.push(await modeOf(path)) });
+    await dest.put(Readable.from([Buffer.from("a")]), "ds_1/a.bin");
+    await dest.put(Readable.from([Buffer.from("b")]), "ds_1/b.bin");
+    await dest.delete("ds_1/a.bin");
+    // What an SMB server sees at the delete: the owner may write (0644), so it lets the file go.
+    expect(modes).toEqual([0o644]);
+    expect(await modeOf(join(root, "ds_1", "b.bin"))).toBe(0o444);
+    // And really deleted with the real unlink.
+    await localDestination({ path: root, readOnly: true }).delete("ds_1/b.bin");
+    expect(await readdir(join(root, "ds_1"))).toEqual(["a.bin"]);
+  });
+
+  it("never changes the mode of what a symlink planted under a name points to", async () => {
+    const root = join(dir, "root");
+    await mkdir(join(root, "ds_1"), { recursive: true });
+    const outside = join(dir, "outside.txt");
+    await writeFile(outside, "not yours", { mode: 0o444 });
+    await symlink(outside, join(root, "ds_1", "planted.bin"));
+    await localDestination({ path: root, readOnly: true }).delete("ds_1/planted.bin");
+    expect(await readdir(join(root, "ds_1"))).toEqual([]);
+    expect(await modeOf(outside)).toBe(0o444);
+  });
+
+  describe("hard link from the spool", () => {
+    let spool: string;
+    let bytes: Buffer;
+    beforeEach(async () => {
+      await mkdir(join(dir, "spool"), { mode: 0o700 });
+      spool = join(dir, "spool", "run_1.artifact");
+      bytes = randomBytes(100_000);
+      await writeFile(spool, bytes, { mode: 0o600 });
+    });
+
+    it("makes the shared inode 0444; the spool's name still goes, the object stays 0444 and whole", async () => {
+      const dest = localDestination({ path: join(dir, "root"), readOnly: true });
+      const res = await dest.link!(spool, "ds_1/run_1.sql.gz", { bytes: bytes.length });
+      expect(res).not.toBeNull();
+      expect((await stat(res!.path)).ino).toBe((await stat(spool)).ino);
+      // One inode, one mode: the spool's name reads 0444 too until the cleanup removes it.
+      expect(await modeOf(res!.path)).toBe(0o444);
+      expect(await modeOf(spool)).toBe(0o444);
+      await rm(spool);
+      expect(existsSync(spool)).toBe(false);
+      expect(await modeOf(res!.path)).toBe(0o444);
+      expect((await stat(res!.path)).nlink).toBe(1);
+      expect(sha(await readFile(res!.path))).toBe(sha(bytes));
+    });
+
+    it("deleting the linked object while the spool copy waits leaves the spool copy whole", async () => {
+      const dest = localDestination({ path: join(dir, "root"), readOnly: true });
+      await dest.link!(spool, "ds_1/run_1.sql.gz", { bytes: bytes.length });
+      await dest.delete("ds_1/run_1.sql.gz");
+      expect(await dest.stat("ds_1/run_1.sql.gz")).toBeNull();
+      expect(sha(await readFile(spool))).toBe(sha(bytes));
+      expect((await stat(spool)).nlink).toBe(1);
+    });
+  });
+});

@@ -23,6 +23,8 @@ function outside(name: string): HoldfastError {
 
 /** What a file Holdfast writes in a destination folder gets (less the umask): the owner writes, its group reads. */
 const FILE_MODE = 0o640;
+/** What it gets in a `readOnly` folder: nobody writes, not even the owner, until a deletion lifts it. */
+export const READ_ONLY_MODE = 0o444;
 
 /** Why a hard link may be refused where a copy still works: another file system, one without links, too many links. */
 const LINK_REFUSED = new Set(["EXDEV", "EPERM", "EMLINK", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
@@ -31,6 +33,28 @@ export interface LocalOptions {
   probeName?: string;
   /** link(2), replaced by tests that make the file system refuse it. */
   linkFile?: (existing: string, newPath: string) => Promise<void>;
+  /** unlink(2), replaced by tests that look at the file as it goes (an SMB server refuses a read-only one). */
+  unlinkFile?: (path: string) => Promise<void>;
+}
+
+/**
+ * Gives a read-only file its owner's write back, just before the unlink that deletes it (only what
+ * a deletion was asked for reaches here). POSIX unlinks a 0444 file anyway (the folder's mode
+ * decides), but an SMB/CIFS mount maps 0444 to the read-only attribute, and a Windows server
+ * refuses to delete such a file. Whatever the folder's `readOnly` says now: files made read-only
+ * before it was turned off go the same way. Opened without following a symlink (a planted link is
+ * unlinked, its target never changed), and without blocking on a FIFO.
+ */
+async function writableBeforeUnlink(path: string): Promise<void> {
+  const info = await lstat(path);
+  if (!info.isFile() || (info.mode & 0o200) !== 0) return;
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const now = await handle.stat();
+    if (now.isFile()) await handle.chmod((now.mode & 0o7777) | 0o200);
+  } finally {
+    await handle.close();
+  }
 }
 
 const isMissing = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as NodeJS.ErrnoException).code ?? "");
@@ -40,8 +64,9 @@ const isMissing = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as NodeJ
  * can block for ever on a dead mount, so the control plane runs them in a child process it can kill
  * (`bounded-local.ts`); this is what that child runs.
  */
-export function localDestination(config: { path: string }, opts: LocalOptions = {}): Destination {
+export function localDestination(config: { path: string; readOnly?: boolean | undefined }, opts: LocalOptions = {}): Destination {
   const root = resolve(config.path);
+  const readOnly = config.readOnly === true;
   let checked: Promise<void> | undefined;
 
   /** Refuses a root on a pseudo-filesystem, where it is and where its symlinks lead, before touching it. */
@@ -124,6 +149,8 @@ export function localDestination(config: { path: string }, opts: LocalOptions = 
         try {
           await handle.sync();
           bytes = (await handle.stat()).size;
+          // Before the rename: the object never appears under its name writable. (fchmod needs ownership, not a writable fd.)
+          if (readOnly) await handle.chmod(READ_ONLY_MODE);
         } finally {
           await handle.close();
         }
@@ -169,7 +196,8 @@ export function localDestination(config: { path: string }, opts: LocalOptions = 
             throw new HoldfastError("CHECKSUM_MISMATCH", `The spool copy holds ${info.size} bytes, not the ${bytes} recorded`, { expected: bytes, actual: info.size }, false);
           }
           if (info.nlink > 2) linked = false;
-          else await handle.chmod(FILE_MODE & ~process.umask());
+          // The inode is the spool copy's too: its spool name reads the same mode until it is removed.
+          else await handle.chmod(readOnly ? READ_ONLY_MODE : FILE_MODE & ~process.umask());
         } finally {
           await handle.close();
         }
@@ -232,8 +260,10 @@ export function localDestination(config: { path: string }, opts: LocalOptions = 
     async delete(relativeName) {
       const parent = await realParent(relativeName);
       if (!parent) return;
+      const path = join(parent.dir, parent.base);
       try {
-        await unlink(join(parent.dir, parent.base));
+        await writableBeforeUnlink(path);
+        await (opts.unlinkFile ?? unlink)(path);
       } catch (err) {
         if (!isMissing(err)) throw fsFailure(err, `Deleting ${relativeName}`);
       }

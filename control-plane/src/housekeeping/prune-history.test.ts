@@ -88,6 +88,18 @@ describe.each(DIALECTS)("history housekeeping on %s", (dialect) => {
     expect(await surviving([waiting])).toEqual({ runs: [waiting], eventsOf: [waiting] });
   });
 
+  it("keeps a held run's record whatever its age, and prunes it like any other once released", async () => {
+    const held = await backup(450, { delivery: "deleted" });
+    await backup(440, { delivery: "deleted" }); // the newest completed one, kept for that
+    const { db, t } = tdb.database;
+    await db.update(t.runs).set({ heldAt: NOW - 449 * DAY, heldBy: "admin@test.local", holdReason: "case 17" }).where(eq(t.runs.id, held));
+    expect(await prune()).toMatchObject({ runs: 0 });
+    expect(await surviving([held])).toEqual({ runs: [held], eventsOf: [held] });
+    await db.update(t.runs).set({ heldAt: null, heldBy: null, holdReason: null }).where(eq(t.runs.id, held));
+    expect(await prune()).toMatchObject({ runs: 1 });
+    expect(await surviving([held])).toEqual({ runs: [], eventsOf: [] });
+  });
+
   it("prunes finished notification sends, closed alerts and audit records by age, never a pending send or an open alert", async () => {
     const { db, t } = tdb.database;
     const send = (id: string, state: string, daysAgo: number) => ({

@@ -32,12 +32,14 @@ const ENDED_SEND_STATES = ["sent", "failed"];
  * A run whose records stay whatever their age: one not ended yet; one with a delivery that is not
  * failed or deleted (a live copy, or one still being written; a superset of `isLiveCopy`, as SQL
  * cannot check the object's name); one with an event not applied yet (waiting behind a gap in the
- * agent's sequence); and the newest completed backup of each datasource. Written
- * against the unaliased `runs` table, so it serves both the run pruning and the event pruning.
+ * agent's sequence); a held one (a legal hold keeps its record too); and the newest completed
+ * backup of each datasource. Written against the unaliased `runs` table, so it serves both the run
+ * pruning and the event pruning.
  */
 function keptRun(t: Tables): SQL {
   const r = t.runs;
   return sql`(${notInArray(r.state, ENDED_RUN_STATES)}
+    or ${r.heldAt} is not null
     or exists (select 1 from ${t.deliveries} where ${t.deliveries.runId} = ${r.id} and ${t.deliveries.deletedAt} is null and ${t.deliveries.state} <> 'failed')
     or exists (select 1 from agent_events pending join agents a on a.id = pending.agent_id where pending.run_id = ${r.id} and pending.sequence > a.last_acked_sequence)
     or (${r.kind} = 'backup' and ${r.state} = 'completed' and not exists (

@@ -34,7 +34,7 @@ export async function deliveredBackups(ctx: DbContext, where: SQL | undefined): 
   const dl = t.deliveries;
   const rows = await db
     .select({
-      run: { id: r.id, datasourceId: r.datasourceId, createdAt: r.createdAt, fileName: r.fileName, finishedAt: r.finishedAt, state: r.state, verified: r.verified, trigger: r.trigger, scheduleId: r.scheduleId, artifactMeta: r.artifactMeta },
+      run: { id: r.id, datasourceId: r.datasourceId, createdAt: r.createdAt, fileName: r.fileName, finishedAt: r.finishedAt, state: r.state, verified: r.verified, trigger: r.trigger, scheduleId: r.scheduleId, artifactMeta: r.artifactMeta, heldAt: r.heldAt, holdReason: r.holdReason },
       d: { id: dl.id, destinationId: dl.destinationId, state: dl.state, path: dl.path, deletedAt: dl.deletedAt, damagedAt: dl.damagedAt },
     })
     .from(t.deliveries)
@@ -51,6 +51,7 @@ export async function deliveredBackups(ctx: DbContext, where: SQL | undefined): 
       ok: run.state === "completed" && isUndamagedCopy({ state: d.state, deletedAt: d.deletedAt, damagedAt: d.damagedAt, destinationRetired: false }),
       verified: run.verified,
       manual: run.trigger === "manual",
+      held: run.heldAt === null ? null : (run.holdReason ?? ""),
       deliveryId: d.id,
       destinationId: d.destinationId,
       scheduleId: run.scheduleId,

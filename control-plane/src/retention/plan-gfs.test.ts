@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { planGfsRetention } from "./plan-gfs.js";
 import type { GfsPolicy, RetentionBackup } from "./types.js";
 
-type Flags = Partial<Pick<RetentionBackup, "ok" | "verified" | "manual">>;
+type Flags = Partial<Pick<RetentionBackup, "ok" | "verified" | "manual" | "held">>;
 const b = (id: string, iso: string, flags: Flags = {}): RetentionBackup => ({ id, finishedAt: new Date(iso), ok: true, ...flags });
 
 interface Case {
@@ -303,5 +303,18 @@ describe("planGfsRetention: hand-computed cases", () => {
 
   it("refuses a list naming a backup twice", () => {
     expect(() => planGfsRetention([b("a", "2026-05-10T00:00:00Z"), b("a", "2026-05-09T00:00:00Z")], {}, "UTC")).toThrow(/twice/);
+  });
+
+  it("keeps a held backup the policy would delete, saying why, and moves nothing else", () => {
+    const backups = [b("a", "2026-05-10T00:00:00Z"), b("b", "2026-05-09T00:00:00Z"), b("c", "2026-05-08T00:00:00Z"), b("d", "2026-05-07T00:00:00Z")];
+    const unheld = planGfsRetention(backups, { keepLast: 2 }, "UTC");
+    expect(unheld.filter((d) => d.keep).map((d) => d.id)).toEqual(["a", "b"]);
+    const held = planGfsRetention(backups.map((x) => (x.id === "c" ? { ...x, held: "case 2026-17" } : x)), { keepLast: 2 }, "UTC");
+    expect(held.find((d) => d.id === "c")).toEqual({ id: "c", keep: true, reasons: ["held: case 2026-17"] });
+    // The hold takes no rule's slot: every other backup's fate is what it was.
+    expect(held.filter((d) => d.id !== "c")).toEqual(unheld.filter((d) => d.id !== "c"));
+    // Held and kept anyway: the rule's reasons, then the hold.
+    const both = planGfsRetention(backups.map((x) => (x.id === "b" ? { ...x, held: "" } : x)), { keepLast: 2 }, "UTC");
+    expect(both.find((d) => d.id === "b")?.reasons).toEqual(["last 2/2", "held"]);
   });
 });

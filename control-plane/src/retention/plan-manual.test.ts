@@ -33,4 +33,10 @@ describe("planManualRetention", () => {
     expect(plan.verified).toEqual({ id: "verified", keep: true, reasons: ["newest verified"] });
     expect(plan.gone?.keep).toBe(false);
   });
+
+  it("keeps a held manual backup past its days, saying why", () => {
+    const plan = byId(planManualRetention([manual("new", 1), manual("held", 90, { held: "audit request" }), manual("old", 90)], 30, now));
+    expect(plan.held).toEqual({ id: "held", keep: true, reasons: ["held: audit request"] });
+    expect(plan.old?.keep).toBe(false);
+  });
 });

@@ -13,6 +13,8 @@ export interface RetentionBackup {
   verified?: boolean | null;
   /** Started by hand, not by the schedule: outside GFS, aged by `manualRetentionDays`. */
   manual?: boolean;
+  /** Under a legal hold, with its reason: kept whatever the plan (held.ts). */
+  held?: string | null;
 }
 
 export type GfsPolicy = Pick<RetentionPolicy, "keepLast" | "keepDaily" | "keepWeekly" | "keepMonthly" | "keepYearly">;

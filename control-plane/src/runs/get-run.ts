@@ -52,6 +52,16 @@ export interface RunView {
   /** When the agent's staged copy expired (artifactExpired); deliveries not yet pulled then fail. */
   artifactExpiredAt: string | null;
   deliveries: { destinationId: string; state: DeliveryState; path: string | null }[];
+  /** A legal hold (`POST /runs/:runId/hold`): nothing deletes the backup's copies while it is set. */
+  hold: RunHold | null;
+}
+
+/** Who held a backup, when, and why. */
+export interface RunHold {
+  heldAt: string;
+  /** The admin's e-mail. */
+  heldBy: string;
+  reason: string;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -106,5 +116,6 @@ export function toRunView(run: RunRow, deliveries: { destinationId: string; stat
     cancelReason: run.cancelReason,
     artifactExpiredAt: iso(run.artifactExpiredAt),
     deliveries: deliveries.map((d) => ({ ...d, state: d.state as DeliveryState })),
+    hold: run.heldAt === null ? null : { heldAt: iso(run.heldAt)!, heldBy: run.heldBy ?? "", reason: run.holdReason ?? "" },
   };
 }

@@ -28,7 +28,14 @@ const insidePath = z
   .refine((s) => s === "" || s.replace(/^\/+|\/+$/g, "").split("/").every((seg) => seg !== "" && seg !== "." && seg !== ".."), "must not contain empty, '.' or '..' segments");
 
 export const LocalDestinationConfig = z
-  .object({ path: z.string().min(1).max(4096).refine((p) => p.startsWith("/"), "must be an absolute path") })
+  .object({
+    path: z.string().min(1).max(4096).refine((p) => p.startsWith("/"), "must be an absolute path"),
+    /**
+     * Each file written (artifact, parts, sidecar) is made 0444 before it appears under its name;
+     * deleting one (retention, by hand) gives the owner write back just before the unlink.
+     */
+    readOnly: z.boolean().optional(),
+  })
   .strict();
 export type LocalDestinationConfig = z.infer<typeof LocalDestinationConfig>;
 

@@ -80,6 +80,9 @@ export const API_ROUTE_ROLES = {
   // Reads every stored byte (operator, like the download) and tells only a verdict.
   "POST /runs/:runId/validate": "operator",
   "POST /runs/:runId/copies": "operator",
+  // A legal hold overrides retention and deletion by hand: set and lifted by an admin only, both in the audit log.
+  "POST /runs/:runId/hold": "admin",
+  "DELETE /runs/:runId/hold": "admin",
 
   "GET /stats": "viewer",
 

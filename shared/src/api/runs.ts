@@ -33,3 +33,21 @@ export const DeleteArtifactQuery = z
   .object({ force: z.enum(["true", "false"]).default("false").transform((v) => v === "true") })
   .strict();
 export type DeleteArtifactQuery = z.infer<typeof DeleteArtifactQuery>;
+
+/**
+ * `POST /api/v1/runs/:runId/hold`: a legal hold on a completed backup, with why (a matter, a ticket).
+ * Trimmed; what the run's detail and the retention preview show. Holding a held run replaces the
+ * reason (and who and when), with no moment unheld in between.
+ */
+export const HoldRunBody = z
+  .object({
+    reason: z
+      .string()
+      .trim()
+      .min(1, "must say why the backup is held")
+      .max(500)
+      // One line of text: it is printed by the CLI and logged, where control characters could forge output.
+      .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must be one line without control characters"),
+  })
+  .strict();
+export type HoldRunBody = z.infer<typeof HoldRunBody>;

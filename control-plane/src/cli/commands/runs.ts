@@ -10,6 +10,7 @@ import { EXIT } from "../remote/exit-codes.js";
 import { color, printItem, printList, renderTable, say } from "../remote/output.js";
 import { remote } from "../remote/remote-command.js";
 import { downloadArtifact } from "../transfer/download-artifact.js";
+import { holdText, registerRunsHoldCommands } from "./runs-hold.js";
 import { registerRunsStoredCommands } from "./runs-stored.js";
 
 const stateColor = (state: string) => (state === "completed" ? color.green(state) : ["failed", "missed", "expired"].includes(state) ? color.red(state) : state === "running" ? color.cyan(state) : color.yellow(state));
@@ -17,7 +18,7 @@ const stateColor = (state: string) => (state === "completed" ? color.green(state
 const RUN_COLUMNS = [
   { header: "ID", value: (r: RunAnswer) => r.runId },
   { header: "KIND", value: (r: RunAnswer) => r.kind },
-  { header: "STATE", value: (r: RunAnswer) => stateColor(r.state) },
+  { header: "STATE", value: (r: RunAnswer) => (r.hold ? `${stateColor(r.state)} (held)` : stateColor(r.state)) },
   { header: "TRIGGER", value: (r: RunAnswer) => r.trigger },
   { header: "DATASOURCE", value: (r: RunAnswer) => r.datasourceId },
   { header: "STARTED", value: (r: RunAnswer) => r.startedAt ?? r.queuedAt },
@@ -30,9 +31,9 @@ const positiveInt = (name: string) => (v: string) => {
   return Number(v);
 };
 
-/** `holdfast runs …`: list, show, logs, events, cancel, wait, download (and validate, copy in runs-stored.ts). */
+/** `holdfast runs …`: list, show, logs, events, cancel, wait, download (validate, copy in runs-stored.ts; hold, release in runs-hold.ts). */
 export function registerRunsCommands(program: Command): void {
-  const runs = program.command("runs").description("backup and restore runs: list, follow, download, validate, copy");
+  const runs = program.command("runs").description("backup and restore runs: list, follow, download, validate, copy, hold");
 
   runs
     .command("list")
@@ -92,6 +93,7 @@ export function registerRunsCommands(program: Command): void {
           ["SHA-256", run.sha256],
           ["Encrypted", run.artifact ? (run.artifact.encrypted ? `yes, for ${run.artifact.recipient ?? "?"}` : "no") : null],
           ["Verified", run.verified === null ? null : run.verified ? "yes" : "no"],
+          ["Hold", run.hold ? holdText(run.hold) : null],
           ["Error", run.error ? `${run.error.code}: ${run.error.message}` : null],
         ], { json });
         if (!json && deliveries.length > 0) {
@@ -184,4 +186,5 @@ export function registerRunsCommands(program: Command): void {
 
   // `runs validate` and `runs copy` treat a stored backup as objects at its destinations.
   registerRunsStoredCommands(runs);
+  registerRunsHoldCommands(runs);
 }

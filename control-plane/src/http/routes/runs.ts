@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { CancelRunBody, CopyRunBody, DeleteArtifactQuery, type ErrorCode, HoldfastError, ListRunsQuery, RestoreRunBody, RunIdParam, ValidateRunBody } from "@holdfast/shared";
+import { CancelRunBody, CopyRunBody, DeleteArtifactQuery, type ErrorCode, HoldfastError, HoldRunBody, ListRunsQuery, RestoreRunBody, RunIdParam, ValidateRunBody } from "@holdfast/shared";
 import { copyRun } from "../../artifacts/copy-run.js";
 import { deleteArtifact } from "../../artifacts/delete-artifact.js";
 import { auditActor, recordAudit } from "../../audit/record-audit.js";
@@ -9,6 +9,7 @@ import { listRunDeliveries } from "../../deliveries/list-deliveries.js";
 import { cancelRun } from "../../runs/cancel-run.js";
 import { getRun } from "../../runs/get-run.js";
 import { getRunLogs } from "../../runs/get-run-logs.js";
+import { holdRun, releaseRun } from "../../runs/hold-run.js";
 import { listRunEvents } from "../../runs/list-run-events.js";
 import { listRuns } from "../../runs/list-runs.js";
 import { startRestore } from "../../runs/start-restore.js";
@@ -59,6 +60,11 @@ export function runRoutes(ctx: AppContext) {
     .post("/runs/:runId/copies", params(RunIdParam), jsonBody(CopyRunBody, "copy request"), async (c) =>
       c.json(await copyRun(scoped(ctx, c), c.req.valid("param").runId, c.req.valid("json").destinationId), 202),
     )
+    // A legal hold: admin only (route-roles.ts); both calls land in the audit log with the audit trail's other mutations.
+    .post("/runs/:runId/hold", params(RunIdParam), jsonBody(HoldRunBody, "hold request"), async (c) =>
+      c.json(await holdRun(scoped(ctx, c), { runId: c.req.valid("param").runId, reason: c.req.valid("json").reason, heldBy: c.get("user").email })),
+    )
+    .delete("/runs/:runId/hold", params(RunIdParam), async (c) => c.json(await releaseRun(scoped(ctx, c), { runId: c.req.valid("param").runId, releasedBy: c.get("user").email })))
     .delete("/runs/:runId/artifact", params(RunIdParam), query(DeleteArtifactQuery), async (c) =>
       c.json(await deleteArtifact(scoped(ctx, c), { runId: c.req.valid("param").runId, force: c.req.valid("query").force, deletedBy: c.get("user").email })),
     );

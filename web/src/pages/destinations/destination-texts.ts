@@ -7,6 +7,7 @@ export const TYPE_LABELS: Record<DestinationType, string> = { local: "Local fold
 export const CONFIG_TEXTS: Record<DestinationType, Record<string, FieldText>> = {
   local: {
     path: { label: "Folder", description: "Absolute path on the control plane's host; it must exist and be writable.", placeholder: "/srv/backups" },
+    readOnly: { label: "Read-only files", description: "Each backup file is made read-only (0444) once written; only a deletion (retention, by hand) makes it writable again, just before removing it." },
   },
   s3: {
     endpoint: { label: "Endpoint", description: "Empty for AWS; the URL of MinIO, R2, B2, Wasabi… otherwise.", placeholder: "https://minio.example:9000" },

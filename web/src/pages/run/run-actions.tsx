@@ -4,6 +4,7 @@ import { Can } from "../../session/viewer.js";
 import { CancelRunButton } from "./cancel-run-button.js";
 import { CopyBackupButton } from "./copy-backup-button.js";
 import { DeleteBackupButton } from "./delete-backup-button.js";
+import { HoldBackupButton, ReleaseHoldButton } from "./hold-buttons.js";
 import { RestoreButton } from "./restore-button.js";
 import { isActive, type RunView } from "./run-query.js";
 import { ValidateBackupButton } from "./validate-backup-button.js";
@@ -35,9 +36,19 @@ export function RunActions({ run }: { run: RunView }) {
           <Can route="POST /runs/:runId/copies">
             <CopyBackupButton runId={run.runId} />
           </Can>
-          <Can route="DELETE /runs/:runId/artifact">
-            <DeleteBackupButton runId={run.runId} />
+          <Can route="POST /runs/:runId/hold">
+            <HoldBackupButton run={run} />
           </Can>
+          {run.hold ? (
+            <Can route="DELETE /runs/:runId/hold">
+              <ReleaseHoldButton runId={run.runId} />
+            </Can>
+          ) : (
+            // A held backup cannot be deleted (BACKUP_HELD): the button comes back once it is released.
+            <Can route="DELETE /runs/:runId/artifact">
+              <DeleteBackupButton runId={run.runId} />
+            </Can>
+          )}
         </>
       )}
     </>

@@ -5,12 +5,14 @@ import { ApiError } from "@holdfast/shared";
 import { useLiveStatus } from "../../live/index.js";
 import { PageHeader } from "../../ui/page-header.js";
 import { QueryView } from "../../ui/query-view.js";
+import { HeldBadge } from "../runs/held-badge.js";
 import { RunStateBadge } from "../runs/run-state-badge.js";
 import { runTitle } from "../runs/run-summary.js";
 import { RunActions } from "./run-actions.js";
 import { RunDeliveries } from "./run-deliveries.js";
 import { RunDetails } from "./run-details.js";
 import { RunDrill } from "./run-drill.js";
+import { RunHold } from "./run-hold.js";
 import { RunOutcome } from "./run-error.js";
 import { RunLogs } from "./run-logs.js";
 import { RunProgressPanel } from "./run-progress-panel.js";
@@ -33,7 +35,7 @@ export function RunPage() {
             title={`${runTitle(run)} run`}
             description={
               <>
-                <RunStateBadge state={run.state} />{" "}
+                <RunStateBadge state={run.state} /> {run.hold && <HeldBadge reason={run.hold.reason} />}{" "}
                 <Text span size="sm" ff="monospace" className={classes.wrap}>
                   {run.runId}
                 </Text>
@@ -41,6 +43,7 @@ export function RunPage() {
             }
             actions={<RunActions run={run} />}
           />
+          {run.hold && <RunHold hold={run.hold} />}
           {isActive(run) && <RunProgressPanel run={run} />}
           <RunOutcome run={run} />
           <RunDetails run={run} />

@@ -4,6 +4,7 @@ import { formatBytes } from "../../format/bytes.js";
 import { viewerTimeZone } from "../../format/time.js";
 import { useRunProgress } from "../../live/index.js";
 import { DateTime } from "../../ui/date-time.js";
+import { HeldBadge } from "./held-badge.js";
 import { RunStateBadge } from "./run-state-badge.js";
 import { runBegan, runDuration, runSize, runTitle } from "./run-summary.js";
 import type { RunItem } from "./runs-query.js";
@@ -36,6 +37,7 @@ export function RunsTable({ items, nameOf }: { items: RunItem[]; nameOf: Names }
             <Table.Td>
               <Group gap={6} wrap="nowrap">
                 <RunStateBadge state={run.state} />
+                {run.hold && <HeldBadge reason={run.hold.reason} />}
                 {run.state === "running" && <LiveBytes runId={run.runId} />}
               </Group>
             </Table.Td>
@@ -63,9 +65,10 @@ export function RunCards({ items, nameOf }: { items: RunItem[]; nameOf: Names })
               <RunLink run={run} />
               <Text size="sm">{nameOf(run.datasourceId)}</Text>
             </Stack>
-            <div className={classes.keepWhole}>
+            <Group gap={6} wrap="nowrap" className={classes.keepWhole}>
               <RunStateBadge state={run.state} />
-            </div>
+              {run.hold && <HeldBadge reason={run.hold.reason} />}
+            </Group>
           </Group>
           <Text size="sm" mt="xs">
             <DateTime value={runBegan(run)} /> · {run.trigger}

@@ -23,4 +23,12 @@ describe("forms drawn from the shared schemas", () => {
     const s3Inputs = initialInputs(s3, { bucket: "b", accessKeyId: "k" });
     expect(toPayload(s3, s3Inputs, { update: false })).toEqual({ region: "us-east-1", bucket: "b", forcePathStyle: false, accessKeyId: "k" });
   });
+
+  it("draws local's readOnly as a switch: sent when on, removed (null) when turned off in an edit", () => {
+    const local = fieldsOf(DESTINATION_CONFIGS.local);
+    expect(local.map((f) => [f.name, f.kind, f.required])).toEqual([["path", "text", true], ["readOnly", "boolean", false]]);
+    expect(toPayload(local, initialInputs(local, { path: "/srv/b", readOnly: true }), { update: false })).toEqual({ path: "/srv/b", readOnly: true });
+    expect(toPayload(local, initialInputs(local, { path: "/srv/b" }), { update: false })).toEqual({ path: "/srv/b" });
+    expect(toPayload(local, { ...initialInputs(local, { path: "/srv/b", readOnly: true }), readOnly: false }, { update: true })).toEqual({ path: "/srv/b", readOnly: null });
+  });
 });

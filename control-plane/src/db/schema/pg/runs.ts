@@ -47,6 +47,13 @@ export const runs = pgTable(
     verified: boolean("verified"),
     /** The drill's details (JSON: method, checked, mismatches, error). */
     verification: text("verification"),
+    /**
+     * A legal hold (admin, `POST /runs/:id/hold`): while set, neither retention nor a deletion by hand
+     * removes the backup's copies. Who set it (e-mail), when, and why; all null once released.
+     */
+    heldAt: bigint("held_at", { mode: "number" }),
+    heldBy: text("held_by"),
+    holdReason: text("hold_reason"),
     createdAt: bigint("created_at", { mode: "number" }).notNull(),
   },
   (t) => [
