@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { artifactKindOf, assertOptionsFitDatasource, DatabaseRenames, MongoConnection, PostgresConnection, RestoreRequestOptions, type BackupOptions } from "@holdfast/shared";
+import { artifactKindOf, assertOptionsFitDatasource, DatabaseRenames, MongoConnection, PostgresConnection, renamesFromPairs, RestoreRequestOptions, type BackupOptions } from "@holdfast/shared";
 import { createRunContext } from "../agent.js";
 import { DEFAULT_LIMITS } from "../env.js";
 import { silentLogger } from "../log.js";
@@ -84,5 +84,8 @@ describe("`*` and the restore's choices at the boundary", () => {
     expect(DatabaseRenames.safeParse({ a: "x", b: "x" }).success).toBe(false);
     expect(DatabaseRenames.safeParse({ a: "*" }).success).toBe(false);
     expect(DatabaseRenames.safeParse({ a: "-x" }).success).toBe(false);
+    // The CLIs' --rename source=target: a source may hold "=", a target never does.
+    expect(renamesFromPairs(["a=b", "x=y=z"])).toEqual({ a: "b", "x=y": "z" });
+    expect(DatabaseRenames.safeParse(renamesFromPairs(["nothing"])).success).toBe(false);
   });
 });

@@ -97,6 +97,19 @@ export const DatabaseRenames = z
   .refine((r) => new Set(Object.values(r)).size === Object.values(r).length, "two databases cannot be restored into one target");
 
 /**
+ * `source=target` pairs (the CLIs' `--rename`) as renames: split at the last `=`, since a target name
+ * never holds one and a source's might. Checked by DatabaseRenames where it is used.
+ */
+export function renamesFromPairs(pairs: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.lastIndexOf("=");
+      return at <= 0 ? [pair, ""] : [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
+/**
  * What a restore may be told: `overwrite` a non-empty target, the age `identity` of an encrypted
  * artifact (used for this restore only, never stored or logged), and whether to apply the cluster
  * `globals` a plain PostgreSQL dump or a whole-server backup carries (roles, tablespaces, users; off
