@@ -2,7 +2,7 @@ import { PassThrough, Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import { describe, expect, it } from "vitest";
 import tarStream from "tar-stream";
-import { HoldfastError, resolveBackupOptions, type PostgresConnection } from "@holdfast/shared/protocol";
+import { escapeDatabasePattern, HoldfastError, resolveBackupOptions, type PostgresConnection } from "@holdfast/shared/protocol";
 import { failureOf } from "../testing/helpers.js";
 import type { DumpHandle, RestoreOptions } from "./types.js";
 import { databaseMatches, dumpWholeServer, restoreWholeServer, selectDatabases, type ServerDialect } from "./whole-server.js";
@@ -73,6 +73,12 @@ describe("database patterns", () => {
     expect(databaseMatches("a.b", "a.b")).toBe(true);
     expect(databaseMatches("axb", "a.b")).toBe(false);
     expect(databaseMatches("a[", "a[")).toBe(true);
+    // A name picked from a list is sent escaped: it matches itself alone, whatever it holds.
+    for (const name of ["a*b", "x{1,2}", "q?[z]\\"]) {
+      expect(databaseMatches(name, escapeDatabasePattern(name)), name).toBe(true);
+      expect(databaseMatches(`${name}2`, escapeDatabasePattern(name)), name).toBe(false);
+    }
+    expect(databaseMatches("axb", escapeDatabasePattern("a*b"))).toBe(false);
     expect(selectDatabases(["a1", "a2", "b1"], { include: ["a*"], exclude: ["a2"] })).toEqual(["a1"]);
     expect(selectDatabases(["a1", "b1"], undefined)).toEqual(["a1", "b1"]);
   });

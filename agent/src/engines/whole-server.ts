@@ -45,7 +45,7 @@ export interface ServerDialect<C extends ServerConnection> {
 
 /**
  * A database pattern as a regular expression: `*` any run of characters, `?` one, `[a-z]` / `[!a-z]`
- * one of a class, `{a,b}` either; everything else literal. Not picomatch: a database name is not a
+ * one of a class, `{a,b}` either, `\x` the character x itself; everything else literal. Not picomatch: a database name is not a
  * path, and its `*` must cross a `/` too. A pattern that does not parse matches only itself.
  */
 export function databaseGlob(pattern: string): RegExp {
@@ -53,7 +53,8 @@ export function databaseGlob(pattern: string): RegExp {
   let depth = 0;
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
-    if (ch === "*") re += ".*";
+    if (ch === "\\" && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    else if (ch === "*") re += ".*";
     else if (ch === "?") re += ".";
     else if (ch === "[" && pattern.indexOf("]", i + 2) !== -1) {
       const end = pattern.indexOf("]", i + 2);

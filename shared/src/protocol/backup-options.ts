@@ -67,6 +67,11 @@ const Patterns = z.object({ include: z.array(DumpPattern).max(100).optional(), e
 export const DatabasePatterns = Patterns;
 export type DatabasePatterns = z.infer<typeof DatabasePatterns>;
 
+/** A database's name as a pattern that matches it alone: its glob characters (and `\`) escaped with `\`. */
+export function escapeDatabasePattern(name: string): string {
+  return name.replace(/[\\*?[\]{},]/g, "\\$&");
+}
+
 /** age's bech32 alphabet: a recipient or identity is its prefix, then 58 of these (32 key bytes and a checksum). */
 const BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
