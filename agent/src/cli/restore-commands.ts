@@ -1,6 +1,6 @@
 import os from "node:os";
 import type { Command } from "commander";
-import { connectionLabel } from "@holdfast/shared/protocol";
+import { connectionLabel, renamesFromPairs } from "@holdfast/shared/protocol";
 import { loadEnv } from "../env.js";
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -23,7 +23,12 @@ interface RestoreFlags {
   dataDir?: string;
   identityFile?: string;
   overwrite?: boolean;
+  globals?: boolean;
+  database: string[];
+  rename: string[];
 }
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 /**
  * `holdfast-agent restore --from` and `verify --from`: restore without a control plane
@@ -39,6 +44,9 @@ export function addRestoreCommands(program: Command, fail: (err: unknown) => nev
     .option("--data-dir <dir>", "agent data dir, for --datasource (default: HOLDFAST_DATA_DIR)")
     .option("--identity-file <file>", "age identity (AGE-SECRET-KEY-1...) of an encrypted artifact; mode 0600")
     .option("--overwrite", "restore into a target that is not empty", false)
+    .option("--globals", "also apply the roles and tablespaces (a whole MariaDB server's: its users) the backup carries", false)
+    .option("--database <pattern>", "a whole server's backup: restore only the databases this name or glob matches (repeat)", collect, [])
+    .option("--rename <source=target>", "a whole server's backup: restore database source under the name target (repeat)", collect, [])
     .action(async (opts: RestoreFlags, cmd: Command) => {
       if ((opts.to === undefined) === (opts.datasource === undefined)) cmd.error("error: give exactly one of --to <config> and --datasource <id>", { exitCode: 2 });
       const abort = new AbortController();
@@ -53,6 +61,9 @@ export function addRestoreCommands(program: Command, fail: (err: unknown) => nev
           engines: defaultEngines({ tmpDir: os.tmpdir() }),
           identity,
           overwrite: opts.overwrite ?? false,
+          globals: opts.globals ?? false,
+          ...(opts.database.length > 0 ? { databases: { include: opts.database } } : {}),
+          ...(opts.rename.length > 0 ? { rename: renamesFromPairs(opts.rename) } : {}),
           signal: abort.signal,
           progress,
         });

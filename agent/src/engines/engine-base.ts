@@ -12,8 +12,9 @@ export interface EngineOptionsBase {
 /** What every engine keeps of its options (their fields are all optional, so none at all is `{}`). */
 export abstract class EngineBase<O extends EngineOptionsBase> {
   protected readonly opts: O;
-  protected readonly tmpDir: string;
-  protected readonly codecTools: CodecTools;
+  /** Public for the whole-server module (whole-server.ts), which runs the engine's tools around it. */
+  readonly tmpDir: string;
+  readonly codecTools: CodecTools;
 
   constructor(opts?: O) {
     this.opts = opts ?? ({} as O);

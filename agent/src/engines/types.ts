@@ -42,6 +42,8 @@ export interface DumpHandle {
    * restore drill. Absent when the engine cannot take one.
    */
   sourceFingerprint?(): Promise<Fingerprint>;
+  /** A whole-server dump (format `server`), once `done` resolved: the databases it holds, in the tar's order. */
+  databases?(): string[];
 }
 
 /**
@@ -85,6 +87,10 @@ export interface RestoreOptions {
   noOwner?: boolean;
   /** The target server's major, for the choice of client tools. */
   serverMajor?: number | null;
+  /** A whole-server backup: which of its databases (include/exclude patterns); all when absent. */
+  databases?: { include?: string[] | undefined; exclude?: string[] | undefined };
+  /** A whole-server backup: a source database's name to its target's; the others keep their names. */
+  rename?: Record<string, string>;
 }
 
 export interface RestoreResult {
@@ -109,7 +115,7 @@ export interface Engine<C = DatasourceConnection> {
     toolMajor(versionLine: string): number | null;
   };
   /** Prerequisites only this engine knows (SQLite: room for its copy of the database); preflight adds them to its own. */
-  preflight?(connection: C): Promise<{ blockingIssues: PreflightIssue[]; warnings: PreflightIssue[] }>;
+  preflight?(connection: C, options?: ResolvedBackupOptions): Promise<{ blockingIssues: PreflightIssue[]; warnings: PreflightIssue[] }>;
   /** The version line of the dump tool that would dump a server of this major, or null when it is not installed. */
   toolVersion(serverMajor?: number | null): Promise<string | null>;
   testConnection(connection: C): Promise<ConnectionTestResult>;

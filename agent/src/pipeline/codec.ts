@@ -57,6 +57,12 @@ export function childStage(tool: string, bin: string, args: readonly string[], c
   done.catch(() => {});
   // A missing binary surfaces as `done` rejecting TOOL_NOT_FOUND; the stream error is only its echo.
   const stream = Duplex.from({ writable: child.stdin, readable: child.stdout });
+  // Duplex.from does not always destroy a readable half that already ended but still holds unread
+  // bytes; then the child's stdout never closes and `done` (its 'close') never settles. A reader that
+  // gave up (a restore that refused the artifact part way) must not leave it waiting.
+  stream.once("close", () => {
+    if (!child.stdout.destroyed) child.stdout.destroy();
+  });
   return { stream, done, abort: () => killTree(child.child) };
 }
 

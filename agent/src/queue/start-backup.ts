@@ -1,4 +1,4 @@
-import { assertOptionsFitEngine, HoldfastError, resolveBackupOptions, type CommandData, type CommandPayload } from "@holdfast/shared/protocol";
+import { assertOptionsFitDatasource, HoldfastError, isWholeServer, resolveBackupOptions, type CommandData, type CommandPayload } from "@holdfast/shared/protocol";
 import { requireDatasource } from "../store/datasources.js";
 import { appendEvent } from "../store/outbox.js";
 import { findRunningRun, listQueuedRuns, queuedPosition, findQueuedBySchedule } from "./queue-queries.js";
@@ -67,11 +67,11 @@ function decide(ctx: RunContext, payload: StartPayload): Decision {
 export async function startBackup(ctx: RunContext, payload: StartPayload): Promise<CommandData<"startBackup">> {
   assertSafeRunId(payload.runId);
   const datasource = requireDatasource(ctx.store, payload.datasourceId);
-  assertOptionsFitEngine(datasource.engine, payload.options);
+  assertOptionsFitDatasource(datasource.engine, datasource.connection, payload.options);
   const early = decide(ctx, payload);
   if (early.kind === "existing") return getExecutionStatus(ctx.store, early.run.runId);
 
-  const options = resolveBackupOptions(payload.options, datasource.engine);
+  const options = resolveBackupOptions(payload.options, datasource.engine, isWholeServer(datasource.connection));
   const seen: PreflightSeen = {};
   assertPreflightPassed(payload.datasourceId, await preflight(ctx, payload.datasourceId, options, seen));
 

@@ -95,6 +95,8 @@ export async function executeRestore(ctx: RunContext, payload: CommandPayload<"s
       codec,
       overwrite: payload.options.overwrite ?? false,
       globals: payload.options.globals ?? false,
+      ...(payload.options.databases ? { databases: payload.options.databases } : {}),
+      ...(payload.options.rename ? { rename: payload.options.rename } : {}),
       signal: abort.signal,
       ...(identity !== undefined ? { identity } : {}),
     });

@@ -105,6 +105,17 @@ describe("restore and verify from a local folder (no control plane)", () => {
     expect(lines.some((l) => l.startsWith("restore: plain (gzip) into"))).toBe(true);
   });
 
+  it("hands a whole server's choices to the engine (databases, renames, globals), and refuses bad renames before it", async () => {
+    const file = deliver(root, data);
+    const chosen = { databases: { include: ["shop*"] }, rename: { shop: "shop_copy" } };
+    await restoreFromFolder(file, { target, engines: rig.engines, overwrite: false, globals: true, ...chosen, signal: new AbortController().signal });
+    expect(rig.seen.opts).toMatchObject({ globals: true, ...chosen });
+    const fresh = recordingEngine();
+    const err = await refusal(restoreFromFolder(file, { target, engines: fresh.engines, overwrite: false, rename: { a: "x", b: "x" }, signal: new AbortController().signal }));
+    expect(err.code).toBe("VALIDATION_FAILED");
+    expect(fresh.seen.touched).toBe(false);
+  });
+
   it("verify answers the same checks from the artifact, its part or its sidecar", async () => {
     const first = deliver(root, data, { partBytes: 128_000 });
     for (const from of [first, first.replace(/\.part0001$/, ""), first.replace(/\.part0001$/, ".json")]) {

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { artifactKindOf, connectionLabel, HoldfastError } from "@holdfast/shared/protocol";
+import { artifactKindOf, connectionLabel, HoldfastError, RestoreRequestOptions } from "@holdfast/shared/protocol";
 import { engineFor } from "../engines/registry.js";
 import type { EngineRegistry } from "../engines/types.js";
 import { openDecrypted } from "../pipeline/encrypt.js";
@@ -24,6 +24,11 @@ export interface FolderRestoreOptions {
   engines: EngineRegistry;
   identity?: string | undefined;
   overwrite: boolean;
+  /** Apply the globals the backup carries (a plain PostgreSQL dump's, a whole server's). */
+  globals?: boolean;
+  /** A whole server's backup: which databases, under which names (checked as a restore request's: RestoreRequestOptions). */
+  databases?: { include?: string[] };
+  rename?: Record<string, string>;
   signal: AbortSignal;
   progress?: Progress;
 }
@@ -109,6 +114,10 @@ export async function restoreFromFolder(from: string, opts: FolderRestoreOptions
     throw new HoldfastError("VALIDATION_FAILED", `The artifact is a ${sidecar.engine} backup; the target is ${target.engine}`, { artifactEngine: sidecar.engine, targetEngine: target.engine });
   }
   const engine = engineFor(opts.engines, target.engine);
+  const chosen = RestoreRequestOptions.safeParse({ ...(opts.databases ? { databases: opts.databases } : {}), ...(opts.rename ? { rename: opts.rename } : {}) });
+  if (!chosen.success) {
+    throw new HoldfastError("VALIDATION_FAILED", `Invalid --database or --rename: ${chosen.error.issues[0]?.message ?? "refused"}`, { issues: chosen.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+  }
   const encrypted = kindOf(located).encrypted;
   if (encrypted && opts.identity === undefined) {
     throw new HoldfastError("DECRYPTION_FAILED", `The artifact is age-encrypted (to ${sidecar.recipient ?? "an unknown recipient"}): pass --identity-file; the target was not touched`, { stage: "decrypt" });
@@ -122,6 +131,9 @@ export async function restoreFromFolder(from: string, opts: FolderRestoreOptions
     format: artifact.kind.format,
     codec: artifact.kind.codec,
     overwrite: opts.overwrite,
+    globals: opts.globals ?? false,
+    ...(chosen.data.databases ? { databases: chosen.data.databases } : {}),
+    ...(chosen.data.rename ? { rename: chosen.data.rename } : {}),
     signal: opts.signal,
     ...(encrypted && opts.identity !== undefined ? { identity: opts.identity } : {}),
   });

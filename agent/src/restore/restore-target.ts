@@ -11,8 +11,11 @@ export interface RestoreTargetOptions {
   format: DumpFormat;
   codec: Codec;
   overwrite: boolean;
-  /** Apply the cluster globals a plain PostgreSQL dump carries. */
+  /** Apply the cluster globals a plain PostgreSQL dump or a whole-server backup carries. */
   globals?: boolean;
+  /** A whole-server backup: which of its databases, and under which names (RestoreRequestOptions). */
+  databases?: { include?: string[] | undefined; exclude?: string[] | undefined };
+  rename?: Record<string, string>;
   /** The age identity of an encrypted artifact (held in memory for this restore only); absent for a plain one. */
   identity?: string;
   /** Aborted when the run is cancelled, times out or the agent stops: the restore should stop. */
@@ -61,7 +64,14 @@ export async function restoreStream(engine: Engine, stored: Readable, target: Da
   if (opts.signal.aborted) stop();
   opts.signal.addEventListener("abort", stop, { once: true });
   try {
-    const result = await engine.restore(artifact, target, { format: opts.format, codec: opts.codec, overwrite: opts.overwrite, globals: opts.globals ?? false });
+    const result = await engine.restore(artifact, target, {
+      format: opts.format,
+      codec: opts.codec,
+      overwrite: opts.overwrite,
+      globals: opts.globals ?? false,
+      ...(opts.databases ? { databases: opts.databases } : {}),
+      ...(opts.rename ? { rename: opts.rename } : {}),
+    });
     return { warnings: result.warnings };
   } finally {
     opts.signal.removeEventListener("abort", stop);

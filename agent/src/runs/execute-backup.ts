@@ -147,6 +147,7 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
         ...(options.encryption ? { encrypted: true, recipient: options.encryption.recipient } : {}),
         ...(staged.parts ? { parts: staged.parts } : {}),
         ...(verification ? { verification } : {}),
+        ...(dump?.databases ? { databases: dump.databases() } : {}),
       },
     };
 

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import zlib from "node:zlib";
-import { HoldfastError, resolveBackupOptions, type CommandData, type ErrorCode, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
+import { HoldfastError, isWholeServer, resolveBackupOptions, type CommandData, type ErrorCode, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import { isDatabaseFailureCode } from "../engines/failure-codes.js";
 import { engineFor } from "../engines/registry.js";
 import type { ConnectionTestResult } from "../engines/types.js";
@@ -74,7 +74,7 @@ function connectionIssue(err: unknown): Issue {
  */
 export async function preflight(ctx: RunContext, datasourceId: string, given?: ResolvedBackupOptions, seen?: PreflightSeen): Promise<PreflightResult> {
   const ds = requireDatasource(ctx.store, datasourceId);
-  const options = given ?? resolveBackupOptions(undefined, ds.engine);
+  const options = given ?? resolveBackupOptions(undefined, ds.engine, isWholeServer(ds.connection));
   const engine = engineFor(ctx.engines, ds.engine);
   const blockingIssues: Issue[] = [];
   const warnings: Issue[] = [];
@@ -99,7 +99,7 @@ export async function preflight(ctx: RunContext, datasourceId: string, given?: R
   // Without a rule any version of the tool will do.
   const compatible = !rule ? true : toolMajor !== null && serverMajor !== null ? toolMajor >= serverMajor : null;
   const lastDumpBytes = lastCompletedSize(ctx.store, datasourceId);
-  const own = await engine.preflight?.(ds.connection).catch(() => null);
+  const own = await engine.preflight?.(ds.connection, options).catch(() => null);
   if (own) {
     blockingIssues.push(...own.blockingIssues);
     warnings.push(...own.warnings);
@@ -156,7 +156,7 @@ export async function preflight(ctx: RunContext, datasourceId: string, given?: R
  * retry can fix first (the credentials, the database's name, a tool to install), then the server
  * that could not be reached (retried). Anything else is PRECONDITION_FAILED.
  */
-const OWN_CODES: readonly ErrorCode[] = ["DATABASE_AUTH_FAILED", "DATABASE_NOT_FOUND", "TOOL_NOT_FOUND", "DATABASE_UNREACHABLE"];
+const OWN_CODES: readonly ErrorCode[] = ["DATABASE_AUTH_FAILED", "DATABASE_NOT_FOUND", "NO_DATABASE_MATCHED", "TOOL_NOT_FOUND", "DATABASE_UNREACHABLE"];
 
 /**
  * Refuses a run the preflight found blocked, with `details.blockingIssues` (and warnings): the code

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { assertOptionsFitEngine, HoldfastError, newId, type StartBackupBody } from "@holdfast/shared";
+import { assertOptionsFitDatasource, HoldfastError, newId, type StartBackupBody } from "@holdfast/shared";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { getDatasource } from "../datasources/get-datasource.js";
@@ -22,7 +22,7 @@ export interface StartBackupInput {
 export async function startBackup(ctx: AppContext, input: StartBackupInput): Promise<{ runId: string; created: boolean }> {
   const { body } = input;
   const datasource = await getDatasource(ctx, input.datasourceId);
-  assertOptionsFitEngine(datasource.engine, body.options);
+  assertOptionsFitDatasource(datasource.engine, datasource.connection, body.options);
   const { db, t } = ctx.database;
   const destinationIds = [...new Set(body.destinationIds)];
   const found = await db

@@ -1,4 +1,4 @@
-import { HoldfastError, newId, type RestoreRunBody } from "@holdfast/shared";
+import { artifactKindOf as kindOfName, HoldfastError, isWholeServer, newId, SERVER_FORMAT, type RestoreRunBody } from "@holdfast/shared";
 import { eq } from "drizzle-orm";
 import { openHeldArtifact } from "../artifacts/locate-artifact.js";
 import type { AppContext } from "../context.js";
@@ -47,6 +47,7 @@ export async function startRestore(ctx: AppContext, input: StartRestoreInput): P
       targetEngine: target.engine,
     });
   }
+  assertFitsTarget(source, target, body);
   if (!ctx.link.isOnline(target.agentId)) {
     throw new HoldfastError("AGENT_OFFLINE", `Agent ${target.agentId} is not connected`, { agentId: target.agentId });
   }
@@ -99,6 +100,28 @@ export async function startRestore(ctx: AppContext, input: StartRestoreInput): P
     throw err;
   }
   return { runId };
+}
+
+/**
+ * A whole-server backup (format `server`) restores into a whole-server datasource (database "*") and
+ * nothing else does (409 RUN_NOT_RESTORABLE, as for another engine); only its restore chooses
+ * databases and renames them (400 naming the option).
+ */
+function assertFitsTarget(source: RunRow, target: { id: string; connection: unknown }, body: RestoreRunBody): void {
+  const format = artifactKindOf(source).artifact?.format ?? (source.fileName ? kindOfName(source.fileName)?.format : undefined);
+  const server = format === SERVER_FORMAT;
+  if (server !== isWholeServer(target.connection)) {
+    throw new HoldfastError(
+      "RUN_NOT_RESTORABLE",
+      server ? `Run ${source.id} is a whole server's backup: restore it into a whole-server datasource (database "*"), not ${target.id}` : `Datasource ${target.id} is a whole server (database "*"): it takes whole-server backups only, and run ${source.id} is one database's`,
+      { runId: source.id, datasourceId: target.id, format: format ?? null },
+    );
+  }
+  const chosen = body.options.databases ? "databases" : body.options.rename ? "rename" : null;
+  if (!server && chosen) {
+    const message = "only a whole-server backup's restore chooses or renames databases";
+    throw new HoldfastError("VALIDATION_FAILED", `Invalid options: ${chosen}: ${message}`, { issues: [{ path: `options.${chosen}`, message }] });
+  }
 }
 
 /** Format, codec and encryption as backupCompleted recorded them; absent for runs recorded before. */

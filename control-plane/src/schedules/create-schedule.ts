@@ -1,4 +1,4 @@
-import { assertOptionsFitEngine, type BackupOptions, type CreateScheduleBody, newId } from "@holdfast/shared";
+import { assertOptionsFitDatasource, type BackupOptions, type CreateScheduleBody, newId } from "@holdfast/shared";
 import type { DbContext } from "../context.js";
 import { compileCron } from "./cron.js";
 import { assertDestinationsExist, usableDatasource } from "./check-targets.js";
@@ -24,7 +24,8 @@ export async function createSchedule(ctx: DbContext, body: CreateScheduleBody): 
   compileCron(body.cron, body.timezone);
   const datasource = await usableDatasource(ctx, body.datasourceId);
   const { options, verify } = splitVerify(body.options, body.verify);
-  assertOptionsFitEngine(datasource.engine, options);
+  // With the drill it asks for: a whole server takes none (shared backup-options.ts).
+  assertOptionsFitDatasource(datasource.engine, datasource.connection, verify ? { ...options, verify } : options);
   await assertDestinationsExist(ctx, body.destinationIds);
 
   const now = ctx.clock.now().getTime();

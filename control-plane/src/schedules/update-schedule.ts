@@ -1,4 +1,4 @@
-import { assertOptionsFitEngine, HoldfastError, type UpdateScheduleBody } from "@holdfast/shared";
+import { assertOptionsFitDatasource, HoldfastError, type UpdateScheduleBody } from "@holdfast/shared";
 import { and, eq, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tables } from "../db/index.js";
@@ -22,7 +22,12 @@ export async function updateSchedule(ctx: ScheduleContext, id: string, body: Upd
   const timezone = body.timezone ?? current.timezone;
   compileCron(cron, timezone);
   const split = splitVerify(body.options, body.verify);
-  if (body.options !== undefined) assertOptionsFitEngine((await getDatasource(ctx, current.datasourceId)).engine, split.options);
+  if (body.options !== undefined || split.verify !== undefined) {
+    const datasource = await getDatasource(ctx, current.datasourceId);
+    const options = body.options !== undefined ? split.options : current.options;
+    const verify = split.verify ?? current.verify;
+    assertOptionsFitDatasource(datasource.engine, datasource.connection, verify ? { ...options, verify } : options);
+  }
   // A deleted datasource's schedules stay paused: DATASOURCE_NOT_FOUND says it was deleted.
   if (body.paused === false && current.paused) await getDatasource(ctx, current.datasourceId);
   if (body.destinationIds) await assertDestinationsExist(ctx, body.destinationIds);

@@ -25,6 +25,17 @@ const host = inertName.refine((s) => !/[\s=/]/.test(s) || s.startsWith("/"), "mu
 const plainDatabase = inertName.refine((s) => !s.includes("=") && !/^[a-z]+:\/\//i.test(s), "must be a plain database name");
 
 /**
+ * `database: "*"` on a PostgreSQL or MySQL datasource: the whole server in one job (every database
+ * but the templates and the server's own, and the globals), one artifact (docs/decisions.md, "A whole
+ * server in one job"). Only those two engines take it; a database literally named `*` cannot be a
+ * single-database datasource's.
+ */
+export const WHOLE_SERVER = "*";
+
+/** A database name that reaches a tool, never `*` (a restore's rename target, a MongoDB database). */
+export const DatabaseName = plainDatabase.refine((s) => s !== WHOLE_SERVER, "must name one database ('*' means the whole server, only as a PostgreSQL or MySQL datasource's database)");
+
+/**
  * TLS to the database server, in libpq's `sslmode` words (the MySQL and MongoDB engines map them to
  * their own flags). `verify-ca` / `verify-full` check the server against `caFile` (or the system's
  * CAs when absent); `disable` never negotiates TLS.
@@ -102,9 +113,9 @@ export const MongoConnection = z
     host,
     port: z.number().int().min(1).max(65535).default(27017),
     /** Absent: every database the user can read. */
-    database: plainDatabase.optional(),
+    database: DatabaseName.optional(),
     username: inertName.optional(),
-    authDatabase: plainDatabase.optional(),
+    authDatabase: DatabaseName.optional(),
     ...credentials,
     tls: TlsSettings.optional(),
   })
@@ -214,8 +225,14 @@ export function redactConnection<C extends object>(connection: C): C {
   return { ...connection, password: REDACTED };
 }
 
+/** Whether a connection is a whole server's (`database: "*"`, PostgreSQL and MySQL only). */
+export function isWholeServer(connection: unknown): boolean {
+  return typeof connection === "object" && connection !== null && "host" in connection && (connection as { database?: unknown }).database === WHOLE_SERVER;
+}
+
 /** What a connection points at, for messages and logs: the database's name or the path. */
 export function connectionLabel(connection: DatasourceConnection): string {
+  if (isWholeServer(connection) && "host" in connection) return `the whole server ${connection.host}:${connection.port}`;
   if ("database" in connection && connection.database) return connection.database;
   if ("path" in connection) return connection.path;
   return `${connection.host}:${connection.port}`;

@@ -31,6 +31,8 @@ const BackupCompleted = z.object({
   parts: z.array(ArtifactPart).max(1_000_000).optional(),
   /** The restore drill's verdict, when the backup asked for one (`verify: true`). */
   verification: Verification.optional(),
+  /** A whole-server backup (format `server`): the databases it holds, in the order of the tar. */
+  databases: z.array(z.string().min(1).max(255)).max(10_000).optional(),
 });
 
 /**

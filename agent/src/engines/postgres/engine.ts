@@ -101,7 +101,8 @@ export class PostgresEngine extends EngineBase<PostgresEngineOptions> implements
     }
   }
 
-  private env(passfilePath: string | null): NodeJS.ProcessEnv {
+  /** The tools' environment for a passfile (also the whole-server module's: whole-server.ts). */
+  env(passfilePath: string | null): NodeJS.ProcessEnv {
     return buildChildEnv(passfilePath, this.opts.connectTimeoutSeconds);
   }
 

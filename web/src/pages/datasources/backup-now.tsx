@@ -1,4 +1,4 @@
-import { Codec, CODEC_LEVELS, type Engine, StartBackupBody } from "@holdfast/shared";
+import { Codec, CODEC_LEVELS, type Engine, isWholeServer, StartBackupBody } from "@holdfast/shared";
 import { Alert, Anchor, Button, Checkbox, Fieldset, Group, Input, Modal, MultiSelect, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, TagsInput, Text, TextInput } from "@mantine/core";
 import { schemaResolver, useForm } from "@mantine/form";
 import { useDisclosure, useMediaQuery } from "@mantine/hooks";
@@ -16,7 +16,7 @@ import { backupOptionsBody, type BackupInputs, blankBackupInputs, engineTakes, f
 import classes from "./datasources.module.css";
 
 const checkBody = schemaResolver(StartBackupBody, { sync: true });
-const bodyOf = (engine: Engine, v: BackupInputs) => ({ destinationIds: v.destinationIds, options: backupOptionsBody(engine, v.options) });
+const bodyOf = (engine: Engine, v: BackupInputs, connection: unknown) => ({ destinationIds: v.destinationIds, options: backupOptionsBody(engine, v.options, connection) });
 
 /** An error on one pattern of a list (`options.tables.include.2`) shown on the list's field. */
 function onListFields(errors: Record<string, unknown>): Record<string, string> {
@@ -25,8 +25,16 @@ function onListFields(errors: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
-/** "Back up now" with the options this datasource's engine takes, and only those (the shared rule says which). */
-export function BackupNowButton({ datasource }: { datasource: { id: string; name: string; engine: Engine } }) {
+interface BackupTarget {
+  id: string;
+  name: string;
+  engine: Engine;
+  /** As the API shows it: its `database: "*"` makes it a whole server, with other options. */
+  connection?: unknown;
+}
+
+/** "Back up now" with the options this datasource takes, and only those (the shared rule says which). */
+export function BackupNowButton({ datasource }: { datasource: BackupTarget }) {
   const [opened, { open, close }] = useDisclosure(false);
   const phone = useMediaQuery("(max-width: 36em)");
   return (
@@ -41,13 +49,15 @@ export function BackupNowButton({ datasource }: { datasource: { id: string; name
   );
 }
 
-function BackupNowForm({ datasource, onClose }: { datasource: { id: string; engine: Engine }; onClose: () => void }) {
-  const { engine } = datasource;
+function BackupNowForm({ datasource, onClose }: { datasource: BackupTarget; onClose: () => void }) {
+  const { engine, connection } = datasource;
+  const whole = isWholeServer(connection);
+  const takes = (probe: Parameters<typeof engineTakes>[1]) => engineTakes(engine, probe, connection);
   const destinations = useQuery(destinationsQuery);
   const queryClient = useQueryClient();
   const form = useForm<BackupInputs>({
-    initialValues: blankBackupInputs(engine, []),
-    validate: (values) => onListFields(checkBody(bodyOf(engine, values))),
+    initialValues: blankBackupInputs(engine, [], connection),
+    validate: (values) => onListFields(checkBody(bodyOf(engine, values, connection))),
     validateInputOnChange: true,
   });
   // With one destination there is nothing to choose: it is filled in (the first-run demo has one).
@@ -59,7 +69,7 @@ function BackupNowForm({ datasource, onClose }: { datasource: { id: string; engi
     if (form.getValues().destinationIds.length === 0) form.setFieldValue("destinationIds", [only]);
   }, [only, form]);
   const start = useMutation({
-    mutationFn: (values: BackupInputs) => unwrap(api.datasources[":id"].backups.$post({ param: { id: datasource.id }, json: StartBackupBody.parse(bodyOf(engine, values)) })),
+    mutationFn: (values: BackupInputs) => unwrap(api.datasources[":id"].backups.$post({ param: { id: datasource.id }, json: StartBackupBody.parse(bodyOf(engine, values, connection)) })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: queryKeys.runs }),
     onError: (error) => {
       if (error instanceof ApiError) form.setErrors(onListFields(fieldErrorsFrom(error, error.fieldIssues.map((i) => i.path))));
@@ -67,7 +77,7 @@ function BackupNowForm({ datasource, onClose }: { datasource: { id: string; engi
   });
   const { options } = form.values;
   const levels = CODEC_LEVELS[options.compression.codec];
-  const formats = formatsOf(engine);
+  const formats = formatsOf(engine, connection);
   if (start.data)
     return (
       <Stack>
@@ -103,19 +113,25 @@ function BackupNowForm({ datasource, onClose }: { datasource: { id: string; engi
               <SegmentedControl aria-labelledby="codec-label" data={Codec.options} {...form.getInputProps("options.compression.codec")} />
             </Stack>
             {levels && <NumberInput label="Level" description={`${levels.min} to ${levels.max}; empty for ${levels.default}.`} min={levels.min} max={levels.max} allowDecimal={false} placeholder={String(levels.default)} {...form.getInputProps("options.compression.level")} />}
-            {engineTakes(engine, { tables: {} }) && (
+            {whole && (
+              <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+                <TagsInput label="Only these databases" description="Names or globs (app_*); empty: all of them." {...form.getInputProps("options.databases.include")} />
+                <TagsInput label="Not these databases" description="Names or globs." {...form.getInputProps("options.databases.exclude")} />
+              </SimpleGrid>
+            )}
+            {takes({ tables: {} }) && (
               <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
                 <TagsInput label="Only these tables" {...form.getInputProps("options.tables.include")} />
                 <TagsInput label="Not these tables" {...form.getInputProps("options.tables.exclude")} />
               </SimpleGrid>
             )}
-            {engineTakes(engine, { schemas: {} }) && (
+            {takes({ schemas: {} }) && (
               <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
                 <TagsInput label="Only these schemas" {...form.getInputProps("options.schemas.include")} />
                 <TagsInput label="Not these schemas" {...form.getInputProps("options.schemas.exclude")} />
               </SimpleGrid>
             )}
-            {engineTakes(engine, { schemaOnly: true }) && (
+            {takes({ schemaOnly: true }) && (
               <Stack gap={6}>
                 <Input.Label id="content-label">
                   What to dump
@@ -123,12 +139,16 @@ function BackupNowForm({ datasource, onClose }: { datasource: { id: string; engi
                 <SegmentedControl aria-labelledby="content-label" data={[{ value: "all", label: "Schema and data" }, { value: "schemaOnly", label: "Schema only" }, { value: "dataOnly", label: "Data only" }]} {...form.getInputProps("options.content")} />
               </Stack>
             )}
-            {engineTakes(engine, { globals: true }) && (
-              <Checkbox label="Include roles and tablespaces (cluster globals)" description="Plain format only; applied at restore only when asked." disabled={options.format !== "plain"} {...form.getInputProps("options.globals", { type: "checkbox" })} />
+            {whole ? (
+              <Checkbox label="Include the server's roles (MariaDB: its users)" description="Applied at restore only when asked." {...form.getInputProps("options.globals", { type: "checkbox" })} />
+            ) : (
+              takes({ globals: true }) && (
+                <Checkbox label="Include roles and tablespaces (cluster globals)" description="Plain format only; applied at restore only when asked." disabled={options.format !== "plain"} {...form.getInputProps("options.globals", { type: "checkbox" })} />
+              )
             )}
             <TextInput label="Encrypt to (age recipient)" description="The agent encrypts with it; only the matching identity can restore." placeholder="age1…" spellCheck={false} {...form.getInputProps("options.encryption.recipient")} />
             <NumberInput label="Split into parts of at most (MiB)" description="Empty: delivered whole." min={1} allowDecimal={false} {...form.getInputProps("options.maxFileSizeMb")} />
-            <Checkbox label="Restore drill afterwards" description="The agent restores the backup into a scratch target and compares." {...form.getInputProps("options.verify", { type: "checkbox" })} />
+            {takes({ verify: true }) && <Checkbox label="Restore drill afterwards" description="The agent restores the backup into a scratch target and compares." {...form.getInputProps("options.verify", { type: "checkbox" })} />}
             {typeof form.errors.options === "string" && (
               <Text c="red" size="sm" role="alert">
                 {form.errors.options}

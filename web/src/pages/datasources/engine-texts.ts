@@ -10,7 +10,7 @@ export const ENGINE_LABELS: Record<Engine, string> = { postgres: "PostgreSQL", m
 export const CONNECTION_TEXTS: Record<string, FieldText> = {
   host: { label: "Host", description: "Name or address of the database server, as the agent's host reaches it (or a socket directory).", placeholder: "127.0.0.1" },
   port: { label: "Port" },
-  database: { label: "Database", placeholder: "app" },
+  database: { label: "Database", description: "PostgreSQL and MySQL also take * for the whole server: every database and its roles (users) in one backup.", placeholder: "app" },
   username: { label: "User", placeholder: "backup" },
   authDatabase: { label: "Authentication database", placeholder: "admin" },
   password: { label: "Password", description: "Kept sealed by the agent; never shown again." },

@@ -25,4 +25,21 @@ describe("restore form", () => {
     expect(restoreBody({ ...fields, identity: ` ${IDENTITY}\n` }, true)).toEqual({ targetDatasourceId: "ds_target", options: { identity: IDENTITY } });
     expect(restoreBody({ ...fields, identity: "left over", overwrite: true }, false)).toEqual({ targetDatasourceId: "ds_target", options: { overwrite: true } });
   });
+
+  it("sends a whole server's choices: the databases picked (escaped, to match themselves alone), the names changed, the roles", () => {
+    const fields = { ...EMPTY_RESTORE, targetDatasourceId: "ds_target", databases: ["shop", "a*b"], renames: { shop: " shop_copy ", "a*b": "a*b", crm: "crm2" }, globals: true };
+    expect(restoreFieldsSchema(false, names).safeParse(fields).success).toBe(true);
+    expect(restoreBody(fields, false, true)).toEqual({
+      targetDatasourceId: "ds_target",
+      options: { globals: true, databases: { include: ["shop", "a\\*b"] }, rename: { shop: "shop_copy" } },
+    });
+    // Not a whole server's backup: none of it is sent.
+    expect(restoreBody(fields, false)).toEqual({ targetDatasourceId: "ds_target", options: {} });
+  });
+
+  it("refuses two databases into one name, and a name that is no database's", () => {
+    const fields = { ...EMPTY_RESTORE, targetDatasourceId: "ds_target", renames: { shop: "x", crm: "x" } };
+    expect(restoreFieldsSchema(false, names).safeParse(fields).error?.issues.map((i) => i.path.join("."))).toEqual(["renames.crm"]);
+    expect(restoreFieldsSchema(false, names).safeParse({ ...fields, renames: { shop: "*" } }).success).toBe(false);
+  });
 });

@@ -39,6 +39,7 @@ export function RunDetails({ run }: { run: RunView }) {
     items.push(["Size", `${formatBytes(run.sizeBytes)}${run.rawSizeBytes !== null ? ` (${formatBytes(run.rawSizeBytes)} before compression)` : ""}`]);
     if (a) items.push(["Format", [a.format, a.codec === "none" ? "uncompressed" : `${a.codec}${a.level ? ` level ${a.level}` : ""}`].filter(Boolean).join(", ")]);
     if (a?.serverVersion) items.push(["Server", a.serverVersion]);
+    if (a?.databases) items.push([`Databases (${a.databases.length})`, a.databases.join(", ")]);
     items.push(["Encryption", a?.encrypted ? <span key="enc">age, for <Code className={classes.wrap}>{a.recipient ?? "a recipient"}</Code></span> : "none"]);
     items.push(["SHA-256", <Code key="sha" className={classes.wrap} data-testid="run-sha256">{run.sha256 ?? "—"}</Code>]);
   }

@@ -22,6 +22,14 @@ const stored = {
 } as ScheduleItem;
 
 describe("the schedule form's values", () => {
+  it("round-trips a whole server's databases, and points an empty pattern's error at its field", () => {
+    const values = valuesOf({ ...stored, options: { databases: { include: ["app_*"] } }, verify: false } as ScheduleItem);
+    expect(values.databases).toEqual({ include: ["app_*"], exclude: [] });
+    expect(values.otherOptions).toEqual({});
+    expect(updateBodyOf({ ...values, databases: { include: ["app_*"], exclude: ["app_tmp"] } }).options).toEqual({ databases: { include: ["app_*"], exclude: ["app_tmp"] } });
+    expect(validateSchedule({ ...values, databases: { include: ["-x"], exclude: [] } })["databases.include"]).toBeDefined();
+  });
+
   it("round-trips a stored schedule, keeping the options the form does not show", () => {
     const body = updateBodyOf(valuesOf(stored));
     expect(body).toMatchObject({ cron: "0 3 * * *", timezone: "America/Sao_Paulo", destinationIds: ["dst_1"], verify: true, name: "nightly" });

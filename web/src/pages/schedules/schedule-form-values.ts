@@ -14,6 +14,8 @@ export interface ScheduleFormValues {
   /** "" is the engine's default format. */
   format: string;
   codec: Codec;
+  /** A whole server's databases (patterns); empty: all of them. */
+  databases: { include: string[]; exclude: string[] };
   verify: boolean;
   paused: boolean;
   retention: RetentionCounts;
@@ -30,6 +32,7 @@ export function newScheduleValues(destinations: DestinationItem[]): ScheduleForm
     destinationIds: destinations.filter((d) => d.isDefault).map((d) => d.id),
     format: "",
     codec: "gzip",
+    databases: { include: [], exclude: [] },
     verify: false,
     paused: false,
     retention: countsOf({ keepDaily: 7, keepWeekly: 4, keepMonthly: 6 }),
@@ -38,7 +41,7 @@ export function newScheduleValues(destinations: DestinationItem[]): ScheduleForm
 }
 
 export function valuesOf(s: ScheduleItem): ScheduleFormValues {
-  const { format, compression, ...otherOptions } = s.options ?? {};
+  const { format, compression, databases, ...otherOptions } = s.options ?? {};
   return {
     datasourceId: s.datasourceId,
     name: s.name,
@@ -47,6 +50,7 @@ export function valuesOf(s: ScheduleItem): ScheduleFormValues {
     destinationIds: s.destinationIds,
     format: format ?? "",
     codec: compression?.codec ?? "gzip",
+    databases: { include: databases?.include ?? [], exclude: databases?.exclude ?? [] },
     verify: s.verify,
     paused: s.paused,
     retention: countsOf(s.retention),
@@ -61,6 +65,9 @@ function optionsOf(v: ScheduleFormValues): BackupOptions {
   return {
     ...rest,
     ...(v.format ? { format: v.format as BackupOptions["format"] } : {}),
+    ...(v.databases.include.length + v.databases.exclude.length > 0
+      ? { databases: { ...(v.databases.include.length ? { include: v.databases.include } : {}), ...(v.databases.exclude.length ? { exclude: v.databases.exclude } : {}) } }
+      : {}),
     ...(v.codec !== "gzip" || level !== undefined ? { compression: { codec: v.codec, ...(level !== undefined ? { level } : {}) } } : {}),
   };
 }
@@ -87,7 +94,14 @@ export function updateBodyOf(v: ScheduleFormValues): UpdateScheduleBody {
   return { ...rest, ...(name ? { name } : {}), options: optionsOf(v) } as UpdateScheduleBody;
 }
 
-const FIELD_OF: Record<string, string> = { "options.format": "format", "options.compression": "codec", "options.compression.codec": "codec", options: "format" };
+const FIELD_OF: Record<string, string> = {
+  "options.format": "format",
+  "options.compression": "codec",
+  "options.compression.codec": "codec",
+  options: "format",
+  "options.databases.include": "databases.include",
+  "options.databases.exclude": "databases.exclude",
+};
 
 /** The create body's schema, checked as the user types; each issue on the form field it concerns. */
 export function validateSchedule(v: ScheduleFormValues): Record<string, string> {
@@ -96,7 +110,7 @@ export function validateSchedule(v: ScheduleFormValues): Record<string, string> 
   if (!v.datasourceId) errors.datasourceId = "Choose the datasource to back up";
   if (result.success) return errors;
   for (const issue of result.error.issues) {
-    const path = issue.path.join(".");
+    const path = issue.path.join(".").replace(/^(options\.databases\.(?:include|exclude))\.\d+$/, "$1");
     const field = FIELD_OF[path] ?? (path.startsWith("retention") ? path : (path.split(".")[0] ?? path));
     if (!errors[field]) errors[field] = issue.message;
   }

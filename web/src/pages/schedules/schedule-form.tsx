@@ -1,6 +1,6 @@
-import { Alert, Button, Checkbox, Fieldset, Group, MultiSelect, Select, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
+import { Alert, Button, Checkbox, Fieldset, Group, MultiSelect, Select, SimpleGrid, Stack, TagsInput, Text, TextInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { ENGINE_FORMATS } from "@holdfast/shared";
+import { ENGINE_FORMATS, isWholeServer } from "@holdfast/shared";
 import { useMutation } from "@tanstack/react-query";
 import { IconCheck } from "@tabler/icons-react";
 import { ApiError } from "@holdfast/shared";
@@ -40,7 +40,10 @@ export function ScheduleForm({ initial, datasources, destinations, scheduleId, e
     },
   });
   const v = form.values;
-  const engine = datasources.find((d) => d.id === v.datasourceId)?.engine;
+  const chosen = datasources.find((d) => d.id === v.datasourceId);
+  const engine = chosen?.engine;
+  // A whole server (database "*") writes the server format only, has no drill, and chooses databases.
+  const whole = isWholeServer(chosen?.connection);
   const formats = engine ? ENGINE_FORMATS[engine] : [];
   const disabled = !editable;
   return (
@@ -61,6 +64,7 @@ export function ScheduleForm({ initial, datasources, destinations, scheduleId, e
               onChange={(id) => {
                 form.setFieldValue("datasourceId", id ?? "");
                 form.setFieldValue("format", "");
+                if (isWholeServer(datasources.find((d) => d.id === id)?.connection)) form.setFieldValue("verify", false);
               }}
             />
             <TextInput label="Name" placeholder="The datasource's name and the cron, unless you name it" maxLength={200} {...form.getInputProps("name")} />
@@ -91,16 +95,24 @@ export function ScheduleForm({ initial, datasources, destinations, scheduleId, e
         <Fieldset legend="Backup options" disabled={disabled}>
           <Stack>
             <Group grow align="flex-start" preventGrowOverflow={false} wrap="wrap">
-              <Select
-                label="Format"
-                data={[{ value: "", label: engine ? `${ENGINE_FORMATS[engine][0]} (default)` : "the engine's default" }, ...formats.slice(1).map((f) => ({ value: f, label: f }))]}
-                allowDeselect={false}
-                miw={180}
-                {...form.getInputProps("format")}
-              />
+              {!whole && (
+                <Select
+                  label="Format"
+                  data={[{ value: "", label: engine ? `${ENGINE_FORMATS[engine][0]} (default)` : "the engine's default" }, ...formats.slice(1).map((f) => ({ value: f, label: f }))]}
+                  allowDeselect={false}
+                  miw={180}
+                  {...form.getInputProps("format")}
+                />
+              )}
               <Select label="Compression" data={CODECS.map((c) => ({ value: c, label: CODEC_LABELS[c] ?? c }))} allowDeselect={false} miw={180} {...form.getInputProps("codec")} />
             </Group>
-            <Checkbox label="Restore drill after each backup (restores it into a scratch database and compares)" {...form.getInputProps("verify", { type: "checkbox" })} />
+            {whole && (
+              <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+                <TagsInput label="Only these databases" description="Names or globs (app_*), read at each run; empty: all of them." {...form.getInputProps("databases.include")} />
+                <TagsInput label="Not these databases" description="Names or globs." {...form.getInputProps("databases.exclude")} />
+              </SimpleGrid>
+            )}
+            {!whole && <Checkbox label="Restore drill after each backup (restores it into a scratch database and compares)" {...form.getInputProps("verify", { type: "checkbox" })} />}
             {Object.keys(v.otherOptions).length > 0 && (
               <Text size="xs" c="dimmed">
                 Other options set through the API ({Object.keys(v.otherOptions).join(", ")}) are kept as they are.
