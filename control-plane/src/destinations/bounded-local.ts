@@ -203,6 +203,6 @@ export function boundedLocalDestination(config: { path: string }, opts: LocalDes
     list: (prefix) => call({ root, kind: "list", prefix }),
     delete: (name) => call({ root, kind: "delete", name }),
     freeSpace: () => call({ root, kind: "freeSpace" }),
-    test: () => call({ root, kind: "test", probeName: (opts.probeName ?? newProbeName)() }),
+    test: (o) => call({ root, kind: "test", probeName: o?.probeName ?? (opts.probeName ?? newProbeName)() }),
   };
 }

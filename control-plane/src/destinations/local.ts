@@ -253,7 +253,7 @@ export function localDestination(config: { path: string }, opts: LocalOptions = 
       }
     },
 
-    test: () => probeDestination(self, opts.probeName),
+    test: (o) => probeDestination(self, o?.probeName ?? opts.probeName),
 
     async freeSpace() {
       await guard();
