@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startS3Server, type TestS3Server } from "../support/destination-servers.js";
 import { api, tempDir } from "../support/processes.js";
 import { captureBothSchemes } from "./support/capture.js";
 import { type ConsoleRig, startConsoleRig } from "./support/console-rig.js";
@@ -11,13 +12,14 @@ const except = (status: number) => (problems: string[]) => problems.filter((p) =
 
 describe("the destinations page, against a real control plane", () => {
   let rig: ConsoleRig;
+  let s3: TestS3Server;
   const folder = tempDir("console-destination");
   beforeAll(async () => {
     // No periodic probes here: the free space shown comes from the Test button (health.test.ts shows the probes).
-    rig = await startConsoleRig({}, { env: { HOLDFAST_DESTINATION_PROBE_INTERVAL_MS: "0" } });
+    [rig, s3] = await Promise.all([startConsoleRig({}, { env: { HOLDFAST_DESTINATION_PROBE_INTERVAL_MS: "0" } }), startS3Server()]);
   }, SLOW);
   afterAll(async () => {
-    await rig?.stop();
+    await Promise.all([rig?.stop(), s3?.stop()]);
   }, SLOW);
 
   it("adds a local destination: exactly that type's fields, checked as typed; an unusable folder shows the server's refusal", async () => {
@@ -63,6 +65,10 @@ describe("the destinations page, against a real control plane", () => {
     await dialog.getByRole("textbox", { name: "Bucket" }).waitFor();
     expect(await dialog.getByRole("textbox", { name: "Folder" }).count()).toBe(0);
     expect(await dialog.getByRole("textbox", { name: "Secret access key" }).getAttribute("type")).toBe("password");
+    // Object Lock: a mode to choose and a number of days, together.
+    await dialog.getByRole("group", { name: "Object Lock" }).waitFor();
+    await dialog.getByRole("textbox", { name: "Days locked" }).fill("0");
+    await dialog.getByText("must be at least 1 day").waitFor();
     await dialog.getByRole("textbox", { name: "Endpoint" }).fill("ftp://minio");
     await dialog.getByText("must be an http(s) URL").waitFor();
     expect(await captureBothSchemes(page, "destinations-add-s3")).toEqual([]);
@@ -123,6 +129,23 @@ describe("the destinations page, against a real control plane", () => {
     await dialog.getByRole("button", { name: "Delete" }).click();
     await page.getByRole("heading", { name: "No destinations yet" }).waitFor();
     expect((await api(rig.cp, rig.adminToken).get("/destinations")).body.items).toEqual([]);
+    expect(await problems()).toEqual([]);
+    await page.close();
+  }, SLOW);
+
+  it("says on the destination when its credentials cannot delete, and what the test found", async () => {
+    // s3rver's write-only key pair: DeleteObject is refused with AccessDenied, as an IAM policy without s3:DeleteObject does.
+    const created = await api(rig.cp, rig.adminToken).post("/destinations", { name: "write-only", type: "s3", config: s3.config({ prefix: "console", ...s3.writeOnly }) });
+    expect(created.status).toBe(201);
+    expect(created.body.deleteDeniedAt).not.toBeNull();
+    const { page, problems } = await rig.open("/destinations", { token: rig.adminToken });
+    const card = page.getByRole("listitem", { name: "write-only" });
+    const notice = card.getByRole("note").filter({ hasText: "Its credentials cannot delete" });
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain("kept: the credentials cannot delete");
+    await card.getByRole("button", { name: "Test write-only" }).click();
+    await card.getByText(/Test passed: wrote and read back .*; the credentials may not delete, so \.holdfast-probe-\w+ stays\./).waitFor();
+    expect(await captureBothSchemes(page, "destinations-cannot-delete")).toEqual([]);
     expect(await problems()).toEqual([]);
     await page.close();
   }, SLOW);

@@ -17,6 +17,8 @@ export interface BackupCopy {
   /** A scrub found the object missing or altered (`damage` says which); null while it was not. */
   damagedAt: number | null;
   damage: string | null;
+  /** S3 Object Lock holds the copy's objects until then (epoch ms); null when not locked. */
+  lockedUntil: number | null;
   /** The destination was deleted: its credentials are gone, so its objects can be neither read nor deleted. */
   destinationRetired: boolean;
 }
@@ -79,6 +81,7 @@ export async function backupCopies(ctx: DbContext, runId: string): Promise<Backu
       deletionReason: d.deletionReason,
       damagedAt: d.damagedAt,
       damage: d.damage,
+      lockedUntil: d.lockedUntil,
       destinationRetired: retiredAt !== null,
     })),
   };

@@ -6,7 +6,8 @@ import { findDatasourceRow } from "../datasources/get-datasource.js";
 import { deleteDelivered, heldError } from "../deliveries/delete-delivered.js";
 import { protectedReasons } from "../retention/protected.js";
 import type { RunRow } from "../runs/get-run.js";
-import { type BackupCopies, backupCopies, isLiveCopy, noCopyLeft } from "./backup-copies.js";
+import { lockedNote } from "../retention/deletable.js";
+import { type BackupCopies, type BackupCopy, backupCopies, isLiveCopy, noCopyLeft } from "./backup-copies.js";
 import { goodBackups } from "./good-backup.js";
 import { exists, spooledPath } from "./spool.js";
 
@@ -61,6 +62,16 @@ async function assertNotLastGood(ctx: DeleteContext, run: RunRow): Promise<void>
   );
 }
 
+/** DESTINATION_OBJECT_LOCKED: every copy left is under S3 Object Lock, and there is no spool copy. */
+function lockedCopies(b: BackupCopies, locked: BackupCopy[]): HoldfastError {
+  const last = Math.max(...locked.map((c) => c.lockedUntil!));
+  return new HoldfastError(
+    "DESTINATION_OBJECT_LOCKED",
+    `Backup run ${b.run.id} is under S3 Object Lock on ${locked.map((c) => `"${c.destinationName}" until ${new Date(c.lockedUntil!).toISOString()}`).join(", ")}: nothing can delete it before then; retention deletes it after`,
+    { runId: b.run.id, lockedUntil: new Date(last).toISOString(), destinationIds: locked.map((c) => c.destinationId) },
+  );
+}
+
 /**
  * `DELETE /api/v1/runs/:runId/artifact`: deletes a backup by hand, as retention does (the objects
  * each completed delivery recorded writing, sidecar first; the delivery row keeps the deletion, with
@@ -68,27 +79,38 @@ async function assertNotLastGood(ctx: DeleteContext, run: RunRow): Promise<void>
  * until deleted, and this is how. Refused while deliveries or restores use it (ARTIFACT_IN_USE), for
  * the newest good or verified backup of its datasource unless `force` (NEWEST_GOOD_BACKUP), and when
  * nothing is left to delete (ARTIFACT_NOT_FOUND saying what became of each copy), and, whatever
- * `force` says, while the backup is held (BACKUP_HELD). A destination that
- * fails answers its error, naming what was deleted and what was not: deleting again finishes it.
+ * `force` says, while the backup is held (BACKUP_HELD). A copy under S3 Object Lock is left alone
+ * until its date (`leftAlone`; DESTINATION_OBJECT_LOCKED when nothing else is left to delete). A
+ * destination that fails answers its error, naming what was deleted and what was not: deleting
+ * again finishes it.
  */
 export async function deleteArtifact(ctx: DeleteContext, input: { runId: string; force: boolean; deletedBy: string }): Promise<DeletedArtifact> {
   const b = await backupCopies(ctx, input.runId);
   // Before anything is touched, spool copy included; `force` overrides retention's rule, never a hold.
   if (b.run.heldAt !== null) throw heldError(b.run.id, { heldAt: b.run.heldAt, heldBy: b.run.heldBy, reason: b.run.holdReason });
   await assertNotInUse(ctx, b);
-  const live = b.copies.filter((c) => isLiveCopy(c, b.objectName));
+  const now = ctx.clock.now().getTime();
+  const isLocked = (c: BackupCopy) => c.lockedUntil !== null && c.lockedUntil > now;
+  const liveCopies = b.copies.filter((c) => isLiveCopy(c, b.objectName));
+  // A copy under S3 Object Lock is never tried before its date (retention deletes it after).
+  const live = liveCopies.filter((c) => !isLocked(c));
+  const locked = liveCopies.filter(isLocked);
   const spool = spooledPath(ctx.env.spoolDir, b.run.id);
   const spooled = await exists(spool);
-  if (live.length === 0 && !spooled) throw noCopyLeft(b);
+  if (liveCopies.length === 0 && !spooled) throw noCopyLeft(b);
+  if (live.length === 0 && !spooled) throw lockedCopies(b, locked);
   if (!input.force) await assertNotLastGood(ctx, b.run);
 
-  const leftAlone = b.copies
-    .filter((c) => c.state === "completed" && c.deletedAt === null && !isLiveCopy(c, b.objectName))
-    .map((c) => ({
-      destinationId: c.destinationId,
-      path: c.path,
-      reason: c.destinationRetired ? "the destination was deleted: Holdfast can no longer open it" : `recorded at ${c.path}, not under the name Holdfast gives objects now: delete it by hand`,
-    }));
+  const leftAlone = [
+    ...b.copies
+      .filter((c) => c.state === "completed" && c.deletedAt === null && !isLiveCopy(c, b.objectName))
+      .map((c) => ({
+        destinationId: c.destinationId,
+        path: c.path,
+        reason: c.destinationRetired ? "the destination was deleted: Holdfast can no longer open it" : `recorded at ${c.path}, not under the name Holdfast gives objects now: delete it by hand`,
+      })),
+    ...locked.map((c) => ({ destinationId: c.destinationId, path: c.path, reason: `${lockedNote(new Date(c.lockedUntil!))} (S3 Object Lock): retention deletes it after that date` })),
+  ];
   const reason = `manual: deleted by ${input.deletedBy}`;
   const deleted: DeletedArtifact["deleted"] = [];
   const failed: { destinationId: string; error: HoldfastError }[] = [];

@@ -86,13 +86,13 @@ export async function attemptDelivery(ctx: DeliveryContext, claimed: DeliveryRow
     const spoolPath = spooledPath(ctx.env.spoolDir, run.id);
     held = (await exists(spoolPath)) ? null : await copySource(ctx, run);
     destination = openDestination(row.type as DestinationType, fullConfig(ctx.secrets, row), ctx.env);
-    const { path, bytes } = await writeArtifact({ destination, run, engine, objectName, spoolPath, ...(held ? { held } : {}), onStream: hooks.onStream });
+    const { path, bytes, lockedUntil } = await writeArtifact({ destination, run, engine, objectName, spoolPath, ...(held ? { held } : {}), onStream: hooks.onStream });
     const now = ctx.clock.now().getTime();
     await db
       .update(t.deliveries)
-      .set({ state: "completed", path, bytes, error: null, nextAttemptAt: null, durationMs: now - started, updatedAt: now })
+      .set({ state: "completed", path, bytes, lockedUntil: lockedUntil?.getTime() ?? null, error: null, nextAttemptAt: null, durationMs: now - started, updatedAt: now })
       .where(eq(t.deliveries.id, claimed.id));
-    log.info({ path, bytes, ms: now - started }, "artifact delivered");
+    log.info({ path, bytes, ms: now - started, ...(lockedUntil ? { lockedUntil: lockedUntil.toISOString() } : {}) }, "artifact delivered");
     metrics.transferBytes.inc({ direction: "to_destination" }, bytes);
     await notifyDeliveryCompleted(ctx, claimed.destinationId);
     return "completed";

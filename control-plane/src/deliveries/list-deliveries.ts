@@ -27,6 +27,10 @@ export interface DeliveryView {
   /** A scrub found the stored copy `damage` (missing or altered) then; null while it is whole. */
   damagedAt: string | null;
   damage: "missing" | "altered" | null;
+  /** S3 Object Lock holds the copy's objects until then: nothing deletes them before. */
+  lockedUntil: string | null;
+  /** Why retention's last pass kept a copy its policy would delete ("locked until …", "kept: the credentials cannot delete"). */
+  retentionNote: string | null;
   updatedAt: string;
 }
 
@@ -57,6 +61,8 @@ export async function listRunDeliveries(ctx: DbContext, runId: string): Promise<
     deletionReason: d.deletionReason,
     damagedAt: iso(d.damagedAt),
     damage: d.damage as DeliveryView["damage"],
+    lockedUntil: iso(d.lockedUntil),
+    retentionNote: d.retentionNote,
     updatedAt: new Date(d.updatedAt).toISOString(),
   }));
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { HoldfastError } from "@holdfast/shared";
 import type { HeldArtifact } from "../artifacts/locate-artifact.js";
-import type { Destination } from "../destinations/types.js";
+import type { Destination, PutResult } from "../destinations/types.js";
 import type { ArtifactMeta, RunRow } from "../runs/get-run.js";
 import { partNames, sidecarName } from "./object-name.js";
 import { buildSidecar } from "./sidecar.js";
@@ -33,16 +33,23 @@ export interface WriteInput {
  * Split artifacts (each part is a range, not a file) and copies read from another destination
  * are streamed and hashed as before.
  */
-export async function writeArtifact(input: WriteInput): Promise<{ path: string; bytes: number }> {
+/**
+ * `lockedUntil`: the latest retain-until date of the objects written (S3 Object Lock), the sidecar's
+ * as it goes last; absent where nothing was locked.
+ */
+export async function writeArtifact(input: WriteInput): Promise<PutResult> {
   const { destination, run, objectName, spoolPath, held } = input;
   const parts = run.artifactMeta ? ((JSON.parse(run.artifactMeta) as ArtifactMeta).parts ?? []) : [];
   // The artifact's hash across its parts, checked before the sidecar says the copy is whole.
   const whole = createHash("sha256");
   const read = async (range: ByteRange, label: string) =>
     held ? verifiedStream(range.sizeBytes === 0 ? null : await held.read(range.offset, range.offset + range.sizeBytes - 1), range, `${label} read from destination ${held.destinationId}`, whole) : readVerified(spoolPath, range, label);
+  let lockedUntil: Date | undefined;
   const put = async (stream: Readable, name: string, bytes: number) => {
     input.onStream?.(stream);
-    return destination.put(stream, name, { bytes });
+    const written = await destination.put(stream, name, { bytes });
+    if (written.lockedUntil && (!lockedUntil || written.lockedUntil > lockedUntil)) lockedUntil = written.lockedUntil;
+    return written;
   };
 
   let path: string;
@@ -70,5 +77,5 @@ export async function writeArtifact(input: WriteInput): Promise<{ path: string; 
   }
   const sidecar = Buffer.from(`${JSON.stringify(buildSidecar(run, input.engine, objectName), null, 2)}\n`);
   await put(Readable.from([sidecar]), sidecarName(objectName), sidecar.length);
-  return { path, bytes };
+  return { path, bytes, ...(lockedUntil ? { lockedUntil } : {}) };
 }

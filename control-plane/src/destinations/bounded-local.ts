@@ -205,6 +205,6 @@ export function boundedLocalDestination(config: { path: string; readOnly?: boole
     list: (prefix) => call({ ...folder, kind: "list", prefix }),
     delete: (name) => call({ ...folder, kind: "delete", name }),
     freeSpace: () => call({ ...folder, kind: "freeSpace" }),
-    test: () => call({ ...folder, kind: "test", probeName: (opts.probeName ?? newProbeName)() }),
+    test: (o) => call({ ...folder, kind: "test", probeName: o?.probeName ?? (opts.probeName ?? newProbeName)() }),
   };
 }

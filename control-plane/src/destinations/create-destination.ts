@@ -6,12 +6,12 @@ import { verifyDestination } from "./open-destination.js";
 export type DestinationContext = Pick<AppContext, "database" | "clock" | "secrets" | "env">;
 
 /**
- * Records a destination once it proved to work: the endpoint policy and a probe object written,
- * read back and deleted. A destination that refuses the credentials, cannot be reached or points
+ * Records a destination once it proved to work: the endpoint policy, Object Lock where asked, and a
+ * probe object written, read back and deleted (or refused deletion: recorded, not fatal). A destination that refuses the credentials, cannot be reached or points
  * at a forbidden endpoint answers its 4xx/503 and nothing is stored.
  */
 export async function createDestination(ctx: DestinationContext, body: CreateDestinationBody): Promise<DestinationView> {
-  await verifyDestination(body.type, body.config, ctx.env);
+  const probe = await verifyDestination(body.type, body.config, ctx.env);
   const id = newId("dst");
   const sealed = sealConfig(ctx.secrets, id, body.type, body.config);
   const { db, t } = ctx.database;
@@ -24,6 +24,8 @@ export async function createDestination(ctx: DestinationContext, body: CreateDes
       ...sealed,
       isDefault: false,
       maxSizeGb: body.maxSizeGb ?? null,
+      // Credentials that may write but not delete are accepted: Holdfast works with them, and says so.
+      deleteDeniedAt: probe.canDelete ? null : ctx.clock.now().getTime(),
       createdAt: ctx.clock.now().getTime(),
     })
     .returning();

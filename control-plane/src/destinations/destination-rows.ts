@@ -5,7 +5,7 @@ import {
   HoldfastError,
   maskDestinationSecrets,
 } from "@holdfast/shared";
-import { and, eq, isNull, ne } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, ne } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tables } from "../db/index.js";
 import type { SecretBox } from "../secrets/secret-box.js";
@@ -21,6 +21,11 @@ export interface DestinationView {
   isDefault: boolean;
   /** Quota in GB (10^9 bytes), or null for none. */
   maxSizeGb: number | null;
+  /**
+   * Since when its credentials may not delete (a probe or retention was refused a delete); null
+   * while they may. Retention then keeps what it would delete, recorded on each delivery.
+   */
+  deleteDeniedAt: string | null;
   createdAt: string;
 }
 
@@ -56,6 +61,7 @@ export function toView(row: DestinationRow): DestinationView {
     config: maskDestinationSecrets(type, JSON.parse(row.config) as Record<string, unknown>),
     isDefault: row.isDefault,
     maxSizeGb: row.maxSizeGb ?? null,
+    deleteDeniedAt: row.deleteDeniedAt === null ? null : new Date(row.deleteDeniedAt).toISOString(),
     createdAt: new Date(row.createdAt).toISOString(),
   };
 }
@@ -76,4 +82,15 @@ export async function makeOnlyDefault(ctx: Pick<AppContext, "database">, id: str
     .update(t.destinations)
     .set({ isDefault: false })
     .where(and(eq(t.destinations.isDefault, true), ne(t.destinations.id, id)));
+}
+
+/**
+ * Records whether the destination's credentials may delete, as a probe or a delete just found: the
+ * first refusal's time is kept while they stay refused, a delete that worked clears it.
+ */
+export async function recordDeletePermission(ctx: Pick<AppContext, "database" | "clock">, id: string, canDelete: boolean): Promise<void> {
+  const { db, t } = ctx.database;
+  const d = t.destinations;
+  if (canDelete) await db.update(d).set({ deleteDeniedAt: null }).where(and(eq(d.id, id), isNotNull(d.deleteDeniedAt)));
+  else await db.update(d).set({ deleteDeniedAt: ctx.clock.now().getTime() }).where(and(eq(d.id, id), isNull(d.deleteDeniedAt)));
 }

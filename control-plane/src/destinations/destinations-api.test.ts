@@ -92,12 +92,20 @@ describe.each(DIALECTS)("destinations API on %s", (dialect) => {
       [{ ...sftpBody(), config: { ...sftpBody().config, privateKey: sftp.unknownPrivateKey } }, 422, "DESTINATION_AUTH_FAILED"],
       [{ ...sftpBody(), config: { ...sftpBody().config, hostKeySha256: `SHA256:${"A".repeat(43)}` } }, 422, "DESTINATION_HOST_KEY_MISMATCH"],
       [{ name: "x", type: "ftp", config: {} }, 400, "VALIDATION_FAILED"],
+      // Object Lock: a bad mode or number of days, and a bucket without it (s3rver has none).
+      [s3Body({ config: { ...s3.config(), objectLock: { mode: "STRICT", days: 30 } } }), 400, "VALIDATION_FAILED"],
+      [s3Body({ config: { ...s3.config(), objectLock: { mode: "COMPLIANCE", days: 0 } } }), 400, "VALIDATION_FAILED"],
+      [s3Body({ config: { ...s3.config(), objectLock: { mode: "COMPLIANCE", days: 30 } } }), 422, "DESTINATION_OBJECT_LOCK_DISABLED"],
     ];
     for (const [body, status, code] of cases) {
       const res = await call("POST", "", body);
       expect({ status: res.status, code: res.body.error?.code }).toEqual({ status, code });
     }
     expect((await call("GET", "")).body.items).toEqual(before);
+    const days = await call("POST", "", s3Body({ config: { ...s3.config(), objectLock: { mode: "COMPLIANCE", days: 0 } } }));
+    expect((days.body.error as unknown as { details: { issues: { path: string }[] } }).details.issues.map((i) => i.path)).toEqual(["config.objectLock.days"]);
+    const disabled = await call("POST", "", s3Body({ config: { ...s3.config(), objectLock: { mode: "COMPLIANCE", days: 30 } } }));
+    expect(disabled.body.error).toMatchObject({ details: { field: "config.objectLock" }, message: expect.stringContaining("config.objectLock") });
   }, 60_000);
 
   it("updates: the mask or an omitted secret keeps the stored one; a new config is probed first", async () => {

@@ -283,7 +283,7 @@ export function localDestination(config: { path: string; readOnly?: boolean | un
       }
     },
 
-    test: () => probeDestination(self, opts.probeName),
+    test: (o) => probeDestination(self, o?.probeName ?? opts.probeName),
 
     async freeSpace() {
       await guard();

@@ -23,8 +23,10 @@ export function openDestination(type: DestinationType, config: DestinationConfig
 }
 
 /**
- * Checks a config against the live destination: the S3 endpoint policy (with DNS), then a probe
- * that writes, reads back and deletes an object. Its failures are the catalog's 4xx/503 answers.
+ * Checks a config against the live destination: the S3 endpoint policy (with DNS), Object Lock on
+ * the bucket where the config asks for it, then a probe that writes, reads back and deletes an
+ * object. Its failures are the catalog's 4xx/503 answers; credentials that may not delete pass,
+ * with `canDelete: false`.
  */
 export async function verifyDestination(type: DestinationType, config: DestinationConfig, limits: DestinationLimits = {}): Promise<ProbeResult> {
   if (type === "s3") await assertEndpointAllowed(config as S3DestinationConfig);

@@ -17,11 +17,16 @@ async function sha256Of(stream: Readable): Promise<{ hex: string; bytes: number 
   return { hex: hash.digest("hex"), bytes };
 }
 
+/** A fixed probe name, for destinations whose credentials cannot delete: each probe overwrites the last. */
+export const KEPT_PROBE_NAME = ".holdfast-probe-kept";
+
 /**
  * `test()` of every destination, written once against the interface: puts a random probe object at
  * the destination's root, reads it back and compares its SHA-256, deletes it and checks it is gone.
  * The probe is removed on failure too, where the destination still lets us. `name` is random unless
- * a caller (the local destination's child process) was handed one.
+ * a caller (the local destination's child process, the health probe) was handed one. Credentials
+ * that may write and read but not delete pass, with `canDelete: false`: Holdfast works with them
+ * (retention keeps what it would delete), and the caller records it for the console.
  */
 export async function probeDestination(dest: Omit<Destination, "test">, name = newProbeName()): Promise<ProbeResult> {
   const body = randomBytes(PROBE_BYTES);
@@ -36,14 +41,21 @@ export async function probeDestination(dest: Omit<Destination, "test">, name = n
       throw new HoldfastError("DESTINATION_REFUSED", "The probe object read back differs from what was written", { reason: `read ${read.bytes} bytes of ${PROBE_BYTES}` });
     }
     const t2 = performance.now();
-    await dest.delete(name);
+    const ms = (a: number, b: number) => Math.round((b - a) * 10) / 10;
+    try {
+      await dest.delete(name);
+    } catch (err) {
+      if (!(err instanceof HoldfastError && err.code === "DESTINATION_DELETE_DENIED")) throw err;
+      deleted = true; // Not deleted, but trying again in `finally` would be refused the same way.
+      const t3 = performance.now();
+      return { ok: true, bytes: PROBE_BYTES, writeMs: ms(t0, t1), readMs: ms(t1, t2), deleteMs: ms(t2, t3), freeSpaceBytes: await dest.freeSpace(), canDelete: false, leftBehind: name };
+    }
     deleted = true;
     const t3 = performance.now();
     if ((await dest.stat(name)) !== null) {
       throw new HoldfastError("DESTINATION_REFUSED", "The probe object is still there after it was deleted", { reason: name });
     }
-    const ms = (a: number, b: number) => Math.round((b - a) * 10) / 10;
-    return { ok: true, bytes: PROBE_BYTES, writeMs: ms(t0, t1), readMs: ms(t1, t2), deleteMs: ms(t2, t3), freeSpaceBytes: await dest.freeSpace() };
+    return { ok: true, bytes: PROBE_BYTES, writeMs: ms(t0, t1), readMs: ms(t1, t2), deleteMs: ms(t2, t3), freeSpaceBytes: await dest.freeSpace(), canDelete: true };
   } finally {
     if (!deleted) await dest.delete(name).catch(() => {});
   }

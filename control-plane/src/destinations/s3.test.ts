@@ -74,6 +74,32 @@ describe("s3 destination against s3rver", () => {
     expect(s3Failure(sdkError("InvalidStorageClass", 400), "x").code).toBe("DESTINATION_REFUSED");
   });
 
+  it("credentials that may write and read but not delete: DESTINATION_DELETE_DENIED, and a probe that passes saying so", async () => {
+    const writeOnly = () => dest({ prefix: "write-only", ...s3.writeOnly });
+    await writeOnly().put(Readable.from([Buffer.from("kept")]), "ds_1/a.bin");
+    const err = await errorOf(writeOnly().delete("ds_1/a.bin"));
+    expect(err).toMatchObject({ code: "DESTINATION_DELETE_DENIED", retryable: false });
+    expect(String(err.details?.reason)).toContain("AccessDenied");
+    expect(await writeOnly().stat("ds_1/a.bin")).not.toBeNull();
+    // The probe writes and reads back; its delete is refused, so it passes with canDelete: false and its object stays.
+    const probe = await writeOnly().test();
+    expect(probe).toMatchObject({ ok: true, canDelete: false, leftBehind: expect.stringMatching(/^\.holdfast-probe-/) });
+    expect(await writeOnly().stat(probe.leftBehind!)).not.toBeNull();
+    // The same bucket with the full key pair deletes, and its probe says it can.
+    await dest({ prefix: "write-only" }).delete("ds_1/a.bin");
+    expect(await writeOnly().stat("ds_1/a.bin")).toBeNull();
+    expect(await dest({ prefix: "write-only" }).test()).toMatchObject({ ok: true, canDelete: true });
+    expect(await writeOnly().test({ probeName: ".holdfast-probe-kept" })).toMatchObject({ canDelete: false, leftBehind: ".holdfast-probe-kept" });
+  });
+
+  it("Object Lock asked of a server without it (s3rver: NotImplemented) is DESTINATION_OBJECT_LOCK_DISABLED, before anything is written", async () => {
+    const before = s3.requests.length;
+    const err = await errorOf(dest({ prefix: "locked", objectLock: { mode: "GOVERNANCE", days: 1 } }).test());
+    expect(err).toMatchObject({ code: "DESTINATION_OBJECT_LOCK_DISABLED", details: { field: "config.objectLock" } });
+    expect(String(err.details?.reason)).toContain("NotImplemented");
+    expect(s3.requests.slice(before)).toEqual([`GET /${s3.bucket}/?object-lock=`]);
+  });
+
   it("refuses a bucket that does not exist with DESTINATION_REFUSED", async () => {
     const err = await errorOf(dest({ bucket: "no-such-bucket" }).test());
     expect(err.code).toBe("DESTINATION_REFUSED");

@@ -127,7 +127,7 @@ export function sftpDestination(config: SftpDestinationConfig): Destination {
       }
     },
 
-    test: () => probeDestination(self),
+    test: (o) => probeDestination(self, o?.probeName),
 
     /** statvfs@openssh.com where the server offers it, else null. */
     async freeSpace() {

@@ -41,8 +41,10 @@ export async function updateDestination(ctx: DestinationContext, id: string, bod
     const stored = fullConfig(ctx.secrets, row);
     const config = parseOrThrow(DESTINATION_CONFIGS[type], mergeConfig(type, stored, body.config), "destination config") as DestinationConfig;
     if (JSON.stringify(config) !== JSON.stringify(parseOrThrow(DESTINATION_CONFIGS[type], stored))) {
-      await verifyDestination(type, config, ctx.env);
+      const probe = await verifyDestination(type, config, ctx.env);
       Object.assign(set, sealConfig(ctx.secrets, id, type, config));
+      // New credentials: what the probe found about deleting replaces what the old ones did.
+      set.deleteDeniedAt = probe.canDelete ? null : ctx.clock.now().getTime();
     }
   }
   if (body.isDefault === false) set.isDefault = false;

@@ -1,11 +1,15 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { S3DestinationConfig } from "@holdfast/shared";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
+import { KEPT_PROBE_NAME } from "../destinations/probe.js";
+import { s3Destination } from "../destinations/s3.js";
 import { DIALECTS } from "../testing/databases.js";
 import type { FakeAgent } from "../testing/fake-agent.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
+import { startS3Server, type TestS3Server } from "../testing/s3-server.js";
 import { seedBackup } from "../testing/seed-backup.js";
 import { startWebhookReceiver } from "../testing/webhook-receiver.js";
 
@@ -22,9 +26,11 @@ describe.each(DIALECTS)("health checks on %s", (dialect) => {
   let agent: FakeAgent;
   let dsId: string;
   let folder: string;
+  let s3: TestS3Server;
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
+    s3 = await startS3Server();
     srv = await startTestServer(dialect, {
       vars: { HOLDFAST_HEALTH_INTERVAL_MS: "100", HOLDFAST_DESTINATION_PROBE_INTERVAL_MS: "100", HOLDFAST_NOTIFY_BACKOFF_MS: "20", HOLDFAST_DESTINATION_MIN_FREE_BYTES: "0" },
     });
@@ -42,6 +48,7 @@ describe.each(DIALECTS)("health checks on %s", (dialect) => {
   afterAll(async () => {
     await srv?.stop();
     await receiver?.stop();
+    await s3?.stop();
     if (folder) await rm(folder, { recursive: true, force: true });
   });
 
@@ -116,6 +123,23 @@ describe.each(DIALECTS)("health checks on %s", (dialect) => {
     await rm(folder);
     await vi.waitFor(() => expect(receiver.of("destination.recovered")).toHaveLength(1), WAIT);
     expect((await call("GET", `/destinations/${id}`)).body.health.status).toBe("healthy");
+  });
+
+  it("probes a destination whose credentials cannot delete: healthy, no alert, one probe object overwritten rather than one per probe", async () => {
+    const config = s3.config({ prefix: `health-${dialect}`, ...s3.writeOnly });
+    const dest = await call("POST", "/destinations", { name: "write-only", type: "s3", config });
+    expect(dest.status, JSON.stringify(dest.body)).toBe(201);
+    const id = dest.body.id as string;
+    expect(dest.body.deleteDeniedAt).not.toBeNull();
+    const { db, t } = srv.ctx.database;
+    await vi.waitFor(async () => expect((await db.select().from(t.healthChecks).where(eq(t.healthChecks.subjectId, id))).length).toBeGreaterThanOrEqual(3), WAIT);
+    expect((await call("GET", `/destinations/${id}`)).body.health.status).toBe("healthy");
+    expect(receiver.of("destination.unreachable").filter((h) => (h.body as Json).subject.destinationId === id)).toEqual([]);
+    // The creation's probe (a random name) and the periodic probes' one name, nothing more.
+    const names = (await s3Destination(S3DestinationConfig.parse(config)).list("")).map((e) => e.name);
+    expect(names).toHaveLength(2);
+    expect(names).toContain(KEPT_PROBE_NAME);
+    expect((await call("GET", `/destinations/${id}`)).body.deleteDeniedAt).toBe(dest.body.deleteDeniedAt);
   });
 
   it("alerts when Holdfast's bytes pass 90% of a destination's quota, and recovers when the quota is raised", async () => {

@@ -1,8 +1,9 @@
 import { type DestinationType, healthResultOf } from "@holdfast/shared";
 import type { AppContext } from "../context.js";
 import { GB, usedBytes } from "../deliveries/quota.js";
-import { type DestinationRow, fullConfig } from "../destinations/destination-rows.js";
+import { type DestinationRow, fullConfig, recordDeletePermission } from "../destinations/destination-rows.js";
 import { openDestination } from "../destinations/open-destination.js";
+import { KEPT_PROBE_NAME } from "../destinations/probe.js";
 import { notify } from "../notifications/notify.js";
 import { withinBound } from "./bounded.js";
 import { type CheckOutcome, failedOutcome, recentChecks, recordCheck } from "./health-records.js";
@@ -26,8 +27,11 @@ async function probe(ctx: ProbeContext, row: DestinationRow): Promise<CheckOutco
   try {
     const dest = openDestination(row.type as DestinationType, fullConfig(ctx.secrets, row), ctx.env);
     const started = performance.now();
-    const answer = await withinBound(ctx.clock, ctx.env.healthTimeoutMs, dest.test());
+    // Credentials that cannot delete leave each probe behind: one fixed name, overwritten each time.
+    const probeName = row.deleteDeniedAt !== null ? KEPT_PROBE_NAME : undefined;
+    const answer = await withinBound(ctx.clock, ctx.env.healthTimeoutMs, dest.test(probeName ? { probeName } : {}));
     if (answer === "timeout") return { result: "timeout", error: { code: "DESTINATION_UNREACHABLE", message: `The probe did not finish within ${ctx.env.healthTimeoutMs} ms` } };
+    await recordDeletePermission(ctx, row.id, answer.canDelete);
     return { result: "ok", latencyMs: Math.round((performance.now() - started) * 10) / 10, freeBytes: answer.freeSpaceBytes };
   } catch (err) {
     return failedOutcome(err, healthResultOf);

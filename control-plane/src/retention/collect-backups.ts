@@ -18,6 +18,8 @@ export interface DeliveredBackup extends RetentionBackup {
   deliveryState: string;
   objectName: string;
   parts: ArtifactPart[] | undefined;
+  /** S3 Object Lock's retain-until date of the copy (epoch ms), or null (deletable.ts). */
+  lockedUntil: number | null;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function deliveredBackups(ctx: DbContext, where: SQL | undefined): 
   const rows = await db
     .select({
       run: { id: r.id, datasourceId: r.datasourceId, createdAt: r.createdAt, fileName: r.fileName, finishedAt: r.finishedAt, state: r.state, verified: r.verified, trigger: r.trigger, scheduleId: r.scheduleId, artifactMeta: r.artifactMeta, heldAt: r.heldAt, holdReason: r.holdReason },
-      d: { id: dl.id, destinationId: dl.destinationId, state: dl.state, path: dl.path, deletedAt: dl.deletedAt, damagedAt: dl.damagedAt },
+      d: { id: dl.id, destinationId: dl.destinationId, state: dl.state, path: dl.path, deletedAt: dl.deletedAt, damagedAt: dl.damagedAt, lockedUntil: dl.lockedUntil },
     })
     .from(t.deliveries)
     .innerJoin(t.runs, eq(t.runs.id, t.deliveries.runId))
@@ -59,6 +61,7 @@ export async function deliveredBackups(ctx: DbContext, where: SQL | undefined): 
       deliveryState: d.state,
       objectName: artifactObjectName(run),
       parts: meta?.parts,
+      lockedUntil: d.lockedUntil,
     };
     const list = byDestination.get(d.destinationId);
     if (list) list.push(backup);

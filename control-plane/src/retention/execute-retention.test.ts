@@ -143,7 +143,7 @@ describe.each(DIALECTS)("retention executor on %s", (dialect) => {
     expect(view.items.every((d) => d.deletedAt !== null && d.deletionReason === "retention: last: all 3 used")).toBe(true);
 
     // A second pass finds nothing more to do.
-    expect(await executeRetention(srv.ctx)).toEqual({ deleted: [], skipped: [] });
+    expect(await executeRetention(srv.ctx)).toEqual({ deleted: [], skipped: [], kept: [] });
   });
 
   it("skips a backup whose recorded location is not the name it would delete", async () => {

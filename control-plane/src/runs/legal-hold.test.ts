@@ -117,7 +117,7 @@ describe.each(DIALECTS)("legal hold on %s", (dialect) => {
     expect(heldFiles.every((f) => existsSync(f))).toBe(true);
     expect(neighbourFiles.some((f) => existsSync(f))).toBe(false);
     // A second pass leaves it too: the hold is not a one-off.
-    expect(await executeRetention(srv.ctx)).toEqual({ deleted: [], skipped: [] });
+    expect(await executeRetention(srv.ctx)).toEqual({ deleted: [], skipped: [], kept: [] });
 
     const released = await call("DELETE", `/runs/${runs.held}/hold`, tokens.admin);
     expect(released.status).toBe(200);

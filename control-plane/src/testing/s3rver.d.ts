@@ -11,6 +11,8 @@ declare module "s3rver" {
       allowMismatchedSignatures?: boolean;
     });
     run(): Promise<{ port: number }>;
+    /** Koa's middleware list, composed when `run()` starts serving. */
+    middleware: ((ctx: { method: string; query: Record<string, unknown>; get(header: string): string }, next: () => Promise<void>) => Promise<void>)[];
     close(): Promise<void>;
     httpServer: Server;
   }

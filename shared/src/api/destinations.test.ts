@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { REDACTED } from "../protocol/datasource.js";
+import { parseOrThrow } from "../errors.js";
 import { CreateDestinationBody, maskDestinationSecrets, refusedEndpointName, S3DestinationConfig, UpdateDestinationBody } from "./destinations.js";
 
 describe("refusedEndpointName", () => {
@@ -30,6 +31,25 @@ describe("destination schemas", () => {
     expect(CreateDestinationBody.safeParse({ name: "d", type: "s3", config: { ...s3, secretAccessKey: REDACTED } }).success).toBe(false);
     expect(CreateDestinationBody.safeParse({ name: "d", type: "s3", config: { ...s3, prefix: "a/../b" } }).success).toBe(false);
     expect(CreateDestinationBody.safeParse({ name: "d", type: "local", config: { path: "/x" }, maxSizeGb: 0 }).success).toBe(false);
+  });
+
+  it("takes an Object Lock mode and a whole number of days, and names the field of each mistake", () => {
+    const body = (objectLock: unknown) => ({ name: "d", type: "s3", config: { ...s3, objectLock } });
+    expect(CreateDestinationBody.parse(body({ mode: "COMPLIANCE", days: 30 })).config).toMatchObject({ objectLock: { mode: "COMPLIANCE", days: 30 } });
+    const refused = (objectLock: unknown) => {
+      try {
+        parseOrThrow(CreateDestinationBody, body(objectLock), "destination");
+      } catch (err) {
+        return (err as { code: string; details: { issues: { path: string; message: string }[] } });
+      }
+      throw new Error("expected a refusal");
+    };
+    expect(refused({ mode: "governance", days: 30 }).details.issues).toEqual([{ path: "config.objectLock.mode", message: 'must be GOVERNANCE or COMPLIANCE, not "governance"' }]);
+    expect(refused({ mode: "GOVERNANCE", days: 0 }).details.issues).toEqual([{ path: "config.objectLock.days", message: "must be at least 1 day" }]);
+    expect(refused({ mode: "GOVERNANCE", days: 1.5 }).details.issues).toEqual([{ path: "config.objectLock.days", message: "must be a whole number of days" }]);
+    expect(refused({ mode: "GOVERNANCE", days: 36_501 }).details.issues[0]!.path).toBe("config.objectLock.days");
+    expect(refused({ mode: "GOVERNANCE" }).details.issues[0]!.path).toBe("config.objectLock.days");
+    expect(refused({ mode: "GOVERNANCE", days: 1, years: 1 }).code).toBe("VALIDATION_FAILED");
   });
 
   it("masks each secret present and nothing else", () => {

@@ -39,6 +39,24 @@ export const LocalDestinationConfig = z
   .strict();
 export type LocalDestinationConfig = z.infer<typeof LocalDestinationConfig>;
 
+/** Retention modes of S3 Object Lock: GOVERNANCE yields to s3:BypassGovernanceRetention, COMPLIANCE to nobody. */
+export const ObjectLockMode = z.enum(["GOVERNANCE", "COMPLIANCE"], {
+  error: (issue) => `must be GOVERNANCE or COMPLIANCE, not ${JSON.stringify(issue.input)}`,
+});
+
+/**
+ * S3 Object Lock for every object Holdfast writes there: each artifact, part and sidecar is written
+ * with `mode` and a retain-until date `days` after the write. The bucket must have Object Lock
+ * enabled (checked when the destination is created or tested). Up to 100 years.
+ */
+export const ObjectLockConfig = z
+  .object({
+    mode: ObjectLockMode,
+    days: z.number().int("must be a whole number of days").min(1, "must be at least 1 day").max(36_500, "must be at most 36500 days (100 years)"),
+  })
+  .strict();
+export type ObjectLockConfig = z.infer<typeof ObjectLockConfig>;
+
 export const S3DestinationConfig = z
   .object({
     /** Absent for AWS itself; `https://minio.example:9000` for an S3-compatible server. */
@@ -57,6 +75,8 @@ export const S3DestinationConfig = z
     storageClass: z.string().regex(/^[A-Z0-9_]{1,64}$/, "must be a storage class such as STANDARD_IA").optional(),
     /** Lets the endpoint be a link-local or cloud metadata address; off, such endpoints are refused (SSRF, 422 from the control plane). */
     allowPrivateEndpoint: z.boolean().optional(),
+    /** Write every object under S3 Object Lock (the bucket must have it enabled). */
+    objectLock: ObjectLockConfig.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -22,6 +22,7 @@ interface DestinationFlags {
   accessKeyId?: string;
   storageClass?: string;
   allowPrivateEndpoint?: boolean;
+  objectLock?: string;
   host?: string;
   port?: number;
   user?: string;
@@ -45,6 +46,7 @@ function addDestinationFlags(command: Command): Command {
     .option("--access-key-id <id>", "s3: access key id (not a secret; the secret key comes from --secret-stdin or --secret-file)")
     .option("--storage-class <class>", "s3: storage class, e.g. STANDARD_IA")
     .option("--allow-private-endpoint", "s3: allow a link-local or cloud metadata endpoint")
+    .option("--object-lock <mode:days>", "s3: write every object under S3 Object Lock, e.g. COMPLIANCE:30 or GOVERNANCE:7 (the bucket must have Object Lock enabled)")
     .option("--host <host>", "sftp: server")
     .option("--port <port>", "sftp: port (default 22)", intFlag)
     .option("--user <name>", "sftp: user")
@@ -71,6 +73,7 @@ async function configOf(type: string | undefined, flags: DestinationFlags): Prom
     accessKeyId: flags.accessKeyId,
     storageClass: flags.storageClass,
     allowPrivateEndpoint: flags.allowPrivateEndpoint,
+    objectLock: objectLockOf(flags.objectLock),
     host: flags.host,
     port: flags.port,
     username: flags.user,
@@ -79,6 +82,14 @@ async function configOf(type: string | undefined, flags: DestinationFlags): Prom
     password: type === "sftp" ? secret : undefined,
     privateKey,
   });
+}
+
+/** `--object-lock MODE:DAYS` as the config's `{mode, days}`; the schema judges the values. */
+function objectLockOf(flag: string | undefined): { mode: string; days: number } | undefined {
+  if (flag === undefined) return undefined;
+  const m = /^([A-Za-z]+):(\d+)$/.exec(flag);
+  if (!m) throw new CliError(`--object-lock must be MODE:DAYS, such as COMPLIANCE:30, not ${JSON.stringify(flag)}`, EXIT.usage);
+  return { mode: m[1]!, days: Number(m[2]) };
 }
 
 function maxSizeOf(flag: string | undefined): number | undefined {
@@ -136,6 +147,7 @@ export function registerDestinationsCommands(program: Command): void {
           ["Config", JSON.stringify(d.config)],
           ["Default", d.isDefault ? "yes" : "no"],
           ["Quota", d.maxSizeGb === null ? "-" : `${d.maxSizeGb} GB`],
+          ["Deletes", d.deleteDeniedAt === null ? "allowed" : color.yellow(`refused to its credentials since ${d.deleteDeniedAt}: retention keeps what it would delete`)],
           ["Created", d.createdAt],
         ], { json });
       }),
@@ -213,7 +225,12 @@ export function registerDestinationsCommands(program: Command): void {
       remote(async ({ api, json }, id: string) => {
         const probe = await call(api.destinations[":id"].test.$post({ param: { id } }));
         printItem(probe, [
-          ["Probe", color.green(`${bytes(probe.bytes)} written, read back and deleted`)],
+          [
+            "Probe",
+            probe.canDelete
+              ? color.green(`${bytes(probe.bytes)} written, read back and deleted`)
+              : color.yellow(`${bytes(probe.bytes)} written and read back; the credentials may not delete, so ${probe.leftBehind ?? "it"} stays and retention keeps what it would delete`),
+          ],
           ["Write", millis(probe.writeMs)],
           ["Read", millis(probe.readMs)],
           ["Delete", millis(probe.deleteMs)],

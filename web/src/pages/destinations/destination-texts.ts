@@ -19,6 +19,12 @@ export const CONFIG_TEXTS: Record<DestinationType, Record<string, FieldText>> = 
     secretAccessKey: { label: "Secret access key", description: "Sealed on the control plane; never shown again." },
     storageClass: { label: "Storage class", placeholder: "STANDARD_IA" },
     allowPrivateEndpoint: { label: "Allow a link-local or metadata endpoint", description: "Off, such endpoints are refused (they are how credentials leak)." },
+    objectLock: {
+      label: "Object Lock",
+      description: "Every object written with S3 Object Lock: nothing can delete it before its retain-until date, and retention waits for it. The bucket must have Object Lock enabled.",
+    },
+    "objectLock.mode": { label: "Mode", description: "COMPLIANCE: nobody, not even the bucket's owner. GOVERNANCE: only with s3:BypassGovernanceRetention." },
+    "objectLock.days": { label: "Days locked", description: "Counted from each write; at least 1." },
   },
   sftp: {
     host: { label: "Host", placeholder: "backup.example.net" },

@@ -1,6 +1,6 @@
-import { Badge, Button, Group, Paper, Progress, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { Alert, Badge, Button, Group, Paper, Progress, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconCircleCheck, IconPlus, IconTruckDelivery } from "@tabler/icons-react";
+import { IconCircleCheck, IconLock, IconPlus, IconTrashOff, IconTruckDelivery } from "@tabler/icons-react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { queryKeys } from "../../api/query-keys.js";
@@ -81,6 +81,8 @@ interface Usage {
 
 function DestinationCard({ destination: d, usage, onEdit }: { destination: DestinationItem; usage: Usage | undefined; onEdit: () => void }) {
   const probe = useQuery(probeQuery(d.id));
+  const queryClient = useQueryClient();
+  const lock = objectLockOf(d.config);
   const quotaBytes = d.maxSizeGb === null ? null : d.maxSizeGb * 1e9;
   const used = usage?.bytes ?? 0;
   const share = quotaBytes ? Math.min(100, (used / quotaBytes) * 100) : 0;
@@ -111,6 +113,14 @@ function DestinationCard({ destination: d, usage, onEdit }: { destination: Desti
           <dd>{quotaBytes === null ? "none" : `${formatBytes(quotaBytes)} (${share.toFixed(0)}% used)`}</dd>
           <dt>Free space</dt>
           <dd>{freeSpace(probe.data?.freeSpaceBytes ?? d.health.lastCheck?.freeBytes, probe.data !== undefined || d.health.lastCheck?.result === "ok")}</dd>
+          {lock && (
+            <>
+              <dt>Object Lock</dt>
+              <dd>
+                <IconLock size={14} aria-hidden /> {lock.mode}, {lock.days} day{lock.days === 1 ? "" : "s"} from each write
+              </dd>
+            </>
+          )}
           <dt>Last probe</dt>
           <dd>
             <DateTime value={d.health.lastCheck?.checkedAt ?? null} relative withZone={false} />
@@ -118,18 +128,35 @@ function DestinationCard({ destination: d, usage, onEdit }: { destination: Desti
             {d.health.nearlyFull && ` (nearly full: ${d.health.nearlyFull})`}
           </dd>
         </dl>
+        {d.deleteDeniedAt && (
+          <Alert color="yellow" variant="light" icon={<IconTrashOff aria-hidden />} title="Its credentials cannot delete" role="note" classNames={{ title: classes.noticeTitle }}>
+            Since <DateTime value={d.deleteDeniedAt} withZone={false} />, this destination refuses deletes. Backups still go there; retention keeps what its policy would
+            delete and notes it on each backup&apos;s delivery (&ldquo;kept: the credentials cannot delete&rdquo;) instead of failing. To let retention delete, allow
+            s3:DeleteObject (and s3:DeleteObjectVersion with Object Lock) and run Test.
+          </Alert>
+        )}
         {quotaBytes !== null && <Progress value={share} color={share >= 90 ? "red" : share >= 75 ? "yellow" : "blue"} aria-label={`${d.name}: ${share.toFixed(0)}% of the quota used`} />}
         <div aria-live="polite">
           {probe.isError && <ErrorState title="The test failed" error={probe.error} />}
           {probe.data && !probe.isFetching && (
             <Text size="sm">
-              <IconCircleCheck size={16} aria-hidden className={classes.ok} /> Test passed: wrote, read back and deleted {formatBytes(probe.data.bytes)} in {Math.round(probe.data.writeMs + probe.data.readMs + probe.data.deleteMs)} ms.
+              <IconCircleCheck size={16} aria-hidden className={classes.ok} />{" "}
+              {probe.data.canDelete
+                ? `Test passed: wrote, read back and deleted ${formatBytes(probe.data.bytes)} in ${Math.round(probe.data.writeMs + probe.data.readMs + probe.data.deleteMs)} ms.`
+                : `Test passed: wrote and read back ${formatBytes(probe.data.bytes)}; the credentials may not delete, so ${probe.data.leftBehind ?? "the probe object"} stays.`}
             </Text>
           )}
         </div>
         <Group justify="flex-end" gap="xs">
           <Can route="POST /destinations/:id/test">
-            <Button variant="default" size="compact-sm" loading={probe.isFetching} onClick={() => void probe.refetch()} aria-label={`Test ${d.name}`}>
+            <Button
+              variant="default"
+              size="compact-sm"
+              loading={probe.isFetching}
+              // The test also records whether the credentials may delete: the card shows it.
+              onClick={() => void probe.refetch().then(() => queryClient.invalidateQueries({ queryKey: queryKeys.destinations }))}
+              aria-label={`Test ${d.name}`}
+            >
               Test
             </Button>
           </Can>
@@ -145,6 +172,12 @@ function DestinationCard({ destination: d, usage, onEdit }: { destination: Desti
       </Stack>
     </Paper>
   );
+}
+
+/** An S3 destination's `objectLock` from its (masked) config, when it has one. */
+function objectLockOf(config: Record<string, unknown>): { mode: string; days: number } | null {
+  const lock = config.objectLock as { mode?: unknown; days?: unknown } | undefined;
+  return lock && typeof lock.mode === "string" && typeof lock.days === "number" ? { mode: lock.mode, days: lock.days } : null;
 }
 
 /** Free bytes from a test just run, else from the last periodic probe. */

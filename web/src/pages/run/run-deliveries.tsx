@@ -78,6 +78,16 @@ function Stored({ delivery: d }: { delivery: DeliveryView }) {
           {d.deletionReason ? `: ${d.deletionReason}` : ""}
         </Text>
       )}
+      {d.lockedUntil && !d.deletedAt && (
+        <Text size="xs">
+          S3 Object Lock until <DateTime value={d.lockedUntil} withZone={false} />: nothing can delete it before
+        </Text>
+      )}
+      {d.retentionNote && !d.deletedAt && (
+        <Text size="xs" c="dimmed">
+          Retention: {d.retentionNote}
+        </Text>
+      )}
       {d.damagedAt && !d.deletedAt && (
         <Text size="xs" c="red">
           Found {d.damage} by the scrub <DateTime value={d.damagedAt} withZone={false} />: not counted as a good backup until it is whole again

@@ -68,6 +68,11 @@ export const destinations = pgTable("destinations", {
   secrets: text("secrets"),
   isDefault: boolean("is_default").notNull().default(false),
   maxSizeGb: doublePrecision("max_size_gb"),
+  /**
+   * Since when the credentials may not delete (S3 AccessDenied on DeleteObject); null once a delete
+   * succeeds. Retention then keeps what it would delete, and the console says so on the destination.
+   */
+  deleteDeniedAt: bigint("delete_denied_at", { mode: "number" }),
   /** Deleted destinations stay as rows so past deliveries keep their reference; their secrets are wiped. */
   deletedAt: bigint("deleted_at", { mode: "number" }),
 });

@@ -68,6 +68,11 @@ export const destinations = sqliteTable("destinations", {
   secrets: text("secrets"),
   isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
   maxSizeGb: real("max_size_gb"),
+  /**
+   * Since when the credentials may not delete (S3 AccessDenied on DeleteObject); null once a delete
+   * succeeds. Retention then keeps what it would delete, and the console says so on the destination.
+   */
+  deleteDeniedAt: integer("delete_denied_at"),
   /** Deleted destinations stay as rows so past deliveries keep their reference; their secrets are wiped. */
   deletedAt: integer("deleted_at"),
 });

@@ -103,6 +103,16 @@ export const deliveries = sqliteTable(
     damagedAt: integer("damaged_at"),
     damage: text("damage"),
     /**
+     * The S3 Object Lock retain-until date (epoch ms) the latest of the copy's objects was written
+     * with; null: not locked. Retention never tries to delete it before then (retention/deletable.ts).
+     */
+    lockedUntil: integer("locked_until"),
+    /**
+     * Why retention's last pass kept a copy its policy would delete: "locked until <ISO date>" or
+     * "kept: the credentials cannot delete". Null when no pass had to.
+     */
+    retentionNote: text("retention_note"),
+    /**
      * When the scrub (scrub/) last checked the copy at any depth, and last re-read it whole through
      * SHA-256; null: not since it was delivered. Oldest first is the order a pass resumes in.
      */
