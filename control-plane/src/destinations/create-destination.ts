@@ -24,6 +24,7 @@ export async function createDestination(ctx: DestinationContext, body: CreateDes
       ...sealed,
       isDefault: false,
       maxSizeGb: body.maxSizeGb ?? null,
+      transferCapMiBps: body.transferCapMiBps ?? null,
       createdAt: ctx.clock.now().getTime(),
     })
     .returning();

@@ -21,6 +21,8 @@ export interface DestinationView {
   isDefault: boolean;
   /** Quota in GB (10^9 bytes), or null for none. */
   maxSizeGb: number | null;
+  /** The cap on what is written to it, MiB/s, or null for none. */
+  transferCapMiBps: number | null;
   createdAt: string;
 }
 
@@ -56,6 +58,7 @@ export function toView(row: DestinationRow): DestinationView {
     config: maskDestinationSecrets(type, JSON.parse(row.config) as Record<string, unknown>),
     isDefault: row.isDefault,
     maxSizeGb: row.maxSizeGb ?? null,
+    transferCapMiBps: row.transferCapMiBps ?? null,
     createdAt: new Date(row.createdAt).toISOString(),
   };
 }

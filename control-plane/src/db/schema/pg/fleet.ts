@@ -20,6 +20,8 @@ export const agents = pgTable("agents", {
   linkSecurity: text("link_security"),
   /** Why the status is what it is, where it needs saying (an incompatible agent: the versions on each side). */
   statusReason: text("status_reason"),
+  /** The cap on its artifact uploads to the control plane, MiB/s; null: none. */
+  transferCapMiBps: doublePrecision("transfer_cap_mibps"),
 });
 
 export const agentJti = pgTable(
@@ -66,6 +68,8 @@ export const destinations = pgTable("destinations", {
   secrets: text("secrets"),
   isDefault: boolean("is_default").notNull().default(false),
   maxSizeGb: doublePrecision("max_size_gb"),
+  /** The cap on what is written to it, MiB/s; null: none. */
+  transferCapMiBps: doublePrecision("transfer_cap_mibps"),
   /** Deleted destinations stay as rows so past deliveries keep their reference; their secrets are wiped. */
   deletedAt: bigint("deleted_at", { mode: "number" }),
 });
