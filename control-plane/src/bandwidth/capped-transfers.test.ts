@@ -47,7 +47,7 @@ describe("capped transfers, end to end in the control plane", () => {
     const res = await fetch(`${srv.url}${AGENT_ROUTES.artifacts}/${runId}`, {
       method: "PATCH",
       headers: { authorization: `Bearer ${srv.ctx.uploads.issue(runId, agentId)}`, [UPLOAD_OFFSET_HEADER]: "0", "content-type": "application/offset+octet-stream" },
-      body: Readable.from(chunks) as unknown as BodyInit,
+      body: Readable.from(chunks) as unknown as RequestInit["body"],
       duplex: "half",
     } as RequestInit);
     await res.arrayBuffer();
