@@ -117,6 +117,8 @@ function DestinationCard({ destination: d, usage, onEdit }: { destination: Desti
             {d.health.lastCheck && d.health.lastCheck.result !== "ok" && ` (${d.health.lastCheck.result}: ${d.health.lastCheck.error?.message ?? ""})`}
             {d.health.nearlyFull && ` (nearly full: ${d.health.nearlyFull})`}
           </dd>
+          <dt>Transfer cap</dt>
+          <dd>{d.transferCapMiBps === null ? "none" : `${d.transferCapMiBps} MiB/s`}</dd>
         </dl>
         {quotaBytes !== null && <Progress value={share} color={share >= 90 ? "red" : share >= 75 ? "yellow" : "blue"} aria-label={`${d.name}: ${share.toFixed(0)}% of the quota used`} />}
         <div aria-live="polite">
