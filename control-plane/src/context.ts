@@ -1,6 +1,7 @@
 import type { Clock, CommandData, CommandPayload, CommandType, RunKind } from "@holdfast/shared";
 import type { DownloadTokens } from "./artifacts/download-tokens.js";
 import type { UploadTokens } from "./artifacts/upload-tokens.js";
+import type { TransferCaps } from "./bandwidth/transfer-caps.js";
 import type { Database } from "./db/index.js";
 import type { Env } from "./env.js";
 import type { EventHub } from "./events/hub.js";
@@ -90,6 +91,8 @@ export interface AppContext {
   /** Download tokens of restore runs (the restore direction of the artifact routes). */
   downloads: DownloadTokens;
   puller: ArtifactPuller;
+  /** The bandwidth caps of the artifact transfers under way (per agent, per destination). */
+  bandwidth: TransferCaps;
   /** Seals and opens destination credentials under the master key, loaded once at start-up. */
   secrets: SecretBox;
   /** Absent where no scheduler runs (tests that build a context by hand). */

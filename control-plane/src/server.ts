@@ -7,6 +7,8 @@ import { markAllAgentsOffline } from "./agents/presence.js";
 import { createPuller, type Puller, type PullerOptions } from "./artifacts/pull-artifact.js";
 import { UploadTokens } from "./artifacts/upload-tokens.js";
 import { DownloadTokens } from "./artifacts/download-tokens.js";
+import { storedCapReader } from "./bandwidth/stored-cap.js";
+import { TransferCaps } from "./bandwidth/transfer-caps.js";
 import type { AppContext } from "./context.js";
 import { openDatabase } from "./db/index.js";
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from "./deliveries/delivery-worker.js";
@@ -93,6 +95,7 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   // commands over the link), so the context is filled in once they all exist.
   const lifecycle = { stopping: false };
   const ctx = { database, env, clock, log, secrets, lifecycle, serverPins: () => tls.pins, uploads: new UploadTokens(clock), downloads: new DownloadTokens(clock) } as AppContext;
+  ctx.bandwidth = new TransferCaps(clock, storedCapReader(ctx));
   const liveEvents = new EventHub(ctx, {
     pollMs: env.eventsPollMs,
     keepAliveMs: env.eventsKeepAliveMs,

@@ -68,6 +68,32 @@ describe("agents: add one with the commands the page shows, its page, revoke", (
     expect(await problems()).toEqual([]);
   });
 
+  it("sets the agent's upload cap: 0 is refused on the field, 0.5 is saved and shown, empty removes it", async () => {
+    const fact = page.getByText("Upload cap", { exact: true }).locator("..");
+    expect(await fact.textContent()).toContain("none");
+    await page.getByRole("button", { name: `Edit the upload cap of ${agentName}` }).click();
+    const dialog = page.getByRole("dialog", { name: `Upload cap of ${agentName}` });
+    const field = dialog.getByLabel("Upload cap (MiB/s)");
+    await field.fill("0");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.getByText("must be at least 0.1 MiB/s").waitFor();
+    expect((await api(rig.cp, rig.adminToken).get(`/agents/${agentId}`)).body.transferCapMiBps).toBeNull();
+    await field.fill("0.5");
+    expect(await capture(page, "agent-upload-cap")).toEqual([]);
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await fact.getByText("0.5 MiB/s").waitFor();
+    expect((await api(rig.cp, rig.adminToken).get(`/agents/${agentId}`)).body.transferCapMiBps).toBe(0.5);
+
+    await page.getByRole("button", { name: `Edit the upload cap of ${agentName}` }).click();
+    await field.fill("");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await fact.getByText("none").waitFor();
+    expect((await api(rig.cp, rig.adminToken).get(`/agents/${agentId}`)).body.transferCapMiBps).toBeNull();
+    expect(await problems()).toEqual([]);
+  });
+
   it("revokes the agent from its page after a confirmation", async () => {
     await page.getByRole("button", { name: `Revoke ${agentName}` }).click();
     const confirm = page.getByRole("dialog", { name: `Revoke agent ${agentName}?` });

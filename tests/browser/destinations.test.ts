@@ -30,7 +30,7 @@ describe("the destinations page, against a real control plane", () => {
     await page.getByRole("button", { name: "Add destination" }).click();
     const dialog = page.getByRole("dialog", { name: "Add a destination" });
     await dialog.waitFor();
-    expect(await dialog.getByRole("textbox").evaluateAll((els) => els.map((el) => (el as HTMLInputElement).labels?.[0]?.textContent?.replace("*", "").trim()))).toEqual(["Name", "Folder", "Quota (GB)"]);
+    expect(await dialog.getByRole("textbox").evaluateAll((els) => els.map((el) => (el as HTMLInputElement).labels?.[0]?.textContent?.replace("*", "").trim()))).toEqual(["Name", "Folder", "Quota (GB)", "Transfer cap (MiB/s)"]);
     await dialog.getByRole("textbox", { name: "Name" }).fill("nightly");
     await dialog.getByRole("textbox", { name: "Folder" }).fill("backups");
     await dialog.getByText("must be an absolute path").waitFor();
@@ -93,18 +93,22 @@ describe("the destinations page, against a real control plane", () => {
     await page.close();
   }, SLOW);
 
-  it("edits the quota and shows the share used", async () => {
+  it("edits the quota and the transfer cap (0 refused on the field) and shows them", async () => {
     const { page, problems } = await rig.open("/destinations", { token: rig.adminToken });
     const card = page.getByRole("listitem", { name: "nightly" });
     await card.getByRole("button", { name: "Edit nightly" }).click();
     const dialog = page.getByRole("dialog", { name: "Edit nightly" });
     expect(await dialog.getByRole("textbox", { name: "Folder" }).inputValue()).toBe(folder);
     await dialog.getByRole("textbox", { name: "Quota (GB)" }).fill("2.5");
+    await dialog.getByRole("textbox", { name: "Transfer cap (MiB/s)" }).fill("0");
+    await dialog.getByText("must be at least 0.1 MiB/s").waitFor();
+    await dialog.getByRole("textbox", { name: "Transfer cap (MiB/s)" }).fill("5");
     expect(await captureBothSchemes(page, "destinations-edit-dialog")).toEqual([]);
     await dialog.getByRole("button", { name: "Save changes" }).click();
     await dialog.waitFor({ state: "hidden" });
     await card.getByText("2.5 GB (0% used)").waitFor();
-    expect((await api(rig.cp, rig.adminToken).get("/destinations")).body.items[0].maxSizeGb).toBe(2.5);
+    await card.getByText("5 MiB/s").waitFor();
+    expect((await api(rig.cp, rig.adminToken).get("/destinations")).body.items[0]).toMatchObject({ maxSizeGb: 2.5, transferCapMiBps: 5 });
     expect(await problems()).toEqual([]);
     await page.close();
   }, SLOW);

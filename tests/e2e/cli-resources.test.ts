@@ -122,6 +122,13 @@ describe("holdfast CLI: resources over the REST API", () => {
     expect(json(await holdfast(["destinations", "list", "--json"])).map((d: { id: string }) => d.id)).toContain(destinationId);
     expect((await holdfast(["destinations", "update", destinationId, "--name", "nas-1", "--max-size-gb", "5"])).code).toBe(0);
     expect(json(await holdfast(["destinations", "show", destinationId, "--json"]))).toMatchObject({ name: "nas-1", maxSizeGb: 5 });
+    expect((await holdfast(["destinations", "update", destinationId, "--transfer-cap", "2.5"])).code).toBe(0);
+    expect((await holdfast(["destinations", "show", destinationId])).stdout).toMatch(/^Transfer cap:\s+2\.5 MiB\/s$/m);
+    const zero = await holdfast(["destinations", "update", destinationId, "--transfer-cap", "0"]);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain("transferCapMiBps");
+    expect((await holdfast(["destinations", "update", destinationId, "--no-transfer-cap"])).code).toBe(0);
+    expect(json(await holdfast(["destinations", "show", destinationId, "--json"]))).toMatchObject({ transferCapMiBps: null });
 
     const probe = await holdfast(["destinations", "test", destinationId]);
     expect(probe.code, probe.stderr).toBe(0);

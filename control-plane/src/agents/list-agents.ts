@@ -20,6 +20,8 @@ export interface AgentView {
   updateAvailable: boolean;
   /** How its last link came: "insecure" is plain ws:// across a network (enrolled with --insecure); null before it connected. */
   linkSecurity: LinkSecurity | null;
+  /** The cap on its artifact uploads to the control plane, MiB/s; null: none. */
+  transferCapMiBps: number | null;
 }
 
 export async function listAgents(ctx: DbContext): Promise<AgentView[]> {
@@ -45,5 +47,6 @@ function agentView(a: AgentRow): AgentView {
     statusReason: a.statusReason,
     updateAvailable: isUpdateAvailable(a.version, VERSION),
     linkSecurity: a.linkSecurity === "tls" || a.linkSecurity === "loopback" || a.linkSecurity === "insecure" ? a.linkSecurity : null,
+    transferCapMiBps: a.transferCapMiBps ?? null,
   };
 }

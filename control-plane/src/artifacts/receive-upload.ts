@@ -9,7 +9,7 @@ import { getRunRow } from "../runs/get-run.js";
 import { hashingTap } from "./received-hashes.js";
 import { partialPath, sizeOrZero } from "./spool.js";
 
-type UploadContext = Pick<AppContext, "database" | "clock" | "env" | "uploads" | "log">;
+type UploadContext = Pick<AppContext, "database" | "clock" | "env" | "uploads" | "log" | "bandwidth">;
 
 export interface UploadInput {
   runId: string;
@@ -63,14 +63,18 @@ export async function receiveUpload(ctx: UploadContext, input: UploadInput): Pro
     // Hashed as it arrives: the check before the spool copy is promoted reads nothing again.
     const hash = await ctx.uploads.hashes.resume(input.runId, path, offset);
     const tap = hashingTap(hash);
+    // The body is read no faster than the agent's cap, so TCP holds the agent back and its host's
+    // network carries no more than the cap; a change reaches this upload while it runs.
+    const cap = await ctx.bandwidth.lease(`agent:${agentId}`);
     try {
-      await pipeline(input.body, limitBytes(room), tap, createWriteStream(path, { flags: "a", mode: 0o600, highWaterMark: 1024 * 1024 }));
+      await pipeline(input.body, cap.throttle(), limitBytes(room), tap, createWriteStream(path, { flags: "a", mode: 0o600, highWaterMark: 1024 * 1024 }));
     } catch (err) {
       how = "cut";
       if (err instanceof HoldfastError) throw err;
       ctx.log.warn({ runId: input.runId, agentId, err: (err as Error).message }, "artifact upload cut; the bytes received are kept");
       throw new HoldfastError("INTERNAL_ERROR", "The upload ended early; resume from the new offset", { runId: input.runId });
     } finally {
+      cap.release();
       // fsync flushes the file, whichever descriptor wrote it: what we acknowledge is on disk.
       await fsyncFile(path).catch(() => {});
       // The hash goes on from here only when it covers exactly the bytes on disk.

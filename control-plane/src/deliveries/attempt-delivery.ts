@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { type DestinationType, type ErrorBody, HoldfastError } from "@holdfast/shared";
 import { and, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { type HeldArtifact, openHeldArtifact } from "../artifacts/locate-artifact.js";
+import type { CapLease } from "../bandwidth/transfer-caps.js";
 import { exists, spooledPath } from "../artifacts/spool.js";
 import type { AppContext } from "../context.js";
 import type { Tables } from "../db/index.js";
@@ -16,7 +17,7 @@ import { assertWithinQuota } from "./quota.js";
 import { backoffAfter, type DeliveryPolicy } from "./retry-policy.js";
 import { writeArtifact } from "./write-artifact.js";
 
-export type DeliveryContext = Pick<AppContext, "database" | "clock" | "env" | "log" | "secrets" | "notifications">;
+export type DeliveryContext = Pick<AppContext, "database" | "clock" | "env" | "log" | "secrets" | "notifications" | "bandwidth">;
 export type DeliveryRow = Tables["deliveries"]["$inferSelect"];
 export type AttemptOutcome = "completed" | "retrying" | "failed" | "interrupted";
 
@@ -76,6 +77,7 @@ export async function attemptDelivery(ctx: DeliveryContext, claimed: DeliveryRow
   let objectName: string | undefined;
   let parts: ArtifactMeta["parts"];
   let held: HeldArtifact | null = null;
+  let cap: CapLease | undefined;
   try {
     const run = await getRunRow(ctx, claimed.runId);
     const row = await findDestinationRow(ctx, claimed.destinationId);
@@ -86,7 +88,9 @@ export async function attemptDelivery(ctx: DeliveryContext, claimed: DeliveryRow
     const spoolPath = spooledPath(ctx.env.spoolDir, run.id);
     held = (await exists(spoolPath)) ? null : await copySource(ctx, run);
     destination = openDestination(row.type as DestinationType, fullConfig(ctx.secrets, row), ctx.env);
-    const { path, bytes, lockedUntil } = await writeArtifact({ destination, run, engine, objectName, spoolPath, ...(held ? { held } : {}), onStream: hooks.onStream });
+    // The destination's cap as stored now; a change reaches this delivery while it writes.
+    cap = await ctx.bandwidth.lease(`destination:${row.id}`);
+    const { path, bytes, lockedUntil } = await writeArtifact({ destination, run, engine, objectName, spoolPath, ...(held ? { held } : {}), onStream: hooks.onStream, throttle: cap.throttle });
     const now = ctx.clock.now().getTime();
     await db
       .update(t.deliveries)
@@ -123,6 +127,7 @@ export async function attemptDelivery(ctx: DeliveryContext, claimed: DeliveryRow
     }
     return final ? "failed" : "retrying";
   } finally {
+    cap?.release();
     clearInterval(heartbeat);
     await held?.close();
   }

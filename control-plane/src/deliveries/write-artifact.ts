@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Readable } from "node:stream";
+import { pipeline, Readable, type Transform } from "node:stream";
 import { HoldfastError } from "@holdfast/shared";
 import type { HeldArtifact } from "../artifacts/locate-artifact.js";
 import type { Destination, PutResult } from "../destinations/types.js";
@@ -19,6 +19,8 @@ export interface WriteInput {
   held?: HeldArtifact;
   /** Called with each stream handed to the destination, so a shutdown can cut it. */
   onStream?: (stream: Readable) => void;
+  /** The destination's bandwidth cap: a stream the artifact's bytes pass through on their way to it. */
+  throttle?: () => Transform;
 }
 
 /**
@@ -32,6 +34,10 @@ export interface WriteInput {
  * never written again, so the link records the known hash without reading the bytes once more.
  * Split artifacts (each part is a range, not a file) and copies read from another destination
  * are streamed and hashed as before.
+ *
+ * The cap (`throttle`) paces the artifact's bytes after their check, so a bad part still fails
+ * before its last byte reaches the destination. A link moves no bytes and is not paced; nor is the
+ * sidecar (a few KiB).
  */
 /**
  * `lockedUntil`: the latest retain-until date of the objects written (S3 Object Lock), the sidecar's
@@ -42,9 +48,14 @@ export async function writeArtifact(input: WriteInput): Promise<PutResult> {
   const parts = run.artifactMeta ? ((JSON.parse(run.artifactMeta) as ArtifactMeta).parts ?? []) : [];
   // The artifact's hash across its parts, checked before the sidecar says the copy is whole.
   const whole = createHash("sha256");
-  const read = async (range: ByteRange, label: string) =>
+  const verified = async (range: ByteRange, label: string) =>
     held ? verifiedStream(range.sizeBytes === 0 ? null : await held.read(range.offset, range.offset + range.sizeBytes - 1), range, `${label} read from destination ${held.destinationId}`, whole) : readVerified(spoolPath, range, label);
   let lockedUntil: Date | undefined;
+  const read = async (range: ByteRange, label: string): Promise<Readable> => {
+    const stream = await verified(range, label);
+    // pipeline() hands a failure of the check on to the throttle, which the destination reads.
+    return input.throttle ? pipeline(stream, input.throttle(), () => {}) : stream;
+  };
   const put = async (stream: Readable, name: string, bytes: number) => {
     input.onStream?.(stream);
     const written = await destination.put(stream, name, { bytes });

@@ -26,6 +26,7 @@ export async function createDestination(ctx: DestinationContext, body: CreateDes
       maxSizeGb: body.maxSizeGb ?? null,
       // Credentials that may write but not delete are accepted: Holdfast works with them, and says so.
       deleteDeniedAt: probe.canDelete ? null : ctx.clock.now().getTime(),
+      transferCapMiBps: body.transferCapMiBps ?? null,
       createdAt: ctx.clock.now().getTime(),
     })
     .returning();

@@ -26,6 +26,8 @@ export interface DestinationView {
    * while they may. Retention then keeps what it would delete, recorded on each delivery.
    */
   deleteDeniedAt: string | null;
+  /** The cap on what is written to it, MiB/s, or null for none. */
+  transferCapMiBps: number | null;
   createdAt: string;
 }
 
@@ -62,6 +64,7 @@ export function toView(row: DestinationRow): DestinationView {
     isDefault: row.isDefault,
     maxSizeGb: row.maxSizeGb ?? null,
     deleteDeniedAt: row.deleteDeniedAt === null ? null : new Date(row.deleteDeniedAt).toISOString(),
+    transferCapMiBps: row.transferCapMiBps ?? null,
     createdAt: new Date(row.createdAt).toISOString(),
   };
 }

@@ -8,6 +8,7 @@ import {
   type UpdateDestinationBody,
 } from "@holdfast/shared";
 import { eq } from "drizzle-orm";
+import type { AppContext } from "../context.js";
 import type { DestinationContext } from "./create-destination.js";
 import { type DestinationView, findDestinationRow, fullConfig, makeOnlyDefault, sealConfig, toView } from "./destination-rows.js";
 import { verifyDestination } from "./open-destination.js";
@@ -28,15 +29,16 @@ export function mergeConfig(type: DestinationType, stored: DestinationConfig, ch
 }
 
 /**
- * Changes a destination's name, config, quota or default flag. A changed config is verified against
- * the live destination first, like a new one; when that fails nothing is changed.
+ * Changes a destination's name, config, quota, bandwidth cap or default flag. A changed config is
+ * verified against the live destination first, like a new one; when that fails nothing is changed.
  */
-export async function updateDestination(ctx: DestinationContext, id: string, body: UpdateDestinationBody): Promise<DestinationView> {
+export async function updateDestination(ctx: DestinationContext & Pick<AppContext, "bandwidth">, id: string, body: UpdateDestinationBody): Promise<DestinationView> {
   const row = await findDestinationRow(ctx, id);
   const type = row.type as DestinationType;
   const set: Partial<typeof row> = {};
   if (body.name !== undefined) set.name = body.name;
   if (body.maxSizeGb !== undefined) set.maxSizeGb = body.maxSizeGb;
+  if (body.transferCapMiBps !== undefined) set.transferCapMiBps = body.transferCapMiBps;
   if (body.config !== undefined) {
     const stored = fullConfig(ctx.secrets, row);
     const config = parseOrThrow(DESTINATION_CONFIGS[type], mergeConfig(type, stored, body.config), "destination config") as DestinationConfig;
@@ -51,5 +53,7 @@ export async function updateDestination(ctx: DestinationContext, id: string, bod
   const { db, t } = ctx.database;
   if (Object.keys(set).length > 0) await db.update(t.destinations).set(set).where(eq(t.destinations.id, id));
   if (body.isDefault === true) await makeOnlyDefault(ctx, id);
+  // Stored first: the deliveries writing to it here adopt the new cap from their next bytes.
+  if (body.transferCapMiBps !== undefined) ctx.bandwidth.set(`destination:${id}`, body.transferCapMiBps);
   return toView(await findDestinationRow(ctx, id));
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { REDACTED } from "../protocol/datasource.js";
 import { refusedEndpointName } from "./endpoint-policy.js";
+import { TransferCapMiBps } from "./transfer-cap.js";
 
 export { normalizeHost, refusedEndpointName } from "./endpoint-policy.js";
 
@@ -130,7 +131,8 @@ export function maskDestinationSecrets(type: DestinationType, config: Record<str
 /** A storage quota in GB (10^9 bytes); fractions allowed. */
 const MaxSizeGb = z.number().positive().max(1_000_000);
 
-const common = { name: z.string().min(1).max(200), maxSizeGb: MaxSizeGb.optional(), isDefault: z.boolean().optional() };
+/** `transferCapMiBps`: what is written to the destination goes no faster (absent: no cap). */
+const common = { name: z.string().min(1).max(200), maxSizeGb: MaxSizeGb.optional(), isDefault: z.boolean().optional(), transferCapMiBps: TransferCapMiBps.optional() };
 
 export const CreateDestinationBody = z.discriminatedUnion("type", [
   z.object({ ...common, type: z.literal("local"), config: LocalDestinationConfig }).strict(),
@@ -142,7 +144,8 @@ export type CreateDestinationBody = z.infer<typeof CreateDestinationBody>;
 /**
  * `PATCH /destinations/:id`. `config` is merged field by field over the stored one and the result
  * validated as a whole; a secret omitted or sent as the mask keeps the stored one, `null` removes an
- * optional field. `maxSizeGb: null` removes the quota. The type never changes.
+ * optional field. `maxSizeGb: null` removes the quota, `transferCapMiBps: null` the cap (a new cap
+ * reaches deliveries under way). The type never changes.
  */
 export const UpdateDestinationBody = z
   .object({
@@ -150,6 +153,7 @@ export const UpdateDestinationBody = z
     config: z.record(z.string(), z.unknown()).optional(),
     maxSizeGb: MaxSizeGb.nullable().optional(),
     isDefault: z.boolean().optional(),
+    transferCapMiBps: TransferCapMiBps.nullable().optional(),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, "must change at least one field");

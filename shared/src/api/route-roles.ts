@@ -30,6 +30,8 @@ export const API_ROUTE_ROLES = {
   "GET /agents/:id/health": "viewer",
   "GET /agents/:id/capabilities": "viewer",
   "GET /agents/:id": "viewer",
+  // Its settings (the upload bandwidth cap): operating the fleet, like a destination's.
+  "PATCH /agents/:id": "operator",
 
   "POST /datasources": "operator",
   "GET /datasources": "viewer",

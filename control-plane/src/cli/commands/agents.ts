@@ -1,17 +1,24 @@
 import type { Command } from "commander";
+import { UpdateAgentBody } from "@holdfast/shared";
 import { call } from "../remote/client.js";
+import { CliError } from "../remote/cli-error.js";
+import { EXIT } from "../remote/exit-codes.js";
+import { checked, numberFlag } from "../remote/flags.js";
 import { color, printDone, printItem, printList } from "../remote/output.js";
 import { remote } from "../remote/remote-command.js";
 
+/** A bandwidth cap as the CLI shows it. */
+export const capText = (mibps: number | null) => (mibps === null ? "none" : `${mibps} MiB/s`);
+
 const statusColor = (status: string) => (status === "online" ? color.green(status) : status === "revoked" ? color.red(status) : color.yellow(status));
 
-/** `holdfast agents list|show|revoke`. */
+/** `holdfast agents list|show|update|revoke`. */
 export function registerAgentsCommands(program: Command): void {
   const agents = program.command("agents").description("the agents enrolled with the control plane");
 
   agents
     .command("list")
-    .description("list agents: id, name, host, status, last seen, version")
+    .description("list agents: id, name, host, status, last seen, version, upload cap")
     .action(
       remote(async ({ api, json }) => {
         const { items } = await call(api.agents.$get());
@@ -24,6 +31,7 @@ export function registerAgentsCommands(program: Command): void {
             { header: "STATUS", value: (a) => statusColor(a.status) },
             { header: "LAST SEEN", value: (a) => a.lastSeenAt },
             { header: "VERSION", value: (a) => a.version },
+            { header: "UPLOAD CAP", value: (a) => (a.transferCapMiBps === null ? "-" : capText(a.transferCapMiBps)) },
           ],
           { json, empty: "No agents yet: holdfast enroll-token create prints the command that installs one." },
         );
@@ -47,6 +55,7 @@ export function registerAgentsCommands(program: Command): void {
           ...(agent.statusReason ? [["Reason", agent.statusReason] as [string, string]] : []),
           ["Last seen", agent.lastSeenAt],
           ["Version", agent.updateAvailable ? `${agent.version} (update available)` : agent.version],
+          ["Upload cap", capText(agent.transferCapMiBps)],
           [
             "Engines",
             capabilities
@@ -57,6 +66,22 @@ export function registerAgentsCommands(program: Command): void {
           ],
           ["Codecs", capabilities ? capabilities.codecs.join(", ") : "-"],
         ], { json });
+      }),
+    );
+
+  agents
+    .command("update")
+    .description("change an agent's settings: the bandwidth cap on its artifact uploads (a transfer under way adopts it)")
+    .argument("<agent>", "agent id")
+    .option("--transfer-cap <MiB/s>", "cap its uploads to the control plane, in MiB/s (fractions allowed, at least 0.1)", numberFlag)
+    .option("--no-transfer-cap", "remove the cap")
+    .addHelpText("after", "\nExamples:\n  holdfast agents update agt_… --transfer-cap 20\n  holdfast agents update agt_… --no-transfer-cap")
+    .action(
+      remote(async ({ api, json }, id: string, flags: { transferCap?: number | false }) => {
+        if (flags.transferCap === undefined) throw new CliError("Nothing to change: give --transfer-cap <MiB/s> or --no-transfer-cap", EXIT.usage);
+        const body = checked(UpdateAgentBody, { transferCapMiBps: flags.transferCap === false ? null : flags.transferCap }, "agent update");
+        const agent = await call(api.agents[":id"].$patch({ param: { id }, json: body }));
+        printDone(agent, { json, message: `Agent ${id}: upload cap ${capText(agent.transferCapMiBps)}.` });
       }),
     );
 

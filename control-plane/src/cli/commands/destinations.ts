@@ -3,11 +3,12 @@ import { CreateDestinationBody, DestinationType, UpdateDestinationBody } from "@
 import { call } from "../remote/client.js";
 import { CliError } from "../remote/cli-error.js";
 import { EXIT } from "../remote/exit-codes.js";
-import { checked, defined, intFlag, readJsonObject } from "../remote/flags.js";
+import { checked, defined, intFlag, numberFlag, readJsonObject } from "../remote/flags.js";
 import { confirmOrRefuse, readSecret } from "../remote/input.js";
 import { color, printDone, printItem, printList, say } from "../remote/output.js";
 import { remote } from "../remote/remote-command.js";
 import { bytes, millis } from "../remote/units.js";
+import { capText } from "./agents.js";
 
 interface DestinationFlags {
   name?: string;
@@ -32,6 +33,8 @@ interface DestinationFlags {
   privateKeyFile?: string;
   maxSizeGb?: string;
   default?: boolean;
+  /** false: `--no-transfer-cap` (update). */
+  transferCap?: number | boolean;
 }
 
 function addDestinationFlags(command: Command): Command {
@@ -55,6 +58,7 @@ function addDestinationFlags(command: Command): Command {
     .option("--secret-file <path>", "read the secret from this file (same as --secret-stdin)")
     .option("--private-key-file <path>", "sftp: read an unencrypted private key from this file")
     .option("--max-size-gb <gb>", "a quota in GB (10^9 bytes)")
+    .option("--transfer-cap <MiB/s>", "cap what is written to it, in MiB/s (fractions allowed, at least 0.1)", numberFlag)
     .option("--default", "deliver new backups here unless a run names its destinations");
 }
 
@@ -113,7 +117,7 @@ export function registerDestinationsCommands(program: Command): void {
 
   group
     .command("list")
-    .description("list destinations: id, name, type, where, default, quota")
+    .description("list destinations: id, name, type, where, default, quota, transfer cap")
     .action(
       remote(async ({ api, json }) => {
         const { items } = await call(api.destinations.$get());
@@ -126,6 +130,7 @@ export function registerDestinationsCommands(program: Command): void {
             { header: "WHERE", value: (d) => destinationWhere(d) },
             { header: "DEFAULT", value: (d) => (d.isDefault ? "yes" : "") },
             { header: "QUOTA", value: (d) => (d.maxSizeGb === null ? "-" : `${d.maxSizeGb} GB`) },
+            { header: "CAP", value: (d) => (d.transferCapMiBps === null ? "-" : capText(d.transferCapMiBps)) },
           ],
           { json, empty: "No destinations yet: holdfast destinations create --help" },
         );
@@ -148,6 +153,7 @@ export function registerDestinationsCommands(program: Command): void {
           ["Default", d.isDefault ? "yes" : "no"],
           ["Quota", d.maxSizeGb === null ? "-" : `${d.maxSizeGb} GB`],
           ["Deletes", d.deleteDeniedAt === null ? "allowed" : color.yellow(`refused to its credentials since ${d.deleteDeniedAt}: retention keeps what it would delete`)],
+          ["Transfer cap", capText(d.transferCapMiBps)],
           ["Created", d.createdAt],
         ], { json });
       }),
@@ -169,7 +175,7 @@ export function registerDestinationsCommands(program: Command): void {
           CreateDestinationBody,
           {
             ...fromFile,
-            ...defined({ name: flags.name, type, maxSizeGb: maxSizeOf(flags.maxSizeGb), isDefault: flags.default }),
+            ...defined({ name: flags.name, type, maxSizeGb: maxSizeOf(flags.maxSizeGb), isDefault: flags.default, transferCapMiBps: typeof flags.transferCap === "number" ? flags.transferCap : undefined }),
             config: { ...((fromFile.config as object | undefined) ?? {}), ...(await configOf(type, flags)) },
           },
           flags.file ?? "destination",
@@ -185,6 +191,7 @@ export function registerDestinationsCommands(program: Command): void {
       .description("change a destination: only the fields given change (its type never does)")
       .argument("<destination>", "destination id")
       .option("--no-quota", "remove the quota")
+      .option("--no-transfer-cap", "remove the transfer cap")
       .option("--no-default", "stop being the default"),
   ).action(
     remote(async ({ api, json }, id: string, flags: DestinationFlags & { quota?: boolean; default?: boolean }) => {
@@ -193,7 +200,13 @@ export function registerDestinationsCommands(program: Command): void {
       const body = checked(
         UpdateDestinationBody,
         {
-          ...defined({ name: flags.name, maxSizeGb: flags.quota === false ? null : maxSizeOf(flags.maxSizeGb), isDefault: flags.default }),
+          ...defined({
+            name: flags.name,
+            maxSizeGb: flags.quota === false ? null : maxSizeOf(flags.maxSizeGb),
+            isDefault: flags.default,
+            // `--no-transfer-cap` is declared before `--transfer-cap`: commander then defaults it to true.
+            transferCapMiBps: flags.transferCap === false ? null : typeof flags.transferCap === "number" ? flags.transferCap : undefined,
+          }),
           ...(Object.keys(config).length > 0 ? { config } : {}),
         },
         "destination update",

@@ -45,6 +45,12 @@ export function intFlag(value: string): number {
   return Number(value);
 }
 
+/** Commander's parser for a decimal flag (`--transfer-cap 0.5`): a usage error otherwise; the schema checks its range. */
+export function numberFlag(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new InvalidArgumentError("must be a number such as 5 or 0.5");
+  return Number(value);
+}
+
 /** Commander's parser for a repeatable flag (`--tag a --tag b`). */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

@@ -16,6 +16,7 @@ import {
   SignInBody,
   StartBackupBody,
   StatsQuery,
+  UpdateAgentBody,
   UpdateDestinationBody,
   UpdateScheduleBody,
 } from "@holdfast/shared";
@@ -24,6 +25,7 @@ import { getAgentCapabilities } from "../../agents/get-agent-capabilities.js";
 import { getAgentQueue } from "../../agents/get-agent-queue.js";
 import { listAgents, showAgent } from "../../agents/list-agents.js";
 import { revokeAgent } from "../../agents/revoke-agent.js";
+import { updateAgent } from "../../agents/update-agent.js";
 import type { AppContext } from "../../context.js";
 import { createDestination } from "../../destinations/create-destination.js";
 import { deleteDestination } from "../../destinations/delete-destination.js";
@@ -108,6 +110,9 @@ export function apiRoutes(ctx: AppContext) {
     })
     .get("/agents", async (c) => c.json({ items: await listAgents(ctx) }))
     .get("/agents/:id", params(IdParam), async (c) => c.json(await showAgent(ctx, c.req.valid("param").id)))
+    .patch("/agents/:id", params(IdParam), jsonBody(UpdateAgentBody, "agent update"), async (c) =>
+      c.json(await updateAgent(scoped(ctx, c), c.req.valid("param").id, c.req.valid("json"))),
+    )
     .post("/agents/:id/revoke", params(IdParam), async (c) => {
       const { id } = c.req.valid("param");
       await revokeAgent(scoped(ctx, c), id);

@@ -10,6 +10,7 @@ import { PageHeader } from "../../ui/page-header.js";
 import { QueryView } from "../../ui/query-view.js";
 import { EmptyState } from "../../ui/states.js";
 import { AgentQueuePanel } from "./agent-queue-panel.js";
+import { capText, EditTransferCapButton } from "./agent-transfer-cap.js";
 import { agentCapabilitiesQuery, agentHealthQuery } from "./agent-queries.js";
 import { AgentStatusBadge } from "./agent-status-badge.js";
 import { InsecureLinkBadge } from "./insecure-link-badge.js";
@@ -62,7 +63,7 @@ function AgentDetail({ agent }: { agent: AgentItem }) {
         }
       />
       <Stack gap="lg">
-        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }}>
           <Fact label="Status">
             <Group gap="xs">
               <AgentStatusBadge status={agent.status} />
@@ -74,6 +75,16 @@ function AgentDetail({ agent }: { agent: AgentItem }) {
           </Fact>
           <Fact label="Last seen">
             <DateTime value={agent.lastSeenAt} relative />
+          </Fact>
+          <Fact label="Upload cap">
+            <Group gap="xs" justify="space-between" wrap="nowrap">
+              {capText(agent.transferCapMiBps)}
+              {agent.status !== "revoked" && (
+                <Can route="PATCH /agents/:id">
+                  <EditTransferCapButton agent={agent} />
+                </Can>
+              )}
+            </Group>
           </Fact>
         </SimpleGrid>
         <IncompatibleReason agent={agent} />

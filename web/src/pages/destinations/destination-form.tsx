@@ -62,6 +62,13 @@ export function DestinationForm({ stored, onSaved, onCancel }: { stored?: Destin
           <SchemaFields fields={configFields(type)} form={form} path="config" texts={CONFIG_TEXTS[type]} secrets={secretFields(type)} storedSecrets={kept} />
         </Fieldset>
         <NumberInput label="Quota (GB)" description="Backups that would take it past this are refused; empty for none. 1 GB = 10⁹ bytes." min={0} decimalScale={3} {...form.getInputProps("maxSizeGb")} />
+        <NumberInput
+          label="Transfer cap (MiB/s)"
+          description="Backups are written to it no faster than this; a delivery under way slows down or speeds up when it changes. Empty for none. Not applied to a hard-linked local copy (no bytes move)."
+          min={0}
+          decimalScale={2}
+          {...form.getInputProps("transferCapMiBps")}
+        />
         <Checkbox label="Default destination" description="Preselected for new schedules and backups." {...form.getInputProps("isDefault", { type: "checkbox" })} />
         {save.isError && <ErrorState title={stored ? "The changes were not saved" : "The destination was not added"} error={save.error} />}
         <Group justify="flex-end">

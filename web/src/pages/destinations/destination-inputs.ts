@@ -9,6 +9,8 @@ export interface DestinationInputs {
   type: DestinationType;
   config: InputValues;
   maxSizeGb: number | "";
+  /** MiB/s; empty for no cap. */
+  transferCapMiBps: number | "";
   isDefault: boolean;
 }
 
@@ -18,14 +20,14 @@ export const configFields = (type: DestinationType) => FIELDS[type];
 export const secretFields = (type: DestinationType): readonly string[] => DESTINATION_SECRET_FIELDS[type];
 
 export function blankInputs(type: DestinationType): DestinationInputs {
-  return { name: "", type, config: initialInputs(FIELDS[type]), maxSizeGb: "", isDefault: false };
+  return { name: "", type, config: initialInputs(FIELDS[type]), maxSizeGb: "", transferCapMiBps: "", isDefault: false };
 }
 
 /** The stored secrets (answered as the mask) are never put in a field. */
 export function storedInputs(d: DestinationItem): DestinationInputs {
   const config = { ...d.config };
   for (const field of secretFields(d.type)) delete config[field];
-  return { name: d.name, type: d.type, config: initialInputs(FIELDS[d.type], config), maxSizeGb: d.maxSizeGb ?? "", isDefault: d.isDefault };
+  return { name: d.name, type: d.type, config: initialInputs(FIELDS[d.type], config), maxSizeGb: d.maxSizeGb ?? "", transferCapMiBps: d.transferCapMiBps ?? "", isDefault: d.isDefault };
 }
 
 /** The secrets the server holds for a stored destination. */
@@ -37,6 +39,7 @@ export function createBody(inputs: DestinationInputs): Record<string, unknown> {
     type: inputs.type,
     config: toPayload(FIELDS[inputs.type], inputs.config, { update: false }),
     ...(inputs.maxSizeGb === "" ? {} : { maxSizeGb: inputs.maxSizeGb }),
+    ...(inputs.transferCapMiBps === "" ? {} : { transferCapMiBps: inputs.transferCapMiBps }),
     ...(inputs.isDefault ? { isDefault: true } : {}),
   };
 }
@@ -46,6 +49,7 @@ export function updateBody(inputs: DestinationInputs): Record<string, unknown> {
     name: inputs.name,
     config: toPayload(FIELDS[inputs.type], inputs.config, { update: true, secrets: secretFields(inputs.type) }),
     maxSizeGb: inputs.maxSizeGb === "" ? null : inputs.maxSizeGb,
+    transferCapMiBps: inputs.transferCapMiBps === "" ? null : inputs.transferCapMiBps,
     isDefault: inputs.isDefault,
   };
 }

@@ -127,6 +127,8 @@ function DestinationCard({ destination: d, usage, onEdit }: { destination: Desti
             {d.health.lastCheck && d.health.lastCheck.result !== "ok" && ` (${d.health.lastCheck.result}: ${d.health.lastCheck.error?.message ?? ""})`}
             {d.health.nearlyFull && ` (nearly full: ${d.health.nearlyFull})`}
           </dd>
+          <dt>Transfer cap</dt>
+          <dd>{d.transferCapMiBps === null ? "none" : `${d.transferCapMiBps} MiB/s`}</dd>
         </dl>
         {d.deleteDeniedAt && (
           <Alert color="yellow" variant="light" icon={<IconTrashOff aria-hidden />} title="Its credentials cannot delete" role="note" classNames={{ title: classes.noticeTitle }}>

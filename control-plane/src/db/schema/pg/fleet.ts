@@ -20,6 +20,8 @@ export const agents = pgTable("agents", {
   linkSecurity: text("link_security"),
   /** Why the status is what it is, where it needs saying (an incompatible agent: the versions on each side). */
   statusReason: text("status_reason"),
+  /** The cap on its artifact uploads to the control plane, MiB/s; null: none. */
+  transferCapMiBps: doublePrecision("transfer_cap_mibps"),
 });
 
 export const agentJti = pgTable(
@@ -73,6 +75,8 @@ export const destinations = pgTable("destinations", {
    * succeeds. Retention then keeps what it would delete, and the console says so on the destination.
    */
   deleteDeniedAt: bigint("delete_denied_at", { mode: "number" }),
+  /** The cap on what is written to it, MiB/s; null: none. */
+  transferCapMiBps: doublePrecision("transfer_cap_mibps"),
   /** Deleted destinations stay as rows so past deliveries keep their reference; their secrets are wiped. */
   deletedAt: bigint("deleted_at", { mode: "number" }),
 });

@@ -20,6 +20,8 @@ export const agents = sqliteTable("agents", {
   linkSecurity: text("link_security"),
   /** Why the status is what it is, where it needs saying (an incompatible agent: the versions on each side). */
   statusReason: text("status_reason"),
+  /** The cap on its artifact uploads to the control plane, MiB/s; null: none. */
+  transferCapMiBps: real("transfer_cap_mibps"),
 });
 
 export const agentJti = sqliteTable(
@@ -73,6 +75,8 @@ export const destinations = sqliteTable("destinations", {
    * succeeds. Retention then keeps what it would delete, and the console says so on the destination.
    */
   deleteDeniedAt: integer("delete_denied_at"),
+  /** The cap on what is written to it, MiB/s; null: none. */
+  transferCapMiBps: real("transfer_cap_mibps"),
   /** Deleted destinations stay as rows so past deliveries keep their reference; their secrets are wiped. */
   deletedAt: integer("deleted_at"),
 });
