@@ -34,7 +34,9 @@ export function toPayload(fields: SchemaField[], inputs: InputValues, opts: { up
     let value: unknown = raw;
     if (field.kind === "object") {
       const inner = toPayload(field.fields, (raw as InputValues | undefined) ?? {}, { update: false });
-      value = Object.values(inner).every((v) => v === undefined) ? undefined : inner;
+      // An optional group holding only its defaults was left alone (a standby with a port but no host is not one).
+      const touched = field.fields.some((f) => inner[f.name] !== undefined && inner[f.name] !== f.defaultValue);
+      value = touched ? inner : undefined;
     } else if (field.kind === "boolean") {
       // An optional switch left off is the API's default: not sent.
       value = raw === true ? true : field.required || field.defaultValue !== undefined ? false : undefined;
