@@ -50,8 +50,8 @@ describe("the datasources pages, against a real control plane, agent and Postgre
     expect(await dialog.getByRole("textbox", { name: "Authentication database" }).count()).toBe(0);
     await dialog.getByRole("textbox", { name: "Name" }).fill("billing");
     await chooseOption(page, "Agent", /e2e-agent/);
-    await dialog.getByRole("textbox", { name: "Host" }).fill("127.0.0.1");
-    expect(await dialog.getByRole("textbox", { name: "Port" }).inputValue()).toBe("5432");
+    await dialog.getByRole("textbox", { name: "Host", exact: true }).fill("127.0.0.1");
+    expect(await dialog.getByRole("textbox", { name: "Port", exact: true }).inputValue()).toBe("5432");
     // The shared schema's rule, shown as the user types, before anything is sent.
     await dialog.getByRole("textbox", { name: "Database" }).fill("-oops");
     await dialog.getByText("must not start with '-'").waitFor();

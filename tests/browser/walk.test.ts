@@ -133,8 +133,8 @@ describe("a new user's walk through the console", () => {
     await dialog.getByRole("textbox", { name: "Name" }).fill(name);
     await dialog.getByRole("combobox", { name: "Agent", exact: true }).click();
     await page.getByRole("option", { name: new RegExp(agentName) }).click();
-    await dialog.getByRole("textbox", { name: "Host" }).fill("127.0.0.1");
-    expect(await dialog.getByRole("textbox", { name: "Port" }).inputValue()).toBe("5432");
+    await dialog.getByRole("textbox", { name: "Host", exact: true }).fill("127.0.0.1");
+    expect(await dialog.getByRole("textbox", { name: "Port", exact: true }).inputValue()).toBe("5432");
     await dialog.getByRole("textbox", { name: "Database" }).fill(database);
     await dialog.getByRole("textbox", { name: "User" }).fill("postgres");
     await dialog.getByRole("radiogroup", { name: "Authentication" }).getByText("None", { exact: true }).click();
