@@ -36,7 +36,11 @@ function countReport(report) {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
+  const failures = [];
   for (const file of report.testResults ?? []) {
+    const name = path.relative(root, file.name);
+    for (const a of file.assertionResults.filter((a) => a.status === "failed")) failures.push(`${name} > ${a.fullName}\n    ${firstLines(a.failureMessages?.join("\n"))}`);
+    if (file.status === "failed" && !file.assertionResults.some((a) => a.status === "failed")) failures.push(`${name}\n    ${firstLines(file.message)}`);
     const statuses = file.assertionResults.map((a) => a.status);
     const filePassed = statuses.filter((s) => s === "passed").length;
     const fileFailed = statuses.filter((s) => s === "failed").length;
@@ -48,7 +52,12 @@ function countReport(report) {
       skipped += unrun;
     }
   }
-  return { passed, failed, skipped };
+  return { passed, failed, skipped, failures };
+}
+
+/** The first lines of a failure message, so the closing list says what broke without the whole stack. */
+function firstLines(message = "", n = 4) {
+  return message.split("\n").slice(0, n).join("\n    ");
 }
 
 /** Runs a workspace's vitest suite (its default config, or `config`), reported under `label`. */
@@ -62,7 +71,7 @@ function runSuite(workspace, { config, label = workspace } = {}) {
       env: { ...process.env, FORCE_COLOR: process.env.CI ? "0" : process.env.FORCE_COLOR },
     });
     child.on("close", (code) => {
-      const counts = existsSync(out) ? countReport(JSON.parse(readFileSync(out, "utf8"))) : { passed: 0, failed: 0, skipped: 0 };
+      const counts = existsSync(out) ? countReport(JSON.parse(readFileSync(out, "utf8"))) : { passed: 0, failed: 0, skipped: 0, failures: [] };
       if (code !== 0 && counts.failed === 0) counts.failed = 1;
       resolve({ workspace: label, ...counts });
     });
@@ -105,6 +114,9 @@ if (selected("tests") || selected("tests/browser")) results.push(await runSuite(
 for (const c of checks.filter((c) => !c.ok)) results.find((r) => r.workspace === c.workspace || r.workspace.startsWith(`${c.workspace}/`)).failed += 1;
 
 for (const c of checks.filter((c) => !c.ok)) process.stdout.write(`\n${c.workspace}: typecheck failed\n${c.output.trimEnd()}\n`);
+
+// The failed tests by name near the end, where a CI log's tail is read.
+for (const r of results) for (const f of r.failures) process.stdout.write(`\nFAILED ${r.workspace}: ${f}\n`);
 
 for (const c of checks) console.log(`${c.workspace} typecheck: ${c.ok ? "ok" : `failed${c.errors ? ` (${c.errors} type error${c.errors === 1 ? "" : "s"})` : ""}`}`);
 for (const r of results) console.log(`${r.workspace}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
