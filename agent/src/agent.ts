@@ -3,7 +3,7 @@ import { defaultEngines } from "./engines/registry.js";
 import type { EngineRegistry } from "./engines/types.js";
 import type { AgentEnv, AgentLimits } from "./env.js";
 import { readIdentity } from "./identity/identity-file.js";
-import { withConfiguredServer } from "./identity/configured-server.js";
+import { configuredServers } from "./identity/configured-server.js";
 import { savePins } from "./identity/save-pins.js";
 import { ServerTrust } from "./link/server-trust.js";
 import { readPrivateKey } from "./identity/keys.js";
@@ -67,11 +67,12 @@ export interface StartAgentOptions {
 
 /** `holdfast-agent run`: open the store (closing interrupted runs), sweep, resume the queue, connect. */
 export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = systemClock, opts: StartAgentOptions = {}): Promise<RunningAgent> {
-  const identity = withConfiguredServer(await readIdentity(env.dataDir), env);
+  const identity = await readIdentity(env.dataDir);
+  const servers = configuredServers(identity, env);
   const privateKey = await readPrivateKey(env.dataDir);
-  const trust = new ServerTrust(identity.serverUrl, identity.pins, identity.insecure);
+  const trust = new ServerTrust(servers[0]!, identity.pins, identity.insecure);
   // A plain URL to another host without --insecure never works: one line at start, not a retry loop.
-  trust.checkTransport();
+  for (const server of servers) trust.checkTransport(server);
   const stagingRoot = stagingRootFor(env.tmpDir, identity.agentId);
   const agentLog = log.child({ agentId: identity.agentId });
   const { store, recovered, loosened } = openStore({ dataDir: env.dataDir, stagingRoot, clock });
@@ -89,19 +90,20 @@ export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = syst
     ...(opts.engines ? { engines: opts.engines } : {}),
     limits: env.limits,
   });
-  if (identity.insecure) agentLog.warn({ serverUrl: identity.serverUrl }, "enrolled with --insecure: plain ws:// and http:// to the control plane are accepted; tokens and backups may cross the network in clear");
+  if (identity.insecure) agentLog.warn({ servers }, "enrolled with --insecure: plain ws:// and http:// to the control plane are accepted; tokens and backups may cross the network in clear");
   const dispatcher = new Dispatcher({
     run: ctx,
     agentId: identity.agentId,
-    serverUrl: identity.serverUrl,
+    serverUrl: () => link.server,
     log: agentLog,
     trust,
     savePins: (pins) => savePins(env.dataDir, pins),
   });
   ctx.sweeper.start();
   ctx.slot.startNext();
-  const link = new LinkClient({
+  const link: LinkClient = new LinkClient({
     identity,
+    servers,
     trust,
     privateKey,
     clock,

@@ -34,8 +34,9 @@ const serverUrl = z.url({ protocol: /^https?$/ });
 /**
  * Strict: a misspelt key stops start-up naming it instead of being silently ignored. Values are JSON
  * types (numbers as numbers), with the variables' ranges, so a bad value is named by its key here.
- * `server`/`servers`: the control plane to connect to, overriding the URL saved at enrollment (one
- * address today; the list is reserved for several control planes and only its first entry is used).
+ * `server`/`servers`: the control planes to connect to, overriding the URL saved at enrollment; with
+ * several, the link moves to the next whenever a connection fails or drops (replicas of one control
+ * plane on one PostgreSQL).
  */
 export const AgentConfigFile = z
   .object({

@@ -49,4 +49,12 @@ describe("loadEnv", () => {
     expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_LOG_LEVEL: "loud" })).toThrowError(HoldfastError);
     expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_RECONNECT_BASE_MS: "1000", HOLDFAST_RECONNECT_CAP_MS: "10" })).toThrowError(/CAP/);
   });
+
+  it("takes the control planes from --server, else HOLDFAST_SERVERS (comma-separated), and refuses what is not an http(s) URL", () => {
+    expect(loadEnv({ dataDir: "/d", servers: ["https://a.example", "https://b.example"] }, { HOLDFAST_SERVERS: "https://c.example" }).servers).toEqual(["https://a.example", "https://b.example"]);
+    expect(loadEnv({ dataDir: "/d", servers: [] }, { HOLDFAST_SERVERS: " https://c.example , https://d.example:8443 ," }).servers).toEqual(["https://c.example", "https://d.example:8443"]);
+    expect(loadEnv({ dataDir: "/d" }, {}).servers).toBeUndefined();
+    expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_SERVERS: "https://c.example,c.example" })).toThrowError(/servers\.1/);
+    expect(() => loadEnv({ dataDir: "/d", servers: ["ftp://x"] }, {})).toThrowError(/http\(s\) URL/);
+  });
 });

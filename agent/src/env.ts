@@ -37,8 +37,12 @@ const EnvSchema = z.object({
   reconnectCapMs: positiveMs.default(60_000),
   tmpDir: z.string().min(1),
   limits: LimitsSchema,
-  /** The control planes of the config file's `server`/`servers`; absent: the URL saved at enrollment. */
-  servers: z.array(z.string()).optional(),
+  /**
+   * The control planes to connect to, in order (`--server`, HOLDFAST_SERVERS comma-separated, the
+   * config file's `server`/`servers`); absent: the URL saved at enrollment. The link moves to the next
+   * one whenever a connection fails or drops.
+   */
+  servers: z.array(z.url({ protocol: /^https?$/, error: "each control plane must be an http(s) URL" })).min(1).max(16).optional(),
   /** The config file read at start-up, if any (HOLDFAST_AGENT_CONFIG or --config). */
   configFile: z.string().optional(),
 });
@@ -52,7 +56,7 @@ const blankToUndefined = (v: string | undefined) => (v === undefined || v.trim()
  * file (`--config` or HOLDFAST_AGENT_CONFIG, /etc/holdfast/agent.json when installed), the default.
  * The temp dir is os.tmpdir(), which honours TMPDIR.
  */
-export function loadEnv(flags: { dataDir?: string | undefined; config?: string | undefined }, env: NodeJS.ProcessEnv = process.env): AgentEnv {
+export function loadEnv(flags: { dataDir?: string | undefined; config?: string | undefined; servers?: string[] | undefined }, env: NodeJS.ProcessEnv = process.env): AgentEnv {
   const configPath = flags.config ?? blankToUndefined(env.HOLDFAST_AGENT_CONFIG);
   const configFile = configPath === undefined ? undefined : path.resolve(configPath);
   const file: AgentConfigFile = configFile === undefined ? {} : readAgentConfigFile(configFile);
@@ -61,7 +65,11 @@ export function loadEnv(flags: { dataDir?: string | undefined; config?: string |
   if (dataDir === undefined) {
     throw new HoldfastError("VALIDATION_FAILED", "No data dir: pass --data-dir, set HOLDFAST_DATA_DIR or dataDir in the config file");
   }
-  const servers = file.servers ?? (file.server === undefined ? undefined : [file.server]);
+  const fromVariable = blankToUndefined(env.HOLDFAST_SERVERS)
+    ?.split(",")
+    .map((url) => url.trim())
+    .filter((url) => url !== "");
+  const servers = (flags.servers?.length ? flags.servers : undefined) ?? fromVariable ?? file.servers ?? (file.server === undefined ? undefined : [file.server]);
   const parsed = EnvSchema.safeParse({
     dataDir: path.resolve(String(dataDir)),
     heartbeatMs: setting("heartbeatMs"),

@@ -59,12 +59,13 @@ program
   .description("Connect to the control plane and run backups until stopped.")
   .option("--data-dir <dir>", "agent data dir (default: HOLDFAST_DATA_DIR)")
   .option("--config <file>", "agent config file (default: HOLDFAST_AGENT_CONFIG; /etc/holdfast/agent.json when installed)")
-  .action(async (opts: { dataDir?: string; config?: string }) => {
+  .option("--server <url>", "a control plane to connect to; repeat for replicas, tried in turn (default: HOLDFAST_SERVERS, the config file, the enrolled URL)", (url: string, all: string[]) => [...all, url], [])
+  .action(async (opts: { dataDir?: string; config?: string; server: string[] }) => {
     let agent;
     let log;
     let env;
     try {
-      env = loadEnv({ dataDir: opts.dataDir, config: opts.config });
+      env = loadEnv({ dataDir: opts.dataDir, config: opts.config, servers: opts.server });
     } catch (err) {
       fail(err, EXIT_CONFIG);
     }

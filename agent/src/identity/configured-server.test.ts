@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { withConfiguredServer } from "./configured-server.js";
+import { configuredServers, withConfiguredServer } from "./configured-server.js";
 
 describe("withConfiguredServer", () => {
   const enrolled = { agentId: "agt_1", serverUrl: "https://old.example.com" };
@@ -10,5 +10,12 @@ describe("withConfiguredServer", () => {
 
   it("keeps the enrolled URL when the file names none", () => {
     expect(withConfiguredServer(enrolled, {})).toBe(enrolled);
+  });
+});
+
+describe("configuredServers", () => {
+  it("is the configured list, normalized and without repeats, else the enrolled URL", () => {
+    expect(configuredServers({ serverUrl: "https://old.example.com" }, { servers: ["https://a.example/", "https://b.example", "https://a.example"] })).toEqual(["https://a.example", "https://b.example"]);
+    expect(configuredServers({ serverUrl: "https://old.example.com" }, {})).toEqual(["https://old.example.com"]);
   });
 });

@@ -16,6 +16,11 @@ export const EXIT_CONFIG = 78;
 
 export interface LinkClientOptions {
   identity: AgentIdentity;
+  /**
+   * The control planes to connect to, in order (replicas, or one behind a load balancer); absent: the
+   * identity's URL. Each new connection after a failed or dropped one goes to the next in the list.
+   */
+  servers?: readonly string[];
   privateKey: CryptoKey;
   clock: Clock;
   log: Logger;
@@ -53,8 +58,17 @@ export class LinkClient {
   private cancelTimer: (() => void) | null = null;
   private cancelWatchdog: (() => void) | null = null;
   private finish: ((code: number) => void) | null = null;
+  private readonly servers: readonly string[];
+  private serverIndex = 0;
 
-  constructor(private readonly opts: LinkClientOptions) {}
+  constructor(private readonly opts: LinkClientOptions) {
+    this.servers = opts.servers?.length ? opts.servers : [opts.identity.serverUrl];
+  }
+
+  /** The control plane of the current (or next) connection: uploads and downloads go to it too. */
+  get server(): string {
+    return this.servers[this.serverIndex]!;
+  }
 
   run(): Promise<number> {
     return new Promise((resolve) => {
@@ -99,13 +113,13 @@ export class LinkClient {
     let trusted: ReturnType<ServerTrust["connectOptions"]>;
     try {
       // Read per attempt: pins the control plane pushed apply from the next connection on.
-      trusted = this.opts.trust?.connectOptions() ?? {};
+      trusted = this.opts.trust?.connectOptions(this.server) ?? {};
     } catch (err) {
       log.error({ err: { message: (err as Error).message } }, "refusing to connect");
       this.stop(EXIT_CONFIG);
       return;
     }
-    const ws = new WebSocket(wsUrlOf(identity.serverUrl), WS_SUBPROTOCOL, {
+    const ws = new WebSocket(wsUrlOf(this.server), WS_SUBPROTOCOL, {
       ...this.opts.wsOptions,
       ...trusted,
       // The versions ride on the upgrade so a control plane of another major can refuse with a reason.
@@ -129,7 +143,7 @@ export class LinkClient {
       send,
       () => {
         this.attempt = 0;
-        log.info("link established");
+        log.info(this.servers.length > 1 ? { server: this.server } : {}, "link established");
       },
       (reason) => {
         refusedHere = reason;
@@ -195,12 +209,17 @@ export class LinkClient {
     }, 3 * this.opts.heartbeatMs);
   }
 
-  /** `longest`: wait the full cap (an incompatible peer will not change in seconds). */
+  /**
+   * `longest`: wait the full cap (an incompatible peer will not change in seconds). With several
+   * control planes every new attempt goes to the next one: a replica that died is left at once, and
+   * the backoff (reset at each helloAck) keeps a fleet from stampeding the survivors.
+   */
   private scheduleReconnect(longest = false): void {
     if (this.stopped) return;
+    this.serverIndex = (this.serverIndex + 1) % this.servers.length;
     const delay = longest ? this.opts.reconnectCapMs : backoffDelay(this.attempt, this.opts.reconnectBaseMs, this.opts.reconnectCapMs, this.opts.random);
     this.attempt++;
-    this.opts.log.debug({ delayMs: delay, attempt: this.attempt }, "reconnecting");
+    this.opts.log.debug({ delayMs: delay, attempt: this.attempt, server: this.server }, "reconnecting");
     this.cancelTimer = this.opts.clock.setTimeout(() => {
       this.cancelTimer = null;
       void this.connect();

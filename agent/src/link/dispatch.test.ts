@@ -53,7 +53,7 @@ describe("Dispatcher", () => {
     const clock = new ManualClock();
     store = openStore({ dataDir: path.join(dir, "data"), stagingRoot: path.join(dir, "staging"), clock }).store;
     ctx = createRunContext({ store, stagingRoot: path.join(dir, "staging"), clock, log: silentLogger, engines: { postgres: fakeEngine }, limits: DEFAULT_LIMITS });
-    dispatcher = new Dispatcher({ run: ctx, agentId: "agt_test", serverUrl: "http://127.0.0.1:1", log: silentLogger });
+    dispatcher = new Dispatcher({ run: ctx, agentId: "agt_test", serverUrl: () => "http://127.0.0.1:1", log: silentLogger });
   });
   afterEach(() => {
     store.close();

@@ -56,7 +56,8 @@ export type Handlers = { [T in CommandType]: Handler<T> };
 export interface DispatchDeps {
   run: RunContext;
   agentId: string;
-  serverUrl: string;
+  /** The control plane the link is connected to now: artifacts go to, and come from, that one. */
+  serverUrl: () => string;
   log: Logger;
   upload?: (opts: UploadOptions) => Promise<UploadResult>;
   /** Tests swap the restore's transport or target (restore/execute-restore.ts). */
@@ -92,7 +93,7 @@ export function createHandlers(deps: DispatchDeps): Handlers {
     listDatabases: async (payload) => ok(await withPathHint(run, payload.datasourceId, () => listDatabases(run, payload.datasourceId))),
     testDatabaseConnection: async (payload) => ok(await withPathHint(run, payload.datasourceId, () => testDatabaseConnection(run, payload.datasourceId))),
     startBackup: async (payload) => ok(await startBackup(run, payload), 202),
-    startRestore: (payload) => ok(startRestore(run, payload, { ...deps.restore, serverUrl: deps.serverUrl, ...(deps.trust ? { trust: deps.trust } : {}) }), 202),
+    startRestore: (payload) => ok(startRestore(run, payload, { ...deps.restore, serverUrl: deps.serverUrl(), ...(deps.trust ? { trust: deps.trust } : {}) }), 202),
     cancelBackup: async (payload) => ok(await cancelBackup(run, payload.runId)),
     cancelQueuedBackup: (payload) => ok(cancelQueuedBackup(run, payload.runId)),
     getExecutionStatus: (payload) => ok(getExecutionStatus(run.store, payload.runId)),
@@ -101,7 +102,7 @@ export function createHandlers(deps: DispatchDeps): Handlers {
     getRunErrorDetails: (payload) => ok(getRunErrorDetails(run.store, payload.runId)),
     getArtifactMetadata: (payload) => ok(getArtifactMetadata(run.store, payload.runId)),
     async readArtifact(payload) {
-      const { data, startUpload } = await readArtifact({ store: run.store, serverUrl: deps.serverUrl, log: deps.log, upload, ...(deps.trust ? { trust: deps.trust } : {}) }, payload);
+      const { data, startUpload } = await readArtifact({ store: run.store, serverUrl: deps.serverUrl(), log: deps.log, upload, ...(deps.trust ? { trust: deps.trust } : {}) }, payload);
       return { status: 202, data, after: startUpload };
     },
     cleanupStaging: (payload) => ok(cleanupStaging(run, payload.runId)),

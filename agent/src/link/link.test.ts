@@ -122,19 +122,21 @@ describe("the agent link", () => {
   let client: LinkClient;
   let serverUrl: string;
   let logLines: Array<{ level: number; msg: string; reason?: string }>;
+  let keys: Awaited<ReturnType<typeof generateKeyPair>>;
+  let ctx: ReturnType<typeof createRunContext>;
 
   beforeEach(async () => {
     logLines = [];
     const log = pino({ level: "info" }, { write: (line: string) => logLines.push(JSON.parse(line) as (typeof logLines)[number]) });
     dir = makeTempDir("link");
     clock = new ManualClock(Date.now());
-    const keys = await generateKeyPair();
+    keys = await generateKeyPair();
     store = openStore({ dataDir: path.join(dir, "data"), stagingRoot: path.join(dir, "staging"), clock }).store;
     saveDatasource(store, { datasourceId: "ds_1", name: "x", engine: "postgres", connection: { ...PG, database: "x" } });
     cp = new FakeControlPlane(keys.publicKey, clock);
     serverUrl = await cp.listen();
-    const ctx = createRunContext({ store, stagingRoot: path.join(dir, "staging"), clock, log: silentLogger, limits: DEFAULT_LIMITS });
-    const dispatcher = new Dispatcher({ run: ctx, agentId: "agt_test", serverUrl, log: silentLogger });
+    ctx = createRunContext({ store, stagingRoot: path.join(dir, "staging"), clock, log: silentLogger, limits: DEFAULT_LIMITS });
+    const dispatcher = new Dispatcher({ run: ctx, agentId: "agt_test", serverUrl: () => serverUrl, log: silentLogger });
     client = new LinkClient({
       identity: { agentId: "agt_test", keyId: "kid_1", name: "t", serverUrl, pins: [], insecure: false },
       privateKey: keys.privateKey,
@@ -268,6 +270,61 @@ describe("the agent link", () => {
     expect(cp.frames.filter((f) => f.type === "helloAck")).toEqual([]);
     expect(logLines.filter((l) => l.level === 50).map((l) => l.reason)).toEqual(["control plane speaks protocol 2, this agent 1: upgrade the agent"]);
     expect(clock.nextTimerInMs).toBe(60_000);
+  });
+
+  it("with several control planes, moves to the next one whenever a connection fails or drops, round the list", async () => {
+    const dead = http.createServer();
+    await new Promise<void>((r) => dead.listen(0, "127.0.0.1", r));
+    const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+    await new Promise((r) => dead.close(r)); // nothing listens there any more: the connection is refused
+    const cp2 = new FakeControlPlane(keys.publicKey, clock);
+    const cp2Url = await cp2.listen();
+    const dispatcher = new Dispatcher({ run: ctx, agentId: "agt_test", serverUrl: () => several.server, log: silentLogger });
+    const several: LinkClient = new LinkClient({
+      identity: { agentId: "agt_test", keyId: "kid_1", name: "t", serverUrl: deadUrl, pins: [], insecure: false },
+      servers: [deadUrl, serverUrl, cp2Url],
+      privateKey: keys.privateKey,
+      clock,
+      log: silentLogger,
+      heartbeatMs: 1000,
+      reconnectBaseMs: 500,
+      reconnectCapMs: 60000,
+      random: () => 0.5,
+      createSession: (send, onReady, refuse) => new LinkSession({ store, dispatcher, log: silentLogger, send, onReady, refuse, hostname: "db-host" }),
+    });
+    const hello = (plane: FakeControlPlane) => plane.send({ type: "hello", protocolVersion: 1, sessionId: "ses_x", serverTime: clock.now().toISOString(), lastAckedSequence: 0 });
+    try {
+      void several.run();
+      // The first is refused: the next attempt, after the backoff, goes to the second.
+      await eventually(() => clock.pendingTimers === 1);
+      expect(several.server).toBe(serverUrl);
+      clock.advance(250);
+      const first = (await cp.until(() => cp.socket))!;
+      hello(cp);
+      await cp.until(() => cp.frames.some((f) => f.type === "helloAck"));
+      expect(several.server).toBe(serverUrl);
+
+      // The second dies: the agent moves on to the third, not back to the one that failed.
+      first.terminate();
+      await eventually(() => several.server === cp2Url && clock.pendingTimers === 1);
+      clock.advance(250);
+      const third = (await cp2.until(() => cp2.socket))!;
+      hello(cp2);
+      await cp2.until(() => cp2.frames.some((f) => f.type === "helloAck"));
+
+      // The third dies too: round the list, past the refused first, to the second again.
+      third.terminate();
+      await eventually(() => several.server === deadUrl && clock.pendingTimers === 1);
+      clock.advance(250);
+      await eventually(() => several.server === serverUrl && clock.pendingTimers === 1);
+      clock.advance(500); // a second failure in a row: the backoff doubled
+      await cp.until(() => cp.socket !== first && cp.socket);
+      expect(cp.upgrades.map((u) => u.status)).toEqual([101, 101]);
+      expect(cp2.upgrades.map((u) => u.status)).toEqual([101]);
+    } finally {
+      several.stop();
+      await cp2.close();
+    }
   });
 
   it("treats three heartbeat intervals of silence as a dead link and reconnects", async () => {

@@ -33,8 +33,8 @@ export class ServerTrust {
   }
 
   /** INSECURE_TRANSPORT for plain http:// to another host, unless enrolled with --insecure. */
-  checkTransport(): void {
-    const url = new URL(this.serverUrl);
+  checkTransport(serverUrl = this.serverUrl): void {
+    const url = new URL(serverUrl);
     if (url.protocol === "https:" || url.protocol === "wss:") return;
     if (this.insecure || isLoopbackHost(url.hostname)) return;
     throw new HoldfastError(
@@ -69,9 +69,10 @@ export class ServerTrust {
    */
   // Typed `never`: http.request and ws type createConnection differently, and both call it the same
   // way (options, callback), which is all the connector relies on.
-  connectOptions(): { createConnection?: never } {
-    this.checkTransport();
-    if (this.current.length === 0 || new URL(this.serverUrl).protocol !== "https:") return {};
+  // `serverUrl`: the control plane this connection goes to (one of several replicas; the pins hold for all).
+  connectOptions(serverUrl = this.serverUrl): { createConnection?: never } {
+    this.checkTransport(serverUrl);
+    if (this.current.length === 0 || new URL(serverUrl).protocol !== "https:") return {};
     const pins = [...this.current];
     const createConnection: Connector = (options, callback) => {
       const host = String(options.host ?? options.hostname ?? "localhost").replace(/^\[|\]$/g, "");

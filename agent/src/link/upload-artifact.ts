@@ -48,7 +48,7 @@ export async function uploadArtifact(opts: UploadOptions): Promise<UploadResult>
   const url = new URL(`${opts.serverUrl}${AGENT_ROUTES.artifacts}/${encodeURIComponent(opts.runId)}`);
   const transport = url.protocol === "https:" ? https : http;
   const req = transport.request(url, {
-    ...opts.trust?.connectOptions(),
+    ...opts.trust?.connectOptions(opts.serverUrl),
     method: "PATCH",
     headers: {
       authorization: `Bearer ${opts.uploadToken}`,

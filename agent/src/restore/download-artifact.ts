@@ -94,7 +94,7 @@ async function fetchFrom(opts: DownloadOptions, handle: fs.promises.FileHandle, 
   const transport = url.protocol === "https:" ? https : http;
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
     const req = transport.request(url, {
-      ...opts.trust?.connectOptions(),
+      ...opts.trust?.connectOptions(opts.serverUrl),
       method: "GET",
       headers: { authorization: `Bearer ${opts.downloadToken}`, ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
       signal: opts.signal,

@@ -46,7 +46,7 @@ export function setupRunEnv(opts: { engines?: EngineRegistry; limits?: Partial<A
       ...(opts.engines ? { engines: opts.engines } : {}),
       limits: { ...DEFAULT_LIMITS, ...opts.limits },
     });
-    const dispatcher = new Dispatcher({ run: ctx, agentId: "agt_test", serverUrl: "http://127.0.0.1:1", log: silentLogger });
+    const dispatcher = new Dispatcher({ run: ctx, agentId: "agt_test", serverUrl: () => "http://127.0.0.1:1", log: silentLogger });
     return { store, ctx, dispatcher };
   };
   const env: RunEnv = {
