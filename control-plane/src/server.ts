@@ -3,7 +3,6 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { CLOSE_CODES, type Clock, type LiveEventRoles, systemClock } from "@holdfast/shared";
-import { markAllAgentsOffline } from "./agents/presence.js";
 import { createPuller, type Puller, type PullerOptions } from "./artifacts/pull-artifact.js";
 import { UploadTokens } from "./artifacts/upload-tokens.js";
 import { DownloadTokens } from "./artifacts/download-tokens.js";
@@ -16,7 +15,9 @@ import type { Env } from "./env.js";
 import { EventHub } from "./events/hub.js";
 import { RunProgressFeed } from "./events/progress.js";
 import { createApp } from "./http/app.js";
-import { LinkHub } from "./link/hub.js";
+import { startPeriodicPass } from "./timers/periodic-pass.js";
+import { LINK_FENCE_CHECK_MS, LinkHub } from "./link/hub.js";
+import { markOrphanedAgentsOffline, newReplicaId, registerReplica, startReplicaHeartbeat } from "./link/replicas.js";
 import { createAgentPresenceAlerts } from "./notifications/agent-presence.js";
 import { type RpoWatch, startRpoWatch } from "./notifications/backup-missed.js";
 import { createNotificationWorker, type NotificationWorker, type NotificationWorkerOptions } from "./notifications/send-worker.js";
@@ -108,7 +109,8 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   ctx.liveEvents = liveEvents;
   const progress = new RunProgressFeed(ctx);
   ctx.progress = progress;
-  const hub = new LinkHub(ctx);
+  const replicaId = newReplicaId();
+  const hub = new LinkHub(ctx, replicaId);
   ctx.link = hub;
   // A verified spool copy starts its deliveries; a removed one lets waiting pulls into the spool.
   let deliveries: DeliveryWorker | undefined;
@@ -116,7 +118,10 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   ctx.puller = puller;
   deliveries = createDeliveryWorker(ctx, { ...opts.deliveries, onSpoolFreed: () => puller.spoolFreed() });
   ctx.deliveries = deliveries;
-  await markAllAgentsOffline(ctx);
+  await registerReplica(ctx, replicaId);
+  // No socket exists here yet: agents marked online by no live replica (this one's predecessor, a
+  // killed peer) are offline. Alerts for them start with the presence watch below.
+  await markOrphanedAgentsOffline(ctx);
   const notifications = createNotificationWorker(ctx, opts.notifications);
   const presence = createAgentPresenceAlerts(ctx, env.notifyAgentOfflineMs);
   ctx.notifications = { kick: notifications.kick, agentOffline: presence.offline, agentOnline: presence.online };
@@ -156,6 +161,8 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   await deliveries.start();
   notifications.start();
   await presence.start();
+  const replicas = startReplicaHeartbeat(ctx, replicaId);
+  const fence = startPeriodicPass(ctx, { name: "link fence", everyMs: LINK_FENCE_CHECK_MS, pass: () => hub.checkFence() });
   const retention = startRetentionTimer(ctx);
   const housekeeping = startHousekeepingTimer(ctx);
   const rpoWatch = startRpoWatch(ctx, { everyMs: env.backupMissedCheckMs, graceMs: env.backupMissedGraceMs });
@@ -174,7 +181,9 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
       link.close();
       puller.close();
       await scheduler?.stop();
+      await fence.close();
       await hub.closeAll(CLOSE_CODES.serverShutdown, "control plane shutting down");
+      await replicas.close();
       // Checks waiting on an agent were cut with its session; what remains finishes its record.
       await health.close();
       await new Promise<void>((resolve) => {

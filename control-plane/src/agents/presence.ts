@@ -4,22 +4,31 @@ import type { Tables } from "../db/index.js";
 
 type AgentContact = Partial<Pick<Tables["agents"]["$inferInsert"], "status" | "version" | "hostname" | "protocolVersion" | "statusReason">>;
 
-/** What the agent told at hello, written with the time it was seen; a revoked agent stays revoked. */
-async function recordAgentContact(ctx: DbContext, agentId: string, contact: AgentContact): Promise<void> {
+/**
+ * What the agent told at hello, written with the time it was seen; a revoked agent stays revoked. With
+ * `generation`, only while that session is the agent's current one (a replaced session writes nothing).
+ */
+async function recordAgentContact(ctx: DbContext, agentId: string, contact: AgentContact, generation?: number): Promise<boolean> {
   const { db, t } = ctx.database;
-  await db
+  const written = await db
     .update(t.agents)
     .set({ ...contact, lastSeenAt: ctx.clock.now().getTime() })
-    .where(and(eq(t.agents.id, agentId), ne(t.agents.status, "revoked")));
+    .where(and(eq(t.agents.id, agentId), ne(t.agents.status, "revoked"), generation === undefined ? undefined : eq(t.agents.linkGeneration, generation)))
+    .returning({ id: t.agents.id });
+  return written.length > 0;
 }
 
-/** helloAck arrived: the agent is online. */
+/**
+ * helloAck arrived: the agent is online. False when the session's `generation` was replaced meanwhile
+ * (the agent connected again, here or on another replica): nothing written.
+ */
 export async function markAgentOnline(
   ctx: DbContext,
   agentId: string,
   info: { agentVersion: string; hostname: string; protocolVersion: number },
-): Promise<void> {
-  await recordAgentContact(ctx, agentId, { status: "online", version: info.agentVersion, hostname: info.hostname, protocolVersion: info.protocolVersion, statusReason: null });
+  generation?: number,
+): Promise<boolean> {
+  return recordAgentContact(ctx, agentId, { status: "online", version: info.agentVersion, hostname: info.hostname, protocolVersion: info.protocolVersion, statusReason: null }, generation);
 }
 
 /**
@@ -39,9 +48,13 @@ export async function markAgentIncompatible(
   });
 }
 
-export async function markAgentOffline(ctx: DbContext, agentId: string): Promise<void> {
+/** The session ended. With `generation`, only if no newer session of the agent (on any replica) took over. */
+export async function markAgentOffline(ctx: DbContext, agentId: string, generation?: number): Promise<void> {
   const { db, t } = ctx.database;
-  await db.update(t.agents).set({ status: "offline" }).where(and(eq(t.agents.id, agentId), eq(t.agents.status, "online")));
+  await db
+    .update(t.agents)
+    .set({ status: "offline" })
+    .where(and(eq(t.agents.id, agentId), eq(t.agents.status, "online"), generation === undefined ? undefined : eq(t.agents.linkGeneration, generation)));
 }
 
 export async function touchAgent(ctx: DbContext, agentId: string): Promise<void> {
@@ -49,11 +62,3 @@ export async function touchAgent(ctx: DbContext, agentId: string): Promise<void>
   await db.update(t.agents).set({ lastSeenAt: ctx.clock.now().getTime() }).where(eq(t.agents.id, agentId));
 }
 
-/**
- * At start-up no socket exists yet, so nothing is online. (With replicas this becomes per-replica
- * session bookkeeping; one process owns every socket for now.)
- */
-export async function markAllAgentsOffline(ctx: DbContext): Promise<void> {
-  const { db, t } = ctx.database;
-  await db.update(t.agents).set({ status: "offline" }).where(eq(t.agents.status, "online"));
-}

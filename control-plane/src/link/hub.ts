@@ -1,20 +1,30 @@
 import { CLOSE_CODES, type CommandData, type CommandPayload, type CommandType, HoldfastError } from "@holdfast/shared";
 import type { WebSocket } from "ws";
 import { markAgentOffline } from "../agents/presence.js";
+import { claimAgentLink, supersededLinks } from "./replicas.js";
 import type { AgentLink, AppContext } from "../context.js";
 import { type LinkSecurity, recordLinkSecurity } from "../tls/link-security.js";
 import { pushPins } from "../tls/push-pins.js";
 import { AgentSession } from "./session.js";
 
+/** How often the hub checks that its sessions are still their agents' current ones (other replicas may have taken over). */
+export const LINK_FENCE_CHECK_MS = 2_000;
+
 /**
- * The registry of live sessions: at most one per agent. A second authenticated connection of the
- * same agent replaces the first (4409), which is what a restarted agent looks like; a key cloned
- * onto two hosts shows up as sessions that keep replacing each other in the log.
+ * The registry of live sessions: at most one per agent, across every control-plane replica on the
+ * database. A second authenticated connection of the same agent replaces the first (4409), which is
+ * what a restarted agent looks like; a key cloned onto two hosts shows up as sessions that keep
+ * replacing each other in the log. Each new session bumps the agent's link generation in the
+ * database; a session on this replica whose generation moved on (a newer one opened on another
+ * replica) is closed at the next fence check (checkFence, every LINK_FENCE_CHECK_MS from server.ts).
  */
 export class LinkHub implements AgentLink {
   private readonly sessions = new Map<string, AgentSession>();
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly replicaId: string,
+  ) {}
 
   /** Adopts a freshly authenticated socket. */
   open(agentId: string, ws: WebSocket, security?: LinkSecurity): AgentSession {
@@ -32,7 +42,8 @@ export class LinkHub implements AgentLink {
       onClose: async (s) => {
         if (this.sessions.get(agentId) !== s) return;
         this.sessions.delete(agentId);
-        await markAgentOffline(this.ctx, agentId).catch((err: unknown) => this.ctx.log.error({ err, agentId }, "could not mark the agent offline"));
+        if (s.generation === undefined) return; // never claimed: the agent's state is some other session's
+        await markAgentOffline(this.ctx, agentId, s.generation).catch((err: unknown) => this.ctx.log.error({ err, agentId }, "could not mark the agent offline"));
         this.ctx.notifications?.agentOffline(agentId);
       },
     });
@@ -42,10 +53,15 @@ export class LinkHub implements AgentLink {
       this.ctx.log.warn({ agentId, previous: previous.sessionId, next: session.sessionId }, "agent connected again; closing its older session");
       previous.close(CLOSE_CODES.replaced, "replaced by a newer session");
     }
-    session.start().catch((err: unknown) => {
-      this.ctx.log.error({ err, agentId }, "could not start the agent session");
-      ws.close(1011, "internal error");
-    });
+    claimAgentLink(this.ctx, agentId, this.replicaId)
+      .then((generation) => {
+        session.generation = generation;
+        return session.start();
+      })
+      .catch((err: unknown) => {
+        this.ctx.log.error({ err, agentId }, "could not start the agent session");
+        ws.close(1011, "internal error");
+      });
     return session;
   }
 
@@ -61,6 +77,18 @@ export class LinkHub implements AgentLink {
 
   disconnect(agentId: string, code: number, reason: string): void {
     this.sessions.get(agentId)?.close(code, reason);
+  }
+
+  /** Closes (4409) each session of this replica that a newer session of its agent, anywhere, replaced. */
+  async checkFence(): Promise<void> {
+    const claimed = new Map<string, number>();
+    for (const [agentId, session] of this.sessions) if (session.generation !== undefined) claimed.set(agentId, session.generation);
+    for (const agentId of await supersededLinks(this.ctx, claimed)) {
+      const session = this.sessions.get(agentId);
+      if (session?.generation !== claimed.get(agentId)) continue; // replaced here meanwhile
+      this.ctx.log.warn({ agentId, sessionId: session?.sessionId }, "the agent connected to another control plane; closing this session");
+      session?.close(CLOSE_CODES.replaced, "replaced by a newer session on another control plane");
+    }
   }
 
   /** Closes every session; a peer that does not finish the close handshake within 2 s is cut. */

@@ -1,5 +1,6 @@
 import {
   type AckFrame,
+  CLOSE_CODES,
   type AgentEventFrame,
   type CommandData,
   type CommandPayload,
@@ -46,6 +47,8 @@ const MAX_MISSED_PONGS = 2;
  */
 export class AgentSession {
   readonly sessionId = newId("ses");
+  /** The agent's link generation this session claimed (link/replicas.ts); set by the hub before start(). */
+  generation: number | undefined;
   private ready = false;
   private closed = false;
   private readonly pending = new Map<string, Pending>();
@@ -167,9 +170,14 @@ export class AgentSession {
 
   private onHelloAck(frame: HelloAckFrame): void {
     if (this.ready) return;
-    markAgentOnline(this.ctx, this.agentId, { agentVersion: frame.agentVersion, hostname: frame.hostname, protocolVersion: frame.protocolVersion }).then(
-      () => {
+    markAgentOnline(this.ctx, this.agentId, { agentVersion: frame.agentVersion, hostname: frame.hostname, protocolVersion: frame.protocolVersion }, this.generation).then(
+      (current) => {
         if (this.closed) return;
+        if (!current) {
+          this.log.warn("a newer session of this agent took over before this one was ready; closing it");
+          this.close(CLOSE_CODES.replaced, "replaced by a newer session");
+          return;
+        }
         this.ready = true;
         this.log.info({ agentVersion: frame.agentVersion, lastSequence: frame.lastSequence }, "agent session ready");
         this.hooks.onReady(this);

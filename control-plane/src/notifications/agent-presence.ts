@@ -22,17 +22,18 @@ export function createAgentPresenceAlerts(ctx: PresenceContext, thresholdMs: num
   const waits = new Map<string, () => void>();
   const conditionKey = (agentId: string) => `agent:${agentId}`;
 
-  async function nameOf(agentId: string): Promise<string | null> {
+  async function agentOf(agentId: string): Promise<{ name: string; status: string } | undefined> {
     const { db, t } = ctx.database;
-    const row = (await db.select({ name: t.agents.name }).from(t.agents).where(and(eq(t.agents.id, agentId), ne(t.agents.status, "revoked"))).limit(1))[0];
-    return row ? row.name : null;
+    return (await db.select({ name: t.agents.name, status: t.agents.status }).from(t.agents).where(and(eq(t.agents.id, agentId), ne(t.agents.status, "revoked"))).limit(1))[0];
   }
 
   async function alertIfStillAway(agentId: string): Promise<void> {
     waits.delete(agentId);
     if (ctx.link.isOnline(agentId)) return;
-    const name = await nameOf(agentId);
-    if (name === null) return;
+    const agent = await agentOf(agentId);
+    // Online in the database: another control-plane replica holds its link.
+    if (agent === undefined || agent.status === "online") return;
+    const { name } = agent;
     const minutes = Math.round(thresholdMs / 60_000);
     await notify(ctx, {
       kind: "agent.offline",
@@ -52,7 +53,7 @@ export function createAgentPresenceAlerts(ctx: PresenceContext, thresholdMs: num
       waits.get(agentId)?.();
       waits.delete(agentId);
       void (async () => {
-        const name = (await nameOf(agentId)) ?? agentId;
+        const name = (await agentOf(agentId))?.name ?? agentId;
         await notify(ctx, { kind: "agent.back", subject: { agentId }, conditionKey: conditionKey(agentId), title: `Agent ${name} is back online`, text: `The agent ${name} (${agentId}) connected again.` });
       })().catch((err: unknown) => ctx.log.error({ err, agentId }, "could not report the agent back"));
     },

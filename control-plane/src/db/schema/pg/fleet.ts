@@ -22,6 +22,20 @@ export const agents = pgTable("agents", {
   statusReason: text("status_reason"),
   /** The cap on its artifact uploads to the control plane, MiB/s; null: none. */
   transferCapMiBps: doublePrecision("transfer_cap_mibps"),
+  /**
+   * Fences the agent's link across control-plane replicas: bumped by every new session, wherever it
+   * opens; a session whose generation is no longer this one was replaced and closes (link/fence.ts).
+   */
+  linkGeneration: bigint("link_generation", { mode: "number" }).notNull().default(0),
+  /** The control-plane process holding the agent's current session (control_planes.id); null: none yet. */
+  linkReplica: text("link_replica"),
+});
+
+/** The control-plane processes sharing this database, each refreshing seen_at while it runs (link/replicas.ts). */
+export const controlPlanes = pgTable("control_planes", {
+  id: text("id").primaryKey(),
+  startedAt: bigint("started_at", { mode: "number" }).notNull(),
+  seenAt: bigint("seen_at", { mode: "number" }).notNull(),
 });
 
 export const agentJti = pgTable(

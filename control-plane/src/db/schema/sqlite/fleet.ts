@@ -22,6 +22,20 @@ export const agents = sqliteTable("agents", {
   statusReason: text("status_reason"),
   /** The cap on its artifact uploads to the control plane, MiB/s; null: none. */
   transferCapMiBps: real("transfer_cap_mibps"),
+  /**
+   * Fences the agent's link across control-plane replicas: bumped by every new session, wherever it
+   * opens; a session whose generation is no longer this one was replaced and closes (link/fence.ts).
+   */
+  linkGeneration: integer("link_generation").notNull().default(0),
+  /** The control-plane process holding the agent's current session (control_planes.id); null: none yet. */
+  linkReplica: text("link_replica"),
+});
+
+/** The control-plane processes sharing this database, each refreshing seen_at while it runs (link/replicas.ts). */
+export const controlPlanes = sqliteTable("control_planes", {
+  id: text("id").primaryKey(),
+  startedAt: integer("started_at").notNull(),
+  seenAt: integer("seen_at").notNull(),
 });
 
 export const agentJti = sqliteTable(

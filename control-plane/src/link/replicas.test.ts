@@ -1,0 +1,61 @@
+import { CLOSE_CODES } from "@holdfast/shared";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { FakeAgent } from "../testing/fake-agent.js";
+import { startTestServer, type TestServer } from "../testing/harness.js";
+import { markOrphanedAgentsOffline, REPLICA_STALE_MS } from "./replicas.js";
+
+// Two control-plane processes' worth of servers on one PostgreSQL database: one live session per agent
+// across both, and presence that survives a replica's death.
+describe("one agent session across control-plane replicas", () => {
+  let first: TestServer;
+  let second: TestServer;
+  beforeAll(async () => {
+    first = await startTestServer("postgres");
+    second = await startTestServer("sqlite", { vars: { HOLDFAST_DATABASE_URL: first.ctx.env.databaseUrl! } });
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await first?.stop();
+  });
+
+  const agentRow = async (agentId: string) => {
+    const { db, t } = first.ctx.database;
+    return (await db.select().from(t.agents).where(eq(t.agents.id, agentId)))[0]!;
+  };
+
+  it("closes the session on the first replica (4409) when the agent connects to the second, and keeps it online", async () => {
+    const onFirst = await first.agent();
+    const { agentId } = onFirst.identity;
+    const before = await agentRow(agentId);
+    const onSecond = await FakeAgent.connect(second.url, onFirst.identity);
+    await vi.waitFor(() => expect(second.ctx.link.isOnline(agentId)).toBe(true));
+    // The first replica learns it at its next fence check (every 2 s), not from a socket of its own.
+    expect(await onFirst.waitForClose()).toBe(CLOSE_CODES.replaced);
+    await vi.waitFor(() => expect(first.ctx.link.isOnline(agentId)).toBe(false));
+    // The replaced session's close did not mark the agent offline: the second replica holds it.
+    const after = await agentRow(agentId);
+    expect(after).toMatchObject({ status: "online", linkGeneration: before.linkGeneration + 1 });
+    const { db, t } = first.ctx.database;
+    const replicas = (await db.select().from(t.controlPlanes)).map((r) => r.id);
+    expect(replicas).toHaveLength(2);
+    expect(replicas).toContain(after.linkReplica);
+    onSecond.ws.terminate();
+    await vi.waitFor(async () => expect((await agentRow(agentId)).status).toBe("offline"));
+  });
+
+  it("marks offline the agents a replica held once it stops refreshing its row, and only those", async () => {
+    const held = await first.agent();
+    const elsewhere = await second.agent();
+    const { db, t } = first.ctx.database;
+    const holder = (await agentRow(held.identity.agentId)).linkReplica!;
+    // The replica as a killed process leaves it: its row no longer refreshed past the stale bound.
+    await db.update(t.controlPlanes).set({ seenAt: Date.now() - REPLICA_STALE_MS - 1_000 }).where(eq(t.controlPlanes.id, holder));
+    const orphaned = await markOrphanedAgentsOffline(second.ctx);
+    expect(orphaned).toEqual([held.identity.agentId]);
+    expect((await agentRow(held.identity.agentId)).status).toBe("offline");
+    expect((await agentRow(elsewhere.identity.agentId)).status).toBe("online");
+    held.ws.terminate();
+    elsewhere.ws.terminate();
+  });
+});
