@@ -10,6 +10,7 @@ import postgres from "postgres";
 import { createPrivateFile, makePrivateDir } from "../private-files.js";
 import * as pgSchema from "./schema.pg.js";
 import * as sqliteSchema from "./schema.sqlite.js";
+import { LOCK_IDS } from "./lock-ids.js";
 
 export type Tables = typeof sqliteSchema;
 /** The one query type all domain code is written against (see README.md for why the SQLite one). */
@@ -36,6 +37,14 @@ export interface Database {
   db: Db;
   /** The tables of the open dialect. Queries must use these, not an import of one schema file. */
   t: Tables;
+  /**
+   * Whether this process holds the lock `key` among every process on the database, taking it when
+   * free: PostgreSQL's session advisory lock on a connection kept for it (lost with the process or the
+   * connection, so a survivor takes it at its next call). SQLite: always, one process by design.
+   */
+  holdsLock(key: number): Promise<boolean>;
+  /** Lets the lock go, if held, for another process to take. */
+  releaseLock(key: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,8 +57,6 @@ export interface DatabaseOptions {
 
 // Migrations ship in the package: `src/db` and `dist/db` are both two levels below it.
 const MIGRATIONS = fileURLToPath(new URL("../../drizzle/", import.meta.url));
-/** Any fixed number: replicas starting together take turns at migrating. */
-const MIGRATION_LOCK_ID = 727_001;
 
 /** Opens the control plane's database and brings its schema up to date. */
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
@@ -72,6 +79,8 @@ function openSqlite(path: string, logger?: Logger): Database {
   return {
     dialect: "sqlite",
     db,
+    holdsLock: async () => true,
+    releaseLock: async () => {},
     t: sqliteSchema,
     close: async () => {
       client.close();
@@ -84,12 +93,13 @@ async function openPostgres(url: string, logger?: Logger): Promise<Database> {
   const pg = drizzlePg({ client, schema: pgSchema, ...(logger ? { logger } : {}) });
   const lock = await client.reserve();
   try {
-    await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+    await lock`select pg_advisory_lock(${LOCK_IDS.migration})`;
     await migratePg(pg, { migrationsFolder: `${MIGRATIONS}pg` });
   } finally {
-    await lock`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+    await lock`select pg_advisory_unlock(${LOCK_IDS.migration})`;
     lock.release();
   }
+  const locks = advisoryLocks(client);
   return {
     dialect: "postgres",
     // The two casts that let every query be written once: the PostgreSQL db and tables typed as the
@@ -100,8 +110,69 @@ async function openPostgres(url: string, logger?: Logger): Promise<Database> {
     // still go through pg's own column mappers (bigint strings become numbers).
     db: pg as unknown as Db,
     t: pgSchema as unknown as Tables,
+    ...locks,
     close: async () => {
+      // A reserved connection would hold client.end() to its timeout.
+      locks.releaseAll();
       await client.end({ timeout: 5 });
+    },
+  };
+}
+
+/**
+ * Session advisory locks, each on a connection reserved while it is held. Checked on each call with
+ * a round trip on that connection: a connection that died took the lock with it, and PostgreSQL
+ * may already have given it to another process.
+ */
+function advisoryLocks(client: postgres.Sql): Pick<Database, "holdsLock" | "releaseLock"> & { releaseAll(): void } {
+  const held = new Map<number, postgres.ReservedSql>();
+  const drop = (key: number) => {
+    held.get(key)?.release();
+    held.delete(key);
+  };
+  // One check per key at a time: two racing checks would each reserve a connection, and the second
+  // session would be refused the lock the first one holds.
+  const checking = new Map<number, Promise<boolean>>();
+  const check = async (key: number): Promise<boolean> => {
+    const mine = held.get(key);
+    if (mine) {
+      const alive = await mine`select 1`.then(
+        () => true,
+        () => false,
+      );
+      if (alive) return true;
+      drop(key);
+    }
+    const conn = await client.reserve();
+    const [row] = await conn`select pg_try_advisory_lock(${key}) as locked`.catch((err: unknown) => {
+      conn.release();
+      throw err;
+    });
+    if (row?.locked === true) {
+      held.set(key, conn);
+      return true;
+    }
+    conn.release();
+    return false;
+  };
+  return {
+    holdsLock(key) {
+      let pending = checking.get(key);
+      if (!pending) {
+        pending = check(key).finally(() => checking.delete(key));
+        checking.set(key, pending);
+      }
+      return pending;
+    },
+    async releaseLock(key) {
+      const mine = held.get(key);
+      if (!mine) return;
+      await mine`select pg_advisory_unlock(${key})`.catch(() => {});
+      drop(key);
+    },
+    /** Back to the pool without unlocking: the pool's end closes the sessions, which frees the locks. */
+    releaseAll() {
+      for (const key of [...held.keys()]) drop(key);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { AppContext, SchedulerHooks } from "../context.js";
+import { LOCK_IDS } from "../db/lock-ids.js";
 import { listScheduleRecords, type Schedule } from "../schedules/schedule-rows.js";
 import { nextFiring } from "../schedules/cron.js";
 import { fireDue } from "./fire.js";
@@ -45,6 +46,20 @@ export function createScheduler(ctx: SchedulerContext, opts: SchedulerOptions): 
   let again = false;
   let stopped = false;
   let cancelTimer: (() => void) | undefined;
+  let leading: boolean | undefined;
+
+  /**
+   * One control plane at a time fires schedules and records retries: the holder of the scheduler
+   * lock (always this one on SQLite). Firings stay idempotent by (schedule, fire time) whoever fires,
+   * so a handover neither drops nor doubles one; the lock only keeps replicas from doing the work
+   * twice. A replica that dies loses the lock with its connection: another takes it at its next pass.
+   */
+  const leads = async (): Promise<boolean> => {
+    const now = await ctx.database.holdsLock(LOCK_IDS.scheduler);
+    if (now !== leading) log.info(now ? "this control plane fires the schedules (it holds the scheduler lock)" : "another control plane holds the scheduler lock and fires the schedules");
+    leading = now;
+    return now;
+  };
 
   const fellDue = (s: Schedule, now: Date): boolean => {
     const key = `${s.cron}\n${s.timezone}\n${s.fireCursor}`;
@@ -61,16 +76,19 @@ export function createScheduler(ctx: SchedulerContext, opts: SchedulerOptions): 
     const schedules = await listScheduleRecords(ctx, { active: true });
     const active = new Map(schedules.map((s) => [s.id, s]));
     for (const id of nextAt.keys()) if (!active.has(id)) nextAt.delete(id);
-    for (const [i, s] of schedules.entries()) {
-      if (i > 0 && i % FIRING_BATCH === 0) await yieldToLoop();
-      try {
-        if (fellDue(s, now)) await fireDue({ ...ctx, log }, s, now, opts.graceMs);
-      } catch (err) {
-        // One broken schedule (a cron croner no longer reads) must not stop the others.
-        log.error({ err, scheduleId: s.id }, "could not fire the schedule");
+    if (await leads()) {
+      for (const [i, s] of schedules.entries()) {
+        if (i > 0 && i % FIRING_BATCH === 0) await yieldToLoop();
+        try {
+          if (fellDue(s, now)) await fireDue({ ...ctx, log }, s, now, opts.graceMs);
+        } catch (err) {
+          // One broken schedule (a cron croner no longer reads) must not stop the others.
+          log.error({ err, scheduleId: s.id }, "could not fire the schedule");
+        }
       }
+      await recordDueRetries({ ...ctx, log }, now, active, opts.graceMs);
     }
-    await recordDueRetries({ ...ctx, log }, now, active, opts.graceMs);
+    // Every replica sends the pending runs of the agents whose link it holds.
     await sweepPending({ ...ctx, log }, now, active, {
       graceMs: opts.graceMs,
       inFlight,
@@ -123,6 +141,8 @@ export function createScheduler(ctx: SchedulerContext, opts: SchedulerOptions): 
       stopped = true;
       cancelTimer?.();
       await running;
+      // Handed over at once rather than when the process ends.
+      await ctx.database.releaseLock(LOCK_IDS.scheduler).catch((err: unknown) => log.warn({ err }, "could not release the scheduler lock"));
     },
     onAgentOnline(agentId) {
       if (stopped) return;
