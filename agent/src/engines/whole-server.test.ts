@@ -34,6 +34,8 @@ function fakeDialect(databases: Record<string, Buffer>, opts: { failing?: string
     memberFormat: "custom",
     memberExt: ".dump",
     testServer: async () => ({ latencyMs: 1, serverVersion: "PostgreSQL 16", databaseSizeBytes: 1 }),
+    backupSource: (c) => c,
+    preflightWarnings: async () => [],
     describe: async () => ({ serverVersion: "PostgreSQL 16.2", databases: Object.keys(databases).map((name) => ({ name, sizeBytes: databases[name]!.length, properties: { encoding: "UTF8" } })) }),
     dumpGlobals: async () => fakeDump(Buffer.from("CREATE ROLE x;\n")),
     dumpDatabase: async (c) => fakeDump(databases[c.database]!, c.database === opts.failing),

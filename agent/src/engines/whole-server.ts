@@ -25,8 +25,15 @@ export interface ServerDialect<C extends ServerConnection> {
   /** The engine's format for one database's dump in the tar, and its member's suffix. */
   readonly memberFormat: "custom" | "plain";
   readonly memberExt: ".dump" | ".sql";
-  /** The connection test of a whole server: its version and the size of its databases. */
+  /** The connection test of a whole server: its version and the size of its databases (and a standby, when one is named, checked to be one). */
   testServer(connection: C): Promise<ConnectionTestResult>;
+  /**
+   * Where a backup reads the server: the list, the globals and each database. PostgreSQL's standby
+   * when the datasource names one (standby.ts), so all of a backup comes from one server.
+   */
+  backupSource(connection: C): C;
+  /** The preflight's warnings of the server a backup reads (a standby replaying too far behind). */
+  preflightWarnings(connection: C): Promise<PreflightIssue[]>;
   /** The server's version and its databases, minus templates, the server's own and the drill's scratch databases. */
   describe(connection: C): Promise<{ serverVersion: string; databases: ServerDatabase[] }>;
   /** The globals' dump, or why this server's tools cannot take them. */
@@ -128,9 +135,11 @@ export function dumpWholeServer<C extends ServerConnection>(dialect: ServerDiale
   const tar = new ServerTarWriter(opts.partBytes ?? SERVER_PART_BYTES);
   let current: DumpHandle | null = null;
   let names: string[] = [];
+  // The list, the globals and every database from the one server a backup reads (a standby, when named).
+  const source = dialect.backupSource(connection);
   const handle = startDump({
     produce: async (run) => {
-      const server = await dialect.describe(connection);
+      const server = await dialect.describe(source);
       const all = server.databases.map((d) => d.name);
       names = selectDatabases(all, options.databases);
       if (names.length === 0) throw noneMatched("server", all, options.databases ?? {});
@@ -149,7 +158,7 @@ export function dumpWholeServer<C extends ServerConnection>(dialect: ServerDiale
         return digest;
       };
 
-      const globals = options.globals ? await dialect.dumpGlobals({ ...connection }, hints) : { skipped: "options.globals is false" };
+      const globals = options.globals ? await dialect.dumpGlobals({ ...source }, hints) : { skipped: "options.globals is false" };
       const skipped = "skipped" in globals ? globals.skipped : undefined;
       if (skipped !== undefined && options.globals) run.warnings.push(`globals: not in this backup: ${skipped}`);
       const base = {
@@ -167,7 +176,7 @@ export function dumpWholeServer<C extends ServerConnection>(dialect: ServerDiale
       if (!("skipped" in globals)) globalsDigest = await member(GLOBALS_MEMBER, async () => globals);
       const databases: ServerManifest["databases"] = [];
       for (const db of planned) {
-        const digest = await member(db.member, () => dialect.dumpDatabase({ ...connection, database: db.name }, memberOptions(options, dialect.memberFormat), hints));
+        const digest = await member(db.member, () => dialect.dumpDatabase({ ...source, database: db.name }, memberOptions(options, dialect.memberFormat), hints));
         databases.push({ ...db, sizeBytes: digest.sizeBytes, sha256: digest.sha256, parts: digest.parts });
       }
       const manifest: ServerManifest = {
@@ -359,10 +368,12 @@ export class WholeServerEngine<C extends ServerConnection> implements Engine<C> 
 
   async preflight(connection: C, options?: ResolvedBackupOptions): Promise<{ blockingIssues: PreflightIssue[]; warnings: PreflightIssue[] }> {
     if (!isWholeServer(connection)) return this.inner.preflight ? this.inner.preflight(connection, options) : { blockingIssues: [], warnings: [] };
-    const all = (await this.dialect.describe(connection)).databases.map((d) => d.name);
+    // The list the backup will read, from where it will read it (a standby may not have a database yet).
+    const [server, warnings] = await Promise.all([this.dialect.describe(this.dialect.backupSource(connection)), this.dialect.preflightWarnings(connection)]);
+    const all = server.databases.map((d) => d.name);
     const names = selectDatabases(all, options?.databases);
-    if (names.length > 0) return { blockingIssues: [], warnings: [] };
-    return { blockingIssues: [{ code: "NO_DATABASE_MATCHED", message: noneMatched("server", all, options?.databases ?? {}).message }], warnings: [] };
+    if (names.length > 0) return { blockingIssues: [], warnings };
+    return { blockingIssues: [{ code: "NO_DATABASE_MATCHED", message: noneMatched("server", all, options?.databases ?? {}).message }], warnings };
   }
 
   toolVersion(serverMajor?: number | null): Promise<string | null> {

@@ -7,7 +7,7 @@ import { startDump } from "../dump-handle.js";
 import { isDatabaseFailureCode } from "../failure-codes.js";
 import { killTree, redactSecrets, spawnFilter, stderrLines, toolEnv } from "../spawn-tool.js";
 import { requireToolVersion } from "../tool-version.js";
-import type { ConnectionTestResult, DumpHandle, RestoreOptions, RestoreResult } from "../types.js";
+import type { ConnectionTestResult, DumpHandle, PreflightIssue, RestoreOptions, RestoreResult } from "../types.js";
 import type { ServerDatabase, ServerDialect } from "../whole-server.js";
 import { buildClientArgs, buildConnectionArgs } from "./args.js";
 import { endsWithTrailer } from "./dump.js";
@@ -53,6 +53,15 @@ export class MysqlServer implements ServerDialect<MysqlConnection> {
   readonly memberExt = ".sql" as const;
 
   constructor(private readonly my: MysqlEngine) {}
+
+  /** A MySQL datasource names no replica: a backup reads the server itself. */
+  backupSource(connection: MysqlConnection): MysqlConnection {
+    return connection;
+  }
+
+  async preflightWarnings(): Promise<PreflightIssue[]> {
+    return [];
+  }
 
   private async session<T>(connection: MysqlConnection, fn: (s: SqlSession) => Promise<T>): Promise<T> {
     const client = this.my.tools().client;
