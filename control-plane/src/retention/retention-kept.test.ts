@@ -143,7 +143,7 @@ describe.each(DIALECTS)("retention keeps what it may not delete, on %s", (dialec
     expect(preview.destinations.find((d) => d.destinationId === ids.locked)).toMatchObject({ kept: 3, deleted: 0 });
     expect(preview.destinations.find((d) => d.destinationId === ids.local)).toMatchObject({ kept: 1, deleted: 2 });
     // Once the date has passed, the preview plans their deletion, as the pass then does.
-    const later = { ...srv.ctx, clock: { now: () => new Date(Date.now() + 2 * DAY) } };
+    const later = { ...srv.ctx, clock: { ...srv.ctx.clock, now: () => new Date(Date.now() + 2 * DAY) } };
     expect(fates(await previewRetention(later, scheduleId))).toMatchObject({ "locked/s1": "delete", "locked/s2": "delete", "writeOnly/s1": CANNOT_DELETE_NOTE });
   });
 
