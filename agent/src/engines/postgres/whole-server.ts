@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { HoldfastError, type ErrorCode, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import { startDump } from "../dump-handle.js";
-import { killTree, spawnFilter, stderrLines } from "../spawn-tool.js";
+import { feedTool, spawnFilter, stderrLines } from "../spawn-tool.js";
 import type { ConnectionTestResult, DumpHandle, DumpHints, PreflightIssue, RestoreOptions, RestoreResult } from "../types.js";
 import type { ServerDatabase, ServerDialect } from "../whole-server.js";
 import { buildConninfo } from "./conninfo.js";
@@ -240,17 +239,7 @@ export class PostgresServer implements ServerDialect<PostgresConnection> {
     const passfile = await createPassfile(this.pg.tmpDir, on);
     try {
       const tool = spawnFilter("psql", psql, [`--dbname=${buildConninfo(on)}`, "--no-password", "-X", "-q", "-v", "ON_ERROR_STOP=0"], this.pg.env(passfile.path));
-      tool.stdout.resume();
-      tool.stdin.on("error", () => {});
-      const fed = pipeline(sql, new PsqlGuard(key), tool.stdin).then(
-        () => null,
-        (err: unknown) => {
-          killTree(tool.child);
-          return err;
-        },
-      );
-      const [feedError, exit] = await Promise.all([fed, tool.exited]);
-      if (feedError) throw feedError;
+      const exit = await feedTool(tool, sql, new PsqlGuard(key));
       if (exit.code !== 0) throw pgToolFailure("RESTORE_FAILED", "psql (globals)", exit, passfile.secrets);
       return stderrLines(exit, passfile.secrets);
     } finally {
