@@ -2,6 +2,7 @@ import type { Page } from "playwright-core";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, type Agent, type Api, enrollAgent, tempDir, waitFor, waitForAgentStatus } from "../support/processes.js";
+import { startS3Server, type TestS3Server } from "../support/destination-servers.js";
 import { createScratchDatabase, type ScratchDatabase } from "../support/postgres.js";
 import { captureBothSchemes } from "./support/capture.js";
 import { type ConsoleRig, startConsoleRig } from "./support/console-rig.js";
@@ -25,6 +26,7 @@ const overflowing = (page: Page) =>
 describe("the Schedules page, on a real control plane, agent and PostgreSQL", () => {
   let rig: ConsoleRig;
   let agent: Agent;
+  let s3: TestS3Server;
   let db: ScratchDatabase;
   let client: Api;
   let dsId: string;
@@ -32,7 +34,7 @@ describe("the Schedules page, on a real control plane, agent and PostgreSQL", ()
   let scheduleId: string;
 
   beforeAll(async () => {
-    rig = await startConsoleRig();
+    [rig, s3] = await Promise.all([startConsoleRig(), startS3Server()]);
     client = api(rig.cp, rig.adminToken);
     agent = await enrollAgent(rig.cp);
     await agent.start();
@@ -52,6 +54,7 @@ describe("the Schedules page, on a real control plane, agent and PostgreSQL", ()
   afterAll(async () => {
     await agent?.process?.stop();
     await rig?.stop();
+    await s3?.stop();
     await db?.drop();
   });
 
@@ -143,8 +146,12 @@ describe("the Schedules page, on a real control plane, agent and PostgreSQL", ()
   });
 
   it("previews what a policy being edited would keep and delete among the schedule's own backups, saving nothing", async () => {
+    // A bucket whose credentials may write and not delete (s3rver's write-only key pair): retention keeps its copies.
+    const writeOnly = await client.post("/destinations", { name: "write-only bucket", type: "s3", config: s3.config({ prefix: "sched", ...s3.writeOnly }) });
+    expect(writeOnly.status).toBe(201);
+    expect(writeOnly.body.deleteDeniedAt).not.toBeNull();
     // A schedule firing every 10 s, keeping everything, makes a few backups of its own; then it is paused.
-    const frequent = await client.post("/schedules", { datasourceId: dsId, name: "every ten seconds", cron: "*/10 * * * * *", timezone: ZONE, destinationIds: [destId] });
+    const frequent = await client.post("/schedules", { datasourceId: dsId, name: "every ten seconds", cron: "*/10 * * * * *", timezone: ZONE, destinationIds: [destId, writeOnly.body.id] });
     expect(frequent.status).toBe(201);
     const id = frequent.body.id as string;
     const done = (r: { state: string; deliveries: { state: string }[] }) => r.state === "completed" && r.deliveries.every((d) => d.state === "completed");
@@ -154,18 +161,24 @@ describe("the Schedules page, on a real control plane, agent and PostgreSQL", ()
       const items = (await client.get(`/runs?scheduleId=${id}`)).body.items as { state: string; deliveries: { state: string }[] }[];
       return items.every((r) => !["pending", "queued", "running"].includes(r.state) && r.deliveries.every((d) => !["pending", "running"].includes(d.state))) ? true : undefined;
     });
-    const draft = (await client.get(`/schedules/${id}/retention/preview?keepLast=1&keepDaily=0&keepWeekly=0&keepMonthly=0&keepYearly=0&manualRetentionDays=0`)).body.destinations[0];
+    const drafts = (await client.get(`/schedules/${id}/retention/preview?keepLast=1&keepDaily=0&keepWeekly=0&keepMonthly=0&keepYearly=0&manualRetentionDays=0`)).body.destinations as { destinationId: string; kept: number; deleted: number }[];
+    const draft = drafts.find((d) => d.destinationId === destId)!;
     expect(draft.deleted).toBeGreaterThanOrEqual(2);
+    // The bucket keeps what the policy would delete there: the preview counts it kept, as the pass will.
+    expect(drafts.find((d) => d.destinationId === writeOnly.body.id)).toMatchObject({ kept: draft.kept + draft.deleted, deleted: 0 });
 
     const { page, problems } = await rig.open(`/schedules/${id}`, { token: rig.adminToken });
     const region = page.getByRole("group", { name: "Retention" });
-    await region.getByText(`${draft.kept + draft.deleted} kept`).waitFor();
-    await region.getByText("0 to delete").waitFor();
+    await region.getByText(`${draft.kept + draft.deleted} kept`).first().waitFor();
+    await region.getByText("0 to delete").first().waitFor();
     await region.getByLabel("Keep last").fill("1");
     await region.getByText(`${draft.kept} kept`).waitFor();
     await region.getByText(`${draft.deleted} to delete`).waitFor();
     expect(await region.getByRole("cell", { name: "delete", exact: true }).count()).toBe(draft.deleted);
     expect(await region.getByText("last 1/1").count()).toBeGreaterThanOrEqual(1);
+    const kept = region.getByRole("cell").filter({ hasText: "kept: the credentials cannot delete" });
+    expect(await kept.count()).toBe(draft.deleted);
+    expect(await kept.first().textContent()).toContain("(the policy would delete it: last: all 1 used)");
     await page.evaluate(() => window.scrollTo(0, 0)); // a full-page capture of a scrolled page shows its sticky header midway
     expect(await captureBothSchemes(page, "schedule-retention")).toEqual([]);
     expect((await client.get(`/schedules/${id}`)).body.retention).toEqual(null);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from "node:child_process";
-import type { Readable, Writable } from "node:stream";
+import type { Duplex, Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { HoldfastError } from "@holdfast/shared/protocol";
 import { currentToolPriority, lowerAutogroup, prioritizedCommand } from "./tool-priority.js";
 
@@ -116,6 +117,26 @@ export function stderrLines(exit: ToolExit, secrets: readonly (string | undefine
     .split("\n")
     .map((l) => l.trim())
     .filter(Boolean);
+}
+
+/**
+ * Runs `input` (through `stages`) into a filter tool whose output nobody reads (a client fed SQL)
+ * and resolves with its exit. A stream that fails part way kills the tool before its stdin closes,
+ * so it never runs the half statement it was reading, and that failure is thrown.
+ */
+export async function feedTool(tool: FilterProcess, input: Readable, ...stages: Duplex[]): Promise<ToolExit> {
+  tool.stdout.resume();
+  tool.stdin.on("error", () => {});
+  const fed = pipeline([input, ...stages, tool.stdin]).then(
+    () => null,
+    (err: unknown) => {
+      killTree(tool.child);
+      return err;
+    },
+  );
+  const [feedError, exit] = await Promise.all([fed, tool.exited]);
+  if (feedError) throw feedError;
+  return exit;
 }
 
 /** SIGTERM to the tool's whole process group (it was spawned detached); false if it already exited. */

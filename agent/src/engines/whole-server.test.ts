@@ -5,7 +5,10 @@ import tarStream from "tar-stream";
 import { escapeDatabasePattern, HoldfastError, resolveBackupOptions, type PostgresConnection } from "@holdfast/shared/protocol";
 import { failureOf } from "../testing/helpers.js";
 import type { DumpHandle, RestoreOptions } from "./types.js";
-import { databaseMatches, dumpWholeServer, restoreWholeServer, selectDatabases, type ServerDialect } from "./whole-server.js";
+import type { ServerDialect } from "./whole-server.js";
+import { dumpWholeServer } from "./whole-server-dump.js";
+import { databaseMatches, selectDatabases } from "./whole-server-patterns.js";
+import { restoreWholeServer } from "./whole-server-restore.js";
 import { databaseMember, readServerTar } from "./whole-server-tar.js";
 
 const SERVER: PostgresConnection = { host: "127.0.0.1", port: 5432, username: "u", database: "*" };
@@ -34,6 +37,8 @@ function fakeDialect(databases: Record<string, Buffer>, opts: { failing?: string
     memberFormat: "custom",
     memberExt: ".dump",
     testServer: async () => ({ latencyMs: 1, serverVersion: "PostgreSQL 16", databaseSizeBytes: 1 }),
+    backupSource: (c) => c,
+    preflightWarnings: async () => [],
     describe: async () => ({ serverVersion: "PostgreSQL 16.2", databases: Object.keys(databases).map((name) => ({ name, sizeBytes: databases[name]!.length, properties: { encoding: "UTF8" } })) }),
     dumpGlobals: async () => fakeDump(Buffer.from("CREATE ROLE x;\n")),
     dumpDatabase: async (c) => fakeDump(databases[c.database]!, c.database === opts.failing),

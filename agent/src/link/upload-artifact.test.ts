@@ -126,6 +126,45 @@ describe("uploadArtifact of a file still being staged", () => {
     forgetGrowing(runId);
   });
 
+  it("stops sending when the control plane answers before the body ends (413 past the spool's reservation), and returns its answer", async () => {
+    // Like the control plane: reads up to its limit, answers 413, and then neither reads on nor
+    // closes the connection, so only the agent can end the upload.
+    let closed!: Promise<void>;
+    let held!: http.IncomingMessage;
+    const limited = http.createServer((req, res) => {
+      let seen = 0;
+      held = req;
+      closed = new Promise((resolve) => req.socket.once("close", () => resolve()));
+      req.on("data", (c: Buffer) => {
+        seen += c.length;
+        if (seen < 500_000 || res.headersSent) return;
+        req.pause();
+        res.writeHead(413, { "content-type": "application/json" }).end('{"error":{"code":"PAYLOAD_TOO_LARGE"}}');
+      });
+    });
+    await new Promise<void>((r) => limited.listen(0, "127.0.0.1", r));
+    const runId = "run_outgrown";
+    let writer!: GrowingWriter;
+    const partial = await openPartial(dir, runId, ".bin", (n) => writer?.wrote(n));
+    writer = trackGrowing(runId, partial.partialPath);
+    try {
+      await writeAll(partial, [randomBytes(400_000), randomBytes(400_000)]);
+      const url = `http://127.0.0.1:${(limited.address() as AddressInfo).port}`;
+      // The file goes on growing and is not committed while the answer comes: only the answer can end the upload.
+      const upload = uploadArtifact({ serverUrl: url, runId, path: partial.partialPath, offset: 0, sizeBytes: 0, uploadToken: "t".repeat(40), growing: findGrowing(runId)! });
+      void writeAll(partial, [randomBytes(400_000)]);
+      expect(await upload).toEqual({ status: 413, serverOffset: null });
+      // The agent closed the connection: the server, reading again, finds it gone.
+      held.resume();
+      await closed;
+    } finally {
+      writer.failed(new Error("test over"));
+      await partial.discard();
+      forgetGrowing(runId);
+      limited.close();
+    }
+  });
+
   it("aborts the request when the pipeline fails halfway: the server never sees a finished body", async () => {
     const runId = "run_fail";
     let writer!: GrowingWriter;

@@ -64,23 +64,43 @@ export async function uploadArtifact(opts: UploadOptions): Promise<UploadResult>
     req.destroy(new HoldfastError("AGENT_TIMEOUT", `The control plane took no bytes and sent no answer for ${Math.round(idleMs / 1000)} s; the upload stops and resumes when asked again`, { runId: opts.runId }));
   });
   const response = new Promise<http.IncomingMessage>((resolve, reject) => {
-    req.once("response", resolve);
+    req.once("response", (res) => {
+      res.on("error", () => {});
+      resolve(res);
+      // An answer before the body's end (413 past the spool's reservation, 409 with the offset it
+      // expects) is final, and nobody reads the rest: stop sending. A growing body would otherwise
+      // keep the file, the connection and this upload until staging ended or the idle timeout.
+      if (!req.writableFinished) req.destroy();
+    });
     req.once("error", reject);
   });
   response.catch(() => {});
+  req.on("error", () => {}); // after an early answer the torn-down request's own error says nothing more
   const body = opts.growing
     ? Readable.from(followGrowing(opts.growing, opts.offset, PIPELINE_CHUNK_BYTES), { objectMode: false })
     : fs.createReadStream(opts.path, { start: opts.offset, highWaterMark: PIPELINE_CHUNK_BYTES });
   // A server that answers early (409 with the offset it expects) may cut the body: its answer still counts.
   let bodyError: unknown = null;
-  await pipeline(body, reclaimingTap(), req).catch((err: unknown) => {
-    bodyError = err;
-  });
+  const sent = pipeline(body, reclaimingTap(), req).then(
+    () => "sent" as const,
+    (err: unknown) => {
+      bodyError = err;
+      return "sent" as const;
+    },
+  );
+  // An early answer does not wait for the body's teardown (a growing file's reader may be waiting
+  // for the next write); a failed request waits for it, whose error says why.
+  const answered = response.then(
+    () => "answered" as const,
+    () => "failed" as const,
+  );
+  if ((await Promise.race([sent, answered])) === "failed") await sent;
   const res = await response.catch((err: unknown) => {
     throw bodyError ?? err;
   });
   res.resume();
-  await new Promise<void>((resolve) => res.once("end", resolve).once("close", resolve));
+  // An early answer may have ended (and its connection closed) while the body was being torn down.
+  if (!res.destroyed && !res.readableEnded) await new Promise<void>((resolve) => res.once("end", resolve).once("close", resolve));
   const offsetHeader = res.headers[UPLOAD_OFFSET_HEADER];
   const serverOffset = typeof offsetHeader === "string" && /^\d+$/.test(offsetHeader) ? Number(offsetHeader) : null;
   return { status: res.statusCode ?? 0, serverOffset };

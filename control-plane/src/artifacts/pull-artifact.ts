@@ -74,7 +74,7 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
   async function pullWhileStaging(run: RunRow, log: Logger): Promise<void> {
     const estimate = await comparableSize(ctx, run);
     if (estimate === null) return;
-    const reservation = Math.ceil(estimate * (1 + EARLY_PULL_MARGIN));
+    let reservation = Math.ceil(estimate * (1 + EARLY_PULL_MARGIN));
     if (!(await gate.admit(run.id, reservation))) return;
     log.info({ reservation }, "pulling the artifact while the agent stages it");
     const partial = partialPath(ctx.env.spoolDir, run.id);
@@ -96,6 +96,16 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
       const end = await upload.done;
       // The whole staged file arrived: the rest waits for backupCompleted.
       if (end === "ended" && (await sizeOrZero(partial)) > offset) return;
+      if (end === "full") {
+        // The artifact outgrew its estimate, which is a hint (backupCompleted's size and hash are
+        // the truth): reserve twice as much and go on at once, or, with no room, pull the rest after
+        // backupCompleted. Not a failure: no backoff.
+        const grown = reservation * 2;
+        if (!(await gate.admit(run.id, grown))) return;
+        log.info({ reservation: grown }, "the artifact outgrew its reservation; pulling on with a larger one");
+        reservation = grown;
+        continue;
+      }
       failures += 1;
       log.warn({ end, offset, failures }, "upload during staging cut; resuming");
       if (failures >= 5) return;

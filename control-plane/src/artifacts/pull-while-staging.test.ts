@@ -165,4 +165,36 @@ describe("pulling while the agent stages (fake agent)", { timeout: 240_000 }, ()
     expect(sha(await readFile((await runOf(runId)).deliveries[0]!.path!))).toBe(sha(real));
     expect(asked.filter((a) => a.runId === runId).map((a) => a.offset)).toEqual([0, 0]);
   });
+
+  it("goes on pulling during staging an artifact that outgrows its estimate, and delivers it whole", async () => {
+    // A small run gives the estimate (its size + 25%); the next one is five times larger.
+    const small = randomBytes(200_000);
+    serve = (runId, offset, token) => growingPatch(srv, runId, token, offset, small.subarray(offset));
+    const first = await start();
+    await complete(first, small);
+    await vi.waitFor(async () => expect((await runOf(first)).deliveries[0]!.state).toBe("completed"), { timeout: 90_000 });
+    const big = randomBytes(1_000_000);
+    serve = (runId, offset, token) => growingPatch(srv, runId, token, offset, big.subarray(offset));
+    // An upload that never begins is given up only after the command timeout: made longer than this
+    // test's own bound, a stalled upload fails the test instead of being waited out.
+    const env = srv.ctx.env as { commandTimeoutMs: number };
+    const timeout = env.commandTimeoutMs;
+    env.commandTimeoutMs = 600_000;
+    let runId: string;
+    let offsets: number[];
+    try {
+      runId = await start();
+      // All of it arrives while the run still stages: past the reservation, the pull asks for more room.
+      await vi.waitFor(async () => expect((await stat(join(srv.ctx.env.spoolDir, `${runId}.partial`))).size).toBe(big.length), { timeout: 60_000 });
+      offsets = asked.filter((a) => a.runId === runId).map((a) => a.offset);
+      expect(offsets[0]).toBe(0);
+      for (let i = 1; i < offsets.length; i++) expect(offsets[i]!).toBeGreaterThanOrEqual(offsets[i - 1]!);
+    } finally {
+      env.commandTimeoutMs = timeout;
+    }
+    await complete(runId, big);
+    await vi.waitFor(async () => expect((await runOf(runId)).deliveries[0]!.state).toBe("completed"), { timeout: 90_000 });
+    expect(sha(await readFile((await runOf(runId)).deliveries[0]!.path!))).toBe(sha(big));
+    expect(asked.filter((a) => a.runId === runId).map((a) => a.offset)).toEqual(offsets);
+  });
 });

@@ -8,6 +8,7 @@ import { metrics } from "../metrics/process-series.js";
 import { getRunRow } from "../runs/get-run.js";
 import { hashingTap } from "./received-hashes.js";
 import { partialPath, sizeOrZero } from "./spool.js";
+import type { UploadEnd } from "./upload-tokens.js";
 
 type UploadContext = Pick<AppContext, "database" | "clock" | "env" | "uploads" | "log" | "bandwidth">;
 
@@ -48,7 +49,7 @@ export async function receiveUpload(ctx: UploadContext, input: UploadInput): Pro
       expectedOffset: await sizeOrZero(path),
     });
   }
-  let how: "ended" | "cut" = "ended";
+  let how: Exclude<UploadEnd, "timeout"> = "ended";
   try {
     const expectedOffset = await sizeOrZero(path);
     if (offset !== expectedOffset) {
@@ -69,7 +70,7 @@ export async function receiveUpload(ctx: UploadContext, input: UploadInput): Pro
     try {
       await pipeline(input.body, cap.throttle(), limitBytes(room), tap, createWriteStream(path, { flags: "a", mode: 0o600, highWaterMark: 1024 * 1024 }));
     } catch (err) {
-      how = "cut";
+      how = err instanceof HoldfastError && err.code === "PAYLOAD_TOO_LARGE" && run.sizeBytes === null ? "full" : "cut";
       if (err instanceof HoldfastError) throw err;
       ctx.log.warn({ runId: input.runId, agentId, err: (err as Error).message }, "artifact upload cut; the bytes received are kept");
       throw new HoldfastError("INTERNAL_ERROR", "The upload ended early; resume from the new offset", { runId: input.runId });

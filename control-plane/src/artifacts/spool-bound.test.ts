@@ -39,6 +39,19 @@ describe("spool gate", () => {
     expect(await gate.admit("small", 1)).toBe(false);
     expect(await createSpoolGate(dir, null).admit("any", 1e12)).toBe(true);
   });
+
+  it("weighs a larger reservation for a pull that holds one (an artifact past its estimate) as a new one; a refusal keeps the old", async () => {
+    const gate = createSpoolGate(dir, 1000);
+    expect(await gate.admit("early", 300)).toBe(true);
+    expect(await gate.admit("other", 400)).toBe(true);
+    expect(await gate.admit("early", 600)).toBe(true);
+    // 400 + 700 > 1000: no room to grow again, and "early" still holds its 600.
+    expect(await gate.admit("early", 700)).toBe(false);
+    expect(await gate.admit("third", 1)).toBe(false);
+    expect(await gate.admit("early", 500)).toBe(true);
+    expect(await gate.admit("third", 100)).toBe(true);
+    for (const id of ["early", "other", "third"]) gate.release(id);
+  });
 });
 
 describe("a full spool pauses pulls, never fails a run", () => {

@@ -3,7 +3,8 @@ import { readdir, stat } from "node:fs/promises";
 export interface SpoolGate {
   /**
    * Reserves room for a run's artifact before its pull starts: true when it fits beside what the
-   * spool holds and what the pulls under way will still write, false when the pull must wait.
+   * spool holds and what the pulls under way will still write, false when the pull must wait. A pull
+   * that holds a reservation may ask for a larger one the same way (false keeps the one it has).
    */
   admit(runId: string, sizeBytes: number): Promise<boolean>;
   /** The pull ended: from now on its files on disk count, not its reservation. True when it held one. */
@@ -34,7 +35,9 @@ export function createSpoolGate(spoolDir: string, maxBytes: number | null): Spoo
   }
 
   async function decide(runId: string, sizeBytes: number): Promise<boolean> {
-    if (maxBytes === null || reserved.has(runId)) {
+    // No bound, or a pull that keeps or lowers its reservation: nothing to weigh.
+    const held = reserved.get(runId);
+    if (maxBytes === null || (held !== undefined && held >= sizeBytes)) {
       reserved.set(runId, sizeBytes);
       return true;
     }

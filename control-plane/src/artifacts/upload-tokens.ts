@@ -12,8 +12,12 @@ interface TokenEntry {
   maxBytes: number | null;
 }
 
-/** "ended": the body arrived whole; "cut": the connection broke (the bytes that came are kept). */
-type UploadEnd = "ended" | "cut" | "timeout";
+/**
+ * "ended": the body arrived whole; "cut": the connection broke (the bytes that came are kept);
+ * "full": an upload during staging reached the spool's reservation (the bytes up to it are kept);
+ * "timeout": no upload began.
+ */
+export type UploadEnd = "ended" | "cut" | "full" | "timeout";
 
 /**
  * Single-use upload tokens and the uploads they authorise. Tokens live in memory as hashes: they are
@@ -71,7 +75,7 @@ export class UploadTokens {
   }
 
   /** The upload finished, well or not: whoever waits re-reads the spool file. */
-  end(runId: string, how: "ended" | "cut" = "ended"): void {
+  end(runId: string, how: Exclude<UploadEnd, "timeout"> = "ended"): void {
     this.active.delete(runId);
     const waiting = this.waiters.get(runId);
     this.waiters.delete(runId);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CANNOT_DELETE_NOTE, deletableAfter, deletableNow } from "./deletable.js";
 
 const NOW = new Date("2026-12-07T03:00:00Z");
-const free = { refusedThisPass: false };
+const free = { refusesDeletes: false };
 
 describe("deletableNow: before any request", () => {
   it("deletes a copy with no lock, or one whose date has passed (to the millisecond)", () => {
@@ -17,8 +17,8 @@ describe("deletableNow: before any request", () => {
   });
 
   it("does not ask a destination that refused a delete earlier in the pass; a lock still says its date first", () => {
-    expect(deletableNow({ lockedUntil: null }, { refusedThisPass: true }, NOW)).toEqual({ verdict: "cannot-delete", note: CANNOT_DELETE_NOTE });
-    expect(deletableNow({ lockedUntil: NOW.getTime() + 5 }, { refusedThisPass: true }, NOW)).toMatchObject({ verdict: "locked" });
+    expect(deletableNow({ lockedUntil: null }, { refusesDeletes: true }, NOW)).toEqual({ verdict: "cannot-delete", note: CANNOT_DELETE_NOTE });
+    expect(deletableNow({ lockedUntil: NOW.getTime() + 5 }, { refusesDeletes: true }, NOW)).toMatchObject({ verdict: "locked" });
   });
 });
 

@@ -23,11 +23,13 @@ const cannotDelete: Kept = { verdict: "cannot-delete", note: CANNOT_DELETE_NOTE 
 /**
  * Before any request: a copy written under Object Lock is never tried before its retain-until date
  * (a delete would be refused, or on a versioned bucket only hide it behind a delete marker); a
- * destination whose credentials were refused a delete earlier in this pass is not asked again.
+ * destination known to refuse deletes is not asked. The executor knows it from a refusal earlier in
+ * its pass (it asks once each pass, so new rights are noticed); the preview from the destination's
+ * recorded refusal (`deleteDeniedAt`), which is what the next pass will most likely meet.
  */
-export function deletableNow(copy: { lockedUntil: number | null }, destination: { refusedThisPass: boolean }, now: Date): Deletable {
+export function deletableNow(copy: { lockedUntil: number | null }, destination: { refusesDeletes: boolean }, now: Date): Deletable {
   if (copy.lockedUntil !== null && copy.lockedUntil > now.getTime()) return locked(new Date(copy.lockedUntil));
-  if (destination.refusedThisPass) return cannotDelete;
+  if (destination.refusesDeletes) return cannotDelete;
   return { verdict: "delete" };
 }
 

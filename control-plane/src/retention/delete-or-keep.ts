@@ -39,7 +39,7 @@ async function recordKept(ctx: Ctx, backup: DeliveredBackup, kept: Kept): Promis
  */
 export async function deleteOrKeep(ctx: Ctx, pass: PassState, backup: DeliveredBackup, reason: string): Promise<DeleteOrKeep> {
   const destinationId = backup.destinationId;
-  const before = deletableNow(backup, { refusedThisPass: pass.refused.has(destinationId) }, pass.now);
+  const before = deletableNow(backup, { refusesDeletes: pass.refused.has(destinationId) }, pass.now);
   if (before.verdict !== "delete") {
     await recordKept(ctx, backup, before);
     return { kept: before };

@@ -2,6 +2,7 @@ import { type RetentionPolicy, type RetentionPreviewQuery, draftPolicyOf } from 
 import { eq, inArray } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { deliveredBackups } from "./collect-backups.js";
+import { type Deletable, deletableNow } from "./deletable.js";
 import { planGfsOf, planManualOf } from "./plan-destinations.js";
 import { assertTimeZone } from "../schedules/cron.js";
 import { findSchedule, manualRetentionDaysFor, policyOf } from "./policies.js";
@@ -19,8 +20,31 @@ export interface RetentionPreview {
     kept: number;
     deleted: number;
     /** Newest first: every backup of the schedule there, and why it stays or goes. */
-    items: { runId: string; trigger: "schedule" | "manual"; finishedAt: string; ok: boolean; keep: boolean; reasons: string[]; path: string | null }[];
+    items: PreviewItem[];
   }[];
+}
+
+export interface PreviewItem {
+  runId: string;
+  trigger: "schedule" | "manual";
+  finishedAt: string;
+  ok: boolean;
+  /** What the next pass does: false only when it would delete the copy. */
+  keep: boolean;
+  /** The policy's: why a rule keeps it, or why none does. */
+  reasons: string[];
+  /**
+   * A copy the policy would delete and the destination does not let go (deletable.ts, the executor's
+   * own rule): "locked until <date>" (S3 Object Lock, `until` its retain-until date) or "kept: the
+   * credentials cannot delete". Null otherwise.
+   */
+  keptBy: { verdict: "locked" | "cannot-delete"; note: string; until: string | null } | null;
+  path: string | null;
+}
+
+function keptByOf(d: Deletable): PreviewItem["keptBy"] {
+  if (d.verdict === "delete") return null;
+  return { verdict: d.verdict, note: d.note, until: d.verdict === "locked" && d.until ? d.until.toISOString() : null };
 }
 
 /**
@@ -50,8 +74,10 @@ export async function previewRetention(ctx: Pick<AppContext, "database" | "clock
   }
   const { db, t } = ctx.database;
   const ids = gfs.map((p) => p.destinationId);
-  const names = new Map(
-    ids.length === 0 ? [] : (await db.select({ id: t.destinations.id, name: t.destinations.name }).from(t.destinations).where(inArray(t.destinations.id, ids))).map((r) => [r.id, r.name]),
+  const destinations = new Map(
+    ids.length === 0
+      ? []
+      : (await db.select({ id: t.destinations.id, name: t.destinations.name, deleteDeniedAt: t.destinations.deleteDeniedAt }).from(t.destinations).where(inArray(t.destinations.id, ids))).map((r) => [r.id, r]),
   );
   return {
     scheduleId: schedule.id,
@@ -59,21 +85,25 @@ export async function previewRetention(ctx: Pick<AppContext, "database" | "clock
     policy: policyOf(schedule),
     manualRetentionDays: days,
     destinations: gfs.map((plan) => {
-      const items = plan.items.map((item) => {
+      const refusesDeletes = (destinations.get(plan.destinationId)?.deleteDeniedAt ?? null) !== null;
+      const items = plan.items.map((item): PreviewItem => {
         const decision = item.backup.manual ? (manual.get(`${plan.destinationId}/${item.backup.id}`) ?? item) : item;
+        // The executor asks the same question of each copy it would delete, before any request.
+        const keptBy = decision.keep ? null : keptByOf(deletableNow(item.backup, { refusesDeletes }, now));
         return {
           runId: item.backup.id,
           trigger: item.backup.manual ? ("manual" as const) : ("schedule" as const),
           finishedAt: item.backup.finishedAt.toISOString(),
           ok: item.backup.ok,
-          keep: decision.keep,
+          keep: decision.keep || keptBy !== null,
           reasons: decision.reasons,
+          keptBy,
           path: item.backup.path,
         };
       });
       return {
         destinationId: plan.destinationId,
-        destinationName: names.get(plan.destinationId) ?? null,
+        destinationName: destinations.get(plan.destinationId)?.name ?? null,
         kept: items.filter((i) => i.keep).length,
         deleted: items.filter((i) => !i.keep).length,
         items,

@@ -12,6 +12,7 @@ import { startS3Server, type TestS3Server } from "../testing/s3-server.js";
 import { seedBackup, seedDatasource } from "../testing/seed-backup.js";
 import { CANNOT_DELETE_NOTE } from "./deletable.js";
 import { executeRetention } from "./execute-retention.js";
+import { previewRetention } from "./preview-retention.js";
 
 /**
  * Retention on destinations that may not delete now: an S3 bucket under Object Lock (S3's documented
@@ -36,6 +37,7 @@ describe.each(DIALECTS)("retention keeps what it may not delete, on %s", (dialec
   let fake: ObjectLockS3;
   const ids = { locked: "", writeOnly: "", local: "" };
   const runs: Record<string, string> = {};
+  let scheduleId = "";
   const prefix = `kept-${dialect}`;
 
   beforeAll(async () => {
@@ -62,7 +64,7 @@ describe.each(DIALECTS)("retention keeps what it may not delete, on %s", (dialec
     const local = await create({ name: "disk", type: "local", config: { path: join(srv.dir, "backups") } });
     Object.assign(ids, { locked: locked.id, writeOnly: writeOnly.id, local: local.id });
 
-    const scheduleId = newId("sch");
+    scheduleId = newId("sch");
     const now = Date.now();
     const { db, t } = srv.ctx.database;
     await db.insert(t.schedules).values({
@@ -114,6 +116,35 @@ describe.each(DIALECTS)("retention keeps what it may not delete, on %s", (dialec
     }
     const view = (await (await srv.api(`/api/v1/runs/${runs.s1}/deliveries`, { token: admin })).json()) as { items: { destinationId: string; lockedUntil: string | null }[] };
     expect(view.items.find((d) => d.destinationId === ids.locked)!.lockedUntil).toBe(new Date(rows["locked/s1"]!.lockedUntil!).toISOString());
+  });
+
+  it("the preview says what the pass will do: locked copies kept until their date, the write-only bucket's kept, the folder's deleted", async () => {
+    const rows = await deliveries();
+    type Preview = Awaited<ReturnType<typeof previewRetention>>;
+    const fates = (preview: Preview) =>
+      Object.fromEntries(
+        preview.destinations.flatMap((d) => {
+          const dest = Object.entries(ids).find(([, id]) => id === d.destinationId)![0];
+          return d.items.map((i) => [`${dest}/${Object.entries(runs).find(([, id]) => id === i.runId)![0]}`, i.keep ? (i.keptBy?.note ?? "keep") : "delete"]);
+        }),
+      );
+    const res = await srv.api(`/api/v1/schedules/${scheduleId}/retention/preview`, { token: await srv.token("viewer") });
+    expect(res.status).toBe(200);
+    const preview = (await res.json()) as Preview;
+    const locked = (k: string) => `locked until ${new Date(rows[`locked/${k}`]!.lockedUntil!).toISOString()}`;
+    expect(fates(preview)).toEqual({
+      "locked/s1": locked("s1"), "locked/s2": locked("s2"), "locked/s3": "keep",
+      "writeOnly/s1": CANNOT_DELETE_NOTE, "writeOnly/s2": CANNOT_DELETE_NOTE, "writeOnly/s3": "keep",
+      "local/s1": "delete", "local/s2": "delete", "local/s3": "keep",
+    });
+    const item = preview.destinations.find((d) => d.destinationId === ids.locked)!.items.find((i) => i.runId === runs.s1)!;
+    // The policy's own reasons stay: the lock, not a rule, keeps it.
+    expect(item).toMatchObject({ keep: true, keptBy: { verdict: "locked", until: new Date(rows["locked/s1"]!.lockedUntil!).toISOString() }, reasons: ["last: all 1 used"] });
+    expect(preview.destinations.find((d) => d.destinationId === ids.locked)).toMatchObject({ kept: 3, deleted: 0 });
+    expect(preview.destinations.find((d) => d.destinationId === ids.local)).toMatchObject({ kept: 1, deleted: 2 });
+    // Once the date has passed, the preview plans their deletion, as the pass then does.
+    const later = { ...srv.ctx, clock: { ...srv.ctx.clock, now: () => new Date(Date.now() + 2 * DAY) } };
+    expect(fates(await previewRetention(later, scheduleId))).toMatchObject({ "locked/s1": "delete", "locked/s2": "delete", "writeOnly/s1": CANNOT_DELETE_NOTE });
   });
 
   it("a pass, and the next: locked copies and undeletable ones are kept and noted, with no failure and one refused delete a pass", { timeout: 60_000 }, async () => {

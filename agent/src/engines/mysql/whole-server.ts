@@ -1,13 +1,12 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { HoldfastError, type ErrorCode, type MysqlConnection, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import { startDump } from "../dump-handle.js";
 import { isDatabaseFailureCode } from "../failure-codes.js";
-import { killTree, redactSecrets, spawnFilter, stderrLines, toolEnv } from "../spawn-tool.js";
+import { feedTool, redactSecrets, spawnFilter, stderrLines, toolEnv } from "../spawn-tool.js";
 import { requireToolVersion } from "../tool-version.js";
-import type { ConnectionTestResult, DumpHandle, RestoreOptions, RestoreResult } from "../types.js";
+import type { ConnectionTestResult, DumpHandle, PreflightIssue, RestoreOptions, RestoreResult } from "../types.js";
 import type { ServerDatabase, ServerDialect } from "../whole-server.js";
 import { buildClientArgs, buildConnectionArgs } from "./args.js";
 import { endsWithTrailer } from "./dump.js";
@@ -53,6 +52,15 @@ export class MysqlServer implements ServerDialect<MysqlConnection> {
   readonly memberExt = ".sql" as const;
 
   constructor(private readonly my: MysqlEngine) {}
+
+  /** A MySQL datasource names no replica: a backup reads the server itself. */
+  backupSource(connection: MysqlConnection): MysqlConnection {
+    return connection;
+  }
+
+  async preflightWarnings(): Promise<PreflightIssue[]> {
+    return [];
+  }
 
   private async session<T>(connection: MysqlConnection, fn: (s: SqlSession) => Promise<T>): Promise<T> {
     const client = this.my.tools().client;
@@ -156,17 +164,7 @@ export class MysqlServer implements ServerDialect<MysqlConnection> {
     return this.session(target, async (s) => {
       const sandbox = await clientHasSandbox(s.client);
       const tool = spawnFilter(path.basename(s.client), s.client, [...buildClientArgs(s.optionsFile.path, target, s.flavor, { sandbox, database: null }), "--force"], toolEnv());
-      tool.stdout.resume();
-      tool.stdin.on("error", () => {});
-      const fed = pipeline(sql, tool.stdin).then(
-        () => null,
-        (err: unknown) => {
-          killTree(tool.child);
-          return err;
-        },
-      );
-      const [feedError, exit] = await Promise.all([fed, tool.exited]);
-      if (feedError) throw feedError;
+      const exit = await feedTool(tool, sql);
       const notes = stderrLines(exit, s.optionsFile.secrets);
       if (exit.code !== 0) {
         // --force goes on past a statement's error but exits 1; a login refused or a server gone is the end.

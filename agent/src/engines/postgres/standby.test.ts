@@ -8,7 +8,10 @@ import { setupRunEnv } from "../../testing/run-env.js";
 import { saveDatasource } from "../../store/datasources.js";
 import { startBackup } from "../../queue/start-backup.js";
 import { getRun } from "../../queue/run-record.js";
+import { membersOf, tarEntries } from "../../testing/server-tar.js";
+import { WholeServerEngine } from "../whole-server.js";
 import { PostgresEngine } from "./engine.js";
+import { PostgresServer } from "./whole-server.js";
 
 /** Every row of a table, hashed, and its count: what "equal" means here. */
 const contentsOf = (sql: (q: string, db?: string) => string, db: string) => sql("SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, ',' ORDER BY id), '')) FROM items t", db);
@@ -92,6 +95,41 @@ describe("dumps from a real hot standby (pg_basebackup -R of a private cluster)"
       replica.standby("SELECT pg_wal_replay_resume()");
     }
   });
+
+  it("a whole server (database \"*\") reads its list and its globals from the standby too, not only each database", async () => {
+    const whole = new WholeServerEngine(engine, new PostgresServer(engine));
+    const server: PostgresConnection = { ...conn, database: "*" };
+    const backupOf = async (runId: string) => {
+      const options = resolveBackupOptions({ compression: { codec: "zstd" }, databases: { include: ["shop", "late*"] } }, "postgres", true);
+      const staged = await stageBackup(whole, server, options, { tmp, runId });
+      const { digests, json } = membersOf(await tarEntries(staged.artifact.stagingPath, "zstd"));
+      const globals = digests.find((d) => d.member === "globals.sql")!.data.toString();
+      return { databases: (json["manifest.json"] as { databases: { name: string }[] }).databases.map((d) => d.name), globals };
+    };
+    await replica.caughtUp();
+    replica.standby("SELECT pg_wal_replay_pause()");
+    try {
+      // Made on the primary while the standby does not replay: a backup that read the primary would hold them.
+      replica.primary("CREATE DATABASE late_one");
+      replica.primary("CREATE ROLE late_role NOLOGIN");
+      const paused = await backupOf("run_ws_paused");
+      expect(paused.databases).toEqual(["shop"]);
+      expect(paused.globals).not.toContain("late_role");
+      // The preflight reads the list where the backup will: nothing matches there yet.
+      const refused = await whole.preflight(server, resolveBackupOptions({ databases: { include: ["late*"] } }, "postgres", true));
+      expect(refused.blockingIssues).toEqual([expect.objectContaining({ code: "NO_DATABASE_MATCHED" })]);
+    } finally {
+      replica.standby("SELECT pg_wal_replay_resume()");
+    }
+    await replica.caughtUp();
+    const caughtUp = await backupOf("run_ws_caught_up");
+    expect(caughtUp.databases).toEqual(["late_one", "shop"]);
+    expect(caughtUp.globals).toContain("CREATE ROLE late_role");
+    // The whole server's connection test checks the standby too.
+    const err = await failureOf(whole.testConnection({ ...server, standby: { host: "127.0.0.1", port: replica.primaryPort, maxLagSeconds: 300 } }));
+    expect(err.details?.issues).toEqual([expect.objectContaining({ path: "connection.standby" })]);
+    await expect(whole.testConnection(server)).resolves.toMatchObject({ serverVersion: expect.stringContaining("PostgreSQL") });
+  }, 60_000);
 
   it("reports a dump the standby cancelled for a recovery conflict as DUMP_RECOVERY_CONFLICT, never as a good dump", async () => {
     replica.primary("CREATE TABLE big (id int, pad text); INSERT INTO big SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g;", "shop");

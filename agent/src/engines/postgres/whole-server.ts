@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { HoldfastError, type ErrorCode, type PostgresConnection, type ResolvedBackupOptions } from "@holdfast/shared/protocol";
 import { startDump } from "../dump-handle.js";
-import { killTree, spawnFilter, stderrLines } from "../spawn-tool.js";
-import type { ConnectionTestResult, DumpHandle, DumpHints, RestoreOptions, RestoreResult } from "../types.js";
+import { feedTool, spawnFilter, stderrLines } from "../spawn-tool.js";
+import type { ConnectionTestResult, DumpHandle, DumpHints, PreflightIssue, RestoreOptions, RestoreResult } from "../types.js";
 import type { ServerDatabase, ServerDialect } from "../whole-server.js";
 import { buildConninfo } from "./conninfo.js";
 import type { PostgresEngine } from "./engine.js";
@@ -14,6 +13,7 @@ import { buildPgDumpallGlobalsArgs } from "./pg-dump-args.js";
 import { pgToolFailure } from "./pg-tools.js";
 import { newRestrictKey, PsqlGuard } from "./psql-guard.js";
 import { runPsql } from "./psql-session.js";
+import { assertIsStandby, dumpSource, lagWarning, parseStandbyStatus, STANDBY_QUERY, type StandbyStatus } from "./standby.js";
 import { psqlSupportsRestrict, TARGET_OBJECTS_QUERY } from "./restore.js";
 
 /** Where a whole server is reached for its list, its globals and CREATE DATABASE: the maintenance database, else template1. */
@@ -98,7 +98,29 @@ export class PostgresServer implements ServerDialect<PostgresConnection> {
     throw notFound;
   }
 
+  /** Whether the datasource's standby is replaying, and how far behind, asked on its maintenance database. */
+  private async standbyStatus(connection: PostgresConnection): Promise<StandbyStatus> {
+    const out = await this.onServer(dumpSource(connection), STANDBY_QUERY, { code: "DB_CONNECTION_TEST_FAILED", what: "The standby check (psql)" }, ["-F", "\t"]);
+    return parseStandbyStatus(out.toString("utf8"));
+  }
+
+  backupSource(connection: PostgresConnection): PostgresConnection {
+    return dumpSource(connection);
+  }
+
+  async preflightWarnings(connection: PostgresConnection): Promise<PreflightIssue[]> {
+    const lag = connection.standby ? lagWarning(connection, await this.standbyStatus(connection)) : null;
+    return lag ? [lag] : [];
+  }
+
+  /** The primary's test; with a standby, the standby too must answer and be one (a primary named there is refused naming the field). */
   async testServer(connection: PostgresConnection): Promise<ConnectionTestResult> {
+    const [result, standby] = await Promise.all([this.testPrimary(connection), connection.standby ? this.standbyStatus(connection) : null]);
+    if (standby) assertIsStandby(connection, standby);
+    return result;
+  }
+
+  private async testPrimary(connection: PostgresConnection): Promise<ConnectionTestResult> {
     const started = performance.now();
     const out = await this.onServer(connection, SERVER_TEST_QUERY, { code: "DB_CONNECTION_TEST_FAILED", what: "The connection test of the whole server (psql)" }, ["-F", "\t"]);
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
@@ -217,17 +239,7 @@ export class PostgresServer implements ServerDialect<PostgresConnection> {
     const passfile = await createPassfile(this.pg.tmpDir, on);
     try {
       const tool = spawnFilter("psql", psql, [`--dbname=${buildConninfo(on)}`, "--no-password", "-X", "-q", "-v", "ON_ERROR_STOP=0"], this.pg.env(passfile.path));
-      tool.stdout.resume();
-      tool.stdin.on("error", () => {});
-      const fed = pipeline(sql, new PsqlGuard(key), tool.stdin).then(
-        () => null,
-        (err: unknown) => {
-          killTree(tool.child);
-          return err;
-        },
-      );
-      const [feedError, exit] = await Promise.all([fed, tool.exited]);
-      if (feedError) throw feedError;
+      const exit = await feedTool(tool, sql, new PsqlGuard(key));
       if (exit.code !== 0) throw pgToolFailure("RESTORE_FAILED", "psql (globals)", exit, passfile.secrets);
       return stderrLines(exit, passfile.secrets);
     } finally {

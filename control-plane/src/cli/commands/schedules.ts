@@ -229,7 +229,7 @@ export function registerSchedulesCommands(program: Command): void {
             { header: "FINISHED", value: (i) => i.finishedAt },
             { header: "TRIGGER", value: (i) => i.trigger },
             { header: "OUTCOME", value: (i) => (i.keep ? color.green("keep") : color.red("delete")) },
-            { header: "WHY", value: (i) => i.reasons.join(", ") },
+            { header: "WHY", value: (i) => (i.keptBy ? `${i.keptBy.note} (the policy would delete it: ${i.reasons.join(", ")})` : i.reasons.join(", ")) },
           ]),
         );
       }

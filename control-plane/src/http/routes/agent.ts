@@ -34,13 +34,22 @@ export function agentRoutes(ctx: AppContext) {
       // Straight from node's request when served for real: the bytes stream to disk with backpressure.
       const incoming = c.env?.incoming;
       const body = incoming ? incoming : c.req.raw.body ? Readable.fromWeb(c.req.raw.body as never) : null;
-      const { offset } = await receiveUpload(ctx, {
-        runId: c.req.param("runId"),
-        authorization: c.req.header("authorization"),
-        offsetHeader: c.req.header(UPLOAD_OFFSET_HEADER),
-        body,
-      });
-      return c.body(null, 204, { [UPLOAD_OFFSET_HEADER]: String(offset) });
+      try {
+        const { offset } = await receiveUpload(ctx, {
+          runId: c.req.param("runId"),
+          authorization: c.req.header("authorization"),
+          offsetHeader: c.req.header(UPLOAD_OFFSET_HEADER),
+          body,
+        });
+        return c.body(null, 204, { [UPLOAD_OFFSET_HEADER]: String(offset) });
+      } catch (err) {
+        // Answered before the body's end (413 past the spool's reservation, 409 on an offset): the
+        // rest of the body still fills the connection, so it must carry no other request. A client
+        // that reused it would wait behind bytes nobody reads (the next upload stalled until the
+        // pull's command timeout): `Connection: close` ends it after this answer.
+        if (incoming && !incoming.readableEnded) c.env?.outgoing?.setHeader("connection", "close");
+        throw err;
+      }
     })
     // hono dispatches HEAD to the GET handler (and drops the body): HEAD is the upload's offset
     // (upload token), GET the restore direction's download (download token, Range resume).

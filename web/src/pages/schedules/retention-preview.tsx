@@ -1,6 +1,7 @@
 import { Badge, Group, Stack, Table, Text, Title } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import type { InferResponseType } from "hono/client";
 import { api, unwrap } from "../../api/client.js";
 import { queryKeys } from "../../api/query-keys.js";
 import { viewerTimeZone } from "../../format/time.js";
@@ -12,6 +13,33 @@ import classes from "./schedules.module.css";
 /** The draft as the preview's query: every count, so rules set to 0 are off rather than the stored ones. */
 function draftQuery(counts: RetentionCounts, timezone: string) {
   return Object.fromEntries([...Object.entries(counts).map(([k, v]) => [k, String(v)]), ["timezone", timezone]]) as Record<keyof RetentionCounts | "timezone", string>;
+}
+
+type Preview = InferResponseType<(typeof api.schedules)[":id"]["retention"]["preview"]["$get"], 200>;
+type KeptByDestination = NonNullable<Preview["destinations"][number]["items"][number]["keptBy"]>;
+
+/**
+ * A copy the policy would delete and its destination keeps: the lock's date in the viewer's zone (S3
+ * Object Lock), or the credentials that cannot delete, then what the policy says of it.
+ */
+function KeptBy({ keptBy, policyReasons }: { keptBy: KeptByDestination; policyReasons: string[] }) {
+  return (
+    <>
+      <Text span fw={600} size="sm">
+        {keptBy.verdict === "locked" && keptBy.until ? (
+          <>
+            locked until <DateTime value={keptBy.until} withZone={false} />
+          </>
+        ) : (
+          keptBy.note
+        )}
+      </Text>
+      <Text span size="sm" c="dimmed">
+        {" "}
+        (the policy would delete it: {policyReasons.join("; ")})
+      </Text>
+    </>
+  );
 }
 
 /**
@@ -79,7 +107,9 @@ export function RetentionPreview({ scheduleId, counts, timezone }: { scheduleId:
                         {item.keep ? "keep" : "delete"}
                       </Badge>
                     </Table.Td>
-                    <Table.Td className={classes.wrap}>{item.reasons.join("; ")}</Table.Td>
+                    <Table.Td className={classes.wrap}>
+                      {item.keptBy ? <KeptBy keptBy={item.keptBy} policyReasons={item.reasons} /> : item.reasons.join("; ")}
+                    </Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
