@@ -22,6 +22,10 @@ export const agents = sqliteTable("agents", {
   statusReason: text("status_reason"),
   /** The cap on its artifact uploads to the control plane, MiB/s; null: none. */
   transferCapMiBps: real("transfer_cap_mibps"),
+  /** JSON array of blackout windows (shared api/blackout.ts) read in `timezone`; null: none. */
+  blackout: text("blackout"),
+  /** The IANA zone its blackout windows are read in. */
+  timezone: text("timezone").notNull().default("UTC"),
 });
 
 export const agentJti = sqliteTable(
@@ -121,6 +125,10 @@ export const schedules = sqliteTable(
     fireCursor: integer("fire_cursor").notNull(),
     /** The fire time of the last firing recorded to run (not one recorded missed); null before the first. */
     lastFiredAt: integer("last_fired_at"),
+    /** JSON array of blackout windows (shared api/blackout.ts) read in `timezone`; null: none. */
+    blackout: text("blackout"),
+    /** A firing inside a window: "defer" (run at its end) or "skip" (recorded missed). */
+    blackoutMisfire: text("blackout_misfire").notNull().default("defer"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     deletedAt: integer("deleted_at"),
