@@ -38,8 +38,8 @@ export function BlackoutEditor({ value, onChange, timezone, errors = {}, disable
                 ))}
               </Group>
             </Checkbox.Group>
-            <TextInput type="time" label="From" value={w.from} onChange={(e) => change(i, { from: e.currentTarget.value })} disabled={disabled} w={120} />
-            <TextInput type="time" label="To" value={w.to} onChange={(e) => change(i, { to: e.currentTarget.value })} disabled={disabled} w={120} />
+            <TextInput type="time" label="From" value={w.from} onChange={(e) => change(i, { from: e.currentTarget.value })} disabled={disabled} w={150} />
+            <TextInput type="time" label="To" value={w.to} onChange={(e) => change(i, { to: e.currentTarget.value })} disabled={disabled} w={150} />
             {!disabled && (
               <ActionIcon variant="subtle" color="red" size="lg" aria-label={`Remove blackout window ${i + 1}`} onClick={() => onChange(value.filter((_, j) => j !== i))}>
                 <IconTrash size={18} aria-hidden />

@@ -19,7 +19,7 @@ export function BlackoutRefusal({ error, onForce, pending }: { error: unknown; o
   const refusal = blackoutRefusalOf(error);
   if (!refusal) return null;
   return (
-    <Alert color="yellow" variant="light" title="Inside a blackout window" icon={<IconMoonStars aria-hidden />} role="alert">
+    <Alert color="yellow" variant="light" title="Inside a blackout window" styles={{ title: { color: "var(--mantine-color-text)" } }} icon={<IconMoonStars aria-hidden />} role="alert">
       <Stack gap="xs">
         <Text size="sm">
           Now is inside the {refusal.text}
@@ -31,7 +31,7 @@ export function BlackoutRefusal({ error, onForce, pending }: { error: unknown; o
           . Backups do not start then unless you run them anyway; the audit log records that you did.
         </Text>
         <Group justify="flex-end">
-          <Button color="yellow" onClick={onForce} loading={pending}>
+          <Button onClick={onForce} loading={pending}>
             Run anyway
           </Button>
         </Group>
