@@ -173,13 +173,13 @@ describe("the Schedules page, on a real control plane, agent and PostgreSQL", ()
 
     // The agent's window around now (UTC, every day): Run now is refused, then run anyway.
     const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
-    const window = { days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], from: hhmm(Date.now() - 3_600_000), to: hhmm(Date.now() + 3_600_000) };
-    expect((await client.patch(`/agents/${agent.agentId}`, { blackout: [window] })).status).toBe(200);
+    const agentWindow = { days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], from: hhmm(Date.now() - 3_600_000), to: hhmm(Date.now() + 3_600_000) };
+    expect((await client.patch(`/agents/${agent.agentId}`, { blackout: [agentWindow] })).status).toBe(200);
     try {
       await page.getByRole("button", { name: "Run now" }).click();
       const dialog = page.getByRole("dialog", { name: "The backup did not start" });
       await dialog.getByText("Inside a blackout window").waitFor();
-      await dialog.getByText(`agent window mon,tue,wed,thu,fri,sat,sun ${window.from}-${window.to} (UTC)`, { exact: false }).waitFor();
+      await dialog.getByText(`agent window mon,tue,wed,thu,fri,sat,sun ${agentWindow.from}-${agentWindow.to} (UTC)`, { exact: false }).waitFor();
       expect(await captureBothSchemes(page, "schedule-run-now-blackout")).toEqual([]);
       await dialog.getByRole("button", { name: "Run anyway" }).click();
       const started = page.getByRole("status").filter({ hasText: "Backup started" });
