@@ -89,7 +89,7 @@ function AgentDetail({ agent }: { agent: AgentItem }) {
           </Fact>
         </SimpleGrid>
         <IncompatibleReason agent={agent} />
-        <AgentBlackoutPanel key={`${agent.id}:${agent.timezone}:${JSON.stringify(agent.blackout)}`} agent={agent} />
+        <AgentBlackoutPanel key={agent.id} agent={agent} />
         <Text size="xs" c="dimmed" ff="monospace" className={classes.wrap}>
           {agent.id}
         </Text>
