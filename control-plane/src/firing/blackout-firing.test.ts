@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { firingIdempotencyKey } from "./firing-key.js";
+import { recordScheduledRun } from "./run-records.js";
 import { getSchedule } from "../schedules/read-schedules.js";
 import { DIALECTS } from "../testing/databases.js";
 import { iso, MIN, SEC, T0, useFiringRig } from "../testing/firing-rig.js";
@@ -73,5 +74,35 @@ describe.each(DIALECTS)("firings in blackout windows on %s", (dialect) => {
     } finally {
       expect((await patch({ blackout: [], timezone: "UTC" })).status).toBe(200);
     }
+  });
+
+  it("a run still waiting when a window starts is not sent inside it: sent at its end within grace, else missed naming the window", async () => {
+    rig.answer = { kind: "accept" };
+    const clock = new TestClock(T0);
+    const id = await newSchedule(clock, { cron: "0 5 * * *", blackout: [WINDOW] });
+    const waiting = async (fireTime: number) =>
+      (await recordScheduledRun(rig.srv.ctx, { scheduleId: id, datasourceId: rig.dsId, agentId: rig.agent.identity.agentId, fireTime: new Date(fireTime), attempt: 1, options: undefined, state: "pending" }))!;
+    const s = scheduler(clock);
+    // Recorded at 00:14 (its agent away, say); at 00:20 the window holds it back.
+    const soon = await waiting(T0 + 14 * MIN);
+    clock.t = T0 + 20 * MIN;
+    await pass(s);
+    expect((await runsOf(id)).map((r) => r.state)).toEqual(["pending"]);
+    expect(sentFor(rig.agent, id)).toEqual([]);
+    // Its deadline (00:44) comes before the window's end (00:45): missed, naming the window.
+    clock.t = T0 + 44 * MIN + SEC;
+    await pass(s);
+    const [missed] = await runsOf(id);
+    expect(missed).toMatchObject({ id: soon, state: "missed" });
+    expect(errorOf(missed!)).toMatchObject({ code: "FIRING_MISSED", details: { reason: "blackout", window: { source: "schedule", from: "00:15", to: "00:45" } } });
+
+    // One recorded at 00:20 (deadline 00:50) waits, and is sent once the window ended.
+    const later = await waiting(T0 + 20 * MIN);
+    await pass(s);
+    expect(sentFor(rig.agent, id)).toEqual([]);
+    clock.t = T0 + 45 * MIN;
+    await pass(s);
+    expect((await runsOf(id)).find((r) => r.id === later)).toMatchObject({ state: "queued" });
+    expect(sentFor(rig.agent, id).map((f) => f.payload.runId)).toEqual([later]);
   });
 });
