@@ -14,17 +14,30 @@ const CHUNK = 64;
 export function nextRunTimes(cron: string, timezone: string, plan: (cronTime: number) => PlannedFiring, after: number, notBefore: number, count: number): number[] {
   const job = compileCron(cron, timezone);
   const runs: number[] = [];
-  let cursor = new Date(after);
+  let cursor = after;
   for (let walked = 0; walked < MAX_WALK && runs.length < count; ) {
-    const chunk = job.nextRuns(CHUNK, cursor);
-    for (const t of chunk) {
-      const { runAt } = plan(t.getTime());
-      if (runAt !== null && runAt > notBefore && runAt !== runs.at(-1)) runs.push(runAt);
-      if (runs.length === count) break;
-    }
+    const chunk = job.nextRuns(CHUNK, new Date(cursor));
     walked += chunk.length;
-    if (chunk.length < CHUNK) break;
-    cursor = chunk.at(-1)!;
+    let jumped = false;
+    for (const t of chunk) {
+      const p = plan(t.getTime());
+      if (p.runAt !== null && p.runAt > notBefore && p.runAt !== runs.at(-1)) runs.push(p.runAt);
+      cursor = Math.max(t.getTime(), skipPast(p));
+      jumped = cursor > t.getTime();
+      if (runs.length === count || jumped) break;
+    }
+    if (chunk.length < CHUNK && !jumped) break; // the cron has no more firings
   }
   return runs;
+}
+
+/**
+ * Where the walk may go on from after a firing: every later firing inside the same window plans to
+ * the same run (deferred) or to none (skipped), so they are not asked about one by one; a minutely
+ * cron across an 8-hour window costs one plan, not 480.
+ */
+export function skipPast(p: PlannedFiring): number {
+  if (!p.blackout) return p.cronTime;
+  // Just before the end: a firing exactly at it is outside the window and is asked about.
+  return (p.runAt ?? p.blackout.endsAt) - 1;
 }

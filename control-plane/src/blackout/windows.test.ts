@@ -1,6 +1,7 @@
 import { BlackoutWindow, parseBlackoutWindow } from "@holdfast/shared";
 import { describe, expect, it } from "vitest";
 import { planFiring } from "./firing-plan.js";
+import { nextRunTimes } from "./next-runs.js";
 import { type BlackoutSet, blackoutAt, blackoutSpanAt } from "./windows.js";
 
 const at = (iso: string) => Date.parse(iso);
@@ -78,5 +79,16 @@ describe("blackout windows", () => {
     expect(BlackoutWindow.safeParse({ days: ["monday"], from: "01:00", to: "05:00" }).success).toBe(false);
     expect(() => parseBlackoutWindow("01:00-05:00")).toThrow(/not a window/);
     expect(parseBlackoutWindow("Mon, sat 1:00-05:30")).toEqual({ days: ["mon", "sat"], from: "01:00", to: "05:30" });
+  });
+
+  it("lists the next runs of a minutely cron across an 8-hour window: one at its end, then every minute; skip lists none inside", () => {
+    const sets = [set("UTC", "mon 01:00-09:00")];
+    const from = at("2026-12-07T00:58:30Z");
+    const defer = nextRunTimes("* * * * *", "UTC", (t) => planFiring(sets, "defer", t), from, from, 4).map(iso);
+    expect(defer).toEqual(["2026-12-07T00:59:00.000Z", "2026-12-07T09:00:00.000Z", "2026-12-07T09:01:00.000Z", "2026-12-07T09:02:00.000Z"]);
+    const skip = nextRunTimes("* * * * *", "UTC", (t) => planFiring(sets, "skip", t), from, from, 3).map(iso);
+    expect(skip).toEqual(["2026-12-07T00:59:00.000Z", "2026-12-07T09:00:00.000Z", "2026-12-07T09:01:00.000Z"]);
+    // A firing passed inside the window (the loop's cursor before it) still runs at the window's end.
+    expect(nextRunTimes("0 * * * *", "UTC", (t) => planFiring(sets, "defer", t), at("2026-12-07T01:30:00Z"), at("2026-12-07T02:10:00Z"), 1).map(iso)).toEqual(["2026-12-07T09:00:00.000Z"]);
   });
 });

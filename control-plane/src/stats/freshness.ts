@@ -1,5 +1,6 @@
 import type { BlackoutWindow } from "@holdfast/shared";
 import { firingPlannerOf } from "../blackout/firing-plan.js";
+import { skipPast } from "../blackout/next-runs.js";
 import type { Tables } from "../db/index.js";
 import { firingsAfter } from "./firing-series.js";
 
@@ -47,9 +48,9 @@ function runsAfter(s: ActiveSchedule, from: number): number[] | null {
   for (let i = 0; i < MAX_PLANNED_WALK && runs.length < 2; i++) {
     const [firing] = firingsAfter(s.cron, s.timezone, cursor, 1) ?? [];
     if (firing === undefined) break;
-    const { runAt } = plan(firing);
-    if (runAt !== null && runAt !== runs.at(-1)) runs.push(runAt);
-    cursor = firing;
+    const planned = plan(firing);
+    if (planned.runAt !== null && planned.runAt !== runs.at(-1)) runs.push(planned.runAt);
+    cursor = Math.max(firing, skipPast(planned));
   }
   return runs;
 }
