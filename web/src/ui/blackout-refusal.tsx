@@ -31,7 +31,7 @@ export function BlackoutRefusal({ error, onForce, pending }: { error: unknown; o
           . Backups do not start then unless you run them anyway; the audit log records that you did.
         </Text>
         <Group justify="flex-end">
-          <Button onClick={onForce} loading={pending}>
+          <Button variant="default" onClick={onForce} loading={pending}>
             Run anyway
           </Button>
         </Group>
