@@ -49,6 +49,7 @@ export const ERROR_CATALOG = {
   RUN_NOT_HOLDABLE: { status: 409, retryable: false, action: "Only a completed backup with a copy left can be held (details.field names what refused it: the run's kind, state, or copies): hold another run (GET /api/v1/runs?kind=backup&state=completed)." },
   RUN_NOT_HELD: { status: 409, retryable: false, action: "The run has no hold to release: read it (GET /api/v1/runs/:runId, its `hold`) before acting." },
   BACKUP_HELD: { status: 409, retryable: false, action: "The backup is under a legal hold (details.hold): nothing deletes it while the hold lasts. An admin releases it (DELETE /api/v1/runs/:runId/hold) once it may go." },
+  BLACKOUT_WINDOW: { status: 409, retryable: true, action: "Now is inside a blackout window of the agent or the schedule (details.window, in details.window.timezone): wait until details.endsAt, or send force: true to run it anyway (the audit records it)." },
   RESTORE_TARGET_NOT_EMPTY: { status: 409, retryable: false, action: "The target database holds objects; restore into an empty one or pass options.overwrite: true." },
   // 410
   ARTIFACT_EXPIRED: { status: 410, retryable: false, action: "The staged artifact passed its TTL; run the backup again." },

@@ -8,6 +8,7 @@ export * from "./api/runs-query.js";
 export * from "./api/users.js";
 export * from "./api/enrollment-tokens.js";
 export * from "./api/audit.js";
+export * from "./api/blackout.js";
 export * from "./api/schedules.js";
 export * from "./api/params.js";
 export * from "./api/route-roles.js";

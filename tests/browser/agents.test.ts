@@ -94,6 +94,27 @@ describe("agents: add one with the commands the page shows, its page, revoke", (
     expect(await problems()).toEqual([]);
   });
 
+  it("sets the agent's blackout windows and their zone: a window without days is refused on its row, a good one is saved", async () => {
+    const panel = page.getByRole("heading", { name: "Blackout windows" }).locator("..");
+    await panel.getByText("No blackout windows: backups may start at any time.").waitFor();
+    await panel.getByRole("button", { name: "Add a blackout window" }).click();
+    const row = panel.getByRole("group", { name: "Blackout window 1" });
+    for (const d of ["Mon", "Tue", "Wed", "Thu", "Fri"]) await row.getByRole("checkbox", { name: d, exact: true }).click();
+    await row.getByText("name at least one day the window starts on").waitFor();
+    expect(await panel.getByRole("button", { name: "Save blackout windows" }).isDisabled()).toBe(true);
+    await row.getByRole("checkbox", { name: "Sat", exact: true }).click();
+    await row.getByLabel("From").fill("22:00");
+    await row.getByLabel("To").fill("02:00");
+    await panel.getByRole("combobox", { name: "Time zone" }).fill("Europe/Berl");
+    await page.getByRole("option", { name: "Europe/Berlin" }).click();
+    await row.getByText("Ends at 02:00 the next day (Europe/Berlin)").waitFor();
+    expect(await capture(page, "agent-blackout")).toEqual([]);
+    await panel.getByRole("button", { name: "Save blackout windows" }).click();
+    await panel.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    expect((await api(rig.cp, rig.adminToken).get(`/agents/${agentId}`)).body).toMatchObject({ timezone: "Europe/Berlin", blackout: [{ days: ["sat"], from: "22:00", to: "02:00" }] });
+    expect(await problems()).toEqual([]);
+  });
+
   it("revokes the agent from its page after a confirmation", async () => {
     await page.getByRole("button", { name: `Revoke ${agentName}` }).click();
     const confirm = page.getByRole("dialog", { name: `Revoke agent ${agentName}?` });

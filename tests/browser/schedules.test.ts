@@ -145,6 +145,62 @@ describe("the Schedules page, on a real control plane, agent and PostgreSQL", ()
     await page.close();
   });
 
+  it("adds a blackout window on the first firing's day: the next firings move to its end, or skip that day; Run now inside the agent's window offers Run anyway", async () => {
+    const { page, problems } = await rig.open(`/schedules/${scheduleId}`, { token: rig.adminToken });
+    await expect.poll(async () => (await firings(page)).length, { timeout: 10_000 }).toBe(5);
+    const before = await firings(page);
+    const day = before[0]!.slice(0, 3); // "Tue 2026-12-08 03:00 (America/Sao_Paulo)…"
+    const date = (f: string) => /\d{4}-\d{2}-\d{2}/.exec(f)?.[0];
+
+    await page.getByRole("button", { name: "Add a blackout window" }).click();
+    const row = page.getByRole("group", { name: "Blackout window 1" });
+    for (const d of ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]) {
+      const box = row.getByRole("checkbox", { name: d, exact: true });
+      if ((await box.isChecked()) !== (d === day)) await box.click();
+    }
+    await row.getByLabel("From").fill("02:00");
+    await row.getByLabel("To").fill("04:00");
+    // Deferred (the default): that day's firing runs when the window ends, at 04:00.
+    await expect.poll(async () => (await firings(page))[0], { timeout: 10_000 }).toContain(`${date(before[0]!)} 04:00`);
+    expect((await firings(page)).slice(1)).toEqual(before.slice(1));
+    await page.getByRole("radio", { name: "is skipped (recorded as missed)" }).check();
+    await expect.poll(async () => (await firings(page)).map(date), { timeout: 10_000 }).toEqual([...before.slice(1).map(date), expect.any(String)]);
+    await page.evaluate(() => window.scrollTo(0, 0)); // a full-page capture of a scrolled page shows its sticky header midway
+    expect(await captureBothSchemes(page, "schedule-blackout")).toEqual([]);
+    await page.getByRole("button", { name: "Save changes" }).click();
+    // Saved, the page restarts the form from the stored schedule (its updatedAt moved).
+    await expect.poll(async () => (await client.get(`/schedules/${scheduleId}`)).body.blackout, { timeout: 10_000 }).toHaveLength(1);
+    const stored = (await client.get(`/schedules/${scheduleId}`)).body;
+    expect(stored).toMatchObject({ blackout: [{ days: [day.toLowerCase()], from: "02:00", to: "04:00" }], blackoutMisfire: "skip" });
+    expect(date(stored.nextFireAt)).toBe(date(before[1]!));
+
+    // The agent's window around now (UTC, every day): Run now is refused, then run anyway.
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const agentWindow = { days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], from: hhmm(Date.now() - 3_600_000), to: hhmm(Date.now() + 3_600_000) };
+    expect((await client.patch(`/agents/${agent.agentId}`, { blackout: [agentWindow] })).status).toBe(200);
+    try {
+      await page.getByRole("button", { name: "Run now" }).click();
+      const dialog = page.getByRole("dialog", { name: "The backup did not start" });
+      await dialog.getByText("Inside a blackout window").waitFor();
+      await dialog.getByText(`agent window mon,tue,wed,thu,fri,sat,sun ${agentWindow.from}-${agentWindow.to} (UTC)`, { exact: false }).waitFor();
+      expect(await captureBothSchemes(page, "schedule-run-now-blackout")).toEqual([]);
+      await dialog.getByRole("button", { name: "Run anyway" }).click();
+      const started = page.getByRole("status").filter({ hasText: "Backup started" });
+      await started.waitFor();
+      const runId = /run_\w+/.exec((await started.textContent()) ?? "")?.[0];
+      await waitFor("the forced run to finish", async () => {
+        const res = await client.get(`/runs/${runId}`);
+        return res.body && ["completed", "failed"].includes(res.body.state) ? res.body : undefined;
+      });
+    } finally {
+      await client.patch(`/agents/${agent.agentId}`, { blackout: [] });
+      await client.patch(`/schedules/${scheduleId}`, { blackout: [] });
+    }
+    // The refused Run now is the one failed request the browser reports.
+    expect((await problems()).filter((p) => !p.includes("status of 409"))).toEqual([]);
+    await page.close();
+  });
+
   it("previews what a policy being edited would keep and delete among the schedule's own backups, saving nothing", async () => {
     // A bucket whose credentials may write and not delete (s3rver's write-only key pair): retention keeps its copies.
     const writeOnly = await client.post("/destinations", { name: "write-only bucket", type: "s3", config: s3.config({ prefix: "sched", ...s3.writeOnly }) });

@@ -217,6 +217,19 @@ describe("holdfast CLI: resources over the REST API", () => {
     expect(json(await holdfast(["schedules", "resume", id, "--json"]))).toMatchObject({ paused: false });
     expect((await holdfast(["schedules", "update", id, "--cron", "30 4 * * *"])).code).toBe(0);
     expect(json(await holdfast(["schedules", "show", id, "--json"]))).toMatchObject({ cron: "30 4 * * *" });
+    // Blackout windows every day over 04:30, skipped: no next firing left; deferred: at 05:00.
+    const everyDay = "mon,tue,wed,thu,fri,sat,sun 04:00-05:00";
+    expect((await holdfast(["schedules", "update", id, "--blackout", everyDay, "--blackout", "sat 22:00-02:00", "--blackout-misfire", "skip"])).code).toBe(0);
+    expect(json(await holdfast(["schedules", "show", id, "--json"]))).toMatchObject({ blackout: [{ from: "04:00", to: "05:00" }, { days: ["sat"], from: "22:00", to: "02:00" }], blackoutMisfire: "skip" });
+    expect((await holdfast(["schedules", "show", id])).stdout).toMatch(/Blackout:\s+mon,tue,wed,thu,fri,sat,sun 04:00-05:00; sat 22:00-02:00 \(UTC; inside: skipped\)/);
+    expect(json(await holdfast(["schedules", "next", id, "--json"]))).toEqual([]);
+    expect((await holdfast(["schedules", "update", id, "--blackout-misfire", "defer"])).code).toBe(0);
+    expect(json(await holdfast(["schedules", "next", id, "--json", "-n", "1"]))).toEqual([expect.stringMatching(/T05:00:00(Z|\+00:00)$/)]);
+    const badWindow = await holdfast(["schedules", "update", id, "--blackout", "mon 01:00"]);
+    expect(badWindow.code).toBe(2);
+    expect(badWindow.stderr).toContain('is not a window such as "mon,tue 01:00-05:00"');
+    expect((await holdfast(["schedules", "update", id, "--no-blackout"])).code).toBe(0);
+    expect(json(await holdfast(["schedules", "show", id, "--json"]))).toMatchObject({ blackout: [] });
 
     const preview = json(await holdfast(["retention", "preview", id, "--json", "--keep-weekly", "2"]));
     expect(preview).toMatchObject({ scheduleId: id, policy: { keepWeekly: 2 } });
@@ -225,6 +238,25 @@ describe("holdfast CLI: resources over the REST API", () => {
     expect((await holdfast(["schedules", "delete", id])).code).toBe(2);
     expect((await holdfast(["schedules", "delete", id, "--yes"])).code).toBe(0);
     expect((await holdfast(["schedules", "show", id])).code).toBe(3);
+  });
+
+  it("agents update sets blackout windows and a zone; backup run inside one is exit 4 naming it, --force runs it", async () => {
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const around = `mon,tue,wed,thu,fri,sat,sun ${hhmm(Date.now() - 3_600_000)}-${hhmm(Date.now() + 3_600_000)}`;
+    const updated = json(await holdfast(["agents", "update", stack.agent.agentId, "--blackout", around, "--timezone", "UTC", "--json"]));
+    expect(updated).toMatchObject({ timezone: "UTC", blackout: [expect.objectContaining({ days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] })] });
+    expect((await holdfast(["agents", "show", stack.agent.agentId])).stdout).toMatch(new RegExp(`^Blackout:\\s+${around} \\(UTC\\)`, "m"));
+    expect((await holdfast(["agents", "update", stack.agent.agentId, "--timezone", "Mars/Base"])).code).toBe(2);
+    try {
+      const refused = await holdfast(["backup", "run", datasourceId, "--destination", destinationId]);
+      expect(refused.code).toBe(4);
+      expect(refused.stderr).toContain(`agent window ${around} (UTC)`);
+      expect(refused.stderr).toContain("Add --force to run it anyway.");
+      const forced = await holdfast(["backup", "run", datasourceId, "--destination", destinationId, "--force", "--wait"]);
+      expect(forced.code, forced.stderr).toBe(0);
+    } finally {
+      expect((await holdfast(["agents", "update", stack.agent.agentId, "--no-blackout"])).code).toBe(0);
+    }
   });
 
   it("usage errors are exit 2: an unknown flag, a missing argument, a bad choice", async () => {

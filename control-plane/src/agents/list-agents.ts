@@ -1,4 +1,4 @@
-import { AgentStatus, isUpdateAvailable } from "@holdfast/shared";
+import { AgentStatus, type BlackoutWindow, isUpdateAvailable } from "@holdfast/shared";
 import { asc } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import { VERSION } from "../version.js";
@@ -22,6 +22,10 @@ export interface AgentView {
   linkSecurity: LinkSecurity | null;
   /** The cap on its artifact uploads to the control plane, MiB/s; null: none. */
   transferCapMiBps: number | null;
+  /** Times no scheduled backup of its datasources starts, in `timezone`; manual ones are refused then unless forced. */
+  blackout: BlackoutWindow[];
+  /** The IANA zone its blackout windows are read in. */
+  timezone: string;
 }
 
 export async function listAgents(ctx: DbContext): Promise<AgentView[]> {
@@ -48,5 +52,7 @@ function agentView(a: AgentRow): AgentView {
     updateAvailable: isUpdateAvailable(a.version, VERSION),
     linkSecurity: a.linkSecurity === "tls" || a.linkSecurity === "loopback" || a.linkSecurity === "insecure" ? a.linkSecurity : null,
     transferCapMiBps: a.transferCapMiBps ?? null,
+    blackout: a.blackout === null ? [] : (JSON.parse(a.blackout) as BlackoutWindow[]),
+    timezone: a.timezone,
   };
 }

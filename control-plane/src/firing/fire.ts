@@ -1,5 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
+import { describeBlackout, firingPlannerOf } from "../blackout/firing-plan.js";
 import { runOptionsOf, type Schedule } from "../schedules/schedule-rows.js";
 import { dueFirings } from "./misfire.js";
 import { missedError, recordScheduledRun } from "./run-records.js";
@@ -13,12 +14,15 @@ type FireContext = Pick<AppContext, "database" | "clock" | "log">;
  * firing recorded to run: a crash between the two only makes the next tick compute the same firings
  * again, whose inserts then find their rows (the idempotency key is unique), so a firing is neither
  * lost nor doubled. Of two replicas, both inserts but one find the row, and only one moves the cursor.
+ * A firing inside a blackout window runs at the window's end, as a run whose fire time (and so its
+ * idempotency key) is that end: firings deferred to one end, a restart or another replica record
+ * it once. A `skip` schedule's firing inside a window is recorded `missed`, naming the window.
  * Returns how many runs this call created.
  */
 export async function fireDue(ctx: FireContext, schedule: Schedule, now: Date, graceMs: number): Promise<number> {
-  const { due, missed, moreMissed } = dueFirings(schedule.cron, schedule.timezone, new Date(schedule.fireCursor), now, graceMs);
-  const newest = due ?? missed.at(-1);
-  if (!newest) return 0;
+  const plan = firingPlannerOf(schedule);
+  const { due, missed, moreMissed, skipped, cursor } = dueFirings(schedule.cron, schedule.timezone, new Date(schedule.fireCursor), now, graceMs, plan);
+  if (!cursor) return 0;
   const log = ctx.log.child({ scheduleId: schedule.id, datasourceId: schedule.datasourceId });
   const base = { scheduleId: schedule.id, datasourceId: schedule.datasourceId, agentId: schedule.agentId, attempt: 1, options: runOptionsOf(schedule) };
   let created = 0;
@@ -30,6 +34,18 @@ export async function fireDue(ctx: FireContext, schedule: Schedule, now: Date, g
       ...earlier,
     });
     if (await recordScheduledRun(ctx, { ...base, fireTime, state: "missed", error })) created += 1;
+  }
+  for (const p of skipped) {
+    const window = describeBlackout(p.blackout!);
+    const message =
+      p.skipReason === "no-clear-time"
+        ? `The firing fell inside the ${window.text}, and the blackout windows leave no time to run within 8 days`
+        : `The firing fell inside the ${window.text}; the schedule skips such firings (blackoutMisfire: skip)`;
+    const error = missedError("blackout", message, { window, endsAt: new Date(p.blackout!.endsAt).toISOString() });
+    if (await recordScheduledRun(ctx, { ...base, fireTime: new Date(p.cronTime), state: "missed", error })) {
+      created += 1;
+      log.info({ fireTime: new Date(p.cronTime).toISOString(), window: window.text }, "schedule firing skipped in a blackout window");
+    }
   }
   if (missed.length > 0) log.warn({ missed: missed.length, moreMissed, oldest: missed[0]!.toISOString() }, "schedule firings missed");
   if (due) {
@@ -43,7 +59,7 @@ export async function fireDue(ctx: FireContext, schedule: Schedule, now: Date, g
   const { db, t } = ctx.database;
   await db
     .update(t.schedules)
-    .set({ fireCursor: newest.getTime(), ...(due ? { lastFiredAt: due.getTime() } : {}) })
+    .set({ fireCursor: cursor.getTime(), ...(due ? { lastFiredAt: due.getTime() } : {}) })
     .where(and(eq(t.schedules.id, schedule.id), eq(t.schedules.fireCursor, schedule.fireCursor), isNull(t.schedules.deletedAt)));
   return created;
 }

@@ -2,6 +2,7 @@ import type { AppContext, SchedulerHooks } from "../context.js";
 import { LOCK_IDS } from "../db/lock-ids.js";
 import { listScheduleRecords, type Schedule } from "../schedules/schedule-rows.js";
 import { nextFiring } from "../schedules/cron.js";
+import { firingPlannerOf } from "../blackout/firing-plan.js";
 import { fireDue } from "./fire.js";
 import { sweepPending } from "./pending.js";
 import { recordDueRetries } from "./retries.js";
@@ -62,10 +63,14 @@ export function createScheduler(ctx: SchedulerContext, opts: SchedulerOptions): 
   };
 
   const fellDue = (s: Schedule, now: Date): boolean => {
-    const key = `${s.cron}\n${s.timezone}\n${s.fireCursor}`;
+    const windows = JSON.stringify([s.blackout, s.blackoutMisfire, s.agentBlackout, s.agentTimezone]);
+    const key = `${s.cron}\n${s.timezone}\n${s.fireCursor}\n${windows}`;
     let cached = nextAt.get(s.id);
     if (cached?.key !== key) {
-      cached = { key, at: nextFiring(s.cron, s.timezone, new Date(s.fireCursor))?.getTime() ?? null };
+      const firing = nextFiring(s.cron, s.timezone, new Date(s.fireCursor));
+      // Inside a blackout window a firing falls due at the window's end (defer), or at its time, to be recorded skipped.
+      const planned = firing && firingPlannerOf(s)?.(firing.getTime());
+      cached = { key, at: planned ? (planned.runAt ?? planned.cronTime) : (firing?.getTime() ?? null) };
       nextAt.set(s.id, cached);
     }
     return cached.at !== null && cached.at <= now.getTime();

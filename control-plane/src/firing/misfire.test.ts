@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { parseBlackoutWindow } from "@holdfast/shared";
+import { planFiring } from "../blackout/firing-plan.js";
 import { decideMisfire, dueFirings, MAX_LISTED_MISSED } from "./misfire.js";
 
 const MIN = 60_000;
@@ -23,7 +25,7 @@ describe("decideMisfire", () => {
 
 describe("dueFirings", () => {
   it("nothing since the last firing: nothing to do", () => {
-    expect(dueFirings("0 3 * * *", "UTC", at("2026-05-01T03:00:00Z"), at("2026-05-01T20:00:00Z"), 30 * MIN)).toEqual({ due: null, missed: [], moreMissed: false });
+    expect(dueFirings("0 3 * * *", "UTC", at("2026-05-01T03:00:00Z"), at("2026-05-01T20:00:00Z"), 30 * MIN)).toEqual({ due: null, missed: [], moreMissed: false, skipped: [], cursor: null });
   });
 
   it("a firing exactly at now is due", () => {
@@ -73,6 +75,22 @@ describe("dueFirings", () => {
   it("uses the same fire times as the forward schedule across a DST change (so firing keys match)", () => {
     // 02:30 daily in Berlin ran at 03:00 CEST (01:00Z) on 2026-03-29
     const r = dueFirings("30 2 * * *", "Europe/Berlin", at("2026-03-28T01:30:00Z"), at("2026-03-29T01:10:00Z"), 30 * MIN);
-    expect(r).toEqual({ due: at("2026-03-29T01:00:00Z"), missed: [], moreMissed: false });
+    expect(r).toEqual({ skipped: [], cursor: at("2026-03-29T01:00:00Z"), due: at("2026-03-29T01:00:00Z"), missed: [], moreMissed: false });
+  });
+
+  it("holds firings inside a blackout window until it ends, then runs them once at its end; skip records them", () => {
+    const sets = [{ source: "agent" as const, timezone: "UTC", windows: [parseBlackoutWindow("fri 01:00-05:00")] }];
+    const defer = (t: number) => planFiring(sets, "defer", t);
+    const cursor = at("2026-05-01T00:30:00Z"); // a Friday
+    // Inside the window: the 01:00..04:00 firings are held, the cursor does not move.
+    expect(dueFirings("0 * * * *", "UTC", cursor, at("2026-05-01T04:59:00Z"), 30 * MIN, defer)).toMatchObject({ due: null, missed: [], cursor: null });
+    // At its end: one run at 05:00 (the 05:00 firing is the same run), the cursor past all of them.
+    const r = dueFirings("0 * * * *", "UTC", cursor, at("2026-05-01T05:00:00Z"), 30 * MIN, defer);
+    expect(r).toMatchObject({ due: at("2026-05-01T05:00:00Z"), missed: [], skipped: [], cursor: at("2026-05-01T05:00:00Z") });
+    // Skip: every firing inside is recorded, none runs, the cursor moves past them as they pass.
+    const skipped = dueFirings("0 * * * *", "UTC", cursor, at("2026-05-01T03:10:00Z"), 30 * MIN, (t) => planFiring(sets, "skip", t));
+    expect(skipped.due).toBeNull();
+    expect(iso(skipped.skipped.map((p) => new Date(p.cronTime)))).toEqual(["2026-05-01T01:00:00.000Z", "2026-05-01T02:00:00.000Z", "2026-05-01T03:00:00.000Z"]);
+    expect(skipped.cursor).toEqual(at("2026-05-01T03:00:00Z"));
   });
 });

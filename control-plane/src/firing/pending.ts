@@ -1,5 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Schedule } from "../schedules/schedule-rows.js";
+import { blackoutSetsOf, describeBlackout } from "../blackout/firing-plan.js";
+import { blackoutSpanAt } from "../blackout/windows.js";
 import { type DispatchContext, dispatchRun } from "./dispatch.js";
 import { closeUnsent, missedError, type RunRow } from "./run-records.js";
 
@@ -25,6 +27,9 @@ export function pendingDeadline(run: Pick<RunRow, "attempt" | "fireTime" | "crea
  * are `missed` (superseded): one backup protects as much as several of the same database queued
  * back to back. A run past its deadline is `missed`; one whose schedule was paused or deleted since
  * is `cancelled`. Runs on the control plane's records only, so it is what a restart resumes.
+ * A run waiting while a blackout window of its schedule or agent starts (its agent was offline, or
+ * it is a retry) is not sent inside the window: it waits for the window's end within its deadline,
+ * and past it is `missed` naming the window.
  */
 export async function sweepPending(ctx: DispatchContext, now: Date, active: Map<string, Schedule>, opts: SweepOptions): Promise<void> {
   const { db, t } = ctx.database;
@@ -56,16 +61,21 @@ export async function sweepPending(ctx: DispatchContext, now: Date, active: Map<
     );
 
     const online = ctx.link.isOnline(newest.agentId);
+    const sets = blackoutSetsOf(schedule);
+    const blackout = sets.length > 0 ? blackoutSpanAt(sets, now.getTime()) : null;
     if (now.getTime() > pendingDeadline(newest, opts.graceMs)) {
-      const error = online
-        ? missedError("late", "The run was not accepted by its agent within the grace window", { graceMs: opts.graceMs })
-        : missedError("agent-offline", "The agent was offline until the grace window closed", { graceMs: opts.graceMs, agentId: newest.agentId });
+      const window = blackout && describeBlackout(blackout.hit);
+      const error = window
+        ? missedError("blackout", `The run waited inside the ${window.text} until the grace window closed`, { graceMs: opts.graceMs, window })
+        : online
+          ? missedError("late", "The run was not accepted by its agent within the grace window", { graceMs: opts.graceMs })
+          : missedError("agent-offline", "The agent was offline until the grace window closed", { graceMs: opts.graceMs, agentId: newest.agentId });
       if ((await closeUnsent(ctx, [newest.id], "missed", { error: JSON.stringify(error) })).length > 0) {
         ctx.log.warn({ runId: newest.id, scheduleId, agentId: newest.agentId, reason: error.details?.reason }, "scheduled run missed");
       }
       continue;
     }
-    if (!online) continue;
+    if (!online || blackout) continue;
     opts.inFlight.add(newest.id);
     opts.track(dispatchRun(ctx, newest, schedule).finally(() => opts.inFlight.delete(newest.id)));
   }

@@ -114,6 +114,6 @@ export async function dropPendingRuns(ctx: DbContext, scheduleId: string, reason
 }
 
 /** The FIRING_MISSED error a missed run carries, with why. */
-export function missedError(reason: "late" | "agent-offline" | "superseded", message: string, details: Record<string, unknown> = {}): ErrorBody {
+export function missedError(reason: "late" | "agent-offline" | "superseded" | "blackout", message: string, details: Record<string, unknown> = {}): ErrorBody {
   return { code: "FIRING_MISSED", message, retryable: false, details: { reason, ...details } };
 }

@@ -1,7 +1,7 @@
-import { and, isNull, like } from "drizzle-orm";
+import { and, eq, isNull, like } from "drizzle-orm";
 import { type GoodBackup, lastGoodBackups } from "../artifacts/good-backup.js";
 import type { AppContext } from "../context.js";
-import { type ActiveSchedule, backupFreshness } from "../stats/freshness.js";
+import { type ActiveSchedule, activeScheduleColumns, backupFreshness } from "../stats/freshness.js";
 import { closeCondition, notify } from "./notify.js";
 import { type PeriodicPass, startPeriodicPass } from "../timers/periodic-pass.js";
 import { forEachBatch } from "../timers/yield-to-loop.js";
@@ -92,8 +92,10 @@ export async function checkBackupsMissed(ctx: WatchContext, graceMs: number): Pr
     .from(t.datasources)
     .where(isNull(t.datasources.deletedAt));
   const schedules: WatchedSchedule[] = await db
-    .select({ datasourceId: t.schedules.datasourceId, cron: t.schedules.cron, timezone: t.schedules.timezone, createdAt: t.schedules.createdAt, paused: t.schedules.paused })
+    .select({ datasourceId: t.schedules.datasourceId, ...activeScheduleColumns(t), paused: t.schedules.paused })
     .from(t.schedules)
+    .innerJoin(t.datasources, eq(t.datasources.id, t.schedules.datasourceId))
+    .innerJoin(t.agents, eq(t.agents.id, t.datasources.agentId))
     .where(isNull(t.schedules.deletedAt));
   const open = new Set(
     (await db.select({ key: t.notificationConditions.conditionKey }).from(t.notificationConditions).where(and(like(t.notificationConditions.conditionKey, `${PREFIX}%`), isNull(t.notificationConditions.closedAt)))).map((r) => r.key),

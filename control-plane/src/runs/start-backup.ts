@@ -5,6 +5,9 @@ import type { AppContext } from "../context.js";
 import { getDatasource } from "../datasources/get-datasource.js";
 import { isDatasourceRefusal, recordedRefusal, recordRefusal, refusalAnswer } from "./refused-run.js";
 import { notifyBackupFailed } from "../notifications/producers.js";
+import { checkManualRun } from "../blackout/manual-run.js";
+import { describeBlackout } from "../blackout/firing-plan.js";
+import type { BlackoutSpan } from "../blackout/windows.js";
 
 export interface StartBackupInput {
   datasourceId: string;
@@ -17,9 +20,10 @@ export interface StartBackupInput {
  * agent, and answers with the run id once the agent accepted. The same idempotency key for the same
  * datasource returns the run it created before instead of starting another. A refusal for a reason
  * of the datasource (refused-run.ts) stays recorded as a failed run, named in the error's
- * `details.runId`; any other refusal leaves no record.
+ * `details.runId`; any other refusal leaves no record. Inside a blackout window of the datasource's
+ * agent (or of `scheduleId`) it is 409 BLACKOUT_WINDOW unless `force`; `forced` is then the window.
  */
-export async function startBackup(ctx: AppContext, input: StartBackupInput): Promise<{ runId: string; created: boolean }> {
+export async function startBackup(ctx: AppContext, input: StartBackupInput): Promise<{ runId: string; created: boolean; forced?: BlackoutSpan }> {
   const { body } = input;
   const datasource = await getDatasource(ctx, input.datasourceId);
   assertOptionsFitDatasource(datasource.engine, datasource.connection, body.options);
@@ -39,6 +43,7 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
   const requestHash = createHash("sha256").update(JSON.stringify(hashed)).digest("hex");
   const existing = await findByKey(ctx, datasource.id, idempotencyKey);
   if (existing) return replay(ctx, existing, requestHash, destinationIds);
+  const forced = await checkManualRun(ctx, { datasourceId: datasource.id, agentId: datasource.agentId, scheduleId: body.scheduleId }, body.force === true);
   if (!ctx.link.isOnline(datasource.agentId)) {
     throw new HoldfastError("AGENT_OFFLINE", `Agent ${datasource.agentId} is not connected`, { agentId: datasource.agentId });
   }
@@ -84,6 +89,7 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
     // The answer's state is not written: the run view moves only with the agent's events
     // (backupQueued, backupStarted, ...), which arrive in order and survive a reconnect.
     ctx.log.info({ runId, agentId: datasource.agentId, datasourceId: datasource.id }, "backup accepted by the agent");
+    if (forced) ctx.log.warn({ runId, datasourceId: datasource.id, window: describeBlackout(forced.hit).text }, "backup forced inside a blackout window");
   } catch (err) {
     if (isDatasourceRefusal(err)) {
       await recordRefusal(ctx, runId, err);
@@ -96,7 +102,7 @@ export async function startBackup(ctx: AppContext, input: StartBackupInput): Pro
     if (!(err instanceof HoldfastError && err.code === "AGENT_TIMEOUT")) await dropRun(ctx, runId);
     throw err;
   }
-  return { runId, created: true };
+  return forced ? { runId, created: true, forced } : { runId, created: true };
 }
 
 async function findByKey(ctx: AppContext, datasourceId: string, key: string) {

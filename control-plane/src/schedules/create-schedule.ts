@@ -1,8 +1,8 @@
-import { assertOptionsFitDatasource, type BackupOptions, type CreateScheduleBody, newId } from "@holdfast/shared";
+import { assertOptionsFitDatasource, type BackupOptions, type CreateScheduleBody, DEFAULT_BLACKOUT_MISFIRE, newId } from "@holdfast/shared";
 import type { DbContext } from "../context.js";
 import { compileCron } from "./cron.js";
 import { assertDestinationsExist, usableDatasource } from "./check-targets.js";
-import { type ScheduleView, toSchedule, toView } from "./schedule-rows.js";
+import { findSchedule, type ScheduleView, toView } from "./schedule-rows.js";
 
 /**
  * `verify` lives on the schedule, not in its options: one switch, which each run's options carry
@@ -44,10 +44,12 @@ export async function createSchedule(ctx: DbContext, body: CreateScheduleBody): 
       retry: body.retry ? JSON.stringify(body.retry) : null,
       verify: verify ?? false,
       paused: body.paused ?? false,
+      blackout: body.blackout?.length ? JSON.stringify(body.blackout) : null,
+      blackoutMisfire: body.blackoutMisfire ?? DEFAULT_BLACKOUT_MISFIRE,
       fireCursor: now,
       createdAt: now,
       updatedAt: now,
     })
     .returning();
-  return toView(toSchedule(row!, datasource.agentId), ctx.clock.now());
+  return toView(await findSchedule(ctx, row!.id), ctx.clock.now());
 }

@@ -76,6 +76,13 @@ function wallClockOf(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** What a wall clock in the zone shows at that instant (month 1-12), to the second. */
+export function wallTimeOf(date: Date, timeZone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
+  const parts = Object.fromEntries(wallClockOf(timeZone).formatToParts(date).map((p) => [p.type, p.value]));
+  const [y, mo, d, h, mi, s] = [parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second].map(Number) as [number, number, number, number, number, number];
+  return { y, mo, d, h, mi, s };
+}
+
 const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, "0");
 
 /**
@@ -84,11 +91,10 @@ const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, "0");
  * UTC minus the instant; milliseconds appear only when there are some.
  */
 export function formatWithOffset(date: Date, timeZone: string): string {
-  const parts = Object.fromEntries(wallClockOf(timeZone).formatToParts(date).map((p) => [p.type, p.value]));
-  const [y, mo, d, h, mi, s] = [parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second].map(Number) as number[];
+  const { y, mo, d, h, mi, s } = wallTimeOf(date, timeZone);
   const ms = date.getTime() - Math.floor(date.getTime() / 1000) * 1000;
-  const offsetMinutes = Math.round((Date.UTC(y!, mo! - 1, d, h, mi, s) - (date.getTime() - ms)) / 60_000);
+  const offsetMinutes = Math.round((Date.UTC(y, mo - 1, d, h, mi, s) - (date.getTime() - ms)) / 60_000);
   const sign = offsetMinutes < 0 ? "-" : "+";
   const offset = `${sign}${pad(Math.trunc(offsetMinutes / 60))}:${pad(offsetMinutes % 60)}`;
-  return `${pad(y!, 4)}-${pad(mo!)}-${pad(d!)}T${pad(h!)}:${pad(mi!)}:${pad(s!)}${ms ? `.${pad(ms, 3)}` : ""}${offset}`;
+  return `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${ms ? `.${pad(ms, 3)}` : ""}${offset}`;
 }

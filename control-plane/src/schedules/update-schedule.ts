@@ -7,7 +7,7 @@ import { compileCron } from "./cron.js";
 import { dropPendingRuns } from "../firing/run-records.js";
 import { assertDestinationsExist } from "./check-targets.js";
 import { splitVerify } from "./create-schedule.js";
-import { findSchedule, type ScheduleView, toSchedule, toView } from "./schedule-rows.js";
+import { findSchedule, type ScheduleView, toView } from "./schedule-rows.js";
 
 type ScheduleContext = Pick<AppContext, "database" | "clock" | "log">;
 
@@ -44,6 +44,9 @@ export async function updateSchedule(ctx: ScheduleContext, id: string, body: Upd
   if (body.retention !== undefined) set.retention = JSON.stringify(body.retention);
   if (body.retry !== undefined) set.retry = JSON.stringify(body.retry);
   if (body.paused !== undefined) set.paused = body.paused;
+  // New windows move no cursor: the next pass plans the firings since it with them.
+  if (body.blackout !== undefined) set.blackout = body.blackout.length > 0 ? JSON.stringify(body.blackout) : null;
+  if (body.blackoutMisfire !== undefined) set.blackoutMisfire = body.blackoutMisfire;
   if (restart) set.fireCursor = Math.max(now, current.fireCursor);
 
   const { db, t } = ctx.database;
@@ -54,7 +57,7 @@ export async function updateSchedule(ctx: ScheduleContext, id: string, body: Upd
     .returning();
   if (!row) throw new HoldfastError("SCHEDULE_NOT_FOUND", `No schedule ${id}`, { scheduleId: id });
   if (body.paused === true && !current.paused) await dropPendingRuns(ctx, id, "schedule paused");
-  return toView(toSchedule(row, current.agentId), ctx.clock.now());
+  return toView(await findSchedule(ctx, id), ctx.clock.now());
 }
 
 /** Soft delete: past runs keep their `scheduleId`; firings still waiting for their agent are dropped. */

@@ -36,4 +36,15 @@ describe("a datasource's last good backup against its schedules", () => {
     const verdict = backupFreshness(lastGood, [daily, hourly], SIX_HOURS, at("2026-11-24T05:30:00Z"));
     expect(verdict).toEqual({ dueAt: at("2026-11-24T04:00:00Z"), overdue: true });
   });
+
+  it("reads firings after blackout windows: a deferred one is due at the window's end, a skipped one not at all", () => {
+    const lastGood = at("2026-11-23T06:00:00Z");
+    const nightly = { ...daily, agentBlackout: JSON.stringify([{ days: ["tue"], from: "02:00", to: "06:00" }]), agentTimezone: "UTC" };
+    // Tuesday 2026-11-24 03:00 falls inside: deferred to 06:00, late only 6 h after that.
+    expect(backupFreshness(lastGood, [nightly], SIX_HOURS, at("2026-11-24T11:59:00Z"))).toEqual({ dueAt: at("2026-11-24T06:00:00Z"), overdue: false });
+    expect(backupFreshness(lastGood, [nightly], SIX_HOURS, at("2026-11-24T12:01:00Z")).overdue).toBe(true);
+    // Skipped: Tuesday's backup is not expected; Wednesday's is.
+    const skipping = { ...nightly, blackoutMisfire: "skip" };
+    expect(backupFreshness(lastGood, [skipping], SIX_HOURS, at("2026-11-24T20:00:00Z"))).toEqual({ dueAt: at("2026-11-25T03:00:00Z"), overdue: false });
+  });
 });

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { lastGoodBackups as newestGoodBackups } from "../artifacts/good-backup.js";
 import type { DbContext } from "../context.js";
-import { backupFreshness } from "./freshness.js";
+import { activeScheduleColumns, backupFreshness } from "./freshness.js";
 
 /** One datasource's last good backup and whether a newer one is overdue (StatsView's `lastGoodBackup`). */
 export interface LastGoodBackup {
@@ -23,8 +23,10 @@ export async function lastGoodBackups(ctx: DbContext, now: number): Promise<Last
   const { db, t } = ctx.database;
   const lastGoodBackup: LastGoodBackup[] = [];
   const activeSchedules = await db
-    .select({ datasourceId: t.schedules.datasourceId, cron: t.schedules.cron, timezone: t.schedules.timezone, createdAt: t.schedules.createdAt })
+    .select({ datasourceId: t.schedules.datasourceId, ...activeScheduleColumns(t) })
     .from(t.schedules)
+    .innerJoin(t.datasources, eq(t.datasources.id, t.schedules.datasourceId))
+    .innerJoin(t.agents, eq(t.agents.id, t.datasources.agentId))
     .where(and(isNull(t.schedules.deletedAt), eq(t.schedules.paused, false)));
   const datasources = await db
     .select({ id: t.datasources.id, name: t.datasources.name, maxDurationMinutes: t.datasources.maxDurationMinutes })

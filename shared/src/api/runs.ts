@@ -7,6 +7,10 @@ export const StartBackupBody = z
     destinationIds: z.array(Id).min(1).max(20),
     idempotencyKey: z.string().min(1).max(200).optional(),
     options: BackupOptions.optional(),
+    /** Run even inside a blackout window (else 409 BLACKOUT_WINDOW); the audit records it. */
+    force: z.boolean().optional(),
+    /** The schedule this is a "Run now" of: its blackout windows apply too. */
+    scheduleId: Id.optional(),
   })
   .strict();
 export type StartBackupBody = z.infer<typeof StartBackupBody>;

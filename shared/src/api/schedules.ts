@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Id } from "../ids.js";
 import { BackupOptions } from "../protocol/backup-options.js";
+import { BlackoutMisfire, BlackoutWindows, BlackoutWindowsText } from "./blackout.js";
 
 const Count = z.number().int().min(0).max(10_000);
 
@@ -49,6 +50,10 @@ export const CreateScheduleBody = z
     verify: z.boolean().optional(),
     paused: z.boolean().optional(),
     retry: RetrySettings.optional(),
+    /** Times no firing starts, in `timezone`; the agent's windows apply too (blackout.ts). */
+    blackout: BlackoutWindows.optional(),
+    /** A firing inside a window: run at its end (`defer`, the default) or record it missed (`skip`). */
+    blackoutMisfire: BlackoutMisfire.optional(),
   })
   .strict();
 export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
@@ -79,6 +84,11 @@ export const CronPreviewQuery = z
     cron: CreateScheduleBody.shape.cron,
     timezone: CreateScheduleBody.shape.timezone,
     count: NextFiringsQuery.shape.count,
+    /** Draft windows as text, `mon,tue 01:00-05:00;sat 22:00-02:00`: the preview skips or defers around them. */
+    blackout: BlackoutWindowsText.optional(),
+    blackoutMisfire: BlackoutMisfire.optional(),
+    /** The agent whose windows apply too (the form's datasource's agent). */
+    agentId: Id.optional(),
   })
   .strict();
 export type CronPreviewQuery = z.infer<typeof CronPreviewQuery>;

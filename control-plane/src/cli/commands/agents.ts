@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { UpdateAgentBody } from "@holdfast/shared";
+import { type BlackoutWindow, UpdateAgentBody } from "@holdfast/shared";
 import { call } from "../remote/client.js";
 import { CliError } from "../remote/cli-error.js";
 import { EXIT } from "../remote/exit-codes.js";
-import { checked, numberFlag } from "../remote/flags.js";
-import { color, printDone, printItem, printList } from "../remote/output.js";
+import { blackoutFlag, checked, defined, numberFlag } from "../remote/flags.js";
+import { blackoutText, color, printDone, printItem, printList } from "../remote/output.js";
 import { remote } from "../remote/remote-command.js";
 
 /** A bandwidth cap as the CLI shows it. */
@@ -56,6 +56,7 @@ export function registerAgentsCommands(program: Command): void {
           ["Last seen", agent.lastSeenAt],
           ["Version", agent.updateAvailable ? `${agent.version} (update available)` : agent.version],
           ["Upload cap", capText(agent.transferCapMiBps)],
+          ["Blackout", `${blackoutText(agent.blackout)} (${agent.timezone})`],
           [
             "Engines",
             capabilities
@@ -71,17 +72,25 @@ export function registerAgentsCommands(program: Command): void {
 
   agents
     .command("update")
-    .description("change an agent's settings: the bandwidth cap on its artifact uploads (a transfer under way adopts it)")
+    .description("change an agent's settings: the bandwidth cap on its artifact uploads (a transfer under way adopts it), its blackout windows and their zone")
     .argument("<agent>", "agent id")
     .option("--transfer-cap <MiB/s>", "cap its uploads to the control plane, in MiB/s (fractions allowed, at least 0.1)", numberFlag)
     .option("--no-transfer-cap", "remove the cap")
-    .addHelpText("after", "\nExamples:\n  holdfast agents update agt_… --transfer-cap 20\n  holdfast agents update agt_… --no-transfer-cap")
+    .option("--blackout <window>", 'no scheduled backup of its datasources starts then: "mon,tue 01:00-05:00" (repeatable; replaces the list)', blackoutFlag)
+    .option("--no-blackout", "remove its blackout windows")
+    .option("--timezone <zone>", "the IANA zone its windows read in, e.g. Europe/Berlin (default UTC)")
+    .addHelpText("after", '\nExamples:\n  holdfast agents update agt_… --transfer-cap 20\n  holdfast agents update agt_… --no-transfer-cap\n  holdfast agents update agt_… --blackout "mon,tue,wed,thu,fri 08:00-18:00" --timezone Europe/Berlin')
     .action(
-      remote(async ({ api, json }, id: string, flags: { transferCap?: number | false }) => {
-        if (flags.transferCap === undefined) throw new CliError("Nothing to change: give --transfer-cap <MiB/s> or --no-transfer-cap", EXIT.usage);
-        const body = checked(UpdateAgentBody, { transferCapMiBps: flags.transferCap === false ? null : flags.transferCap }, "agent update");
+      remote(async ({ api, json }, id: string, flags: { transferCap?: number | false; blackout?: BlackoutWindow[] | false; timezone?: string }) => {
+        const fields = defined({
+          transferCapMiBps: flags.transferCap === undefined ? undefined : flags.transferCap === false ? null : flags.transferCap,
+          blackout: flags.blackout === false ? [] : flags.blackout,
+          timezone: flags.timezone,
+        });
+        if (Object.keys(fields).length === 0) throw new CliError("Nothing to change: give --transfer-cap <MiB/s>, --no-transfer-cap, --blackout, --no-blackout or --timezone", EXIT.usage);
+        const body = checked(UpdateAgentBody, fields, "agent update");
         const agent = await call(api.agents[":id"].$patch({ param: { id }, json: body }));
-        printDone(agent, { json, message: `Agent ${id}: upload cap ${capText(agent.transferCapMiBps)}.` });
+        printDone(agent, { json, message: `Agent ${id}: upload cap ${capText(agent.transferCapMiBps)}; blackout ${blackoutText(agent.blackout)} (${agent.timezone}).` });
       }),
     );
 

@@ -24,11 +24,12 @@ export function registerBackupCommands(program: Command): void {
     .addOption(new Option("--destination <id>", "deliver here (repeat for several; default: the destinations of the datasource's schedules, or the only one there is)").default([]).argParser(collect))
     .addOption(new Option("--option <key=value>", "a backup option, e.g. format=custom, compression.codec=zstd, tables.include=public.orders, encryption.recipient=age1…, verify=true (repeat)").default([]).argParser(collect))
     .option("--wait", "follow the run and its deliveries to their end: exit 0 when all completed, 1 otherwise")
+    .option("--force", "run even inside a blackout window of the datasource's agent (the audit records it)")
     .action(
-      remote(async ({ api, conn, json }, datasourceId: string, flags: { destination: string[]; option: string[]; wait?: boolean }) => {
+      remote(async ({ api, conn, json }, datasourceId: string, flags: { destination: string[]; option: string[]; wait?: boolean; force?: boolean }) => {
         const options = parseOptionPairs(flags.option);
         const destinationIds = await chooseDestinations(api, datasourceId, flags.destination);
-        const body = StartBackupBody.parse({ destinationIds, ...(options ? { options } : {}) });
+        const body = StartBackupBody.parse({ destinationIds, ...(options ? { options } : {}), ...(flags.force ? { force: true } : {}) });
         const res = await api.datasources[":id"].backups.$post({ param: { id: datasourceId }, json: body });
         if (!res.ok) {
           const error = await errorFromResponse(res as unknown as Response);
@@ -36,6 +37,10 @@ export function registerBackupCommands(program: Command): void {
             const running = typeof error.details?.runId === "string" ? error.details.runId : null;
             if (json && running) process.stdout.write(`${JSON.stringify({ runningRunId: running })}\n`);
             throw new CliError(`A backup of ${datasourceId} is already running${running ? `: run ${running} (holdfast runs wait ${running})` : ""}`, EXIT.conflict, error.code, error.action);
+          }
+          if (error.code === "BLACKOUT_WINDOW") {
+            const ends = typeof error.details?.endsAt === "string" ? ` It ends at ${error.details.endsAt}.` : "";
+            throw new CliError(`${error.message}.${ends} Add --force to run it anyway.`, EXIT.conflict, error.code, error.action);
           }
           const refused = cliErrorOfApi(error);
           // A start the agent refused is still recorded, as a failed run: name it for `runs show`.

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import { CreateScheduleBody, NEXT_FIRINGS, RetentionPreviewQuery, UpdateScheduleBody } from "@holdfast/shared";
+import { type BlackoutWindow, CreateScheduleBody, NEXT_FIRINGS, RetentionPreviewQuery, UpdateScheduleBody } from "@holdfast/shared";
 import { call } from "../remote/client.js";
-import { checked, collect, defined, intFlag, readJsonObject } from "../remote/flags.js";
+import { blackoutFlag, checked, collect, defined, intFlag, readJsonObject } from "../remote/flags.js";
 import { confirmOrRefuse } from "../remote/input.js";
-import { color, printDone, printItem, printList, renderTable, say } from "../remote/output.js";
+import { blackoutText, color, printDone, printItem, printList, renderTable, say } from "../remote/output.js";
 import { remote } from "../remote/remote-command.js";
 
 interface RetentionFlags {
@@ -26,6 +26,9 @@ interface ScheduleFlags extends RetentionFlags {
   retryAttempts?: number;
   retryBackoff?: number;
   file?: string;
+  /** false: `--no-blackout`, none. */
+  blackout?: BlackoutWindow[] | false;
+  blackoutMisfire?: string;
 }
 
 function addRetentionFlags(command: Command): Command {
@@ -58,7 +61,10 @@ function addScheduleFlags(command: Command): Command {
       .option("--timezone <zone>", "the zone the cron reads in, e.g. Europe/Berlin (create default: this machine's)")
       .option("--destination <id>", "deliver to this destination (repeatable; replaces the list on update)", collect)
       .option("--retry-attempts <n>", "extra runs after a retryable failure (default 2)", intFlag)
-      .option("--retry-backoff <minutes>", "minutes between them (default 5)", intFlag),
+      .option("--retry-backoff <minutes>", "minutes between them (default 5)", intFlag)
+      .option("--blackout <window>", 'no firing starts then, in the schedule\'s zone: "mon,tue 01:00-05:00" (repeatable; replaces the list on update; 22:00-02:00 ends the next day)', blackoutFlag)
+      .option("--no-blackout", "no blackout windows of its own (its agent's still apply)")
+      .option("--blackout-misfire <defer|skip>", "a firing inside a window runs at its end (defer, the default) or is recorded missed (skip)"),
   );
 }
 
@@ -73,6 +79,8 @@ function scheduleFields(flags: ScheduleFlags) {
     verify: flags.verify,
     paused: flags.paused,
     retry: Object.keys(retry).length > 0 ? retry : undefined,
+    blackout: flags.blackout === false ? [] : flags.blackout,
+    blackoutMisfire: flags.blackoutMisfire,
   });
 }
 
@@ -123,6 +131,7 @@ export function registerSchedulesCommands(program: Command): void {
           ["Retention", retentionText(s.retention)],
           ["Retry", `${s.retry.attempts} more, ${s.retry.backoffMinutes} min apart`],
           ["Verify", s.verify ? "a restore drill after each backup" : "no"],
+          ["Blackout", s.blackout.length > 0 ? `${blackoutText(s.blackout)} (${s.timezone}; inside: ${s.blackoutMisfire === "skip" ? "skipped" : "run at the end"})` : "none"],
           ["Options", s.options ? JSON.stringify(s.options) : "-"],
         ], { json });
       }),
@@ -137,7 +146,7 @@ export function registerSchedulesCommands(program: Command): void {
       .option("--paused", "create it paused")
       .option("--file <schedule.json>", "the whole body as JSON (the API's fields); flags given as well override it"),
   )
-    .addHelpText("after", '\nExample:\n  holdfast schedules create --datasource DS --cron "0 3 * * *" --timezone Europe/Berlin \\\n      --destination DEST --keep-daily 7 --keep-weekly 4 --keep-monthly 12')
+    .addHelpText("after", '\nExample:\n  holdfast schedules create --datasource DS --cron "0 3 * * *" --timezone Europe/Berlin \\\n      --destination DEST --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --blackout "mon,tue,wed,thu,fri 08:00-18:00"')
     .action(
       remote(async ({ api, json }, flags: ScheduleFlags) => {
         const fromFile = readJsonObject(flags.file);

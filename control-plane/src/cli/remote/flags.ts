@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError } from "commander";
-import { validationError } from "@holdfast/shared";
+import { type BlackoutWindow, parseBlackoutWindow, validationError } from "@holdfast/shared";
 import type { z } from "zod";
 import { CliError } from "./cli-error.js";
 import { EXIT } from "./exit-codes.js";
@@ -59,4 +59,13 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** Drops the keys whose value is undefined: a PATCH sends only what a flag set. */
 export function defined<T extends Record<string, unknown>>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Commander's parser for a repeatable `--blackout "mon,tue 01:00-05:00"`: the windows so far, or a usage error. */
+export function blackoutFlag(value: string, previous: BlackoutWindow[] | false = []): BlackoutWindow[] {
+  try {
+    return [...(previous || []), parseBlackoutWindow(value)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

@@ -1,5 +1,6 @@
 import Table from "cli-table3";
 import pc from "picocolors";
+import { type BlackoutWindow, formatBlackoutWindow } from "@holdfast/shared";
 
 /**
  * Colours only on a terminal, and never with NO_COLOR (https://no-color.org) or TERM=dumb: a pipe
@@ -70,3 +71,6 @@ export function printDone(answer: unknown, opts: { json: boolean; message: strin
   say(opts.message);
   if (opts.id !== undefined) process.stdout.write(`${opts.id}\n`);
 }
+
+/** Blackout windows as the CLI shows them: `mon,tue 01:00-05:00; sat 22:00-02:00`, or "none". */
+export const blackoutText = (windows: readonly BlackoutWindow[]) => (windows.length > 0 ? windows.map(formatBlackoutWindow).join("; ") : "none");

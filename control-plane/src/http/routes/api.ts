@@ -142,7 +142,7 @@ export function apiRoutes(ctx: AppContext) {
     .post("/schedules", jsonBody(CreateScheduleBody, "schedule"), async (c) => c.json(await createSchedule(scoped(ctx, c), c.req.valid("json")), 201))
     .get("/schedules", async (c) => c.json({ items: await listSchedules(ctx) }))
     // Before `/schedules/:id`, which would read `preview` as an id.
-    .get("/schedules/preview", query(CronPreviewQuery), async (c) => c.json(previewFirings(ctx, c.req.valid("query"))))
+    .get("/schedules/preview", query(CronPreviewQuery), async (c) => c.json(await previewFirings(ctx, c.req.valid("query"))))
     .get("/schedules/:id", params(IdParam), async (c) => c.json(await getSchedule(ctx, c.req.valid("param").id)))
     .patch("/schedules/:id", params(IdParam), jsonBody(UpdateScheduleBody, "schedule"), async (c) =>
       c.json(await updateSchedule(scoped(ctx, c), c.req.valid("param").id, c.req.valid("json"))),

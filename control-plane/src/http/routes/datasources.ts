@@ -12,6 +12,8 @@ import { updateDatasource } from "../../datasources/update-datasource.js";
 import { healthSummaries } from "../../health/health-records.js";
 import { getDatasourceHealth } from "../../health/health-views.js";
 import { startBackup } from "../../runs/start-backup.js";
+import { auditActor, recordAudit } from "../../audit/record-audit.js";
+import { describeBlackout } from "../../blackout/firing-plan.js";
 import { scoped } from "../middleware.js";
 import { jsonBody, params, query } from "../validate.js";
 import type { HonoEnv } from "../types.js";
@@ -38,7 +40,13 @@ export function datasourceRoutes(ctx: AppContext) {
     .get("/datasources/:id/health", params(IdParam), query(HealthHistoryQuery), async (c) => c.json(await getDatasourceHealth(ctx, c.req.valid("param").id, c.req.valid("query").limit)))
     .get("/datasources/:id/databases", params(IdParam), async (c) => c.json(await listDatabases(scoped(ctx, c), c.req.valid("param").id)))
     .post("/datasources/:id/backups", params(IdParam), jsonBody(StartBackupBody, "backup request"), async (c) => {
-      const { runId } = await startBackup(scoped(ctx, c), { datasourceId: c.req.valid("param").id, body: c.req.valid("json"), requestedBy: c.get("user").email });
+      const datasourceId = c.req.valid("param").id;
+      const { runId, forced } = await startBackup(scoped(ctx, c), { datasourceId, body: c.req.valid("json"), requestedBy: c.get("user").email });
+      if (forced) {
+        // The request's own record (audit-trail.ts) says `force` was sent; this one says it went through a window, which one.
+        const target = { datasourceId, runId, blackoutWindow: describeBlackout(forced.hit).text };
+        await recordAudit(scoped(ctx, c), { action: "backup.forcedInBlackout", actor: auditActor(c.get("user")), target, status: 202, clientAddress: c.get("client").address, requestId: c.get("requestId") });
+      }
       return c.json({ runId }, 202);
     });
 }

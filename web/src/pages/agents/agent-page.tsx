@@ -10,6 +10,7 @@ import { PageHeader } from "../../ui/page-header.js";
 import { QueryView } from "../../ui/query-view.js";
 import { EmptyState } from "../../ui/states.js";
 import { AgentQueuePanel } from "./agent-queue-panel.js";
+import { AgentBlackoutPanel } from "./agent-blackout.js";
 import { capText, EditTransferCapButton } from "./agent-transfer-cap.js";
 import { agentCapabilitiesQuery, agentHealthQuery } from "./agent-queries.js";
 import { AgentStatusBadge } from "./agent-status-badge.js";
@@ -88,6 +89,7 @@ function AgentDetail({ agent }: { agent: AgentItem }) {
           </Fact>
         </SimpleGrid>
         <IncompatibleReason agent={agent} />
+        <AgentBlackoutPanel key={agent.id} agent={agent} />
         <Text size="xs" c="dimmed" ff="monospace" className={classes.wrap}>
           {agent.id}
         </Text>

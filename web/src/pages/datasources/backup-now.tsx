@@ -11,6 +11,7 @@ import { api, unwrap } from "../../api/client.js";
 import { queryKeys } from "../../api/query-keys.js";
 import { fieldErrorsFrom } from "../../ui/form-errors.js";
 import { ErrorState } from "../../ui/states.js";
+import { BlackoutRefusal, blackoutRefusalOf } from "../../ui/blackout-refusal.js";
 import { destinationsQuery } from "../destinations/destinations-query.js";
 import { backupOptionsBody, type BackupInputs, blankBackupInputs, engineTakes, formatsOf } from "./backup-options.js";
 import classes from "./datasources.module.css";
@@ -69,7 +70,8 @@ function BackupNowForm({ datasource, onClose }: { datasource: BackupTarget; onCl
     if (form.getValues().destinationIds.length === 0) form.setFieldValue("destinationIds", [only]);
   }, [only, form]);
   const start = useMutation({
-    mutationFn: (values: BackupInputs) => unwrap(api.datasources[":id"].backups.$post({ param: { id: datasource.id }, json: StartBackupBody.parse(bodyOf(engine, values, connection)) })),
+    mutationFn: ({ values, force }: { values: BackupInputs; force?: boolean }) =>
+      unwrap(api.datasources[":id"].backups.$post({ param: { id: datasource.id }, json: { ...StartBackupBody.parse(bodyOf(engine, values, connection)), ...(force ? { force: true } : {}) } })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: queryKeys.runs }),
     onError: (error) => {
       if (error instanceof ApiError) form.setErrors(onListFields(fieldErrorsFrom(error, error.fieldIssues.map((i) => i.path))));
@@ -93,7 +95,7 @@ function BackupNowForm({ datasource, onClose }: { datasource: BackupTarget; onCl
       </Stack>
     );
   return (
-    <form onSubmit={form.onSubmit((values) => start.mutate(values))} noValidate aria-label="Backup options">
+    <form onSubmit={form.onSubmit((values) => start.mutate({ values }))} noValidate aria-label="Backup options">
       <Stack>
         <MultiSelect
           label="Destinations"
@@ -156,7 +158,12 @@ function BackupNowForm({ datasource, onClose }: { datasource: BackupTarget; onCl
             )}
           </Stack>
         </Fieldset>
-        {start.isError && <ErrorState title="The backup did not start" error={start.error} />}
+        {start.isError &&
+          (blackoutRefusalOf(start.error) ? (
+            <BlackoutRefusal error={start.error} pending={start.isPending} onForce={() => start.mutate({ values: start.variables!.values, force: true })} />
+          ) : (
+            <ErrorState title="The backup did not start" error={start.error} />
+          ))}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
             Cancel

@@ -5,19 +5,23 @@ import { api, unwrap } from "../../api/client.js";
 import { queryKeys } from "../../api/query-keys.js";
 import { formatDateTime, viewerTimeZone } from "../../format/time.js";
 import { ErrorState, LoadingState } from "../../ui/states.js";
+import { type BlackoutMisfire, type BlackoutWindow, BlackoutWindow as WindowSchema, formatBlackoutWindow } from "@holdfast/shared";
 
 const weekday = (zone: string) => new Intl.DateTimeFormat("en-US", { weekday: "short", timeZone: zone });
 
 /**
  * The next five firings of the cron as the form has it, asked of the control plane (the scheduler's
- * own croner), in the schedule's zone and, when it differs, the viewer's. Debounced: typing a cron
- * asks once it pauses.
+ * own croner), in the schedule's zone and, when it differs, the viewer's. These are the times it
+ * runs: around the draft's blackout windows (complete rows only) and its agent's. Debounced: typing
+ * a cron asks once it pauses.
  */
-export function NextFirings({ cron, timezone }: { cron: string; timezone: string }) {
-  const [[debouncedCron, debouncedZone]] = useDebouncedValue([cron.trim(), timezone] as const, 400);
+export function NextFirings({ cron, timezone, blackout = [], blackoutMisfire = "defer", agentId }: { cron: string; timezone: string; blackout?: BlackoutWindow[]; blackoutMisfire?: BlackoutMisfire; agentId?: string | undefined }) {
+  const windows = blackout.filter((w) => WindowSchema.safeParse(w).success).map(formatBlackoutWindow).join(";");
+  const [[debouncedCron, debouncedZone, debouncedWindows]] = useDebouncedValue([cron.trim(), timezone, windows] as const, 400);
+  const extra = { ...(debouncedWindows ? { blackout: debouncedWindows, blackoutMisfire } : {}), ...(agentId ? { agentId } : {}) };
   const preview = useQuery({
-    queryKey: queryKeys.cronPreview(debouncedCron, debouncedZone),
-    queryFn: () => unwrap(api.schedules.preview.$get({ query: { cron: debouncedCron, timezone: debouncedZone, count: "5" } })),
+    queryKey: [...queryKeys.cronPreview(debouncedCron, debouncedZone), extra],
+    queryFn: () => unwrap(api.schedules.preview.$get({ query: { cron: debouncedCron, timezone: debouncedZone, count: "5", ...extra } })),
     enabled: debouncedCron !== "" && debouncedZone !== "",
     placeholderData: keepPreviousData,
     retry: false,

@@ -7,6 +7,7 @@ import { api, unwrap } from "../../api/client.js";
 import { queryKeys } from "../../api/query-keys.js";
 import { Can } from "../../session/viewer.js";
 import { ErrorState } from "../../ui/states.js";
+import { BlackoutRefusal, blackoutRefusalOf } from "../../ui/blackout-refusal.js";
 import type { ScheduleItem } from "./schedules-query.js";
 
 /** Pause or resume: a paused schedule does not fire; resuming counts from now (missed firings are not made up). */
@@ -44,15 +45,17 @@ function runOptionsOf(s: ScheduleItem) {
 
 /**
  * A backup now, with the schedule's destinations and options, as a manual run of its datasource.
- * The server's refusal (BACKUP_ALREADY_RUNNING, an agent offline) is shown as it says it; the page
- * says where the started run is (`onStarted`).
+ * The server's refusal (BACKUP_ALREADY_RUNNING, an agent offline) is shown as it says it; inside a
+ * blackout window of the schedule or its agent, it offers "Run anyway". The page says where the
+ * started run is (`onStarted`).
  */
 export function RunNowButton({ schedule, onStarted }: { schedule: ScheduleItem; onStarted: (runId: string) => void }) {
   const queryClient = useQueryClient();
   const run = useMutation({
-    mutationFn: () => {
+    mutationFn: ({ force }: { force: boolean }) => {
       const options = runOptionsOf(schedule);
-      return unwrap(api.datasources[":id"].backups.$post({ param: { id: schedule.datasourceId }, json: { destinationIds: schedule.destinationIds, ...(options ? { options } : {}) } }));
+      const json = { destinationIds: schedule.destinationIds, scheduleId: schedule.id, ...(options ? { options } : {}), ...(force ? { force: true } : {}) };
+      return unwrap(api.datasources[":id"].backups.$post({ param: { id: schedule.datasourceId }, json }));
     },
     onSuccess: ({ runId }) => {
       onStarted(runId);
@@ -61,11 +64,11 @@ export function RunNowButton({ schedule, onStarted }: { schedule: ScheduleItem; 
   });
   return (
     <Can route="POST /datasources/:id/backups">
-      <Button leftSection={<IconRocket size={16} aria-hidden />} loading={run.isPending} onClick={() => run.mutate()}>
+      <Button leftSection={<IconRocket size={16} aria-hidden />} loading={run.isPending} onClick={() => run.mutate({ force: false })}>
         Run now
       </Button>
       <Modal opened={run.isError} onClose={run.reset} title="The backup did not start" centered>
-        <ErrorState title="Refused" error={run.error} />
+        {blackoutRefusalOf(run.error) ? <BlackoutRefusal error={run.error} pending={run.isPending} onForce={() => run.mutate({ force: true })} /> : <ErrorState title="Refused" error={run.error} />}
       </Modal>
     </Can>
   );

@@ -1,4 +1,4 @@
-import { type BackupOptions, Codec, CreateScheduleBody, type UpdateScheduleBody } from "@holdfast/shared";
+import { type BackupOptions, type BlackoutMisfire, type BlackoutWindow, Codec, CreateScheduleBody, DEFAULT_BLACKOUT_MISFIRE, type UpdateScheduleBody } from "@holdfast/shared";
 import type { z } from "zod";
 import { viewerTimeZone } from "../../format/time.js";
 import { countsOf, type RetentionCounts } from "./retention-fields.js";
@@ -19,6 +19,9 @@ export interface ScheduleFormValues {
   verify: boolean;
   paused: boolean;
   retention: RetentionCounts;
+  /** Times no firing starts, in `timezone`. */
+  blackout: BlackoutWindow[];
+  blackoutMisfire: BlackoutMisfire;
   /** The options the form does not show (set through the API), kept as they are. */
   otherOptions: BackupOptions;
 }
@@ -36,6 +39,8 @@ export function newScheduleValues(destinations: DestinationItem[]): ScheduleForm
     verify: false,
     paused: false,
     retention: countsOf({ keepDaily: 7, keepWeekly: 4, keepMonthly: 6 }),
+    blackout: [],
+    blackoutMisfire: DEFAULT_BLACKOUT_MISFIRE,
     otherOptions: {},
   };
 }
@@ -54,6 +59,8 @@ export function valuesOf(s: ScheduleItem): ScheduleFormValues {
     verify: s.verify,
     paused: s.paused,
     retention: countsOf(s.retention),
+    blackout: s.blackout,
+    blackoutMisfire: s.blackoutMisfire,
     otherOptions: compression?.level !== undefined ? { ...otherOptions, compression } : otherOptions,
   };
 }
@@ -85,6 +92,8 @@ export function createBodyOf(v: ScheduleFormValues): z.input<typeof CreateSchedu
     retention: v.retention,
     verify: v.verify,
     paused: v.paused,
+    blackout: v.blackout,
+    blackoutMisfire: v.blackoutMisfire,
   };
 }
 
@@ -111,7 +120,8 @@ export function validateSchedule(v: ScheduleFormValues): Record<string, string> 
   if (result.success) return errors;
   for (const issue of result.error.issues) {
     const path = issue.path.join(".").replace(/^(options\.databases\.(?:include|exclude))\.\d+$/, "$1");
-    const field = FIELD_OF[path] ?? (path.startsWith("retention") ? path : (path.split(".")[0] ?? path));
+    const row = /^blackout\.(\d+)/.exec(path);
+    const field = row ? `blackout.${row[1]}` : (FIELD_OF[path] ?? (path.startsWith("retention") ? path : (path.split(".")[0] ?? path)));
     if (!errors[field]) errors[field] = issue.message;
   }
   if (errors.destinationIds) errors.destinationIds = "Choose at least one destination";

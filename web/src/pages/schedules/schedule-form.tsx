@@ -1,4 +1,4 @@
-import { Alert, Button, Checkbox, Fieldset, Group, MultiSelect, Select, SimpleGrid, Stack, TagsInput, Text, TextInput } from "@mantine/core";
+import { Alert, Button, Checkbox, Fieldset, Group, MultiSelect, Radio, Select, SimpleGrid, Stack, TagsInput, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { ENGINE_FORMATS, isWholeServer } from "@holdfast/shared";
 import { useMutation } from "@tanstack/react-query";
@@ -6,6 +6,7 @@ import { IconCheck } from "@tabler/icons-react";
 import { ApiError } from "@holdfast/shared";
 import { fieldErrorsFrom } from "../../ui/form-errors.js";
 import { ErrorState } from "../../ui/states.js";
+import { BlackoutEditor } from "../../ui/blackout-editor.js";
 import { CronField } from "./cron-field.js";
 import { NextFirings } from "./next-firings.js";
 import { RetentionFields } from "./retention-fields.js";
@@ -88,8 +89,31 @@ export function ScheduleForm({ initial, datasources, destinations, scheduleId, e
               <TimeZoneSelect value={v.timezone} onChange={(zone) => form.setFieldValue("timezone", zone)} error={form.errors.timezone as string | undefined} disabled={disabled} />
               {!scheduleId && <Checkbox label="Create it paused (it fires once resumed)" {...form.getInputProps("paused", { type: "checkbox" })} />}
             </Stack>
-            <NextFirings cron={v.cron} timezone={v.timezone} />
+            <NextFirings cron={v.cron} timezone={v.timezone} blackout={v.blackout} blackoutMisfire={v.blackoutMisfire} agentId={chosen?.agentId} />
           </SimpleGrid>
+          <Stack gap="xs" mt="lg">
+            <Title order={3} size="h5">
+              Blackout windows ({v.timezone})
+            </Title>
+            <Text size="sm" c="dimmed">
+              Times no firing of this schedule starts, on the schedule's zone's clock; the agent's own windows apply too. Run now is refused inside them unless you run it anyway.
+            </Text>
+            <BlackoutEditor
+              value={v.blackout}
+              onChange={(windows) => form.setFieldValue("blackout", windows)}
+              timezone={v.timezone}
+              errors={Object.fromEntries(v.blackout.map((_, i) => [i, form.errors[`blackout.${i}`] as string | undefined]))}
+              disabled={disabled}
+            />
+            {v.blackout.length > 0 && (
+              <Radio.Group label="A firing inside a window" {...form.getInputProps("blackoutMisfire")}>
+                <Group mt={6}>
+                  <Radio value="defer" label="runs once when the window ends" disabled={disabled} />
+                  <Radio value="skip" label="is skipped (recorded as missed)" disabled={disabled} />
+                </Group>
+              </Radio.Group>
+            )}
+          </Stack>
         </Fieldset>
 
         <Fieldset legend="Backup options" disabled={disabled}>

@@ -8,12 +8,24 @@ function zonesWith(current: string): string[] {
   return [...new Set([viewerTimeZone(), "UTC", ...known, ...(current ? [current] : [])])].sort();
 }
 
-export function TimeZoneSelect({ value, onChange, error, disabled = false }: { value: string; onChange: (zone: string) => void; error?: string | undefined; disabled?: boolean }) {
+export function TimeZoneSelect({
+  value,
+  onChange,
+  error,
+  disabled = false,
+  description = "The cron is read on this zone's clock, daylight saving included.",
+}: {
+  value: string;
+  onChange: (zone: string) => void;
+  error?: string | undefined;
+  disabled?: boolean;
+  description?: string;
+}) {
   const zones = useMemo(() => zonesWith(value), [value]);
   return (
     <Select
       label="Time zone"
-      description={`The cron is read on this zone's clock, daylight saving included. Yours is ${viewerTimeZone()}.`}
+      description={`${description} Yours is ${viewerTimeZone()}.`}
       data={zones}
       value={value}
       onChange={(v) => v !== null && onChange(v)}

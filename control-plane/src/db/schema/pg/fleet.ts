@@ -22,9 +22,13 @@ export const agents = pgTable("agents", {
   statusReason: text("status_reason"),
   /** The cap on its artifact uploads to the control plane, MiB/s; null: none. */
   transferCapMiBps: doublePrecision("transfer_cap_mibps"),
+  /** JSON array of blackout windows (shared api/blackout.ts) read in `timezone`; null: none. */
+  blackout: text("blackout"),
+  /** The IANA zone its blackout windows are read in. */
+  timezone: text("timezone").notNull().default("UTC"),
   /**
    * Fences the agent's link across control-plane replicas: bumped by every new session, wherever it
-   * opens; a session whose generation is no longer this one was replaced and closes (link/fence.ts).
+   * opens; a session whose generation is no longer this one was replaced and closes (link/replicas.ts).
    */
   linkGeneration: bigint("link_generation", { mode: "number" }).notNull().default(0),
   /** The control-plane process holding the agent's current session (control_planes.id); null: none yet. */
@@ -135,6 +139,10 @@ export const schedules = pgTable(
     fireCursor: bigint("fire_cursor", { mode: "number" }).notNull(),
     /** The fire time of the last firing recorded to run (not one recorded missed); null before the first. */
     lastFiredAt: bigint("last_fired_at", { mode: "number" }),
+    /** JSON array of blackout windows (shared api/blackout.ts) read in `timezone`; null: none. */
+    blackout: text("blackout"),
+    /** A firing inside a window: "defer" (run at its end) or "skip" (recorded missed). */
+    blackoutMisfire: text("blackout_misfire").notNull().default("defer"),
     createdAt: bigint("created_at", { mode: "number" }).notNull(),
     updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
     deletedAt: bigint("deleted_at", { mode: "number" }),

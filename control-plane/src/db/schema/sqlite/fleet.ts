@@ -22,9 +22,13 @@ export const agents = sqliteTable("agents", {
   statusReason: text("status_reason"),
   /** The cap on its artifact uploads to the control plane, MiB/s; null: none. */
   transferCapMiBps: real("transfer_cap_mibps"),
+  /** JSON array of blackout windows (shared api/blackout.ts) read in `timezone`; null: none. */
+  blackout: text("blackout"),
+  /** The IANA zone its blackout windows are read in. */
+  timezone: text("timezone").notNull().default("UTC"),
   /**
    * Fences the agent's link across control-plane replicas: bumped by every new session, wherever it
-   * opens; a session whose generation is no longer this one was replaced and closes (link/fence.ts).
+   * opens; a session whose generation is no longer this one was replaced and closes (link/replicas.ts).
    */
   linkGeneration: integer("link_generation").notNull().default(0),
   /** The control-plane process holding the agent's current session (control_planes.id); null: none yet. */
@@ -135,6 +139,10 @@ export const schedules = sqliteTable(
     fireCursor: integer("fire_cursor").notNull(),
     /** The fire time of the last firing recorded to run (not one recorded missed); null before the first. */
     lastFiredAt: integer("last_fired_at"),
+    /** JSON array of blackout windows (shared api/blackout.ts) read in `timezone`; null: none. */
+    blackout: text("blackout"),
+    /** A firing inside a window: "defer" (run at its end) or "skip" (recorded missed). */
+    blackoutMisfire: text("blackout_misfire").notNull().default("defer"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     deletedAt: integer("deleted_at"),
