@@ -36,6 +36,8 @@ const EnvSchema = z.object({
   reconnectBaseMs: positiveMs.default(500),
   reconnectCapMs: positiveMs.default(60_000),
   tmpDir: z.string().min(1),
+  /** HOLDFAST_PG_BIN_ROOT: where PostgreSQL client majors live as `<root>/<major>/bin/` (/usr/lib/postgresql by default). */
+  pgBinRoot: z.string().refine((p) => p.startsWith("/"), "must be an absolute path").optional(),
   limits: LimitsSchema,
   /** The control planes of the config file's `server`/`servers`; absent: the URL saved at enrollment. */
   servers: z.array(z.string()).optional(),
@@ -69,6 +71,7 @@ export function loadEnv(flags: { dataDir?: string | undefined; config?: string |
     reconnectBaseMs: setting("reconnectBaseMs"),
     reconnectCapMs: setting("reconnectCapMs"),
     tmpDir: os.tmpdir(),
+    pgBinRoot: setting("pgBinRoot"),
     limits: {
       maxQueueSize: setting("maxQueueSize"),
       queueTtlMs: setting("queueTtlMs"),
