@@ -1,0 +1,34 @@
+// The fault suite's table, printed at the end of a run and kept in docs/reliability.md between the
+// `faults:table` markers (as the benchmarks keep theirs in docs/benchmarks.md).
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describeMachine, loadWarning } from "../../bench/lib/machine.js";
+import { markdownTable, replaceSection, textTable, type Table } from "../../bench/lib/report.js";
+import type { ScenarioResult } from "./results.js";
+
+export const RELIABILITY_DOC = path.resolve(import.meta.dirname, "../../../docs/reliability.md");
+
+export function resultsTable(results: ScenarioResult[]): Table {
+  return { headers: ["scenario", "repetitions", "failures", "seed"], rows: results.map((r) => [r.scenario, String(r.repetitions), String(r.failures), String(r.seed)]) };
+}
+
+export function printResults(results: ScenarioResult[], seed: number, profile: string): void {
+  console.log(`\nfault suite (${profile}), seed ${seed}; replay with HOLDFAST_FAULT_SEED=${seed}\n${textTable(resultsTable(results))}`);
+  for (const r of results) for (const p of r.problems) console.log(`  ${r.scenario} ${p}`);
+}
+
+/** Replaces the table in docs/reliability.md: date, machine and its load, profile, seed, table. */
+export function writeResults(results: ScenarioResult[], seed: number, profile: string, minutes: number, file = RELIABILITY_DOC): void {
+  const machine = describeMachine();
+  const warning = loadWarning(machine);
+  const body = [
+    `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC; profile \`${profile}\`, seed ${seed}, ${minutes.toFixed(1)} min.`,
+    "",
+    ...machine.lines.map((l) => `- ${l}`),
+    ...(warning ? ["", `**${warning}**`] : []),
+    "",
+    markdownTable(resultsTable(results)),
+  ].join("\n");
+  writeFileSync(file, replaceSection(readFileSync(file, "utf8"), "table", "Latest full run", body, "faults"));
+  console.log(`table written to ${path.relative(process.cwd(), file)}`);
+}
