@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, type ScratchDatabase } from "../support/postgres.js";
 import { waitFor } from "../support/processes.js";
+import { outcomeOf } from "./lib/aftermath.js";
 import { repetitions } from "./lib/profile.js";
 import { runScenario } from "./lib/results.js";
 import { addAgent, addDatasource, filesUnder, type FaultAgent, type FaultRig, processAlive, startBackup, startRig, waitSettled } from "./lib/rig.js";
@@ -62,7 +63,7 @@ function processProblems(pids: number[]): string[] {
   return problems;
 }
 
-async function oneRun(on: FaultAgent, datasourceId: string, fault: ProducerFault, bytes: number, killAfterMs: number | null): Promise<string[]> {
+async function oneRun(on: FaultAgent, datasourceId: string, fault: ProducerFault, bytes: number, killAfterMs: number | null, note: (o: string) => void): Promise<string[]> {
   writeFileSync(path.join(root, `${fault}.bytes`), String(bytes));
   const before = new Set(faultPids(root, fault));
   const runId = await startBackup(rig, datasourceId);
@@ -73,6 +74,7 @@ async function oneRun(on: FaultAgent, datasourceId: string, fault: ProducerFault
     process.kill(pid!, "SIGKILL");
   }
   const run = await waitSettled(rig.client, runId, 240_000);
+  note(outcomeOf(run));
   return problemsOf(run, fault, on, fresh());
 }
 
@@ -80,8 +82,8 @@ describe("producers that misbehave", () => {
   for (const fault of PRODUCER_FAULTS.filter((f) => f !== "hang")) {
     it(SCENARIOS[fault].title, async () => {
       const datasourceId = await addDatasource(rig, agent, databases.get(fault)!.name);
-      const result = await runScenario(SCENARIOS[fault].title, repetitions(SCENARIOS[fault].reps), (_rep, random) =>
-        oneRun(agent, datasourceId, fault, random.int(0, 2_000_000), fault === "killed" ? random.int(0, 1500) : null),
+      const result = await runScenario(SCENARIOS[fault].title, repetitions(SCENARIOS[fault].reps), (_rep, random, note) =>
+        oneRun(agent, datasourceId, fault, random.int(0, 2_000_000), fault === "killed" ? random.int(0, 1500) : null, note),
       );
       expect(result.problems).toEqual([]);
     });
@@ -98,7 +100,7 @@ describe("producers that misbehave", () => {
     const result = await runScenario(
       SCENARIOS.hang.title,
       count,
-      async (_rep, random) => {
+      async (_rep, random, note) => {
         const bytes = random.int(0, 2_000_000);
         let problems: string[] = [];
         try {
@@ -106,7 +108,9 @@ describe("producers that misbehave", () => {
           const own = await addAgent(rig, { HOLDFAST_PG_BIN_ROOT: root });
           const datasourceId = await addDatasource(rig, own, databases.get("hang")!.name, { maxDurationMinutes: 1 });
           const runId = await startBackup(rig, datasourceId);
-          problems = runProblems(await waitSettled(rig.client, runId, 240_000), "hang", own);
+          const run = await waitSettled(rig.client, runId, 240_000);
+          note(outcomeOf(run));
+          problems = runProblems(run, "hang", own);
         } finally {
           if (++ended === count) allEnded();
           await everyRunEnded;

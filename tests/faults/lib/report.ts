@@ -14,7 +14,13 @@ export function resultsTable(results: ScenarioResult[]): Table {
 
 export function printResults(results: ScenarioResult[], seed: number, profile: string): void {
   console.log(`\nfault suite (${profile}), seed ${seed}; replay with HOLDFAST_FAULT_SEED=${seed}\n${textTable(resultsTable(results))}`);
+  for (const r of results) console.log(`  ${r.scenario}: ${describeOutcomes(r)}`);
   for (const r of results) for (const p of r.problems) console.log(`  ${r.scenario} ${p}`);
+}
+
+export function describeOutcomes(r: ScenarioResult): string {
+  const entries = Object.entries(r.outcomes ?? {}).sort((a, b) => b[1] - a[1]);
+  return entries.length ? entries.map(([o, n]) => `${o} ×${n}`).join(", ") : "—";
 }
 
 /** Replaces the table in docs/reliability.md: date, machine and its load, profile, seed, table. */
@@ -28,6 +34,11 @@ export function writeResults(results: ScenarioResult[], seed: number, profile: s
     ...(warning ? ["", `**${warning}**`] : []),
     "",
     markdownTable(resultsTable(results)),
+    "",
+    "Where the random points fell (what the runs of each scenario ended as):",
+    "",
+    ...results.map((r) => `- ${r.scenario}: ${describeOutcomes(r)}`),
+    ...results.flatMap((r) => r.problems.map((p) => `- FAILURE ${r.scenario} ${p}`)),
   ].join("\n");
   writeFileSync(file, replaceSection(readFileSync(file, "utf8"), "table", "Latest full run", body, "faults"));
   console.log(`table written to ${path.relative(process.cwd(), file)}`);

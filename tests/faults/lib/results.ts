@@ -6,7 +6,8 @@ import { randomFor, runSeed, type Random } from "./seed.js";
 
 export const RESULTS_VARIABLE = "HOLDFAST_FAULT_RESULTS";
 
-export type ScenarioResult = { scenario: string; repetitions: number; failures: number; seed: number; problems: string[] };
+/** `outcomes`: what the repetitions ended as (`failed AGENT_RESTARTED`, `completed`), counted: where the random points fell. */
+export type ScenarioResult = { scenario: string; repetitions: number; failures: number; seed: number; problems: string[]; outcomes: Record<string, number> };
 
 function resultsDir(): string {
   const dir = process.env[RESULTS_VARIABLE];
@@ -22,14 +23,16 @@ function resultsDir(): string {
 export async function runScenario(
   scenario: string,
   count: number,
-  repeat: (rep: number, random: Random) => Promise<string[]>,
+  repeat: (rep: number, random: Random, note: (outcome: string) => void) => Promise<string[]>,
   opts: { concurrent?: boolean } = {},
 ): Promise<ScenarioResult> {
   const seed = runSeed();
   const random = randomFor(scenario, seed);
+  const outcomes: Record<string, number> = {};
+  const note = (outcome: string) => void (outcomes[outcome] = (outcomes[outcome] ?? 0) + 1);
   const one = async (rep: number, r: Random): Promise<string[]> => {
     try {
-      return (await repeat(rep, r)).map((p) => `#${rep}: ${p}`);
+      return (await repeat(rep, r, note)).map((p) => `#${rep}: ${p}`);
     } catch (err) {
       return [`#${rep}: threw: ${err instanceof Error ? err.message : String(err)}`];
     }
@@ -42,7 +45,7 @@ export async function runScenario(
     : await reps.reduce<Promise<string[][]>>(async (acc, rep) => [...(await acc), await one(rep, random)], Promise.resolve([]));
   const failures = found.filter((f) => f.length > 0).length;
   const problems = found.flat();
-  const result: ScenarioResult = { scenario, repetitions: count, failures, seed, problems };
+  const result: ScenarioResult = { scenario, repetitions: count, failures, seed, problems, outcomes };
   const dir = resultsDir();
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `${scenario.replace(/[^a-z0-9]+/gi, "-")}.json`), JSON.stringify(result, null, 2));
