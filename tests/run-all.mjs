@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: type-checks every package with its tests, runs every suite of every package, then the
-// end-to-end suites, then the fault suite's CI subset (HOLDFAST_FAULT_PROFILE=ci), then the browser suites, and prints one closing line "N passed, N failed, N
-// skipped" for people and CI alike. Type-checking and unit suites run side by side; the end-to-end
+// end-to-end suites, the fault suite's CI subset (HOLDFAST_FAULT_PROFILE=ci) and the browser suites,
+// and prints one closing line "N passed, N failed, N skipped" for people and CI alike. Type-checking and unit suites run side by side; the end-to-end
 // and browser suites start real processes and servers, so they run after, one after the other, each
 // with vitest's own bounded parallelism. A package whose typecheck fails counts as one failure:
 // vitest strips types, so a wrong type would otherwise pass unnoticed.
