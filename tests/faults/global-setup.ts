@@ -5,6 +5,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { describeMachine } from "../bench/lib/machine.js";
 import pgSetup from "../support/global-setup.js";
 import { profile, PROFILE_VARIABLE } from "./lib/profile.js";
 import { readResults, RESULTS_VARIABLE } from "./lib/results.js";
@@ -21,10 +22,12 @@ export default async function setup(): Promise<() => void> {
   process.env[RESULTS_VARIABLE] = mkdtempSync(path.join(tmpdir(), "holdfast-faults-"));
   process.env[PROFILE_VARIABLE] = profile();
   console.log(`fault suite (${profile()}): seed ${seed}${given ? " (given)" : ""}; replay with ${SEED_VARIABLE}=${seed}`);
-  const started = Date.now();
+  // The machine and its load as the run starts: a busy neighbour is read off this, not the end.
+  const started = new Date();
+  const machine = describeMachine();
   return () => {
     const results = readResults(process.env[RESULTS_VARIABLE]!);
     printResults(results, seed, profile());
-    if (profile() === "full" && process.env.HOLDFAST_FAULT_WRITE === "1") writeResults(results, seed, profile(), (Date.now() - started) / 60_000);
+    if (profile() === "full" && process.env.HOLDFAST_FAULT_WRITE === "1") writeResults(results, seed, profile(), started, machine);
   };
 }

@@ -2,7 +2,7 @@
 // `faults:table` markers (as the benchmarks keep theirs in docs/benchmarks.md).
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describeMachine, loadWarning } from "../../bench/lib/machine.js";
+import { loadWarning, type Machine } from "../../bench/lib/machine.js";
 import { markdownTable, replaceSection, textTable, type Table } from "../../bench/lib/report.js";
 import type { ScenarioResult } from "./results.js";
 
@@ -23,12 +23,12 @@ export function describeOutcomes(r: ScenarioResult): string {
   return entries.length ? entries.map(([o, n]) => `${o} ×${n}`).join(", ") : "—";
 }
 
-/** Replaces the table in docs/reliability.md: date, machine and its load, profile, seed, table. */
-export function writeResults(results: ScenarioResult[], seed: number, profile: string, minutes: number, file = RELIABILITY_DOC): void {
-  const machine = describeMachine();
+/** Replaces the table in docs/reliability.md: start date, the machine and its load at the start (`machine`), profile, seed, table. */
+export function writeResults(results: ScenarioResult[], seed: number, profile: string, started: Date, machine: Machine, file = RELIABILITY_DOC): void {
   const warning = loadWarning(machine);
+  const minutes = (Date.now() - started.getTime()) / 60_000;
   const body = [
-    `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC; profile \`${profile}\`, seed ${seed}, ${minutes.toFixed(1)} min.`,
+    `Run ${started.toISOString().slice(0, 16).replace("T", " ")} UTC; profile \`${profile}\`, seed ${seed}, ${minutes.toFixed(1)} min.`,
     "",
     ...machine.lines.map((l) => `- ${l}`),
     ...(warning ? ["", `**${warning}**`] : []),
