@@ -6,7 +6,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { conditions: ["@holdfast/source"] },
   test: {
-    include: ["faults/**/*.test.ts"],
+    // faults/lib/*.test.ts are unit tests of the harness, run with the e2e suites (vitest.config.ts).
+    include: ["faults/*.test.ts"],
     globalSetup: ["faults/global-setup.ts"],
     testTimeout: 3_600_000,
     hookTimeout: 120_000,
