@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: type-checks every package with its tests, runs every suite of every package, then the
-// end-to-end suites, then the browser suites, and prints one closing line "N passed, N failed, N
-// skipped" for people and CI alike. Type-checking and unit suites run side by side; the end-to-end
+// end-to-end suites, the fault suite's CI subset (HOLDFAST_FAULT_PROFILE=ci) and the browser suites,
+// and prints one closing line "N passed, N failed, N skipped" for people and CI alike. Type-checking and unit suites run side by side; the end-to-end
 // and browser suites start real processes and servers, so they run after, one after the other, each
 // with vitest's own bounded parallelism. A package whose typecheck fails counts as one failure:
 // vitest strips types, so a wrong type would otherwise pass unnoticed.
@@ -60,15 +60,15 @@ function firstLines(message = "", n = 4) {
   return message.split("\n").slice(0, n).join("\n    ");
 }
 
-/** Runs a workspace's vitest suite (its default config, or `config`), reported under `label`. */
-function runSuite(workspace, { config, label = workspace } = {}) {
+/** Runs a workspace's vitest suite (its default config, or `config`), reported under `label`, with `env` added. */
+function runSuite(workspace, { config, label = workspace, env = {} } = {}) {
   const out = path.join(reports, `${label.replaceAll("/", "_")}.json`);
   return new Promise((resolve) => {
     const args = [vitest, "run", ...(config ? ["--config", config] : []), "--reporter=default", "--reporter=json", `--outputFile.json=${out}`];
     const child = spawn(process.execPath, args, {
       cwd: path.join(root, workspace),
       stdio: ["ignore", "inherit", "inherit"],
-      env: { ...process.env, FORCE_COLOR: process.env.CI ? "0" : process.env.FORCE_COLOR },
+      env: { ...process.env, FORCE_COLOR: process.env.CI ? "0" : process.env.FORCE_COLOR, ...env },
     });
     child.on("close", (code) => {
       const counts = existsSync(out) ? countReport(JSON.parse(readFileSync(out, "utf8"))) : { passed: 0, failed: 0, skipped: 0, failures: [] };
@@ -81,7 +81,7 @@ function runSuite(workspace, { config, label = workspace } = {}) {
 const only = process.argv.slice(2);
 const selected = (w) => only.length === 0 || only.includes(w);
 const units = ["shared", "agent", "control-plane", "web"].filter(selected);
-const checked = [...units, ...(selected("tests") || selected("tests/browser") ? ["tests"] : [])];
+const checked = [...units, ...(selected("tests") || selected("tests/browser") || selected("tests/faults") ? ["tests"] : [])];
 
 /**
  * The agent package the install suites need takes ~3 minutes to build (mostly compiling
@@ -108,6 +108,8 @@ if (selected("tests")) {
   console.log(await prebuilt);
   results.push(await runSuite("tests"));
 }
+// The fault suite's CI subset (tests/faults, docs/reliability.md): each scenario twice, about 3 minutes.
+if (selected("tests") || selected("tests/faults")) results.push(await runSuite("tests", { config: "vitest.faults.config.ts", label: "tests/faults", env: { HOLDFAST_FAULT_PROFILE: "ci" } }));
 // The console in Chromium against the built control plane (tests/vitest.browser.config.ts).
 if (selected("tests") || selected("tests/browser")) results.push(await runSuite("tests", { config: "vitest.browser.config.ts", label: "tests/browser" }));
 // A failed typecheck is one failure of its package, so the package lines add up to the total.

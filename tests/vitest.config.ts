@@ -5,8 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { conditions: ["@holdfast/source"] },
   test: {
-    // bench/lib: the benchmarks' statistics and report writer (pure, milliseconds).
-    include: ["e2e/**/*.test.ts", "bench/lib/**/*.test.ts"],
+    // bench/lib, faults/lib: the benchmarks' statistics and report writer, the fault suite's seed and tally (pure, milliseconds).
+    include: ["e2e/**/*.test.ts", "bench/lib/**/*.test.ts", "faults/lib/**/*.test.ts"],
     globalSetup: ["support/global-setup.ts"],
     testTimeout: 180_000,
     hookTimeout: 120_000,

@@ -25,6 +25,7 @@ export interface RunContextOptions {
   log: Logger;
   engines?: EngineRegistry;
   tmpDir?: string;
+  pgBinRoot?: string | undefined;
   limits: AgentLimits;
 }
 
@@ -32,7 +33,7 @@ export interface RunContextOptions {
 export function createRunContext(opts: RunContextOptions): RunContext {
   const ctx: RunContext = {
     store: opts.store,
-    engines: opts.engines ?? defaultEngines(opts.tmpDir ? { tmpDir: opts.tmpDir } : {}),
+    engines: opts.engines ?? defaultEngines({ ...(opts.tmpDir ? { tmpDir: opts.tmpDir } : {}), ...(opts.pgBinRoot ? { pgBinRoot: opts.pgBinRoot } : {}) }),
     stagingRoot: opts.stagingRoot,
     clock: opts.clock,
     log: opts.log,
@@ -87,6 +88,7 @@ export async function startAgent(env: AgentEnv, log: Logger, clock: Clock = syst
     clock,
     log: agentLog,
     tmpDir: env.tmpDir,
+    pgBinRoot: env.pgBinRoot,
     ...(opts.engines ? { engines: opts.engines } : {}),
     limits: env.limits,
   });

@@ -22,6 +22,7 @@ export const CONFIG_KEY_VARIABLES = {
   toolNice: "HOLDFAST_TOOL_NICE",
   toolIoClass: "HOLDFAST_TOOL_IO_CLASS",
   toolIoLevel: "HOLDFAST_TOOL_IO_LEVEL",
+  pgBinRoot: "HOLDFAST_PG_BIN_ROOT",
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEY_VARIABLES;
 
@@ -52,6 +53,7 @@ export const AgentConfigFile = z
     toolNice: z.number().int().min(0).max(19),
     toolIoClass: z.enum(["best-effort", "idle"]),
     toolIoLevel: z.number().int().min(0).max(7),
+    pgBinRoot: z.string().refine((p) => p.startsWith("/"), "must be an absolute path"),
     server: serverUrl,
     servers: z.array(serverUrl).min(1).max(16),
   })

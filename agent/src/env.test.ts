@@ -35,6 +35,12 @@ describe("loadEnv", () => {
     expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_MAX_QUEUE_SIZE: "0" })).toThrowError(/maxQueueSize/);
   });
 
+  it("reads where the PostgreSQL client majors live, absolute paths only", () => {
+    expect(loadEnv({ dataDir: "/d" }, {}).pgBinRoot).toBeUndefined();
+    expect(loadEnv({ dataDir: "/d" }, { HOLDFAST_PG_BIN_ROOT: "/opt/pg" }).pgBinRoot).toBe("/opt/pg");
+    expect(() => loadEnv({ dataDir: "/d" }, { HOLDFAST_PG_BIN_ROOT: "opt/pg" })).toThrowError(/pgBinRoot/);
+  });
+
   it("reads the tools' default priority and refuses what nice and ionice cannot do", () => {
     const env = loadEnv({ dataDir: "/d" }, { HOLDFAST_TOOL_NICE: "10", HOLDFAST_TOOL_IO_CLASS: "best-effort", HOLDFAST_TOOL_IO_LEVEL: "7" });
     expect(env.limits).toMatchObject({ toolNice: 10, toolIoClass: "best-effort", toolIoLevel: 7 });

@@ -36,6 +36,8 @@ const EnvSchema = z.object({
   reconnectBaseMs: positiveMs.default(500),
   reconnectCapMs: positiveMs.default(60_000),
   tmpDir: z.string().min(1),
+  /** HOLDFAST_PG_BIN_ROOT: where PostgreSQL client majors live as `<root>/<major>/bin/` (/usr/lib/postgresql by default). */
+  pgBinRoot: z.string().refine((p) => p.startsWith("/"), "must be an absolute path").optional(),
   limits: LimitsSchema,
   /**
    * The control planes to connect to, in order (`--server`, HOLDFAST_SERVERS comma-separated, the
@@ -77,6 +79,7 @@ export function loadEnv(flags: { dataDir?: string | undefined; config?: string |
     reconnectBaseMs: setting("reconnectBaseMs"),
     reconnectCapMs: setting("reconnectCapMs"),
     tmpDir: os.tmpdir(),
+    pgBinRoot: setting("pgBinRoot"),
     limits: {
       maxQueueSize: setting("maxQueueSize"),
       queueTtlMs: setting("queueTtlMs"),

@@ -39,7 +39,7 @@ export function addDoctorCommand(program: Command, _fail: (err: unknown) => neve
         const hasDataDir = opts.dataDir !== undefined || process.env.HOLDFAST_DATA_DIR !== undefined;
         const env = await loadEnvOr(opts.dataDir, config, hasDataDir);
         const { exitCodeOf, renderJson, renderText, runDoctor } = await loadDoctor();
-        const findings = await runDoctor({ dataDir: env.dataDir, tmpDir: os.tmpdir(), servers: env.servers });
+        const findings = await runDoctor({ dataDir: env.dataDir, tmpDir: os.tmpdir(), pgBinRoot: env.pgBinRoot, servers: env.servers });
         process.stdout.write(opts.json ? renderJson(findings) : renderText(findings));
         process.exitCode = exitCodeOf(findings);
       } catch (err) {

@@ -20,6 +20,8 @@ export interface DoctorOptions {
   dataDir: string;
   /** Where staging lives (the agent's os.tmpdir()). */
   tmpDir: string;
+  /** HOLDFAST_PG_BIN_ROOT, so the doctor looks at the tools the runs use. */
+  pgBinRoot?: string | undefined;
   /** Per network step and per tool; the whole run is bounded by the sum. */
   timeoutMs?: number;
   engines?: EngineRegistry;
@@ -80,7 +82,7 @@ async function checkServer(serverUrl: string, pins: readonly string[], insecure:
 /** Every check, each bounded in time; the findings in a stable order. */
 export async function runDoctor(opts: DoctorOptions): Promise<Finding[]> {
   const timeoutMs = opts.timeoutMs ?? 5000;
-  const engines = opts.engines ?? defaultEngines({ tmpDir: opts.tmpDir });
+  const engines = opts.engines ?? defaultEngines({ tmpDir: opts.tmpDir, ...(opts.pgBinRoot ? { pgBinRoot: opts.pgBinRoot } : {}) });
   const findings: Finding[] = [];
   findings.push(...(await bounded("data-dir", timeoutMs, () => checkPrivateDir("data-dir", "data dir", opts.dataDir))));
   const enrollment = await checkEnrollment(opts.dataDir).catch((err: unknown) => ({

@@ -12,6 +12,8 @@ import { MysqlServer } from "./mysql/whole-server.js";
 export interface EngineOptions {
   /** Where engines put their short-lived credential files (0700 dirs, 0600 files). */
   tmpDir?: string;
+  /** Where PostgreSQL client majors live (`<root>/<major>/bin/`); /usr/lib/postgresql by default. */
+  pgBinRoot?: string;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface EngineOptions {
  */
 export function defaultEngines(opts: EngineOptions = {}): EngineRegistry {
   const tmp = opts.tmpDir ? { tmpDir: opts.tmpDir } : {};
-  const postgres = new PostgresEngine(tmp);
+  const postgres = new PostgresEngine({ ...tmp, ...(opts.pgBinRoot ? { pgBinRoot: opts.pgBinRoot } : {}) });
   const mysql = new MysqlEngine(tmp);
   return {
     postgres: new WholeServerEngine(postgres, new PostgresServer(postgres)),

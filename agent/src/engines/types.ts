@@ -105,6 +105,11 @@ export interface Engine<C = DatasourceConnection> {
   /** The dump tool's name, as preflight reports it (`pg_dump`). */
   readonly toolName: string;
   /**
+   * True when the artifact is the dump tool's own output, whose first bytes pipeline/dump-head.ts
+   * knows: the run checks them before it completes. Absent for engines that assemble the artifact.
+   */
+  readonly dumpHeadChecked?: boolean;
+  /**
    * For dump tools that cannot dump a newer server than themselves (pg_dump): how preflight compares
    * the two. Absent when any installed version of the tool will do.
    */

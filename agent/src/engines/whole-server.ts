@@ -70,6 +70,7 @@ function notForWholeServer(what: string): HoldfastError {
 export class WholeServerEngine<C extends ServerConnection> implements Engine<C> {
   readonly engine: Engine<C>["engine"];
   readonly toolName: string;
+  readonly dumpHeadChecked: boolean;
   readonly versionRule: Engine<C>["versionRule"];
 
   constructor(
@@ -79,6 +80,8 @@ export class WholeServerEngine<C extends ServerConnection> implements Engine<C> 
   ) {
     this.engine = inner.engine;
     this.toolName = inner.toolName;
+    // A whole server's tar is the agent's: dump-head.ts has no rule for its format.
+    this.dumpHeadChecked = inner.dumpHeadChecked === true;
     this.versionRule = inner.versionRule;
   }
 

@@ -113,6 +113,20 @@ describe("a backup of a real PostgreSQL database", () => {
     expect(readEventsAfter(env.store, 0).at(-1)).toMatchObject({ type: "backupFailed", runId: "run_bad", data: { error: { code: "DUMP_FAILED" } } });
     expect(() => requireArtifact(env.store, "run_bad")).toThrow(expect.objectContaining({ code: "ARTIFACT_NOT_FOUND" }));
   });
+  it.each([
+    { label: "plain, gzip", options: undefined, garbage: "<html>502 Bad Gateway</html>" },
+    { label: "custom, zstd", options: { format: "custom", compression: { codec: "zstd" } }, garbage: "--\\n-- PostgreSQL database dump\\n" },
+  ])("fails a dump tool that exits 0 after writing something else than a dump ($label), leaving nothing staged", async ({ options, garbage }) => {
+    const bin = path.join(env.dir, "pg_dump_garbage");
+    fs.writeFileSync(bin, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 99.0"; exit 0; fi\nprintf '${garbage}'\nhead -c 100000 /dev/urandom\nexit 0\n`, { mode: 0o755 });
+    env.ctx.engines.postgres = new PostgresEngine({ pgDumpPath: bin, tmpDir: env.dir });
+    await startBackup(env.ctx, { runId: "run_garbage", datasourceId: "ds_pg", trigger: "manual", requestedBy: "ops@example.com", ...(options ? { options } : {}) } as Parameters<typeof startBackup>[1]);
+    await env.ctx.slot.whenIdle();
+    const run = getRun(env.store, "run_garbage")!;
+    expect(run.state).toBe("failed");
+    expect(run.error).toMatchObject({ code: "DUMP_FAILED", message: expect.stringContaining("does not start as pg_dump output does") });
+    expect(fs.existsSync(path.join(env.stagingRoot, "run_garbage"))).toBe(false);
+  });
 });
 
 describe("the one backup slot", () => {

@@ -7,6 +7,7 @@ import type { ConnectionTestResult, DumpHandle, DumpSink } from "../engines/type
 import { engineFor } from "../engines/registry.js";
 import { datasourceScope, explainPathDenial } from "../host/path-denial.js";
 import { artifactExtension } from "../pipeline/codec.js";
+import { assertDumpHead } from "../pipeline/dump-head.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
 import { forgetGrowing } from "../staging/growing-artifact.js";
 import { requireDatasource } from "../store/datasources.js";
@@ -114,6 +115,9 @@ export async function executeBackup(ctx: RunContext, runId: string, datasourceId
       for (const line of dump?.warnings?.() ?? []) recordRunLog(ctx.store, runId, "warn", line.startsWith("pg_") ? line : `${engine.toolName}: ${line}`);
     }
     control.throwIfStopped();
+    // An encrypted artifact's plaintext is on disk only when a drill asked for its copy.
+    const plainFile = options.encryption ? plainCopyPath : staged.stagingPath;
+    if (plainFile && engine.dumpHeadChecked) await assertDumpHead(plainFile, datasource.engine, options.format, options.codec);
     assertPlausibleSize(staged, lastCompletedRawSize(ctx.store, datasourceId, options));
     let verification: Verification | undefined;
     if (options.verify) {

@@ -124,7 +124,8 @@ export function writeStandInPgDump(
       ? [
           ...(opts.stderr ?? []).map((l) => `echo ${JSON.stringify(l)} >&2`),
           ...(opts.leakPassfile ? ['cat "$PGPASSFILE" >&2'] : []),
-          'echo "-- stand-in dump"',
+          // pg_dump's own header: the run checks a dump starts as pg_dump's does (pipeline/dump-head.ts).
+          "printf -- '--\\n-- PostgreSQL database dump\\n--\\n-- stand-in dump\\n'",
           'echo "SELECT 1;"',
           "exit 0",
         ]

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AGENT_ROUTES, UPLOAD_OFFSET_HEADER } from "@holdfast/shared";
-import type { FakeAgent } from "../testing/fake-agent.js";
+import { FakeAgent } from "../testing/fake-agent.js";
 import { DIALECTS } from "../testing/databases.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
 
@@ -166,5 +166,31 @@ describe.each(DIALECTS)("artifact pull and delivery on %s", (dialect) => {
     const { run, delivery } = await deliveryOf(runId);
     expect(run).toMatchObject({ state: "failed", error: { code: "DUMP_FAILED" } });
     expect(delivery.state).toBe("failed");
+  });
+
+  it("sends a staging clean-up the agent missed again when it is back, and records the agent's confirmation", async () => {
+    const artifact = randomBytes(20_000);
+    agent.handlers.readArtifact = (f) => {
+      const { runId, offset, uploadToken } = f.payload as { runId: string; offset: number; uploadToken: string };
+      setImmediate(() => void patch(srv, runId, uploadToken, offset, artifact.subarray(offset)));
+      return { status: 202, data: { runId, sizeBytes: artifact.length, sha256: sha(artifact) } };
+    };
+    // The agent goes away as the clean-up comes (killed after the upload, before it answered).
+    agent.handlers.cleanupStaging = () => ({ error: { code: "AGENT_OFFLINE", message: "gone", retryable: true } });
+    const runId = await backup(artifact, sha(artifact));
+    await vi.waitFor(async () => expect((await deliveryOf(runId)).delivery.state).toBe("completed"), { timeout: 15_000 });
+    const cleanups = (a: FakeAgent) => a.frames.filter((f) => f.type === "cleanupStaging" && (f.payload as { runId: string }).runId === runId).length;
+    expect(cleanups(agent)).toBe(1);
+    const { db, t } = srv.ctx.database;
+    const released = async () => (await db.select({ at: t.runs.stagingReleasedAt }).from(t.runs).where(eq(t.runs.id, runId)))[0]?.at;
+    expect(await released()).toBeNull();
+
+    agent.ws.terminate();
+    await vi.waitFor(() => expect(srv.ctx.link.isOnline(agent.identity.agentId)).toBe(false));
+    agent = await FakeAgent.connect(srv.url, agent.identity);
+    agent.acceptDatasources(PG);
+    agent.acceptBackups();
+    await vi.waitFor(() => expect(cleanups(agent)).toBe(1));
+    await vi.waitFor(async () => expect(await released()).toEqual(expect.any(Number)));
   });
 });

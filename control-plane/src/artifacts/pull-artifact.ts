@@ -9,6 +9,7 @@ import type { Logger } from "../logger.js";
 import { comparableSize, EARLY_PULL_MARGIN } from "./comparable-size.js";
 import { exists, partialPath, sha256File, sizeOrZero, spooledPath, syncDir } from "./spool.js";
 import { createSpoolGate } from "./spool-gate.js";
+import { releaseOwedStaging, releaseStaging } from "./release-staging.js";
 
 export interface PullerOptions {
   /** Whole-file hash mismatches before the deliveries fail with CHECKSUM_MISMATCH. */
@@ -194,9 +195,7 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
     }
 
     // The spool copy is verified: the agent's staging copy is no longer needed.
-    await ctx.link
-      .sendCommand(run.agentId, "cleanupStaging", { runId }, { idempotencyKey: `cleanup-${runId}` })
-      .catch((err: unknown) => log.warn({ err: (err as Error).message }, "cleanupStaging failed; the agent's TTL removes the file"));
+    await releaseStaging(ctx, run.agentId, runId, log);
     opts.onSpooled?.(runId);
   }
 
@@ -240,6 +239,7 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
         (ids) => ids.forEach(kick),
         (err: unknown) => ctx.log.error({ agentId, err }, "could not list pending pulls"),
       );
+      releaseOwedStaging(ctx, agentId).catch((err: unknown) => ctx.log.error({ agentId, err }, "could not send the owed staging clean-ups"));
     },
     async resumeAll() {
       (await runsWaiting()).forEach(kick);

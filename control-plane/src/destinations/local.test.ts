@@ -55,6 +55,16 @@ describe("local destination", () => {
     expect(await readdir(join(dir, "ds_1"))).toEqual([]);
   });
 
+  it("replaces the partial copy a killed write left beside the final name when the delivery is retried", async () => {
+    const dest = localDestination({ path: dir });
+    await mkdir(join(dir, "ds_1"));
+    // What a control plane killed mid-write leaves: the temp name, half written, nothing under the final name.
+    await writeFile(join(dir, "ds_1", ".run_3.sql.gz.holdfast-tmp"), "half of it");
+    const res = await dest.put(Readable.from([Buffer.from("whole")]), "ds_1/run_3.sql.gz");
+    expect(await readFile(res.path, "utf8")).toBe("whole");
+    expect(await readdir(join(dir, "ds_1"))).toEqual(["run_3.sql.gz"]);
+  });
+
   it.each(["../escape.gz", "ds/../../escape.gz", "/etc/passwd", "a\0b"])("refuses %j, a path outside the root", async (name) => {
     const dest = localDestination({ path: join(dir, "root") });
     const err = await dest.put(Readable.from([Buffer.from("x")]), name).catch((e: unknown) => e);

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { constants, createWriteStream, type Stats } from "node:fs";
 import { link, lstat, mkdir, open, readdir, realpath, rename, rm, stat, statfs, unlink } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -113,8 +112,11 @@ export function localDestination(config: { path: string; readOnly?: boolean | un
   }
 
   /**
-   * Where an object lands: its folder made (0750), checked to be inside the real root, and a fresh
-   * temp name beside the final one, so nothing but a whole object is ever found under the final name.
+   * Where an object lands: its folder made (0750), checked to be inside the real root, and a temp
+   * name beside the final one, so nothing but a whole object is ever found under the final name. The
+   * temp name derives from the final one: a write killed with its process (kill -9, power loss)
+   * leaves `.<name>.holdfast-tmp`, which the delivery's retry removes before writing, instead of a
+   * randomly named partial file nothing would ever remove.
    */
   async function place(relativeName: string): Promise<{ dir: string; final: string; temp: string }> {
     const target = resolve(root, ...nameSegments(relativeName));
@@ -125,7 +127,12 @@ export function localDestination(config: { path: string; readOnly?: boolean | un
     });
     const parent = await realParent(relativeName);
     if (!parent) throw new HoldfastError("DELIVERY_FAILED", `The folder of ${relativeName} vanished while writing`);
-    return { dir: parent.dir, final: join(parent.dir, parent.base), temp: join(parent.dir, `.${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`) };
+    const temp = join(parent.dir, `.${parent.base}${TEMP_SUFFIX}`);
+    // Unlinks a leftover (or a link planted there) without following it; `wx` then refuses anything new.
+    await rm(temp, { force: true }).catch((err: unknown) => {
+      throw fsFailure(err, `Removing the partial copy of ${relativeName}`);
+    });
+    return { dir: parent.dir, final: join(parent.dir, parent.base), temp };
   }
 
   const self: Destination = {

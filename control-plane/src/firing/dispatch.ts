@@ -78,10 +78,34 @@ export async function dispatchRun(ctx: DispatchContext, run: RunRow, schedule: S
     .where(and(eq(t.runs.id, run.id), eq(t.runs.state, "pending")))
     .returning({ id: t.runs.id });
   if (moved.length === 0) {
+    const [now] = await db.select({ state: t.runs.state }).from(t.runs).where(eq(t.runs.id, run.id));
+    if (now?.state === "cancelled" || now?.state === "missed") return withdraw(ctx, run.id, run.agentId, now.state, log);
     await db
       .update(t.runs)
       .set({ queuedAt: sentAt })
       .where(and(eq(t.runs.id, run.id), isNull(t.runs.queuedAt)));
   }
   log.info({ movedToQueued: moved.length > 0 }, "scheduled run accepted by the agent");
+}
+
+/**
+ * The run was closed here (a pause, a delete, a cancel, a sweep) while its startBackup was in flight,
+ * and the agent took it: take it back, from the agent's queue or its slot, so the record that says
+ * `cancelled` is what happened. An agent that cannot be reached then keeps it: logged.
+ */
+async function withdraw(ctx: DispatchContext, runId: string, agentId: string, state: string, log: DispatchContext["log"]): Promise<void> {
+  log.warn({ state }, "the agent took a scheduled run closed while it was being sent; withdrawing it");
+  try {
+    await ctx.link.sendCommand(agentId, "cancelQueuedBackup", { runId }, { idempotencyKey: `cancel-queued-${runId}` });
+    return;
+  } catch (err) {
+    // Already left the queue for the slot: stop it there.
+    if (!(err instanceof HoldfastError && (err.code === "QUEUED_BACKUP_NOT_FOUND" || err.code === "INVALID_STATE_TRANSITION"))) {
+      log.error({ code: err instanceof HoldfastError ? err.code : String(err) }, "could not withdraw the run from the agent");
+      return;
+    }
+  }
+  await ctx.link
+    .sendCommand(agentId, "cancelBackup", { runId }, { idempotencyKey: `cancel-${runId}` })
+    .catch((err: unknown) => log.error({ code: err instanceof HoldfastError ? err.code : String(err) }, "could not withdraw the run from the agent"));
 }

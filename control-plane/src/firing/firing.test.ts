@@ -162,6 +162,34 @@ describe.each(DIALECTS)("firing loop on %s", (dialect) => {
     expect(await runsOf(id)).toHaveLength(2);
   });
 
+  it("a pause that lands while the firing is being sent withdraws the run the agent took, so it never runs", async () => {
+    const clock = new TestClock(T0);
+    const id = await newSchedule(clock);
+    const s = scheduler(clock);
+    const withdrawn: string[] = [];
+    rig.agent.handlers.startBackup = async (f) => {
+      // The operator pauses the schedule while the command is on its way; the agent then accepts it.
+      await updateSchedule({ ...rig.srv.ctx, clock, log }, id, { paused: true });
+      const runId = (f.payload as { runId: string }).runId;
+      return { status: 202, data: { runId, state: "queued", queuedPosition: 1 } };
+    };
+    rig.agent.handlers.cancelQueuedBackup = (f) => {
+      const runId = (f.payload as { runId: string }).runId;
+      withdrawn.push(runId);
+      return { status: 200, data: { runId, state: "cancelled", queuedPosition: null } };
+    };
+    try {
+      clock.t = T0 + 10 * MIN;
+      await pass(s);
+      const [run] = await runsOf(id);
+      expect(run).toMatchObject({ state: "cancelled", cancelReason: "schedule paused" });
+      expect(withdrawn).toEqual([run!.id]);
+    } finally {
+      rig.behave(rig.agent);
+      delete rig.agent.handlers.cancelQueuedBackup;
+    }
+  });
+
   it("a paused schedule does not fire, drops its pending run, and does not make up the pause when resumed", async () => {
     rig.answer = { kind: "accept" };
     const clock = new TestClock(T0);

@@ -101,6 +101,20 @@ describe.each(DIALECTS)("event replay over the link on %s", (dialect) => {
     expect((await (await srv.api(`/api/v1/runs/${runId}`, { token: admin })).json()) as Record<string, unknown>).toMatchObject({ state: "completed" });
   });
 
+  it("keeps the events an agent replays right after helloAck, before the session is marked ready", async () => {
+    const agent = await srv.agent();
+    const runId = await newRun(agent.identity.agentId, "running");
+    agent.ws.terminate();
+    await vi.waitFor(() => expect(srv.ctx.link.isOnline(agent.identity.agentId)).toBe(false));
+    // What a restarted agent does: helloAck, then its outbox at once, without waiting for anything.
+    const again = await FakeAgent.connect(srv.url, agent.identity);
+    for (const e of script(runId)) again.send(e);
+    await vi.waitFor(() => expect(acks(again).at(-1)).toBe(6));
+    expect(acks(again)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await (await srv.api(`/api/v1/runs/${runId}`, { token: admin })).json()) as Record<string, unknown>).toMatchObject({ state: "completed", sha256: SHA });
+    again.ws.terminate();
+  });
+
   it("leaves a running run as it is while its agent is away; the agent's replay settles it", async () => {
     const agent = await srv.agent();
     const runId = await newRun(agent.identity.agentId, "running");

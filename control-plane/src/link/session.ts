@@ -50,6 +50,12 @@ export class AgentSession {
   /** The agent's link generation this session claimed (link/replicas.ts); set by the hub before start(). */
   generation: number | undefined;
   private ready = false;
+  /**
+   * Set when helloAck arrives; settles once the session is ready (the agent marked online). The
+   * agent replays its outbox right after helloAck: frames arriving in between wait on it, in order,
+   * instead of being dropped (they were, and a run completed during an outage stayed `running`).
+   */
+  private helloAcked: Promise<void> | null = null;
   private closed = false;
   private readonly pending = new Map<string, Pending>();
   private missedPongs = 0;
@@ -163,14 +169,19 @@ export class AgentSession {
       const { protocolVersion, agentVersion } = value;
       void refuseIncompatible(this.ctx, this.ws, this.agentId, { protocolVersion, reason, ...(agentVersion !== undefined ? { agentVersion } : {}) });
     } else if (value.kind === "helloAck") this.onHelloAck(value.frame);
-    else if (!this.ready) this.log.warn({ kind: value.kind }, "frame before helloAck dropped");
-    else if (value.kind === "response") this.onResponse(value.frame);
+    else if (this.ready) this.dispatch(value);
+    else if (this.helloAcked) void this.helloAcked.then(() => this.ready && this.dispatch(value));
+    else this.log.warn({ kind: value.kind }, "frame before helloAck dropped");
+  }
+
+  private dispatch(value: { kind: "response"; frame: ResponseEnvelope } | { kind: "event"; frame: AgentEventFrame }): void {
+    if (value.kind === "response") this.onResponse(value.frame);
     else this.onEvent(value.frame);
   }
 
   private onHelloAck(frame: HelloAckFrame): void {
-    if (this.ready) return;
-    markAgentOnline(this.ctx, this.agentId, { agentVersion: frame.agentVersion, hostname: frame.hostname, protocolVersion: frame.protocolVersion }, this.generation).then(
+    if (this.helloAcked) return;
+    this.helloAcked = markAgentOnline(this.ctx, this.agentId, { agentVersion: frame.agentVersion, hostname: frame.hostname, protocolVersion: frame.protocolVersion }, this.generation).then(
       (current) => {
         if (this.closed) return;
         if (!current) {

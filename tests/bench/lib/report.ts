@@ -32,13 +32,13 @@ export type Section = {
   notes: string[];
 };
 
-function textTable(t: Table): string {
+export function textTable(t: Table): string {
   const all = [t.headers, ...t.rows];
   const widths = t.headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
   return all.map((r) => r.map((c, i) => (c ?? "").padEnd(widths[i]!)).join("  ")).join("\n");
 }
 
-function markdownTable(t: Table): string {
+export function markdownTable(t: Table): string {
   const line = (r: string[]) => `| ${r.map((c) => c.replaceAll("|", "\\|")).join(" | ")} |`;
   return [line(t.headers), line(t.headers.map(() => "---")), ...t.rows.map(line)].join("\n");
 }
@@ -64,15 +64,18 @@ export function renderSection(s: Section, m: Machine, when = new Date()): string
   ].join("\n");
 }
 
-const start = (name: string) => `<!-- bench:${name}:start -->`;
-const end = (name: string) => `<!-- bench:${name}:end -->`;
+const start = (name: string, prefix: string) => `<!-- ${prefix}:${name}:start -->`;
+const end = (name: string, prefix: string) => `<!-- ${prefix}:${name}:end -->`;
 
-/** Replaces the text between a section's markers in `doc`; a section the doc lacks is appended under its title. */
-export function replaceSection(doc: string, name: string, title: string, body: string): string {
-  const block = `${start(name)}\n${body}\n${end(name)}`;
-  const from = doc.indexOf(start(name));
-  const to = doc.indexOf(end(name));
-  if (from >= 0 && to > from) return doc.slice(0, from) + block + doc.slice(to + end(name).length);
+/**
+ * Replaces the text between a section's markers in `doc`; a section the doc lacks is appended under
+ * its title. `prefix`: the markers' first word (`bench`; the fault suite's are `faults`).
+ */
+export function replaceSection(doc: string, name: string, title: string, body: string, prefix = "bench"): string {
+  const block = `${start(name, prefix)}\n${body}\n${end(name, prefix)}`;
+  const from = doc.indexOf(start(name, prefix));
+  const to = doc.indexOf(end(name, prefix));
+  if (from >= 0 && to > from) return doc.slice(0, from) + block + doc.slice(to + end(name, prefix).length);
   return `${doc.trimEnd()}\n\n## ${title}\n\n${block}\n`;
 }
 

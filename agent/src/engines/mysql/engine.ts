@@ -43,6 +43,7 @@ export function versionNumOf(version: string): number | null {
 export class MysqlEngine extends EngineBase<MysqlEngineOptions> implements Engine<MysqlConnection> {
   readonly engine = "mysql" as const;
   readonly toolName = "mariadb-dump";
+  readonly dumpHeadChecked = true;
 
   tools(): MysqlToolPaths {
     return resolveMysqlTools({ ...(this.opts.dumpPath ? { dump: this.opts.dumpPath } : {}), ...(this.opts.clientPath ? { client: this.opts.clientPath } : {}) });

@@ -69,6 +69,7 @@ function parseDatabaseList(out: Buffer): DatabaseInfo[] {
 export class PostgresEngine extends EngineBase<PostgresEngineOptions> implements Engine {
   readonly engine = "postgres" as const;
   readonly toolName = "pg_dump";
+  readonly dumpHeadChecked = true;
 
   private get psql(): string {
     return this.opts.psqlPath ?? "psql";

@@ -32,6 +32,11 @@ export const runs = sqliteTable(
     scheduleId: text("schedule_id"),
     /** Set by artifactExpired: the agent's staged copy is gone. */
     artifactExpiredAt: integer("artifact_expired_at"),
+    /**
+     * Set once the agent confirmed cleanupStaging after the spool copy was verified. Null on a
+     * completed run with a spool copy: the clean-up is still owed and is sent when the agent is back.
+     */
+    stagingReleasedAt: integer("staging_released_at"),
     /** A restore run: the backup run whose artifact it restores. */
     sourceRunId: text("source_run_id"),
     /** The backup options as requested (JSON), so a retry asks for the same backup. */

@@ -1,0 +1,1 @@
+ALTER TABLE "runs" ADD COLUMN "staging_released_at" bigint;

@@ -1,0 +1,1 @@
+ALTER TABLE `runs` ADD `staging_released_at` integer;
