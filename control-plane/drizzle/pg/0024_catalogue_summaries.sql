@@ -1,5 +1,5 @@
 CREATE TABLE "backup_day_versions" (
-	"day" integer NOT NULL,
+	"day" bigint NOT NULL,
 	"version" bigint DEFAULT 0 NOT NULL,
 	CONSTRAINT "backup_day_versions_day_pk" PRIMARY KEY("day")
 );
@@ -12,5 +12,5 @@ CREATE TABLE "datasource_versions" (
 CREATE TABLE "destination_usage" (
 	"destination_id" text PRIMARY KEY NOT NULL,
 	"bytes" bigint DEFAULT 0 NOT NULL,
-	"backups" integer DEFAULT 0 NOT NULL
+	"backups" bigint DEFAULT 0 NOT NULL
 );

@@ -8,7 +8,7 @@ BEGIN
 END $$;--> statement-breakpoint
 CREATE FUNCTION "catalogue_bump_day"(created_at bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-	INSERT INTO "backup_day_versions" ("day", "version") VALUES ((created_at / 86400000)::integer, 1)
+	INSERT INTO "backup_day_versions" ("day", "version") VALUES (created_at / 86400000, 1)
 		ON CONFLICT ("day") DO UPDATE SET "version" = "backup_day_versions"."version" + 1;
 END $$;--> statement-breakpoint
 CREATE FUNCTION "catalogue_summaries_of_delivery"() RETURNS trigger LANGUAGE plpgsql AS $$
