@@ -45,7 +45,9 @@ export async function previewRetention(ctx: Pick<AppContext, "database" | "clock
   const gfs = planGfsOf(backups, schedule, now);
   // Manual runs started from the schedule are aged with the datasource's other manual backups.
   const manual = new Map<string, { keep: boolean; reasons: string[] }>();
-  for (const plan of planManualOf(backups, days, now)) {
+  // Only where a manual backup is: the others' manual plan says "decided by GFS" for every backup.
+  const withManual = new Map([...backups].filter(([, list]) => list.some((b) => b.manual)));
+  for (const plan of planManualOf(withManual, days, now)) {
     for (const item of plan.items) if (item.backup.manual) manual.set(`${plan.destinationId}/${item.backup.id}`, item);
   }
   const { db, t } = ctx.database;
