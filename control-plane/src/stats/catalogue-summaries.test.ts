@@ -34,10 +34,18 @@ type Op =
   | { op: "copy"; delivery: number; change: "complete" | "fail" | "delete" | "damage" | "bytes" | "rename"; bytes: number }
   | { op: "prune"; run: number }
   | { op: "retire"; dst: number }
-  | { op: "tick"; hours: number };
+  | { op: "tick"; minutes: number };
+
+/** How long ago a run was created: anywhere in 40 days, or close to where now - 7 days and now - 30 days cut a day, or within a few hours (many to a day). */
+const ageMs = fc.oneof(
+  fc.integer({ min: -DAY, max: 40 * DAY }),
+  { weight: 2, arbitrary: fc.integer({ min: 7 * DAY - 5_400_000, max: 7 * DAY + 1_800_000 }) },
+  { weight: 2, arbitrary: fc.integer({ min: 30 * DAY - 5_400_000, max: 30 * DAY + 1_800_000 }) },
+  fc.integer({ min: 0, max: 5 * 3_600_000 }),
+);
 
 const ops: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ op: fc.constant("run" as const), ds: fc.nat(2), restore: fc.nat(9).map((x) => x === 0), state: fc.constantFrom(...RUN_STATES), ageMs: fc.integer({ min: -DAY, max: 40 * DAY }), durationMs: fc.option(fc.integer({ min: 0, max: 7_200_000 })), size: fc.option(fc.integer({ min: 0, max: 1e9 })), named: fc.boolean() }) },
+  { weight: 5, arbitrary: fc.record({ op: fc.constant("run" as const), ds: fc.nat(2), restore: fc.nat(9).map((x) => x === 0), state: fc.constantFrom(...RUN_STATES), ageMs, durationMs: fc.option(fc.integer({ min: 0, max: 7_200_000 })), size: fc.option(fc.integer({ min: 0, max: 1e9 })), named: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("finish" as const), run: fc.nat(), state: fc.constantFrom("completed", "failed", "cancelled", "expired"), durationMs: fc.integer({ min: 0, max: 7_200_000 }), size: fc.option(fc.integer({ min: 0, max: 1e9 })) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("end" as const), run: fc.nat(), state: fc.constantFrom("completed", "failed", "expired", "cancelled") }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("verify" as const), run: fc.nat(), verified: fc.option(fc.boolean()) }) },
@@ -46,7 +54,7 @@ const ops: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant("copy" as const), delivery: fc.nat(), change: fc.constantFrom("complete", "fail", "delete", "damage", "bytes", "rename"), bytes: fc.integer({ min: 0, max: 1e9 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("prune" as const), run: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("retire" as const), dst: fc.nat(2) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("tick" as const), hours: fc.integer({ min: 1, max: 60 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("tick" as const), minutes: fc.integer({ min: 1, max: 240 }) }) },
 );
 
 describe.each(DIALECTS)("catalogue summaries on %s", (dialect) => {
@@ -92,7 +100,7 @@ describe.each(DIALECTS)("catalogue summaries on %s", (dialect) => {
     const { db, t } = tdb.database;
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(ops, { minLength: 10, maxLength: 40 }), async (history) => {
+      fc.asyncProperty(fc.array(ops, { minLength: 10, maxLength: 50 }), async (history) => {
         // Each history starts from an empty catalogue, which the deletes reach through the triggers too.
         await db.delete(t.deliveries);
         await db.delete(t.runs);
@@ -158,7 +166,8 @@ describe.each(DIALECTS)("catalogue summaries on %s", (dialect) => {
             const [dst] = await db.select().from(t.destinations).where(eq(t.destinations.id, DESTINATIONS[o.dst]!));
             await db.update(t.destinations).set({ deletedAt: dst!.deletedAt === null ? now : null }).where(eq(t.destinations.id, dst!.id));
           } else {
-            now += o.hours * 3_600_000;
+            // Minutes, so that now - 7 days and now - 30 days cut through an hour.
+            now += o.minutes * 60_000;
           }
           await expectSummariesHold();
         }
