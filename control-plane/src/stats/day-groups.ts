@@ -1,4 +1,4 @@
-import { and, eq, gte, lt, sql } from "drizzle-orm";
+import { and, eq, gte, lt, or, sql } from "drizzle-orm";
 import type { DbContext } from "../context.js";
 import type { Database } from "../db/index.js";
 import type { DayStateGroup } from "./figures.js";
@@ -33,9 +33,9 @@ export async function dayStateGroups(ctx: DbContext, now: number, windowDays: nu
   const firstDay = Math.floor(from / DAY_MS);
   const today = Math.floor(now / DAY_MS);
   const cutHours = new Set([from, c30, c7].filter((c) => c >= from && c % HOUR_MS !== 0).map((c) => Math.floor(c / HOUR_MS)));
-  const groups: DayStateGroup[] = [];
-  for (const h of cutHours) groups.push(...(await countGroups(ctx, now, Math.max(from, h * HOUR_MS), (h + 1) * HOUR_MS)));
-  groups.push(...(await countGroups(ctx, now, (today + 1) * DAY_MS, undefined)));
+  // One statement for the cut hours and whatever was created after today: a round trip each costs more than their rows.
+  const raw: [number, number | undefined][] = [...cutHours].map((h) => [Math.max(from, h * HOUR_MS), (h + 1) * HOUR_MS]);
+  const groups = await countGroups(ctx, now, [...raw, [(today + 1) * DAY_MS, undefined]]);
 
   const days = await countedDays(ctx, firstDay, today);
   for (let d = firstDay; d <= today; d++) {
@@ -104,12 +104,13 @@ async function countHourGroups(ctx: DbContext, lo: number, hi: number): Promise<
 }
 
 /**
- * The backups created in [lo, hi), counted by the database per UTC day and state (and whether inside
- * 7 and 30 days of `now`): one range of runs_kind_created_at_idx, index only. The bounds are inlined
+ * The backups created in any of the ranges [lo, hi) (hi undefined: no end), counted by the database
+ * per UTC day and state (and whether inside 7 and 30 days of `now`): a range of
+ * runs_kind_created_at_idx each, index only. The bounds are inlined
  * integers, not parameters, so that PostgreSQL sees the grouped expressions in SELECT and GROUP BY
  * as the same ones.
  */
-export async function countGroups(ctx: DbContext, now: number, lo: number, hi: number | undefined): Promise<DayStateGroup[]> {
+export async function countGroups(ctx: DbContext, now: number, ranges: readonly [lo: number, hi: number | undefined][]): Promise<DayStateGroup[]> {
   const { db, t } = ctx.database;
   const r = t.runs;
   const int = (n: number) => sql.raw(String(Math.trunc(n)));
@@ -119,7 +120,7 @@ export async function countGroups(ctx: DbContext, now: number, lo: number, hi: n
   const rows = await db
     .select({ day, state: r.state, in7, in30, ...aggregates(r) })
     .from(r)
-    .where(and(eq(r.kind, "backup"), gte(r.createdAt, lo), hi === undefined ? undefined : lt(r.createdAt, hi)))
+    .where(and(eq(r.kind, "backup"), or(...ranges.map(([lo, hi]) => and(gte(r.createdAt, lo), hi === undefined ? undefined : lt(r.createdAt, hi))))))
     .groupBy(day, r.state, in7, in30);
   return rows.map((g) => ({ day: Number(g.day), state: g.state, in7: Number(g.in7) === 1, in30: Number(g.in30) === 1, ...figuresOf(g) }));
 }
