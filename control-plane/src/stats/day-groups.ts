@@ -10,12 +10,19 @@ const HOUR_MS = 3_600_000;
 /** The backups created in one hour, by state: a day's memo holds these, so a cut through the day costs an hour's rows. */
 type HourGroup = Omit<DayStateGroup, "day" | "in7" | "in30"> & { hour: number };
 
+/** A day's hour groups, and the same summed by state (what a day no cut goes through contributes). */
+interface CountedDay {
+  version: number;
+  hours: HourGroup[];
+  byState: Omit<DayStateGroup, "day" | "in7" | "in30">[];
+}
+
 /**
  * Per database, the hour groups of UTC days counted before, with the backup_day_versions version
  * they were counted at (triggers on runs bump a day's version with every write that could change
  * its groups: db/schema/sqlite/catalogue.ts). Bounded: days older than the widest window are dropped.
  */
-const memo = new WeakMap<Database, Map<number, { version: number; hours: HourGroup[] }>>();
+const memo = new WeakMap<Database, Map<number, CountedDay>>();
 /** The widest window StatsQuery allows, and a day of slack. */
 const KEEP_DAYS = 367;
 
@@ -39,17 +46,24 @@ export async function dayStateGroups(ctx: DbContext, now: number, windowDays: nu
 
   const days = await countedDays(ctx, firstDay, today);
   for (let d = firstDay; d <= today; d++) {
-    for (const { hour, ...g } of days.get(d)!.hours) {
-      const start = hour * HOUR_MS;
-      if (start < from || cutHours.has(hour)) continue;
-      groups.push({ ...g, day: d, in7: start >= c7, in30: start >= c30 });
+    const counted = days.get(d)!;
+    const [start, end] = [d * DAY_MS, (d + 1) * DAY_MS];
+    if (![from, c30, c7].some((c) => c > start && c < end)) {
+      // Not cut: the whole day on one side of each cut, its groups as counted.
+      for (const g of counted.byState) groups.push({ ...g, day: d, in7: start >= c7, in30: start >= c30 });
+      continue;
+    }
+    for (const { hour, ...g } of counted.hours) {
+      const at = hour * HOUR_MS;
+      if (at < from || cutHours.has(hour)) continue;
+      groups.push({ ...g, day: d, in7: at >= c7, in30: at >= c30 });
     }
   }
   return merged(groups);
 }
 
 /** Each day of [firstDay, today] with its hour groups, counted again where its version moved. */
-async function countedDays(ctx: DbContext, firstDay: number, today: number): Promise<Map<number, { version: number; hours: HourGroup[] }>> {
+async function countedDays(ctx: DbContext, firstDay: number, today: number): Promise<Map<number, CountedDay>> {
   const { db, t } = ctx.database;
   let days = memo.get(ctx.database);
   if (!days) memo.set(ctx.database, (days = new Map()));
@@ -64,7 +78,9 @@ async function countedDays(ctx: DbContext, firstDay: number, today: number): Pro
     while (j + 1 < stale.length && stale[j + 1] === stale[j]! + 1) j++;
     const counted = await countHourGroups(ctx, stale[i]! * DAY_MS, (stale[j]! + 1) * DAY_MS);
     for (let d = stale[i]!; d <= stale[j]!; d++) {
-      days.set(d, { version: versions.get(d) ?? 0, hours: counted.filter((g) => Math.floor(g.hour / 24) === d) });
+      const hours = counted.filter((g) => Math.floor(g.hour / 24) === d);
+      const byState = merged(hours.map(({ hour: _, ...g }) => ({ ...g, day: d, in7: false, in30: false }))).map(({ day: _d, in7: _7, in30: _30, ...g }) => g);
+      days.set(d, { version: versions.get(d) ?? 0, hours, byState });
     }
     i = j + 1;
   }
