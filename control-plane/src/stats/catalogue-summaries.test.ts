@@ -36,11 +36,17 @@ type Op =
   | { op: "retire"; dst: number }
   | { op: "tick"; minutes: number };
 
-/** How long ago a run was created: anywhere in 40 days, or close to where now - 7 days and now - 30 days cut a day, or within a few hours (many to a day). */
+/**
+ * How long ago a run was created: anywhere in 40 days; close to where now - 7 days and now - 30 days
+ * cut a day, or in the day or two before (a day whose flags are the cut's neighbours'); or within a
+ * few hours (many to a day).
+ */
 const ageMs = fc.oneof(
   fc.integer({ min: -DAY, max: 40 * DAY }),
   { weight: 2, arbitrary: fc.integer({ min: 7 * DAY - 5_400_000, max: 7 * DAY + 1_800_000 }) },
   { weight: 2, arbitrary: fc.integer({ min: 30 * DAY - 5_400_000, max: 30 * DAY + 1_800_000 }) },
+  fc.integer({ min: 7 * DAY, max: 9 * DAY }),
+  fc.integer({ min: 30 * DAY, max: 32 * DAY }),
   fc.integer({ min: 0, max: 5 * 3_600_000 }),
 );
 
