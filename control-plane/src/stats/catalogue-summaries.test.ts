@@ -87,7 +87,8 @@ describe.each(DIALECTS)("catalogue summaries on %s", (dialect) => {
       .where(sql`${d.state} = 'completed' and ${d.deletedAt} is null`)
       .groupBy(d.destinationId);
     const usage = (await db.select().from(t.destinationUsage)).filter((u) => Number(u.backups) !== 0 || Number(u.bytes) !== 0);
-    const byId = <T extends { destinationId: string }>(rows: T[]) => rows.map((r) => ({ destinationId: r.destinationId, bytes: Number((r as { bytes: unknown }).bytes ?? 0), backups: Number((r as { backups: unknown }).backups) })).sort((a, b) => a.destinationId.localeCompare(b.destinationId));
+    type Usage = { destinationId: string; bytes: string | number | null; backups: string | number };
+    const byId = (rows: Usage[]) => rows.map((r) => ({ destinationId: r.destinationId, bytes: Number(r.bytes ?? 0), backups: Number(r.backups) })).sort((a, b) => a.destinationId.localeCompare(b.destinationId));
     expect(byId(usage)).toEqual(byId(summed));
 
     expect(await lastGoodBackups(ctx(), DATASOURCES)).toEqual(await computeLastGoodBackups(ctx(), DATASOURCES));
