@@ -122,10 +122,15 @@ async function measure(dialect: "sqlite" | "postgres", table: Table): Promise<bo
     let allPass = true;
     console.log(`   ${"request".padEnd(38)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)}  result`);
     for (const [name, p] of requests(deepCursor, cat.now)) {
-      const w0 = performance.now();
-      for (let i = 0; i < 3; i++) await get(p); // warm-up
+      let last = 0;
+      for (let i = 0; i < 3; i++) {
+        // Warm-up: the first call after a start may fill what the control plane keeps (stats' memos).
+        const w = performance.now();
+        await get(p);
+        last = performance.now() - w;
+      }
       // A request ten times over the target fails whatever its spread: a few repetitions say by how much.
-      const n = (performance.now() - w0) / 3 > 10 * TARGET_MS ? 3 : reps;
+      const n = last > 10 * TARGET_MS ? 3 : reps;
       const times: number[] = [];
       for (let i = 0; i < n; i++) {
         const t0 = performance.now();
@@ -160,7 +165,7 @@ for (const d of dialects) ok = (await measure(d, table)) && ok;
 const section = {
   name: "catalogue",
   title: "Catalogue at scale",
-  params: `${size.runs} runs, ${size.datasources} datasources, ${size.retentionDays} days of daily backups on one schedule; ${reps} repetitions after 3 warm-ups (3 when a request takes over ten times the target)`,
+  params: `${size.runs} runs, ${size.datasources} datasources, ${size.retentionDays} days of daily backups on one schedule; ${reps} repetitions after 3 warm-ups (3 when the last warm-up took over ten times the target)`,
   tables: [table],
   notes: [`Each request over HTTP to a real control plane on the generated catalogue (tests/bench/catalogue/generate.ts); p95 target ${TARGET_MS} ms.`],
 };

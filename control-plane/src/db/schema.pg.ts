@@ -8,3 +8,4 @@ export * from "./schema/pg/access.js";
 export * from "./schema/pg/fleet.js";
 export * from "./schema/pg/runs.js";
 export * from "./schema/pg/notifications.js";
+export * from "./schema/pg/catalogue.js";

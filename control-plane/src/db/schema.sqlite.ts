@@ -8,3 +8,4 @@ export * from "./schema/sqlite/access.js";
 export * from "./schema/sqlite/fleet.js";
 export * from "./schema/sqlite/runs.js";
 export * from "./schema/sqlite/notifications.js";
+export * from "./schema/sqlite/catalogue.js";

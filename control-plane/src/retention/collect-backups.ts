@@ -1,7 +1,9 @@
 import type { ArtifactPart } from "@holdfast/shared";
 import { and, eq, isNull, type SQL } from "drizzle-orm";
 import { isUndamagedCopy } from "../artifacts/good-backup.js";
+import { datasourceVersions } from "../artifacts/datasource-versions.js";
 import type { DbContext } from "../context.js";
+import type { Database } from "../db/index.js";
 import { artifactObjectName } from "../deliveries/object-name.js";
 import type { ArtifactMeta } from "../runs/get-run.js";
 import type { RetentionBackup } from "./types.js";
@@ -68,4 +70,28 @@ export async function deliveredBackups(ctx: DbContext, where: SQL | undefined): 
     else byDestination.set(d.destinationId, [backup]);
   }
   return byDestination;
+}
+
+/** Per database, the last few datasources' backups read by datasourceBackups, with the version they were read at. */
+const memo = new WeakMap<Database, Map<string, { version: number; backups: Map<string, DeliveredBackup[]> }>>();
+/** Datasources kept (five years of daily backups on three destinations: ~5,000 backups, a few MiB). */
+const KEEP = 8;
+
+/**
+ * deliveredBackups of one datasource, answered again while its version stands (datasource-versions.ts:
+ * triggers bump it with every write to a column read here). For the retention preview: five years of
+ * daily backups are 1,825 rows whose read and mapping was half the request. The lists are shared
+ * between callers: read them, never change them.
+ */
+export async function datasourceBackups(ctx: DbContext, datasourceId: string): Promise<Map<string, DeliveredBackup[]>> {
+  let kept = memo.get(ctx.database);
+  if (!kept) memo.set(ctx.database, (kept = new Map()));
+  const version = (await datasourceVersions(ctx, [datasourceId]))(datasourceId);
+  const hit = kept.get(datasourceId);
+  if (hit?.version === version) return hit.backups;
+  const backups = await deliveredBackups(ctx, eq(ctx.database.t.runs.datasourceId, datasourceId));
+  kept.delete(datasourceId);
+  if (kept.size >= KEEP) kept.delete(kept.keys().next().value!);
+  kept.set(datasourceId, { version, backups });
+  return backups;
 }

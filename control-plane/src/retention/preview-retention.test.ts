@@ -12,6 +12,7 @@ describe("previewRetention with a draft policy", () => {
   let srv: TestServer;
   const scheduleId = newId("sch");
   const runs: string[] = [];
+  const seeded = { agentId: "", dsId: "", destId: "" };
 
   beforeAll(async () => {
     srv = await startTestServer("sqlite", { scheduler: false });
@@ -21,6 +22,7 @@ describe("previewRetention with a draft policy", () => {
     const res = await srv.api("/api/v1/destinations", { method: "POST", token: admin, json: { name: "disk", type: "local", config: { path: join(srv.dir, "backups") } } });
     const destId = ((await res.json()) as { id: string }).id;
     const now = Date.now();
+    Object.assign(seeded, { agentId, dsId, destId });
     const { db, t } = srv.ctx.database;
     await db.insert(t.schedules).values({
       id: scheduleId, datasourceId: dsId, name: "nightly", cron: "0 3 * * *", timezone: "UTC",
@@ -66,5 +68,15 @@ describe("previewRetention with a draft policy", () => {
     expect(((await res.json()) as { destinations: { kept: number; deleted: number }[] }).destinations[0]).toMatchObject({ kept: 1, deleted: 3 });
     const bad = await srv.api(`/api/v1/schedules/${scheduleId}/retention/preview?keepLast=-1`, { token: viewer });
     expect(bad.status).toBe(400);
+  });
+
+  // Last: it adds a backup. A manual one started from the schedule ages by the draft's days, not by GFS.
+  it("ages a manual backup of the schedule by manualRetentionDays, read again after it was added", async () => {
+    await fates();
+    const manual = await seedBackup(srv.ctx, { agentId: seeded.agentId, datasourceId: seeded.dsId, destinationIds: [seeded.destId], bytes: randomBytes(100), createdAt: Date.now() - 10 * DAY, trigger: "manual", scheduleId, spooled: false });
+    const { db, t } = srv.ctx.database;
+    await db.update(t.deliveries).set({ state: "completed" });
+    const item = (await fates({ keepLast: 4, manualRetentionDays: 5 })).preview.destinations[0]!.items.find((i) => i.runId === manual);
+    expect(item).toMatchObject({ trigger: "manual", keep: false, reasons: ["manual: older than 5 days"] });
   });
 });

@@ -1,7 +1,7 @@
 import { type RetentionPolicy, type RetentionPreviewQuery, draftPolicyOf } from "@holdfast/shared";
-import { eq, inArray } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import type { AppContext } from "../context.js";
-import { deliveredBackups } from "./collect-backups.js";
+import { datasourceBackups } from "./collect-backups.js";
 import { type Deletable, deletableNow } from "./deletable.js";
 import { planGfsOf, planManualOf } from "./plan-destinations.js";
 import { assertTimeZone } from "../schedules/cron.js";
@@ -65,12 +65,14 @@ export async function previewRetention(ctx: Pick<AppContext, "database" | "clock
   const now = ctx.clock.now();
   const days = await manualRetentionDaysFor(ctx, schedule.datasourceId, ctx.env.manualRetentionDays, draft ? { scheduleId, policy: draft } : undefined);
   // One read of the datasource's backups serves both planners: the schedule's runs are among them.
-  const backups = await deliveredBackups(ctx, eq(ctx.database.t.runs.datasourceId, schedule.datasourceId));
+  const backups = await datasourceBackups(ctx, schedule.datasourceId);
   const gfs = planGfsOf(backups, schedule, now);
   // Manual runs started from the schedule are aged with the datasource's other manual backups.
   const manual = new Map<string, { keep: boolean; reasons: string[] }>();
-  for (const plan of planManualOf(backups, days, now)) {
-    for (const item of plan.items) manual.set(`${plan.destinationId}/${item.backup.id}`, item);
+  // Only where a manual backup is: the others' manual plan says "decided by GFS" for every backup.
+  const withManual = new Map([...backups].filter(([, list]) => list.some((b) => b.manual)));
+  for (const plan of planManualOf(withManual, days, now)) {
+    for (const item of plan.items) if (item.backup.manual) manual.set(`${plan.destinationId}/${item.backup.id}`, item);
   }
   const { db, t } = ctx.database;
   const ids = gfs.map((p) => p.destinationId);

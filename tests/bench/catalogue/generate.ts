@@ -140,6 +140,17 @@ export function catalogueStatements(dialectName: "sqlite" | "postgres", size: Ca
 
 const TRIGGERED = ["runs", "deliveries", "agents"];
 
+/**
+ * The catalogue summaries (control-plane/src/db/schema/sqlite/catalogue.ts) a load with its triggers
+ * disabled bypassed, recomputed from the rows as migration 0025 fills them. The version counters
+ * need nothing: a control plane starting on the catalogue has no answer to keep yet.
+ */
+const SUMMARIES = [
+  "DELETE FROM destination_usage",
+  `INSERT INTO destination_usage (destination_id, bytes, backups)
+    SELECT destination_id, coalesce(sum(bytes), 0), count(*) FROM deliveries WHERE state = 'completed' AND deleted_at IS NULL GROUP BY destination_id`,
+];
+
 export async function generateSqlite(client: BetterSqlite3.Database, size: CatalogueSize, now: number, log: (s: string) => void = () => {}): Promise<void> {
   client.pragma("synchronous = OFF");
   client.transaction(() => {
@@ -165,6 +176,7 @@ export async function generatePostgres(sql: postgres.Sql, size: CatalogueSize, n
       log(`${r.count} rows in ${Math.round(performance.now() - started)} ms: ${s.slice(0, 60).replace(/\s+/g, " ")}`);
     }
     for (const table of TRIGGERED) await tx.unsafe(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
+    for (const s of SUMMARIES) await tx.unsafe(s);
   });
   const started = performance.now();
   await sql.unsafe("VACUUM ANALYZE");
