@@ -44,4 +44,10 @@ export const LEFT_OUT_TABLES = {
   liveEvents: "the live event feed, a window of a day at most; browsers resync",
   /** The largest table (one row per datasource every few minutes), and the next check remakes it. */
   healthChecks: "health check history: the largest table, and the next check remakes it",
+  /** Which control-plane processes run on the database now: the restored one registers itself. */
+  controlPlanes: "the running control-plane replicas, which register themselves at start",
+  /** Summaries the triggers keep (migration 0028): rebuilt row by row as the restore inserts. */
+  destinationUsage: "derived from the deliveries by triggers, rebuilt as they are restored",
+  datasourceVersions: "cache version counters, bumped by triggers as rows are restored",
+  backupDayVersions: "cache version counters, bumped by triggers as rows are restored",
 } as const satisfies Partial<Record<keyof Tables, string>>;
