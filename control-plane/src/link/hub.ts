@@ -1,7 +1,7 @@
 import { CLOSE_CODES, type CommandData, type CommandPayload, type CommandType, HoldfastError } from "@holdfast/shared";
 import type { WebSocket } from "ws";
 import { markAgentOffline } from "../agents/presence.js";
-import { claimAgentLink, supersededLinks } from "./replicas.js";
+import { claimAgentLink, sessionsToClose } from "./replicas.js";
 import type { AgentLink, AppContext } from "../context.js";
 import { type LinkSecurity, recordLinkSecurity } from "../tls/link-security.js";
 import { pushPins } from "../tls/push-pins.js";
@@ -79,15 +79,23 @@ export class LinkHub implements AgentLink {
     this.sessions.get(agentId)?.close(code, reason);
   }
 
-  /** Closes (4409) each session of this replica that a newer session of its agent, anywhere, replaced. */
+  /**
+   * Closes each session of this replica that a newer session of its agent, anywhere, replaced (4409),
+   * or whose agent was revoked through another replica (4403).
+   */
   async checkFence(): Promise<void> {
     const claimed = new Map<string, number>();
     for (const [agentId, session] of this.sessions) if (session.generation !== undefined) claimed.set(agentId, session.generation);
-    for (const agentId of await supersededLinks(this.ctx, claimed)) {
+    for (const { agentId, why } of await sessionsToClose(this.ctx, claimed)) {
       const session = this.sessions.get(agentId);
-      if (session?.generation !== claimed.get(agentId)) continue; // replaced here meanwhile
-      this.ctx.log.warn({ agentId, sessionId: session?.sessionId }, "the agent connected to another control plane; closing this session");
-      session?.close(CLOSE_CODES.replaced, "replaced by a newer session on another control plane");
+      if (!session || session.generation !== claimed.get(agentId)) continue; // replaced here meanwhile
+      if (why === "revoked") {
+        this.ctx.log.warn({ agentId, sessionId: session.sessionId }, "the agent was revoked through another control plane; closing its session");
+        session.close(CLOSE_CODES.revoked, "agent revoked");
+      } else {
+        this.ctx.log.warn({ agentId, sessionId: session.sessionId }, "the agent connected to another control plane; closing this session");
+        session.close(CLOSE_CODES.replaced, "replaced by a newer session on another control plane");
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 import { CLOSE_CODES } from "@holdfast/shared";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { revokeAgent } from "../agents/revoke-agent.js";
 import { FakeAgent } from "../testing/fake-agent.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
 import { markOrphanedAgentsOffline, REPLICA_STALE_MS } from "./replicas.js";
@@ -42,6 +43,14 @@ describe("one agent session across control-plane replicas", () => {
     expect(replicas).toContain(after.linkReplica);
     onSecond.ws.terminate();
     await vi.waitFor(async () => expect((await agentRow(agentId)).status).toBe("offline"));
+  });
+
+  it("closes the agent's session (4403) on the replica that holds it when it is revoked through the other", async () => {
+    const onSecond = await second.agent();
+    await revokeAgent(first.ctx, onSecond.identity.agentId);
+    // The first replica holds no socket of it: the second closes it at its next fence check.
+    expect(await onSecond.waitForClose()).toBe(CLOSE_CODES.revoked);
+    expect((await agentRow(onSecond.identity.agentId)).status).toBe("revoked");
   });
 
   it("marks offline the agents a replica held once it stops refreshing its row, and only those", async () => {

@@ -54,17 +54,27 @@ export async function markOrphanedAgentsOffline(ctx: DbContext): Promise<string[
   return orphaned.map((r) => r.id);
 }
 
-/** The agents of `agentIds` whose link generation is no longer the one given: their sessions were replaced elsewhere. */
-export async function supersededLinks(ctx: DbContext, sessions: ReadonlyMap<string, number>): Promise<string[]> {
+/**
+ * The sessions of this replica that must close: an agent whose link generation moved on (a newer
+ * session opened, here or on another replica) is `replaced`; one revoked through any replica is
+ * `revoked` (the replica that took the revocation closes only the sockets it holds).
+ */
+export async function sessionsToClose(ctx: DbContext, sessions: ReadonlyMap<string, number>): Promise<{ agentId: string; why: "replaced" | "revoked" }[]> {
   const { db, t } = ctx.database;
   const ids = [...sessions.keys()];
-  const superseded: string[] = [];
+  const closing: { agentId: string; why: "replaced" | "revoked" }[] = [];
   // Chunks keep each statement under both dialects' bound-parameter limits, whatever the fleet's size.
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db.select({ id: t.agents.id, generation: t.agents.linkGeneration }).from(t.agents).where(inArray(t.agents.id, ids.slice(i, i + 500)));
-    for (const row of rows) if (row.generation !== sessions.get(row.id)) superseded.push(row.id);
+    const rows = await db
+      .select({ id: t.agents.id, generation: t.agents.linkGeneration, status: t.agents.status })
+      .from(t.agents)
+      .where(inArray(t.agents.id, ids.slice(i, i + 500)));
+    for (const row of rows) {
+      if (row.status === "revoked") closing.push({ agentId: row.id, why: "revoked" });
+      else if (row.generation !== sessions.get(row.id)) closing.push({ agentId: row.id, why: "replaced" });
+    }
   }
-  return superseded;
+  return closing;
 }
 
 /**
