@@ -16,6 +16,15 @@ describe("the fault suite's seed", () => {
     expect(draws("agent kill -9: upload", 42)).not.toEqual(draws("agent kill -9: upload", 43));
   });
 
+  it("shuffles into a permutation that the seed decides", () => {
+    const items = Array.from({ length: 12 }, (_, i) => i);
+    const a = randomFor("s", 1).shuffle(items);
+    expect([...a].sort((x, y) => x - y)).toEqual(items);
+    expect(randomFor("s", 1).shuffle(items)).toEqual(a);
+    expect(randomFor("s", 2).shuffle(items)).not.toEqual(a);
+    expect(items).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+
   it("counts a repetition with problems, or that throws, as one failure and keeps every problem", async () => {
     process.env[SEED_VARIABLE] = "7";
     process.env[RESULTS_VARIABLE] = mkdtempSync(path.join(tmpdir(), "holdfast-faults-test-"));

@@ -13,7 +13,7 @@ export function runSeed(): number {
 }
 
 /** Random numbers in [0, 1), the same sequence for the same seed and scenario (mulberry32). */
-export type Random = { next(): number; int(min: number, max: number): number; pick<T>(items: readonly T[]): T };
+export type Random = { next(): number; int(min: number, max: number): number; pick<T>(items: readonly T[]): T; shuffle<T>(items: readonly T[]): T[] };
 
 export function randomFor(scenario: string, seed = runSeed()): Random {
   let state = createHash("sha256").update(`${seed}:${scenario}`).digest().readUInt32LE(0);
@@ -28,5 +28,14 @@ export function randomFor(scenario: string, seed = runSeed()): Random {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
     pick: (items) => items[Math.floor(next() * items.length)]!,
+    // Fisher-Yates on a copy.
+    shuffle: (items) => {
+      const out = [...items];
+      for (let i = out.length - 1; i > 0; i--) {
+        const j = Math.floor(next() * (i + 1));
+        [out[i], out[j]] = [out[j]!, out[i]!];
+      }
+      return out;
+    },
   };
 }
