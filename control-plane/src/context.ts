@@ -11,10 +11,14 @@ import type { ServerPins } from "./tls/server-pins.js";
 
 /** What the domain functions need from the agent link; `link/` implements it. */
 export interface AgentLink {
+  /** Connected to this control plane or, as of a few seconds ago, to another replica on the database. */
   isOnline(agentId: string): boolean;
+  /** Connected to this control plane: its socket is here (pulls and scheduled sends happen where it is). */
+  holdsLink(agentId: string): boolean;
   /**
-   * Sends a command and resolves with the agent's validated data. Rejects with the agent's own error,
-   * AGENT_OFFLINE when no ready session exists, AGENT_TIMEOUT when no answer comes in time.
+   * Sends a command and resolves with the agent's validated data, through the replica that holds its
+   * link when that is another one (link/relay.ts). Rejects with the agent's own error, AGENT_OFFLINE
+   * when no ready session exists anywhere, AGENT_TIMEOUT when no answer comes in time.
    */
   sendCommand<T extends CommandType>(
     agentId: string,

@@ -17,7 +17,8 @@ import { RunProgressFeed } from "./events/progress.js";
 import { createApp } from "./http/app.js";
 import { startPeriodicPass } from "./timers/periodic-pass.js";
 import { LINK_FENCE_CHECK_MS, LinkHub } from "./link/hub.js";
-import { markOrphanedAgentsOffline, newReplicaId, registerReplica, startReplicaHeartbeat } from "./link/replicas.js";
+import { markOrphanedAgentsOffline, newReplicaId, REPLICA_HEARTBEAT_MS, registerReplica, startReplicaHeartbeat } from "./link/replicas.js";
+import { startRelayWorker } from "./link/relay-worker.js";
 import { createAgentPresenceAlerts } from "./notifications/agent-presence.js";
 import { type RpoWatch, startRpoWatch } from "./notifications/backup-missed.js";
 import { createNotificationWorker, type NotificationWorker, type NotificationWorkerOptions } from "./notifications/send-worker.js";
@@ -163,6 +164,10 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
   await presence.start();
   const replicas = startReplicaHeartbeat(ctx, replicaId);
   const fence = startPeriodicPass(ctx, { name: "link fence", everyMs: LINK_FENCE_CHECK_MS, pass: () => hub.checkFence() });
+  // Only PostgreSQL has other replicas: their agents (isOnline) and the commands they relay here.
+  const replicated = database.dialect === "postgres";
+  const elsewhere = startPeriodicPass(ctx, { name: "agents on other replicas", everyMs: replicated ? REPLICA_HEARTBEAT_MS : 0, firstAfterMs: 0, pass: () => hub.refreshElsewhere() });
+  const relay = startRelayWorker(ctx, hub, replicated);
   const retention = startRetentionTimer(ctx);
   const housekeeping = startHousekeepingTimer(ctx);
   const rpoWatch = startRpoWatch(ctx, { everyMs: env.backupMissedCheckMs, graceMs: env.backupMissedGraceMs });
@@ -182,6 +187,8 @@ export async function startServer(env: Env, opts: StartOptions = {}): Promise<Ru
       puller.close();
       await scheduler?.stop();
       await fence.close();
+      await elsewhere.close();
+      await relay.close();
       await hub.closeAll(CLOSE_CODES.serverShutdown, "control plane shutting down");
       await replicas.close();
       // Checks waiting on an agent were cut with its session; what remains finishes its record.

@@ -43,33 +43,44 @@ describe("an agent with two control planes", () => {
     for (const db of dbs) await db.drop();
   });
 
-  it("moves to the second when the first is killed, and a backup asked of the second is delivered and restores equal", async () => {
+  it("takes requests on either: the second relays to the agent on the first; when the first is killed the agent moves to the second; each backup delivered, restored equal", async () => {
     expect(linkedTo(agent)).toEqual([first.url]);
     const source = await createScratchDatabase("hf_two_src");
     const target = await createScratchDatabase("hf_two_dst");
     dbs.push(source, target);
     await loadAwkwardData(source.url);
-    const ds = await viaFirst.post("/datasources", {
-      agentId: agent.agentId,
-      name: "two planes",
-      engine: "postgres",
-      connection: { host: "127.0.0.1", port: 5432, database: source.name, username: "postgres" },
-    });
-    expect(ds.status).toBe(201);
     const folder = tempDir("dest");
-    const dest = await viaFirst.post("/destinations", { name: "local", type: "local", config: { path: folder } });
+    const dest = await viaSecond.post("/destinations", { name: "local", type: "local", config: { path: folder } });
     expect(dest.status).toBe(201);
+    // Asked of the second while the agent's socket is on the first: the second relays the agent's
+    // commands (store the datasource's config, test it) through the first. The second learns where the
+    // agent is within its view's refresh (5 s): until then it answers AGENT_OFFLINE and stores nothing.
+    const ds = await waitFor("the datasource created through the second control plane", async () => {
+      const res = await viaSecond.post("/datasources", {
+        agentId: agent.agentId,
+        name: "two planes",
+        engine: "postgres",
+        connection: { host: "127.0.0.1", port: 5432, database: source.name, username: "postgres" },
+      });
+      if (res.status === 201) return res;
+      expect(res.body.error.code).toBe("AGENT_OFFLINE");
+      return undefined;
+    });
+    const backUp = async (via: Api) => {
+      const started = await via.post(`/datasources/${ds.body.id}/backups`, { destinationIds: [dest.body.id] });
+      expect(started.status).toBe(202);
+      const run = await waitForRun(via, started.body.runId, (r) => r.state === "failed" || (r.state === "completed" && r.deliveries.every((d: { state: string }) => d.state !== "pending" && d.state !== "running")));
+      expect(run).toMatchObject({ state: "completed", error: null });
+      expect(run.deliveries).toEqual([expect.objectContaining({ destinationId: dest.body.id, state: "completed" })]);
+      expect(await sha256File(run.deliveries[0].path)).toBe(run.sha256);
+      return run.deliveries[0].path as string;
+    };
+    await backUp(viaSecond);
+    expect(linkedTo(agent)).toEqual([first.url]);
 
     await first.process.kill();
     await waitFor("the agent's link to the second control plane", () => linkedTo(agent).at(-1) === second.url);
-
-    const started = await viaSecond.post(`/datasources/${ds.body.id}/backups`, { destinationIds: [dest.body.id] });
-    expect(started.status).toBe(202);
-    const run = await waitForRun(viaSecond, started.body.runId, (r) => r.state === "failed" || (r.state === "completed" && r.deliveries.every((d: { state: string }) => d.state !== "pending" && d.state !== "running")));
-    expect(run).toMatchObject({ state: "completed", error: null });
-    expect(run.deliveries).toEqual([expect.objectContaining({ destinationId: dest.body.id, state: "completed" })]);
-    const delivered = run.deliveries[0].path as string;
-    expect(await sha256File(delivered)).toBe(run.sha256);
+    const delivered = await backUp(viaSecond);
     await restorePlainGzip(delivered, target.name);
     expect(await snapshotTables(target.url)).toEqual(await snapshotTables(source.url));
   });

@@ -80,7 +80,7 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
     log.info({ reservation }, "pulling the artifact while the agent stages it");
     const partial = partialPath(ctx.env.spoolDir, run.id);
     let failures = 0;
-    while (!closed && ctx.link.isOnline(run.agentId) && (await getRunRow(ctx, run.id)).state === "running") {
+    while (!closed && ctx.link.holdsLink(run.agentId) && (await getRunRow(ctx, run.id)).state === "running") {
       const offset = await sizeOrZero(partial);
       if (offset >= reservation) return;
       if (offset > 0) metrics.transferResumes.inc();
@@ -148,7 +148,7 @@ export function createPuller(ctx: AppContext, opts: PullerOptions = {}): Puller 
         await rm(partial, { force: true });
         return;
       }
-      if (closed || !ctx.link.isOnline(run.agentId)) return;
+      if (closed || !ctx.link.holdsLink(run.agentId)) return;
       const offset = await sizeOrZero(partial);
       if (offset >= run.sizeBytes) {
         // The hash kept while the bytes arrived, else (after a restart) one read of the file.

@@ -60,7 +60,8 @@ export async function sweepPending(ctx: DispatchContext, now: Date, active: Map<
       { error: JSON.stringify(superseded) },
     );
 
-    const online = ctx.link.isOnline(newest.agentId);
+    // Sent by the replica that holds the agent's link; the others leave it to that one.
+    const online = ctx.link.holdsLink(newest.agentId);
     const sets = blackoutSetsOf(schedule);
     const blackout = sets.length > 0 ? blackoutSpanAt(sets, now.getTime()) : null;
     if (now.getTime() > pendingDeadline(newest, opts.graceMs)) {

@@ -2,6 +2,7 @@ import { CLOSE_CODES, type CommandData, type CommandPayload, type CommandType, H
 import type { WebSocket } from "ws";
 import { markAgentOffline } from "../agents/presence.js";
 import { claimAgentLink, sessionsToClose } from "./replicas.js";
+import { agentsHeldElsewhere, deliverRelayedCommands, relayCommand, remoteHolder } from "./relay.js";
 import type { AgentLink, AppContext } from "../context.js";
 import { type LinkSecurity, recordLinkSecurity } from "../tls/link-security.js";
 import { pushPins } from "../tls/push-pins.js";
@@ -20,6 +21,8 @@ export const LINK_FENCE_CHECK_MS = 2_000;
  */
 export class LinkHub implements AgentLink {
   private readonly sessions = new Map<string, AgentSession>();
+  /** Agents whose links other live replicas hold, as of the last refreshElsewhere(). */
+  private heldElsewhere = new Set<string>();
 
   constructor(
     private readonly ctx: AppContext,
@@ -66,13 +69,33 @@ export class LinkHub implements AgentLink {
   }
 
   isOnline(agentId: string): boolean {
+    return this.holdsLink(agentId) || this.heldElsewhere.has(agentId);
+  }
+
+  holdsLink(agentId: string): boolean {
     return this.sessions.get(agentId)?.isReady ?? false;
   }
 
-  sendCommand<T extends CommandType>(agentId: string, type: T, payload: CommandPayload<T>, opts?: { idempotencyKey?: string }): Promise<CommandData<T>> {
+  async sendCommand<T extends CommandType>(agentId: string, type: T, payload: CommandPayload<T>, opts?: { idempotencyKey?: string }): Promise<CommandData<T>> {
     const session = this.sessions.get(agentId);
-    if (!session?.isReady) return Promise.reject(new HoldfastError("AGENT_OFFLINE", `Agent ${agentId} is not connected`, { agentId }));
-    return session.sendCommand(type, payload, opts);
+    if (session?.isReady) return session.sendCommand(type, payload, opts);
+    const holder = await remoteHolder(this.ctx, agentId, this.replicaId);
+    if (holder === null) throw new HoldfastError("AGENT_OFFLINE", `Agent ${agentId} is not connected`, { agentId });
+    return relayCommand(this.ctx, { agentId, replicaId: holder }, type, payload, { ...opts, timeoutMs: this.ctx.env.commandTimeoutMs });
+  }
+
+  /** Re-reads which agents other live replicas hold (isOnline's answer for them). */
+  async refreshElsewhere(): Promise<void> {
+    this.heldElsewhere = await agentsHeldElsewhere(this.ctx, this.replicaId);
+  }
+
+  /** Sends the commands other replicas wrote for the agents whose links this one holds (relay.ts). */
+  deliverRelayed(): Promise<number> {
+    return deliverRelayedCommands(this.ctx, this.replicaId, (agentId, type, payload, opts) => {
+      const session = this.sessions.get(agentId);
+      if (!session?.isReady) return Promise.reject(new HoldfastError("AGENT_OFFLINE", `Agent ${agentId} is not connected to this control plane any more`, { agentId }));
+      return session.sendCommand(type, payload as never, opts);
+    });
   }
 
   disconnect(agentId: string, code: number, reason: string): void {

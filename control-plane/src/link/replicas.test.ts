@@ -12,8 +12,9 @@ describe("one agent session across control-plane replicas", () => {
   let first: TestServer;
   let second: TestServer;
   beforeAll(async () => {
-    first = await startTestServer("postgres");
-    second = await startTestServer("sqlite", { vars: { HOLDFAST_DATABASE_URL: first.ctx.env.databaseUrl! } });
+    // A short command timeout: the relayed timeout case waits for it.
+    first = await startTestServer("postgres", { vars: { HOLDFAST_COMMAND_TIMEOUT_MS: "1500" } });
+    second = await startTestServer("sqlite", { vars: { HOLDFAST_DATABASE_URL: first.ctx.env.databaseUrl!, HOLDFAST_COMMAND_TIMEOUT_MS: "3000" } });
   });
   afterAll(async () => {
     await second?.stop();
@@ -51,6 +52,26 @@ describe("one agent session across control-plane replicas", () => {
     // The first replica holds no socket of it: the second closes it at its next fence check.
     expect(await onSecond.waitForClose()).toBe(CLOSE_CODES.revoked);
     expect((await agentRow(onSecond.identity.agentId)).status).toBe("revoked");
+  });
+
+  it("relays a command asked of the replica without the socket through the one that holds it: the answer, the agent's error, a timeout", async () => {
+    const onSecond = await second.agent();
+    const { agentId } = onSecond.identity;
+    onSecond.acceptDatasources({});
+    await vi.waitFor(() => expect(first.ctx.link.isOnline(agentId)).toBe(true), { timeout: 15_000 });
+    expect(first.ctx.link.holdsLink(agentId)).toBe(false);
+    const answer = await first.ctx.link.sendCommand(agentId, "testDatabaseConnection", { datasourceId: "ds_relayed" });
+    expect(answer).toMatchObject({ ok: true, serverVersion: "16.4" });
+    const asked = onSecond.frames.filter((f) => f.type === "testDatabaseConnection");
+    expect(asked).toMatchObject([{ payload: { datasourceId: "ds_relayed" } }]);
+    // The agent's own refusal comes back as itself, not as a relay failure.
+    await expect(first.ctx.link.sendCommand(agentId, "getRunLogs", { runId: "run_x" })).rejects.toMatchObject({ code: "FEATURE_NOT_AVAILABLE" });
+    // An agent that never answers: the asker's command timeout, and no row left behind.
+    onSecond.handlers.deleteDatabaseConfig = () => new Promise(() => {});
+    await expect(first.ctx.link.sendCommand(agentId, "deleteDatabaseConfig", { datasourceId: "ds_relayed" })).rejects.toMatchObject({ code: "AGENT_TIMEOUT" });
+    const { db, t } = first.ctx.database;
+    expect(await db.select().from(t.linkCommands)).toEqual([]);
+    onSecond.ws.terminate();
   });
 
   it("marks offline the agents a replica held once it stops refreshing its row, and only those", async () => {

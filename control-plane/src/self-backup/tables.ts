@@ -46,6 +46,8 @@ export const LEFT_OUT_TABLES = {
   healthChecks: "health check history: the largest table, and the next check remakes it",
   /** Which control-plane processes run on the database now: the restored one registers itself. */
   controlPlanes: "the running control-plane replicas, which register themselves at start",
+  /** In flight for seconds at most: their askers have long timed out by the time a restore runs. */
+  linkCommands: "commands relayed between replicas, in flight for seconds",
   /** Summaries the triggers keep (migration 0028): rebuilt row by row as the restore inserts. */
   destinationUsage: "derived from the deliveries by triggers, rebuilt as they are restored",
   datasourceVersions: "cache version counters, bumped by triggers as rows are restored",

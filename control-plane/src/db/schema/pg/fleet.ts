@@ -42,6 +42,32 @@ export const controlPlanes = pgTable("control_planes", {
   seenAt: bigint("seen_at", { mode: "number" }).notNull(),
 });
 
+/**
+ * Commands for an agent whose link another replica holds (link/relay.ts): the asking replica writes
+ * one, the holder sends it over the agent's socket and writes the answer back; the asker deletes it.
+ */
+export const linkCommands = pgTable(
+  "link_commands",
+  {
+    id: text("id").primaryKey(),
+    agentId: text("agent_id").notNull(),
+    /** The replica holding the agent's link when the command was written (control_planes.id). */
+    replicaId: text("replica_id").notNull(),
+    type: text("type").notNull(),
+    /** JSON of the command's payload. */
+    payload: text("payload").notNull(),
+    idempotencyKey: text("idempotency_key"),
+    /** pending (written), sent (taken by the holder), answered. */
+    state: text("state").notNull(),
+    /** JSON: {"data": …} or {"error": ErrorBody}. */
+    answer: text("answer"),
+    createdAt: bigint("created_at", { mode: "number" }).notNull(),
+    /** Past this the asker has given up (AGENT_TIMEOUT): the holder skips it, anyone deletes it. */
+    expiresAt: bigint("expires_at", { mode: "number" }).notNull(),
+  },
+  (t) => [index("link_commands_replica_id_state_idx").on(t.replicaId, t.state)],
+);
+
 export const agentJti = pgTable(
   "agent_jti",
   {
